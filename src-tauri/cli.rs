@@ -1,0 +1,183 @@
+//! The command line (see "Command-line contract" in DESIGN.md). Every command returns
+//! our `Error`; `main` turns it into one line on stderr and exit status 1 (2 for usage).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, Result};
+use crate::secrets::{Keychain, TwilioCredentials};
+use crate::store::{self, Store};
+
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about = "A local-first business phone on your own Twilio account")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the desktop app wired to the built-in Twilio simulator (no account needed).
+    Sandbox,
+    /// Run the webhook listener without a window (servers, tests).
+    Serve(ServeArgs),
+    /// Send an SMS/MMS through Twilio, exactly as the app does.
+    Send(SendArgs),
+    /// Write everything in the store as JSON or CSV.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DataDirArg {
+    /// Where the database and files live (default: the platform data directory).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataDirArg {
+    pub fn resolve(&self) -> Result<PathBuf> {
+        store::default_data_dir(self.data_dir.as_deref())
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    /// Loopback address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// The public URL Twilio calls (your reverse proxy or tunnel).
+    #[arg(long, conflicts_with = "tunnel")]
+    pub public_url: Option<String>,
+    /// Open a tunnel to the listener (needs NGROK_AUTHTOKEN or the keychain entry).
+    #[arg(long, value_enum)]
+    pub tunnel: Option<TunnelKind>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TunnelKind {
+    Ngrok,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SendArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[arg(long)]
+    pub from: String,
+    #[arg(long)]
+    pub to: String,
+    #[arg(long, conflicts_with = "template", required_unless_present = "template")]
+    pub body: Option<String>,
+    #[arg(long)]
+    pub template: Option<String>,
+    /// Template variables as key=value.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Files to attach (sent as MMS).
+    #[arg(long = "media", value_name = "FILE")]
+    pub media: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum ExportFormat {
+    #[default]
+    Json,
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub data_dir: DataDirArg,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `switchboard export`.
+pub fn export(args: &ExportArgs) -> Result<()> {
+    let store = Store::open(&args.data_dir.resolve()?)?;
+    let text = match args.format {
+        ExportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&store.read(store::export::to_json)?)?;
+            s.push('\n');
+            s
+        }
+        ExportFormat::Csv => store.read(store::export::messages_csv)?,
+    };
+    write_out(args.out.as_deref(), &text)
+}
+
+fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
+    use std::io::Write;
+    match path {
+        Some(p) => std::fs::write(p, text)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// `switchboard serve`: the listener with the store, until Ctrl-C or SIGTERM.
+pub async fn serve(args: &ServeArgs) -> Result<()> {
+    let creds = TwilioCredentials::load(&Keychain::default())?;
+    let public_url = match (&args.public_url, args.tunnel) {
+        (Some(url), None) => normalise_public_url(url)?,
+        (None, Some(TunnelKind::Ngrok)) => {
+            return Err(Error::Usage("--tunnel ngrok is not available in this build yet; use --public-url".into()))
+        }
+        _ => return Err(Error::Usage("give --public-url URL (or --tunnel ngrok)".into())),
+    };
+    let store = Store::open(&args.data_dir.resolve()?)?;
+    let listener = crate::webhook::bind(args.listen).await?;
+    let addr = listener.local_addr()?;
+    let state = crate::webhook::AppState { store, public_url };
+    drop(creds);
+    println!("listening on http://{addr}");
+    crate::webhook::serve(listener, crate::webhook::router(state), shutdown_signal()).await
+}
+
+/// A public URL without a trailing slash; only http(s).
+pub fn normalise_public_url(raw: &str) -> Result<String> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| Error::Usage(format!("--public-url {raw:?} is not a URL: {e}")))?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(Error::Usage(format!("--public-url must be http(s), not {}", url.scheme())));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so `serve` finishes in-flight requests before exiting.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// `switchboard send`: the same outbound path as the app's composer.
+pub async fn send(args: &SendArgs) -> Result<()> {
+    let _ = args;
+    Err(Error::Internal("sending needs the Twilio client, which this build does not have yet".into()))
+}

@@ -1,0 +1,18 @@
+//! Switchboard: a local-first business phone on the owner's own Twilio account.
+//!
+//! The core (everything but `desktop`) builds and is tested without a GUI; the Tauri
+//! shell in `desktop` is the only module that imports `tauri`.
+
+pub mod cli;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod secrets;
+pub mod store;
+pub mod twilio;
+pub mod webhook;
+
+#[cfg(feature = "desktop")]
+pub mod desktop;
+
+pub use error::{Error, Result};

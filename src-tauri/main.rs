@@ -1,0 +1,53 @@
+// Keep the Windows release build from opening a console window next to the app.
+#![cfg_attr(all(not(debug_assertions), target_os = "windows"), windows_subsystem = "windows")]
+
+use clap::Parser;
+use switchboard::cli::{self, Cli, Command};
+use switchboard::Error;
+
+fn main() {
+    let parsed = match Cli::try_parse() {
+        Ok(c) => c,
+        // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+        Err(e) => e.exit(),
+    };
+    init_tracing();
+    if let Err(e) = run(parsed) {
+        eprintln!("switchboard: {e}");
+        std::process::exit(e.exit_code());
+    }
+}
+
+fn run(parsed: Cli) -> Result<(), Error> {
+    match parsed.command {
+        None => desktop(false),
+        Some(Command::Sandbox) => desktop(true),
+        Some(Command::Export(args)) => cli::export(&args),
+        Some(Command::Serve(args)) => runtime()?.block_on(cli::serve(&args)),
+        Some(Command::Send(args)) => runtime()?.block_on(cli::send(&args)),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+#[cfg(feature = "desktop")]
+fn desktop(sandbox: bool) -> Result<(), Error> {
+    switchboard::desktop::run(sandbox)
+}
+
+#[cfg(not(feature = "desktop"))]
+fn desktop(_sandbox: bool) -> Result<(), Error> {
+    Err(Error::Usage(
+        "this build has no desktop app (built without the `desktop` feature); use serve, send or export".into(),
+    ))
+}
+
+/// Logs go to stderr, filtered by RUST_LOG (default: info for our crate). Secrets are
+/// never passed to a log macro; `Secret<T>` prints `<redacted>` if one ever is.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("switchboard=info,warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

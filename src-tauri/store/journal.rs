@@ -1,0 +1,30 @@
+//! The raw journal of signed webhook requests, for audit and replay. Its unique
+//! idempotency token is what turns Twilio's retries into no-ops.
+
+use rusqlite::{params, Connection};
+
+use crate::error::Result;
+
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub route: &'a str,
+    pub query: &'a str,
+    pub content_type: &'a str,
+    pub body: &'a [u8],
+    pub idempotency_token: Option<&'a str>,
+    pub resource_sid: Option<&'a str>,
+}
+
+/// Appends an entry; returns false when its idempotency token was seen before (a retry).
+pub fn append(conn: &Connection, e: &Entry<'_>) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT INTO webhook_journal (route, query, content_type, body, idempotency_token, resource_sid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(idempotency_token) DO NOTHING",
+        params![e.route, e.query, e.content_type, e.body, e.idempotency_token, e.resource_sid],
+    )?;
+    Ok(n > 0)
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM webhook_journal", [], |r| r.get(0))?)
+}

@@ -1,0 +1,213 @@
+//! Our phone numbers and their per-number call and message settings.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::domain::hours::BusinessHours;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Number {
+    pub id: i64,
+    pub e164: String,
+    pub sid: Option<String>,
+    pub friendly_name: String,
+    pub managed: bool,
+    pub seen_in_webhook: bool,
+    pub settings: NumberSettings,
+    pub wired_url: Option<String>,
+    pub wired_at: Option<String>,
+    pub wiring_error: Option<String>,
+}
+
+/// What the owner can change about how a number answers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NumberSettings {
+    pub forwarding_number: Option<String>,
+    pub forwarding_enabled: bool,
+    pub greeting: String,
+    pub voice: String,
+    pub ring_seconds: i64,
+    pub voicemail_enabled: bool,
+    pub voicemail_prompt: String,
+    pub voicemail_max_seconds: i64,
+    pub business_hours: Option<BusinessHours>,
+    pub auto_reply: Option<String>,
+}
+
+const COLUMNS: &str = "id, e164, sid, friendly_name, managed, seen_in_webhook, forwarding_number, \
+    forwarding_enabled, greeting, voice, ring_seconds, voicemail_enabled, voicemail_prompt, \
+    voicemail_max_seconds, business_hours, auto_reply, wired_url, wired_at, wiring_error";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Number> {
+    let hours: Option<String> = r.get(14)?;
+    Ok(Number {
+        id: r.get(0)?,
+        e164: r.get(1)?,
+        sid: r.get(2)?,
+        friendly_name: r.get(3)?,
+        managed: r.get(4)?,
+        seen_in_webhook: r.get(5)?,
+        settings: NumberSettings {
+            forwarding_number: r.get(6)?,
+            forwarding_enabled: r.get(7)?,
+            greeting: r.get(8)?,
+            voice: r.get(9)?,
+            ring_seconds: r.get(10)?,
+            voicemail_enabled: r.get(11)?,
+            voicemail_prompt: r.get(12)?,
+            voicemail_max_seconds: r.get(13)?,
+            // A corrupt JSON value means "always open", never a failed call.
+            business_hours: hours.and_then(|h| serde_json::from_str(&h).ok()),
+            auto_reply: r.get(15)?,
+        },
+        wired_url: r.get(16)?,
+        wired_at: r.get(17)?,
+        wiring_error: r.get(18)?,
+    })
+}
+
+/// The id of the number `e164`, recording it if it is new. `seen_in_webhook` marks a
+/// number Twilio told us about before the owner added it: kept, never rejected.
+pub fn ensure(conn: &Connection, e164: &str, seen_in_webhook: bool) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO numbers (e164, seen_in_webhook) VALUES (?1, ?2) ON CONFLICT(e164) DO NOTHING",
+        params![e164, seen_in_webhook],
+    )?;
+    Ok(conn.query_row("SELECT id FROM numbers WHERE e164 = ?1", [e164], |r| r.get(0))?)
+}
+
+/// Records a number as Twilio lists it (sid, friendly name), keeping local settings.
+pub fn upsert_from_twilio(conn: &Connection, sid: &str, e164: &str, friendly_name: &str) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO numbers (e164, sid, friendly_name) VALUES (?1, ?2, ?3)
+         ON CONFLICT(e164) DO UPDATE SET sid = excluded.sid, friendly_name = excluded.friendly_name,
+           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+        params![e164, sid, friendly_name],
+    )?;
+    Ok(conn.query_row("SELECT id FROM numbers WHERE e164 = ?1", [e164], |r| r.get(0))?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Number> {
+    conn.query_row(&format!("SELECT {COLUMNS} FROM numbers WHERE id = ?1"), [id], from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found(format!("number {id}")))
+}
+
+pub fn find_by_e164(conn: &Connection, e164: &str) -> Result<Option<Number>> {
+    Ok(conn
+        .query_row(&format!("SELECT {COLUMNS} FROM numbers WHERE e164 = ?1"), [e164], from_row)
+        .optional()?)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<Number>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM numbers ORDER BY e164"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn update_settings(conn: &Connection, id: i64, s: &NumberSettings) -> Result<()> {
+    if let Some(h) = &s.business_hours {
+        h.validate()?;
+    }
+    let hours = s.business_hours.as_ref().map(serde_json::to_string).transpose()?;
+    let changed = conn.execute(
+        "UPDATE numbers SET forwarding_number = ?2, forwarding_enabled = ?3, greeting = ?4, voice = ?5,
+           ring_seconds = ?6, voicemail_enabled = ?7, voicemail_prompt = ?8, voicemail_max_seconds = ?9,
+           business_hours = ?10, auto_reply = ?11, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+         WHERE id = ?1",
+        params![
+            id,
+            s.forwarding_number,
+            s.forwarding_enabled,
+            s.greeting,
+            s.voice,
+            s.ring_seconds,
+            s.voicemail_enabled,
+            s.voicemail_prompt,
+            s.voicemail_max_seconds,
+            hours,
+            s.auto_reply
+        ],
+    )?;
+    if changed == 0 {
+        return Err(Error::not_found(format!("number {id}")));
+    }
+    Ok(())
+}
+
+pub fn set_friendly_name(conn: &Connection, id: i64, name: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE numbers SET friendly_name = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+        params![id, name],
+    )?;
+    Ok(())
+}
+
+/// Marks a number as managed, remembering Twilio's previous URLs (JSON) the first time.
+pub fn set_managed(conn: &Connection, id: i64, managed: bool, previous_wiring: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE numbers SET managed = ?2,
+           previous_wiring = CASE WHEN ?2 THEN COALESCE(previous_wiring, ?3) ELSE NULL END,
+           wired_url = CASE WHEN ?2 THEN wired_url ELSE NULL END,
+           updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+         WHERE id = ?1",
+        params![id, managed, previous_wiring],
+    )?;
+    Ok(())
+}
+
+pub fn previous_wiring(conn: &Connection, id: i64) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT previous_wiring FROM numbers WHERE id = ?1", [id], |r| r.get(0))?)
+}
+
+pub fn set_wiring_result(conn: &Connection, id: i64, url: Option<&str>, error: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE numbers SET wired_url = COALESCE(?2, wired_url), wiring_error = ?3,
+           wired_at = CASE WHEN ?2 IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE wired_at END
+         WHERE id = ?1",
+        params![id, url, error],
+    )?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute("UPDATE numbers SET sid = NULL, managed = 0 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_store;
+
+    #[test]
+    fn ensure_is_idempotent_and_settings_round_trip() {
+        let (_dir, store) = test_store();
+        store
+            .write(|tx| {
+                let a = ensure(tx, "+61255501234", true)?;
+                let b = ensure(tx, "+61255501234", false)?;
+                assert_eq!(a, b, "the same number must map to one row");
+                let mut n = get(tx, a)?;
+                assert!(n.seen_in_webhook);
+                n.settings.forwarding_number = Some("+61412345678".into());
+                n.settings.business_hours = Some(BusinessHours { tz: "Australia/Sydney".into(), spans: vec![] });
+                update_settings(tx, a, &n.settings)?;
+                assert_eq!(get(tx, a)?.settings, n.settings);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn invalid_hours_are_refused() {
+        let (_dir, store) = test_store();
+        let err = store.write(|tx| {
+            let id = ensure(tx, "+61255501234", false)?;
+            let mut s = get(tx, id)?.settings;
+            s.business_hours = Some(BusinessHours { tz: "Nowhere/Land".into(), spans: vec![] });
+            update_settings(tx, id, &s)
+        });
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,62 @@
+//! Saved message templates.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Template {
+    pub id: i64,
+    pub name: String,
+    pub body: String,
+    pub variables: Vec<String>,
+}
+
+fn build(id: i64, name: String, body: String) -> Template {
+    let variables = crate::domain::template::variables(&body);
+    Template { id, name, body, variables }
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<Template>> {
+    let mut stmt = conn.prepare("SELECT id, name, body FROM templates ORDER BY name COLLATE NOCASE")?;
+    let rows = stmt.query_map([], |r| Ok(build(r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn find_by_name(conn: &Connection, name: &str) -> Result<Template> {
+    conn.query_row("SELECT id, name, body FROM templates WHERE name = ?1", [name], |r| Ok(build(r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or_else(|| Error::not_found(format!("template {name:?}")))
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Template> {
+    conn.query_row("SELECT id, name, body FROM templates WHERE id = ?1", [id], |r| Ok(build(r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or_else(|| Error::not_found(format!("template {id}")))
+}
+
+/// Creates or (with `id`) updates a template; names are unique.
+pub fn save(conn: &Connection, id: Option<i64>, name: &str, body: &str) -> Result<i64> {
+    let name = name.trim();
+    if name.is_empty() || body.trim().is_empty() {
+        return Err(Error::InvalidInput("a template needs a name and a text".into()));
+    }
+    match id {
+        Some(id) => {
+            conn.execute(
+                "UPDATE templates SET name = ?2, body = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                params![id, name, body],
+            )?;
+            Ok(id)
+        }
+        None => {
+            conn.execute("INSERT INTO templates (name, body) VALUES (?1, ?2)", params![name, body])?;
+            Ok(conn.last_insert_rowid())
+        }
+    }
+}
+
+pub fn delete(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute("DELETE FROM templates WHERE id = ?1", [id])?;
+    Ok(())
+}

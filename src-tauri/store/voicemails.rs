@@ -1,0 +1,136 @@
+//! Recordings (audio files downloaded from Twilio) and the voicemails built on them.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Voicemail {
+    pub id: i64,
+    pub recording_sid: String,
+    pub call_sid: Option<String>,
+    pub from: String,
+    pub duration: Option<i64>,
+    /// Relative to the data directory; None until downloaded.
+    pub path: Option<String>,
+    pub sha256: Option<String>,
+    pub content_type: Option<String>,
+    pub transcription: Option<String>,
+    pub transcription_status: Option<String>,
+    pub listened: bool,
+    pub created_at: String,
+    /// Why the audio is not here yet, when a download failed.
+    pub download_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRecording {
+    pub sid: String,
+    pub call_sid: Option<String>,
+    pub kind: String,
+    pub remote_url: String,
+    pub duration: Option<i64>,
+    pub number_id: Option<i64>,
+    pub from: String,
+}
+
+/// Records a completed recording (and its voicemail) and queues the download.
+/// Returns (recording id, created); a retry changes nothing.
+pub fn insert_recording(conn: &Connection, r: &NewRecording) -> Result<(i64, bool)> {
+    if let Some(id) = conn.query_row("SELECT id FROM recordings WHERE sid = ?1", [&r.sid], |row| row.get(0)).optional()? {
+        return Ok((id, false));
+    }
+    conn.execute(
+        "INSERT INTO recordings (sid, call_sid, kind, remote_url, duration) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![r.sid, r.call_sid, r.kind, r.remote_url, r.duration],
+    )?;
+    let id = conn.last_insert_rowid();
+    if r.kind == "voicemail" {
+        conn.execute(
+            "INSERT INTO voicemails (recording_sid, call_sid, number_id, from_addr, duration) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(recording_sid) DO NOTHING",
+            params![r.sid, r.call_sid, r.number_id, r.from, r.duration],
+        )?;
+    }
+    super::downloads::enqueue(conn, "recording", id, &r.remote_url)?;
+    Ok((id, true))
+}
+
+pub fn set_recording_file(conn: &Connection, recording_id: i64, path: &str, sha256: &str, bytes: i64, content_type: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE recordings SET path = ?2, sha256 = ?3, bytes = ?4, content_type = ?5 WHERE id = ?1",
+        params![recording_id, path, sha256, bytes, content_type],
+    )?;
+    Ok(())
+}
+
+/// Attaches a transcript; returns false when the recording is not known (yet).
+pub fn set_transcription(conn: &Connection, recording_sid: &str, text: &str, status: &str) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE voicemails SET transcription = ?2, transcription_status = ?3 WHERE recording_sid = ?1",
+        params![recording_sid, text, status],
+    )?;
+    Ok(n > 0)
+}
+
+const SELECT: &str = "SELECT v.id, v.recording_sid, v.call_sid, v.from_addr, COALESCE(r.duration, v.duration), r.path,
+    r.sha256, r.content_type, v.transcription, v.transcription_status, v.listened, v.created_at,
+    (SELECT last_error FROM downloads d WHERE d.kind = 'recording' AND d.target_id = r.id AND d.state != 'done')
+    FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Voicemail> {
+    Ok(Voicemail {
+        id: r.get(0)?,
+        recording_sid: r.get(1)?,
+        call_sid: r.get(2)?,
+        from: r.get(3)?,
+        duration: r.get(4)?,
+        path: r.get(5)?,
+        sha256: r.get(6)?,
+        content_type: r.get(7)?,
+        transcription: r.get(8)?,
+        transcription_status: r.get(9)?,
+        listened: r.get(10)?,
+        created_at: r.get(11)?,
+        download_error: r.get(12)?,
+    })
+}
+
+/// Voicemails not deleted locally, newest first.
+pub fn list(conn: &Connection) -> Result<Vec<Voicemail>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE v.deleted = 0 ORDER BY v.created_at DESC, v.id DESC"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Voicemail> {
+    conn.query_row(&format!("{SELECT} WHERE v.id = ?1"), [id], from_row)
+        .optional()?
+        .ok_or_else(|| Error::not_found(format!("voicemail {id}")))
+}
+
+pub fn find_by_recording_sid(conn: &Connection, sid: &str) -> Result<Option<Voicemail>> {
+    Ok(conn.query_row(&format!("{SELECT} WHERE v.recording_sid = ?1"), [sid], from_row).optional()?)
+}
+
+pub fn set_listened(conn: &Connection, id: i64, listened: bool) -> Result<()> {
+    conn.execute("UPDATE voicemails SET listened = ?2 WHERE id = ?1", params![id, listened])?;
+    Ok(())
+}
+
+/// Hides a voicemail and returns its file path so the caller can remove the file.
+pub fn delete_local(conn: &Connection, id: i64) -> Result<Option<String>> {
+    let vm = get(conn, id)?;
+    conn.execute("UPDATE voicemails SET deleted = 1 WHERE id = ?1", [id])?;
+    Ok(vm.path)
+}
+
+pub fn unheard_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM voicemails WHERE listened = 0 AND deleted = 0", [], |r| r.get(0))?)
+}
+
+pub fn all(conn: &Connection) -> Result<Vec<Voicemail>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY v.created_at, v.id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
