@@ -148,7 +148,8 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
 
 /// A public URL without a trailing slash; only http(s).
 pub fn normalise_public_url(raw: &str) -> Result<String> {
-    let url = url::Url::parse(raw.trim()).map_err(|e| Error::Usage(format!("--public-url {raw:?} is not a URL: {e}")))?;
+    let url =
+        url::Url::parse(raw.trim()).map_err(|e| Error::Usage(format!("--public-url {raw:?} is not a URL: {e}")))?;
     if url.scheme() != "https" && url.scheme() != "http" {
         return Err(Error::Usage(format!("--public-url must be http(s), not {}", url.scheme())));
     }

@@ -32,12 +32,7 @@ pub enum Error {
 
     /// Twilio answered with an error; `explanation` is the plain-language text for the owner.
     #[error("{explanation}")]
-    Twilio {
-        status: u16,
-        code: Option<u32>,
-        message: String,
-        explanation: String,
-    },
+    Twilio { status: u16, code: Option<u32>, message: String, explanation: String },
 
     /// Twilio (or the mock standing in for it) could not be reached or answered garbage.
     #[error("could not reach Twilio: {0}")]

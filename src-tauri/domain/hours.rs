@@ -42,9 +42,7 @@ impl BusinessHours {
     }
 
     fn zone(&self) -> Result<chrono_tz::Tz> {
-        self.tz
-            .parse()
-            .map_err(|_| Error::InvalidInput(format!("unknown time zone {:?}", self.tz)))
+        self.tz.parse().map_err(|_| Error::InvalidInput(format!("unknown time zone {:?}", self.tz)))
     }
 
     /// Whether the business is open at `at`. Invalid hours count as open, so a
@@ -56,18 +54,15 @@ impl BusinessHours {
         let Some(now) = NaiveTime::from_hms_opt(local.hour(), local.minute(), 0) else {
             return true;
         };
-        self.spans.iter().filter(|s| s.day == day).any(|s| {
-            match (parse_time(&s.open), parse_time(&s.close)) {
-                (Ok(open), Ok(close)) => now >= open && now < close,
-                _ => true,
-            }
+        self.spans.iter().filter(|s| s.day == day).any(|s| match (parse_time(&s.open), parse_time(&s.close)) {
+            (Ok(open), Ok(close)) => now >= open && now < close,
+            _ => true,
         })
     }
 }
 
 fn parse_time(s: &str) -> Result<NaiveTime> {
-    NaiveTime::parse_from_str(s, "%H:%M")
-        .map_err(|_| Error::InvalidInput(format!("{s:?} is not a time like 09:00")))
+    NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| Error::InvalidInput(format!("{s:?} is not a time like 09:00")))
 }
 
 #[cfg(test)]
@@ -77,9 +72,7 @@ mod tests {
     fn weekdays_9_to_5(tz: &str) -> BusinessHours {
         BusinessHours {
             tz: tz.into(),
-            spans: (0..5)
-                .map(|day| Span { day, open: "09:00".into(), close: "17:00".into() })
-                .collect(),
+            spans: (0..5).map(|day| Span { day, open: "09:00".into(), close: "17:00".into() }).collect(),
         }
     }
 

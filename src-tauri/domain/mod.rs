@@ -15,7 +15,5 @@ pub use status::{CallStatus, MessageStatus};
 
 /// Now as RFC 3339 UTC with milliseconds, the one time format in the store.
 pub fn now_rfc3339() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }

@@ -19,10 +19,7 @@ pub fn classify(body: &str, opt_out_type: Option<&str>) -> Option<OptChange> {
         Some("START") => return Some(OptChange::OptIn),
         _ => {}
     }
-    let word = body
-        .trim()
-        .trim_end_matches(['.', '!'])
-        .to_ascii_uppercase();
+    let word = body.trim().trim_end_matches(['.', '!']).to_ascii_uppercase();
     if OPT_OUT.contains(&word.as_str()) {
         Some(OptChange::OptOut)
     } else if OPT_IN.contains(&word.as_str()) {

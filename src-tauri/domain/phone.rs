@@ -15,14 +15,12 @@ impl E164 {
     /// Parses `+CC…`, or a national number when `default_region` (e.g. "AU") is given.
     pub fn parse_with_region(input: &str, default_region: Option<&str>) -> Result<Self> {
         let region = default_region.and_then(|r| r.parse::<phonenumber::country::Id>().ok());
-        let parsed = phonenumber::parse(region, input.trim())
-            .map_err(|_| Error::InvalidPhoneNumber(input.to_string()))?;
+        let parsed =
+            phonenumber::parse(region, input.trim()).map_err(|_| Error::InvalidPhoneNumber(input.to_string()))?;
         if !phonenumber::is_valid(&parsed) {
             return Err(Error::InvalidPhoneNumber(input.to_string()));
         }
-        Ok(E164(
-            parsed.format().mode(phonenumber::Mode::E164).to_string(),
-        ))
+        Ok(E164(parsed.format().mode(phonenumber::Mode::E164).to_string()))
     }
 
     pub fn parse(input: &str) -> Result<Self> {
@@ -42,11 +40,7 @@ impl E164 {
             (Some(home), Some(id)) => id.as_ref().eq_ignore_ascii_case(home),
             _ => false,
         };
-        let mode = if same_region {
-            phonenumber::Mode::National
-        } else {
-            phonenumber::Mode::International
-        };
+        let mode = if same_region { phonenumber::Mode::National } else { phonenumber::Mode::International };
         parsed.format().mode(mode).to_string()
     }
 
@@ -97,10 +91,7 @@ mod tests {
     #[test]
     fn parses_international_and_national_forms() {
         assert_eq!(E164::parse("+61 412 345 678").unwrap().as_str(), "+61412345678");
-        assert_eq!(
-            E164::parse_with_region("0412 345 678", Some("AU")).unwrap().as_str(),
-            "+61412345678"
-        );
+        assert_eq!(E164::parse_with_region("0412 345 678", Some("AU")).unwrap().as_str(), "+61412345678");
         assert_eq!(E164::parse("+1 (415) 867-5309").unwrap().as_str(), "+14158675309");
     }
 

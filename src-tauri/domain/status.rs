@@ -156,7 +156,18 @@ mod tests {
 
     #[test]
     fn round_trips_known_names() {
-        for name in ["queued", "sending", "sent", "delivered", "undelivered", "failed", "read", "canceled", "partially_delivered", "received"] {
+        for name in [
+            "queued",
+            "sending",
+            "sent",
+            "delivered",
+            "undelivered",
+            "failed",
+            "read",
+            "canceled",
+            "partially_delivered",
+            "received",
+        ] {
             assert_eq!(MessageStatus::parse(name).as_str(), name);
         }
     }

@@ -18,15 +18,10 @@ pub fn variables(template: &str) -> Vec<String> {
 
 /// Renders `template`, or lists the variables without a non-empty value.
 pub fn render(template: &str, vars: &BTreeMap<String, String>) -> Result<String> {
-    let missing: Vec<String> = variables(template)
-        .into_iter()
-        .filter(|v| vars.get(v).is_none_or(|s| s.trim().is_empty()))
-        .collect();
+    let missing: Vec<String> =
+        variables(template).into_iter().filter(|v| vars.get(v).is_none_or(|s| s.trim().is_empty())).collect();
     if !missing.is_empty() {
-        return Err(Error::InvalidInput(format!(
-            "the template needs a value for {}",
-            missing.join(", ")
-        )));
+        return Err(Error::InvalidInput(format!("the template needs a value for {}", missing.join(", "))));
     }
     let mut out = String::with_capacity(template.len());
     let mut last = 0;

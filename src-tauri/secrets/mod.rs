@@ -170,7 +170,9 @@ mod tests {
     fn assembles_token_or_api_key_and_names_what_is_missing() {
         let c = TwilioCredentials::assemble(Some("AC1".into()), Some("t".into()), None, None, "sid", "token").unwrap();
         assert_eq!(c.username, "AC1");
-        let k = TwilioCredentials::assemble(Some("AC1".into()), None, Some("SK1".into()), Some("s".into()), "sid", "token").unwrap();
+        let k =
+            TwilioCredentials::assemble(Some("AC1".into()), None, Some("SK1".into()), Some("s".into()), "sid", "token")
+                .unwrap();
         assert_eq!(k.username, "SK1");
         assert!(k.auth_token.is_none());
         let e = TwilioCredentials::assemble(Some("AC1".into()), None, None, None, "sid", "token").unwrap_err();

@@ -2,8 +2,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::domain::status::CallStatus;
 use crate::domain::now_rfc3339;
+use crate::domain::status::CallStatus;
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -69,7 +69,13 @@ pub fn apply_status(
 }
 
 /// Records the outcome of the `<Dial>` to the owner's phone.
-pub fn set_dial_result(conn: &Connection, sid: &str, dial_status: &str, answered_by: Option<&str>, duration: Option<i64>) -> Result<()> {
+pub fn set_dial_result(
+    conn: &Connection,
+    sid: &str,
+    dial_status: &str,
+    answered_by: Option<&str>,
+    duration: Option<i64>,
+) -> Result<()> {
     conn.execute(
         "UPDATE calls SET dial_status = ?2, answered_by = COALESCE(?3, answered_by),
            duration = COALESCE(?4, duration), updated_at = ?5 WHERE sid = ?1",

@@ -74,7 +74,13 @@ pub fn find_by_bundle(conn: &Connection, bundle_sid: &str) -> Result<Option<Comp
 
 /// Records a bundle status callback verbatim, moving status (and reason) when given.
 /// Returns false when no record has that bundle.
-pub fn apply_callback(conn: &Connection, bundle_sid: &str, status: Option<&str>, reason: Option<&str>, raw: &str) -> Result<bool> {
+pub fn apply_callback(
+    conn: &Connection,
+    bundle_sid: &str,
+    status: Option<&str>,
+    reason: Option<&str>,
+    raw: &str,
+) -> Result<bool> {
     let n = conn.execute(
         "UPDATE compliance SET status = COALESCE(?2, status), rejection_reason = COALESCE(?3, rejection_reason),
            raw_callback = ?4, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE bundle_sid = ?1",
@@ -133,13 +139,21 @@ pub fn set_sid(conn: &Connection, id: i64, field: SidField, sid: &str) -> Result
         SidField::Bundle => "bundle_sid",
     };
     conn.execute(
-        &format!("UPDATE compliance SET {column} = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1"),
+        &format!(
+            "UPDATE compliance SET {column} = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1"
+        ),
         params![id, sid],
     )?;
     Ok(())
 }
 
-pub fn set_status(conn: &Connection, id: i64, status: &str, reason: Option<&str>, evaluation: Option<&serde_json::Value>) -> Result<()> {
+pub fn set_status(
+    conn: &Connection,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+    evaluation: Option<&serde_json::Value>,
+) -> Result<()> {
     conn.execute(
         "UPDATE compliance SET status = ?2, rejection_reason = COALESCE(?3, rejection_reason),
            evaluation = COALESCE(?4, evaluation), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",

@@ -27,9 +27,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         opted_out: r.get(4)?,
         opted_out_at: r.get(5)?,
         opt_out_source: r.get(6)?,
-        phones: phones
-            .map(|p| p.split('\u{1f}').map(str::to_string).collect())
-            .unwrap_or_default(),
+        phones: phones.map(|p| p.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
     })
 }
 
@@ -46,10 +44,7 @@ pub fn ensure_for_address(conn: &Connection, address: &str) -> Result<i64> {
     }
     conn.execute("INSERT INTO contacts (name) VALUES ('')", [])?;
     let id = conn.last_insert_rowid();
-    conn.execute(
-        "INSERT INTO contact_phones (contact_id, address) VALUES (?1, ?2)",
-        params![id, address],
-    )?;
+    conn.execute("INSERT INTO contact_phones (contact_id, address) VALUES (?1, ?2)", params![id, address])?;
     Ok(id)
 }
 
@@ -192,7 +187,12 @@ mod tests {
         let (_d, store) = test_store();
         store
             .write(|tx| {
-                let edit = ContactEdit { name: "Ana".into(), phones: vec!["+61 412 345 678".into()], email: Some("ana@example.com".into()), notes: String::new() };
+                let edit = ContactEdit {
+                    name: "Ana".into(),
+                    phones: vec!["+61 412 345 678".into()],
+                    email: Some("ana@example.com".into()),
+                    notes: String::new(),
+                };
                 let id = save(tx, None, &edit)?;
                 assert_eq!(get(tx, id)?.phones, vec!["+61412345678"]);
                 let bad = ContactEdit { phones: vec!["not a number".into()], ..edit.clone() };

@@ -31,7 +31,14 @@ pub fn due(conn: &Connection, now: &str, limit: i64) -> Result<Vec<Download>> {
          WHERE state = 'queued' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![now, limit], |r| {
-        Ok(Download { id: r.get(0)?, kind: r.get(1)?, target_id: r.get(2)?, url: r.get(3)?, attempts: r.get(4)?, last_error: r.get(5)? })
+        Ok(Download {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            target_id: r.get(2)?,
+            url: r.get(3)?,
+            attempts: r.get(4)?,
+            last_error: r.get(5)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -59,7 +66,14 @@ pub fn outstanding(conn: &Connection) -> Result<Vec<Download>> {
         "SELECT id, kind, target_id, url, attempts, last_error FROM downloads WHERE state != 'done' ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok(Download { id: r.get(0)?, kind: r.get(1)?, target_id: r.get(2)?, url: r.get(3)?, attempts: r.get(4)?, last_error: r.get(5)? })
+        Ok(Download {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            target_id: r.get(2)?,
+            url: r.get(3)?,
+            attempts: r.get(4)?,
+            last_error: r.get(5)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

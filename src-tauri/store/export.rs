@@ -102,11 +102,7 @@ pub fn messages_csv(conn: &Connection) -> Result<String> {
 /// so a customer's text can never run as a spreadsheet formula.
 fn csv_field(s: &str) -> String {
     let phone_number = s.starts_with('+') && s.len() > 1 && s[1..].bytes().all(|b| b.is_ascii_digit());
-    let s = if s.starts_with(['=', '+', '-', '@']) && !phone_number {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
+    let s = if s.starts_with(['=', '+', '-', '@']) && !phone_number { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -124,7 +120,9 @@ mod tests {
         let (_d, store) = test_store();
         let v = store.read(to_json).unwrap();
         assert_eq!(v["version"], 1);
-        for key in ["numbers", "contacts", "conversations", "messages", "calls", "voicemails", "templates", "compliance"] {
+        for key in
+            ["numbers", "contacts", "conversations", "messages", "calls", "voicemails", "templates", "compliance"]
+        {
             assert!(v[key].is_array(), "{key} must be an array");
         }
     }

@@ -4,8 +4,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::domain::status::MessageStatus;
 use crate::domain::now_rfc3339;
+use crate::domain::status::MessageStatus;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -157,7 +157,8 @@ pub fn apply_status(
 
 /// Applies status callbacks that arrived before the message with `sid` was known.
 pub fn apply_pending(conn: &Connection, sid: &str) -> Result<()> {
-    let mut stmt = conn.prepare("SELECT status, error_code, event_at FROM pending_status WHERE message_sid = ?1 ORDER BY id")?;
+    let mut stmt =
+        conn.prepare("SELECT status, error_code, event_at FROM pending_status WHERE message_sid = ?1 ORDER BY id")?;
     let pending: Vec<(String, Option<i64>, Option<String>)> =
         stmt.query_map([sid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     for (status, code, at) in pending {
@@ -269,7 +270,14 @@ fn attach_media(conn: &Connection, messages: &mut [Message]) -> Result<()> {
     for m in messages.iter_mut().filter(|m| m.num_media > 0) {
         m.media = stmt
             .query_map([m.id], |r| {
-                Ok(Media { id: r.get(0)?, idx: r.get(1)?, content_type: r.get(2)?, path: r.get(3)?, sha256: r.get(4)?, bytes: r.get(5)? })
+                Ok(Media {
+                    id: r.get(0)?,
+                    idx: r.get(1)?,
+                    content_type: r.get(2)?,
+                    path: r.get(3)?,
+                    sha256: r.get(4)?,
+                    bytes: r.get(5)?,
+                })
             })?
             .collect::<rusqlite::Result<_>>()?;
     }
@@ -314,14 +322,20 @@ pub fn all(conn: &Connection) -> Result<Vec<Message>> {
 
 /// Outbound messages with a SID whose status is not final yet (for repair after downtime).
 pub fn open_outbound_sids(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare(
-        "SELECT sid FROM messages WHERE status_rank < 50 AND direction = 'outbound' AND sid IS NOT NULL",
-    )?;
+    let mut stmt =
+        conn.prepare("SELECT sid FROM messages WHERE status_rank < 50 AND direction = 'outbound' AND sid IS NOT NULL")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn set_media_file(conn: &Connection, media_id: i64, path: &str, sha256: &str, bytes: i64, content_type: &str) -> Result<()> {
+pub fn set_media_file(
+    conn: &Connection,
+    media_id: i64,
+    path: &str,
+    sha256: &str,
+    bytes: i64,
+    content_type: &str,
+) -> Result<()> {
     conn.execute(
         "UPDATE message_media SET path = ?2, sha256 = ?3, bytes = ?4,
            content_type = CASE WHEN content_type = '' THEN ?5 ELSE content_type END WHERE id = ?1",
@@ -376,10 +390,20 @@ mod tests {
                 let n = numbers::ensure(tx, "+61255501234", false)?;
                 let sid = "SM00000000000000000000000000000002";
                 assert_eq!(apply_status(tx, sid, &MessageStatus::Delivered, None, None)?, StatusOutcome::Deferred);
-                let (id, _) = insert_outbound(tx, &Outbound {
-                    client_ref: "r1".into(), number_id: n, from: "+61255501234".into(), to: "+61412345678".into(),
-                    body: "hello".into(), channel: "sms".into(), num_segments: 1, num_media: 0, campaign_id: None,
-                })?;
+                let (id, _) = insert_outbound(
+                    tx,
+                    &Outbound {
+                        client_ref: "r1".into(),
+                        number_id: n,
+                        from: "+61255501234".into(),
+                        to: "+61412345678".into(),
+                        body: "hello".into(),
+                        channel: "sms".into(),
+                        num_segments: 1,
+                        num_media: 0,
+                        campaign_id: None,
+                    },
+                )?;
                 set_sid(tx, id, sid, &MessageStatus::Queued)?;
                 assert_eq!(get(tx, id)?.status, "delivered");
                 assert_eq!(apply_status(tx, sid, &MessageStatus::Sent, None, None)?, StatusOutcome::Stale);
@@ -395,8 +419,15 @@ mod tests {
             .write(|tx| {
                 let n = numbers::ensure(tx, "+61255501234", false)?;
                 let m = Outbound {
-                    client_ref: "same".into(), number_id: n, from: "+61255501234".into(), to: "+61412345678".into(),
-                    body: "x".into(), channel: "sms".into(), num_segments: 1, num_media: 0, campaign_id: None,
+                    client_ref: "same".into(),
+                    number_id: n,
+                    from: "+61255501234".into(),
+                    to: "+61412345678".into(),
+                    body: "x".into(),
+                    channel: "sms".into(),
+                    num_segments: 1,
+                    num_media: 0,
+                    campaign_id: None,
                 };
                 assert_eq!(insert_outbound(tx, &m)?, insert_outbound(tx, &m)?);
                 Ok(())

@@ -94,9 +94,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Number> {
 }
 
 pub fn find_by_e164(conn: &Connection, e164: &str) -> Result<Option<Number>> {
-    Ok(conn
-        .query_row(&format!("SELECT {COLUMNS} FROM numbers WHERE e164 = ?1"), [e164], from_row)
-        .optional()?)
+    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM numbers WHERE e164 = ?1"), [e164], from_row).optional()?)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Number>> {

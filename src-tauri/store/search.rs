@@ -18,11 +18,8 @@ pub struct Hit {
 /// Turns what the owner typed into an FTS5 query of prefix terms, so no input is ever an
 /// FTS syntax error ("O'Brien", "a AND", quotes) and "pizz" finds "pizza".
 pub fn to_fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = input
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(|t| format!("\"{t}\"*"))
-        .collect();
+    let terms: Vec<String> =
+        input.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(|t| format!("\"{t}\"*")).collect();
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
@@ -37,7 +34,14 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
          WHERE contacts_fts MATCH ?1 LIMIT ?2",
     )?;
     for row in stmt.query_map(params![q, limit], |r| {
-        Ok(Hit { conversation_id: r.get(0)?, message_id: None, customer: r.get(1)?, contact_name: r.get(2)?, snippet: String::new(), created_at: None })
+        Ok(Hit {
+            conversation_id: r.get(0)?,
+            message_id: None,
+            customer: r.get(1)?,
+            contact_name: r.get(2)?,
+            snippet: String::new(),
+            created_at: None,
+        })
     })? {
         hits.push(row?);
     }
@@ -49,7 +53,14 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
          WHERE messages_fts MATCH ?1 ORDER BY f.rank LIMIT ?2",
     )?;
     for row in stmt.query_map(params![q, limit], |r| {
-        Ok(Hit { conversation_id: r.get(0)?, message_id: Some(r.get(1)?), customer: r.get(2)?, contact_name: r.get(3)?, snippet: r.get(4)?, created_at: r.get(5)? })
+        Ok(Hit {
+            conversation_id: r.get(0)?,
+            message_id: Some(r.get(1)?),
+            customer: r.get(2)?,
+            contact_name: r.get(3)?,
+            snippet: r.get(4)?,
+            created_at: r.get(5)?,
+        })
     })? {
         hits.push(row?);
     }

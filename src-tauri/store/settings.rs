@@ -22,7 +22,9 @@ pub fn remove(conn: &Connection, key: &str) -> Result<()> {
 }
 
 pub fn watermark(conn: &Connection, resource: &str) -> Result<Option<String>> {
-    Ok(conn.query_row("SELECT watermark FROM sync_watermarks WHERE resource = ?1", [resource], |r| r.get(0)).optional()?)
+    Ok(conn
+        .query_row("SELECT watermark FROM sync_watermarks WHERE resource = ?1", [resource], |r| r.get(0))
+        .optional()?)
 }
 
 pub fn set_watermark(conn: &Connection, resource: &str, watermark: &str) -> Result<()> {

@@ -24,15 +24,19 @@ pub fn list(conn: &Connection) -> Result<Vec<Template>> {
 }
 
 pub fn find_by_name(conn: &Connection, name: &str) -> Result<Template> {
-    conn.query_row("SELECT id, name, body FROM templates WHERE name = ?1", [name], |r| Ok(build(r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("template {name:?}")))
+    conn.query_row("SELECT id, name, body FROM templates WHERE name = ?1", [name], |r| {
+        Ok(build(r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .optional()?
+    .ok_or_else(|| Error::not_found(format!("template {name:?}")))
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Template> {
-    conn.query_row("SELECT id, name, body FROM templates WHERE id = ?1", [id], |r| Ok(build(r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("template {id}")))
+    conn.query_row("SELECT id, name, body FROM templates WHERE id = ?1", [id], |r| {
+        Ok(build(r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .optional()?
+    .ok_or_else(|| Error::not_found(format!("template {id}")))
 }
 
 /// Creates or (with `id`) updates a template; names are unique.

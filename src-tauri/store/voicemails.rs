@@ -37,7 +37,9 @@ pub struct NewRecording {
 /// Records a completed recording (and its voicemail) and queues the download.
 /// Returns (recording id, created); a retry changes nothing.
 pub fn insert_recording(conn: &Connection, r: &NewRecording) -> Result<(i64, bool)> {
-    if let Some(id) = conn.query_row("SELECT id FROM recordings WHERE sid = ?1", [&r.sid], |row| row.get(0)).optional()? {
+    if let Some(id) =
+        conn.query_row("SELECT id FROM recordings WHERE sid = ?1", [&r.sid], |row| row.get(0)).optional()?
+    {
         return Ok((id, false));
     }
     conn.execute(
@@ -56,7 +58,14 @@ pub fn insert_recording(conn: &Connection, r: &NewRecording) -> Result<(i64, boo
     Ok((id, true))
 }
 
-pub fn set_recording_file(conn: &Connection, recording_id: i64, path: &str, sha256: &str, bytes: i64, content_type: &str) -> Result<()> {
+pub fn set_recording_file(
+    conn: &Connection,
+    recording_id: i64,
+    path: &str,
+    sha256: &str,
+    bytes: i64,
+    content_type: &str,
+) -> Result<()> {
     conn.execute(
         "UPDATE recordings SET path = ?2, sha256 = ?3, bytes = ?4, content_type = ?5 WHERE id = ?1",
         params![recording_id, path, sha256, bytes, content_type],
@@ -98,7 +107,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Voicemail> {
 
 /// Voicemails not deleted locally, newest first.
 pub fn list(conn: &Connection) -> Result<Vec<Voicemail>> {
-    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE v.deleted = 0 ORDER BY v.created_at DESC, v.id DESC"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT} WHERE v.deleted = 0 ORDER BY v.created_at DESC, v.id DESC"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

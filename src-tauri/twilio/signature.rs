@@ -138,10 +138,7 @@ pub fn url_variants(url: &str) -> Vec<String> {
     let Some(scheme_end) = url.find("://") else { return out };
     let scheme = &url[..scheme_end];
     let rest_start = scheme_end + 3;
-    let authority_end = url[rest_start..]
-        .find(['/', '?', '#'])
-        .map(|i| i + rest_start)
-        .unwrap_or(url.len());
+    let authority_end = url[rest_start..].find(['/', '?', '#']).map(|i| i + rest_start).unwrap_or(url.len());
     let authority = &url[rest_start..authority_end];
     let host_start = authority.rfind('@').map(|i| i + 1).unwrap_or(0);
     let hostport = &authority[host_start..];
@@ -180,7 +177,13 @@ mod tests {
 
     #[test]
     fn canonical_vector_from_twilio_docs() {
-        let params = p(&[("CallSid", "CA1234567890ABCDE"), ("Caller", "+14158675309"), ("Digits", "1234"), ("From", "+14158675309"), ("To", "+18005551212")]);
+        let params = p(&[
+            ("CallSid", "CA1234567890ABCDE"),
+            ("Caller", "+14158675309"),
+            ("Digits", "1234"),
+            ("From", "+14158675309"),
+            ("To", "+18005551212"),
+        ]);
         let url = "https://mycompany.com/myapp.php?foo=1&bar=2";
         assert_eq!(sign("12345", url, &params, Algorithm::Sha1), "RSOYDt4T1cUTdK1PDd93/VVr8B8=");
         assert!(validate("12345", url, Payload::Form(&params), "RSOYDt4T1cUTdK1PDd93/VVr8B8=", Algorithm::Sha1));

@@ -33,16 +33,17 @@ async fn healthz() -> &'static str {
 /// tunnel, never directly from the network.
 pub async fn bind(addr: SocketAddr) -> Result<TcpListener> {
     if !addr.ip().is_loopback() {
-        return Err(Error::Usage(format!(
-            "the listener binds loopback only (127.0.0.1 or ::1), not {}",
-            addr.ip()
-        )));
+        return Err(Error::Usage(format!("the listener binds loopback only (127.0.0.1 or ::1), not {}", addr.ip())));
     }
     Ok(TcpListener::bind(addr).await?)
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
-pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())
 }

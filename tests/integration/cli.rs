@@ -9,7 +9,8 @@ use crate::common::{switchboard_bin, TestResult};
 #[test]
 fn export_of_an_empty_store_prints_the_documented_object() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let out = Command::new(switchboard_bin()).args(["export", "--format", "json", "--data-dir"]).arg(dir.path()).output()?;
+    let out =
+        Command::new(switchboard_bin()).args(["export", "--format", "json", "--data-dir"]).arg(dir.path()).output()?;
     assert!(out.status.success(), "export failed: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(v["version"], 1);
@@ -68,7 +69,11 @@ fn serve_prints_its_address_and_answers_healthz() -> TestResult {
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
-    let addr = line.trim().strip_prefix("listening on http://").ok_or_else(|| format!("unexpected first line {line:?}"))?.to_string();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .ok_or_else(|| format!("unexpected first line {line:?}"))?
+        .to_string();
     let rt = tokio::runtime::Runtime::new()?;
     let (status, body) = rt.block_on(async {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;

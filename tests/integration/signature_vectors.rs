@@ -10,7 +10,8 @@ use crate::common::{oracles_dir, TestResult};
 /// - `query_with_apostrophe_node_only`: only twilio-node re-encodes `'` as `%27`; we reject.
 /// - `neg_mixed_case_host_lowercase_sig`: only twilio-node lowercases the host; we reject.
 /// - `uppercase_scheme_csharp_only`: only twilio-csharp accepts; we reject.
-const MAJORITY_REJECTS: &[&str] = &["query_with_apostrophe_node_only", "neg_mixed_case_host_lowercase_sig", "uppercase_scheme_csharp_only"];
+const MAJORITY_REJECTS: &[&str] =
+    &["query_with_apostrophe_node_only", "neg_mixed_case_host_lowercase_sig", "uppercase_scheme_csharp_only"];
 
 #[test]
 fn all_vectors_from_the_official_libraries() -> TestResult {
@@ -46,7 +47,9 @@ fn all_vectors_from_the_official_libraries() -> TestResult {
             failures.push(format!("{id}: expected {expected}, got {got}"));
         }
         // Where the vector gives the exact HMAC input, our string to sign must be it.
-        if let (Some(hmac_url), Some(sts), None) = (v["hmac_input_url"].as_str(), v["string_to_sign"].as_str(), v["body"].as_str()) {
+        if let (Some(hmac_url), Some(sts), None) =
+            (v["hmac_input_url"].as_str(), v["string_to_sign"].as_str(), v["body"].as_str())
+        {
             if string_to_sign(hmac_url, &params) != sts {
                 failures.push(format!("{id}: string to sign differs"));
             }
