@@ -8,6 +8,8 @@ pub fn explain(code: u32) -> String {
         20429 => "Twilio is receiving too many requests from your account. Switchboard will slow down and try again.",
         21211 => "That phone number is not valid. Check the number and include the country code.",
         21408 => "Your Twilio account is not allowed to send to that country. Enable it under Messaging > Geo permissions in the Twilio console.",
+        21421 => "That phone number is not valid for purchase. Search again and pick a number from the results.",
+        21422 => "That number is no longer available: someone else bought it. Search again and pick another.",
         21606 => "This Twilio number cannot send text messages. Use a number with SMS capability.",
         21610 => "This customer replied STOP and has opted out. They must text START before you can message them again.",
         21612 => "Twilio cannot send messages between these two numbers.",

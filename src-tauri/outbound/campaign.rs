@@ -1,0 +1,167 @@
+//! Bulk templated sends: one template to many contacts, paced to a rate per number
+//! (1 message a second by default, shared across campaigns through [`super::Pacer`]),
+//! skipping anyone opted out, with progress events.
+//!
+//! Crash-safe: every body is rendered when the campaign is created (a missing variable
+//! fails the whole campaign before anything is sent), and each recipient is marked
+//! `sending` before its send, whose outbox key is `campaign-<id>-<recipient id>`. After a
+//! crash, [`run`] picks the interrupted recipient up first and the send path finds its
+//! outbox row (adopting the message from Twilio's log if it went out), so nobody gets a
+//! message twice.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::domain::E164;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::store::campaigns::{self, NewRecipient, Progress};
+use crate::store::{contacts, templates};
+
+use super::send::{self, Content, SendRequest};
+use super::Outbound;
+
+/// Default pace: Twilio queues what a long code cannot send at once (1 segment/s in the US).
+pub const DEFAULT_RATE_PER_SEC: f64 = 1.0;
+
+/// One recipient with the variables of their message (e.g. `first_name`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recipient {
+    pub contact_id: Option<i64>,
+    pub to: String,
+    pub vars: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub template_id: i64,
+    /// One of our numbers; the pace applies to it.
+    pub from: String,
+    pub recipients: Vec<Recipient>,
+    /// Messages per second; None = [`DEFAULT_RATE_PER_SEC`].
+    pub rate_per_sec: Option<f64>,
+}
+
+/// The outbox key of a campaign recipient: deterministic, so a resumed send reuses it.
+pub fn client_ref(campaign_id: i64, recipient_id: i64) -> String {
+    format!("campaign-{campaign_id}-{recipient_id}")
+}
+
+/// Validates and stores a campaign (state `running`); nothing is sent yet. Fails, naming
+/// the recipient, when a number is invalid or a template variable has no value.
+pub async fn create(ob: &Outbound, c: NewCampaign) -> Result<i64> {
+    let from = E164::parse(&c.from)?.as_str().to_string();
+    let rate = c.rate_per_sec.unwrap_or(DEFAULT_RATE_PER_SEC);
+    ob.store
+        .write_async(move |tx| {
+            let template = templates::get(tx, c.template_id)?;
+            let mut rendered = Vec::with_capacity(c.recipients.len());
+            for r in &c.recipients {
+                let to = E164::parse(&r.to)?.as_str().to_string();
+                let body = crate::domain::template::render(&template.body, &r.vars)
+                    .map_err(|e| Error::InvalidInput(format!("{to}: {e}")))?;
+                send::check_body(&body, false).map_err(|e| Error::InvalidInput(format!("{to}: {e}")))?;
+                rendered.push(NewRecipient { contact_id: r.contact_id, to, body });
+            }
+            campaigns::create(tx, Some(template.id), &from, rate, &rendered)
+        })
+        .await
+}
+
+/// Pauses a running campaign; [`run`] stops before its next recipient.
+pub async fn pause(ob: &Outbound, campaign_id: i64) -> Result<bool> {
+    let changed = ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, &["running"], "paused")).await?;
+    publish(ob, campaign_id).await?;
+    Ok(changed)
+}
+
+/// Marks a paused campaign running again; call [`run`] to continue sending.
+pub async fn resume(ob: &Outbound, campaign_id: i64) -> Result<bool> {
+    let changed = ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, &["paused"], "running")).await?;
+    publish(ob, campaign_id).await?;
+    Ok(changed)
+}
+
+/// Stops a campaign for good; recipients not yet reached are never sent.
+pub async fn cancel(ob: &Outbound, campaign_id: i64) -> Result<bool> {
+    let changed = ob
+        .store
+        .write_async(move |tx| campaigns::set_state(tx, campaign_id, &["running", "paused"], "cancelled"))
+        .await?;
+    publish(ob, campaign_id).await?;
+    Ok(changed)
+}
+
+async fn publish(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
+    let (p, state) = ob
+        .store
+        .read_async(move |c| Ok((campaigns::progress(c, campaign_id)?, campaigns::get(c, campaign_id)?.state)))
+        .await?;
+    ob.events.publish(Event::CampaignProgress {
+        campaign_id,
+        sent: p.sent,
+        skipped: p.skipped,
+        failed: p.failed,
+        pending: p.pending,
+        state,
+    });
+    Ok(p)
+}
+
+/// Sends a running campaign's remaining recipients, paced, until done or paused.
+/// Returns the progress when it stops. Safe to call again after a crash or a pause.
+pub async fn run(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
+    let campaign = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?;
+    let interval = Duration::from_secs_f64(1.0 / campaign.rate_per_sec.max(0.001));
+    loop {
+        let (state, next) = ob
+            .store
+            .read_async(move |c| {
+                Ok((campaigns::get(c, campaign_id)?.state, campaigns::next_recipient(c, campaign_id)?))
+            })
+            .await?;
+        if state != "running" {
+            return publish(ob, campaign_id).await;
+        }
+        let Some(r) = next else {
+            ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, &["running"], "done")).await?;
+            return publish(ob, campaign_id).await;
+        };
+        let to = r.to.clone();
+        let opted_out = ob.store.read_async(move |c| contacts::is_opted_out(c, &to)).await?;
+        if opted_out {
+            ob.store
+                .write_async(move |tx| campaigns::set_recipient(tx, r.id, "skipped", None, Some("opted out")))
+                .await?;
+            publish(ob, campaign_id).await?;
+            continue;
+        }
+        ob.pacer.wait_turn(&campaign.from_number, interval).await;
+        ob.store.write_async(move |tx| campaigns::set_recipient(tx, r.id, "sending", None, None)).await?;
+        let req = SendRequest {
+            from: campaign.from_number.clone(),
+            to: r.to.clone(),
+            content: Content::Text(r.body.clone()),
+            media: Vec::new(),
+            client_ref: Some(client_ref(campaign_id, r.id)),
+            campaign_id: Some(campaign_id),
+        };
+        let result = send::send(ob, req).await;
+        let (state, message_id, error) = match result {
+            Ok(o) if o.status == "failed" => ("failed", Some(o.message_id), Some("the message failed".to_string())),
+            Ok(o) => ("sent", Some(o.message_id), None),
+            Err(Error::OptedOut(_)) => ("skipped", None, Some("opted out".to_string())),
+            Err(Error::Twilio { code: Some(21610), .. }) => ("skipped", None, Some("opted out".to_string())),
+            Err(e @ Error::Network(_)) => {
+                // Twilio unreachable: stop here (the recipient stays `sending` and is
+                // reconciled on resume) rather than failing everyone after it.
+                ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, &["running"], "paused")).await?;
+                publish(ob, campaign_id).await?;
+                return Err(e);
+            }
+            Err(e) => ("failed", None, Some(e.to_string())),
+        };
+        ob.store.write_async(move |tx| campaigns::set_recipient(tx, r.id, state, message_id, error.as_deref())).await?;
+        publish(ob, campaign_id).await?;
+    }
+}

@@ -1,0 +1,137 @@
+//! MMS attachments picked from disk. Twilio fetches media from a public URL, so each file
+//! is copied into the data directory and offered at `<public_url>/media/<token>`: a
+//! 256-bit random token, valid until it expires. Only files registered here are served;
+//! an unknown or expired token is a plain 404 that reveals nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::now_rfc3339;
+use crate::error::{Error, Result};
+use crate::store::{outbound_media, Store};
+
+/// Where registered copies live, inside the data directory.
+pub const DIR: &str = "outbound-media";
+
+/// Twilio's limit for one MMS (all attachments together) is 5 MB.
+pub const MAX_BYTES: u64 = 5 * 1024 * 1024;
+
+/// A file Twilio may now fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaLink {
+    pub token: String,
+    pub content_type: String,
+    pub url: String,
+}
+
+/// The content type Twilio accepts for a file, from its extension.
+pub fn content_type_for(path: &Path) -> Result<&'static str> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    Ok(match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "bmp" => "image/bmp",
+        "mp3" => "audio/mpeg",
+        "m4a" => "audio/mp4",
+        "mp4" => "video/mp4",
+        "pdf" => "application/pdf",
+        "vcf" => "text/vcard",
+        "txt" => "text/plain",
+        _ => {
+            return Err(Error::InvalidInput(format!(
+                "{} cannot be sent by MMS: use a JPEG, PNG, GIF, PDF, MP3, MP4 or vCard file",
+                path.display()
+            )))
+        }
+    })
+}
+
+/// Copies `file` into the data directory and registers a token for it, valid for `ttl`.
+pub async fn register(store: &Store, public_url: &str, file: &Path, ttl: Duration) -> Result<MediaLink> {
+    let content_type = content_type_for(file)?;
+    let meta = tokio::fs::metadata(file)
+        .await
+        .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", file.display())))?;
+    if !meta.is_file() {
+        return Err(Error::InvalidInput(format!("{} is not a file", file.display())));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "{} is {:.1} MB; an MMS can carry at most 5 MB",
+            file.display(),
+            meta.len() as f64 / 1_048_576.0
+        )));
+    }
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let dir = store.data_dir().join(DIR);
+    tokio::fs::create_dir_all(&dir).await?;
+    let relative = format!("{DIR}/{token}");
+    tokio::fs::copy(file, store.data_dir().join(&relative)).await?;
+    let expires = chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(24));
+    let expires_at = expires.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let (t, rel, ct) = (token.clone(), relative, content_type.to_string());
+    store.write_async(move |tx| outbound_media::insert(tx, &t, &rel, &ct, &expires_at)).await?;
+    Ok(MediaLink { url: url(public_url, &token), token, content_type: content_type.to_string() })
+}
+
+pub fn url(public_url: &str, token: &str) -> String {
+    format!("{}/media/{token}", public_url.trim_end_matches('/'))
+}
+
+/// Deletes expired registrations and their copies; returns how many went.
+pub async fn purge_expired(store: &Store) -> Result<usize> {
+    let now = now_rfc3339();
+    let paths = store.write_async(move |tx| outbound_media::take_expired(tx, &now)).await?;
+    for p in &paths {
+        let _ = tokio::fs::remove_file(store.data_dir().join(p)).await;
+    }
+    Ok(paths.len())
+}
+
+fn is_token(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The registered file for `token` (path inside the data dir, content type) if still live.
+pub async fn lookup(store: &Store, token: &str) -> Result<Option<(PathBuf, String)>> {
+    if !is_token(token) {
+        return Ok(None);
+    }
+    let (t, now) = (token.to_string(), now_rfc3339());
+    let found = store.read_async(move |c| outbound_media::find_live(c, &t, &now)).await?;
+    Ok(found.map(|(rel, ct)| (store.data_dir().join(rel), ct)))
+}
+
+/// `GET /media/{token}`: mount on the webhook router. No signature is involved (Twilio
+/// fetches media unsigned); the 256-bit token and the expiry are the protection.
+pub async fn serve_outbound_media(
+    State(state): State<crate::webhook::AppState>,
+    UrlPath(token): UrlPath<String>,
+) -> Response {
+    serve_token(&state.store, &token).await
+}
+
+/// The body of [`serve_outbound_media`], for routers whose state is a bare [`Store`].
+pub async fn serve_token(store: &Store, token: &str) -> Response {
+    let found = match lookup(store, token).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = %e, "outbound media lookup failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let Some((path, content_type)) = found else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store".to_string())], bytes)
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}

@@ -1,0 +1,182 @@
+//! Bulk templated sends. Each recipient row is the crash-safe unit of work: it moves
+//! pending → sending → sent/skipped/failed, and its outbox `client_ref` is derived from
+//! its id, so a send interrupted by a crash is resumed on the same outbox row.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub template_id: Option<i64>,
+    pub from_number: String,
+    pub rate_per_sec: f64,
+    pub state: String,
+    pub created_at: String,
+}
+
+/// A recipient as it will be sent: the body is rendered when the campaign is created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecipient {
+    pub contact_id: Option<i64>,
+    pub to: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Recipient {
+    pub id: i64,
+    pub contact_id: Option<i64>,
+    pub to: String,
+    pub body: String,
+    pub state: String,
+    pub message_id: Option<i64>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Progress {
+    pub sent: i64,
+    pub skipped: i64,
+    pub failed: i64,
+    /// Pending or interrupted mid-send.
+    pub pending: i64,
+}
+
+/// Creates a campaign and its recipients (a repeated address is kept once).
+pub fn create(
+    conn: &Connection,
+    template_id: Option<i64>,
+    from_number: &str,
+    rate_per_sec: f64,
+    recipients: &[NewRecipient],
+) -> Result<i64> {
+    if !(rate_per_sec.is_finite() && rate_per_sec > 0.0) {
+        return Err(Error::InvalidInput(format!("the sending rate must be above 0 per second, not {rate_per_sec}")));
+    }
+    conn.execute(
+        "INSERT INTO campaigns (template_id, from_number, rate_per_sec) VALUES (?1, ?2, ?3)",
+        params![template_id, from_number, rate_per_sec],
+    )?;
+    let id = conn.last_insert_rowid();
+    for r in recipients {
+        conn.execute(
+            "INSERT INTO campaign_recipients (campaign_id, contact_id, to_addr, body) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(campaign_id, to_addr) DO NOTHING",
+            params![id, r.contact_id, r.to, r.body],
+        )?;
+    }
+    Ok(id)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Campaign> {
+    conn.query_row(
+        "SELECT id, template_id, from_number, rate_per_sec, state, created_at FROM campaigns WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(Campaign {
+                id: r.get(0)?,
+                template_id: r.get(1)?,
+                from_number: r.get(2)?,
+                rate_per_sec: r.get(3)?,
+                state: r.get(4)?,
+                created_at: r.get(5)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| Error::not_found(format!("campaign {id}")))
+}
+
+/// Campaigns still to finish (running or paused), oldest first: resumed at start-up.
+pub fn unfinished(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare("SELECT id FROM campaigns WHERE state IN ('running','paused') ORDER BY id")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Moves a campaign to `to` only from one of `from` (pause only what runs, and so on).
+/// Returns whether it changed.
+pub fn set_state(conn: &Connection, id: i64, from: &[&str], to: &str) -> Result<bool> {
+    let current = get(conn, id)?.state;
+    if !from.contains(&current.as_str()) {
+        return Ok(false);
+    }
+    conn.execute("UPDATE campaigns SET state = ?2 WHERE id = ?1", params![id, to])?;
+    Ok(true)
+}
+
+/// The next recipient to work on: one interrupted mid-send first, then pending ones in order.
+pub fn next_recipient(conn: &Connection, campaign_id: i64) -> Result<Option<Recipient>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, contact_id, to_addr, body, state, message_id, error FROM campaign_recipients
+             WHERE campaign_id = ?1 AND state IN ('sending','pending')
+             ORDER BY state = 'pending', id LIMIT 1",
+            [campaign_id],
+            |r| {
+                Ok(Recipient {
+                    id: r.get(0)?,
+                    contact_id: r.get(1)?,
+                    to: r.get(2)?,
+                    body: r.get(3)?,
+                    state: r.get(4)?,
+                    message_id: r.get(5)?,
+                    error: r.get(6)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn recipients(conn: &Connection, campaign_id: i64) -> Result<Vec<Recipient>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, contact_id, to_addr, body, state, message_id, error FROM campaign_recipients
+         WHERE campaign_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([campaign_id], |r| {
+        Ok(Recipient {
+            id: r.get(0)?,
+            contact_id: r.get(1)?,
+            to: r.get(2)?,
+            body: r.get(3)?,
+            state: r.get(4)?,
+            message_id: r.get(5)?,
+            error: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records a recipient's new state (sending, sent, skipped, failed).
+pub fn set_recipient(
+    conn: &Connection,
+    recipient_id: i64,
+    state: &str,
+    message_id: Option<i64>,
+    error: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE campaign_recipients SET state = ?2, message_id = COALESCE(?3, message_id), error = ?4 WHERE id = ?1",
+        params![recipient_id, state, message_id, error],
+    )?;
+    Ok(())
+}
+
+pub fn progress(conn: &Connection, campaign_id: i64) -> Result<Progress> {
+    let mut p = Progress::default();
+    let mut stmt =
+        conn.prepare("SELECT state, COUNT(*) FROM campaign_recipients WHERE campaign_id = ?1 GROUP BY state")?;
+    let rows = stmt.query_map([campaign_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (state, n) = row?;
+        match state.as_str() {
+            "sent" => p.sent += n,
+            "skipped" => p.skipped += n,
+            "failed" => p.failed += n,
+            _ => p.pending += n,
+        }
+    }
+    Ok(p)
+}

@@ -1,0 +1,208 @@
+//! Messages: create (send), list with filters, fetch, media, and backfill.
+//!
+//! Sending is the one request that must never happen twice. It is sent once; when the
+//! connection drops after the request may have reached Twilio, we list the recent
+//! messages between the same numbers and adopt a match before sending again.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use super::{lenient, lenient_i64};
+use crate::error::{Error, Result};
+use crate::twilio::client::{Host, Params, TwilioClient};
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct MessageResource {
+    pub sid: String,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    /// inbound, outbound-api, outbound-call, outbound-reply.
+    #[serde(default)]
+    pub direction: Option<String>,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub error_code: Option<i64>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub num_segments: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub num_media: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub price: Option<String>,
+    #[serde(default)]
+    pub price_unit: Option<String>,
+    /// RFC 2822, as Twilio sends it; see `api::to_rfc3339`.
+    #[serde(default)]
+    pub date_created: Option<String>,
+    #[serde(default)]
+    pub date_sent: Option<String>,
+    #[serde(default)]
+    pub date_updated: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct MediaResource {
+    pub sid: String,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub parent_sid: Option<String>,
+    /// `/2010-04-01/Accounts/AC…/Messages/MM…/Media/ME….json`; the file is this without `.json`.
+    #[serde(default)]
+    pub uri: Option<String>,
+}
+
+/// A message to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    /// Public URLs Twilio fetches the attachments from (up to 10).
+    pub media_urls: Vec<String>,
+    /// `<public_url>/twilio/sms/status`, or None to receive no status callbacks.
+    pub status_callback: Option<String>,
+    /// Our idempotency key (the outbox `client_ref`), sent as `I-Twilio-Idempotency-Token`
+    /// so a simulator (or a future Twilio) can de-duplicate; we never rely on it alone.
+    pub client_ref: Option<String>,
+}
+
+/// Filters for listing messages; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    /// `DateSent>` this date-time (`2026-11-20T00:00:00Z`).
+    pub date_sent_after: Option<String>,
+    pub page_size: Option<u32>,
+}
+
+impl MessageFilter {
+    fn params(&self) -> Params {
+        Params::new()
+            .opt("To", self.to.clone())
+            .opt("From", self.from.clone())
+            .opt("DateSent>", self.date_sent_after.clone())
+            .opt("PageSize", self.page_size.map(|n| n.to_string()))
+    }
+}
+
+impl TwilioClient {
+    /// Sends a message. Never sent twice: a definite answer (success or Twilio's error) is
+    /// returned as is; a lost connection is followed by [`TwilioClient::find_sent`] and one
+    /// more try only when Twilio has no such message.
+    pub async fn create_message(&self, m: &NewMessage) -> Result<MessageResource> {
+        let started = chrono::Utc::now();
+        match self.create_message_once(m).await {
+            Err(Error::Network(why)) => {
+                tracing::warn!(%why, "sending a message lost its connection; checking whether Twilio has it");
+                match self.find_sent(m, started, &HashSet::new()).await? {
+                    Some(found) => Ok(found),
+                    None => self.create_message_once(m).await,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// One POST to Messages.json, never retried.
+    pub async fn create_message_once(&self, m: &NewMessage) -> Result<MessageResource> {
+        let mut p = Params::new().add("To", &m.to).add("From", &m.from);
+        if !m.body.is_empty() {
+            p = p.add("Body", &m.body);
+        }
+        for u in &m.media_urls {
+            p = p.add("MediaUrl", u);
+        }
+        p = p.opt("StatusCallback", m.status_callback.clone());
+        let url = self.account_url("Messages.json");
+        match &m.client_ref {
+            Some(r) => self.post_form_with_header(&url, p.as_slice(), ("I-Twilio-Idempotency-Token", r)).await,
+            None => self.post_form(&url, p.as_slice(), crate::twilio::client::Retry::Never).await,
+        }
+    }
+
+    /// The message `m` if Twilio already has it: same To/From/Body, created since
+    /// `not_before` (less two minutes of clock skew), and not one of `known_sids`
+    /// (messages we already recorded). Used after a lost connection and on resume after
+    /// a crash between writing the outbox row and recording the SID.
+    ///
+    /// Listed by To/From only: a queued message has no `date_sent` yet, so a `DateSent>`
+    /// filter would hide exactly the message we are looking for.
+    pub async fn find_sent(
+        &self,
+        m: &NewMessage,
+        not_before: chrono::DateTime<chrono::Utc>,
+        known_sids: &HashSet<String>,
+    ) -> Result<Option<MessageResource>> {
+        let filter = MessageFilter {
+            to: Some(m.to.clone()),
+            from: Some(m.from.clone()),
+            page_size: Some(50),
+            ..Default::default()
+        };
+        let recent = self.list_messages(&filter, 50).await?;
+        let since = not_before - chrono::Duration::from_std(Duration::from_secs(120)).unwrap_or_default();
+        Ok(recent.into_iter().find(|r| {
+            let created = r
+                .date_created
+                .as_deref()
+                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+                .map(|d| d.with_timezone(&chrono::Utc));
+            // Trial accounts prefix the body; the tail is still ours.
+            let same_body = r.body.as_deref().is_some_and(|b| b.ends_with(m.body.as_str()));
+            same_body && created.is_some_and(|c| c >= since) && !known_sids.contains(&r.sid)
+        }))
+    }
+
+    /// Messages matching `filter`, newest first, up to `max` (paging via `next_page_uri`).
+    pub async fn list_messages(&self, filter: &MessageFilter, max: usize) -> Result<Vec<MessageResource>> {
+        let url = self.account_url("Messages.json");
+        self.list(Host::Api, &url, filter.params().as_slice(), "messages", max).await
+    }
+
+    pub async fn fetch_message(&self, sid: &str) -> Result<MessageResource> {
+        self.get_json(&self.account_url(&format!("Messages/{sid}.json")), &[]).await
+    }
+
+    /// The attachments of a message (inbound MMS found by backfill).
+    pub async fn list_media(&self, message_sid: &str) -> Result<Vec<MediaResource>> {
+        let url = self.account_url(&format!("Messages/{message_sid}/Media.json"));
+        self.list(Host::Api, &url, &[], "media_list", 10).await
+    }
+
+    /// The download URL of one attachment on the configured host (Twilio redirects to its CDN).
+    pub fn media_content_url(&self, media: &MediaResource) -> Option<String> {
+        let uri = media.uri.as_deref()?;
+        Some(self.url(Host::Api, uri.strip_suffix(".json").unwrap_or(uri)))
+    }
+
+    /// Backfill: every message sent or received since `watermark` (RFC 3339), with a day
+    /// of overlap, skipping SIDs in `known` and duplicates across pages.
+    pub async fn backfill_messages(
+        &self,
+        watermark: Option<&str>,
+        known: &HashSet<String>,
+        max: usize,
+    ) -> Result<Vec<MessageResource>> {
+        let filter = MessageFilter {
+            date_sent_after: watermark.and_then(super::day_before),
+            page_size: Some(100),
+            ..Default::default()
+        };
+        let all = self.list_messages(&filter, max).await?;
+        Ok(dedup(all, known, |m| &m.sid))
+    }
+}
+
+/// Keeps the first of each SID not already in `known`.
+pub fn dedup<T>(items: Vec<T>, known: &HashSet<String>, sid: impl Fn(&T) -> &String) -> Vec<T> {
+    let mut seen: HashSet<String> = HashSet::new();
+    items.into_iter().filter(|i| !known.contains(sid(i)) && seen.insert(sid(i).clone())).collect()
+}

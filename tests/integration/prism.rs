@@ -1,0 +1,98 @@
+//! Prism serving Twilio's official OpenAPI specs, started once per test binary (it takes a
+//! few seconds) on a free port. Prism validates each request against the spec and answers
+//! 422 when Twilio would refuse it, so a test that gets 2xx made a request Twilio accepts.
+//!
+//! Prism runs under `sh`, which kills it when our end of its stdin closes (the test
+//! binary exited), so no Prism outlives the tests.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::common::oracles_dir;
+
+pub struct Prism {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+}
+
+/// Holds each Prism's stdin open for the life of the test binary.
+static KEEPALIVE: Mutex<Vec<ChildStdin>> = Mutex::new(Vec::new());
+static API: OnceLock<Result<Prism, String>> = OnceLock::new();
+static NUMBERS: OnceLock<Result<Prism, String>> = OnceLock::new();
+
+/// Prism serving `twilio_api_v2010.json` (api.twilio.com).
+pub fn api() -> Result<&'static Prism, String> {
+    API.get_or_init(|| start("twilio_api_v2010.json")).as_ref().map_err(Clone::clone)
+}
+
+/// Prism serving `twilio_numbers_v2.json` (numbers.twilio.com).
+pub fn numbers() -> Result<&'static Prism, String> {
+    NUMBERS.get_or_init(|| start("twilio_numbers_v2.json")).as_ref().map_err(Clone::clone)
+}
+
+fn prism_bin() -> PathBuf {
+    match std::env::var_os("SWITCHBOARD_PRISM") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tools/node_modules/.bin/prism"),
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn start(spec_name: &str) -> Result<Prism, String> {
+    let spec = oracles_dir().join("oai").join(spec_name);
+    if !spec.exists() {
+        return Err(format!("{} is missing", spec.display()));
+    }
+    let bin = prism_bin();
+    if !bin.exists() {
+        return Err(format!("Prism not found at {} (set SWITCHBOARD_PRISM)", bin.display()));
+    }
+    let port = free_port()?;
+    let log = std::env::temp_dir().join(format!("switchboard-prism-{port}.log"));
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#""$0" mock -h 127.0.0.1 -p "$1" "$2" >"$3" 2>&1 & pid=$!; read _ignored; kill $pid"#)
+        .arg(&bin)
+        .arg(port.to_string())
+        .arg(&spec)
+        .arg(&log)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not start Prism: {e}"))?;
+    if let Some(stdin) = child.stdin.take() {
+        KEEPALIVE.lock().unwrap_or_else(|p| p.into_inner()).push(stdin);
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if answers(port) {
+            return Ok(Prism { base: format!("http://127.0.0.1:{port}") });
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(format!("Prism exited ({status}): {text}"));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err(format!("Prism did not answer on port {port} within 120 s; see {}", log.display()))
+}
+
+/// True once an HTTP request to the port gets any HTTP answer.
+fn answers(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    if s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    matches!(s.read(&mut buf), Ok(n) if n >= 5 && &buf[..5] == b"HTTP/")
+}
