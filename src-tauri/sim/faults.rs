@@ -1,0 +1,115 @@
+//! Fault switches: the ways Twilio misbehaves that the app must survive. A cloneable handle,
+//! so a test can flip a switch while the simulator runs.
+
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Default, Clone)]
+struct FaultState {
+    rate_limited: u32,
+    retry_after_secs: u32,
+    server_errors: u32,
+    drop_after_create: u32,
+    duplicate_webhooks: bool,
+    silent: bool,
+    shuffle_status_callbacks: bool,
+    fail_delivery: Option<u32>,
+}
+
+/// Handle on the simulator's fault switches. Counted faults (`*_next`) apply to that many of
+/// the next REST requests and then switch themselves off.
+#[derive(Debug, Default, Clone)]
+pub struct Faults(Arc<Mutex<FaultState>>);
+
+impl Faults {
+    fn with<R>(&self, f: impl FnOnce(&mut FaultState) -> R) -> R {
+        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut g)
+    }
+
+    /// The next `n` REST requests get `429` with `Retry-After: retry_after_secs` (Twilio code 20429).
+    pub fn rate_limit_next(&self, n: u32, retry_after_secs: u32) {
+        self.with(|f| {
+            f.rate_limited = n;
+            f.retry_after_secs = retry_after_secs;
+        });
+    }
+
+    /// The next `n` REST requests get `500` (Twilio code 20500) and change nothing.
+    pub fn server_error_next(&self, n: u32) {
+        self.with(|f| f.server_errors = n);
+    }
+
+    /// The next `n` message creations succeed on the simulator's side, but the connection is
+    /// dropped before the response is written: the app cannot know the message exists.
+    pub fn drop_connection_after_create_next(&self, n: u32) {
+        self.with(|f| f.drop_after_create = n);
+    }
+
+    /// Deliver every webhook twice, with the same `I-Twilio-Idempotency-Token`.
+    pub fn set_duplicate_webhooks(&self, on: bool) {
+        self.with(|f| f.duplicate_webhooks = on);
+    }
+
+    /// Accept REST requests but never call back (no status callbacks, no bundle callbacks);
+    /// resource state still advances, so only polling sees it.
+    pub fn set_silent(&self, on: bool) {
+        self.with(|f| f.silent = on);
+    }
+
+    /// Post each message's status callbacks in a shuffled (never the natural) order.
+    pub fn set_shuffle_status_callbacks(&self, on: bool) {
+        self.with(|f| f.shuffle_status_callbacks = on);
+    }
+
+    /// Fail delivery of every following send with this error code (e.g. 30003), ending `undelivered`.
+    pub fn set_fail_delivery(&self, code: Option<u32>) {
+        self.with(|f| f.fail_delivery = code);
+    }
+
+    /// Switches every fault off.
+    pub fn clear(&self) {
+        self.with(|f| *f = FaultState::default());
+    }
+
+    /// Consumes one 429 if armed; returns its Retry-After.
+    pub(crate) fn take_rate_limit(&self) -> Option<u32> {
+        self.with(|f| {
+            (f.rate_limited > 0).then(|| {
+                f.rate_limited -= 1;
+                f.retry_after_secs
+            })
+        })
+    }
+
+    pub(crate) fn take_server_error(&self) -> bool {
+        self.with(|f| {
+            let hit = f.server_errors > 0;
+            f.server_errors = f.server_errors.saturating_sub(1);
+            hit
+        })
+    }
+
+    pub(crate) fn take_drop_after_create(&self) -> bool {
+        self.with(|f| {
+            let hit = f.drop_after_create > 0;
+            f.drop_after_create = f.drop_after_create.saturating_sub(1);
+            hit
+        })
+    }
+
+    pub(crate) fn duplicate_webhooks(&self) -> bool {
+        self.with(|f| f.duplicate_webhooks)
+    }
+
+    pub(crate) fn silent(&self) -> bool {
+        self.with(|f| f.silent)
+    }
+
+    pub(crate) fn shuffle_status_callbacks(&self) -> bool {
+        self.with(|f| f.shuffle_status_callbacks)
+    }
+
+    pub(crate) fn fail_delivery(&self) -> Option<u32> {
+        self.with(|f| f.fail_delivery)
+    }
+}

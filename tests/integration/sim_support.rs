@@ -1,0 +1,198 @@
+//! Helpers for the simulator tests: a fast simulator, an authenticated REST client, and a
+//! tiny stand-in for the app's webhook listener that checks every signature it receives.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Router;
+use serde_json::Value;
+use switchboard::sim::{SimConfig, Simulator};
+use switchboard::twilio::signature::{validate, Algorithm, Payload};
+
+pub type Error = Box<dyn std::error::Error>;
+
+/// A simulator with short delays, so tests do not sleep long.
+pub fn fast_config() -> SimConfig {
+    SimConfig {
+        callback_delay: Duration::from_millis(10),
+        bundle_review_delay: Duration::from_millis(80),
+        ..SimConfig::default()
+    }
+}
+
+pub async fn start(config: SimConfig) -> Result<Simulator, Error> {
+    Ok(Simulator::start(config).await?)
+}
+
+/// A REST client authenticated as the simulator's account.
+pub struct Api {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub account: String,
+    pub token: String,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub json: Value,
+}
+
+impl Api {
+    pub fn new(sim: &Simulator) -> Result<Api, Error> {
+        Ok(Api {
+            http: reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build()?,
+            base: sim.base_url(),
+            account: sim.account_sid().to_string(),
+            token: sim.auth_token().to_string(),
+        })
+    }
+
+    /// `rest` is appended to `/2010-04-01/Accounts/AC…` unless it starts with `/`.
+    pub fn url(&self, rest: &str) -> String {
+        if rest.starts_with("http") {
+            rest.to_string()
+        } else if rest.starts_with('/') {
+            format!("{}{rest}", self.base)
+        } else {
+            format!("{}/2010-04-01/Accounts/{}/{rest}", self.base, self.account)
+        }
+    }
+
+    pub async fn get(&self, rest: &str) -> Result<Reply, Error> {
+        let resp = self.http.get(self.url(rest)).basic_auth(&self.account, Some(&self.token)).send().await?;
+        Self::reply(resp).await
+    }
+
+    pub async fn post(&self, rest: &str, form: &[(&str, &str)]) -> Result<Reply, Error> {
+        let resp =
+            self.http.post(self.url(rest)).basic_auth(&self.account, Some(&self.token)).form(form).send().await?;
+        Self::reply(resp).await
+    }
+
+    pub async fn delete(&self, rest: &str) -> Result<Reply, Error> {
+        let resp = self.http.delete(self.url(rest)).basic_auth(&self.account, Some(&self.token)).send().await?;
+        Self::reply(resp).await
+    }
+
+    async fn reply(resp: reqwest::Response) -> Result<Reply, Error> {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await?;
+        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? };
+        Ok(Reply { status, headers, json })
+    }
+}
+
+/// One webhook the stub app received.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub path: String,
+    pub params: Vec<(String, String)>,
+    /// Whether `X-Twilio-Signature` verified against the stub's public URL + path + query.
+    pub signature_valid: bool,
+    pub idempotency_token: Option<String>,
+}
+
+impl Hit {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone)]
+struct StubState {
+    base: String,
+    token: String,
+    replies: Arc<HashMap<String, String>>,
+    hits: Arc<Mutex<Vec<Hit>>>,
+}
+
+/// A tiny app standing in for Switchboard's listener: answers configured TwiML per path
+/// (an empty `<Response/>` otherwise) and records each request with its signature check.
+pub struct StubApp {
+    pub base: String,
+    hits: Arc<Mutex<Vec<Hit>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StubApp {
+    /// `replies` maps a path (e.g. `/twilio/voice`) to TwiML; `{base}` in it is replaced by
+    /// the stub's own base URL.
+    pub async fn start(auth_token: &str, replies: &[(&str, &str)]) -> Result<StubApp, Error> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let replies: HashMap<String, String> =
+            replies.iter().map(|(p, t)| (p.to_string(), t.replace("{base}", &base))).collect();
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let state = StubState {
+            base: base.clone(),
+            token: auth_token.to_string(),
+            replies: Arc::new(replies),
+            hits: hits.clone(),
+        };
+        let app = Router::new().fallback(record).with_state(state);
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(StubApp { base, hits, task })
+    }
+
+    pub fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+
+    pub fn hits_on(&self, path: &str) -> Vec<Hit> {
+        self.hits().into_iter().filter(|h| h.path == path).collect()
+    }
+
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+async fn record(
+    State(st): State<StubState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
+    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let path_and_query = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let url = format!("{}{}", st.base, path_and_query);
+    let signature = headers.get("X-Twilio-Signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let signature_valid = validate(&st.token, &url, Payload::Form(&params), signature, Algorithm::Sha1);
+    let idempotency_token = headers.get("I-Twilio-Idempotency-Token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let path = uri.path().to_string();
+    if let Ok(mut h) = st.hits.lock() {
+        h.push(Hit { path: path.clone(), params, signature_valid, idempotency_token });
+    }
+    let twiml = st.replies.get(&path).cloned().unwrap_or_else(|| "<Response/>".to_string());
+    (StatusCode::OK, [("Content-Type", "text/xml")], twiml)
+}
+
+/// Polls `check` until it is true (up to 10 s); the error names what never happened.
+pub async fn wait_until<F, Fut>(what: &str, mut check: F) -> Result<(), Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    for _ in 0..500 {
+        if check().await {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Err(format!("timed out waiting for: {what}").into())
+}
+
+/// The form value `name` in `params`.
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
