@@ -52,13 +52,8 @@ pub fn count(body: &str) -> SegmentInfo {
     } else {
         (Encoding::Ucs2, body.encode_utf16().count(), 70, 67)
     };
-    let segments = if units == 0 {
-        1
-    } else if units <= single {
-        1
-    } else {
-        units.div_ceil(multi)
-    };
+    // An empty body still costs one segment.
+    let segments = if units <= single { 1 } else { units.div_ceil(multi) };
     let capacity = if segments == 1 { single } else { segments * multi };
     SegmentInfo {
         encoding,

@@ -160,10 +160,10 @@ mod tests {
         let c = TwilioCredentials {
             account_sid: "AC1".into(),
             username: "AC1".into(),
-            password: Secret::new("tok".into()),
-            auth_token: Some(Secret::new("tok".into())),
+            password: Secret::new("s3cr3t-value".into()),
+            auth_token: Some(Secret::new("s3cr3t-value".into())),
         };
-        assert!(!format!("{c:?}").contains("tok"));
+        assert!(!format!("{c:?}").contains("s3cr3t"), "{c:?}");
     }
 
     #[test]
