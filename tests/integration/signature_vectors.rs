@@ -5,13 +5,16 @@ use switchboard::twilio::signature::{string_to_sign, validate, Algorithm, Payloa
 
 use crate::common::{oracles_dir, TestResult};
 
-/// Vectors the official libraries disagree on (`portable: false`). We follow the majority
-/// (python, java, csharp, ruby, php: the URL's bytes as given, no WHATWG normalisation):
-/// - `query_with_apostrophe_node_only`: only twilio-node re-encodes `'` as `%27`; we reject.
-/// - `neg_mixed_case_host_lowercase_sig`: only twilio-node lowercases the host; we reject.
-/// - `uppercase_scheme_csharp_only`: only twilio-csharp accepts; we reject.
-const MAJORITY_REJECTS: &[&str] =
-    &["query_with_apostrophe_node_only", "neg_mixed_case_host_lowercase_sig", "uppercase_scheme_csharp_only"];
+/// Vectors the official libraries disagree on (`portable: false`). We follow the majority,
+/// which hashes the URL's bytes exactly as given (no WHATWG re-encoding, no lowercasing):
+/// - `query_with_apostrophe_node_only`: only twilio-node re-encodes `'` as `%27` and accepts;
+///   python, java, csharp, ruby, php reject. We reject.
+/// - `neg_mixed_case_host_lowercase_sig`: only twilio-node lowercases the host and accepts;
+///   csharp and python reject. We reject (the vector's own expectation).
+/// - `uppercase_scheme_csharp_only`: csharp and node accept (the signature is over the URL
+///   as given); only python rejects, because urlparse lowercases the scheme. We accept
+///   (the vector's own expectation).
+const MAJORITY_REJECTS: &[&str] = &["query_with_apostrophe_node_only", "neg_mixed_case_host_lowercase_sig"];
 
 #[test]
 fn all_vectors_from_the_official_libraries() -> TestResult {
