@@ -6,8 +6,12 @@
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
+    /// The tunnel's state changed (connecting, online with its URL, reconnecting, failed).
+    TunnelChanged { state: crate::tunnel::TunnelState },
+    /// A backfill run finished: what arrived while the app could not be reached.
+    SyncCompleted { messages: usize, calls: usize, voicemails: usize },
     MessageReceived { conversation_id: i64, message_id: i64 },
     MessageUpdated { conversation_id: i64, message_id: i64, status: String },
     CallUpdated { call_sid: String },
@@ -15,7 +19,15 @@ pub enum Event {
     ContactUpdated { contact_id: i64 },
     ComplianceUpdated { compliance_id: i64 },
     MediaDownloaded { message_id: i64 },
-    DownloadFailed { kind: String, target_id: i64, error: String },
+    /// `kind` (media or recording) is sent as `download_kind`: the enum's own tag is `kind`.
+    DownloadFailed {
+        #[serde(rename = "download_kind")]
+        kind: String,
+        target_id: i64,
+        error: String,
+    },
+    /// A bulk send moved on: counts so far, and the campaign's state (running, paused, done…).
+    CampaignProgress { campaign_id: i64, sent: i64, skipped: i64, failed: i64, pending: i64, state: String },
 }
 
 #[derive(Debug, Clone)]

@@ -20,6 +20,9 @@ pub(crate) async fn post(sh: &Arc<Shared>, url: &str, params: Vec<(String, Strin
 }
 
 async fn post_once(sh: &Arc<Shared>, url: &str, params: &[(String, String)], token: &str) -> WebhookDelivery {
+    // A `#ct=…&rc=…` fragment is Twilio's connection-override configuration, not part of
+    // the request: it is never sent, so it is not signed either.
+    let url = url.split_once('#').map_or(url, |(before, _)| before);
     let signature = sign(&sh.config.auth_token, url, params, Algorithm::Sha1);
     let mut delivery = WebhookDelivery {
         url: url.to_string(),

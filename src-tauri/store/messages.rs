@@ -218,6 +218,50 @@ pub fn insert_outbound(conn: &Connection, m: &Outbound) -> Result<(i64, i64)> {
     Ok((id, conversation_id))
 }
 
+/// An outbound message found in Twilio's log that we did not send through the outbox
+/// (sent from the console, another app, or before this install).
+#[derive(Debug, Clone)]
+pub struct KnownOutbound {
+    pub sid: String,
+    pub number_id: i64,
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    pub status: MessageStatus,
+    pub error_code: Option<i64>,
+    pub num_segments: i64,
+    pub created_at: String,
+}
+
+/// Stores `m` by SID; returns (id, created). A known SID changes nothing.
+pub fn insert_outbound_from_twilio(conn: &Connection, m: &KnownOutbound) -> Result<(i64, bool)> {
+    if let Some(id) = conn.query_row("SELECT id FROM messages WHERE sid = ?1", [&m.sid], |r| r.get(0)).optional()? {
+        return Ok((id, false));
+    }
+    let conversation_id = super::conversations::ensure(conn, m.number_id, &m.to)?;
+    conn.execute(
+        "INSERT INTO messages (sid, conversation_id, direction, from_addr, to_addr, body, status, status_rank,
+           error_code, num_segments, created_at)
+         VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            m.sid,
+            conversation_id,
+            m.from,
+            m.to,
+            m.body,
+            m.status.as_str(),
+            m.status.rank(),
+            m.error_code,
+            m.num_segments,
+            m.created_at
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    super::conversations::touch(conn, conversation_id, &m.created_at, &m.body, false)?;
+    apply_pending(conn, &m.sid)?;
+    Ok((id, true))
+}
+
 /// Records the SID Twilio gave an outbox message, then any status that beat it here.
 pub fn set_sid(conn: &Connection, id: i64, sid: &str, status: &MessageStatus) -> Result<()> {
     conn.execute(
@@ -226,6 +270,48 @@ pub fn set_sid(conn: &Connection, id: i64, sid: &str, status: &MessageStatus) ->
         params![id, sid, status.as_str(), status.rank(), now_rfc3339()],
     )?;
     apply_pending(conn, sid)
+}
+
+/// The outbox row written for `client_ref`, if any (a resumed or repeated send).
+pub fn find_by_client_ref(conn: &Connection, client_ref: &str) -> Result<Option<Message>> {
+    let id: Option<i64> =
+        conn.query_row("SELECT id FROM messages WHERE client_ref = ?1", [client_ref], |r| r.get(0)).optional()?;
+    id.map(|id| get(conn, id)).transpose()
+}
+
+/// Every SID already stored in a conversation, so reconciling a lost send never adopts a
+/// message we recorded before.
+pub fn sids_in_conversation(conn: &Connection, conversation_id: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT sid FROM messages WHERE conversation_id = ?1 AND sid IS NOT NULL")?;
+    let rows = stmt.query_map([conversation_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Writes an outbound email reply into an existing conversation (`queued`), or returns the
+/// row already written for `client_ref`.
+pub fn insert_outbound_email(
+    conn: &Connection,
+    conversation_id: i64,
+    client_ref: &str,
+    from: &str,
+    to: &str,
+    body: &str,
+) -> Result<i64> {
+    if let Some(id) =
+        conn.query_row("SELECT id FROM messages WHERE client_ref = ?1", [client_ref], |r| r.get(0)).optional()?
+    {
+        return Ok(id);
+    }
+    let now = now_rfc3339();
+    conn.execute(
+        "INSERT INTO messages (client_ref, conversation_id, direction, channel, from_addr, to_addr, body, status,
+           status_rank, num_segments, num_media, created_at)
+         VALUES (?1, ?2, 'outbound', 'email', ?3, ?4, ?5, 'queued', ?6, 0, 0, ?7)",
+        params![client_ref, conversation_id, from, to, body, MessageStatus::Queued.rank(), now],
+    )?;
+    let id = conn.last_insert_rowid();
+    super::conversations::touch(conn, conversation_id, &now, body, false)?;
+    Ok(id)
 }
 
 /// Marks an outbox message as failed locally (Twilio refused it, or never answered).
@@ -342,6 +428,11 @@ pub fn set_media_file(
         params![media_id, path, sha256, bytes, content_type],
     )?;
     Ok(())
+}
+
+/// The message a media row belongs to (for the "media downloaded" event).
+pub fn media_message_id(conn: &Connection, media_id: i64) -> Result<Option<i64>> {
+    Ok(conn.query_row("SELECT message_id FROM message_media WHERE id = ?1", [media_id], |r| r.get(0)).optional()?)
 }
 
 #[cfg(test)]

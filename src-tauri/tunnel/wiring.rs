@@ -7,6 +7,8 @@
 //! forwards the call and takes a voicemail (see `fallback`). SMS needs no fallback:
 //! messages stay in Twilio's log and are backfilled on the next start.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 
 use crate::error::{Error, Result};
@@ -115,12 +117,19 @@ async fn apply(
 }
 
 /// Points every managed number at `public_base` (after the tunnel came up or its URL
-/// changed). One failure does not stop the others; each outcome is recorded and returned.
-pub async fn rewire_all(store: &Store, api: &dyn NumberApi, public_base: &str, fallback: Option<&str>) -> Result<Vec<Wired>> {
+/// changed), each with its own fallback URL from `fallbacks` (by number id). One failure
+/// does not stop the others; each outcome is recorded and returned.
+pub async fn rewire_all(
+    store: &Store,
+    api: &dyn NumberApi,
+    public_base: &str,
+    fallbacks: &HashMap<i64, String>,
+) -> Result<Vec<Wired>> {
     let managed: Vec<numbers::Number> =
         store.read_async(|c| Ok(numbers::list(c)?.into_iter().filter(|n| n.managed).collect())).await?;
     let mut out = Vec::with_capacity(managed.len());
     for n in managed {
+        let fallback = fallbacks.get(&n.id).map(String::as_str);
         let error = apply(store, api, &n, public_base, fallback).await.err().map(|e| e.to_string());
         out.push(Wired { number_id: n.id, e164: n.e164.clone(), error });
     }
@@ -130,7 +139,6 @@ pub async fn rewire_all(store: &Store, api: &dyn NumberApi, public_base: &str, f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
     use std::sync::Mutex;
 
     /// Twilio's side of the numbers, in memory; can be told to fail updates.
@@ -204,7 +212,7 @@ mod tests {
         manage(&store, &api, a, Some("https://first.ngrok.app"), None).await.unwrap();
         manage(&store, &api, b, Some("https://first.ngrok.app"), None).await.unwrap();
         *api.fail_updates_for.lock().unwrap() = Some(PN2.into());
-        let report = rewire_all(&store, &api, "https://second.ngrok.app", None).await.unwrap();
+        let report = rewire_all(&store, &api, "https://second.ngrok.app", &HashMap::new()).await.unwrap();
         assert_eq!(report.len(), 2);
         assert_eq!(api.fetch_urls(PN1).await.unwrap().sms_url.as_deref(), Some("https://second.ngrok.app/twilio/sms"));
         let failed = report.iter().find(|w| w.number_id == b).unwrap();

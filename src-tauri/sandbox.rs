@@ -1,0 +1,111 @@
+//! `switchboard sandbox`: the whole app against the built-in Twilio simulator, so someone
+//! with no Twilio account sees a working inbox in the first minute. The simulator plays
+//! Twilio (REST, signed webhooks, calls, voicemail), its demo history arrives through the
+//! ordinary backfill, and the business number is managed and wired like a real one, so
+//! every path the sandbox exercises is the production path.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::media::MediaConfig;
+use crate::runtime::{Reach, Runtime, RuntimeConfig};
+use crate::secrets::{Secret, TwilioCredentials};
+use crate::sim::{SimConfig, Simulator};
+use crate::store::{contacts, numbers, settings};
+use crate::tunnel::RetryPolicy;
+use crate::twilio::client::ClientConfig;
+
+/// The sandbox's business number (an Australian geographic number) and its name.
+pub const BUSINESS_NUMBER: &str = "+61255501234";
+pub const BUSINESS_NAME: &str = "Harbour Street Clinic";
+/// The owner's (simulated) mobile, where calls are forwarded.
+pub const OWNER_MOBILE: &str = "+61412000999";
+/// The simulated customers of the demo history, with names the owner saved.
+pub const CUSTOMERS: [(&str, &str); 3] =
+    [("+61412555101", "Mia Nguyen"), ("+61412555102", "Tom Fraser"), ("+61412555103", "Priya Shah")];
+
+pub struct Sandbox {
+    pub sim: Simulator,
+    pub runtime: Runtime,
+}
+
+impl Sandbox {
+    /// Starts the simulator and the runtime on `data_dir` (the sandbox's own folder).
+    /// Seeds the demo once: a later start keeps what the owner did in the sandbox.
+    pub async fn start(data_dir: &Path, sim_config: SimConfig) -> Result<Sandbox> {
+        let sim = Simulator::start(sim_config).await?;
+        let sid = sim.add_number(BUSINESS_NUMBER, BUSINESS_NAME);
+        let store = crate::store::Store::open(data_dir)?;
+        let seeded = store.read(|c| settings::get(c, "sandbox_seeded"))?.is_some();
+        let pn = sid.clone();
+        store.write(move |tx| {
+            let id = numbers::upsert_from_twilio(tx, &pn, BUSINESS_NUMBER, BUSINESS_NAME)?;
+            // The simulator is new each run, so the number is (re)managed every start.
+            numbers::set_managed(tx, id, true, Some("{}"))?;
+            if !seeded {
+                let mut s = numbers::get(tx, id)?.settings;
+                s.forwarding_number = Some(OWNER_MOBILE.into());
+                s.greeting = format!("Thanks for calling {BUSINESS_NAME}.");
+                numbers::update_settings(tx, id, &s)?;
+                for (phone, name) in CUSTOMERS {
+                    let cid = contacts::ensure_for_address(tx, phone)?;
+                    let edit = contacts::ContactEdit {
+                        name: name.into(),
+                        phones: vec![phone.into()],
+                        email: None,
+                        notes: String::new(),
+                    };
+                    contacts::save(tx, Some(cid), &edit)?;
+                }
+                crate::store::templates::save(
+                    tx,
+                    None,
+                    "Appointment reminder",
+                    "Hi {{first_name}}, a reminder of your appointment tomorrow at {{time}}. Reply STOP to opt out.",
+                )?;
+                settings::set(tx, "sandbox_seeded", "1")?;
+            }
+            Ok(())
+        })?;
+        // The simulator's log is fresh each run; its demo history is backfilled by SID,
+        // so it appears once however often the sandbox starts.
+        if !seeded {
+            sim.seed_demo(BUSINESS_NUMBER, BUSINESS_NAME);
+        }
+        drop(store);
+
+        let creds = TwilioCredentials {
+            account_sid: sim.account_sid().into(),
+            username: sim.account_sid().into(),
+            password: Secret::new(sim.auth_token().into()),
+            auth_token: Some(Secret::new(sim.auth_token().into())),
+        };
+        let runtime = Runtime::start(RuntimeConfig {
+            data_dir: data_dir.to_path_buf(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            reach: Reach::Loopback,
+            client: ClientConfig::with_base(creds.clone(), &sim.base_url()),
+            media: {
+                let mut m = MediaConfig::new(&sim.base_url(), Some(&creds));
+                m.poll_interval = Duration::from_secs(2);
+                m
+            },
+            credentials: creds,
+            wire_numbers: true,
+            // The simulator has no Studio: the sandbox has no "while closed" fallback.
+            fallback_flows: false,
+            backfill: true,
+            retry: RetryPolicy::default(),
+        })
+        .await?;
+        Ok(Sandbox { sim, runtime })
+    }
+
+    pub async fn shutdown(self) -> Result<()> {
+        let out = self.runtime.shutdown().await;
+        self.sim.shutdown().await;
+        out
+    }
+}

@@ -1,0 +1,256 @@
+//! Issue 6 end to end against the simulator: what customers did while the app was closed
+//! is backfilled exactly once (texts, a call, a voicemail that is then downloaded); wiring
+//! sets and restores a number's URLs and follows a URL change; once online the numbers
+//! point at the listener by themselves; the self-test reports success and exact failures.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use switchboard::media::MediaConfig;
+use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
+use switchboard::secrets::{Secret, TwilioCredentials};
+use switchboard::sim::{SimConfig, Simulator};
+use switchboard::store::{self, numbers, Store};
+use switchboard::tunnel::{wiring, RetryPolicy, TunnelState};
+use switchboard::twilio::client::{ClientConfig, TwilioClient};
+
+use crate::common::TestResult;
+use crate::sim_support::{wait_until, StubApp};
+
+const OURS: &str = "+61255501234";
+const ALICE: &str = "+61412555201";
+const BOB: &str = "+61412555202";
+
+async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
+    Ok(Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?)
+}
+
+fn creds(sim: &Simulator) -> TwilioCredentials {
+    TwilioCredentials {
+        account_sid: sim.account_sid().into(),
+        username: sim.account_sid().into(),
+        password: Secret::new(sim.auth_token().into()),
+        auth_token: Some(Secret::new(sim.auth_token().into())),
+    }
+}
+
+fn client(sim: &Simulator) -> Result<TwilioClient, switchboard::Error> {
+    TwilioClient::new(ClientConfig::with_base(creds(sim), &sim.base_url()))
+}
+
+fn config(sim: &Simulator, data_dir: &std::path::Path, reach: Reach, wire: bool, backfill: bool) -> RuntimeConfig {
+    let mut media = MediaConfig::new(&sim.base_url(), Some(&creds(sim)));
+    media.poll_interval = Duration::from_millis(200);
+    RuntimeConfig {
+        data_dir: data_dir.to_path_buf(),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        reach,
+        credentials: creds(sim),
+        client: ClientConfig::with_base(creds(sim), &sim.base_url()),
+        media,
+        wire_numbers: wire,
+        fallback_flows: false,
+        backfill,
+        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
+    }
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    store.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap_or(-1)
+}
+
+#[tokio::test]
+async fn what_happened_while_closed_is_backfilled_once_with_the_voicemail_audio() -> TestResult {
+    let sim = sim().await?;
+    sim.add_number(OURS, "Shop");
+    // While Switchboard is closed: two customers text, we had replied earlier from the console…
+    sim.seed_message(ALICE, OURS, "Are you open on Sunday?", true, Duration::from_secs(3 * 3600));
+    sim.seed_message(OURS, ALICE, "Yes, 10 to 4", false, Duration::from_secs(2 * 3600));
+    sim.seed_message(BOB, OURS, "Running 5 min late 🙏", true, Duration::from_secs(600));
+    // …and Bob calls: Twilio's fallback flow (a stand-in here) takes a voicemail.
+    let fallback = StubApp::start(
+        sim.auth_token(),
+        &[("/twilio/voice", "<Response><Say>Leave a message</Say><Record maxLength=\"30\" playBeep=\"true\"/></Response>")],
+    )
+    .await?;
+    sim.point_number_at(OURS, &fallback.base);
+    let call = sim.customer_call(BOB, OURS, Some(2)).await?;
+    let recording = call.recording_sid.clone().ok_or("the simulator recorded no voicemail")?;
+    fallback.stop();
+
+    // Switchboard starts: backfill runs as soon as the (loopback) reach is online.
+    let dir = tempfile::tempdir()?;
+    let rt = Runtime::start(config(&sim, dir.path(), Reach::Loopback, false, true)).await?;
+    let store = rt.store.clone();
+    wait_until("3 messages, the call and the downloaded voicemail", || {
+        let store = store.clone();
+        async move {
+            count(&store, "SELECT COUNT(*) FROM messages") == 3
+                && count(&store, "SELECT COUNT(*) FROM calls") >= 1
+                && count(&store, "SELECT COUNT(*) FROM recordings WHERE path IS NOT NULL AND sha256 IS NOT NULL") == 1
+        }
+    })
+    .await?;
+    let vm = store.read(|c| store::voicemails::find_by_recording_sid(c, &recording))?.ok_or("voicemail missing")?;
+    assert_eq!(vm.from, BOB, "the voicemail is attributed to the caller");
+    let audio = std::fs::read(dir.path().join(vm.path.as_deref().ok_or("no path")?))?;
+    assert_eq!(&audio[..4], b"RIFF", "the downloaded file is the WAV the simulator recorded");
+    let bodies: Vec<String> = store.read(|c| Ok(store::messages::all(c)?.into_iter().map(|m| m.body).collect()))?;
+    assert!(bodies.contains(&"Running 5 min late 🙏".to_string()), "bodies are kept byte-exact: {bodies:?}");
+
+    // A second catch-up (a reconnect) finds nothing new and stores nothing twice.
+    let again = switchboard::sync::run(&rt.store, &rt.client, &rt.events).await?;
+    assert_eq!((again.messages, again.calls, again.voicemails), (0, 0, 0), "{again:?}");
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), 3);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM recordings"), 1);
+    rt.shutdown().await?;
+
+    // Restarting on the same data folder changes nothing either.
+    let rt = Runtime::start(config(&sim, dir.path(), Reach::Loopback, false, true)).await?;
+    let again = switchboard::sync::run(&rt.store, &rt.client, &rt.events).await?;
+    assert_eq!(again.messages + again.calls + again.voicemails, 0);
+    assert_eq!(count(&rt.store, "SELECT COUNT(*) FROM messages"), 3);
+    rt.shutdown().await?;
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn missed_status_callbacks_are_repaired_from_twilio() -> TestResult {
+    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?;
+    sim.add_number(OURS, "Shop");
+    // The app sends, but Twilio's status callbacks cannot reach it (it is offline).
+    sim.faults().set_silent(true);
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let ob = switchboard::outbound::Outbound::new(store.clone(), client(&sim)?, switchboard::events::Events::new(), None);
+    let sent = switchboard::outbound::send::send(&ob, switchboard::outbound::send::SendRequest::text(OURS, ALICE, "See you at 3")).await?;
+    let sid = sent.sid.ok_or("no sid")?;
+    wait_until("the simulator delivers", || {
+        let sim = &sim;
+        let sid = sid.clone();
+        async move { sim.all_messages().iter().any(|m| m.sid == sid && m.status == "delivered") }
+    })
+    .await?;
+    let before = store.read(|c| store::messages::find_by_sid(c, &sid))?.ok_or("missing")?;
+    assert_ne!(before.status, "delivered", "no callback reached the store");
+    let summary = switchboard::sync::run(&store, &client(&sim)?, &switchboard::events::Events::new()).await?;
+    assert_eq!(summary.statuses_repaired, 1);
+    let after = store.read(|c| store::messages::find_by_sid(c, &sid))?.ok_or("missing")?;
+    assert_eq!(after.status, "delivered", "the final status was fetched from Twilio");
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// A number's URLs as Twilio reports them, with empty and absent treated alike.
+async fn urls(c: &TwilioClient, sid: &str) -> Result<wiring::NumberUrls, switchboard::Error> {
+    let u = <TwilioClient as wiring::NumberApi>::fetch_urls(c, sid).await?;
+    let norm = |v: Option<String>| v.filter(|s| !s.is_empty());
+    Ok(wiring::NumberUrls {
+        sms_url: norm(u.sms_url),
+        status_callback: norm(u.status_callback),
+        voice_url: norm(u.voice_url),
+        voice_fallback_url: norm(u.voice_fallback_url),
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn wiring_sets_restores_and_follows_a_url_change_on_twilio() -> TestResult {
+    let sim = sim().await?;
+    let pn = sim.add_number(OURS, "Shop");
+    let c = client(&sim)?;
+    // What the owner had configured in the Twilio console before.
+    c.update_number(
+        &pn,
+        &switchboard::twilio::api::numbers::NumberConfig {
+            sms_url: Some("https://old.example/sms".into()),
+            voice_url: Some("https://old.example/voice".into()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let console = urls(&c, &pn).await?;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let id = store.write(|tx| numbers::upsert_from_twilio(tx, &pn, OURS, "Shop"))?;
+
+    wiring::manage(&store, &c, id, Some("https://first.ngrok.app"), Some("https://webhooks.twilio.com/v1/Accounts/AC/Flows/FW1")).await?;
+    let wired = urls(&c, &pn).await?;
+    assert_eq!(wired.sms_url.as_deref(), Some("https://first.ngrok.app/twilio/sms"));
+    assert_eq!(wired.voice_url.as_deref(), Some("https://first.ngrok.app/twilio/voice#ct=3000&rt=8000&rc=1"));
+    assert_eq!(wired.status_callback.as_deref(), Some("https://first.ngrok.app/twilio/voice/status"));
+    assert_eq!(wired.voice_fallback_url.as_deref(), Some("https://webhooks.twilio.com/v1/Accounts/AC/Flows/FW1"));
+
+    let report = wiring::rewire_all(&store, &c, "https://second.ngrok.app", &HashMap::new()).await?;
+    assert!(report.iter().all(|w| w.error.is_none()), "{report:?}");
+    assert_eq!(urls(&c, &pn).await?.sms_url.as_deref(), Some("https://second.ngrok.app/twilio/sms"));
+
+    wiring::unmanage(&store, &c, id).await?;
+    assert_eq!(urls(&c, &pn).await?, console, "stop managing restores the console's URLs");
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn once_online_managed_numbers_point_at_the_app_and_texts_arrive_live() -> TestResult {
+    let sim = sim().await?;
+    let pn = sim.add_number(OURS, "Shop");
+    let dir = tempfile::tempdir()?;
+    {
+        let store = Store::open(dir.path())?;
+        store.write(|tx| {
+            let id = numbers::upsert_from_twilio(tx, &pn, OURS, "Shop")?;
+            numbers::set_managed(tx, id, true, Some("{}"))
+        })?;
+    }
+    let rt = Runtime::start(config(&sim, dir.path(), Reach::Loopback, true, false)).await?;
+    let listener = format!("http://{}", rt.addr);
+    let c = rt.client.clone();
+    wait_until("the number points at the listener", || {
+        let (c, pn, listener) = (c.clone(), pn.clone(), listener.clone());
+        async move { urls(&c, &pn).await.ok().and_then(|u| u.sms_url) == Some(format!("{listener}/twilio/sms")) }
+    })
+    .await?;
+    sim.customer_sms(ALICE, OURS, "Hello from the simulated phone", false).await?;
+    let found = rt.store.read(|c| Ok(store::messages::all(c)?.into_iter().any(|m| m.body == "Hello from the simulated phone")))?;
+    assert!(found, "a signed webhook through the wired URL is stored before the simulator's request returns");
+    let test = rt.selftest().await;
+    assert!(test.ok, "self-test through the public URL: {}", test.message);
+    assert_eq!(test.message, "Webhooks reach Switchboard");
+    rt.shutdown().await?;
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_self_test_says_exactly_what_is_wrong() -> TestResult {
+    let sim = sim().await?;
+    // A URL where nothing listens.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        l.local_addr()?
+    };
+    let dir = tempfile::tempdir()?;
+    let rt = Runtime::start(config(&sim, dir.path(), Reach::Manual(format!("http://{closed}")), false, false)).await?;
+    let mut rx = rt.subscribe_tunnel();
+    rx.wait_for(|s| matches!(s, TunnelState::Online { .. })).await?;
+    let test = rt.selftest().await;
+    assert!(!test.ok);
+    assert!(test.message.contains("cannot be reached"), "{}", test.message);
+    rt.shutdown().await?;
+
+    // A URL served by something else (a proxy forwarding nowhere useful): 404.
+    let other = StubApp::start("not-our-token", &[]).await?;
+    let rt = Runtime::start(config(&sim, dir.path(), Reach::Manual(format!("{}/elsewhere", other.base)), false, false)).await?;
+    let mut rx = rt.subscribe_tunnel();
+    rx.wait_for(|s| matches!(s, TunnelState::Online { .. })).await?;
+    let test = rt.selftest().await;
+    assert!(!test.ok, "{}", test.message);
+    assert!(test.message.contains("not from this Switchboard"), "{}", test.message);
+    rt.shutdown().await?;
+    other.stop();
+    sim.shutdown().await;
+    Ok(())
+}
