@@ -24,7 +24,8 @@ dbus-run-session -- bash -c '
   set -euo pipefail
   echo -n "switchboard-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   export SWITCHBOARD_KEYCHAIN_TESTS=1
-  cargo test --all-targets --locked -- --test-threads="${TEST_THREADS:-2}"
+  # Not --all-targets: benches are harness=false binaries and would run as full benchmarks.
+  cargo test --locked --lib --bins --tests -- --test-threads="${TEST_THREADS:-4}"
 '
 
 if [ -f e2e/run.sh ]; then
