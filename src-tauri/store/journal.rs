@@ -25,6 +25,15 @@ pub fn append(conn: &Connection, e: &Entry<'_>) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// Whether a request with this idempotency token was already journaled (a Twilio retry).
+pub fn seen(conn: &Connection, idempotency_token: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM webhook_journal WHERE idempotency_token = ?1)",
+        [idempotency_token],
+        |r| r.get(0),
+    )?)
+}
+
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT COUNT(*) FROM webhook_journal", [], |r| r.get(0))?)
 }

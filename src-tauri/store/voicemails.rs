@@ -73,6 +73,17 @@ pub fn set_recording_file(
     Ok(())
 }
 
+/// The voicemail built on a recording row, if it is one (call recordings are not).
+pub fn voicemail_id_for_recording(conn: &Connection, recording_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT v.id FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid WHERE r.id = ?1",
+            [recording_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Attaches a transcript; returns false when the recording is not known (yet).
 pub fn set_transcription(conn: &Connection, recording_sid: &str, text: &str, status: &str) -> Result<bool> {
     let n = conn.execute(
