@@ -7,6 +7,7 @@
 //! query never waits for a webhook commit.
 
 pub mod calls;
+pub mod campaigns;
 pub mod compliance;
 pub mod contacts;
 pub mod conversations;
@@ -15,6 +16,7 @@ pub mod export;
 pub mod journal;
 pub mod messages;
 pub mod numbers;
+pub mod outbound_media;
 pub mod search;
 pub mod settings;
 pub mod templates;
@@ -25,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use include_dir::{include_dir, Dir};
-use rusqlite::{Connection, OpenFlags, Transaction};
+use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::Migrations;
 
 use crate::error::{Error, Result};
@@ -52,8 +54,104 @@ pub struct Store {
 
 struct Inner {
     data_dir: PathBuf,
-    writer: Mutex<Connection>,
+    /// Writes go to the writer thread, which owns the only writing connection.
+    writer: std::sync::mpsc::Sender<Box<dyn Work>>,
     reader: Mutex<Connection>,
+}
+
+/// The most writes committed together. Bounded so one commit stays short.
+const MAX_BATCH: usize = 256;
+
+/// One queued write: run inside the batch's transaction (in its own savepoint), then told
+/// whether the batch committed. Its caller is answered only after the commit, so "written"
+/// always means "on disk".
+trait Work: Send {
+    fn run(&mut self, conn: &Connection);
+    fn finish(self: Box<Self>, committed: std::result::Result<(), &rusqlite::Error>);
+}
+
+enum Reply<T> {
+    Sync(std::sync::mpsc::SyncSender<Result<T>>),
+    Async(tokio::sync::oneshot::Sender<Result<T>>),
+}
+
+struct Job<T, F> {
+    f: Option<F>,
+    outcome: Option<Result<T>>,
+    reply: Reply<T>,
+}
+
+impl<T: Send, F: FnOnce(&Connection) -> Result<T> + Send> Work for Job<T, F> {
+    fn run(&mut self, conn: &Connection) {
+        let Some(f) = self.f.take() else { return };
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            self.outcome = Some(Err(e.into()));
+            return;
+        }
+        // A panicking write must not take the writer thread (and every later write) down.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
+            .unwrap_or_else(|_| Err(Error::Internal("a database write panicked".into())));
+        let end = match out {
+            Ok(_) => conn.execute_batch("RELEASE job"),
+            Err(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job"),
+        };
+        self.outcome = Some(match end {
+            Ok(()) => out,
+            Err(e) => Err(e.into()),
+        });
+    }
+
+    fn finish(self: Box<Self>, committed: std::result::Result<(), &rusqlite::Error>) {
+        let result = match (committed, self.outcome) {
+            (Ok(()), Some(out)) => out,
+            (Ok(()), None) => Err(Error::Internal("the write was not run".into())),
+            (Err(e), _) => Err(copy_error(e)),
+        };
+        match self.reply {
+            Reply::Sync(tx) => {
+                let _ = tx.send(result);
+            }
+            Reply::Async(tx) => {
+                let _ = tx.send(result);
+            }
+        }
+    }
+}
+
+/// The commit's error for each write of the batch (rusqlite errors cannot be cloned).
+fn copy_error(e: &rusqlite::Error) -> Error {
+    match e {
+        rusqlite::Error::SqliteFailure(code, msg) => Error::Database(rusqlite::Error::SqliteFailure(*code, msg.clone())),
+        other => Error::Internal(format!("database commit failed: {other}")),
+    }
+}
+
+/// The writer thread: takes the first queued write, then whatever else is queued (up to
+/// [`MAX_BATCH`]), runs them in one transaction and commits once. Under load this turns
+/// hundreds of fsyncs into one; alone, a write is committed as soon as it arrives.
+fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Box<dyn Work>>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let committed = (|| -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for job in batch.iter_mut() {
+                job.run(&tx);
+            }
+            tx.commit()
+        })();
+        if let Err(e) = &committed {
+            tracing::error!(error = %e, "a database commit failed; {} writes are reported failed", batch.len());
+        }
+        for job in batch {
+            job.finish(committed.as_ref().map(|_| ()));
+        }
+    }
 }
 
 impl Store {
@@ -69,26 +167,31 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
         reader.busy_timeout(Duration::from_secs(5))?;
-        Ok(Store {
-            inner: Arc::new(Inner {
-                data_dir: data_dir.to_path_buf(),
-                writer: Mutex::new(writer),
-                reader: Mutex::new(reader),
-            }),
-        })
+        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn Work>>();
+        std::thread::Builder::new()
+            .name("switchboard-db-writer".into())
+            .spawn(move || writer_loop(writer, rx))?;
+        Ok(Store { inner: Arc::new(Inner { data_dir: data_dir.to_path_buf(), writer: tx, reader: Mutex::new(reader) }) })
     }
 
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
     }
 
-    /// Runs `f` in one write transaction, committed only if `f` succeeds.
-    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = lock(&self.inner.writer);
-        let tx = conn.transaction()?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    fn queue(&self, job: Box<dyn Work>) -> Result<()> {
+        self.inner.writer.send(job).map_err(|_| Error::Internal("the database writer has stopped".into()))
+    }
+
+    /// Runs `f` as one atomic write (all of it or none of it), returning once it is
+    /// committed to disk. Concurrent writes are committed together (group commit).
+    pub fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.queue(Box::new(Job { f: Some(f), outcome: None, reply: Reply::Sync(tx) }))?;
+        rx.recv().map_err(|_| Error::Internal("the database writer has stopped".into()))?
     }
 
     /// Runs `f` against the read connection (it sees every committed write).
@@ -97,16 +200,15 @@ impl Store {
         f(&conn)
     }
 
-    /// [`Store::write`] off the async runtime, for handlers.
+    /// [`Store::write`] without blocking the async runtime, for handlers.
     pub async fn write_async<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.write(f))
-            .await
-            .map_err(|e| Error::Internal(format!("store task failed: {e}")))?
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.queue(Box::new(Job { f: Some(f), outcome: None, reply: Reply::Async(tx) }))?;
+        rx.await.map_err(|_| Error::Internal("the database writer has stopped".into()))?
     }
 
     /// [`Store::read`] off the async runtime, for handlers and commands.

@@ -321,7 +321,9 @@ async fn a_campaign_resumed_after_a_crash_mid_send_does_not_send_twice() -> Test
     // Simulate the crash: recipient 1 marked sending and its outbox row written, no SID.
     let first = ob.store.read(|c| store::campaigns::recipients(c, id))?.remove(0);
     let client_ref = campaign::client_ref(id, first.id);
-    ob.store.write(|tx| {
+    let (first_copy, client_ref_copy) = (first.clone(), client_ref.clone());
+    ob.store.write(move |tx| {
+        let (first, client_ref) = (first_copy, client_ref_copy);
         store::campaigns::set_recipient(tx, first.id, "sending", None, None)?;
         let n = store::numbers::ensure(tx, OURS, false)?;
         store::messages::insert_outbound(

@@ -174,7 +174,8 @@ async fn wiring_sets_restores_and_follows_a_url_change_on_twilio() -> TestResult
     let console = urls(&c, &pn).await?;
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
-    let id = store.write(|tx| numbers::upsert_from_twilio(tx, &pn, OURS, "Shop"))?;
+    let pn2 = pn.clone();
+    let id = store.write(move |tx| numbers::upsert_from_twilio(tx, &pn2, OURS, "Shop"))?;
 
     wiring::manage(&store, &c, id, Some("https://first.ngrok.app"), Some("https://webhooks.twilio.com/v1/Accounts/AC/Flows/FW1")).await?;
     let wired = urls(&c, &pn).await?;
@@ -200,7 +201,8 @@ async fn once_online_managed_numbers_point_at_the_app_and_texts_arrive_live() ->
     let dir = tempfile::tempdir()?;
     {
         let store = Store::open(dir.path())?;
-        store.write(|tx| {
+        let pn = pn.clone();
+        store.write(move |tx| {
             let id = numbers::upsert_from_twilio(tx, &pn, OURS, "Shop")?;
             numbers::set_managed(tx, id, true, Some("{}"))
         })?;
@@ -251,6 +253,76 @@ async fn the_self_test_says_exactly_what_is_wrong() -> TestResult {
     assert!(test.message.contains("not from this Switchboard"), "{}", test.message);
     rt.shutdown().await?;
     other.stop();
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// The wired voice URL carries a connection-override fragment. Whether Twilio signs it is
+/// undocumented, so a signature over the URL with it is accepted on the voice route (and
+/// only there, and only with our own fragment).
+#[tokio::test]
+async fn a_signature_over_the_voice_url_with_its_override_fragment_is_accepted() -> TestResult {
+    use crate::webhook_support::{pairs, request, Fixture, PUBLIC_URL, TOKEN};
+    use switchboard::twilio::signature::{sign, Algorithm};
+    let f = Fixture::new()?;
+    let body = "CallSid=CA00000000000000000000000000000042&From=%2B61412555201&To=%2B61255501234&CallStatus=ringing&Direction=inbound&AccountSid=AC00000000000000000000000000000000";
+    let with = |path: &str, fragment: &str| sign(TOKEN, &format!("{PUBLIC_URL}{path}{fragment}"), &pairs(body), Algorithm::Sha1);
+    let (status, _) = f.send(request("/twilio/voice", body, Some(&with("/twilio/voice", wiring::VOICE_CONNECTION_OVERRIDE)), None)).await?;
+    assert_eq!(status, 200, "signed with our fragment: accepted");
+    let (status, _) = f.send(request("/twilio/voice", body, Some(&with("/twilio/voice", "#ct=1")), None)).await?;
+    assert_eq!(status, 403, "any other fragment: refused");
+    let sms = "MessageSid=SM00000000000000000000000000000042&From=%2B61412555201&To=%2B61255501234&Body=hi&NumMedia=0&AccountSid=AC00000000000000000000000000000000";
+    let sig = sign(TOKEN, &format!("{PUBLIC_URL}/twilio/sms{}", wiring::VOICE_CONNECTION_OVERRIDE), &pairs(sms), Algorithm::Sha1);
+    let (status, _) = f.send(request("/twilio/sms", sms, Some(&sig), None)).await?;
+    assert_eq!(status, 403, "the fragment is accepted on the voice route only");
+    Ok(())
+}
+
+/// The compliance form's answers become a bundle on (simulated) Twilio: the evaluation is
+/// kept field by field when something is missing, a corrected record resumes with the
+/// SIDs it already has, and the review result arrives by signed callback.
+#[tokio::test]
+async fn a_compliance_form_is_submitted_and_approved() -> TestResult {
+    use switchboard::store::compliance::{self as records, Draft};
+    let sim = Simulator::start(SimConfig { bundle_review_delay: Duration::from_millis(100), ..SimConfig::default() }).await?;
+    let dir = tempfile::tempdir()?;
+    let rt = Runtime::start(config(&sim, dir.path(), Reach::Loopback, false, false)).await?;
+    let doc = dir.path().join("abn-extract.pdf");
+    std::fs::write(&doc, b"%PDF-1.4 ABN 51 824 753 556")?;
+    let draft = Draft {
+        country: "AU".into(),
+        number_type: "local".into(),
+        end_user_type: "business".into(),
+        business_name: "Harbour Street Clinic Pty Ltd".into(),
+        business_email: "owner@harbourclinic.example".into(),
+        registration_id: "51824753556".into(),
+        first_name: String::new(), // forgotten: the evaluation must say so
+        last_name: "Lima".into(),
+        address: Some(serde_json::json!({
+            "customer_name": "Harbour Street Clinic Pty Ltd", "street": "1 George St", "city": "Sydney",
+            "region": "NSW", "postal_code": "2000", "iso_country": "AU"
+        })),
+        document_path: Some(doc.display().to_string()),
+    };
+    let id = rt.store.write(move |tx| records::create(tx, &draft))?;
+    let callback = Some(format!("http://{}/twilio/compliance", rt.addr));
+    let first = switchboard::compliance::submit(&rt.store, &rt.client, id, callback.clone()).await?;
+    assert_eq!(first.status, "noncompliant");
+    let results = first.evaluation.as_ref().and_then(|e| e["results"].as_array().cloned()).unwrap_or_default();
+    assert!(results.iter().any(|r| r["field"] == "first_name"), "the missing field is named: {results:?}");
+    let bundle = first.bundle_sid.clone().ok_or("no bundle")?;
+
+    rt.store.write(move |tx| Ok(tx.execute("UPDATE compliance SET first_name = 'Ana' WHERE id = ?1", [id])?))?;
+    let second = switchboard::compliance::submit(&rt.store, &rt.client, id, callback).await?;
+    assert_eq!(second.bundle_sid.as_deref(), Some(bundle.as_str()), "the same bundle is resumed, not a new one");
+    assert_eq!(second.status, "pending-review", "{:?}", second.evaluation);
+    let store = rt.store.clone();
+    wait_until("the signed review callback approves it", || {
+        let store = store.clone();
+        async move { store.read(|c| records::get(c, id)).map(|r| r.status == "twilio-approved").unwrap_or(false) }
+    })
+    .await?;
+    rt.shutdown().await?;
     sim.shutdown().await;
     Ok(())
 }

@@ -52,7 +52,9 @@ async fn the_auth_token_is_in_no_file_after_a_day_of_traffic() -> TestResult {
 
     let data = tempfile::tempdir()?;
     let logs = tempfile::tempdir()?;
-    Store::open(data.path())?.write(|tx| {
+    let pn2 = pn.clone();
+    Store::open(data.path())?.write(move |tx| {
+        let pn = pn2;
         let id = numbers::upsert_from_twilio(tx, &pn, OURS, "Shop")?;
         numbers::set_managed(tx, id, true, Some("{}"))
     })?;

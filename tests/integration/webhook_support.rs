@@ -190,7 +190,8 @@ pub fn parse_xml(xml: &str) -> Result<Element, Box<dyn std::error::Error>> {
             }
             Event::GeneralRef(r) => {
                 if let Some(top) = stack.last_mut() {
-                    let name = String::from_utf8(r.as_ref().to_vec())?;
+                    let raw: &[u8] = &r;
+                    let name = String::from_utf8(raw.to_vec())?;
                     let resolved = quick_xml::escape::unescape(&format!("&{name};"))?.into_owned();
                     top.text.push_str(&resolved);
                 }
