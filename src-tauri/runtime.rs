@@ -65,11 +65,15 @@ pub struct Runtime {
 
 impl Runtime {
     pub async fn start(cfg: RuntimeConfig) -> Result<Runtime> {
+        Self::start_with_events(cfg, Events::new()).await
+    }
+
+    /// [`Runtime::start`] publishing on `events` (the desktop forwards them to the window).
+    pub async fn start_with_events(cfg: RuntimeConfig, events: Events) -> Result<Runtime> {
         let auth_token = cfg.credentials.auth_token.clone().ok_or_else(|| {
             Error::MissingCredentials("the Auth Token (it signs webhooks; an API key alone cannot check them)".into())
         })?;
         let store = Store::open(&cfg.data_dir)?;
-        let events = Events::new();
         let client = TwilioClient::new(cfg.client)?;
         // Until the tunnel is up, signatures are checked against the last known URL.
         let last_url = store.read(|c| settings::get(c, "public_url"))?.unwrap_or_default();

@@ -35,6 +35,11 @@ impl Sandbox {
     /// Starts the simulator and the runtime on `data_dir` (the sandbox's own folder).
     /// Seeds the demo once: a later start keeps what the owner did in the sandbox.
     pub async fn start(data_dir: &Path, sim_config: SimConfig) -> Result<Sandbox> {
+        Self::start_with_events(data_dir, sim_config, crate::events::Events::new()).await
+    }
+
+    /// [`Sandbox::start`] publishing on `events`.
+    pub async fn start_with_events(data_dir: &Path, sim_config: SimConfig, events: crate::events::Events) -> Result<Sandbox> {
         let sim = Simulator::start(sim_config).await?;
         let sid = sim.add_number(BUSINESS_NUMBER, BUSINESS_NAME);
         let store = crate::store::Store::open(data_dir)?;
@@ -82,7 +87,7 @@ impl Sandbox {
             password: Secret::new(sim.auth_token().into()),
             auth_token: Some(Secret::new(sim.auth_token().into())),
         };
-        let runtime = Runtime::start(RuntimeConfig {
+        let runtime = Runtime::start_with_events(RuntimeConfig {
             data_dir: data_dir.to_path_buf(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             reach: Reach::Loopback,
@@ -98,7 +103,7 @@ impl Sandbox {
             fallback_flows: false,
             backfill: true,
             retry: RetryPolicy::default(),
-        })
+        }, events)
         .await?;
         Ok(Sandbox { sim, runtime })
     }

@@ -114,6 +114,7 @@ pub(crate) async fn customer_call(
     from: &str,
     to: &str,
     leave_voicemail_secs: Option<u32>,
+    owner_answers: bool,
 ) -> Result<CallOutcome> {
     let from = E164::parse(from)?.as_str().to_string();
     let number = sh.with(|s| {
@@ -129,7 +130,7 @@ pub(crate) async fn customer_call(
         from,
         to: to.to_string(),
         direction: "inbound".into(),
-        dial_answers: sh.config.owner_answers,
+        dial_answers: owner_answers,
         record_secs: leave_voicemail_secs,
     };
     let mut outcome = CallOutcome {

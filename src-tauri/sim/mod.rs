@@ -270,7 +270,19 @@ impl Simulator {
     /// A simulated customer calls `to`, and the simulator follows the app's TwiML until the
     /// call ends. With `leave_voicemail_secs`, the caller speaks that long at a `<Record>`.
     pub async fn customer_call(&self, from: &str, to: &str, leave_voicemail_secs: Option<u32>) -> Result<CallOutcome> {
-        calls::customer_call(&self.shared, from, to, leave_voicemail_secs).await
+        calls::customer_call(&self.shared, from, to, leave_voicemail_secs, self.shared.config.owner_answers).await
+    }
+
+    /// [`Simulator::customer_call`], choosing for this one call whether the owner picks up
+    /// a forwarded call (the sandbox's "call and I answer" / "call and leave a voicemail").
+    pub async fn customer_call_answered(
+        &self,
+        from: &str,
+        to: &str,
+        owner_answers: bool,
+        leave_voicemail_secs: Option<u32>,
+    ) -> Result<CallOutcome> {
+        calls::customer_call(&self.shared, from, to, leave_voicemail_secs, owner_answers).await
     }
 
     /// The fault switches (a cloneable handle; changes apply to the running simulator).

@@ -14,12 +14,16 @@ pub struct Compliance {
     pub business_name: String,
     pub business_email: String,
     pub registration_id: String,
+    /// The authorised representative, whom regulations ask for by name.
+    pub first_name: String,
+    pub last_name: String,
     pub address: Option<serde_json::Value>,
     pub document_path: Option<String>,
     pub regulation_sid: Option<String>,
     pub end_user_sid: Option<String>,
     pub document_sid: Option<String>,
     pub address_sid: Option<String>,
+    pub address_document_sid: Option<String>,
     pub bundle_sid: Option<String>,
     pub status: String,
     pub rejection_reason: Option<String>,
@@ -29,7 +33,7 @@ pub struct Compliance {
 
 const SELECT: &str = "SELECT id, country, number_type, end_user_type, business_name, business_email, registration_id,
     address, document_path, regulation_sid, end_user_sid, document_sid, address_sid, bundle_sid, status,
-    rejection_reason, evaluation, updated_at FROM compliance";
+    rejection_reason, evaluation, updated_at, first_name, last_name, address_document_sid FROM compliance";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Compliance> {
     let address: Option<String> = r.get(7)?;
@@ -53,6 +57,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Compliance> {
         rejection_reason: r.get(15)?,
         evaluation: evaluation.and_then(|e| serde_json::from_str(&e).ok()),
         updated_at: r.get(17)?,
+        first_name: r.get(18)?,
+        last_name: r.get(19)?,
+        address_document_sid: r.get(20)?,
     })
 }
 
@@ -98,14 +105,19 @@ pub struct Draft {
     pub business_name: String,
     pub business_email: String,
     pub registration_id: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
     pub address: Option<serde_json::Value>,
     pub document_path: Option<String>,
 }
 
 pub fn create(conn: &Connection, d: &Draft) -> Result<i64> {
     conn.execute(
-        "INSERT INTO compliance (country, number_type, end_user_type, business_name, business_email, registration_id, address, document_path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO compliance (country, number_type, end_user_type, business_name, business_email, registration_id, address,
+           document_path, first_name, last_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             d.country.to_ascii_uppercase(),
             d.number_type,
@@ -114,7 +126,9 @@ pub fn create(conn: &Connection, d: &Draft) -> Result<i64> {
             d.business_email,
             d.registration_id,
             d.address.as_ref().map(|a| a.to_string()),
-            d.document_path
+            d.document_path,
+            d.first_name.trim(),
+            d.last_name.trim()
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -127,6 +141,7 @@ pub enum SidField {
     EndUser,
     Document,
     Address,
+    AddressDocument,
     Bundle,
 }
 
@@ -136,6 +151,7 @@ pub fn set_sid(conn: &Connection, id: i64, field: SidField, sid: &str) -> Result
         SidField::EndUser => "end_user_sid",
         SidField::Document => "document_sid",
         SidField::Address => "address_sid",
+        SidField::AddressDocument => "address_document_sid",
         SidField::Bundle => "bundle_sid",
     };
     conn.execute(

@@ -56,6 +56,9 @@ pub async fn run(store: &Store, client: &TwilioClient, events: &Events) -> Resul
         Ok(n) => summary.statuses_repaired = n,
         Err(e) => first_error = first_error.or(Some(e)),
     }
+    if let Err(e) = crate::compliance::refresh_pending(store, client).await {
+        first_error = first_error.or(Some(e));
+    }
     events.publish(Event::SyncCompleted {
         messages: summary.messages,
         calls: summary.calls,

@@ -1,0 +1,180 @@
+//! The running core behind the window: the runtime on the owner's Twilio account, or the
+//! sandbox, or nothing yet (no credentials: the first-run wizard is showing). Commands
+//! clone what they need (a client, a sender) out of it and never hold its lock while
+//! talking to Twilio, except the sandbox panel's calls into the simulator.
+
+use std::path::PathBuf;
+
+use tokio::sync::RwLock;
+
+use crate::error::{Error, Result};
+use crate::events::Events;
+use crate::media::MediaConfig;
+use crate::outbound::Outbound;
+use crate::runtime::{Reach, Runtime, RuntimeConfig};
+use crate::sandbox::Sandbox;
+use crate::secrets::{keys, Keychain, TwilioCredentials};
+use crate::store::{settings, Store};
+use crate::tunnel::{RetryPolicy, TunnelState};
+use crate::twilio::client::{ClientConfig, TwilioClient};
+
+pub enum Mode {
+    /// Not running; the reason is shown (e.g. "no credentials yet").
+    Stopped(String),
+    Real(Runtime),
+    Sandbox(Box<Sandbox>),
+}
+
+pub struct Live {
+    pub mode: RwLock<Mode>,
+    pub data_dir: PathBuf,
+    pub events: Events,
+    pub sandbox: bool,
+}
+
+/// Settings keys for how the app is reached (non-secret; the ngrok token is in the keychain).
+pub const TUNNEL_KIND: &str = "tunnel_kind";
+pub const MANUAL_URL: &str = "manual_public_url";
+pub const NGROK_DOMAIN: &str = "ngrok_domain";
+
+/// The tunnel as the settings screen shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TunnelStatus {
+    /// ngrok, manual or none.
+    pub kind: String,
+    /// connected, connecting, down or off.
+    pub state: &'static str,
+    pub public_url: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Live {
+    pub fn new(data_dir: PathBuf, events: Events, sandbox: bool) -> Self {
+        Live { mode: RwLock::new(Mode::Stopped("starting".into())), data_dir, events, sandbox }
+    }
+
+    /// (Re)starts the core: the sandbox, or the runtime when credentials exist.
+    pub async fn restart(&self) -> Result<()> {
+        let mut mode = self.mode.write().await;
+        match std::mem::replace(&mut *mode, Mode::Stopped("restarting".into())) {
+            Mode::Real(rt) => rt.shutdown().await?,
+            Mode::Sandbox(sb) => sb.shutdown().await?,
+            Mode::Stopped(_) => {}
+        }
+        *mode = if self.sandbox {
+            let sb = Sandbox::start_with_events(&self.data_dir, crate::sim::SimConfig::default(), self.events.clone()).await?;
+            Mode::Sandbox(Box::new(sb))
+        } else {
+            match self.real_config()? {
+                Some(cfg) => Mode::Real(Runtime::start_with_events(cfg, self.events.clone()).await?),
+                None => Mode::Stopped("Enter your Twilio credentials to start".into()),
+            }
+        };
+        Ok(())
+    }
+
+    fn real_config(&self) -> Result<Option<RuntimeConfig>> {
+        let keychain = Keychain::default();
+        let Some(creds) = TwilioCredentials::from_keychain(&keychain)? else { return Ok(None) };
+        let store = Store::open(&self.data_dir)?;
+        let kind = store.read(|c| settings::get(c, TUNNEL_KIND))?.unwrap_or_default();
+        let (reach, wire) = match kind.as_str() {
+            "ngrok" => {
+                let authtoken = keychain
+                    .get(keys::NGROK_AUTHTOKEN)?
+                    .ok_or_else(|| Error::MissingCredentials("the ngrok authtoken (Settings > Tunnel)".into()))?;
+                let domain = store.read(|c| settings::get(c, NGROK_DOMAIN))?;
+                (Reach::Ngrok { authtoken, domain }, true)
+            }
+            "manual" => match store.read(|c| settings::get(c, MANUAL_URL))? {
+                Some(url) => (Reach::Manual(url), true),
+                None => (Reach::Loopback, false),
+            },
+            // No way in yet: run locally (backfill, sending) without touching the numbers.
+            _ => (Reach::Loopback, false),
+        };
+        let media = MediaConfig::from_env(Some(&creds))?;
+        Ok(Some(RuntimeConfig {
+            data_dir: self.data_dir.clone(),
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            reach,
+            client: ClientConfig::from_env(creds.clone()),
+            credentials: creds,
+            media,
+            wire_numbers: wire,
+            fallback_flows: wire,
+            backfill: true,
+            retry: RetryPolicy::default(),
+        }))
+    }
+
+    fn not_running(why: &str) -> Error {
+        Error::InvalidInput(format!("Switchboard is not connected to Twilio yet: {why}"))
+    }
+
+    /// The sender, with the current public URL.
+    pub async fn outbound(&self) -> Result<Outbound> {
+        match &*self.mode.read().await {
+            Mode::Real(rt) => Ok(rt.outbound()),
+            Mode::Sandbox(sb) => Ok(sb.runtime.outbound()),
+            Mode::Stopped(why) => Err(Self::not_running(why)),
+        }
+    }
+
+    pub async fn client(&self) -> Result<TwilioClient> {
+        match &*self.mode.read().await {
+            Mode::Real(rt) => Ok(rt.client.clone()),
+            Mode::Sandbox(sb) => Ok(sb.runtime.client.clone()),
+            Mode::Stopped(why) => Err(Self::not_running(why)),
+        }
+    }
+
+    /// The public base URL Twilio calls, when online.
+    pub async fn public_url(&self) -> Option<String> {
+        let url = match &*self.mode.read().await {
+            Mode::Real(rt) => rt.state.public_url(),
+            Mode::Sandbox(sb) => sb.runtime.state.public_url(),
+            Mode::Stopped(_) => String::new(),
+        };
+        (!url.is_empty()).then_some(url)
+    }
+
+    pub async fn tunnel_status(&self) -> TunnelStatus {
+        let kind = Store::open(&self.data_dir)
+            .and_then(|s| s.read(|c| settings::get(c, TUNNEL_KIND)))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| if self.sandbox { "manual".into() } else { "none".into() });
+        let state = match &*self.mode.read().await {
+            Mode::Real(rt) => rt.tunnel_state(),
+            Mode::Sandbox(sb) => sb.runtime.tunnel_state(),
+            Mode::Stopped(why) => {
+                return TunnelStatus { kind, state: "off", public_url: None, error: Some(why.clone()) };
+            }
+        };
+        if kind == "none" {
+            return TunnelStatus { kind, state: "off", public_url: None, error: None };
+        }
+        match state {
+            TunnelState::Online { url, .. } => TunnelStatus { kind, state: "connected", public_url: Some(url), error: None },
+            TunnelState::Connecting { .. } => TunnelStatus { kind, state: "connecting", public_url: None, error: None },
+            TunnelState::Reconnecting { reason, .. } => {
+                TunnelStatus { kind, state: "connecting", public_url: None, error: Some(reason) }
+            }
+            TunnelState::Failed { reason, .. } => TunnelStatus { kind, state: "down", public_url: None, error: Some(reason) },
+            TunnelState::Stopped => TunnelStatus { kind, state: "off", public_url: None, error: None },
+        }
+    }
+
+    pub async fn shutdown(&self) {
+        let mut mode = self.mode.write().await;
+        let result = match std::mem::replace(&mut *mode, Mode::Stopped("closed".into())) {
+            Mode::Real(rt) => rt.shutdown().await,
+            Mode::Sandbox(sb) => sb.shutdown().await,
+            Mode::Stopped(_) => Ok(()),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "shutting down");
+        }
+    }
+}
