@@ -47,19 +47,16 @@ pub struct ClickToCall {
     pub status_callback: Option<String>,
 }
 
-/// Escapes text for an XML attribute or element.
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
-}
-
 impl ClickToCall {
     /// The TwiML run when the owner answers: dial the customer with our number as caller ID.
+    /// Written by the TwiML writer, so escaping is the XML library's, not ours.
     pub fn twiml(&self) -> String {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Dial callerId=\"{}\"><Number>{}</Number></Dial></Response>",
-            xml_escape(&self.our_number),
-            xml_escape(&self.customer)
-        )
+        crate::twilio::twiml::render(&[crate::twilio::twiml::Verb::Dial(crate::twilio::twiml::Dial {
+            number: self.customer.clone(),
+            number_noun: true,
+            caller_id: Some(self.our_number.clone()),
+            ..Default::default()
+        })])
     }
 }
 
