@@ -52,9 +52,13 @@ pub struct ServeArgs {
     /// The public URL Twilio calls (your reverse proxy or tunnel).
     #[arg(long, conflicts_with = "tunnel")]
     pub public_url: Option<String>,
-    /// Open a tunnel to the listener (needs NGROK_AUTHTOKEN or the keychain entry).
+    /// Open a tunnel to the listener (needs NGROK_AUTHTOKEN or the keychain entry;
+    /// NGROK_DOMAIN picks the account's static domain).
     #[arg(long, value_enum)]
     pub tunnel: Option<TunnelKind>,
+    /// Do not backfill from Twilio's logs on start and reconnect.
+    #[arg(long)]
+    pub no_sync: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -127,23 +131,47 @@ fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// `switchboard serve`: the listener with the store, until Ctrl-C or SIGTERM.
+/// `switchboard serve`: the listener, download worker, tunnel, wiring and backfill (the
+/// same runtime as the desktop app), until Ctrl-C or SIGTERM.
 pub async fn serve(args: &ServeArgs) -> Result<()> {
-    let creds = TwilioCredentials::load(&Keychain::default())?;
-    let public_url = match (&args.public_url, args.tunnel) {
-        (Some(url), None) => normalise_public_url(url)?,
-        (None, Some(TunnelKind::Ngrok)) => {
-            return Err(Error::Usage("--tunnel ngrok is not available in this build yet; use --public-url".into()))
-        }
+    let keychain = Keychain::default();
+    let creds = TwilioCredentials::load(&keychain)?;
+    let reach = match (&args.public_url, args.tunnel) {
+        (Some(url), None) => crate::runtime::Reach::Manual(normalise_public_url(url)?),
+        (None, Some(TunnelKind::Ngrok)) => crate::runtime::Reach::Ngrok {
+            authtoken: ngrok_authtoken(&keychain)?,
+            domain: std::env::var("NGROK_DOMAIN").ok().filter(|d| !d.trim().is_empty()),
+        },
         _ => return Err(Error::Usage("give --public-url URL (or --tunnel ngrok)".into())),
     };
-    let store = Store::open(&args.data_dir.resolve()?)?;
-    let listener = crate::webhook::bind(args.listen).await?;
-    let addr = listener.local_addr()?;
-    let state = crate::webhook::AppState { store, public_url };
-    drop(creds);
-    println!("listening on http://{addr}");
-    crate::webhook::serve(listener, crate::webhook::router(state), shutdown_signal()).await
+    let client = crate::twilio::client::ClientConfig::from_env(creds.clone());
+    let media = crate::media::MediaConfig::from_env(Some(&creds))?;
+    let runtime = crate::runtime::Runtime::start(crate::runtime::RuntimeConfig {
+        data_dir: args.data_dir.resolve()?,
+        listen: args.listen,
+        reach,
+        credentials: creds,
+        client,
+        media,
+        wire_numbers: true,
+        fallback_flows: true,
+        backfill: !args.no_sync,
+        retry: crate::tunnel::RetryPolicy::default(),
+    })
+    .await?;
+    println!("listening on http://{}", runtime.addr);
+    shutdown_signal().await;
+    runtime.shutdown().await
+}
+
+/// `NGROK_AUTHTOKEN`, else the keychain entry saved by the app's onboarding.
+fn ngrok_authtoken(keychain: &Keychain) -> Result<crate::secrets::Secret<String>> {
+    if let Some(t) = std::env::var("NGROK_AUTHTOKEN").ok().filter(|t| !t.trim().is_empty()) {
+        return Ok(crate::secrets::Secret::new(t));
+    }
+    keychain
+        .get(crate::secrets::keys::NGROK_AUTHTOKEN)?
+        .ok_or_else(|| Error::MissingCredentials("NGROK_AUTHTOKEN (none in the keychain or environment)".into()))
 }
 
 /// A public URL without a trailing slash; only http(s).
@@ -177,8 +205,35 @@ pub async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// `switchboard send`: the same outbound path as the app's composer.
+/// `switchboard send`: the same outbound path as the app's composer. Prints the message
+/// SID on stdout. The StatusCallback URL comes from the stored `public_url` setting or
+/// `SWITCHBOARD_PUBLIC_URL`; with neither, the message is sent without one (said on stderr).
 pub async fn send(args: &SendArgs) -> Result<()> {
-    let _ = args;
-    Err(Error::Internal("sending needs the Twilio client, which this build does not have yet".into()))
+    use crate::outbound::send::{self as outbound_send, Content, SendRequest};
+    let content = match (&args.body, &args.template) {
+        (Some(body), None) => Content::Text(body.clone()),
+        (None, Some(name)) => Content::Template { name: name.clone(), vars: outbound_send::parse_vars(&args.vars)? },
+        _ => return Err(Error::Usage("give --body TEXT or --template NAME".into())),
+    };
+    let store = Store::open(&args.data_dir.resolve()?)?;
+    let creds = TwilioCredentials::load(&Keychain::default())?;
+    let client = crate::twilio::client::TwilioClient::new(crate::twilio::client::ClientConfig::from_env(creds))?;
+    let stored = store.read(|c| store::settings::get(c, "public_url"))?;
+    let from_env = std::env::var("SWITCHBOARD_PUBLIC_URL").ok().filter(|v| !v.trim().is_empty());
+    let public_url = stored.filter(|v| !v.trim().is_empty()).or(from_env).map(|u| normalise_public_url(&u)).transpose()?;
+    if public_url.is_none() {
+        eprintln!("switchboard: no public URL is set, so Twilio will not report delivery status for this message");
+    }
+    let ob = crate::outbound::Outbound::new(store, client, crate::events::Events::new(), public_url);
+    let req = SendRequest {
+        from: args.from.clone(),
+        to: args.to.clone(),
+        content,
+        media: args.media.clone(),
+        client_ref: None,
+        campaign_id: None,
+    };
+    let outcome = outbound_send::send(&ob, req).await?;
+    println!("{}", outcome.sid.unwrap_or_default());
+    Ok(())
 }

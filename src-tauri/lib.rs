@@ -4,12 +4,20 @@
 //! shell in `desktop` is the only module that imports `tauri`.
 
 pub mod cli;
+pub mod compliance;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod media;
+pub mod outbound;
+pub mod runtime;
+pub mod sandbox;
 pub mod secrets;
+pub mod sim;
 pub mod store;
+pub mod sync;
 pub mod twilio;
+pub mod tunnel;
 pub mod webhook;
 
 #[cfg(feature = "desktop")]

@@ -4,4 +4,4 @@ import { backend } from './lib/backend';
 import './app.css';
 
 const target = document.getElementById('app');
-if (target) mount(App, { target, props: { backend: backend() } });
+if (target) backend().then((b) => mount(App, { target, props: { backend: b } }));

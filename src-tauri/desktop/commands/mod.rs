@@ -1,11 +1,24 @@
 //! IPC commands: each a few lines that call the core and return `Result<_, Error>`, which
-//! reaches the UI as `{code, message}`.
+//! reaches the UI as `{code, message}`. One file per area. Every command here must also be
+//! listed in `build.rs` (its `allow-*` permission) and in `capabilities/default.json`.
+
+pub mod calls;
+pub mod compliance;
+pub mod contacts;
+pub mod conversations;
+pub mod media;
+pub mod numbers;
+pub mod onboarding;
+pub mod outbound;
+pub mod sandbox_panel;
+pub mod twilio_account;
+pub mod settings;
+pub mod templates;
+pub mod voicemail;
 
 use tauri::State;
 
 use super::DesktopState;
-use crate::error::Result;
-use crate::store::conversations::{self, ConversationSummary, ListFilter};
 
 #[derive(serde::Serialize)]
 pub struct AppInfo {
@@ -21,10 +34,4 @@ pub fn app_info(state: State<'_, DesktopState>) -> AppInfo {
         sandbox: state.sandbox,
         data_dir: state.store.data_dir().display().to_string(),
     }
-}
-
-#[tauri::command]
-pub async fn list_conversations(state: State<'_, DesktopState>, unread_only: bool) -> Result<Vec<ConversationSummary>> {
-    let filter = ListFilter { unread_only, ..Default::default() };
-    state.store.read_async(move |c| conversations::list(c, &filter)).await
 }

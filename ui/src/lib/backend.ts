@@ -1,10 +1,80 @@
 // The UI talks to the core only through this interface, so it runs in the desktop app
-// (Tauri IPC) and in a browser or unit test against a fake.
-import type { AppInfo, ConversationSummary } from './types';
+// (Tauri IPC) and in a browser or unit test against a fake. One method per IPC command;
+// the Rust command name is given beside each.
+import type * as T from './types';
+
+export type Unsubscribe = () => void;
+
+export interface SendRequest {
+  conversationId: number;
+  body: string;
+  channel: T.Channel;
+  /** Files the owner picked (absolute paths from the file dialog). */
+  mediaPaths: string[];
+}
 
 export interface Backend {
-  appInfo(): Promise<AppInfo>;
-  listConversations(opts?: { unreadOnly?: boolean }): Promise<ConversationSummary[]>;
+  appInfo(): Promise<T.AppInfo>; // app_info
+  // Inbox
+  listConversations(opts?: { unreadOnly?: boolean }): Promise<T.ConversationSummary[]>; // list_conversations
+  getConversation(id: number): Promise<T.ConversationSummary>; // get_conversation
+  getThread(conversationId: number, beforeId?: number | null): Promise<T.Message[]>; // get_thread
+  markConversationRead(id: number): Promise<void>; // mark_conversation_read
+  setReplyChannel(id: number, channel: T.Channel): Promise<void>; // set_reply_channel
+  searchMessages(query: string): Promise<T.SearchHit[]>; // search_messages
+  sendMessage(req: SendRequest): Promise<T.Message>; // send_message
+  mediaBytes(messageId: number, mediaId: number): Promise<ArrayBuffer>; // media_bytes
+  // Contacts
+  listContacts(): Promise<T.Contact[]>; // list_contacts
+  saveContact(id: number | null, edit: T.ContactEdit): Promise<T.Contact>; // save_contact
+  // Calls and voicemail
+  listCalls(): Promise<T.Call[]>; // list_calls
+  startCall(numberId: number, to: string): Promise<T.Call>; // start_call
+  listVoicemails(): Promise<T.Voicemail[]>; // list_voicemails
+  voicemailAudio(id: number): Promise<ArrayBuffer>; // voicemail_audio
+  setVoicemailListened(id: number, listened: boolean): Promise<void>; // set_voicemail_listened
+  deleteVoicemail(id: number): Promise<void>; // delete_voicemail
+  // Numbers
+  listNumbers(): Promise<T.PhoneNumber[]>; // list_numbers
+  updateNumberSettings(id: number, friendlyName: string, settings: T.NumberSettings): Promise<T.PhoneNumber>; // update_number_settings
+  searchAvailableNumbers(q: { country: string; numberType: string; areaCode: string }): Promise<T.AvailableNumber[]>; // search_available_numbers
+  buyNumber(e164: string, complianceId: number | null): Promise<T.PhoneNumber>; // buy_number
+  releaseNumber(id: number): Promise<void>; // release_number
+  // Templates and bulk
+  listTemplates(): Promise<T.Template[]>; // list_templates
+  saveTemplate(id: number | null, name: string, body: string): Promise<T.Template>; // save_template
+  deleteTemplate(id: number): Promise<void>; // delete_template
+  previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>): Promise<T.BulkPreview>; // preview_bulk
+  startBulk(req: { templateId: number; numberId: number; contactIds: number[]; vars: Record<string, string> }): Promise<number>; // start_bulk
+  campaignProgress(id: number): Promise<T.CampaignProgress>; // campaign_progress
+  pauseCampaign(id: number): Promise<void>; // pause_campaign
+  resumeCampaign(id: number): Promise<void>; // resume_campaign
+  // Compliance
+  listCompliance(): Promise<T.Compliance[]>; // list_compliance
+  saveComplianceDraft(draft: T.ComplianceDraft): Promise<T.Compliance>; // save_compliance_draft
+  submitCompliance(id: number): Promise<T.Compliance>; // submit_compliance
+  // Settings and onboarding
+  getSettings(): Promise<T.DesktopSettings>; // get_settings
+  setNotifications(enabled: boolean): Promise<void>; // set_notifications
+  setAutostart(enabled: boolean): Promise<void>; // set_autostart
+  exportData(path: string, format: 'json' | 'csv'): Promise<void>; // export_data
+  credentialsStatus(): Promise<T.CredentialsStatus>; // credentials_status
+  removeCredentials(): Promise<void>; // remove_credentials
+  checkTwilioCredentials(accountSid: string, authToken: string): Promise<T.TwilioAccountCheck>; // check_twilio_credentials
+  saveCredentials(accountSid: string, authToken: string): Promise<void>; // save_credentials
+  configureTunnel(config: T.TunnelConfig): Promise<T.TunnelStatus>; // configure_tunnel
+  tunnelStatus(): Promise<T.TunnelStatus>; // tunnel_status
+  manageNumbers(sids: string[]): Promise<T.PhoneNumber[]>; // manage_numbers
+  openSandbox(): Promise<void>; // open_sandbox
+  // The simulated customer phone (sandbox only)
+  simCustomerText(from: string, body: string, withImage: boolean): Promise<void>; // sim_customer_text
+  simCustomerCall(from: string, outcome: 'answer' | 'voicemail'): Promise<void>; // sim_customer_call
+  simPhoneInbox(phone: string): Promise<T.SimPhoneMessage[]>; // sim_phone_inbox
+  // Desktop services (plugins), here so tests can fake them
+  pickFiles(kind: 'image' | 'document'): Promise<string[]>;
+  pickSavePath(defaultName: string): Promise<string | null>;
+  openExternal(url: string): Promise<void>;
+  onEvent(cb: (e: T.CoreEvent) => void): Promise<Unsubscribe>;
 }
 
 /** True inside the Tauri webview. */
@@ -12,30 +82,98 @@ export function inTauri(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
 }
 
+/** The one Tauri event the Rust side emits (src-tauri/desktop/bridge.rs `EVENT`). */
+export const CORE_EVENT = 'switchboard:event';
+
 export class TauriBackend implements Backend {
-  private async call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  private async call<R>(cmd: string, args?: Record<string, unknown>): Promise<R> {
     const { invoke } = await import('@tauri-apps/api/core');
-    return invoke<T>(cmd, args);
+    return invoke<R>(cmd, args);
   }
-  appInfo() {
-    return this.call<AppInfo>('app_info');
+  appInfo = () => this.call<T.AppInfo>('app_info');
+  listConversations = (opts: { unreadOnly?: boolean } = {}) =>
+    this.call<T.ConversationSummary[]>('list_conversations', { unreadOnly: opts.unreadOnly ?? false });
+  getConversation = (id: number) => this.call<T.ConversationSummary>('get_conversation', { id });
+  getThread = (conversationId: number, beforeId: number | null = null) =>
+    this.call<T.Message[]>('get_thread', { conversationId, beforeId });
+  markConversationRead = (id: number) => this.call<void>('mark_conversation_read', { id });
+  setReplyChannel = (id: number, channel: T.Channel) => this.call<void>('set_reply_channel', { id, channel });
+  searchMessages = (query: string) => this.call<T.SearchHit[]>('search_messages', { query });
+  sendMessage = (req: SendRequest) => this.call<T.Message>('send_message', { ...req });
+  mediaBytes = (messageId: number, mediaId: number) => this.call<ArrayBuffer>('media_bytes', { messageId, mediaId });
+  listContacts = () => this.call<T.Contact[]>('list_contacts');
+  saveContact = (id: number | null, edit: T.ContactEdit) => this.call<T.Contact>('save_contact', { id, edit });
+  listCalls = () => this.call<T.Call[]>('list_calls');
+  startCall = (numberId: number, to: string) => this.call<T.Call>('start_call', { numberId, to });
+  listVoicemails = () => this.call<T.Voicemail[]>('list_voicemails');
+  voicemailAudio = (id: number) => this.call<ArrayBuffer>('voicemail_audio', { id });
+  setVoicemailListened = (id: number, listened: boolean) => this.call<void>('set_voicemail_listened', { id, listened });
+  deleteVoicemail = (id: number) => this.call<void>('delete_voicemail', { id });
+  listNumbers = () => this.call<T.PhoneNumber[]>('list_numbers');
+  updateNumberSettings = (id: number, friendlyName: string, settings: T.NumberSettings) =>
+    this.call<T.PhoneNumber>('update_number_settings', { id, friendlyName, settings });
+  searchAvailableNumbers = (q: { country: string; numberType: string; areaCode: string }) =>
+    this.call<T.AvailableNumber[]>('search_available_numbers', q);
+  buyNumber = (e164: string, complianceId: number | null) => this.call<T.PhoneNumber>('buy_number', { e164, complianceId });
+  releaseNumber = (id: number) => this.call<void>('release_number', { id });
+  listTemplates = () => this.call<T.Template[]>('list_templates');
+  saveTemplate = (id: number | null, name: string, body: string) => this.call<T.Template>('save_template', { id, name, body });
+  deleteTemplate = (id: number) => this.call<void>('delete_template', { id });
+  previewBulk = (templateId: number, contactIds: number[], vars: Record<string, string>) =>
+    this.call<T.BulkPreview>('preview_bulk', { templateId, contactIds, vars });
+  startBulk = (req: { templateId: number; numberId: number; contactIds: number[]; vars: Record<string, string> }) =>
+    this.call<number>('start_bulk', req);
+  campaignProgress = (id: number) => this.call<T.CampaignProgress>('campaign_progress', { id });
+  pauseCampaign = (id: number) => this.call<void>('pause_campaign', { id });
+  resumeCampaign = (id: number) => this.call<void>('resume_campaign', { id });
+  listCompliance = () => this.call<T.Compliance[]>('list_compliance');
+  saveComplianceDraft = (draft: T.ComplianceDraft) => this.call<T.Compliance>('save_compliance_draft', { draft });
+  submitCompliance = (id: number) => this.call<T.Compliance>('submit_compliance', { id });
+  getSettings = () => this.call<T.DesktopSettings>('get_settings');
+  setNotifications = (enabled: boolean) => this.call<void>('set_notifications', { enabled });
+  setAutostart = (enabled: boolean) => this.call<void>('set_autostart', { enabled });
+  exportData = (path: string, format: 'json' | 'csv') => this.call<void>('export_data', { path, format });
+  credentialsStatus = () => this.call<T.CredentialsStatus>('credentials_status');
+  removeCredentials = () => this.call<void>('remove_credentials');
+  checkTwilioCredentials = (accountSid: string, authToken: string) =>
+    this.call<T.TwilioAccountCheck>('check_twilio_credentials', { accountSid, authToken });
+  saveCredentials = (accountSid: string, authToken: string) => this.call<void>('save_credentials', { accountSid, authToken });
+  configureTunnel = (config: T.TunnelConfig) => this.call<T.TunnelStatus>('configure_tunnel', { config });
+  tunnelStatus = () => this.call<T.TunnelStatus>('tunnel_status');
+  manageNumbers = (sids: string[]) => this.call<T.PhoneNumber[]>('manage_numbers', { sids });
+  openSandbox = () => this.call<void>('open_sandbox');
+  simCustomerText = (from: string, body: string, withImage: boolean) =>
+    this.call<void>('sim_customer_text', { from, body, withImage });
+  simCustomerCall = (from: string, outcome: 'answer' | 'voicemail') => this.call<void>('sim_customer_call', { from, outcome });
+  simPhoneInbox = (phone: string) => this.call<T.SimPhoneMessage[]>('sim_phone_inbox', { phone });
+
+  async pickFiles(kind: 'image' | 'document') {
+    const { open } = await import('@tauri-apps/plugin-dialog');
+    const filters =
+      kind === 'image'
+        ? [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'gif', 'webp'] }]
+        : [{ name: 'Documents', extensions: ['pdf', 'jpg', 'jpeg', 'png'] }];
+    const picked = await open({ multiple: kind === 'image', filters });
+    if (picked == null) return [];
+    return Array.isArray(picked) ? picked : [picked];
   }
-  listConversations(opts: { unreadOnly?: boolean } = {}) {
-    return this.call<ConversationSummary[]>('list_conversations', { unreadOnly: opts.unreadOnly ?? false });
+  async pickSavePath(defaultName: string) {
+    const { save } = await import('@tauri-apps/plugin-dialog');
+    return save({ defaultPath: defaultName });
+  }
+  async openExternal(url: string) {
+    const { openUrl } = await import('@tauri-apps/plugin-opener');
+    await openUrl(url);
+  }
+  async onEvent(cb: (e: T.CoreEvent) => void) {
+    const { listen } = await import('@tauri-apps/api/event');
+    return listen<T.CoreEvent>(CORE_EVENT, (e) => cb(e.payload));
   }
 }
 
-/** An in-memory backend for the browser and for tests. */
-export class FakeBackend implements Backend {
-  constructor(public conversations: ConversationSummary[] = [], public info: AppInfo = { version: 'dev', sandbox: true, data_dir: '/tmp' }) {}
-  async appInfo() {
-    return this.info;
-  }
-  async listConversations(opts: { unreadOnly?: boolean } = {}) {
-    return this.conversations.filter((c) => !opts.unreadOnly || c.unread > 0);
-  }
-}
 
-export function backend(): Backend {
-  return inTauri() ? new TauriBackend() : new FakeBackend();
+export async function backend(): Promise<Backend> {
+  if (inTauri()) return new TauriBackend();
+  const { FakeBackend, demoData } = await import('./fake');
+  return new FakeBackend(demoData());
 }

@@ -5,6 +5,14 @@ export interface AppError {
   message: string;
 }
 
+export interface AppInfo {
+  version: string;
+  sandbox: boolean;
+  data_dir: string;
+}
+
+export type Channel = 'sms' | 'email';
+
 export interface ConversationSummary {
   id: number;
   number_id: number;
@@ -13,15 +21,273 @@ export interface ConversationSummary {
   contact_id: number | null;
   contact_name: string;
   contact_email: string | null;
-  reply_channel: 'sms' | 'email';
+  reply_channel: Channel;
   last_message_at: string | null;
   last_preview: string;
   unread: number;
   opted_out: boolean;
 }
 
-export interface AppInfo {
-  version: string;
-  sandbox: boolean;
-  data_dir: string;
+export interface Media {
+  id: number;
+  idx: number;
+  content_type: string;
+  /** Relative to the data folder; null until downloaded. */
+  path: string | null;
+  sha256: string | null;
+  bytes: number | null;
 }
+
+export interface Message {
+  id: number;
+  sid: string | null;
+  conversation_id: number;
+  direction: 'inbound' | 'outbound';
+  channel: Channel;
+  from: string;
+  to: string;
+  body: string;
+  /** Twilio's status name; unknown names are kept as they came. */
+  status: string;
+  error_code: number | null;
+  /** The plain-language explanation of error_code. */
+  error_message: string | null;
+  num_segments: number;
+  num_media: number;
+  price: string | null;
+  created_at: string;
+  updated_at: string;
+  media: Media[];
+}
+
+export interface SearchHit {
+  conversation_id: number;
+  message_id: number | null;
+  customer: string;
+  contact_name: string;
+  /** Body with matches wrapped in U+0002 … U+0003. */
+  snippet: string;
+  created_at: string | null;
+}
+
+export interface Contact {
+  id: number;
+  name: string;
+  phones: string[];
+  email: string | null;
+  notes: string;
+  opted_out: boolean;
+  opted_out_at: string | null;
+  opt_out_source: string | null;
+}
+
+export interface ContactEdit {
+  name: string;
+  phones: string[];
+  email: string | null;
+  notes: string;
+}
+
+export interface Call {
+  id: number;
+  sid: string;
+  direction: string;
+  from: string;
+  to: string;
+  status: string;
+  duration: number | null;
+  forwarded_to: string | null;
+  answered_by: string | null;
+  dial_status: string | null;
+  created_at: string;
+  has_voicemail: boolean;
+}
+
+export interface Voicemail {
+  id: number;
+  recording_sid: string;
+  call_sid: string | null;
+  from: string;
+  duration: number | null;
+  path: string | null;
+  content_type: string | null;
+  transcription: string | null;
+  transcription_status: string | null;
+  listened: boolean;
+  created_at: string;
+  download_error: string | null;
+}
+
+export interface Span {
+  /** 0 = Monday … 6 = Sunday. */
+  day: number;
+  open: string;
+  close: string;
+}
+
+export interface BusinessHours {
+  tz: string;
+  spans: Span[];
+}
+
+export interface NumberSettings {
+  forwarding_number: string | null;
+  forwarding_enabled: boolean;
+  greeting: string;
+  voice: string;
+  ring_seconds: number;
+  voicemail_enabled: boolean;
+  voicemail_prompt: string;
+  voicemail_max_seconds: number;
+  business_hours: BusinessHours | null;
+  auto_reply: string | null;
+}
+
+export interface PhoneNumber {
+  id: number;
+  e164: string;
+  sid: string | null;
+  friendly_name: string;
+  managed: boolean;
+  seen_in_webhook: boolean;
+  settings: NumberSettings;
+  wired_url: string | null;
+  wired_at: string | null;
+  wiring_error: string | null;
+}
+
+export interface AvailableNumber {
+  e164: string;
+  friendly_name: string;
+  locality: string | null;
+  region: string | null;
+  capabilities: string[];
+  /** The address or bundle this number needs before it can be bought, if any. */
+  requirements: string | null;
+}
+
+export interface Template {
+  id: number;
+  name: string;
+  body: string;
+  variables: string[];
+}
+
+export interface BulkRecipient {
+  contact_id: number;
+  name: string;
+  to: string;
+  body: string;
+}
+
+export interface BulkPreview {
+  recipients: BulkRecipient[];
+  skipped_opted_out: number;
+  problems: { contact_id: number; name: string; reason: string }[];
+}
+
+export interface CampaignProgress {
+  id: number;
+  state: 'running' | 'paused' | 'done' | 'cancelled';
+  total: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface PostalAddress {
+  customer_name: string;
+  street: string;
+  city: string;
+  region: string;
+  postal_code: string;
+  iso_country: string;
+}
+
+export interface ComplianceDraft {
+  country: string;
+  number_type: string;
+  end_user_type: string;
+  business_name: string;
+  business_email: string;
+  registration_id: string;
+  address: PostalAddress | null;
+  document_path: string | null;
+}
+
+/** One line of Twilio's evaluation: which field failed and why. */
+export interface EvaluationResult {
+  field: string;
+  passed: boolean;
+  reason: string;
+}
+
+export interface Compliance extends ComplianceDraft {
+  id: number;
+  regulation_sid: string | null;
+  end_user_sid: string | null;
+  document_sid: string | null;
+  address_sid: string | null;
+  bundle_sid: string | null;
+  /** draft, pending-review, in-review, twilio-approved, twilio-rejected, … */
+  status: string;
+  rejection_reason: string | null;
+  evaluation: { results?: EvaluationResult[]; status?: string } | null;
+  updated_at: string;
+}
+
+export interface DesktopSettings {
+  notifications: boolean;
+  autostart: boolean;
+  data_dir: string;
+  sandbox: boolean;
+}
+
+export interface CredentialsStatus {
+  sandbox: boolean;
+  twilio: boolean;
+  account_hint: string | null;
+  ngrok: boolean;
+}
+
+export interface TwilioAccountCheck {
+  account_name: string;
+  numbers: { sid: string; e164: string; friendly_name: string }[];
+}
+
+export type TunnelConfig = { kind: 'ngrok'; authtoken: string } | { kind: 'manual'; url: string };
+
+export interface TunnelStatus {
+  kind: 'ngrok' | 'manual' | 'none';
+  state: 'connected' | 'connecting' | 'down' | 'off';
+  public_url: string | null;
+  error: string | null;
+}
+
+/** A message as the sandbox simulator knows it (src-tauri/sim `SimMessage`). */
+export interface SimPhoneMessage {
+  sid: string;
+  from: string;
+  to: string;
+  body: string;
+  status: string;
+  /** `inbound` = the customer's phone sent it; `outbound-api`/`outbound-reply` = the business did. */
+  direction: string;
+  media_urls: string[];
+  error_code: number | null;
+  /** RFC 2822, as in Twilio's JSON. */
+  date_created: string;
+}
+
+/** What the core publishes (src-tauri/events.rs, tagged by `type`), plus `resync` when events were lost. */
+export type CoreEvent =
+  | { type: 'message_received'; conversation_id: number; message_id: number }
+  | { type: 'message_updated'; conversation_id: number; message_id: number; status: string }
+  | { type: 'call_updated'; call_sid: string }
+  | { type: 'voicemail_updated'; voicemail_id: number }
+  | { type: 'contact_updated'; contact_id: number }
+  | { type: 'compliance_updated'; compliance_id: number }
+  | { type: 'media_downloaded'; message_id: number }
+  | { type: 'download_failed'; download_kind: string; target_id: number; error: string }
+  | { type: 'campaign_progress'; campaign_id: number; sent: number; skipped: number; failed: number; pending: number; state: string }
+  | { type: 'resync' };

@@ -1,30 +1,135 @@
-import { render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import Inbox from './Inbox.svelte';
-import { FakeBackend } from '../lib/backend';
+import { FakeBackend, demoData } from '../lib/fake';
 
-const convo = {
-  id: 1, number_id: 1, our_number: '+61255501234', customer: '+61412345678', contact_id: 1,
-  contact_name: '', contact_email: null, reply_channel: 'sms' as const, last_message_at: '2026-11-21T05:00:00.000Z',
-  last_preview: '<img src=x onerror=alert(1)>', unread: 2, opted_out: false,
-};
+const XSS_IMG = '<img src=x onerror="window.__xss=1">';
+const XSS_SCRIPT = '<script>window.__xss=2</script>';
+
+function hostile(): FakeBackend {
+  const d = demoData();
+  d.conversations[0].last_preview = XSS_IMG;
+  d.conversations[0].contact_name = '<b>Maria</b>';
+  d.messages[2].body = XSS_IMG;
+  d.messages[3].body = XSS_SCRIPT;
+  return new FakeBackend(d);
+}
 
 describe('Inbox', () => {
-  it('shows the empty state', async () => {
-    render(Inbox, { backend: new FakeBackend([]) });
-    expect(await screen.findByTestId('inbox-empty')).toBeTruthy();
+  it('lists conversations with name, number, preview, unread count and opted-out badge', async () => {
+    render(Inbox, { backend: new FakeBackend(demoData()) });
+    const items = await screen.findAllByTestId('conversation');
+    expect(items).toHaveLength(3);
+    expect(items[0].textContent).toContain('Maria Rossi');
+    expect(items[0].textContent).toContain('+61 412 345 678');
+    expect(within(items[0]).getByTestId('unread').textContent).toBe('2');
+    expect(items[2].textContent, 'Tom replied STOP').toContain('Opted out');
   });
 
-  it('renders previews as text, never HTML', async () => {
-    const { container } = render(Inbox, { backend: new FakeBackend([convo]) });
-    expect(await screen.findByText('<img src=x onerror=alert(1)>')).toBeTruthy();
-    expect(container.querySelector('img')).toBeNull();
+  it('renders inbound text as text, never as HTML, in the list and the thread', async () => {
+    const { container } = render(Inbox, { backend: hostile() });
+    expect(await screen.findByText(XSS_IMG)).toBeTruthy();
+    expect(screen.getByText('<b>Maria</b>')).toBeTruthy();
+    await fireEvent.click(screen.getAllByTestId('conversation')[0].querySelector('button')!);
+    await screen.findAllByTestId('message');
+    const bodies = screen.getAllByTestId('message-body').map((b) => b.textContent);
+    expect(bodies).toContain(XSS_IMG);
+    expect(bodies).toContain(XSS_SCRIPT);
+    expect(container.querySelector('img'), 'no <img> may be created from a message').toBeNull();
+    expect(container.querySelector('script'), 'no <script> may be created from a message').toBeNull();
+    expect(container.querySelector('b'), 'no markup from a contact name').toBeNull();
+    expect((window as any).__xss).toBeUndefined();
   });
 
-  it('shows an error when the backend fails', async () => {
-    const failing = new FakeBackend();
-    failing.listConversations = async () => { throw { code: 'database', message: 'disk is full' }; };
-    render(Inbox, { backend: failing });
-    expect(await screen.findByRole('alert')).toHaveProperty('textContent', 'disk is full');
+  it('opens a thread: marks it read, shows date separators, delivery status and the explained error', async () => {
+    const d = demoData();
+    const at = (daysAgo: number, h: number) => { const t = new Date(); t.setDate(t.getDate() - daysAgo); t.setHours(h, 0, 30, 0); return t.toISOString(); };
+    [at(1, 9), at(1, 10), at(0, 0), at(0, 0)].forEach((iso, i) => (d.messages[i].created_at = iso));
+    const b = new FakeBackend(d);
+    render(Inbox, { backend: b });
+    const items = await screen.findAllByTestId('conversation');
+    await fireEvent.click(items[0].querySelector('button')!);
+    expect(await screen.findByTestId('thread-title')).toHaveProperty('textContent', 'Maria Rossi');
+    expect(screen.getAllByRole('separator').map((s) => s.textContent)).toEqual(['Yesterday', 'Today']);
+    expect(b.d.conversations[0].unread, 'opening a conversation marks it read').toBe(0);
+    await fireEvent.click(items[2].querySelector('button')!);
+    const status = await screen.findByText(/destination handset was unreachable/);
+    expect(status.textContent).toContain('30003');
+    expect(screen.getByTestId('opted-out-note')).toBeTruthy();
+    expect(screen.queryByTestId('composer'), 'no composer for an opted-out customer').toBeNull();
+  });
+
+  it('sends with Enter, keeps Shift+Enter for new lines, and shows the segment meter', async () => {
+    const b = new FakeBackend(demoData());
+    render(Inbox, { backend: b });
+    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    const box = (await screen.findByTestId('composer')) as HTMLTextAreaElement;
+    await fireEvent.input(box, { target: { value: 'See you at 4 😀' } });
+    expect(screen.getByTestId('segment-meter').textContent).toMatch(/Unicode · 1 segment/);
+    expect(screen.getByTestId('segment-meter').textContent).toContain('😀');
+    await fireEvent.keyDown(box, { key: 'Enter', shiftKey: true });
+    expect(b.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(0);
+    await fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(b.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(1));
+    expect(b.calls[0].args[0]).toMatchObject({ conversationId: 1, body: 'See you at 4 😀', channel: 'sms' });
+    expect(await screen.findByText('See you at 4 😀')).toBeTruthy();
+    expect(box.value, 'the composer is cleared after sending').toBe('');
+  });
+
+  it('shows why a send failed', async () => {
+    const b = new FakeBackend(demoData());
+    b.sendMessage = async () => { throw { code: 'twilio', message: 'Twilio refused: the number is not SMS-capable (error 21606)' }; };
+    render(Inbox, { backend: b });
+    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    const box = await screen.findByTestId('composer');
+    await fireEvent.input(box, { target: { value: 'hi' } });
+    await fireEvent.keyDown(box, { key: 'Enter', ctrlKey: true });
+    expect((await screen.findByTestId('send-error')).textContent).toContain('21606');
+  });
+
+  it('inserts a template with its variables filled in', async () => {
+    render(Inbox, { backend: new FakeBackend(demoData()) });
+    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await fireEvent.click(await screen.findByText('Templates'));
+    await fireEvent.click(await screen.findByText('Order ready'));
+    await fireEvent.click(screen.getByText('Insert'));
+    expect((screen.getByTestId('composer') as HTMLTextAreaElement).value).toBe('Hi Maria, your order is ready for pickup. See you soon!');
+  });
+
+  it('moves through conversations with the arrow keys', async () => {
+    render(Inbox, { backend: new FakeBackend(demoData()) });
+    const items = await screen.findAllByTestId('conversation');
+    const list = items[0].parentElement!;
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    expect((await screen.findByTestId('thread-title')).textContent).toBe('Maria Rossi');
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    await waitFor(() => expect(screen.getByTestId('thread-title').textContent).toBe('Priya Shah'));
+    await fireEvent.keyDown(list, { key: 'ArrowUp' });
+    await waitFor(() => expect(screen.getByTestId('thread-title').textContent).toBe('Maria Rossi'));
+  });
+
+  it('filters unread and searches message text', async () => {
+    render(Inbox, { backend: new FakeBackend(demoData()) });
+    await screen.findAllByTestId('conversation');
+    await fireEvent.click(screen.getByTestId('unread-filter'));
+    await waitFor(() => expect(screen.getAllByTestId('conversation')).toHaveLength(1));
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: 'chocolate' } });
+    const hit = await screen.findByTestId('search-hit');
+    expect(hit.querySelector('mark')?.textContent).toBe('chocolate');
+    await fireEvent.click(hit);
+    expect((await screen.findByTestId('thread-title')).textContent).toBe('Maria Rossi');
+  });
+
+  it('shows links as text that opens only on click, through the system browser', async () => {
+    const d = demoData();
+    d.messages[3].body = 'menu: https://example.com/menu?x=<y>';
+    const b = new FakeBackend(d);
+    const { container } = render(Inbox, { backend: b });
+    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    const link = await screen.findByText('https://example.com/menu?x=');
+    expect(container.querySelector('a'), 'no anchors: nothing navigates the webview').toBeNull();
+    expect(b.calls.some((c) => c.method === 'openExternal')).toBe(false);
+    await fireEvent.click(link);
+    expect(b.calls.find((c) => c.method === 'openExternal')?.args).toEqual(['https://example.com/menu?x=']);
   });
 });

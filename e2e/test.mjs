@@ -1,0 +1,247 @@
+// Desktop end-to-end test: the real app (WebKitGTK) in sandbox mode, driven through
+// tauri-driver + WebKitWebDriver. Run by e2e/run.sh, which sets APP_BIN and
+// SWITCHBOARD_DATA_DIR and starts tauri-driver on 127.0.0.1:4444.
+import { remote } from 'webdriverio';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const APP_BIN = process.env.APP_BIN;
+const DATA = process.env.SWITCHBOARD_DATA_DIR;
+assert.ok(APP_BIN && DATA, 'APP_BIN and SWITCHBOARD_DATA_DIR must be set (use e2e/run.sh)');
+const SANDBOX_DIR = join(DATA, 'sandbox');
+const DB = join(SANDBOX_DIR, 'switchboard.db');
+const SHOTS = process.env.SCREENSHOT_DIR ?? join(here, '..', 'docs', 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+/** Runs SQL against the app's store (WAL lets us write while the app reads). */
+function sql(script) {
+  return execFileSync('python3', ['-c', `
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+c.executescript(sys.stdin.read()) if sys.argv[2] == 'exec' else None
+if sys.argv[2] == 'query':
+    for row in c.execute(sys.stdin.read()): print('|'.join('' if v is None else str(v) for v in row))
+c.commit()
+`, DB, script.trim().toUpperCase().startsWith('SELECT') ? 'query' : 'exec'], { input: script }).toString().trim();
+}
+
+/** A 2-second 440 Hz mono WAV, so the player has a real duration to read. */
+function wav(seconds = 2, rate = 8000) {
+  const n = seconds * rate;
+  const b = Buffer.alloc(44 + n * 2);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + n * 2, 4); b.write('WAVE', 8); b.write('fmt ', 12);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  return b;
+}
+
+const results = [];
+async function step(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - t} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}: ${e?.message ?? e}`);
+    throw e;
+  }
+}
+
+const browser = await remote({
+  hostname: '127.0.0.1',
+  port: 4444,
+  logLevel: 'error',
+  capabilities: { 'tauri:options': { application: APP_BIN, args: ['sandbox'] } },
+});
+
+const $t = (id) => browser.$(`[data-testid="${id}"]`);
+/** The text of a test id, read in the page (no stale element handles across re-renders). */
+const text = (id) => browser.execute((sel) => document.querySelector(sel)?.textContent?.trim() ?? null, `[data-testid="${id}"]`);
+const shot = async (name) => {
+  await browser.pause(250);
+  await browser.saveScreenshot(join(SHOTS, `${name}.png`));
+};
+const nav = async (id) => {
+  await (await $t(`nav-${id}`)).click();
+  await browser.pause(150);
+};
+
+try {
+  await browser.setWindowSize(1200, 780).catch(() => {});
+
+  await step('the window opens in sandbox mode with a clear banner', async () => {
+    const banner = await $t('sandbox-banner');
+    await banner.waitForDisplayed({ timeout: 15000 });
+    assert.match(await banner.getText(), /SANDBOX/);
+    assert.equal(await browser.getTitle(), 'Switchboard');
+  });
+
+  await step('the inbox renders (empty, or with what the sandbox seeded)', async () => {
+    await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid="inbox-empty"], [data-testid="conversation"]')), { timeout: 10000, timeoutMsg: 'inbox list or empty state' });
+  });
+
+  await step('seeded history appears in the inbox after navigating', async () => {
+    mkdirSync(join(SANDBOX_DIR, 'recordings'), { recursive: true });
+    writeFileSync(join(SANDBOX_DIR, 'recordings', 'RE1.wav'), wav());
+    sql(readFileSync(join(here, 'seed.sql'), 'utf8'));
+    await nav('calls');
+    await nav('inbox');
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="conversation"]')).length >= 3, { timeout: 10000, timeoutMsg: 'our three conversations' });
+    assert.ok(Number(await text('unread-total')) >= 3, 'the sidebar shows the unread total');
+  });
+
+  await step('hostile message text renders as text and runs nothing', async () => {
+    const maria = await browser.$('button*=Maria Rossi');
+    await maria.click();
+    await (await $t('thread-title')).waitForDisplayed();
+    const bodies = await browser.$$('[data-testid="message-body"]').map((b) => b.getText());
+    assert.ok(bodies.includes(`<img src=x onerror="document.title='pwned-img'">`), `img payload shown as text: ${JSON.stringify(bodies)}`);
+    assert.ok(bodies.includes(`<script>document.title='pwned-script'</script>`), 'script payload shown as text');
+    const imgs = await browser.execute(() => document.querySelectorAll('[data-testid="thread"] img').length);
+    assert.equal(imgs, 0, 'no <img> element was created from a message');
+    const scripts = await browser.execute(() => document.querySelectorAll('main script').length);
+    assert.equal(scripts, 0, 'no <script> element was created from a message');
+    assert.equal(await browser.getTitle(), 'Switchboard', 'no payload ran');
+    await browser.waitUntil(async () => sql('SELECT unread FROM conversations WHERE id = 9001') === '0', { timeout: 5000, timeoutMsg: 'opening the thread marks it read in the store' });
+  });
+
+  await step('the composer meters segments', async () => {
+    const box = await $t('composer');
+    await box.setValue('Crème brûlée at 4');
+    assert.match(await (await $t('segment-meter')).getText(), /Unicode · 1 segment/);
+    await box.clearValue();
+    await box.setValue('Thanks Maria, see you at 4!');
+    assert.match(await (await $t('segment-meter')).getText(), /GSM-7 · 1 segment/);
+    await shot('inbox');
+  });
+
+  await step('arrow keys move through conversations', async () => {
+    await browser.$('button*=Priya Shah').click();
+    await browser.waitUntil(async () => (await text('thread-title')) === 'Priya Shah', { timeout: 5000 });
+    const names = await browser.execute(() => [...document.querySelectorAll('[data-testid="conversation"] .name')].map((e) => e.textContent));
+    const next = names[names.indexOf('Priya Shah') + 1];
+    await browser.keys(['ArrowDown']);
+    await browser.waitUntil(async () => (await text('thread-title')) === next, { timeout: 5000, timeoutMsg: 'ArrowDown opens the next conversation' });
+    await browser.keys(['ArrowUp']);
+    await browser.waitUntil(async () => (await text('thread-title')) === 'Priya Shah', { timeout: 5000, timeoutMsg: 'ArrowUp goes back' });
+    await browser.$('button*=Tom Nguyen').click();
+    await browser.waitUntil(async () => (await text('thread-title')) === 'Tom Nguyen', { timeout: 5000 });
+    assert.ok(await (await $t('opted-out-note')).isDisplayed(), 'an opted-out customer cannot be texted');
+    const why = await browser.$('.why').getText();
+    assert.match(why, /unreachable.*30003/s, 'a failed message explains its error');
+    await shot('inbox-failed-and-opted-out');
+  });
+
+  await step('Ctrl+K searches the full text', async () => {
+    await nav('settings');
+    await browser.keys(['Control', 'k']);
+    await browser.keys(['Control']);
+    const search = await $t('search');
+    await browser.waitUntil(async () => (await browser.execute(() => document.activeElement?.getAttribute('data-testid'))) === 'search', { timeout: 5000, timeoutMsg: 'Ctrl+K focuses the search box' });
+    await search.setValue('chocolate');
+    const hit = await $t('search-hit');
+    await hit.waitForDisplayed({ timeout: 5000 });
+    assert.match(await hit.getText(), /chocolate/);
+    await shot('search');
+    await search.clearValue();
+  });
+
+  await step('calls screen shows the log', async () => {
+    await nav('calls');
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="call"]')).length >= 2, { timeout: 5000 });
+    await shot('calls');
+  });
+
+  await step('a voicemail plays from the local file', async () => {
+    await nav('voicemail');
+    await browser.$('button*=+61 499 000 003').click();
+    const audio = await $t('audio');
+    await audio.waitForExist({ timeout: 5000 });
+    await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('audio')?.duration ?? 0)) > 1.5, { timeout: 10000, timeoutMsg: 'the audio element reads the 2-second duration' });
+    const duration = await browser.execute(() => document.querySelector('audio').duration);
+    assert.ok(Math.abs(duration - 2) < 0.2, `duration ${duration} is about 2 s`);
+    await (await $t('play')).click();
+    await browser.waitUntil(async () => sql("SELECT listened FROM voicemails WHERE recording_sid = 'RE00000000000000000000000000000001'") === '1', { timeout: 5000, timeoutMsg: 'playing marks the voicemail heard' });
+    await browser.waitUntil(async () => browser.execute(() => document.querySelector('audio')?.ended === true), { timeout: 10000, timeoutMsg: 'playback reaches the end' });
+    await shot('voicemail');
+  });
+
+  await step('contacts show opt-out read-only', async () => {
+    await nav('contacts');
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="contact"]')).length >= 3, { timeout: 5000 });
+    assert.equal(await (await $t('opted-out')).getText(), 'Opted out');
+    await shot('contacts');
+  });
+
+  await step('forwarding settings save to the store', async () => {
+    await nav('numbers');
+    await browser.$('button*=+61 255 509 999').click();
+    const fwd = await $t('forwarding-number');
+    await fwd.waitForDisplayed({ timeout: 5000 });
+    await fwd.clearValue();
+    await fwd.setValue('+61 412 999 888');
+    await (await $t('greeting')).setValue('Hello from the e2e test');
+    await (await $t('hours-on')).click();
+    await (await $t('hours-editor')).waitForDisplayed();
+    await (await $t('save-number')).click();
+    await browser.$('p.ok').waitForDisplayed({ timeout: 5000 });
+    const row = sql('SELECT forwarding_number, greeting, business_hours IS NOT NULL FROM numbers WHERE id = 9001');
+    assert.equal(row, '+61412999888|Hello from the e2e test|1', 'the settings reached the store (the TwiML is built from them)');
+    await shot('numbers-hours');
+    await browser.execute(() => document.querySelector('main .screen')?.scrollTo(0, 0));
+    await shot('numbers');
+  });
+
+  await step('compliance form guides step by step', async () => {
+    await nav('compliance');
+    await browser.$('button=New registration').click();
+    await (await $t('compliance-next')).click();
+    await (await $t('business-name')).setValue('Ana Bakery Pty Ltd');
+    await (await $t('business-email')).setValue('ana@example.com');
+    await (await $t('registration-id')).setValue('51824753556');
+    await shot('compliance');
+  });
+
+  await step('templates and bulk send preview', async () => {
+    await nav('templates');
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="template"]')).length >= 2, { timeout: 5000 });
+    await shot('templates');
+    await nav('bulk');
+    await browser.$('label*=Everyone').click();
+    const skipped = await $t('skipped');
+    await skipped.waitForDisplayed({ timeout: 5000 });
+    assert.ok(Number(await skipped.getText()) >= 1, 'Tom opted out and is skipped');
+    await shot('bulk-send');
+  });
+
+  await step('settings show the sandbox data folder', async () => {
+    await nav('settings');
+    const dir = await $t('data-dir');
+    await dir.waitForDisplayed({ timeout: 5000 });
+    assert.ok((await dir.getText()).endsWith('/sandbox'), 'the sandbox keeps its own data folder');
+    await shot('settings');
+  });
+
+  await step('usable at 900×600', async () => {
+    await browser.setWindowSize(900, 600);
+    await nav('inbox');
+    await browser.$('button*=Maria Rossi').click();
+    await (await $t('composer')).waitForDisplayed();
+    const overflow = await browser.execute(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    assert.equal(overflow, false, 'no horizontal scrolling at the minimum size');
+    await shot('inbox-900x600');
+  });
+} finally {
+  await browser.deleteSession().catch(() => {});
+}
+
+const failed = results.filter((r) => !r.ok).length;
+console.log(`${results.length - failed}/${results.length} e2e steps passed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,51 @@
+//! Conversations, threads and full-text search.
+
+use tauri::State;
+
+use crate::desktop::DesktopState;
+use crate::error::{Error, Result};
+use crate::store::conversations::{self, ConversationSummary, ListFilter};
+use crate::store::messages::{self, Message};
+use crate::store::search::{self, Hit};
+
+#[tauri::command]
+pub async fn list_conversations(state: State<'_, DesktopState>, unread_only: bool) -> Result<Vec<ConversationSummary>> {
+    let filter = ListFilter { unread_only, ..Default::default() };
+    state.store.read_async(move |c| conversations::list(c, &filter)).await
+}
+
+#[tauri::command]
+pub async fn get_conversation(state: State<'_, DesktopState>, id: i64) -> Result<ConversationSummary> {
+    state.store.read_async(move |c| conversations::get(c, id)).await
+}
+
+/// The newest messages of a conversation (oldest first); `before_id` pages further back.
+#[tauri::command]
+pub async fn get_thread(
+    state: State<'_, DesktopState>,
+    conversation_id: i64,
+    before_id: Option<i64>,
+) -> Result<Vec<Message>> {
+    state.store.read_async(move |c| messages::thread(c, conversation_id, 100, before_id)).await
+}
+
+/// Clears the unread count and refreshes the tray badge.
+#[tauri::command]
+pub async fn mark_conversation_read(app: tauri::AppHandle, state: State<'_, DesktopState>, id: i64) -> Result<()> {
+    state.store.write_async(move |tx| conversations::mark_read(tx, id)).await?;
+    crate::desktop::tray::refresh(&app);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_reply_channel(state: State<'_, DesktopState>, id: i64, channel: String) -> Result<()> {
+    if channel != "sms" && channel != "email" {
+        return Err(Error::InvalidInput(format!("{channel:?} is not a channel (sms or email)")));
+    }
+    state.store.write_async(move |tx| conversations::set_reply_channel(tx, id, &channel)).await
+}
+
+#[tauri::command]
+pub async fn search_messages(state: State<'_, DesktopState>, query: String) -> Result<Vec<Hit>> {
+    state.store.read_async(move |c| search::search(c, &query, 50)).await
+}

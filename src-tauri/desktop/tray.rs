@@ -1,0 +1,65 @@
+//! The tray icon: the app keeps running there when its window is closed (so webhooks keep
+//! flowing), shows the unread count, and brings the window back.
+
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager, Runtime};
+
+use super::DesktopState;
+use crate::store::{conversations, voicemails};
+
+const TRAY_ID: &str = "main";
+
+pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let open = MenuItem::with_id(app, "open", "Open Switchboard", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit Switchboard", true, None::<&str>)?;
+    let menu = Menu::with_items(app, &[&open, &quit])?;
+    let mut builder = TrayIconBuilder::with_id(TRAY_ID)
+        .menu(&menu)
+        .tooltip("Switchboard")
+        .on_menu_event(|app, event| match event.id.as_ref() {
+            "open" => show_main(app),
+            // Quitting from the tray is the one way to stop receiving webhooks on purpose.
+            "quit" => app.exit(0),
+            _ => {}
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
+                show_main(tray.app_handle());
+            }
+        });
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    builder.build(app)?;
+    refresh(app);
+    Ok(())
+}
+
+pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+/// Re-reads the unread messages and unheard voicemails and shows them on the tray icon.
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(state) = app.try_state::<DesktopState>() else { return };
+        let counts =
+            state.store.read_async(|c| Ok((conversations::total_unread(c)?, voicemails::unheard_count(c)?))).await;
+        let Ok((unread, unheard)) = counts else { return };
+        let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
+        let tooltip = match (unread, unheard) {
+            (0, 0) => "Switchboard — nothing new".to_string(),
+            (m, v) => format!("Switchboard — {m} unread, {v} new voicemail"),
+        };
+        let _ = tray.set_tooltip(Some(&tooltip));
+        let total = unread + unheard;
+        // Linux (app indicator) and macOS show the title beside the icon.
+        let _ = tray.set_title((total > 0).then(|| total.to_string()));
+    });
+}

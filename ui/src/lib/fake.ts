@@ -1,0 +1,439 @@
+// An in-memory Backend for the browser (`npm run dev`) and for unit tests. It follows the
+// core's rules where the UI depends on them (opt-outs, unread counts, newest first), and
+// its simulated phone adds inbound messages and voicemails the way the sandbox does.
+import type { Backend, SendRequest, Unsubscribe } from './backend';
+import type * as T from './types';
+import { render, variables } from './template';
+
+export interface FakeData {
+  info: T.AppInfo;
+  conversations: T.ConversationSummary[];
+  messages: T.Message[];
+  contacts: T.Contact[];
+  calls: T.Call[];
+  voicemails: T.Voicemail[];
+  numbers: T.PhoneNumber[];
+  templates: T.Template[];
+  compliance: T.Compliance[];
+  settings: T.DesktopSettings;
+  credentials: T.CredentialsStatus;
+  tunnel: T.TunnelStatus;
+  available: T.AvailableNumber[];
+  simInbox: T.SimPhoneMessage[];
+  /** Bytes returned for any voicemail or media (tests give a tiny WAV). */
+  audio: ArrayBuffer;
+}
+
+const now = () => new Date().toISOString();
+
+export const defaultSettings = (): T.NumberSettings => ({
+  forwarding_number: null,
+  forwarding_enabled: true,
+  greeting: '',
+  voice: 'alice',
+  ring_seconds: 20,
+  voicemail_enabled: true,
+  voicemail_prompt: 'Sorry, we cannot take your call. Please leave a message after the beep.',
+  voicemail_max_seconds: 120,
+  business_hours: null,
+  auto_reply: null,
+});
+
+export function emptyData(): FakeData {
+  return {
+    info: { version: 'dev', sandbox: true, data_dir: '/tmp/switchboard-dev' },
+    conversations: [],
+    messages: [],
+    contacts: [],
+    calls: [],
+    voicemails: [],
+    numbers: [],
+    templates: [],
+    compliance: [],
+    settings: { notifications: true, autostart: false, data_dir: '/tmp/switchboard-dev', sandbox: true },
+    credentials: { sandbox: true, twilio: true, account_hint: null, ngrok: false },
+    tunnel: { kind: 'none', state: 'off', public_url: null, error: null },
+    available: [],
+    simInbox: [],
+    audio: new ArrayBuffer(0),
+  };
+}
+
+export function demoData(): FakeData {
+  const d = emptyData();
+  const t = (minsAgo: number) => new Date(Date.now() - minsAgo * 60_000).toISOString();
+  d.numbers = [
+    {
+      id: 1, e164: '+61255501234', sid: 'PN00000000000000000000000000000001', friendly_name: 'Shop line', managed: true,
+      seen_in_webhook: true, settings: { ...defaultSettings(), forwarding_number: '+61412000111', greeting: 'Thanks for calling Ana\u2019s Bakery.' },
+      wired_url: 'https://sandbox.invalid', wired_at: t(600), wiring_error: null,
+    },
+  ];
+  d.contacts = [
+    { id: 1, name: 'Maria Rossi', phones: ['+61412345678'], email: 'maria@example.com', notes: 'Gluten-free orders', opted_out: false, opted_out_at: null, opt_out_source: null },
+    { id: 2, name: 'Tom Nguyen', phones: ['+61412345679'], email: null, notes: '', opted_out: true, opted_out_at: t(3000), opt_out_source: 'STOP' },
+    { id: 3, name: 'Priya Shah', phones: ['+61412345680'], email: null, notes: '', opted_out: false, opted_out_at: null, opt_out_source: null },
+  ];
+  const conv = (id: number, contact: T.Contact, preview: string, minsAgo: number, unread: number): T.ConversationSummary => ({
+    id, number_id: 1, our_number: '+61255501234', customer: contact.phones[0], contact_id: contact.id,
+    contact_name: contact.name, contact_email: contact.email, reply_channel: 'sms', last_message_at: t(minsAgo),
+    last_preview: preview, unread, opted_out: contact.opted_out,
+  });
+  d.conversations = [
+    conv(1, d.contacts[0], 'Can I pick up the cake at 4?', 5, 2),
+    conv(2, d.contacts[2], 'Thank you!', 60 * 26, 0),
+    conv(3, d.contacts[1], 'STOP', 60 * 50, 0),
+  ];
+  let mid = 0;
+  const msg = (c: number, dir: 'inbound' | 'outbound', body: string, minsAgo: number, status = dir === 'inbound' ? 'received' : 'delivered'): T.Message => {
+    const convo = d.conversations.find((x) => x.id === c)!;
+    mid += 1;
+    return {
+      id: mid, sid: `SM${String(mid).padStart(32, '0')}`, conversation_id: c, direction: dir, channel: 'sms',
+      from: dir === 'inbound' ? convo.customer : convo.our_number, to: dir === 'inbound' ? convo.our_number : convo.customer,
+      body, status, error_code: null, error_message: null, num_segments: 1, num_media: 0, price: null,
+      created_at: t(minsAgo), updated_at: t(minsAgo), media: [],
+    };
+  };
+  d.messages = [
+    msg(1, 'inbound', 'Hi! Do you have the chocolate cake today?', 60 * 25),
+    msg(1, 'outbound', 'Yes we do, one left. Shall I keep it for you?', 60 * 24.9),
+    msg(1, 'inbound', 'Yes please', 8),
+    msg(1, 'inbound', 'Can I pick up the cake at 4?', 5),
+    msg(2, 'outbound', 'Your order is ready for pickup.', 60 * 26.5),
+    msg(2, 'inbound', 'Thank you!', 60 * 26),
+    msg(3, 'outbound', 'Weekend special: 2 loaves for $8', 60 * 51, 'failed'),
+    msg(3, 'inbound', 'STOP', 60 * 50),
+  ];
+  d.messages[6].error_code = 30003;
+  d.messages[6].error_message = 'The destination handset was unreachable (switched off or out of coverage).';
+  d.calls = [
+    { id: 1, sid: 'CA1', direction: 'inbound', from: '+61412345678', to: '+61255501234', status: 'completed', duration: 74, forwarded_to: '+61412000111', answered_by: 'human', dial_status: 'completed', created_at: t(90), has_voicemail: false },
+    { id: 2, sid: 'CA2', direction: 'inbound', from: '+61412345680', to: '+61255501234', status: 'completed', duration: 31, forwarded_to: '+61412000111', answered_by: null, dial_status: 'no-answer', created_at: t(60 * 20), has_voicemail: true },
+    { id: 3, sid: 'CA3', direction: 'outbound-api', from: '+61255501234', to: '+61412345680', status: 'completed', duration: 45, forwarded_to: null, answered_by: null, dial_status: null, created_at: t(60 * 19), has_voicemail: false },
+  ];
+  d.voicemails = [
+    { id: 1, recording_sid: 'RE1', call_sid: 'CA2', from: '+61412345680', duration: 12, path: 'recordings/RE1.wav', content_type: 'audio/wav', transcription: 'Hi, it\u2019s Priya, could you call me back about the birthday order? Thanks.', transcription_status: 'completed', listened: false, created_at: t(60 * 20), download_error: null },
+  ];
+  d.templates = [
+    { id: 1, name: 'Order ready', body: 'Hi {{first_name}}, your order is ready for pickup. See you soon!', variables: ['first_name'] },
+    { id: 2, name: 'Weekend special', body: 'Hi {{first_name}}, this weekend: {{offer}}. Reply STOP to opt out.', variables: ['first_name', 'offer'] },
+  ];
+  d.audio = silentWav(2);
+  return d;
+}
+
+/** A valid WAV of `seconds` of silence (8 kHz mono), so the player has a real duration. */
+export function silentWav(seconds: number): ArrayBuffer {
+  const rate = 8000;
+  const samples = rate * seconds;
+  const buf = new ArrayBuffer(44 + samples);
+  const v = new DataView(buf);
+  const str = (o: number, s: string) => [...s].forEach((c, i) => v.setUint8(o + i, c.charCodeAt(0)));
+  str(0, 'RIFF'); v.setUint32(4, 36 + samples, true); str(8, 'WAVE'); str(12, 'fmt ');
+  v.setUint32(16, 16, true); v.setUint16(20, 1, true); v.setUint16(22, 1, true); v.setUint32(24, rate, true);
+  v.setUint32(28, rate, true); v.setUint16(32, 1, true); v.setUint16(34, 8, true); str(36, 'data'); v.setUint32(40, samples, true);
+  for (let i = 0; i < samples; i++) v.setUint8(44 + i, 128);
+  return buf;
+}
+
+export function simMessage(direction: string, from: string, to: string, body: string): T.SimPhoneMessage {
+  return { sid: `SM${Math.random().toString(16).slice(2)}`, from, to, body, status: direction === 'inbound' ? 'received' : 'delivered', direction, media_urls: [], error_code: null, date_created: new Date().toUTCString() };
+}
+
+function notFound(what: string): T.AppError {
+  return { code: 'not_found', message: `${what} not found` };
+}
+
+export class FakeBackend implements Backend {
+  d: FakeData;
+  private listeners = new Set<(e: T.CoreEvent) => void>();
+  private campaigns = new Map<number, T.CampaignProgress>();
+  /** What the fake was asked to do, for assertions. */
+  calls: { method: string; args: unknown[] }[] = [];
+
+  constructor(data: Partial<FakeData> = {}) {
+    this.d = { ...emptyData(), ...data };
+  }
+
+  private log(method: string, ...args: unknown[]) {
+    this.calls.push({ method, args });
+  }
+  emit(e: T.CoreEvent) {
+    this.listeners.forEach((l) => l(e));
+  }
+  private nextId(list: { id: number }[]) {
+    return list.reduce((m, x) => Math.max(m, x.id), 0) + 1;
+  }
+
+  async appInfo() { return this.d.info; }
+
+  async listConversations(opts: { unreadOnly?: boolean } = {}) {
+    return this.d.conversations
+      .filter((c) => !opts.unreadOnly || c.unread > 0)
+      .sort((a, b) => (b.last_message_at ?? '').localeCompare(a.last_message_at ?? ''));
+  }
+  async getConversation(id: number) {
+    const c = this.d.conversations.find((x) => x.id === id);
+    if (!c) throw notFound(`conversation ${id}`);
+    return c;
+  }
+  async getThread(conversationId: number) {
+    return this.d.messages.filter((m) => m.conversation_id === conversationId).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
+  }
+  async markConversationRead(id: number) {
+    const c = this.d.conversations.find((x) => x.id === id);
+    if (c) c.unread = 0;
+  }
+  async setReplyChannel(id: number, channel: T.Channel) {
+    const c = await this.getConversation(id);
+    c.reply_channel = channel;
+  }
+  async searchMessages(query: string) {
+    const q = query.trim().toLowerCase();
+    if (!q) return [];
+    return this.d.messages
+      .filter((m) => m.body.toLowerCase().includes(q))
+      .map((m) => {
+        const c = this.d.conversations.find((x) => x.id === m.conversation_id)!;
+        const i = m.body.toLowerCase().indexOf(q);
+        const snippet = m.body.slice(0, i) + '\u0002' + m.body.slice(i, i + q.length) + '\u0003' + m.body.slice(i + q.length);
+        return { conversation_id: c.id, message_id: m.id, customer: c.customer, contact_name: c.contact_name, snippet, created_at: m.created_at };
+      });
+  }
+  async sendMessage(req: SendRequest) {
+    this.log('sendMessage', req);
+    const c = await this.getConversation(req.conversationId);
+    if (c.opted_out) throw { code: 'opted_out', message: `${c.customer} has opted out of messages (replied STOP)` };
+    const m: T.Message = {
+      id: this.nextId(this.d.messages), sid: null, conversation_id: c.id, direction: 'outbound', channel: req.channel,
+      from: c.our_number, to: req.channel === 'email' ? (c.contact_email ?? '') : c.customer, body: req.body, status: 'queued',
+      error_code: null, error_message: null, num_segments: 1, num_media: req.mediaPaths.length, price: null,
+      created_at: now(), updated_at: now(), media: [],
+    };
+    this.d.messages.push(m);
+    c.last_message_at = m.created_at;
+    c.last_preview = m.body;
+    this.d.simInbox.push(simMessage('outbound-api', c.our_number, c.customer, m.body));
+    setTimeout(() => {
+      m.status = 'delivered';
+      this.emit({ type: 'message_updated', conversation_id: c.id, message_id: m.id, status: 'delivered' });
+    }, 300);
+    return m;
+  }
+  async mediaBytes() { return this.d.audio; }
+
+  async listContacts() { return [...this.d.contacts].sort((a, b) => a.name.localeCompare(b.name)); }
+  async saveContact(id: number | null, edit: T.ContactEdit) {
+    this.log('saveContact', id, edit);
+    for (const p of edit.phones) if (!/^\+[1-9]\d{6,14}$/.test(p)) throw { code: 'invalid_phone_number', message: `${p} is not a valid phone number` };
+    if (edit.email && !edit.email.includes('@')) throw { code: 'invalid_input', message: `"${edit.email}" is not an email address` };
+    if (id == null) {
+      const c: T.Contact = { id: this.nextId(this.d.contacts), ...edit, opted_out: false, opted_out_at: null, opt_out_source: null };
+      this.d.contacts.push(c);
+      return c;
+    }
+    const c = this.d.contacts.find((x) => x.id === id);
+    if (!c) throw notFound(`contact ${id}`);
+    Object.assign(c, edit);
+    this.d.conversations.filter((v) => v.contact_id === id).forEach((v) => { v.contact_name = c.name; v.contact_email = c.email; });
+    return c;
+  }
+
+  async listCalls() { return this.d.calls; }
+  async startCall(numberId: number, to: string) {
+    this.log('startCall', numberId, to);
+    const n = this.d.numbers.find((x) => x.id === numberId);
+    if (!n) throw notFound(`number ${numberId}`);
+    const call: T.Call = { id: this.nextId(this.d.calls), sid: `CA${Date.now()}`, direction: 'outbound-api', from: n.e164, to, status: 'queued', duration: null, forwarded_to: null, answered_by: null, dial_status: null, created_at: now(), has_voicemail: false };
+    this.d.calls.unshift(call);
+    return call;
+  }
+  async listVoicemails() { return this.d.voicemails; }
+  async voicemailAudio(id: number) {
+    const v = this.d.voicemails.find((x) => x.id === id);
+    if (!v?.path) throw notFound('the recording file (not downloaded yet)');
+    return this.d.audio.slice(0);
+  }
+  async setVoicemailListened(id: number, listened: boolean) {
+    const v = this.d.voicemails.find((x) => x.id === id);
+    if (v) v.listened = listened;
+  }
+  async deleteVoicemail(id: number) {
+    this.log('deleteVoicemail', id);
+    this.d.voicemails = this.d.voicemails.filter((x) => x.id !== id);
+  }
+
+  async listNumbers() { return this.d.numbers; }
+  async updateNumberSettings(id: number, friendlyName: string, settings: T.NumberSettings) {
+    this.log('updateNumberSettings', id, friendlyName, settings);
+    const n = this.d.numbers.find((x) => x.id === id);
+    if (!n) throw notFound(`number ${id}`);
+    if (settings.ring_seconds < 5 || settings.ring_seconds > 120) throw { code: 'invalid_input', message: 'ring time must be between 5 and 120 seconds' };
+    if (settings.forwarding_number && !/^\+[1-9]\d{6,14}$/.test(settings.forwarding_number)) throw { code: 'invalid_phone_number', message: `${settings.forwarding_number} is not a valid phone number` };
+    n.friendly_name = friendlyName;
+    n.settings = structuredClone(settings);
+    return n;
+  }
+  async searchAvailableNumbers(q: { country: string; numberType: string; areaCode: string }) {
+    this.log('searchAvailableNumbers', q);
+    return this.d.available;
+  }
+  async buyNumber(e164: string) {
+    this.log('buyNumber', e164);
+    const n: T.PhoneNumber = { id: this.nextId(this.d.numbers), e164, sid: `PN${Date.now()}`, friendly_name: e164, managed: true, seen_in_webhook: false, settings: defaultSettings(), wired_url: this.d.tunnel.public_url, wired_at: now(), wiring_error: null };
+    this.d.numbers.push(n);
+    this.d.available = this.d.available.filter((a) => a.e164 !== e164);
+    return n;
+  }
+  async releaseNumber(id: number) {
+    this.log('releaseNumber', id);
+    this.d.numbers = this.d.numbers.filter((n) => n.id !== id);
+  }
+
+  async listTemplates() { return this.d.templates; }
+  async saveTemplate(id: number | null, name: string, body: string) {
+    if (!name.trim() || !body.trim()) throw { code: 'invalid_input', message: 'a template needs a name and a text' };
+    if (id == null) {
+      const t: T.Template = { id: this.nextId(this.d.templates), name: name.trim(), body, variables: variables(body) };
+      this.d.templates.push(t);
+      return t;
+    }
+    const t = this.d.templates.find((x) => x.id === id);
+    if (!t) throw notFound(`template ${id}`);
+    Object.assign(t, { name: name.trim(), body, variables: variables(body) });
+    return t;
+  }
+  async deleteTemplate(id: number) { this.d.templates = this.d.templates.filter((t) => t.id !== id); }
+  async previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>) {
+    const t = this.d.templates.find((x) => x.id === templateId);
+    if (!t) throw notFound(`template ${templateId}`);
+    const out: T.BulkPreview = { recipients: [], skipped_opted_out: 0, problems: [] };
+    for (const c of this.d.contacts.filter((x) => contactIds.includes(x.id))) {
+      if (c.opted_out) { out.skipped_opted_out += 1; continue; }
+      if (!c.phones[0]) { out.problems.push({ contact_id: c.id, name: c.name, reason: 'has no phone number' }); continue; }
+      const r = render(t.body, { ...vars, name: c.name, first_name: c.name.split(/\s+/)[0] ?? '' });
+      if (r.ok) out.recipients.push({ contact_id: c.id, name: c.name, to: c.phones[0], body: r.text });
+      else out.problems.push({ contact_id: c.id, name: c.name, reason: `the template needs a value for ${r.missing.join(', ')}` });
+    }
+    return out;
+  }
+  async startBulk(req: { templateId: number; numberId: number; contactIds: number[]; vars: Record<string, string> }) {
+    this.log('startBulk', req);
+    const p = await this.previewBulk(req.templateId, req.contactIds, req.vars);
+    const id = this.campaigns.size + 1;
+    this.campaigns.set(id, { id, state: 'running', total: p.recipients.length, sent: 0, failed: 0, skipped: p.skipped_opted_out });
+    return id;
+  }
+  async campaignProgress(id: number) {
+    const c = this.campaigns.get(id);
+    if (!c) throw notFound(`campaign ${id}`);
+    if (c.state === 'running' && c.sent < c.total) c.sent += 1;
+    if (c.sent >= c.total && c.state === 'running') c.state = 'done';
+    return { ...c };
+  }
+  async pauseCampaign(id: number) { const c = this.campaigns.get(id); if (c) c.state = 'paused'; }
+  async resumeCampaign(id: number) { const c = this.campaigns.get(id); if (c) c.state = 'running'; }
+
+  async listCompliance() { return this.d.compliance; }
+  async saveComplianceDraft(draft: T.ComplianceDraft) {
+    this.log('saveComplianceDraft', draft);
+    if (!draft.business_name.trim()) throw { code: 'invalid_input', message: 'the business name is required' };
+    const c: T.Compliance = { ...draft, id: this.nextId(this.d.compliance), regulation_sid: null, end_user_sid: null, document_sid: null, address_sid: null, bundle_sid: null, status: 'draft', rejection_reason: null, evaluation: null, updated_at: now() };
+    this.d.compliance.push(c);
+    return c;
+  }
+  async submitCompliance(id: number) {
+    const c = this.d.compliance.find((x) => x.id === id);
+    if (!c) throw notFound(`compliance ${id}`);
+    const results: T.EvaluationResult[] = [
+      { field: 'business_name', passed: !!c.business_name, reason: c.business_name ? '' : 'required' },
+      { field: 'address', passed: !!c.address?.street, reason: c.address?.street ? '' : 'a street address is required' },
+      { field: 'document', passed: !!c.document_path, reason: c.document_path ? '' : 'a registration document is required' },
+    ];
+    c.evaluation = { status: results.every((r) => r.passed) ? 'compliant' : 'noncompliant', results };
+    c.status = results.every((r) => r.passed) ? 'pending-review' : 'draft';
+    c.bundle_sid = c.status === 'pending-review' ? `BU${Date.now()}` : null;
+    return c;
+  }
+
+  async getSettings() { return this.d.settings; }
+  async setNotifications(enabled: boolean) { this.d.settings.notifications = enabled; }
+  async setAutostart(enabled: boolean) { this.d.settings.autostart = enabled; }
+  async exportData(path: string, format: 'json' | 'csv') { this.log('exportData', path, format); }
+  async credentialsStatus() { return this.d.credentials; }
+  async removeCredentials() { this.log('removeCredentials'); this.d.credentials = { ...this.d.credentials, twilio: false, account_hint: null, ngrok: false }; }
+  async checkTwilioCredentials(accountSid: string, authToken: string) {
+    this.log('checkTwilioCredentials', accountSid);
+    if (!/^AC[0-9a-f]{32}$/i.test(accountSid)) throw { code: 'invalid_input', message: 'An Account SID starts with AC followed by 32 letters and digits.' };
+    if (authToken.length !== 32) throw { code: 'twilio', message: 'Twilio did not accept this Auth Token (error 20003: authentication failed). Copy it again from the Twilio Console.' };
+    return { account_name: 'My Twilio account', numbers: this.d.numbers.map((n) => ({ sid: n.sid ?? '', e164: n.e164, friendly_name: n.friendly_name })) };
+  }
+  async saveCredentials(accountSid: string) {
+    this.log('saveCredentials', accountSid);
+    this.d.credentials = { sandbox: false, twilio: true, account_hint: accountSid.slice(-4), ngrok: this.d.credentials.ngrok };
+  }
+  async configureTunnel(config: T.TunnelConfig) {
+    this.log('configureTunnel', config);
+    if (config.kind === 'manual' && !/^https?:\/\//.test(config.url)) throw { code: 'invalid_input', message: 'the public URL must start with https://' };
+    this.d.tunnel = config.kind === 'manual'
+      ? { kind: 'manual', state: 'connected', public_url: config.url, error: null }
+      : { kind: 'ngrok', state: 'connected', public_url: 'https://example.ngrok-free.app', error: null };
+    return this.d.tunnel;
+  }
+  async tunnelStatus() { return this.d.tunnel; }
+  async manageNumbers(sids: string[]) {
+    this.log('manageNumbers', sids);
+    this.d.numbers.forEach((n) => (n.managed = sids.includes(n.sid ?? '')));
+    return this.d.numbers;
+  }
+  async openSandbox() { this.log('openSandbox'); }
+
+  async simCustomerText(from: string, body: string, withImage: boolean) {
+    this.log('simCustomerText', from, body, withImage);
+    const number = this.d.numbers[0];
+    if (!number) throw notFound('a sandbox number');
+    let c = this.d.conversations.find((x) => x.customer === from);
+    if (!c) {
+      const contact = this.d.contacts.find((x) => x.phones.includes(from));
+      c = { id: this.nextId(this.d.conversations), number_id: number.id, our_number: number.e164, customer: from, contact_id: contact?.id ?? null, contact_name: contact?.name ?? '', contact_email: contact?.email ?? null, reply_channel: 'sms', last_message_at: null, last_preview: '', unread: 0, opted_out: false };
+      this.d.conversations.push(c);
+    }
+    const m: T.Message = {
+      id: this.nextId(this.d.messages), sid: `SM${Date.now()}`, conversation_id: c.id, direction: 'inbound', channel: 'sms', from, to: number.e164,
+      body, status: 'received', error_code: null, error_message: null, num_segments: 1, num_media: withImage ? 1 : 0, price: null, created_at: now(), updated_at: now(),
+      media: withImage ? [{ id: Date.now(), idx: 0, content_type: 'image/png', path: 'media/sim.png', sha256: null, bytes: 68 }] : [],
+    };
+    this.d.messages.push(m);
+    c.last_message_at = m.created_at;
+    c.last_preview = body;
+    c.unread += 1;
+    if (/^\s*(stop|unsubscribe|end|quit|stopall|revoke|optout|cancel)\s*$/i.test(body)) c.opted_out = true;
+    this.d.simInbox.push(simMessage('inbound', from, number.e164, body));
+    this.emit({ type: 'message_received', conversation_id: c.id, message_id: m.id });
+  }
+  async simCustomerCall(from: string, outcome: 'answer' | 'voicemail') {
+    this.log('simCustomerCall', from, outcome);
+    const number = this.d.numbers[0];
+    if (!number) throw notFound('a sandbox number');
+    const sid = `CA${Date.now()}`;
+    this.d.calls.unshift({ id: this.nextId(this.d.calls), sid, direction: 'inbound', from, to: number.e164, status: 'completed', duration: outcome === 'answer' ? 40 : 8, forwarded_to: number.settings.forwarding_number, answered_by: outcome === 'answer' ? 'human' : null, dial_status: outcome === 'answer' ? 'completed' : 'no-answer', created_at: now(), has_voicemail: outcome === 'voicemail' });
+    this.emit({ type: 'call_updated', call_sid: sid });
+    if (outcome === 'voicemail') {
+      const v: T.Voicemail = { id: this.nextId(this.d.voicemails), recording_sid: `RE${Date.now()}`, call_sid: sid, from, duration: 2, path: 'recordings/sim.wav', content_type: 'audio/wav', transcription: 'This is a test voicemail from the simulated phone.', transcription_status: 'completed', listened: false, created_at: now(), download_error: null };
+      this.d.voicemails.unshift(v);
+      this.emit({ type: 'voicemail_updated', voicemail_id: v.id });
+    }
+  }
+  async simPhoneInbox(phone: string) {
+    return this.d.simInbox.filter((m) => m.from === phone || m.to === phone);
+  }
+
+  async pickFiles(kind: 'image' | 'document') { return kind === 'image' ? ['/home/owner/Pictures/cake.png'] : ['/home/owner/Documents/registration.pdf']; }
+  async pickSavePath(defaultName: string) { return `/home/owner/${defaultName}`; }
+  async openExternal(url: string) { this.log('openExternal', url); }
+  async onEvent(cb: (e: T.CoreEvent) => void) {
+    this.listeners.add(cb);
+    return () => { this.listeners.delete(cb); };
+  }
+}

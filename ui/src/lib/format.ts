@@ -1,0 +1,87 @@
+// Display helpers: phone numbers, times, durations. Pure functions, all output is text.
+
+/** "+61412345678" → "+61 412 345 678"; NANP → "+1 (415) 555-0100"; anything else as is. */
+export function formatPhone(raw: string): string {
+  if (!raw) return '';
+  const m = /^\+(\d+)$/.exec(raw);
+  if (!m) return raw;
+  const d = m[1];
+  if (d.startsWith('1') && d.length === 11) return `+1 (${d.slice(1, 4)}) ${d.slice(4, 7)}-${d.slice(7)}`;
+  if (d.startsWith('61') && d.length === 11) return `+61 ${d.slice(2, 5)} ${d.slice(5, 8)} ${d.slice(8)}`;
+  if (d.startsWith('44') && d.length === 12) return `+44 ${d.slice(2, 6)} ${d.slice(6)}`;
+  const cc = d.length > 10 ? d.length - 10 : 1;
+  const rest = d.slice(cc).replace(/(\d{3})(?=\d{3,})/g, '$1 ');
+  return `+${d.slice(0, cc)} ${rest}`;
+}
+
+const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
+
+/** Time for a list: "14:05" today, "Yesterday", weekday within a week, else a date. */
+export function shortTime(iso: string | null, now = new Date()): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  if (sameDay(d, now)) return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const y = new Date(now);
+  y.setDate(now.getDate() - 1);
+  if (sameDay(d, y)) return 'Yesterday';
+  if (now.getTime() - d.getTime() < 6 * 86_400_000) return d.toLocaleDateString([], { weekday: 'short' });
+  return d.toLocaleDateString([], { day: 'numeric', month: 'short' });
+}
+
+export function clockTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** Heading for a date separator in a thread. */
+export function dayLabel(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  if (sameDay(d, now)) return 'Today';
+  const y = new Date(now);
+  y.setDate(now.getDate() - 1);
+  if (sameDay(d, y)) return 'Yesterday';
+  return d.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long', year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
+}
+
+export function dayKey(iso: string): string {
+  return new Date(iso).toDateString();
+}
+
+export function dateTime(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** 74 → "1:14". */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds)) return '–';
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** The message an IPC error carries (`{code, message}`), or a readable fallback. */
+export function errorText(e: unknown): string {
+  if (e && typeof e === 'object' && 'message' in e && typeof (e as { message: unknown }).message === 'string') {
+    return (e as { message: string }).message;
+  }
+  if (typeof e === 'string') return e;
+  return 'Something went wrong.';
+}
+
+/** Splits text into plain and link parts, so links can be shown as buttons (opened only on click). */
+export function linkParts(text: string): { text: string; url: boolean }[] {
+  const out: { text: string; url: boolean }[] = [];
+  const re = /https?:\/\/[^\s<>"']+/g;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    const i = m.index ?? 0;
+    if (i > last) out.push({ text: text.slice(last, i), url: false });
+    out.push({ text: m[0], url: true });
+    last = i + m[0].length;
+  }
+  if (last < text.length) out.push({ text: text.slice(last), url: false });
+  return out;
+}

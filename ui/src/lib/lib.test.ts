@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { count } from './segments';
+import { render, variables } from './template';
+import { duration, errorText, formatPhone, linkParts } from './format';
+
+describe('segments (same cases as src-tauri/domain/segments.rs)', () => {
+  it('GSM-7 boundaries', () => {
+    expect(count('a'.repeat(160)).segments).toBe(1);
+    expect(count('a'.repeat(161)).segments).toBe(2);
+    expect(count('a'.repeat(306)).segments).toBe(2);
+    expect(count('a'.repeat(307)).segments).toBe(3);
+    expect(count('').segments).toBe(1);
+  });
+  it('extension characters cost two', () => {
+    const i = count('€'.repeat(80));
+    expect(i.encoding).toBe('gsm7');
+    expect(i.units).toBe(160);
+    expect(count('€'.repeat(81)).segments).toBe(2);
+  });
+  it('one emoji switches everything to UCS-2', () => {
+    const i = count('a'.repeat(60) + '😀');
+    expect(i.encoding).toBe('ucs2');
+    expect(i.units).toBe(62);
+    expect(i.ucs2_chars).toEqual(['😀']);
+    expect(count('é'.repeat(10)).encoding).toBe('gsm7');
+    expect(count('ê'.repeat(71)).segments).toBe(2);
+    expect(count('ê'.repeat(134)).segments).toBe(2);
+    expect(count('ê'.repeat(135)).segments).toBe(3);
+  });
+  it('flags bodies Twilio refuses', () => {
+    expect(count('a'.repeat(1600)).too_long).toBe(false);
+    expect(count('a'.repeat(1601)).too_long).toBe(true);
+  });
+});
+
+describe('templates (same rules as src-tauri/domain/template.rs)', () => {
+  it('renders and names missing variables', () => {
+    const t = 'Hi {{first_name}}, your {{ item }} is ready. Thanks {{first_name}}!';
+    expect(variables(t)).toEqual(['first_name', 'item']);
+    expect(render(t, { first_name: 'Ana', item: 'order' })).toEqual({ ok: true, text: 'Hi Ana, your order is ready. Thanks Ana!' });
+    expect(render('Hi {{first_name}} {{last}}', { first_name: ' ' })).toEqual({ ok: false, missing: ['first_name', 'last'] });
+    expect(render('{{ not a var }} {x}', {})).toEqual({ ok: true, text: '{{ not a var }} {x}' });
+  });
+});
+
+describe('format', () => {
+  it('formats numbers and durations', () => {
+    expect(formatPhone('+61412345678')).toBe('+61 412 345 678');
+    expect(formatPhone('+14155550100')).toBe('+1 (415) 555-0100');
+    expect(formatPhone('whatsapp:+1')).toBe('whatsapp:+1');
+    expect(duration(74)).toBe('1:14');
+    expect(duration(null)).toBe('–');
+  });
+  it('reads IPC errors', () => {
+    expect(errorText({ code: 'x', message: 'disk is full' })).toBe('disk is full');
+    expect(errorText(42)).toBe('Something went wrong.');
+  });
+  it('splits links out of text without interpreting HTML', () => {
+    expect(linkParts('see https://a.example/x?y=1 now <b>')).toEqual([
+      { text: 'see ', url: false },
+      { text: 'https://a.example/x?y=1', url: true },
+      { text: ' now <b>', url: false },
+    ]);
+  });
+});

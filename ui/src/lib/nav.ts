@@ -1,0 +1,14 @@
+// The app's sections, in sidebar order.
+export const SCREENS = [
+  { id: 'inbox', label: 'Inbox' },
+  { id: 'calls', label: 'Calls' },
+  { id: 'voicemail', label: 'Voicemail' },
+  { id: 'contacts', label: 'Contacts' },
+  { id: 'numbers', label: 'Numbers' },
+  { id: 'compliance', label: 'Compliance' },
+  { id: 'templates', label: 'Templates' },
+  { id: 'bulk', label: 'Bulk send' },
+  { id: 'settings', label: 'Settings' },
+] as const;
+
+export type ScreenId = (typeof SCREENS)[number]['id'];

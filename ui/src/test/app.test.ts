@@ -1,0 +1,59 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import App from '../App.svelte';
+import { FakeBackend, demoData, emptyData } from '../lib/fake';
+
+describe('App shell', () => {
+  it('says clearly that it is the sandbox, and offers the simulated phone only there', async () => {
+    render(App, { backend: new FakeBackend(demoData()) });
+    expect((await screen.findByTestId('sandbox-banner')).textContent).toContain('SANDBOX');
+    await fireEvent.click(screen.getByTestId('toggle-phone'));
+    expect(await screen.findByTestId('sim-phone')).toBeTruthy();
+  });
+
+  it('has no sandbox banner or phone with a real account', async () => {
+    const d = demoData();
+    d.info = { ...d.info, sandbox: false };
+    d.credentials = { sandbox: false, twilio: true, account_hint: '1234', ngrok: true };
+    render(App, { backend: new FakeBackend(d) });
+    await screen.findAllByTestId('conversation');
+    expect(screen.queryByTestId('sandbox-banner')).toBeNull();
+    expect(screen.queryByTestId('toggle-phone')).toBeNull();
+  });
+
+  it('starts with the setup wizard when there are no credentials', async () => {
+    const d = emptyData();
+    d.info = { ...d.info, sandbox: false };
+    d.credentials = { sandbox: false, twilio: false, account_hint: null, ngrok: false };
+    render(App, { backend: new FakeBackend(d) });
+    expect(await screen.findByTestId('wizard')).toBeTruthy();
+  });
+
+  it('navigates between all sections', async () => {
+    render(App, { backend: new FakeBackend(demoData()) });
+    for (const [id, label] of [['calls', 'Calls'], ['voicemail', 'Voicemail'], ['contacts', 'Contacts'], ['numbers', 'Numbers'], ['compliance', 'Compliance'], ['templates', 'Templates'], ['bulk', 'Bulk send'], ['settings', 'Settings'], ['inbox', 'Inbox']]) {
+      await fireEvent.click(await screen.findByTestId(`nav-${id}`));
+      expect(await screen.findByRole('heading', { level: 1, name: label })).toBeTruthy();
+    }
+  });
+
+  it('Ctrl+K jumps to search from anywhere', async () => {
+    render(App, { backend: new FakeBackend(demoData()) });
+    await fireEvent.click(await screen.findByTestId('nav-settings'));
+    await fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
+    const search = await screen.findByTestId('search');
+    await waitFor(() => expect(document.activeElement).toBe(search));
+  });
+
+  it('a text from the simulated phone appears live and raises the unread count', async () => {
+    const b = new FakeBackend(demoData());
+    render(App, { backend: b });
+    expect((await screen.findByTestId('unread-total')).textContent).toBe('2');
+    await fireEvent.click(screen.getByTestId('toggle-phone'));
+    await fireEvent.input(await screen.findByTestId('sim-from'), { target: { value: '+61499999999' } });
+    await fireEvent.input(screen.getByTestId('sim-body'), { target: { value: 'Are you open on Sunday?' } });
+    await fireEvent.click(screen.getByTestId('sim-send'));
+    expect(await screen.findByText('Are you open on Sunday?', { selector: '[data-testid=preview]' })).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('unread-total').textContent).toBe('3'));
+  });
+});

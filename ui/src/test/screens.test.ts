@@ -1,0 +1,211 @@
+// What each screen does beyond showing its list.
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { FakeBackend, demoData } from '../lib/fake';
+import Wizard from '../screens/Wizard.svelte';
+import Voicemail from '../screens/Voicemail.svelte';
+import Numbers from '../screens/Numbers.svelte';
+import Compliance from '../screens/Compliance.svelte';
+import BulkSend from '../screens/BulkSend.svelte';
+import Contacts from '../screens/Contacts.svelte';
+import Calls from '../screens/Calls.svelte';
+import Settings from '../screens/Settings.svelte';
+import Templates from '../screens/Templates.svelte';
+
+const SID = 'AC' + '0123456789abcdef'.repeat(2);
+
+describe('Wizard', () => {
+  it('explains a refused token in plain words', async () => {
+    render(Wizard, { backend: new FakeBackend(demoData()), ondone: () => {} });
+    await fireEvent.click(screen.getByTestId('start-setup'));
+    await fireEvent.input(screen.getByTestId('account-sid'), { target: { value: SID } });
+    await fireEvent.input(screen.getByTestId('auth-token'), { target: { value: 'short' } });
+    await fireEvent.click(screen.getByText('Check and continue'));
+    expect((await screen.findByTestId('wizard-error')).textContent).toContain('Copy it again from the Twilio Console');
+  });
+
+  it('goes from credentials to tunnel to numbers', async () => {
+    const b = new FakeBackend(demoData());
+    let done = false;
+    render(Wizard, { backend: b, ondone: () => (done = true) });
+    await fireEvent.click(screen.getByTestId('start-setup'));
+    await fireEvent.input(screen.getByTestId('account-sid'), { target: { value: SID } });
+    await fireEvent.input(screen.getByTestId('auth-token'), { target: { value: 'x'.repeat(32) } });
+    await fireEvent.click(screen.getByText('Check and continue'));
+    await fireEvent.click(await screen.findByLabelText(/I have my own public address/));
+    await fireEvent.input(screen.getByPlaceholderText('https://phone.example.com'), { target: { value: 'https://phone.example.com' } });
+    await fireEvent.click(screen.getByText('Continue'));
+    await fireEvent.click(await screen.findByText('Finish'));
+    await waitFor(() => expect(done).toBe(true));
+    expect(b.calls.map((c) => c.method)).toEqual(['checkTwilioCredentials', 'saveCredentials', 'configureTunnel', 'manageNumbers']);
+    expect(b.calls[1].args[0], 'the SID is saved').toBe(SID);
+    expect(b.calls[3].args[0]).toEqual(['PN00000000000000000000000000000001']);
+  });
+
+  it('offers the sandbox', async () => {
+    const b = new FakeBackend(demoData());
+    render(Wizard, { backend: b, ondone: () => {} });
+    await fireEvent.click(screen.getByTestId('try-sandbox'));
+    await waitFor(() => expect(b.calls.some((c) => c.method === 'openSandbox')).toBe(true));
+  });
+});
+
+describe('Voicemail', () => {
+  it('plays the recording from bytes, marks it heard, and deletes it after confirmation', async () => {
+    const b = new FakeBackend(demoData());
+    const { container } = render(Voicemail, { backend: b });
+    expect(await screen.findByTestId('unheard')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('voicemail'));
+    const audio = (await screen.findByTestId('audio')) as HTMLAudioElement;
+    expect(audio.src, 'the player uses a Blob URL, never a file or tauri:// URL').toMatch(/^blob:/);
+    await fireEvent.click(screen.getByTestId('play'));
+    await waitFor(() => expect(b.d.voicemails[0].listened, 'playing marks it heard').toBe(true));
+    expect(screen.getByTestId('play').textContent).toBe('Pause');
+    expect(screen.getByTestId('transcript').textContent).toMatch(/birthday order/);
+    await fireEvent.click(screen.getByText('Delete'));
+    await fireEvent.click(screen.getByTestId('confirm'));
+    expect(await screen.findByTestId('voicemail-empty')).toBeTruthy();
+    expect(container.querySelector('audio')).toBeNull();
+  });
+
+  it('says when a recording is not downloaded', async () => {
+    const d = demoData();
+    d.voicemails[0].path = null;
+    d.voicemails[0].download_error = 'Twilio answered 404';
+    render(Voicemail, { backend: new FakeBackend(d) });
+    await fireEvent.click(await screen.findByTestId('voicemail'));
+    expect(await screen.findByText(/could not be downloaded: Twilio answered 404/)).toBeTruthy();
+  });
+});
+
+describe('Numbers', () => {
+  it('saves forwarding, greeting, ring time and business hours', async () => {
+    const b = new FakeBackend(demoData());
+    render(Numbers, { backend: b });
+    const fwd = await screen.findByTestId('forwarding-number');
+    await fireEvent.input(fwd, { target: { value: '+61 412 999 888' } });
+    await fireEvent.input(screen.getByTestId('greeting'), { target: { value: 'Hello from the bakery' } });
+    await fireEvent.click(screen.getByTestId('hours-on'));
+    expect(await screen.findByTestId('hours-editor')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('save-number'));
+    expect(await screen.findByText(/Saved/)).toBeTruthy();
+    const [, , settings] = b.calls.find((c) => c.method === 'updateNumberSettings')!.args as any[];
+    expect(settings.forwarding_number).toBe('+61412999888');
+    expect(settings.greeting).toBe('Hello from the bakery');
+    expect(settings.business_hours.spans).toHaveLength(5);
+  });
+
+  it('shows a refused setting', async () => {
+    const d = demoData();
+    render(Numbers, { backend: new FakeBackend(d) });
+    await fireEvent.input(await screen.findByTestId('forwarding-number'), { target: { value: '12' } });
+    await fireEvent.click(screen.getByTestId('save-number'));
+    expect((await screen.findByRole('alert')).textContent).toContain('not a valid phone number');
+  });
+
+  it('searches and buys a number, and releases one only after confirming', async () => {
+    const d = demoData();
+    d.available = [{ e164: '+61480000001', friendly_name: '0480 000 001', locality: null, region: 'NSW', capabilities: ['SMS', 'Voice'], requirements: null }];
+    const b = new FakeBackend(d);
+    render(Numbers, { backend: b });
+    await fireEvent.click(await screen.findByText('Buy a number'));
+    await fireEvent.click(screen.getByText('Search'));
+    await fireEvent.click(await screen.findByText('Buy', { selector: 'button' }));
+    expect(await screen.findByText(/is yours/)).toBeTruthy();
+    expect(b.d.numbers).toHaveLength(2);
+    await fireEvent.click(screen.getByText('Release this number'));
+    expect(b.calls.some((c) => c.method === 'releaseNumber'), 'nothing released before confirming').toBe(false);
+    await fireEvent.click(screen.getByTestId('confirm'));
+    await waitFor(() => expect(b.calls.some((c) => c.method === 'releaseNumber')).toBe(true));
+  });
+});
+
+describe('Compliance', () => {
+  it('walks through the form, saves, submits, and shows the evaluation field by field', async () => {
+    const b = new FakeBackend(demoData());
+    render(Compliance, { backend: b });
+    await fireEvent.click(await screen.findByText('New registration'));
+    await fireEvent.click(screen.getByTestId('compliance-next'));
+    await fireEvent.input(screen.getByTestId('business-name'), { target: { value: 'Ana Bakery Pty Ltd' } });
+    await fireEvent.input(screen.getByTestId('business-email'), { target: { value: 'ana@example.com' } });
+    await fireEvent.input(screen.getByTestId('registration-id'), { target: { value: '51824753556' } });
+    await fireEvent.click(screen.getByTestId('compliance-next'));
+    await fireEvent.input(screen.getByTestId('street'), { target: { value: '1 George St' } });
+    await fireEvent.input(screen.getByTestId('city'), { target: { value: 'Sydney' } });
+    await fireEvent.input(screen.getByTestId('postcode'), { target: { value: '2000' } });
+    await fireEvent.click(screen.getByTestId('compliance-next'));
+    expect((screen.getByTestId('compliance-next') as HTMLButtonElement).disabled, 'a document is required').toBe(true);
+    await fireEvent.click(screen.getByTestId('pick-document'));
+    await fireEvent.click(await screen.findByText('Save registration'));
+    expect((await screen.findByTestId('bundle-status')).dataset.status).toBe('draft');
+    await fireEvent.click(screen.getByTestId('submit-bundle'));
+    await waitFor(() => expect(screen.getByTestId('bundle-status').dataset.status).toBe('pending-review'));
+    expect(screen.getByRole('table', { name: "Twilio's evaluation" }).textContent).toContain('address');
+  });
+});
+
+describe('Bulk send', () => {
+  it('previews rendered messages, counts opted-out contacts as skipped, and can pause', async () => {
+    const b = new FakeBackend(demoData());
+    render(BulkSend, { backend: b });
+    await fireEvent.click(await screen.findByLabelText(/Everyone/));
+    expect((await screen.findByTestId('skipped')).textContent, 'Tom opted out').toBe('1');
+    expect(screen.getByText('Hi Maria, your order is ready for pickup. See you soon!')).toBeTruthy();
+    await fireEvent.click(screen.getByText('Send 2 messages'));
+    expect(await screen.findByTestId('bulk-progress')).toBeTruthy();
+    await fireEvent.click(screen.getByText('Pause'));
+    expect(await screen.findByText('Resume')).toBeTruthy();
+  });
+});
+
+describe('Contacts', () => {
+  it('edits a contact, shows opt-out read-only, and links to the conversation', async () => {
+    const b = new FakeBackend(demoData());
+    let opened: number | null = null;
+    render(Contacts, { backend: b, onopenthread: (id: number) => (opened = id) });
+    expect((await screen.findByTestId('opted-out')).textContent).toBe('Opted out');
+    await fireEvent.click(screen.getAllByText('Edit')[0]);
+    await fireEvent.input(screen.getByTestId('contact-name'), { target: { value: 'Maria R.' } });
+    await fireEvent.click(screen.getByText('Save'));
+    expect(await screen.findByText('Maria R.')).toBeTruthy();
+    expect(screen.queryByLabelText(/opted out/i), 'opt-out is not an editable field').toBeNull();
+    await fireEvent.click(screen.getAllByText('Conversation')[0]);
+    expect(opened).toBe(1);
+  });
+});
+
+describe('Calls', () => {
+  it('marks missed calls and calls back', async () => {
+    const b = new FakeBackend(demoData());
+    render(Calls, { backend: b });
+    expect(await screen.findByText('Voicemail')).toBeTruthy();
+    await fireEvent.click(screen.getAllByText('Call back')[0]);
+    await waitFor(() => expect(b.calls.find((c) => c.method === 'startCall')?.args).toEqual([1, '+61412345678']));
+  });
+});
+
+describe('Settings', () => {
+  it('toggles notifications and exports to the chosen file', async () => {
+    const b = new FakeBackend(demoData());
+    render(Settings, { backend: b, onrerunsetup: () => {} });
+    await fireEvent.click(await screen.findByTestId('notifications'));
+    await waitFor(() => expect(b.d.settings.notifications).toBe(false));
+    await fireEvent.click(screen.getByText('Export everything (JSON)'));
+    expect(await screen.findByText(/Exported to/)).toBeTruthy();
+    expect(b.calls.find((c) => c.method === 'exportData')?.args).toEqual(['/home/owner/switchboard-export.json', 'json']);
+  });
+});
+
+describe('Templates', () => {
+  it('creates a template and names its variables', async () => {
+    const b = new FakeBackend(demoData());
+    render(Templates, { backend: b });
+    await fireEvent.click(await screen.findByText('New template'));
+    await fireEvent.input(screen.getByTestId('template-name'), { target: { value: 'Reminder' } });
+    await fireEvent.input(screen.getByTestId('template-body'), { target: { value: 'Hi {{first_name}}, see you {{day}}' } });
+    expect(screen.getByText('Variables: first_name, day')).toBeTruthy();
+    await fireEvent.click(screen.getByText('Save'));
+    expect(await screen.findByText('Reminder')).toBeTruthy();
+    expect(b.d.templates.find((t) => t.name === 'Reminder')?.variables).toEqual(['first_name', 'day']);
+  });
+});
