@@ -229,6 +229,89 @@ try {
     await shot('settings');
   });
 
+  // The live flows: the simulator plays Twilio, the real listener stores what it sends.
+  const CUSTOMER = '+61412777001';
+  const listHas = (needle) =>
+    browser.execute((n) => [...document.querySelectorAll('[data-testid="conversation"]')].some((e) => e.textContent.includes(n)), needle);
+
+  await step('a text from the simulated phone appears live and raises the unread count', async () => {
+    await nav('inbox');
+    const before = Number(await text('unread-total')) || 0;
+    await (await $t('toggle-phone')).click();
+    const from = await $t('sim-from');
+    await from.waitForDisplayed({ timeout: 5000 });
+    await from.clearValue();
+    await from.setValue(CUSTOMER);
+    await (await $t('sim-body')).setValue('Live from the simulated phone');
+    await (await $t('sim-send')).click();
+    await browser.waitUntil(() => listHas('Live from the simulated phone'), { timeout: 10000, timeoutMsg: 'the text appears in the inbox without a reload' });
+    await browser.waitUntil(async () => Number(await text('unread-total')) > before, { timeout: 5000, timeoutMsg: 'the unread count rises' });
+    await shot('sandbox-phone');
+  });
+
+  await step('a reply from the inbox is delivered to the simulated phone', async () => {
+    await browser.$('button*=Live from the simulated phone').click();
+    const composer = await $t('composer');
+    await composer.waitForDisplayed({ timeout: 5000 });
+    await composer.setValue('Yes, we are open Saturday 9 to 1');
+    await (await $t('send')).click();
+    await browser.waitUntil(
+      async () => browser.execute(() => [...document.querySelectorAll('[data-testid="message-status"]')].some((e) => /delivered/i.test(e.textContent))),
+      { timeout: 10000, timeoutMsg: 'the reply shows Delivered (status callbacks from the simulator)' },
+    );
+    const row = sql(`SELECT status FROM messages WHERE body = 'Yes, we are open Saturday 9 to 1'`);
+    assert.equal(row, 'delivered');
+    await browser.waitUntil(
+      async () => browser.execute(() => document.querySelector('[data-testid="sim-phone"]')?.textContent.includes('Yes, we are open Saturday 9 to 1')),
+      { timeout: 10000, timeoutMsg: 'the reply is on the simulated phone' },
+    );
+  });
+
+  await step('an unanswered call leaves a voicemail with its transcript', async () => {
+    await (await $t('sim-voicemail')).click();
+    await nav('voicemail');
+    await browser.waitUntil(
+      async () => browser.execute(() => [...document.querySelectorAll('[data-testid="voicemail"]')].some((e) => e.textContent.includes('412 777 001') && e.textContent.includes('booking'))),
+      { timeout: 20000, timeoutMsg: 'the voicemail from the simulated phone, with its transcript' },
+    );
+    const path = sql(`SELECT r.path FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid WHERE v.from_addr = '${CUSTOMER}'`);
+    assert.ok(path.startsWith('media/'), `the recording was downloaded to a local file: ${path}`);
+  });
+
+  await step('forwarding settings change the TwiML the simulator follows', async () => {
+    await nav('numbers');
+    await browser.$('button*=+61 255 501 234').click();
+    const fwd = await $t('forwarding-number');
+    await fwd.waitForDisplayed({ timeout: 5000 });
+    await fwd.clearValue();
+    await fwd.setValue('+61 412 999 777');
+    await (await $t('save-number')).click();
+    await browser.$('p.ok').waitForDisplayed({ timeout: 5000 });
+    await browser.$('button*=owner answers').click();
+    await browser.waitUntil(
+      () => sql(`SELECT forwarded_to FROM calls WHERE from_addr = '${CUSTOMER}' AND forwarded_to IS NOT NULL ORDER BY id DESC LIMIT 1`) === '+61412999777',
+      { timeout: 15000, timeoutMsg: 'the simulated call was dialled to the new forwarding number' },
+    );
+  });
+
+  await step('a compliance registration is submitted and later shows approved', async () => {
+    const doc = join(DATA, 'abn-extract.pdf');
+    writeFileSync(doc, '%PDF-1.4 ABN 51 824 753 556');
+    sql(`INSERT INTO compliance (country, number_type, end_user_type, business_name, business_email, registration_id, first_name, last_name, address, document_path)
+         VALUES ('AU', 'local', 'business', 'Harbour E2E Pty Ltd', 'owner@harbour.example', '51824753556', 'Ana', 'Lima',
+                 '{"customer_name":"Harbour E2E Pty Ltd","street":"1 George St","city":"Sydney","region":"NSW","postal_code":"2000","iso_country":"AU"}', '${doc}')`);
+    await nav('calls');
+    await nav('compliance');
+    const card = await browser.$('article*=Harbour E2E Pty Ltd');
+    await card.waitForDisplayed({ timeout: 5000 });
+    await (await card.$('[data-testid="submit-bundle"]')).click();
+    await browser.waitUntil(
+      async () => (await (await browser.$('article*=Harbour E2E Pty Ltd')).$('[data-testid="bundle-status"]').getAttribute('data-status')) === 'twilio-approved',
+      { timeout: 15000, timeoutMsg: 'the bundle shows approved after the simulated review and its signed callback' },
+    );
+    await shot('compliance-approved');
+  });
+
   await step('usable at 900×600', async () => {
     await browser.setWindowSize(900, 600);
     await nav('inbox');

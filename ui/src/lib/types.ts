@@ -211,6 +211,9 @@ export interface ComplianceDraft {
   business_name: string;
   business_email: string;
   registration_id: string;
+  /** The authorised representative, whom regulations ask for by name. */
+  first_name: string;
+  last_name: string;
   address: PostalAddress | null;
   document_path: string | null;
 }

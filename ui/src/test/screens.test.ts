@@ -129,6 +129,8 @@ describe('Compliance', () => {
     await fireEvent.input(screen.getByTestId('business-name'), { target: { value: 'Ana Bakery Pty Ltd' } });
     await fireEvent.input(screen.getByTestId('business-email'), { target: { value: 'ana@example.com' } });
     await fireEvent.input(screen.getByTestId('registration-id'), { target: { value: '51824753556' } });
+    await fireEvent.input(screen.getByTestId('first-name'), { target: { value: 'Ana' } });
+    await fireEvent.input(screen.getByTestId('last-name'), { target: { value: 'Lima' } });
     await fireEvent.click(screen.getByTestId('compliance-next'));
     await fireEvent.input(screen.getByTestId('street'), { target: { value: '1 George St' } });
     await fireEvent.input(screen.getByTestId('city'), { target: { value: 'Sydney' } });
