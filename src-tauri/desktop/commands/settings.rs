@@ -90,9 +90,10 @@ pub async fn credentials_status(state: State<'_, DesktopState>) -> Result<Creden
     .map_err(|e| Error::Internal(format!("keychain task failed: {e}")))?
 }
 
-/// Removes the Twilio and ngrok secrets from the keychain (the local data stays).
+/// Removes the Twilio and ngrok secrets from the keychain (the local data stays) and stops
+/// the core, which has nothing left to authenticate with; the wizard shows again.
 #[tauri::command]
-pub async fn remove_credentials(state: State<'_, DesktopState>) -> Result<()> {
+pub async fn remove_credentials(state: State<'_, DesktopState>, live: State<'_, super::super::live::Live>) -> Result<()> {
     if state.sandbox {
         return Err(Error::InvalidInput("the sandbox has no credentials to remove".into()));
     }
@@ -101,8 +102,9 @@ pub async fn remove_credentials(state: State<'_, DesktopState>) -> Result<()> {
         for key in [keys::ACCOUNT_SID, keys::AUTH_TOKEN, keys::API_KEY, keys::API_SECRET, keys::NGROK_AUTHTOKEN] {
             k.delete(key)?;
         }
-        Ok(())
+        Ok::<(), Error>(())
     })
     .await
-    .map_err(|e| Error::Internal(format!("keychain task failed: {e}")))?
+    .map_err(|e| Error::Internal(format!("keychain task failed: {e}")))??;
+    live.restart().await
 }
