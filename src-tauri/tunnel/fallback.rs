@@ -121,7 +121,11 @@ fn flow_params(number: &Number) -> Vec<(String, String)> {
 /// Creates the number's fallback flow, or updates it when `existing_sid` is given.
 /// Returns the flow, whose `webhook_url` becomes the number's `VoiceFallbackUrl`.
 pub async fn upsert_flow(client: &TwilioClient, number: &Number, existing_sid: Option<&str>) -> Result<Flow> {
-    let base = studio_base();
+    upsert_flow_at(client, &studio_base(), number, existing_sid).await
+}
+
+/// [`upsert_flow`] against the Studio host at `base`.
+pub async fn upsert_flow_at(client: &TwilioClient, base: &str, number: &Number, existing_sid: Option<&str>) -> Result<Flow> {
     let url = match existing_sid {
         Some(sid) => format!("{base}/v2/Flows/{sid}"),
         None => format!("{base}/v2/Flows"),

@@ -23,6 +23,7 @@ pub struct Prism {
 static KEEPALIVE: Mutex<Vec<ChildStdin>> = Mutex::new(Vec::new());
 static API: OnceLock<Result<Prism, String>> = OnceLock::new();
 static NUMBERS: OnceLock<Result<Prism, String>> = OnceLock::new();
+static STUDIO: OnceLock<Result<Prism, String>> = OnceLock::new();
 
 /// Prism serving `twilio_api_v2010.json` (api.twilio.com).
 pub fn api() -> Result<&'static Prism, String> {
@@ -32,6 +33,11 @@ pub fn api() -> Result<&'static Prism, String> {
 /// Prism serving `twilio_numbers_v2.json` (numbers.twilio.com).
 pub fn numbers() -> Result<&'static Prism, String> {
     NUMBERS.get_or_init(|| start("twilio_numbers_v2.json")).as_ref().map_err(Clone::clone)
+}
+
+/// Prism serving `twilio_studio_v2.json` (studio.twilio.com), for the fallback flow.
+pub fn studio() -> Result<&'static Prism, String> {
+    STUDIO.get_or_init(|| start("twilio_studio_v2.json")).as_ref().map_err(Clone::clone)
 }
 
 fn prism_bin() -> PathBuf {

@@ -326,3 +326,28 @@ async fn a_compliance_form_is_submitted_and_approved() -> TestResult {
     sim.shutdown().await;
     Ok(())
 }
+
+/// The fallback flow is a request Twilio's Studio API accepts: created and updated
+/// against Prism serving Twilio's official Studio v2 spec (a 422 would fail this).
+#[tokio::test]
+async fn the_fallback_flow_is_accepted_by_twilios_studio_spec() -> TestResult {
+    use switchboard::tunnel::fallback;
+    let studio = crate::prism::studio()?;
+    let client = crate::client_prism::prism_client()?;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let number = store.write(|tx| {
+        let id = numbers::upsert_from_twilio(tx, "PN00000000000000000000000000000001", OURS, "Shop")?;
+        let mut s = numbers::get(tx, id)?.settings;
+        s.forwarding_number = Some("+61412000999".into());
+        numbers::update_settings(tx, id, &s)?;
+        numbers::get(tx, id)
+    })?;
+    let created = fallback::upsert_flow_at(&client, &studio.base, &number, None).await?;
+    assert!(created.sid.starts_with("FW"), "a flow came back: {created:?}");
+    let url = fallback::webhook_url(&created, client.account_sid())?;
+    assert!(url.starts_with("http") && url.contains("/Flows/FW"), "the flow's webhook URL: {url}");
+    let updated = fallback::upsert_flow_at(&client, &studio.base, &number, Some(&created.sid)).await?;
+    assert!(updated.sid.starts_with("FW"));
+    Ok(())
+}
