@@ -49,6 +49,8 @@ const COMMANDS: &[&str] = &[
     "configure_tunnel",
     "tunnel_status",
     "test_webhooks",
+    "save_email_settings",
+    "away_summary",
     "manage_numbers",
     "search_available_numbers",
     "buy_number",

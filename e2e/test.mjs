@@ -83,6 +83,12 @@ try {
     assert.equal(await browser.getTitle(), 'Switchboard');
   });
 
+  await step('the startup catch-up with Twilio is summarised (while you were away)', async () => {
+    const away = await $t('away-summary');
+    await away.waitForDisplayed({ timeout: 15000 });
+    assert.match(await away.getText(), /While you were away: 7 messages, 0 calls, 0 voicemails/);
+  });
+
   await step('the inbox renders (empty, or with what the sandbox seeded)', async () => {
     await browser.waitUntil(async () => browser.execute(() => !!document.querySelector('[data-testid="inbox-empty"], [data-testid="conversation"]')), { timeout: 10000, timeoutMsg: 'inbox list or empty state' });
   });
@@ -226,6 +232,10 @@ try {
     const dir = await $t('data-dir');
     await dir.waitForDisplayed({ timeout: 5000 });
     assert.ok((await dir.getText()).endsWith('/sandbox'), 'the sandbox keeps its own data folder');
+    await (await $t('test-webhooks')).click();
+    const result = await $t('self-test-result');
+    await result.waitForDisplayed({ timeout: 10000 });
+    assert.equal(await result.getText(), 'Webhooks reach Switchboard', 'a signed request through the public URL reached the listener');
     await shot('settings');
   });
 
@@ -274,8 +284,17 @@ try {
       async () => browser.execute(() => [...document.querySelectorAll('[data-testid="voicemail"]')].some((e) => e.textContent.includes('412 777 001') && e.textContent.includes('booking'))),
       { timeout: 20000, timeoutMsg: 'the voicemail from the simulated phone, with its transcript' },
     );
-    const path = sql(`SELECT r.path FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid WHERE v.from_addr = '${CUSTOMER}'`);
-    assert.ok(path.startsWith('media/'), `the recording was downloaded to a local file: ${path}`);
+    await browser.waitUntil(
+      () => sql(`SELECT r.path FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid WHERE v.from_addr = '${CUSTOMER}'`).startsWith('media/'),
+      { timeout: 15000, timeoutMsg: 'the recording was downloaded to a local file' },
+    );
+    await browser.$('button*=+61 412 777 001').click();
+    await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('audio')?.duration ?? 0)) > 2, {
+      timeout: 10000,
+      timeoutMsg: 'the simulated voicemail loads in the player (the simulator records about 3 s)',
+    });
+    await (await $t('play')).click();
+    await browser.waitUntil(async () => browser.execute(() => document.querySelector('audio')?.ended === true), { timeout: 10000, timeoutMsg: 'the simulated voicemail plays to the end' });
   });
 
   await step('forwarding settings change the TwiML the simulator follows', async () => {

@@ -30,6 +30,17 @@ pub struct Live {
     pub data_dir: PathBuf,
     pub events: Events,
     pub sandbox: bool,
+    /// What the latest catch-up with Twilio brought in, kept for a window that opens
+    /// (or subscribes) after the startup backfill already finished.
+    pub last_sync: std::sync::Arc<std::sync::Mutex<Option<AwaySummary>>>,
+}
+
+/// "While you were away": the counts of the latest backfill run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct AwaySummary {
+    pub messages: usize,
+    pub calls: usize,
+    pub voicemails: usize,
 }
 
 /// Settings keys for how the app is reached (non-secret; the ngrok token is in the keychain).
@@ -50,7 +61,38 @@ pub struct TunnelStatus {
 
 impl Live {
     pub fn new(data_dir: PathBuf, events: Events, sandbox: bool) -> Self {
-        Live { mode: RwLock::new(Mode::Stopped("starting".into())), data_dir, events, sandbox }
+        Live {
+            mode: RwLock::new(Mode::Stopped("starting".into())),
+            data_dir,
+            events,
+            sandbox,
+            last_sync: Default::default(),
+        }
+    }
+
+    /// Records each backfill's counts as they are published; spawn it once, before the
+    /// core starts, so the startup backfill is never missed.
+    pub fn remember_syncs(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.events.subscribe();
+        let slot = self.last_sync.clone();
+        async move {
+            loop {
+                match rx.recv().await {
+                    Ok(crate::events::Event::SyncCompleted { messages, calls, voicemails }) => {
+                        let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
+                        *s = Some(AwaySummary { messages, calls, voicemails });
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }
+    }
+
+    /// The latest backfill's counts, if it brought anything in.
+    pub fn away_summary(&self) -> Option<AwaySummary> {
+        let s = *self.last_sync.lock().unwrap_or_else(|p| p.into_inner());
+        s.filter(|a| a.messages + a.calls + a.voicemails > 0)
     }
 
     /// (Re)starts the core: the sandbox, or the runtime when credentials exist.

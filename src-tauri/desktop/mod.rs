@@ -41,6 +41,7 @@ fn data_dir(sandbox: bool) -> Result<PathBuf> {
 fn start_core(app: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
         let live = app.state::<live::Live>();
+        tauri::async_runtime::spawn(live.remember_syncs());
         if let Err(e) = live.restart().await {
             tracing::error!(error = %e, "the core did not start");
             *live.mode.write().await = live::Mode::Stopped(e.to_string());
@@ -132,6 +133,8 @@ pub fn run(sandbox: bool) -> Result<()> {
             commands::twilio_account::configure_tunnel,
             commands::twilio_account::tunnel_status,
             commands::twilio_account::test_webhooks,
+            commands::twilio_account::save_email_settings,
+            commands::twilio_account::away_summary,
             commands::twilio_account::manage_numbers,
             commands::twilio_account::search_available_numbers,
             commands::twilio_account::buy_number,

@@ -25,7 +25,11 @@ pub async fn send_message(
     let conv = ob.store.read_async(move |c| conversations::get(c, conversation_id)).await?;
     let message_id = if channel == "email" {
         let resend = email::ResendConfig::load(&Keychain::default())?;
-        let from = std::env::var("SWITCHBOARD_EMAIL_FROM").unwrap_or_else(|_| "Switchboard <onboarding@resend.dev>".into());
+        let from = ob
+            .store
+            .read_async(|c| crate::store::settings::get(c, super::twilio_account::EMAIL_FROM))
+            .await?
+            .ok_or_else(|| Error::MissingCredentials("the sender address for email (Settings > Email replies)".into()))?;
         let reply = email::EmailReply {
             conversation_id,
             from,

@@ -106,6 +106,27 @@ pub async fn configure_tunnel(live: State<'_, Live>, config: TunnelConfig) -> Re
     Ok(live.tunnel_status().await)
 }
 
+/// Settings key of the sender address used for email replies.
+pub const EMAIL_FROM: &str = "email_from";
+
+/// Saves the Resend API key (keychain) and the sender address (settings) for email replies.
+#[tauri::command]
+pub async fn save_email_settings(live: State<'_, Live>, api_key: String, from: String) -> Result<()> {
+    let (key, from) = (api_key.trim().to_string(), from.trim().to_string());
+    if key.is_empty() || !from.contains('@') {
+        return Err(Error::InvalidInput("enter the Resend API key and a sender address such as Shop <hi@shop.com>".into()));
+    }
+    Keychain::default().set(keys::RESEND_API_KEY, &Secret::new(key))?;
+    let store = crate::store::Store::open(&live.data_dir)?;
+    store.write(move |tx| settings::set(tx, EMAIL_FROM, &from))
+}
+
+/// What the latest catch-up with Twilio brought in ("while you were away"), if anything.
+#[tauri::command]
+pub fn away_summary(live: State<'_, Live>) -> Option<live::AwaySummary> {
+    live.away_summary()
+}
+
 #[tauri::command]
 pub async fn tunnel_status(live: State<'_, Live>) -> Result<TunnelStatus> {
     Ok(live.tunnel_status().await)

@@ -60,6 +60,9 @@ export interface Backend {
   exportData(path: string, format: 'json' | 'csv'): Promise<void>; // export_data
   credentialsStatus(): Promise<T.CredentialsStatus>; // credentials_status
   removeCredentials(): Promise<void>; // remove_credentials
+  testWebhooks(): Promise<T.SelfTest>; // test_webhooks
+  awaySummary(): Promise<{ messages: number; calls: number; voicemails: number } | null>; // away_summary
+  saveEmailSettings(apiKey: string, from: string): Promise<void>; // save_email_settings
   checkTwilioCredentials(accountSid: string, authToken: string): Promise<T.TwilioAccountCheck>; // check_twilio_credentials
   saveCredentials(accountSid: string, authToken: string): Promise<void>; // save_credentials
   configureTunnel(config: T.TunnelConfig): Promise<T.TunnelStatus>; // configure_tunnel
@@ -135,6 +138,9 @@ export class TauriBackend implements Backend {
   exportData = (path: string, format: 'json' | 'csv') => this.call<void>('export_data', { path, format });
   credentialsStatus = () => this.call<T.CredentialsStatus>('credentials_status');
   removeCredentials = () => this.call<void>('remove_credentials');
+  testWebhooks = () => this.call<T.SelfTest>('test_webhooks');
+  awaySummary = () => this.call<{ messages: number; calls: number; voicemails: number } | null>('away_summary');
+  saveEmailSettings = (apiKey: string, from: string) => this.call<void>('save_email_settings', { apiKey, from });
   checkTwilioCredentials = (accountSid: string, authToken: string) =>
     this.call<T.TwilioAccountCheck>('check_twilio_credentials', { accountSid, authToken });
   saveCredentials = (accountSid: string, authToken: string) => this.call<void>('save_credentials', { accountSid, authToken });

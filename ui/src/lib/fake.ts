@@ -362,6 +362,17 @@ export class FakeBackend implements Backend {
   async setAutostart(enabled: boolean) { this.d.settings.autostart = enabled; }
   async exportData(path: string, format: 'json' | 'csv') { this.log('exportData', path, format); }
   async credentialsStatus() { return this.d.credentials; }
+  async awaySummary() { return null; }
+  async testWebhooks() {
+    this.log('testWebhooks');
+    return this.d.tunnel.public_url
+      ? { ok: true, message: 'Webhooks reach Switchboard' }
+      : { ok: false, message: 'No public URL yet: the tunnel is not online' };
+  }
+  async saveEmailSettings(apiKey: string, from: string) {
+    this.log('saveEmailSettings', { from });
+    if (!apiKey.trim() || !from.includes('@')) throw { code: 'invalid_input', message: 'enter the Resend API key and a sender address' };
+  }
   async removeCredentials() { this.log('removeCredentials'); this.d.credentials = { ...this.d.credentials, twilio: false, account_hint: null, ngrok: false }; }
   async checkTwilioCredentials(accountSid: string, authToken: string) {
     this.log('checkTwilioCredentials', accountSid);

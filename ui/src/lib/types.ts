@@ -260,6 +260,12 @@ export interface TwilioAccountCheck {
 
 export type TunnelConfig = { kind: 'ngrok'; authtoken: string } | { kind: 'manual'; url: string };
 
+export interface SelfTest {
+  ok: boolean;
+  /** "Webhooks reach Switchboard", or exactly why not. */
+  message: string;
+}
+
 export interface TunnelStatus {
   kind: 'ngrok' | 'manual' | 'none';
   state: 'connected' | 'connecting' | 'down' | 'off';
@@ -293,4 +299,6 @@ export type CoreEvent =
   | { type: 'media_downloaded'; message_id: number }
   | { type: 'download_failed'; download_kind: string; target_id: number; error: string }
   | { type: 'campaign_progress'; campaign_id: number; sent: number; skipped: number; failed: number; pending: number; state: string }
+  | { type: 'sync_completed'; messages: number; calls: number; voicemails: number }
+  | { type: 'tunnel_changed'; state: { state: string; url?: string; reason?: string } }
   | { type: 'resync' };
