@@ -1,0 +1,208 @@
+//! Inbox-at-scale benchmark (not a test; prints figures, asserts nothing).
+//!
+//! Generates a store of `BENCH_INBOX_MESSAGES` (default 1,000,000) messages across
+//! `BENCH_INBOX_CONVERSATIONS` (default 50,000) conversations — one transaction, prepared
+//! statements, the real schema with its full-text triggers — then times, through the same
+//! store functions the UI commands call, the first page of the conversation list, opening a
+//! thread (last 50 messages) and a full-text search for a word: p50/p95/max over
+//! `BENCH_INBOX_ITERATIONS` (default 200) runs each.
+//!
+//! The store is kept in `BENCH_INBOX_DIR` (default `/tmp/switchboard-bench-inbox`) and reused
+//! when it already holds the requested size, so `benches/desktop.sh` can open it too.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use rusqlite::params;
+use switchboard::store::{self, conversations, messages, search, Store};
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.trim().replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+const WORDS: &[&str] = &[
+    "hi",
+    "thanks",
+    "order",
+    "ready",
+    "pickup",
+    "tomorrow",
+    "today",
+    "booking",
+    "appointment",
+    "price",
+    "open",
+    "closed",
+    "saturday",
+    "monday",
+    "delivery",
+    "parcel",
+    "address",
+    "call",
+    "please",
+    "cake",
+    "coffee",
+    "table",
+    "late",
+    "sorry",
+    "great",
+    "service",
+    "question",
+    "refund",
+    "receipt",
+    "when",
+    "where",
+    "how",
+    "much",
+    "yes",
+    "no",
+    "maybe",
+    "see",
+    "you",
+    "soon",
+    "morning",
+    "afternoon",
+    "evening",
+    "cancel",
+    "change",
+    "time",
+];
+
+/// A sentence of 4–16 common words; roughly one message in 500 mentions "invoice".
+fn body(rng: &mut impl Rng) -> String {
+    let n = rng.random_range(4..16);
+    let mut words: Vec<&str> = (0..n).map(|_| WORDS[rng.random_range(0..WORDS.len())]).collect();
+    if rng.random_range(0..500) == 0 {
+        words.push("invoice");
+    }
+    words.join(" ")
+}
+
+fn generate(dir: &std::path::Path, total: u64, convs: u64) -> Result<Store, Box<dyn std::error::Error>> {
+    let store = Store::open(dir)?;
+    let have: i64 = store.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?))?;
+    if have as u64 == total {
+        println!("inbox: reusing the store in {} ({total} messages)", dir.display());
+        return Ok(store);
+    }
+    if have != 0 {
+        return Err(format!("{} holds {have} messages, not {total}; remove it first", dir.display()).into());
+    }
+    let started = Instant::now();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let base = chrono::Utc::now() - chrono::Duration::days(365);
+    store.write(move |tx| {
+        tx.execute("INSERT INTO numbers (e164, sid, friendly_name, managed) VALUES ('+61255501234', 'PN00000000000000000000000000000001', 'Shop', 1)", [])?;
+        let mut contact = tx.prepare("INSERT INTO contacts (name) VALUES (?1)")?;
+        let mut phone = tx.prepare("INSERT INTO contact_phones (contact_id, address) VALUES (?1, ?2)")?;
+        let mut conv = tx.prepare("INSERT INTO conversations (id, number_id, customer, contact_id) VALUES (?1, 1, ?2, ?3)")?;
+        let mut last_of = tx.prepare(
+            "UPDATE conversations SET last_message_at = ?2, last_preview = ?3, unread = ?4 WHERE id = ?1",
+        )?;
+        let mut msg = tx.prepare(
+            "INSERT INTO messages (sid, conversation_id, direction, from_addr, to_addr, body, status, status_rank, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 50, ?8)",
+        )?;
+        let per = total / convs;
+        let mut n: u64 = 0;
+        for cid in 1..=convs {
+            let customer = format!("+614{:08}", cid);
+            // One customer in five is a saved contact.
+            let contact_id = if cid % 5 == 0 {
+                contact.execute(params![format!("Customer {cid}")])?;
+                let id = tx.last_insert_rowid();
+                phone.execute(params![id, customer])?;
+                Some(id)
+            } else {
+                None
+            };
+            conv.execute(params![cid as i64, customer, contact_id])?;
+            let count = if cid == convs { total - n } else { per };
+            let mut last = (String::new(), String::new());
+            // Spread each conversation over the year; messages minutes apart.
+            let start = base + chrono::Duration::minutes(rng.random_range(0..500_000));
+            for k in 0..count {
+                let at = (start + chrono::Duration::minutes(k as i64 * 7)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+                let text = body(&mut rng);
+                let inbound = rng.random_bool(0.5);
+                let (dir, from, to, status) = if inbound {
+                    ("inbound", customer.as_str(), "+61255501234", "received")
+                } else {
+                    ("outbound", "+61255501234", customer.as_str(), "delivered")
+                };
+                msg.execute(params![format!("SM{n:032x}"), cid as i64, dir, from, to, text, status, at])?;
+                n += 1;
+                last = (at, text);
+            }
+            last_of.execute(params![cid as i64, last.0, last.1, (cid % 7 == 0) as i64])?;
+        }
+        Ok(())
+    })?;
+    store.write(|tx| Ok(tx.execute_batch("ANALYZE")?))?;
+    println!("inbox: generated {total} messages in {convs} conversations in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(store)
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+    println!(
+        "inbox: {name:<34} p50 {:>7.3} ms   p95 {:>7.3} ms   max {:>7.3} ms   (n={})",
+        p(0.5),
+        p(0.95),
+        p(1.0),
+        samples.len()
+    );
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `cargo bench` passes `--bench`; nothing else is expected.
+    let total = env_num("BENCH_INBOX_MESSAGES", 1_000_000);
+    let convs = env_num("BENCH_INBOX_CONVERSATIONS", 50_000).max(1);
+    let iterations = env_num("BENCH_INBOX_ITERATIONS", 200).max(1) as usize;
+    let dir =
+        PathBuf::from(std::env::var("BENCH_INBOX_DIR").unwrap_or_else(|_| "/tmp/switchboard-bench-inbox".to_string()));
+    let store = generate(&dir, total, convs)?;
+    let bytes = std::fs::metadata(dir.join(store::DB_FILE)).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(dir.join(format!("{}-wal", store::DB_FILE))).map(|m| m.len()).unwrap_or(0);
+    println!("inbox: database {:.0} MB on disk", bytes as f64 / 1e6);
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    // Warm the page cache and statement cache once, as an open app would be.
+    store.read(|c| conversations::list(c, &conversations::ListFilter::default()))?;
+
+    let mut list = Vec::with_capacity(iterations);
+    let mut thread = Vec::with_capacity(iterations);
+    let mut find = Vec::with_capacity(iterations);
+    let mut find_common = Vec::with_capacity(iterations);
+    let mut first_page_len = 0;
+    let mut hits = 0;
+    for _ in 0..iterations {
+        let t = Instant::now();
+        let page = store.read(|c| conversations::list(c, &conversations::ListFilter::default()))?;
+        list.push(t.elapsed());
+        first_page_len = page.len();
+
+        let cid = rng.random_range(1..=convs as i64);
+        let t = Instant::now();
+        let msgs = store.read(|c| messages::thread(c, cid, 50, None))?;
+        thread.push(t.elapsed());
+        std::hint::black_box(msgs);
+
+        let t = Instant::now();
+        let h = store.read(|c| search::search(c, "invoice", 50))?;
+        find.push(t.elapsed());
+        hits = h.len();
+
+        let t = Instant::now();
+        let h = store.read(|c| search::search(c, "refund", 50))?;
+        find_common.push(t.elapsed());
+        std::hint::black_box(h);
+    }
+    report(&format!("conversation list, first page ({first_page_len})"), list);
+    report("open a thread (last 50)", thread);
+    report(&format!("search rare word 'invoice' ({hits} hits)"), find);
+    report("search common word 'refund' (50 hits)", find_common);
+    Ok(())
+}
