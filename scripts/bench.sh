@@ -7,9 +7,8 @@
 # BENCH_AUTH_TOKEN=<its token> scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo bench --no-default-features --bench ingest "$@"
+cargo bench --no-default-features --bench ingest "$@"
 
 # ---- Proof benchmarks (owner: proof engineer) -------------------------------------------
-# serve vs the Flask reference (ratio), inbox at 1 M messages, media memory, desktop
-# (BENCH_DESKTOP=1). NOTE: runs only once the `exec` above becomes a plain command.
+# serve vs the Flask reference (ratio), inbox at 1 M messages, media memory, desktop (BENCH_DESKTOP=1).
 ./benches/proof.sh

@@ -220,7 +220,8 @@ pub async fn send(args: &SendArgs) -> Result<()> {
     let client = crate::twilio::client::TwilioClient::new(crate::twilio::client::ClientConfig::from_env(creds))?;
     let stored = store.read(|c| store::settings::get(c, "public_url"))?;
     let from_env = std::env::var("SWITCHBOARD_PUBLIC_URL").ok().filter(|v| !v.trim().is_empty());
-    let public_url = stored.filter(|v| !v.trim().is_empty()).or(from_env).map(|u| normalise_public_url(&u)).transpose()?;
+    let public_url =
+        stored.filter(|v| !v.trim().is_empty()).or(from_env).map(|u| normalise_public_url(&u)).transpose()?;
     if public_url.is_none() {
         eprintln!("switchboard: no public URL is set, so Twilio will not report delivery status for this message");
     }

@@ -79,7 +79,12 @@ async fn save_sid(store: &Store, id: i64, field: SidField, sid: &str) -> Result<
 }
 
 /// Creates what is missing, evaluates, and submits when compliant. Returns the record.
-pub async fn submit(store: &Store, client: &TwilioClient, id: i64, status_callback: Option<String>) -> Result<Compliance> {
+pub async fn submit(
+    store: &Store,
+    client: &TwilioClient,
+    id: i64,
+    status_callback: Option<String>,
+) -> Result<Compliance> {
     let mut c = store.read_async(move |conn| records::get(conn, id)).await?;
     if matches!(c.status.as_str(), "pending-review" | "in-review" | "twilio-approved") {
         return Ok(c);
@@ -118,7 +123,8 @@ pub async fn submit(store: &Store, client: &TwilioClient, id: i64, status_callba
             b.sid
         }
     };
-    let name = if c.business_name.is_empty() { format!("{} {}", c.first_name, c.last_name) } else { c.business_name.clone() };
+    let name =
+        if c.business_name.is_empty() { format!("{} {}", c.first_name, c.last_name) } else { c.business_name.clone() };
     match &c.end_user_sid {
         // Twilio evaluates the end user as it is now: corrections need no re-assignment.
         Some(sid) => {

@@ -9,16 +9,39 @@ use tokio::sync::broadcast;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// The tunnel's state changed (connecting, online with its URL, reconnecting, failed).
-    TunnelChanged { state: crate::tunnel::TunnelState },
+    TunnelChanged {
+        state: crate::tunnel::TunnelState,
+    },
     /// A backfill run finished: what arrived while the app could not be reached.
-    SyncCompleted { messages: usize, calls: usize, voicemails: usize },
-    MessageReceived { conversation_id: i64, message_id: i64 },
-    MessageUpdated { conversation_id: i64, message_id: i64, status: String },
-    CallUpdated { call_sid: String },
-    VoicemailUpdated { voicemail_id: i64 },
-    ContactUpdated { contact_id: i64 },
-    ComplianceUpdated { compliance_id: i64 },
-    MediaDownloaded { message_id: i64 },
+    SyncCompleted {
+        messages: usize,
+        calls: usize,
+        voicemails: usize,
+    },
+    MessageReceived {
+        conversation_id: i64,
+        message_id: i64,
+    },
+    MessageUpdated {
+        conversation_id: i64,
+        message_id: i64,
+        status: String,
+    },
+    CallUpdated {
+        call_sid: String,
+    },
+    VoicemailUpdated {
+        voicemail_id: i64,
+    },
+    ContactUpdated {
+        contact_id: i64,
+    },
+    ComplianceUpdated {
+        compliance_id: i64,
+    },
+    MediaDownloaded {
+        message_id: i64,
+    },
     /// `kind` (media or recording) is sent as `download_kind`: the enum's own tag is `kind`.
     DownloadFailed {
         #[serde(rename = "download_kind")]
@@ -27,7 +50,14 @@ pub enum Event {
         error: String,
     },
     /// A bulk send moved on: counts so far, and the campaign's state (running, paused, done…).
-    CampaignProgress { campaign_id: i64, sent: i64, skipped: i64, failed: i64, pending: i64, state: String },
+    CampaignProgress {
+        campaign_id: i64,
+        sent: i64,
+        skipped: i64,
+        failed: i64,
+        pending: i64,
+        state: String,
+    },
 }
 
 #[derive(Debug, Clone)]

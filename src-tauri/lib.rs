@@ -16,8 +16,8 @@ pub mod secrets;
 pub mod sim;
 pub mod store;
 pub mod sync;
-pub mod twilio;
 pub mod tunnel;
+pub mod twilio;
 pub mod webhook;
 
 #[cfg(feature = "desktop")]

@@ -199,14 +199,15 @@ async fn rewire(f: &Follow, url: &str) {
 /// by number id. A number whose flow cannot be made still gets wired, without fallback.
 async fn ensure_fallback_flows(f: &Follow) -> HashMap<i64, String> {
     let mut out = HashMap::new();
-    let managed = match f.store.read_async(|c| Ok(numbers::list(c)?.into_iter().filter(|n| n.managed).collect::<Vec<_>>())).await
-    {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not list managed numbers");
-            return out;
-        }
-    };
+    let managed =
+        match f.store.read_async(|c| Ok(numbers::list(c)?.into_iter().filter(|n| n.managed).collect::<Vec<_>>())).await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not list managed numbers");
+                return out;
+            }
+        };
     for n in managed {
         let key = format!("fallback_flow:{}", n.id);
         let k = key.clone();

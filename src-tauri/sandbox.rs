@@ -39,7 +39,11 @@ impl Sandbox {
     }
 
     /// [`Sandbox::start`] publishing on `events`.
-    pub async fn start_with_events(data_dir: &Path, sim_config: SimConfig, events: crate::events::Events) -> Result<Sandbox> {
+    pub async fn start_with_events(
+        data_dir: &Path,
+        sim_config: SimConfig,
+        events: crate::events::Events,
+    ) -> Result<Sandbox> {
         let sim = Simulator::start(sim_config).await?;
         let sid = sim.add_number(BUSINESS_NUMBER, BUSINESS_NAME);
         let store = crate::store::Store::open(data_dir)?;
@@ -87,23 +91,26 @@ impl Sandbox {
             password: Secret::new(sim.auth_token().into()),
             auth_token: Some(Secret::new(sim.auth_token().into())),
         };
-        let runtime = Runtime::start_with_events(RuntimeConfig {
-            data_dir: data_dir.to_path_buf(),
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            reach: Reach::Loopback,
-            client: ClientConfig::with_base(creds.clone(), &sim.base_url()),
-            media: {
-                let mut m = MediaConfig::new(&sim.base_url(), Some(&creds));
-                m.poll_interval = Duration::from_secs(2);
-                m
+        let runtime = Runtime::start_with_events(
+            RuntimeConfig {
+                data_dir: data_dir.to_path_buf(),
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                reach: Reach::Loopback,
+                client: ClientConfig::with_base(creds.clone(), &sim.base_url()),
+                media: {
+                    let mut m = MediaConfig::new(&sim.base_url(), Some(&creds));
+                    m.poll_interval = Duration::from_secs(2);
+                    m
+                },
+                credentials: creds,
+                wire_numbers: true,
+                // The simulator has no Studio: the sandbox has no "while closed" fallback.
+                fallback_flows: false,
+                backfill: true,
+                retry: RetryPolicy::default(),
             },
-            credentials: creds,
-            wire_numbers: true,
-            // The simulator has no Studio: the sandbox has no "while closed" fallback.
-            fallback_flows: false,
-            backfill: true,
-            retry: RetryPolicy::default(),
-        }, events)
+            events,
+        )
         .await?;
         Ok(Sandbox { sim, runtime })
     }

@@ -104,7 +104,8 @@ impl Live {
             Mode::Stopped(_) => {}
         }
         *mode = if self.sandbox {
-            let sb = Sandbox::start_with_events(&self.data_dir, crate::sim::SimConfig::default(), self.events.clone()).await?;
+            let sb = Sandbox::start_with_events(&self.data_dir, crate::sim::SimConfig::default(), self.events.clone())
+                .await?;
             Mode::Sandbox(Box::new(sb))
         } else {
             match self.real_config()? {
@@ -198,12 +199,16 @@ impl Live {
             return TunnelStatus { kind, state: "off", public_url: None, error: None };
         }
         match state {
-            TunnelState::Online { url, .. } => TunnelStatus { kind, state: "connected", public_url: Some(url), error: None },
+            TunnelState::Online { url, .. } => {
+                TunnelStatus { kind, state: "connected", public_url: Some(url), error: None }
+            }
             TunnelState::Connecting { .. } => TunnelStatus { kind, state: "connecting", public_url: None, error: None },
             TunnelState::Reconnecting { reason, .. } => {
                 TunnelStatus { kind, state: "connecting", public_url: None, error: Some(reason) }
             }
-            TunnelState::Failed { reason, .. } => TunnelStatus { kind, state: "down", public_url: None, error: Some(reason) },
+            TunnelState::Failed { reason, .. } => {
+                TunnelStatus { kind, state: "down", public_url: None, error: Some(reason) }
+            }
             TunnelState::Stopped => TunnelStatus { kind, state: "off", public_url: None, error: None },
         }
     }

@@ -121,7 +121,9 @@ impl<T: Send, F: FnOnce(&Connection) -> Result<T> + Send> Work for Job<T, F> {
 /// The commit's error for each write of the batch (rusqlite errors cannot be cloned).
 fn copy_error(e: &rusqlite::Error) -> Error {
     match e {
-        rusqlite::Error::SqliteFailure(code, msg) => Error::Database(rusqlite::Error::SqliteFailure(*code, msg.clone())),
+        rusqlite::Error::SqliteFailure(code, msg) => {
+            Error::Database(rusqlite::Error::SqliteFailure(*code, msg.clone()))
+        }
         other => Error::Internal(format!("database commit failed: {other}")),
     }
 }
@@ -168,10 +170,10 @@ impl Store {
         )?;
         reader.busy_timeout(Duration::from_secs(5))?;
         let (tx, rx) = std::sync::mpsc::channel::<Box<dyn Work>>();
-        std::thread::Builder::new()
-            .name("switchboard-db-writer".into())
-            .spawn(move || writer_loop(writer, rx))?;
-        Ok(Store { inner: Arc::new(Inner { data_dir: data_dir.to_path_buf(), writer: tx, reader: Mutex::new(reader) }) })
+        std::thread::Builder::new().name("switchboard-db-writer".into()).spawn(move || writer_loop(writer, rx))?;
+        Ok(Store {
+            inner: Arc::new(Inner { data_dir: data_dir.to_path_buf(), writer: tx, reader: Mutex::new(reader) }),
+        })
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -23,7 +23,10 @@ pub fn to_fts_query(input: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-/// Messages and contacts matching `input`, best first, at most `limit`.
+/// Contacts, then messages matching `input`, newest message first, at most `limit`.
+/// Newest first is what an inbox search wants, and FTS5 walks its index backwards for it;
+/// ranking by relevance would score every match first (a common word at 1 M messages
+/// matches hundreds of thousands).
 pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
     let Some(q) = to_fts_query(input) else { return Ok(vec![]) };
     let limit = if limit <= 0 { 50 } else { limit.min(200) };
@@ -50,7 +53,7 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
            snippet(messages_fts, 0, char(2), char(3), '…', 12), m.created_at
          FROM messages_fts f JOIN messages m ON m.id = f.rowid
          JOIN conversations v ON v.id = m.conversation_id LEFT JOIN contacts c ON c.id = v.contact_id
-         WHERE messages_fts MATCH ?1 ORDER BY f.rank LIMIT ?2",
+         WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
     )?;
     for row in stmt.query_map(params![q, limit], |r| {
         Ok(Hit {

@@ -8,9 +8,9 @@
 
 use std::collections::HashSet;
 
+use crate::domain::now_rfc3339;
 use crate::domain::phone::Address;
 use crate::domain::status::{CallStatus, MessageStatus};
-use crate::domain::now_rfc3339;
 use crate::error::Result;
 use crate::events::{Event, Events};
 use crate::store::{calls, messages, numbers, settings, voicemails, Store};

@@ -125,7 +125,12 @@ pub async fn upsert_flow(client: &TwilioClient, number: &Number, existing_sid: O
 }
 
 /// [`upsert_flow`] against the Studio host at `base`.
-pub async fn upsert_flow_at(client: &TwilioClient, base: &str, number: &Number, existing_sid: Option<&str>) -> Result<Flow> {
+pub async fn upsert_flow_at(
+    client: &TwilioClient,
+    base: &str,
+    number: &Number,
+    existing_sid: Option<&str>,
+) -> Result<Flow> {
     let url = match existing_sid {
         Some(sid) => format!("{base}/v2/Flows/{sid}"),
         None => format!("{base}/v2/Flows"),

@@ -49,7 +49,16 @@ pub trait TunnelSession: Send + 'static {
 /// not fix themselves, so the owner is told at once instead of watching retries.
 pub fn is_permanent(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    ["authtoken", "authentication failed", "err_ngrok_105", "err_ngrok_107", "err_ngrok_4018", "not allowed to bind", "err_ngrok_313", "err_ngrok_320"]
-        .iter()
-        .any(|needle| m.contains(needle))
+    [
+        "authtoken",
+        "authentication failed",
+        "err_ngrok_105",
+        "err_ngrok_107",
+        "err_ngrok_4018",
+        "not allowed to bind",
+        "err_ngrok_313",
+        "err_ngrok_320",
+    ]
+    .iter()
+    .any(|needle| m.contains(needle))
 }

@@ -271,7 +271,10 @@ mod tests {
         let s = wait_for(&mut rx, |s| matches!(s, TunnelState::Failed { .. })).await;
         match s {
             TunnelState::Failed { reason, .. } => {
-                assert!(reason.contains("gave up after 3 attempts") && reason.contains("network unreachable"), "{reason}")
+                assert!(
+                    reason.contains("gave up after 3 attempts") && reason.contains("network unreachable"),
+                    "{reason}"
+                )
             }
             other => panic!("{other:?}"),
         }

@@ -190,9 +190,15 @@ mod tests {
     async fn manage_points_the_number_at_us_and_unmanage_restores_it() {
         let (_d, store, api, a, _) = setup();
         let before = api.fetch_urls(PN1).await.unwrap();
-        manage(&store, &api, a, Some("https://shop.ngrok.app"), Some("https://webhooks.twilio.com/v1/Accounts/AC1/Flows/FW1"))
-            .await
-            .unwrap();
+        manage(
+            &store,
+            &api,
+            a,
+            Some("https://shop.ngrok.app"),
+            Some("https://webhooks.twilio.com/v1/Accounts/AC1/Flows/FW1"),
+        )
+        .await
+        .unwrap();
         let now = api.fetch_urls(PN1).await.unwrap();
         assert_eq!(now.sms_url.as_deref(), Some("https://shop.ngrok.app/twilio/sms"));
         assert_eq!(now.voice_url.as_deref(), Some("https://shop.ngrok.app/twilio/voice#ct=3000&rt=8000&rc=1"));

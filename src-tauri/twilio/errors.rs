@@ -5,7 +5,7 @@ pub fn explain(code: u32) -> String {
     let text = match code {
         20003 => "Twilio did not accept your Account SID and Auth Token. Check them in Settings.",
         20404 => "Twilio could not find that item. It may have been deleted in the Twilio console.",
-        20429 => "Twilio is receiving too many requests from your account. Switchboard will slow down and try again.",
+        20429 => "Twilio is receiving too many requests from your account right now. Wait a minute, then send again.",
         21211 => "That phone number is not valid. Check the number and include the country code.",
         21408 => "Your Twilio account is not allowed to send to that country. Enable it under Messaging > Geo permissions in the Twilio console.",
         21421 => "That phone number is not valid for purchase. Search again and pick a number from the results.",

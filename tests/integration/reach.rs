@@ -71,7 +71,10 @@ async fn what_happened_while_closed_is_backfilled_once_with_the_voicemail_audio(
     // …and Bob calls: Twilio's fallback flow (a stand-in here) takes a voicemail.
     let fallback = StubApp::start(
         sim.auth_token(),
-        &[("/twilio/voice", "<Response><Say>Leave a message</Say><Record maxLength=\"30\" playBeep=\"true\"/></Response>")],
+        &[(
+            "/twilio/voice",
+            "<Response><Say>Leave a message</Say><Record maxLength=\"30\" playBeep=\"true\"/></Response>",
+        )],
     )
     .await?;
     sim.point_number_at(OURS, &fallback.base);
@@ -124,8 +127,13 @@ async fn missed_status_callbacks_are_repaired_from_twilio() -> TestResult {
     sim.faults().set_silent(true);
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
-    let ob = switchboard::outbound::Outbound::new(store.clone(), client(&sim)?, switchboard::events::Events::new(), None);
-    let sent = switchboard::outbound::send::send(&ob, switchboard::outbound::send::SendRequest::text(OURS, ALICE, "See you at 3")).await?;
+    let ob =
+        switchboard::outbound::Outbound::new(store.clone(), client(&sim)?, switchboard::events::Events::new(), None);
+    let sent = switchboard::outbound::send::send(
+        &ob,
+        switchboard::outbound::send::SendRequest::text(OURS, ALICE, "See you at 3"),
+    )
+    .await?;
     let sid = sent.sid.ok_or("no sid")?;
     wait_until("the simulator delivers", || {
         let sim = &sim;
@@ -177,7 +185,14 @@ async fn wiring_sets_restores_and_follows_a_url_change_on_twilio() -> TestResult
     let pn2 = pn.clone();
     let id = store.write(move |tx| numbers::upsert_from_twilio(tx, &pn2, OURS, "Shop"))?;
 
-    wiring::manage(&store, &c, id, Some("https://first.ngrok.app"), Some("https://webhooks.twilio.com/v1/Accounts/AC/Flows/FW1")).await?;
+    wiring::manage(
+        &store,
+        &c,
+        id,
+        Some("https://first.ngrok.app"),
+        Some("https://webhooks.twilio.com/v1/Accounts/AC/Flows/FW1"),
+    )
+    .await?;
     let wired = urls(&c, &pn).await?;
     assert_eq!(wired.sms_url.as_deref(), Some("https://first.ngrok.app/twilio/sms"));
     assert_eq!(wired.voice_url.as_deref(), Some("https://first.ngrok.app/twilio/voice#ct=3000&rt=8000&rc=1"));
@@ -216,7 +231,9 @@ async fn once_online_managed_numbers_point_at_the_app_and_texts_arrive_live() ->
     })
     .await?;
     sim.customer_sms(ALICE, OURS, "Hello from the simulated phone", false).await?;
-    let found = rt.store.read(|c| Ok(store::messages::all(c)?.into_iter().any(|m| m.body == "Hello from the simulated phone")))?;
+    let found = rt
+        .store
+        .read(|c| Ok(store::messages::all(c)?.into_iter().any(|m| m.body == "Hello from the simulated phone")))?;
     assert!(found, "a signed webhook through the wired URL is stored before the simulator's request returns");
     let test = rt.selftest().await;
     assert!(test.ok, "self-test through the public URL: {}", test.message);
@@ -245,7 +262,8 @@ async fn the_self_test_says_exactly_what_is_wrong() -> TestResult {
 
     // A URL served by something else (a proxy forwarding nowhere useful): 404.
     let other = StubApp::start("not-our-token", &[]).await?;
-    let rt = Runtime::start(config(&sim, dir.path(), Reach::Manual(format!("{}/elsewhere", other.base)), false, false)).await?;
+    let rt = Runtime::start(config(&sim, dir.path(), Reach::Manual(format!("{}/elsewhere", other.base)), false, false))
+        .await?;
     let mut rx = rt.subscribe_tunnel();
     rx.wait_for(|s| matches!(s, TunnelState::Online { .. })).await?;
     let test = rt.selftest().await;
@@ -266,13 +284,22 @@ async fn a_signature_over_the_voice_url_with_its_override_fragment_is_accepted()
     use switchboard::twilio::signature::{sign, Algorithm};
     let f = Fixture::new()?;
     let body = "CallSid=CA00000000000000000000000000000042&From=%2B61412555201&To=%2B61255501234&CallStatus=ringing&Direction=inbound&AccountSid=AC00000000000000000000000000000000";
-    let with = |path: &str, fragment: &str| sign(TOKEN, &format!("{PUBLIC_URL}{path}{fragment}"), &pairs(body), Algorithm::Sha1);
-    let (status, _) = f.send(request("/twilio/voice", body, Some(&with("/twilio/voice", wiring::VOICE_CONNECTION_OVERRIDE)), None)).await?;
+    let with = |path: &str, fragment: &str| {
+        sign(TOKEN, &format!("{PUBLIC_URL}{path}{fragment}"), &pairs(body), Algorithm::Sha1)
+    };
+    let (status, _) = f
+        .send(request("/twilio/voice", body, Some(&with("/twilio/voice", wiring::VOICE_CONNECTION_OVERRIDE)), None))
+        .await?;
     assert_eq!(status, 200, "signed with our fragment: accepted");
     let (status, _) = f.send(request("/twilio/voice", body, Some(&with("/twilio/voice", "#ct=1")), None)).await?;
     assert_eq!(status, 403, "any other fragment: refused");
     let sms = "MessageSid=SM00000000000000000000000000000042&From=%2B61412555201&To=%2B61255501234&Body=hi&NumMedia=0&AccountSid=AC00000000000000000000000000000000";
-    let sig = sign(TOKEN, &format!("{PUBLIC_URL}/twilio/sms{}", wiring::VOICE_CONNECTION_OVERRIDE), &pairs(sms), Algorithm::Sha1);
+    let sig = sign(
+        TOKEN,
+        &format!("{PUBLIC_URL}/twilio/sms{}", wiring::VOICE_CONNECTION_OVERRIDE),
+        &pairs(sms),
+        Algorithm::Sha1,
+    );
     let (status, _) = f.send(request("/twilio/sms", sms, Some(&sig), None)).await?;
     assert_eq!(status, 403, "the fragment is accepted on the voice route only");
     Ok(())
@@ -284,7 +311,8 @@ async fn a_signature_over_the_voice_url_with_its_override_fragment_is_accepted()
 #[tokio::test]
 async fn a_compliance_form_is_submitted_and_approved() -> TestResult {
     use switchboard::store::compliance::{self as records, Draft};
-    let sim = Simulator::start(SimConfig { bundle_review_delay: Duration::from_millis(100), ..SimConfig::default() }).await?;
+    let sim =
+        Simulator::start(SimConfig { bundle_review_delay: Duration::from_millis(100), ..SimConfig::default() }).await?;
     let dir = tempfile::tempdir()?;
     let rt = Runtime::start(config(&sim, dir.path(), Reach::Loopback, false, false)).await?;
     let doc = dir.path().join("abn-extract.pdf");

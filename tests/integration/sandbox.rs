@@ -14,7 +14,9 @@ use crate::sim_support::wait_until;
 #[tokio::test]
 async fn sandbox_shows_a_seeded_inbox_and_every_flow_works() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let sb = Sandbox::start(dir.path(), SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?;
+    let sb =
+        Sandbox::start(dir.path(), SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() })
+            .await?;
     let store = sb.runtime.store.clone();
     wait_until("the demo history is backfilled", || {
         let store = store.clone();
@@ -36,13 +38,16 @@ async fn sandbox_shows_a_seeded_inbox_and_every_flow_works() -> TestResult {
     assert!(unread >= 1, "the new text is unread");
 
     // The owner replies from the inbox; it reaches the phone and is delivered.
-    let out = send::send(&sb.runtime.outbound(), SendRequest::text(BUSINESS_NUMBER, CUSTOMERS[0].0, "Yes, 3pm is fine")).await?;
+    let out =
+        send::send(&sb.runtime.outbound(), SendRequest::text(BUSINESS_NUMBER, CUSTOMERS[0].0, "Yes, 3pm is fine"))
+            .await?;
     let sid = out.sid.ok_or("no sid")?;
     wait_until("the reply is delivered", || {
         let store = store.clone();
         let sid = sid.clone();
         async move {
-            store.read(|c| store::messages::find_by_sid(c, &sid)).ok().flatten().map(|m| m.status) == Some("delivered".into())
+            store.read(|c| store::messages::find_by_sid(c, &sid)).ok().flatten().map(|m| m.status)
+                == Some("delivered".into())
         }
     })
     .await?;
@@ -51,7 +56,12 @@ async fn sandbox_shows_a_seeded_inbox_and_every_flow_works() -> TestResult {
 
     // Nobody answers a call: the caller leaves a voicemail, downloaded to a local file.
     let call = sb.sim.customer_call(CUSTOMERS[1].0, BUSINESS_NUMBER, Some(2)).await?;
-    assert_eq!(call.dialed.as_deref(), Some(switchboard::sandbox::OWNER_MOBILE), "the call was forwarded first: {call:?} {:?}", sb.sim.received_twiml());
+    assert_eq!(
+        call.dialed.as_deref(),
+        Some(switchboard::sandbox::OWNER_MOBILE),
+        "the call was forwarded first: {call:?} {:?}",
+        sb.sim.received_twiml()
+    );
     let rec = call.recording_sid.ok_or("no voicemail recorded")?;
     wait_until("the voicemail audio is downloaded and transcribed", || {
         let store = store.clone();

@@ -72,12 +72,12 @@ async fn the_auth_token_is_in_no_file_after_a_day_of_traffic() -> TestResult {
             .env("RUST_LOG", "debug");
     };
     let mut serve = Command::new(switchboard_bin());
-    serve.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--public-url", &public, "--data-dir"]).arg(data.path());
+    serve
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--public-url", &public, "--data-dir"])
+        .arg(data.path());
     env(&mut serve);
-    let mut child = serve
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(logs.path().join("serve.log"))?)
-        .spawn()?;
+    let mut child =
+        serve.stdout(Stdio::piped()).stderr(std::fs::File::create(logs.path().join("serve.log"))?).spawn()?;
     let mut line = String::new();
     BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
     assert!(line.starts_with("listening on"), "serve did not start: {line:?}");
@@ -106,7 +106,8 @@ async fn the_auth_token_is_in_no_file_after_a_day_of_traffic() -> TestResult {
     sim.customer_call(customers[2], OURS, Some(1)).await?;
     sim.customer_sms(customers[2], OURS, "STOP", false).await?;
     let mut send = Command::new(switchboard_bin());
-    send.args(["send", "--from", OURS, "--to", customers[0], "--body", "Yes, open until 5", "--data-dir"]).arg(data.path());
+    send.args(["send", "--from", OURS, "--to", customers[0], "--body", "Yes, open until 5", "--data-dir"])
+        .arg(data.path());
     env(&mut send);
     let out = send.output()?;
     std::fs::write(logs.path().join("send.log"), [&out.stdout[..], &out.stderr[..]].concat())?;
@@ -119,7 +120,9 @@ async fn the_auth_token_is_in_no_file_after_a_day_of_traffic() -> TestResult {
             Store::open(&data_path)
                 .and_then(|s| {
                     s.read(|c| {
-                        Ok(c.query_row("SELECT COUNT(*) FROM recordings WHERE path IS NOT NULL", [], |r| r.get::<_, i64>(0))?)
+                        Ok(c.query_row("SELECT COUNT(*) FROM recordings WHERE path IS NOT NULL", [], |r| {
+                            r.get::<_, i64>(0)
+                        })?)
                     })
                 })
                 .map(|n| n == 2)

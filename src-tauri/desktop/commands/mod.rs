@@ -11,9 +11,9 @@ pub mod numbers;
 pub mod onboarding;
 pub mod outbound;
 pub mod sandbox_panel;
-pub mod twilio_account;
 pub mod settings;
 pub mod templates;
+pub mod twilio_account;
 pub mod voicemail;
 
 use tauri::State;

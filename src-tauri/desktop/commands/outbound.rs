@@ -29,7 +29,9 @@ pub async fn send_message(
             .store
             .read_async(|c| crate::store::settings::get(c, super::twilio_account::EMAIL_FROM))
             .await?
-            .ok_or_else(|| Error::MissingCredentials("the sender address for email (Settings > Email replies)".into()))?;
+            .ok_or_else(|| {
+                Error::MissingCredentials("the sender address for email (Settings > Email replies)".into())
+            })?;
         let reply = email::EmailReply {
             conversation_id,
             from,
@@ -54,7 +56,10 @@ pub async fn start_call(live: State<'_, Live>, number_id: i64, to: String) -> Re
     let ob = live.outbound().await?;
     let number = ob.store.read_async(move |c| numbers::get(c, number_id)).await?;
     let owner = number.settings.forwarding_number.clone().ok_or_else(|| {
-        Error::InvalidInput(format!("set a forwarding number for {} first: Twilio rings it before the customer", number.e164))
+        Error::InvalidInput(format!(
+            "set a forwarding number for {} first: Twilio rings it before the customer",
+            number.e164
+        ))
     })?;
     let customer = crate::domain::E164::parse(&to)?.as_str().to_string();
     let call = client

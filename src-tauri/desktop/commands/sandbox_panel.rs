@@ -25,11 +25,9 @@ pub async fn sim_customer_text(live: State<'_, Live>, from: String, body: String
 pub async fn sim_customer_call(live: State<'_, Live>, from: String, outcome: String) -> Result<()> {
     let answered = outcome == "answer";
     match &*live.mode.read().await {
-        Mode::Sandbox(sb) => sb
-            .sim
-            .customer_call_answered(&from, BUSINESS_NUMBER, answered, (!answered).then_some(4))
-            .await
-            .map(|_| ()),
+        Mode::Sandbox(sb) => {
+            sb.sim.customer_call_answered(&from, BUSINESS_NUMBER, answered, (!answered).then_some(4)).await.map(|_| ())
+        }
         _ => Err(not_sandbox()),
     }
 }

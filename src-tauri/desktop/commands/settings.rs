@@ -93,7 +93,10 @@ pub async fn credentials_status(state: State<'_, DesktopState>) -> Result<Creden
 /// Removes the Twilio and ngrok secrets from the keychain (the local data stays) and stops
 /// the core, which has nothing left to authenticate with; the wizard shows again.
 #[tauri::command]
-pub async fn remove_credentials(state: State<'_, DesktopState>, live: State<'_, super::super::live::Live>) -> Result<()> {
+pub async fn remove_credentials(
+    state: State<'_, DesktopState>,
+    live: State<'_, super::super::live::Live>,
+) -> Result<()> {
     if state.sandbox {
         return Err(Error::InvalidInput("the sandbox has no credentials to remove".into()));
     }

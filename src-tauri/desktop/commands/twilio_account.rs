@@ -114,7 +114,9 @@ pub const EMAIL_FROM: &str = "email_from";
 pub async fn save_email_settings(live: State<'_, Live>, api_key: String, from: String) -> Result<()> {
     let (key, from) = (api_key.trim().to_string(), from.trim().to_string());
     if key.is_empty() || !from.contains('@') {
-        return Err(Error::InvalidInput("enter the Resend API key and a sender address such as Shop <hi@shop.com>".into()));
+        return Err(Error::InvalidInput(
+            "enter the Resend API key and a sender address such as Shop <hi@shop.com>".into(),
+        ));
     }
     Keychain::default().set(keys::RESEND_API_KEY, &Secret::new(key))?;
     let store = crate::store::Store::open(&live.data_dir)?;
@@ -249,7 +251,8 @@ pub async fn buy_number(live: State<'_, Live>, e164: String, compliance_id: Opti
             config: NumberConfig::default(),
         })
         .await?;
-    let (sid, number, name) = (bought.sid.clone(), bought.phone_number.clone(), bought.friendly_name.unwrap_or_default());
+    let (sid, number, name) =
+        (bought.sid.clone(), bought.phone_number.clone(), bought.friendly_name.unwrap_or_default());
     let id = ob.store.write_async(move |tx| numbers::upsert_from_twilio(tx, &sid, &number, &name)).await?;
     let public = live.public_url().await;
     wiring::manage(&ob.store, &client, id, public.as_deref(), None).await?;
@@ -262,7 +265,8 @@ pub async fn release_number(live: State<'_, Live>, id: i64) -> Result<()> {
     let client = live.client().await?;
     let ob = live.outbound().await?;
     let number = ob.store.read_async(move |c| numbers::get(c, id)).await?;
-    let sid = number.sid.ok_or_else(|| Error::InvalidInput(format!("{} is not a number of this account", number.e164)))?;
+    let sid =
+        number.sid.ok_or_else(|| Error::InvalidInput(format!("{} is not a number of this account", number.e164)))?;
     client.release_number(&sid).await?;
     ob.store.write_async(move |tx| numbers::delete(tx, id)).await
 }
