@@ -21,17 +21,22 @@ for tool in Xvfb xdotool; do
   command -v "$tool" >/dev/null || { echo "desktop: $tool is not installed; skipped"; exit 0; }
 done
 
-# 1. Build the release app and its .deb.
-if [ -x ui/node_modules/.bin/tauri ]; then
-  (cd ui && npx --no-install tauri build --bundles deb --config ../tauri.conf.json) >/dev/null 2>&1 ||
-    (cd "$ROOT" && ui/node_modules/.bin/tauri build --bundles deb) >/dev/null
+# 1. Build the release app and its .deb. The Tauri CLI is installed here, on demand, into a
+#    cache folder: the app itself never needs it, so ui/ does not depend on it.
+TAURI_CLI_DIR="${SWITCHBOARD_TOOLS:-$HOME/.cache/switchboard/tools}/tauri-cli"
+if [ ! -x "$TAURI_CLI_DIR/node_modules/.bin/tauri" ]; then
+  mkdir -p "$TAURI_CLI_DIR"
+  npm install --prefix "$TAURI_CLI_DIR" --no-save --no-audit --no-fund --loglevel=error @tauri-apps/cli@^2 >/dev/null 2>&1 || true
+fi
+if [ -x "$TAURI_CLI_DIR/node_modules/.bin/tauri" ]; then
+  (cd "$ROOT" && "$TAURI_CLI_DIR/node_modules/.bin/tauri" build --bundles deb) >/dev/null 2>&1 || true
 fi
 [ -x "$TARGET_DIR/release/switchboard" ] || cargo build --release --locked
 DEB=$(ls -t "$TARGET_DIR"/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)
 if [ -n "$DEB" ]; then
   echo "desktop: .deb $(basename "$DEB") $(( $(stat -c %s "$DEB") / 1024 )) KiB ($(awk "BEGIN{printf \"%.1f\", $(stat -c %s "$DEB")/1048576}") MiB)"
 else
-  echo "desktop: no .deb was built (needs @tauri-apps/cli in ui/node_modules)"
+  echo "desktop: no .deb was built (the Tauri CLI could not be installed or failed)"
 fi
 echo "desktop: binary $(( $(stat -c %s "$TARGET_DIR/release/switchboard") / 1024 )) KiB"
 
