@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+#[cfg(not(target_os = "linux"))]
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -25,6 +26,19 @@ enum Payload<'a> {
         #[serde(rename = "type")]
         kind: &'static str,
     },
+    /// The owner clicked a notification: open what it was about.
+    Open {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        conversation_id: Option<i64>,
+    },
+}
+
+/// What a clicked notification opens.
+#[derive(Clone, Copy)]
+enum Target {
+    Conversation(i64),
+    Voicemail,
 }
 
 pub fn spawn<R: Runtime>(app: AppHandle<R>, events: &Events) {
@@ -57,7 +71,7 @@ async fn react<R: Runtime>(app: &AppHandle<R>, event: &Event, notified_voicemail
             if let Some((conv, msg)) = found.filter(|(_, m)| m.direction == "inbound") {
                 let who = if conv.contact_name.is_empty() { conv.customer } else { conv.contact_name };
                 let body = if msg.body.is_empty() { "(picture)".to_string() } else { msg.body };
-                notify(app, &who, &body).await;
+                notify(app, &who, &body, Target::Conversation(conv.id)).await;
             }
         }
         Event::VoicemailUpdated { voicemail_id } => {
@@ -66,7 +80,7 @@ async fn react<R: Runtime>(app: &AppHandle<R>, event: &Event, notified_voicemail
             if notified_voicemails.insert(*voicemail_id) {
                 let id = *voicemail_id;
                 if let Some(vm) = read(app, move |c| voicemails::get(c, id)).await.filter(|v| !v.listened) {
-                    notify(app, "New voicemail", &format!("From {}", vm.from)).await;
+                    notify(app, "New voicemail", &format!("From {}", vm.from), Target::Voicemail).await;
                 }
             }
         }
@@ -86,11 +100,52 @@ async fn read<R: Runtime, T: Send + 'static>(
 /// Shows a notification unless the owner turned them off. Some Linux notification servers
 /// interpret a markup subset in the body, so angle brackets and ampersands from customer
 /// text are replaced by look-alikes: a message can never become a link or a remote image.
-async fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+async fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str, target: Target) {
     if read(app, notifications_enabled).await != Some(true) {
         return;
     }
     let clean = |s: &str| s.replace('<', "‹").replace('>', "›").replace('&', "＆");
     let preview: String = clean(body).chars().take(180).collect();
-    let _ = app.notification().builder().title(clean(title)).body(preview).show();
+    show(app, clean(title), preview, target);
+}
+
+/// On Linux the notification is shown through notify-rust directly, because the Tauri
+/// plugin offers no click callback there: clicking it (the freedesktop "default" action)
+/// brings the window back and opens the thread or the voicemail list. A thread waits for
+/// the click and ends when the notification closes.
+#[cfg(target_os = "linux")]
+fn show<R: Runtime>(app: &AppHandle<R>, title: String, body: String, target: Target) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let shown = notify_rust::Notification::new()
+            .appname("Switchboard")
+            .summary(&title)
+            .body(&body)
+            .action("default", "Open")
+            .show();
+        match shown {
+            Ok(handle) => handle.wait_for_action(|action| {
+                if action == "default" {
+                    open(&app, target);
+                }
+            }),
+            Err(e) => tracing::debug!("notification not shown: {e}"),
+        }
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn show<R: Runtime>(app: &AppHandle<R>, title: String, body: String, _target: Target) {
+    let _ = app.notification().builder().title(title).body(body).show();
+}
+
+/// Brings the window back and tells the UI what to open.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn open<R: Runtime>(app: &AppHandle<R>, target: Target) {
+    super::tray::show_main(app);
+    let payload = match target {
+        Target::Conversation(id) => Payload::Open { kind: "open_conversation", conversation_id: Some(id) },
+        Target::Voicemail => Payload::Open { kind: "open_voicemail", conversation_id: None },
+    };
+    let _ = app.emit(EVENT, payload);
 }

@@ -301,4 +301,6 @@ export type CoreEvent =
   | { type: 'campaign_progress'; campaign_id: number; sent: number; skipped: number; failed: number; pending: number; state: string }
   | { type: 'sync_completed'; messages: number; calls: number; voicemails: number }
   | { type: 'tunnel_changed'; state: { state: string; url?: string; reason?: string } }
+  | { type: 'open_conversation'; conversation_id: number }
+  | { type: 'open_voicemail' }
   | { type: 'resync' };

@@ -52,3 +52,26 @@ describe('While you were away', () => {
     expect(screen.queryByTestId('away-summary')).toBeNull();
   });
 });
+
+describe('Clicking a notification', () => {
+  it('opens the thread it was about', async () => {
+    const d = demoData();
+    const b = new FakeBackend(d);
+    render(App, { backend: b });
+    await screen.findByTestId('nav-inbox');
+    await fireEvent.click(screen.getByTestId('nav-calls'));
+    const target = d.conversations[0];
+    b.emit({ type: 'open_conversation', conversation_id: target.id });
+    const title = await screen.findByTestId('thread-title');
+    expect(title.textContent).toContain(target.contact_name || target.customer.slice(-3));
+    expect(screen.getByTestId('nav-inbox').getAttribute('aria-current')).toBe('page');
+  });
+
+  it('opens the voicemail list for a voicemail', async () => {
+    const b = new FakeBackend(demoData());
+    render(App, { backend: b });
+    await screen.findByTestId('nav-inbox');
+    b.emit({ type: 'open_voicemail' });
+    await waitFor(() => expect(screen.getByTestId('nav-voicemail').getAttribute('aria-current')).toBe('page'));
+  });
+});
