@@ -115,19 +115,22 @@ pub fn next_recipient(conn: &Connection, campaign_id: i64) -> Result<Option<Reci
              WHERE campaign_id = ?1 AND state IN ('sending','pending')
              ORDER BY state = 'pending', id LIMIT 1",
             [campaign_id],
-            |r| {
-                Ok(Recipient {
-                    id: r.get(0)?,
-                    contact_id: r.get(1)?,
-                    to: r.get(2)?,
-                    body: r.get(3)?,
-                    state: r.get(4)?,
-                    message_id: r.get(5)?,
-                    error: r.get(6)?,
-                })
-            },
+            recipient_from_row,
         )
         .optional()?)
+}
+
+/// Maps `id, contact_id, to_addr, body, state, message_id, error` to a [`Recipient`].
+fn recipient_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recipient> {
+    Ok(Recipient {
+        id: r.get(0)?,
+        contact_id: r.get(1)?,
+        to: r.get(2)?,
+        body: r.get(3)?,
+        state: r.get(4)?,
+        message_id: r.get(5)?,
+        error: r.get(6)?,
+    })
 }
 
 pub fn recipients(conn: &Connection, campaign_id: i64) -> Result<Vec<Recipient>> {
@@ -135,17 +138,7 @@ pub fn recipients(conn: &Connection, campaign_id: i64) -> Result<Vec<Recipient>>
         "SELECT id, contact_id, to_addr, body, state, message_id, error FROM campaign_recipients
          WHERE campaign_id = ?1 ORDER BY id",
     )?;
-    let rows = stmt.query_map([campaign_id], |r| {
-        Ok(Recipient {
-            id: r.get(0)?,
-            contact_id: r.get(1)?,
-            to: r.get(2)?,
-            body: r.get(3)?,
-            state: r.get(4)?,
-            message_id: r.get(5)?,
-            error: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map([campaign_id], recipient_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

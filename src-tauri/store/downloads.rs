@@ -16,6 +16,18 @@ pub struct Download {
     pub last_error: Option<String>,
 }
 
+/// Maps `id, kind, target_id, url, attempts, last_error` to a [`Download`].
+fn download_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Download> {
+    Ok(Download {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        target_id: r.get(2)?,
+        url: r.get(3)?,
+        attempts: r.get(4)?,
+        last_error: r.get(5)?,
+    })
+}
+
 pub fn enqueue(conn: &Connection, kind: &str, target_id: i64, url: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO downloads (kind, target_id, url) VALUES (?1, ?2, ?3) ON CONFLICT(kind, target_id) DO NOTHING",
@@ -30,16 +42,7 @@ pub fn due(conn: &Connection, now: &str, limit: i64) -> Result<Vec<Download>> {
         "SELECT id, kind, target_id, url, attempts, last_error FROM downloads
          WHERE state = 'queued' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![now, limit], |r| {
-        Ok(Download {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            target_id: r.get(2)?,
-            url: r.get(3)?,
-            attempts: r.get(4)?,
-            last_error: r.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![now, limit], download_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -65,15 +68,6 @@ pub fn outstanding(conn: &Connection) -> Result<Vec<Download>> {
     let mut stmt = conn.prepare(
         "SELECT id, kind, target_id, url, attempts, last_error FROM downloads WHERE state != 'done' ORDER BY id",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(Download {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            target_id: r.get(2)?,
-            url: r.get(3)?,
-            attempts: r.get(4)?,
-            last_error: r.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map([], download_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -235,7 +235,7 @@ pub struct KnownOutbound {
 
 /// Stores `m` by SID; returns (id, created). A known SID changes nothing.
 pub fn insert_outbound_from_twilio(conn: &Connection, m: &KnownOutbound) -> Result<(i64, bool)> {
-    if let Some(id) = conn.query_row("SELECT id FROM messages WHERE sid = ?1", [&m.sid], |r| r.get(0)).optional()? {
+    if let Some(id) = id_by_sid(conn, &m.sid)? {
         return Ok((id, false));
     }
     let conversation_id = super::conversations::ensure(conn, m.number_id, &m.to)?;
@@ -393,8 +393,13 @@ pub fn get(conn: &Connection, id: i64) -> Result<Message> {
     Ok(m)
 }
 
+/// The row id of the message with Twilio SID `sid`, if stored.
+fn id_by_sid(conn: &Connection, sid: &str) -> Result<Option<i64>> {
+    Ok(conn.query_row("SELECT id FROM messages WHERE sid = ?1", [sid], |r| r.get(0)).optional()?)
+}
+
 pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Message>> {
-    let id: Option<i64> = conn.query_row("SELECT id FROM messages WHERE sid = ?1", [sid], |r| r.get(0)).optional()?;
+    let id = id_by_sid(conn, sid)?;
     id.map(|id| get(conn, id)).transpose()
 }
 
