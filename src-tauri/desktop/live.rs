@@ -27,6 +27,8 @@ pub enum Mode {
 
 pub struct Live {
     pub mode: RwLock<Mode>,
+    /// The window's store (settings such as the tunnel kind are read from it).
+    pub store: Store,
     pub data_dir: PathBuf,
     pub events: Events,
     pub sandbox: bool,
@@ -60,9 +62,11 @@ pub struct TunnelStatus {
 }
 
 impl Live {
-    pub fn new(data_dir: PathBuf, events: Events, sandbox: bool) -> Self {
+    pub fn new(store: Store, events: Events, sandbox: bool) -> Self {
+        let data_dir = store.data_dir().to_path_buf();
         Live {
             mode: RwLock::new(Mode::Stopped("starting".into())),
+            store,
             data_dir,
             events,
             sandbox,
@@ -119,7 +123,7 @@ impl Live {
     fn real_config(&self) -> Result<Option<RuntimeConfig>> {
         let keychain = Keychain::default();
         let Some(creds) = TwilioCredentials::from_keychain(&keychain)? else { return Ok(None) };
-        let store = Store::open(&self.data_dir)?;
+        let store = &self.store;
         let kind = store.read(|c| settings::get(c, TUNNEL_KIND))?.unwrap_or_default();
         let (reach, wire) = match kind.as_str() {
             "ngrok" => {
@@ -183,11 +187,13 @@ impl Live {
     }
 
     pub async fn tunnel_status(&self) -> TunnelStatus {
-        let kind = Store::open(&self.data_dir)
-            .and_then(|s| s.read(|c| settings::get(c, TUNNEL_KIND)))
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| if self.sandbox { "manual".into() } else { "none".into() });
+        let kind = self.store.read(|c| settings::get(c, TUNNEL_KIND)).ok().flatten().unwrap_or_else(|| {
+            if self.sandbox {
+                "manual".into()
+            } else {
+                "none".into()
+            }
+        });
         let state = match &*self.mode.read().await {
             Mode::Real(rt) => rt.tunnel_state(),
             Mode::Sandbox(sb) => sb.runtime.tunnel_state(),

@@ -69,8 +69,8 @@ pub fn run(sandbox: bool) -> Result<()> {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
-        .manage(DesktopState { store, sandbox, events: events.clone() })
-        .manage(live::Live::new(data_dir.clone(), events.clone(), sandbox))
+        .manage(DesktopState { store: store.clone(), sandbox, events: events.clone() })
+        .manage(live::Live::new(store, events.clone(), sandbox))
         .setup(move |app| {
             start_core(app.handle().clone());
             bridge::spawn(app.handle().clone(), &events);

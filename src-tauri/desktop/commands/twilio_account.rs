@@ -78,7 +78,7 @@ pub enum TunnelConfig {
 
 #[tauri::command]
 pub async fn configure_tunnel(live: State<'_, Live>, config: TunnelConfig) -> Result<TunnelStatus> {
-    let store = crate::store::Store::open(&live.data_dir)?;
+    let store = &live.store;
     match config {
         TunnelConfig::Ngrok { authtoken, domain } => {
             if authtoken.trim().is_empty() {
@@ -119,7 +119,7 @@ pub async fn save_email_settings(live: State<'_, Live>, api_key: String, from: S
         ));
     }
     Keychain::default().set(keys::RESEND_API_KEY, &Secret::new(key))?;
-    let store = crate::store::Store::open(&live.data_dir)?;
+    let store = &live.store;
     store.write(move |tx| settings::set(tx, EMAIL_FROM, &from))
 }
 
