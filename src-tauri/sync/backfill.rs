@@ -87,9 +87,10 @@ async fn known_sids(store: &Store, sql: &'static str) -> Result<HashSet<String>>
         .await
 }
 
-/// The newest of `dates` (RFC 3339), to move the watermark to.
+/// The newest of Twilio's `dates` as RFC 3339, to move the watermark to. Twilio's 2010
+/// dates are RFC 2822 ("Thu, 24 Aug…"), which do not sort as text: convert, then compare.
 fn newest<'a>(dates: impl Iterator<Item = Option<&'a String>>) -> Option<String> {
-    dates.flatten().max().cloned()
+    dates.filter_map(|d| to_rfc3339(d.map(String::as_str))).max()
 }
 
 async fn messages_since(store: &Store, client: &TwilioClient) -> Result<usize> {
@@ -118,7 +119,7 @@ async fn messages_since(store: &Store, client: &TwilioClient) -> Result<usize> {
             for (m, media) in &prepared {
                 store_message(tx, m, media.clone())?;
             }
-            if let Some(rfc) = new_mark.and_then(|d| to_rfc3339(Some(&d))) {
+            if let Some(rfc) = &new_mark {
                 settings::set_watermark(tx, "messages", &rfc)?;
             }
             Ok(())
@@ -200,7 +201,7 @@ async fn calls_since(store: &Store, client: &TwilioClient) -> Result<usize> {
                 )?;
                 calls::apply_status(tx, &c.sid, &CallStatus::parse(&status), c.duration, c.answered_by.as_deref())?;
             }
-            if let Some(rfc) = new_mark.and_then(|d| to_rfc3339(Some(&d))) {
+            if let Some(rfc) = &new_mark {
                 settings::set_watermark(tx, "calls", &rfc)?;
             }
             Ok(())
@@ -244,7 +245,7 @@ async fn recordings_since(store: &Store, client: &TwilioClient) -> Result<usize>
                 )?;
                 added += created as usize;
             }
-            if let Some(rfc) = new_mark.and_then(|d| to_rfc3339(Some(&d))) {
+            if let Some(rfc) = &new_mark {
                 settings::set_watermark(tx, "recordings", &rfc)?;
             }
             Ok(added)
@@ -273,4 +274,17 @@ async fn repair_statuses(store: &Store, client: &TwilioClient) -> Result<usize> 
         }
     }
     Ok(repaired)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newest;
+
+    #[test]
+    fn the_newest_date_is_found_by_time_not_by_text() {
+        // As text "Wed" > "Thu", but Thursday the 24th is the later day.
+        let dates = ["Wed, 23 Aug 2023 23:59:59 +0000".to_string(), "Thu, 24 Aug 2023 05:01:45 +0000".to_string()];
+        assert_eq!(newest(dates.iter().map(Some)).as_deref(), Some("2023-08-24T05:01:45.000Z"));
+        assert_eq!(newest(std::iter::empty()), None);
+    }
 }
