@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::error::Result;
 use crate::media::MediaConfig;
 use crate::runtime::{Reach, Runtime, RuntimeConfig};
-use crate::secrets::{Secret, TwilioCredentials};
+use crate::secrets::TwilioCredentials;
 use crate::sim::{SimConfig, Simulator};
 use crate::store::{contacts, numbers, settings};
 use crate::tunnel::RetryPolicy;
@@ -85,12 +85,7 @@ impl Sandbox {
         }
         drop(store);
 
-        let creds = TwilioCredentials {
-            account_sid: sim.account_sid().into(),
-            username: sim.account_sid().into(),
-            password: Secret::new(sim.auth_token().into()),
-            auth_token: Some(Secret::new(sim.auth_token().into())),
-        };
+        let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
         let runtime = Runtime::start_with_events(
             RuntimeConfig {
                 data_dir: data_dir.to_path_buf(),

@@ -67,6 +67,17 @@ fn env(name: &str) -> Option<String> {
 }
 
 impl TwilioCredentials {
+    /// Account SID + Auth Token: the token is both the Basic-auth password and the key
+    /// that checks webhook signatures.
+    pub fn with_auth_token(account_sid: &str, auth_token: &str) -> Self {
+        TwilioCredentials {
+            account_sid: account_sid.to_string(),
+            username: account_sid.to_string(),
+            password: Secret::new(auth_token.to_string()),
+            auth_token: Some(Secret::new(auth_token.to_string())),
+        }
+    }
+
     /// From `TWILIO_ACCOUNT_SID` with `TWILIO_AUTH_TOKEN` (or `TWILIO_API_KEY` +
     /// `TWILIO_API_SECRET`). `Ok(None)` when none is set; an error naming what is missing
     /// when only some are.

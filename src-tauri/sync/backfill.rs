@@ -120,7 +120,7 @@ async fn messages_since(store: &Store, client: &TwilioClient) -> Result<usize> {
                 store_message(tx, m, media.clone())?;
             }
             if let Some(rfc) = &new_mark {
-                settings::set_watermark(tx, "messages", &rfc)?;
+                settings::set_watermark(tx, "messages", rfc)?;
             }
             Ok(())
         })
@@ -202,7 +202,7 @@ async fn calls_since(store: &Store, client: &TwilioClient) -> Result<usize> {
                 calls::apply_status(tx, &c.sid, &CallStatus::parse(&status), c.duration, c.answered_by.as_deref())?;
             }
             if let Some(rfc) = &new_mark {
-                settings::set_watermark(tx, "calls", &rfc)?;
+                settings::set_watermark(tx, "calls", rfc)?;
             }
             Ok(())
         })
@@ -246,7 +246,7 @@ async fn recordings_since(store: &Store, client: &TwilioClient) -> Result<usize>
                 added += created as usize;
             }
             if let Some(rfc) = &new_mark {
-                settings::set_watermark(tx, "recordings", &rfc)?;
+                settings::set_watermark(tx, "recordings", rfc)?;
             }
             Ok(added)
         })

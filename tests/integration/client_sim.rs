@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use switchboard::events::Events;
 use switchboard::outbound::send::{self, SendRequest};
 use switchboard::outbound::Outbound;
-use switchboard::secrets::{Secret, TwilioCredentials};
+use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::Store;
 use switchboard::twilio::api::compliance::{DocumentUpload, NewBundle, RegulationQuery};
@@ -33,12 +33,7 @@ async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
 }
 
 fn client(sim: &Simulator, token: &str) -> Result<TwilioClient, Error> {
-    let creds = TwilioCredentials {
-        account_sid: sim.account_sid().into(),
-        username: sim.account_sid().into(),
-        password: Secret::new(token.into()),
-        auth_token: Some(Secret::new(token.into())),
-    };
+    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), token);
     let mut cfg = ClientConfig::with_base(creds, &sim.base_url());
     cfg.retry_base_delay = Duration::from_millis(10);
     TwilioClient::new(cfg)

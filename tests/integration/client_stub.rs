@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use switchboard::secrets::{Secret, TwilioCredentials};
+use switchboard::secrets::TwilioCredentials;
 use switchboard::twilio::api::calls::ClickToCall;
 use switchboard::twilio::api::compliance::DocumentUpload;
 use switchboard::twilio::api::messages::{MessageFilter, NewMessage};
@@ -23,12 +23,7 @@ use crate::common::TestResult;
 pub const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 
 pub fn creds() -> TwilioCredentials {
-    TwilioCredentials {
-        account_sid: ACCOUNT.into(),
-        username: ACCOUNT.into(),
-        password: Secret::new("test-auth-token".into()),
-        auth_token: Some(Secret::new("test-auth-token".into())),
-    }
+    TwilioCredentials::with_auth_token(ACCOUNT, "test-auth-token")
 }
 
 /// A client whose every host is `base`, retrying quickly.

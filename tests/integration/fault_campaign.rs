@@ -9,7 +9,7 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use switchboard::events::Events;
 use switchboard::outbound::{campaign, Outbound};
-use switchboard::secrets::{Secret, TwilioCredentials};
+use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{self, Store};
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
@@ -21,12 +21,7 @@ const OURS: &str = "+61255501234";
 const RECIPIENTS: usize = 30;
 
 fn outbound(sim: &Simulator, dir: &std::path::Path) -> Result<Outbound, Box<dyn std::error::Error>> {
-    let creds = TwilioCredentials {
-        account_sid: sim.account_sid().into(),
-        username: sim.account_sid().into(),
-        password: Secret::new(sim.auth_token().into()),
-        auth_token: Some(Secret::new(sim.auth_token().into())),
-    };
+    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
     let mut cfg = ClientConfig::with_base(creds, &sim.base_url());
     cfg.retry_base_delay = Duration::from_millis(10);
     // A fresh store handle per "process", as after a restart.

@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use switchboard::events::Events;
 use switchboard::outbound::send::{self, SendOutcome, SendRequest};
 use switchboard::outbound::Outbound;
-use switchboard::secrets::{Secret, TwilioCredentials};
+use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{self, Store};
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
@@ -28,12 +28,7 @@ const OURS: &str = "+61255501234";
 type Error = Box<dyn std::error::Error>;
 
 fn outbound(sim: &Simulator, base: &str, timeout: Duration, dir: &std::path::Path) -> Result<Outbound, Error> {
-    let creds = TwilioCredentials {
-        account_sid: sim.account_sid().into(),
-        username: sim.account_sid().into(),
-        password: Secret::new(sim.auth_token().into()),
-        auth_token: Some(Secret::new(sim.auth_token().into())),
-    };
+    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
     let mut cfg = ClientConfig::with_base(creds, base);
     cfg.timeout = timeout;
     cfg.retry_base_delay = Duration::from_millis(20);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use switchboard::media::MediaConfig;
 use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
-use switchboard::secrets::{Secret, TwilioCredentials};
+use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{self, numbers, Store};
 use switchboard::tunnel::{wiring, RetryPolicy, TunnelState};
@@ -27,12 +27,7 @@ async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
 }
 
 fn creds(sim: &Simulator) -> TwilioCredentials {
-    TwilioCredentials {
-        account_sid: sim.account_sid().into(),
-        username: sim.account_sid().into(),
-        password: Secret::new(sim.auth_token().into()),
-        auth_token: Some(Secret::new(sim.auth_token().into())),
-    }
+    TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token())
 }
 
 fn client(sim: &Simulator) -> Result<TwilioClient, switchboard::Error> {

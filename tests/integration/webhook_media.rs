@@ -12,7 +12,7 @@ use base64::Engine;
 use sha2::Digest;
 use switchboard::events::Event;
 use switchboard::media::{MediaConfig, Wake, Worker};
-use switchboard::secrets::{Secret, TwilioCredentials};
+use switchboard::secrets::TwilioCredentials;
 use switchboard::store::{messages, voicemails};
 
 use crate::common::TestResult;
@@ -60,12 +60,7 @@ async fn fake_twilio() -> Result<String, Box<dyn std::error::Error>> {
 }
 
 fn config(base: &str) -> MediaConfig {
-    let creds = TwilioCredentials {
-        account_sid: "AC1".into(),
-        username: "AC1".into(),
-        password: Secret::new("secret-token".into()),
-        auth_token: Some(Secret::new("secret-token".into())),
-    };
+    let creds = TwilioCredentials::with_auth_token("AC1", "secret-token");
     let mut c = MediaConfig::new(base, Some(&creds));
     c.max_bytes = 1024;
     c

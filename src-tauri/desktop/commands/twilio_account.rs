@@ -18,12 +18,7 @@ fn credentials(account_sid: &str, auth_token: &str) -> Result<TwilioCredentials>
     if token.is_empty() {
         return Err(Error::InvalidInput("enter the Auth Token".into()));
     }
-    Ok(TwilioCredentials {
-        account_sid: sid.to_string(),
-        username: sid.to_string(),
-        password: Secret::new(token.into()),
-        auth_token: Some(Secret::new(token.into())),
-    })
+    Ok(TwilioCredentials::with_auth_token(sid.as_str(), token))
 }
 
 #[derive(serde::Serialize)]
