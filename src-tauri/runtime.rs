@@ -61,6 +61,7 @@ pub struct Runtime {
     running: webhook::Running,
     tunnel: supervisor::TunnelHandle,
     reach_task: JoinHandle<()>,
+    follow: Arc<Follow>,
 }
 
 impl Runtime {
@@ -86,19 +87,17 @@ impl Runtime {
             Reach::Loopback => Arc::new(ManualTunnel::new(&format!("http://{addr}"))?),
         };
         let tunnel = supervisor::spawn(tunnel, addr, cfg.retry);
-        let reach_task = tokio::spawn(follow_reach(
-            tunnel.subscribe(),
-            Follow {
-                store: store.clone(),
-                state: state.clone(),
-                client: client.clone(),
-                events: events.clone(),
-                wire: cfg.wire_numbers,
-                fallback_flows: cfg.fallback_flows,
-                backfill: cfg.backfill,
-            },
-        ));
-        Ok(Runtime { store, events, state, client, addr, running, tunnel, reach_task })
+        let follow = Arc::new(Follow {
+            store: store.clone(),
+            state: state.clone(),
+            client: client.clone(),
+            events: events.clone(),
+            wire: cfg.wire_numbers,
+            fallback_flows: cfg.fallback_flows,
+            backfill: cfg.backfill,
+        });
+        let reach_task = tokio::spawn(follow_reach(tunnel.subscribe(), follow.clone()));
+        Ok(Runtime { store, events, state, client, addr, running, tunnel, reach_task, follow })
     }
 
     pub fn tunnel_state(&self) -> TunnelState {
@@ -113,6 +112,17 @@ impl Runtime {
     pub fn outbound(&self) -> Outbound {
         let url = self.state.public_url();
         Outbound::new(self.store.clone(), self.client.clone(), self.events.clone(), (!url.is_empty()).then_some(url))
+    }
+
+    /// Points the managed numbers, and their fallback flows, at the current public URL now:
+    /// after a number starts being managed or its call settings change (the fallback flow
+    /// forwards to its forwarding number). Does nothing while offline or unwired; the next
+    /// time the tunnel comes up does it then.
+    pub async fn rewire(&self) {
+        let url = self.state.public_url();
+        if self.follow.wire && !url.is_empty() {
+            rewire(&self.follow, &url).await;
+        }
     }
 
     /// Sends ourselves a signed request through the public URL.
@@ -144,38 +154,33 @@ struct Follow {
 
 /// Reacts to the tunnel: a new public URL is adopted for signature checks, remembered,
 /// pushed to every managed number, and followed by a backfill of what was missed.
-async fn follow_reach(mut rx: watch::Receiver<TunnelState>, f: Follow) {
+async fn follow_reach(mut rx: watch::Receiver<TunnelState>, f: Arc<Follow>) {
     let mut last_online: Option<String> = None;
     loop {
         let current = rx.borrow_and_update().clone();
         f.events.publish(Event::TunnelChanged { state: current.clone() });
-        match current.url() {
-            Some(url) => {
-                let changed = last_online.as_deref() != Some(url);
-                if changed {
-                    f.state.set_public_url(url);
-                    let u = url.to_string();
-                    if let Err(e) = f.store.write_async(move |tx| settings::set(tx, "public_url", &u)).await {
-                        tracing::warn!(error = %e, "could not remember the public URL");
-                    }
-                    if f.wire {
-                        rewire(&f, url).await;
-                    }
+        // Offline (reconnecting, failed): keep last_online, so the same URL coming back
+        // needs no rewiring, only a catch-up.
+        if let Some(url) = current.url() {
+            let changed = last_online.as_deref() != Some(url);
+            if changed {
+                f.state.set_public_url(url);
+                let u = url.to_string();
+                if let Err(e) = f.store.write_async(move |tx| settings::set(tx, "public_url", &u)).await {
+                    tracing::warn!(error = %e, "could not remember the public URL");
                 }
-                // Every reconnect (same URL or not) may follow a gap: catch up.
-                if f.backfill {
-                    match crate::sync::run(&f.store, &f.client, &f.events).await {
-                        Ok(s) => tracing::info!(?s, "backfill done"),
-                        Err(e) => tracing::warn!(error = %e, "backfill failed; it runs again on the next reconnect"),
-                    }
-                }
-                last_online = Some(url.to_string());
-            }
-            None => {
-                if matches!(current, TunnelState::Reconnecting { .. } | TunnelState::Failed { .. }) {
-                    // Keep last_online: if the same URL comes back no rewiring is needed.
+                if f.wire {
+                    rewire(&f, url).await;
                 }
             }
+            // Every reconnect (same URL or not) may follow a gap: catch up.
+            if f.backfill {
+                match crate::sync::run(&f.store, &f.client, &f.events).await {
+                    Ok(s) => tracing::info!(?s, "backfill done"),
+                    Err(e) => tracing::warn!(error = %e, "backfill failed; it runs again on the next reconnect"),
+                }
+            }
+            last_online = Some(url.to_string());
         }
         if rx.changed().await.is_err() {
             break;

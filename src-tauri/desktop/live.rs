@@ -3,8 +3,6 @@
 //! clone what they need (a client, a sender) out of it and never hold its lock while
 //! talking to Twilio, except the sandbox panel's calls into the simulator.
 
-use std::path::PathBuf;
-
 use tokio::sync::RwLock;
 
 use crate::error::{Error, Result};
@@ -21,7 +19,7 @@ use crate::twilio::client::{ClientConfig, TwilioClient};
 pub enum Mode {
     /// Not running; the reason is shown (e.g. "no credentials yet").
     Stopped(String),
-    Real(Runtime),
+    Real(Box<Runtime>),
     Sandbox(Box<Sandbox>),
 }
 
@@ -29,7 +27,6 @@ pub struct Live {
     pub mode: RwLock<Mode>,
     /// The window's store (settings such as the tunnel kind are read from it).
     pub store: Store,
-    pub data_dir: PathBuf,
     pub events: Events,
     pub sandbox: bool,
     /// What the latest catch-up with Twilio brought in, kept for a window that opens
@@ -63,11 +60,9 @@ pub struct TunnelStatus {
 
 impl Live {
     pub fn new(store: Store, events: Events, sandbox: bool) -> Self {
-        let data_dir = store.data_dir().to_path_buf();
         Live {
             mode: RwLock::new(Mode::Stopped("starting".into())),
             store,
-            data_dir,
             events,
             sandbox,
             last_sync: Default::default(),
@@ -108,12 +103,16 @@ impl Live {
             Mode::Stopped(_) => {}
         }
         *mode = if self.sandbox {
-            let sb = Sandbox::start_with_events(&self.data_dir, crate::sim::SimConfig::default(), self.events.clone())
-                .await?;
+            let sb = Sandbox::start_with_events(
+                self.store.data_dir(),
+                crate::sim::SimConfig::default(),
+                self.events.clone(),
+            )
+            .await?;
             Mode::Sandbox(Box::new(sb))
         } else {
             match self.real_config()? {
-                Some(cfg) => Mode::Real(Runtime::start_with_events(cfg, self.events.clone()).await?),
+                Some(cfg) => Mode::Real(Box::new(Runtime::start_with_events(cfg, self.events.clone()).await?)),
                 None => Mode::Stopped("Enter your Twilio credentials to start".into()),
             }
         };
@@ -142,7 +141,7 @@ impl Live {
         };
         let media = MediaConfig::from_env(Some(&creds))?;
         Ok(Some(RuntimeConfig {
-            data_dir: self.data_dir.clone(),
+            data_dir: self.store.data_dir().to_path_buf(),
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             reach,
             client: ClientConfig::from_env(creds.clone()),
@@ -173,6 +172,15 @@ impl Live {
             Mode::Real(rt) => Ok(rt.client.clone()),
             Mode::Sandbox(sb) => Ok(sb.runtime.client.clone()),
             Mode::Stopped(why) => Err(Self::not_running(why)),
+        }
+    }
+
+    /// Points managed numbers and their fallback flows at the current URL now.
+    pub async fn rewire(&self) {
+        match &*self.mode.read().await {
+            Mode::Real(rt) => rt.rewire().await,
+            Mode::Sandbox(sb) => sb.runtime.rewire().await,
+            Mode::Stopped(_) => {}
         }
     }
 

@@ -374,3 +374,24 @@ async fn the_fallback_flow_is_accepted_by_twilios_studio_spec() -> TestResult {
     assert!(updated.sid.starts_with("FW"));
     Ok(())
 }
+
+/// A number the owner starts managing while the app is online is wired at once (not at
+/// the next reconnect): its URLs are remembered, then the runtime re-points it.
+#[tokio::test]
+async fn a_number_managed_while_online_is_wired_at_once() -> TestResult {
+    let sim = sim().await?;
+    let dir = tempfile::tempdir()?;
+    let rt = Runtime::start(config(&sim, dir.path(), Reach::Loopback, true, false)).await?;
+    let mut rx = rt.subscribe_tunnel();
+    rx.wait_for(|s| matches!(s, TunnelState::Online { .. })).await?;
+    let pn = sim.add_number(OURS, "Shop");
+    let pn2 = pn.clone();
+    let id = rt.store.write(move |tx| numbers::upsert_from_twilio(tx, &pn2, OURS, "Shop"))?;
+    wiring::manage(&rt.store, &rt.client, id, None, None).await?;
+    assert_eq!(urls(&rt.client, &pn).await?.sms_url, None, "manage alone only remembers the URLs");
+    rt.rewire().await;
+    assert_eq!(urls(&rt.client, &pn).await?.sms_url, Some(format!("http://{}/twilio/sms", rt.addr)));
+    rt.shutdown().await?;
+    sim.shutdown().await;
+    Ok(())
+}

@@ -17,19 +17,25 @@ pub async fn list_numbers(state: State<'_, DesktopState>) -> Result<Vec<Number>>
 #[tauri::command]
 pub async fn update_number_settings(
     state: State<'_, DesktopState>,
+    live: State<'_, super::super::live::Live>,
     id: i64,
     friendly_name: String,
     settings: NumberSettings,
 ) -> Result<Number> {
     let settings = validated(settings)?;
-    state
+    let saved = state
         .store
         .write_async(move |tx| {
             numbers::update_settings(tx, id, &settings)?;
             numbers::set_friendly_name(tx, id, friendly_name.trim())?;
             numbers::get(tx, id)
         })
-        .await
+        .await?;
+    // The Twilio-hosted fallback flow forwards to this number's settings: refresh it.
+    if saved.managed {
+        live.rewire().await;
+    }
+    Ok(saved)
 }
 
 /// Normalises the forwarding number to E.164 and checks the ranges the schema enforces,

@@ -146,21 +146,22 @@ pub async fn test_webhooks(live: State<'_, Live>) -> Result<SelfTestResult> {
     Ok(SelfTestResult { ok: test.ok, message: test.message })
 }
 
-/// Records the account's numbers and starts managing the chosen ones (wiring them now
-/// when the tunnel is online, else as soon as it is).
+/// Records the account's numbers and starts managing the chosen ones: their current URLs
+/// are remembered, then the runtime wires them (with their fallback flows) now when the
+/// tunnel is online, else as soon as it is.
 #[tauri::command]
 pub async fn manage_numbers(live: State<'_, Live>, sids: Vec<String>) -> Result<Vec<numbers::Number>> {
     let client = live.client().await?;
     let ob = live.outbound().await?;
-    let public = live.public_url().await.filter(|_| !live.sandbox);
     for n in client.list_numbers(200).await? {
         let wanted = sids.contains(&n.sid);
         let (sid, e164, name) = (n.sid.clone(), n.phone_number.clone(), n.friendly_name.clone().unwrap_or_default());
         let id = ob.store.write_async(move |tx| numbers::upsert_from_twilio(tx, &sid, &e164, &name)).await?;
         if wanted {
-            wiring::manage(&ob.store, &client, id, public.as_deref(), None).await?;
+            wiring::manage(&ob.store, &client, id, None, None).await?;
         }
     }
+    live.rewire().await;
     ob.store.read_async(numbers::list).await
 }
 
@@ -249,8 +250,8 @@ pub async fn buy_number(live: State<'_, Live>, e164: String, compliance_id: Opti
     let (sid, number, name) =
         (bought.sid.clone(), bought.phone_number.clone(), bought.friendly_name.unwrap_or_default());
     let id = ob.store.write_async(move |tx| numbers::upsert_from_twilio(tx, &sid, &number, &name)).await?;
-    let public = live.public_url().await;
-    wiring::manage(&ob.store, &client, id, public.as_deref(), None).await?;
+    wiring::manage(&ob.store, &client, id, None, None).await?;
+    live.rewire().await;
     ob.store.read_async(move |c| numbers::get(c, id)).await
 }
 
