@@ -1,5 +1,6 @@
 //! The call log: inbound calls (and the forwarded leg), click-to-call, status by SID.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::now_rfc3339;
@@ -37,11 +38,11 @@ pub struct NewCall {
 
 /// Records a call by SID; returns (id, created). A retry changes nothing.
 pub fn insert(conn: &Connection, c: &NewCall) -> Result<(i64, bool)> {
-    if let Some(id) = conn.query_row("SELECT id FROM calls WHERE sid = ?1", [&c.sid], |r| r.get(0)).optional()? {
+    if let Some(id) = conn.row("SELECT id FROM calls WHERE sid = ?1", [&c.sid], |r| r.get(0)).optional()? {
         return Ok((id, false));
     }
     let status = CallStatus::parse(&c.status);
-    conn.execute(
+    conn.exec(
         "INSERT INTO calls (sid, number_id, direction, from_addr, to_addr, status, status_rank, forwarded_to, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![c.sid, c.number_id, c.direction, c.from, c.to, status.as_str(), status.rank(), c.forwarded_to, c.created_at],
@@ -58,7 +59,7 @@ pub fn apply_status(
     duration: Option<i64>,
     answered_by: Option<&str>,
 ) -> Result<bool> {
-    let changed = conn.execute(
+    let changed = conn.exec(
         "UPDATE calls SET status = CASE WHEN ?3 > status_rank THEN ?2 ELSE status END,
            status_rank = MAX(status_rank, ?3), duration = COALESCE(?4, duration),
            answered_by = COALESCE(?5, answered_by), updated_at = ?6
@@ -76,7 +77,7 @@ pub fn set_dial_result(
     answered_by: Option<&str>,
     duration: Option<i64>,
 ) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE calls SET dial_status = ?2, answered_by = COALESCE(?3, answered_by),
            duration = COALESCE(?4, duration), updated_at = ?5 WHERE sid = ?1",
         params![sid, dial_status, answered_by, duration, now_rfc3339()],
@@ -113,7 +114,7 @@ pub fn list(conn: &Connection, limit: i64) -> Result<Vec<Call>> {
 }
 
 pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Call>> {
-    Ok(conn.query_row(&format!("{SELECT} WHERE c.sid = ?1"), [sid], from_row).optional()?)
+    Ok(conn.row(&format!("{SELECT} WHERE c.sid = ?1"), [sid], from_row).optional()?)
 }
 
 pub fn all(conn: &Connection) -> Result<Vec<Call>> {

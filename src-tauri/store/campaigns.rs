@@ -2,6 +2,7 @@
 //! pending → sending → sent/skipped/failed, and its outbox `client_ref` is derived from
 //! its id, so a send interrupted by a crash is resumed on the same outbox row.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
@@ -55,13 +56,13 @@ pub fn create(
     if !(rate_per_sec.is_finite() && rate_per_sec > 0.0) {
         return Err(Error::InvalidInput(format!("the sending rate must be above 0 per second, not {rate_per_sec}")));
     }
-    conn.execute(
+    conn.exec(
         "INSERT INTO campaigns (template_id, from_number, rate_per_sec) VALUES (?1, ?2, ?3)",
         params![template_id, from_number, rate_per_sec],
     )?;
     let id = conn.last_insert_rowid();
     for r in recipients {
-        conn.execute(
+        conn.exec(
             "INSERT INTO campaign_recipients (campaign_id, contact_id, to_addr, body) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(campaign_id, to_addr) DO NOTHING",
             params![id, r.contact_id, r.to, r.body],
@@ -71,7 +72,7 @@ pub fn create(
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Campaign> {
-    conn.query_row(
+    conn.row(
         "SELECT id, template_id, from_number, rate_per_sec, state, created_at FROM campaigns WHERE id = ?1",
         [id],
         |r| {
@@ -103,14 +104,14 @@ pub fn set_state(conn: &Connection, id: i64, from: &[&str], to: &str) -> Result<
     if !from.contains(&current.as_str()) {
         return Ok(false);
     }
-    conn.execute("UPDATE campaigns SET state = ?2 WHERE id = ?1", params![id, to])?;
+    conn.exec("UPDATE campaigns SET state = ?2 WHERE id = ?1", params![id, to])?;
     Ok(true)
 }
 
 /// The next recipient to work on: one interrupted mid-send first, then pending ones in order.
 pub fn next_recipient(conn: &Connection, campaign_id: i64) -> Result<Option<Recipient>> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT id, contact_id, to_addr, body, state, message_id, error FROM campaign_recipients
              WHERE campaign_id = ?1 AND state IN ('sending','pending')
              ORDER BY state = 'pending', id LIMIT 1",
@@ -150,7 +151,7 @@ pub fn set_recipient(
     message_id: Option<i64>,
     error: Option<&str>,
 ) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE campaign_recipients SET state = ?2, message_id = COALESCE(?3, message_id), error = ?4 WHERE id = ?1",
         params![recipient_id, state, message_id, error],
     )?;

@@ -1,6 +1,7 @@
 //! Regulatory compliance records: what the owner entered, every Twilio SID created for
 //! it, and where Twilio's review stands.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::{Error, Result};
@@ -70,13 +71,13 @@ pub fn list(conn: &Connection) -> Result<Vec<Compliance>> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Compliance> {
-    conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
+    conn.row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
         .optional()?
         .ok_or_else(|| Error::not_found(format!("compliance record {id}")))
 }
 
 pub fn find_by_bundle(conn: &Connection, bundle_sid: &str) -> Result<Option<Compliance>> {
-    Ok(conn.query_row(&format!("{SELECT} WHERE bundle_sid = ?1"), [bundle_sid], from_row).optional()?)
+    Ok(conn.row(&format!("{SELECT} WHERE bundle_sid = ?1"), [bundle_sid], from_row).optional()?)
 }
 
 /// Records a bundle status callback verbatim, moving status (and reason) when given.
@@ -88,7 +89,7 @@ pub fn apply_callback(
     reason: Option<&str>,
     raw: &str,
 ) -> Result<bool> {
-    let n = conn.execute(
+    let n = conn.exec(
         "UPDATE compliance SET status = COALESCE(?2, status), rejection_reason = COALESCE(?3, rejection_reason),
            raw_callback = ?4, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE bundle_sid = ?1",
         params![bundle_sid, status, reason, raw],
@@ -114,7 +115,7 @@ pub struct Draft {
 }
 
 pub fn create(conn: &Connection, d: &Draft) -> Result<i64> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO compliance (country, number_type, end_user_type, business_name, business_email, registration_id, address,
            document_path, first_name, last_name)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -154,7 +155,7 @@ pub fn set_sid(conn: &Connection, id: i64, field: SidField, sid: &str) -> Result
         SidField::AddressDocument => "address_document_sid",
         SidField::Bundle => "bundle_sid",
     };
-    conn.execute(
+    conn.exec(
         &format!(
             "UPDATE compliance SET {column} = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1"
         ),
@@ -170,7 +171,7 @@ pub fn set_status(
     reason: Option<&str>,
     evaluation: Option<&serde_json::Value>,
 ) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE compliance SET status = ?2, rejection_reason = COALESCE(?3, rejection_reason),
            evaluation = COALESCE(?4, evaluation), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
         params![id, status, reason, evaluation.map(|e| e.to_string())],

@@ -1,5 +1,6 @@
 //! Customers: name, phone addresses, email, notes, and whether they opted out.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::now_rfc3339;
@@ -36,21 +37,20 @@ const SELECT: &str = "SELECT c.id, c.name, c.email, c.notes, c.opted_out, c.opte
 
 /// The contact owning `address`, creating a nameless one for a new customer.
 pub fn ensure_for_address(conn: &Connection, address: &str) -> Result<i64> {
-    if let Some(id) = conn
-        .query_row("SELECT contact_id FROM contact_phones WHERE address = ?1", [address], |r| r.get(0))
-        .optional()?
+    if let Some(id) =
+        conn.row("SELECT contact_id FROM contact_phones WHERE address = ?1", [address], |r| r.get(0)).optional()?
     {
         return Ok(id);
     }
-    conn.execute("INSERT INTO contacts (name) VALUES ('')", [])?;
+    conn.exec("INSERT INTO contacts (name) VALUES ('')", [])?;
     let id = conn.last_insert_rowid();
-    conn.execute("INSERT INTO contact_phones (contact_id, address) VALUES (?1, ?2)", params![id, address])?;
+    conn.exec("INSERT INTO contact_phones (contact_id, address) VALUES (?1, ?2)", params![id, address])?;
     Ok(id)
 }
 
 pub fn find_by_address(conn: &Connection, address: &str) -> Result<Option<Contact>> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("{SELECT} WHERE c.id = (SELECT contact_id FROM contact_phones WHERE address = ?1)"),
             [address],
             from_row,
@@ -59,7 +59,7 @@ pub fn find_by_address(conn: &Connection, address: &str) -> Result<Option<Contac
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Contact> {
-    conn.query_row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
+    conn.row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
         .optional()?
         .ok_or_else(|| Error::not_found(format!("contact {id}")))
 }
@@ -95,7 +95,7 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
     }
     let id = match id {
         Some(id) => {
-            let n = conn.execute(
+            let n = conn.exec(
                 "UPDATE contacts SET name = ?2, email = ?3, notes = ?4, updated_at = ?5 WHERE id = ?1",
                 params![id, edit.name.trim(), email, edit.notes, now_rfc3339()],
             )?;
@@ -105,7 +105,7 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
             id
         }
         None => {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO contacts (name, email, notes) VALUES (?1, ?2, ?3)",
                 params![edit.name.trim(), email, edit.notes],
             )?;
@@ -113,16 +113,15 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
         }
     };
     for phone in &phones {
-        let owner: Option<i64> = conn
-            .query_row("SELECT contact_id FROM contact_phones WHERE address = ?1", [phone], |r| r.get(0))
-            .optional()?;
+        let owner: Option<i64> =
+            conn.row("SELECT contact_id FROM contact_phones WHERE address = ?1", [phone], |r| r.get(0)).optional()?;
         match owner {
             Some(o) if o == id => {}
             Some(_) => {
                 return Err(Error::InvalidInput(format!("{phone} already belongs to another contact")));
             }
             None => {
-                conn.execute("INSERT INTO contact_phones (contact_id, address) VALUES (?1, ?2)", params![id, phone])?;
+                conn.exec("INSERT INTO contact_phones (contact_id, address) VALUES (?1, ?2)", params![id, phone])?;
             }
         }
     }
@@ -130,9 +129,9 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
     let mut stmt = conn.prepare("SELECT address FROM contact_phones WHERE contact_id = ?1")?;
     let existing: Vec<String> = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     for old in existing.iter().filter(|a| !phones.contains(a)) {
-        conn.execute("DELETE FROM contact_phones WHERE contact_id = ?1 AND address = ?2", params![id, old])?;
+        conn.exec("DELETE FROM contact_phones WHERE contact_id = ?1 AND address = ?2", params![id, old])?;
     }
-    conn.execute(
+    conn.exec(
         "UPDATE conversations SET contact_id = ?1 WHERE customer IN (SELECT address FROM contact_phones WHERE contact_id = ?1)",
         [id],
     )?;
@@ -142,7 +141,7 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
 /// Records an opt-out or opt-in for the customer at `address`.
 pub fn set_opt_out(conn: &Connection, address: &str, opted_out: bool, source: &str) -> Result<()> {
     let id = ensure_for_address(conn, address)?;
-    conn.execute(
+    conn.exec(
         "UPDATE contacts SET opted_out = ?2, opted_out_at = ?3, opt_out_source = ?4, updated_at = ?3 WHERE id = ?1",
         params![id, opted_out, now_rfc3339(), source],
     )?;
@@ -151,7 +150,7 @@ pub fn set_opt_out(conn: &Connection, address: &str, opted_out: bool, source: &s
 
 pub fn is_opted_out(conn: &Connection, address: &str) -> Result<bool> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT c.opted_out FROM contacts c JOIN contact_phones p ON p.contact_id = c.id WHERE p.address = ?1",
             [address],
             |r| r.get(0),

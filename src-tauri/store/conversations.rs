@@ -1,6 +1,7 @@
 //! Conversations: one per (our number, customer address), with the list's summary
 //! columns (last message, preview, unread) kept up to date by each new message.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::{Error, Result};
@@ -45,17 +46,15 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
 /// The conversation between our number and `customer`, created (with its contact) if new.
 pub fn ensure(conn: &Connection, number_id: i64, customer: &str) -> Result<i64> {
     if let Some(id) = conn
-        .query_row(
-            "SELECT id FROM conversations WHERE number_id = ?1 AND customer = ?2",
-            params![number_id, customer],
-            |r| r.get(0),
-        )
+        .row("SELECT id FROM conversations WHERE number_id = ?1 AND customer = ?2", params![number_id, customer], |r| {
+            r.get(0)
+        })
         .optional()?
     {
         return Ok(id);
     }
     let contact_id = super::contacts::ensure_for_address(conn, customer)?;
-    conn.execute(
+    conn.exec(
         "INSERT INTO conversations (number_id, customer, contact_id) VALUES (?1, ?2, ?3)",
         params![number_id, customer, contact_id],
     )?;
@@ -65,7 +64,7 @@ pub fn ensure(conn: &Connection, number_id: i64, customer: &str) -> Result<i64> 
 /// Updates the list's summary after a message; inbound ones count as unread.
 pub fn touch(conn: &Connection, id: i64, at: &str, preview: &str, inbound: bool) -> Result<()> {
     let preview: String = preview.chars().take(140).collect();
-    conn.execute(
+    conn.exec(
         "UPDATE conversations SET
            last_preview = CASE WHEN last_message_at IS NULL OR ?2 >= last_message_at THEN ?3 ELSE last_preview END,
            last_message_at = MAX(COALESCE(last_message_at, ''), ?2),
@@ -102,24 +101,24 @@ pub fn list(conn: &Connection, filter: &ListFilter) -> Result<Vec<ConversationSu
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<ConversationSummary> {
-    conn.query_row(&format!("{SELECT} WHERE v.id = ?1"), [id], from_row)
+    conn.row(&format!("{SELECT} WHERE v.id = ?1"), [id], from_row)
         .optional()?
         .ok_or_else(|| Error::not_found(format!("conversation {id}")))
 }
 
 pub fn mark_read(conn: &Connection, id: i64) -> Result<()> {
-    conn.execute("UPDATE conversations SET unread = 0 WHERE id = ?1", [id])?;
+    conn.exec("UPDATE conversations SET unread = 0 WHERE id = ?1", [id])?;
     Ok(())
 }
 
 pub fn total_unread(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT COALESCE(SUM(unread), 0) FROM conversations", [], |r| r.get(0))?)
+    Ok(conn.row("SELECT COALESCE(SUM(unread), 0) FROM conversations", [], |r| r.get(0))?)
 }
 
 pub fn set_reply_channel(conn: &Connection, id: i64, channel: &str) -> Result<()> {
     if channel != "sms" && channel != "email" {
         return Err(Error::InvalidInput(format!("unknown channel {channel:?}")));
     }
-    conn.execute("UPDATE conversations SET reply_channel = ?2 WHERE id = ?1", params![id, channel])?;
+    conn.exec("UPDATE conversations SET reply_channel = ?2 WHERE id = ?1", params![id, channel])?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! A failed download stays queued with its error and a later retry time, so it is
 //! visible to the owner and never silently lost.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection};
 
 use crate::error::Result;
@@ -29,7 +30,7 @@ fn download_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Download> {
 }
 
 pub fn enqueue(conn: &Connection, kind: &str, target_id: i64, url: &str) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO downloads (kind, target_id, url) VALUES (?1, ?2, ?3) ON CONFLICT(kind, target_id) DO NOTHING",
         params![kind, target_id, url],
     )?;
@@ -47,14 +48,14 @@ pub fn due(conn: &Connection, now: &str, limit: i64) -> Result<Vec<Download>> {
 }
 
 pub fn complete(conn: &Connection, id: i64) -> Result<()> {
-    conn.execute("UPDATE downloads SET state = 'done', last_error = NULL WHERE id = ?1", [id])?;
+    conn.exec("UPDATE downloads SET state = 'done', last_error = NULL WHERE id = ?1", [id])?;
     Ok(())
 }
 
 /// Records a failure; the download is retried at `retry_at`, or given up (`failed`) when
 /// the error can never succeed (too large, not a Twilio host).
 pub fn fail(conn: &Connection, id: i64, error: &str, retry_at: Option<&str>) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE downloads SET attempts = attempts + 1, last_error = ?2,
            state = CASE WHEN ?3 IS NULL THEN 'failed' ELSE 'queued' END,
            next_at = COALESCE(?3, next_at) WHERE id = ?1",

@@ -1,6 +1,7 @@
 //! The raw journal of signed webhook requests, for audit and replay. Its unique
 //! idempotency token is what turns Twilio's retries into no-ops.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection};
 
 use crate::error::Result;
@@ -17,7 +18,7 @@ pub struct Entry<'a> {
 
 /// Appends an entry; returns false when its idempotency token was seen before (a retry).
 pub fn append(conn: &Connection, e: &Entry<'_>) -> Result<bool> {
-    let n = conn.execute(
+    let n = conn.exec(
         "INSERT INTO webhook_journal (route, query, content_type, body, idempotency_token, resource_sid)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(idempotency_token) DO NOTHING",
         params![e.route, e.query, e.content_type, e.body, e.idempotency_token, e.resource_sid],
@@ -27,7 +28,7 @@ pub fn append(conn: &Connection, e: &Entry<'_>) -> Result<bool> {
 
 /// Whether a request with this idempotency token was already journaled (a Twilio retry).
 pub fn seen(conn: &Connection, idempotency_token: &str) -> Result<bool> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "SELECT EXISTS(SELECT 1 FROM webhook_journal WHERE idempotency_token = ?1)",
         [idempotency_token],
         |r| r.get(0),
@@ -35,5 +36,5 @@ pub fn seen(conn: &Connection, idempotency_token: &str) -> Result<bool> {
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM webhook_journal", [], |r| r.get(0))?)
+    Ok(conn.row("SELECT COUNT(*) FROM webhook_journal", [], |r| r.get(0))?)
 }

@@ -2,6 +2,7 @@
 //! keyed by SID so a retried webhook changes nothing; outbound sends are written to the
 //! outbox (status `queued`, no SID) before Twilio is asked, then given their SID.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::now_rfc3339;
@@ -67,13 +68,13 @@ pub struct InsertOutcome {
 
 pub fn insert_inbound(conn: &Connection, m: &Inbound) -> Result<InsertOutcome> {
     if let Some((id, conv)) = conn
-        .query_row("SELECT id, conversation_id FROM messages WHERE sid = ?1", [&m.sid], |r| Ok((r.get(0)?, r.get(1)?)))
+        .row("SELECT id, conversation_id FROM messages WHERE sid = ?1", [&m.sid], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
     {
         return Ok(InsertOutcome { message_id: id, conversation_id: conv, created: false, media_ids: vec![] });
     }
     let conversation_id = super::conversations::ensure(conn, m.number_id, &m.from)?;
-    conn.execute(
+    conn.exec(
         "INSERT INTO messages (sid, conversation_id, direction, from_addr, to_addr, body, status, status_rank,
            num_segments, num_media, created_at)
          VALUES (?1, ?2, 'inbound', ?3, ?4, ?5, 'received', ?6, ?7, ?8, ?9)",
@@ -92,7 +93,7 @@ pub fn insert_inbound(conn: &Connection, m: &Inbound) -> Result<InsertOutcome> {
     let message_id = conn.last_insert_rowid();
     let mut media_ids = Vec::with_capacity(m.media.len());
     for (idx, (content_type, url)) in m.media.iter().enumerate() {
-        conn.execute(
+        conn.exec(
             "INSERT INTO message_media (message_id, idx, content_type, remote_url) VALUES (?1, ?2, ?3, ?4)",
             params![message_id, idx as i64, content_type, url],
         )?;
@@ -124,12 +125,12 @@ pub fn apply_status(
     event_at: Option<&str>,
 ) -> Result<StatusOutcome> {
     let row: Option<(i64, i64, i64)> = conn
-        .query_row("SELECT id, conversation_id, status_rank FROM messages WHERE sid = ?1", [sid], |r| {
+        .row("SELECT id, conversation_id, status_rank FROM messages WHERE sid = ?1", [sid], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
     let Some((id, conversation_id, rank)) = row else {
-        conn.execute(
+        conn.exec(
             "INSERT INTO pending_status (message_sid, status, error_code, event_at) VALUES (?1, ?2, ?3, ?4)",
             params![sid, status.as_str(), error_code, event_at],
         )?;
@@ -138,7 +139,7 @@ pub fn apply_status(
     if !status.advances_from(rank) {
         return Ok(StatusOutcome::Stale);
     }
-    conn.execute(
+    conn.exec(
         "UPDATE messages SET status = ?2, status_rank = ?3, error_code = COALESCE(?4, error_code),
            error_message = CASE WHEN ?4 IS NOT NULL THEN ?5 ELSE error_message END,
            sent_at = COALESCE(?6, sent_at), updated_at = ?7 WHERE id = ?1",
@@ -164,7 +165,7 @@ pub fn apply_pending(conn: &Connection, sid: &str) -> Result<()> {
     for (status, code, at) in pending {
         apply_status(conn, sid, &MessageStatus::parse(&status), code, at.as_deref())?;
     }
-    conn.execute("DELETE FROM pending_status WHERE message_sid = ?1", [sid])?;
+    conn.exec("DELETE FROM pending_status WHERE message_sid = ?1", [sid])?;
     Ok(())
 }
 
@@ -186,7 +187,7 @@ pub struct Outbound {
 /// Writes `m` to the outbox (`queued`), or returns the existing row for its `client_ref`.
 pub fn insert_outbound(conn: &Connection, m: &Outbound) -> Result<(i64, i64)> {
     if let Some(found) = conn
-        .query_row("SELECT id, conversation_id FROM messages WHERE client_ref = ?1", [&m.client_ref], |r| {
+        .row("SELECT id, conversation_id FROM messages WHERE client_ref = ?1", [&m.client_ref], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?
@@ -195,7 +196,7 @@ pub fn insert_outbound(conn: &Connection, m: &Outbound) -> Result<(i64, i64)> {
     }
     let conversation_id = super::conversations::ensure(conn, m.number_id, &m.to)?;
     let now = now_rfc3339();
-    conn.execute(
+    conn.exec(
         "INSERT INTO messages (client_ref, conversation_id, direction, channel, from_addr, to_addr, body, status,
            status_rank, num_segments, num_media, campaign_id, created_at)
          VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, 'queued', ?7, ?8, ?9, ?10, ?11)",
@@ -239,7 +240,7 @@ pub fn insert_outbound_from_twilio(conn: &Connection, m: &KnownOutbound) -> Resu
         return Ok((id, false));
     }
     let conversation_id = super::conversations::ensure(conn, m.number_id, &m.to)?;
-    conn.execute(
+    conn.exec(
         "INSERT INTO messages (sid, conversation_id, direction, from_addr, to_addr, body, status, status_rank,
            error_code, num_segments, created_at)
          VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -264,7 +265,7 @@ pub fn insert_outbound_from_twilio(conn: &Connection, m: &KnownOutbound) -> Resu
 
 /// Records the SID Twilio gave an outbox message, then any status that beat it here.
 pub fn set_sid(conn: &Connection, id: i64, sid: &str, status: &MessageStatus) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE messages SET sid = ?2, status = CASE WHEN ?4 > status_rank THEN ?3 ELSE status END,
            status_rank = MAX(status_rank, ?4), updated_at = ?5 WHERE id = ?1",
         params![id, sid, status.as_str(), status.rank(), now_rfc3339()],
@@ -275,7 +276,7 @@ pub fn set_sid(conn: &Connection, id: i64, sid: &str, status: &MessageStatus) ->
 /// The outbox row written for `client_ref`, if any (a resumed or repeated send).
 pub fn find_by_client_ref(conn: &Connection, client_ref: &str) -> Result<Option<Message>> {
     let id: Option<i64> =
-        conn.query_row("SELECT id FROM messages WHERE client_ref = ?1", [client_ref], |r| r.get(0)).optional()?;
+        conn.row("SELECT id FROM messages WHERE client_ref = ?1", [client_ref], |r| r.get(0)).optional()?;
     id.map(|id| get(conn, id)).transpose()
 }
 
@@ -298,12 +299,12 @@ pub fn insert_outbound_email(
     body: &str,
 ) -> Result<i64> {
     if let Some(id) =
-        conn.query_row("SELECT id FROM messages WHERE client_ref = ?1", [client_ref], |r| r.get(0)).optional()?
+        conn.row("SELECT id FROM messages WHERE client_ref = ?1", [client_ref], |r| r.get(0)).optional()?
     {
         return Ok(id);
     }
     let now = now_rfc3339();
-    conn.execute(
+    conn.exec(
         "INSERT INTO messages (client_ref, conversation_id, direction, channel, from_addr, to_addr, body, status,
            status_rank, num_segments, num_media, created_at)
          VALUES (?1, ?2, 'outbound', 'email', ?3, ?4, ?5, 'queued', ?6, 0, 0, ?7)",
@@ -316,7 +317,7 @@ pub fn insert_outbound_email(
 
 /// Marks an outbox message as failed locally (Twilio refused it, or never answered).
 pub fn mark_failed(conn: &Connection, id: i64, error_code: Option<i64>, error_message: &str) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE messages SET status = 'failed', status_rank = ?2, error_code = ?3, error_message = ?4,
            updated_at = ?5 WHERE id = ?1",
         params![id, MessageStatus::Failed.rank(), error_code, error_message, now_rfc3339()],
@@ -386,7 +387,7 @@ pub fn thread(conn: &Connection, conversation_id: i64, limit: i64, before_id: Op
 
 pub fn get(conn: &Connection, id: i64) -> Result<Message> {
     let mut m = conn
-        .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
+        .row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
         .optional()?
         .ok_or_else(|| Error::not_found(format!("message {id}")))?;
     attach_media(conn, std::slice::from_mut(&mut m))?;
@@ -395,7 +396,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Message> {
 
 /// The row id of the message with Twilio SID `sid`, if stored.
 fn id_by_sid(conn: &Connection, sid: &str) -> Result<Option<i64>> {
-    Ok(conn.query_row("SELECT id FROM messages WHERE sid = ?1", [sid], |r| r.get(0)).optional()?)
+    Ok(conn.row("SELECT id FROM messages WHERE sid = ?1", [sid], |r| r.get(0)).optional()?)
 }
 
 pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Message>> {
@@ -427,7 +428,7 @@ pub fn set_media_file(
     bytes: i64,
     content_type: &str,
 ) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE message_media SET path = ?2, sha256 = ?3, bytes = ?4,
            content_type = CASE WHEN content_type = '' THEN ?5 ELSE content_type END WHERE id = ?1",
         params![media_id, path, sha256, bytes, content_type],
@@ -437,7 +438,7 @@ pub fn set_media_file(
 
 /// The message a media row belongs to (for the "media downloaded" event).
 pub fn media_message_id(conn: &Connection, media_id: i64) -> Result<Option<i64>> {
-    Ok(conn.query_row("SELECT message_id FROM message_media WHERE id = ?1", [media_id], |r| r.get(0)).optional()?)
+    Ok(conn.row("SELECT message_id FROM message_media WHERE id = ?1", [media_id], |r| r.get(0)).optional()?)
 }
 
 #[cfg(test)]
@@ -469,7 +470,7 @@ mod tests {
                 assert!(first.created && !again.created);
                 assert_eq!(first.message_id, again.message_id);
                 assert_eq!(first.media_ids.len(), 1);
-                let count: i64 = tx.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
+                let count: i64 = tx.row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
                 assert_eq!(count, 1);
                 let conv = super::super::conversations::get(tx, first.conversation_id)?;
                 assert_eq!(conv.unread, 1);

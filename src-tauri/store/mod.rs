@@ -19,6 +19,7 @@ pub mod numbers;
 pub mod outbound_media;
 pub mod search;
 pub mod settings;
+pub mod sql;
 pub mod templates;
 pub mod voicemails;
 
@@ -31,6 +32,7 @@ use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::Migrations;
 
 use crate::error::{Error, Result};
+use sql::CachedSql;
 
 static MIGRATIONS_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
 
@@ -84,7 +86,7 @@ struct Job<T, F> {
 impl<T: Send, F: FnOnce(&Connection) -> Result<T> + Send> Work for Job<T, F> {
     fn run(&mut self, conn: &Connection) {
         let Some(f) = self.f.take() else { return };
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(e) = conn.exec("SAVEPOINT job", []) {
             self.outcome = Some(Err(e.into()));
             return;
         }
@@ -92,11 +94,11 @@ impl<T: Send, F: FnOnce(&Connection) -> Result<T> + Send> Work for Job<T, F> {
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
             .unwrap_or_else(|_| Err(Error::Internal("a database write panicked".into())));
         let end = match out {
-            Ok(_) => conn.execute_batch("RELEASE job"),
-            Err(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job"),
+            Ok(_) => conn.exec("RELEASE job", []),
+            Err(_) => conn.exec("ROLLBACK TO job", []).and_then(|_| conn.exec("RELEASE job", [])),
         };
         self.outcome = Some(match end {
-            Ok(()) => out,
+            Ok(_) => out,
             Err(e) => Err(e.into()),
         });
     }
@@ -169,6 +171,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
         reader.busy_timeout(Duration::from_secs(5))?;
+        reader.set_prepared_statement_cache_capacity(sql::STATEMENT_CACHE);
         let (tx, rx) = std::sync::mpsc::channel::<Box<dyn Work>>();
         std::thread::Builder::new().name("switchboard-db-writer".into()).spawn(move || writer_loop(writer, rx))?;
         Ok(Store {
@@ -234,10 +237,14 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(sql::STATEMENT_CACHE);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: a webhook is acknowledged only after its commit reached the disk.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Each write of a group commit runs in its own savepoint, whose undo log (the statement
+    // journal) would otherwise spill to a temporary file: memory is enough for a batch.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Our phone numbers and their per-number call and message settings.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::hours::BusinessHours;
@@ -69,32 +70,32 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Number> {
 /// The id of the number `e164`, recording it if it is new. `seen_in_webhook` marks a
 /// number Twilio told us about before the owner added it: kept, never rejected.
 pub fn ensure(conn: &Connection, e164: &str, seen_in_webhook: bool) -> Result<i64> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO numbers (e164, seen_in_webhook) VALUES (?1, ?2) ON CONFLICT(e164) DO NOTHING",
         params![e164, seen_in_webhook],
     )?;
-    Ok(conn.query_row("SELECT id FROM numbers WHERE e164 = ?1", [e164], |r| r.get(0))?)
+    Ok(conn.row("SELECT id FROM numbers WHERE e164 = ?1", [e164], |r| r.get(0))?)
 }
 
 /// Records a number as Twilio lists it (sid, friendly name), keeping local settings.
 pub fn upsert_from_twilio(conn: &Connection, sid: &str, e164: &str, friendly_name: &str) -> Result<i64> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO numbers (e164, sid, friendly_name) VALUES (?1, ?2, ?3)
          ON CONFLICT(e164) DO UPDATE SET sid = excluded.sid, friendly_name = excluded.friendly_name,
            updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
         params![e164, sid, friendly_name],
     )?;
-    Ok(conn.query_row("SELECT id FROM numbers WHERE e164 = ?1", [e164], |r| r.get(0))?)
+    Ok(conn.row("SELECT id FROM numbers WHERE e164 = ?1", [e164], |r| r.get(0))?)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Number> {
-    conn.query_row(&format!("SELECT {COLUMNS} FROM numbers WHERE id = ?1"), [id], from_row)
+    conn.row(&format!("SELECT {COLUMNS} FROM numbers WHERE id = ?1"), [id], from_row)
         .optional()?
         .ok_or_else(|| Error::not_found(format!("number {id}")))
 }
 
 pub fn find_by_e164(conn: &Connection, e164: &str) -> Result<Option<Number>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM numbers WHERE e164 = ?1"), [e164], from_row).optional()?)
+    Ok(conn.row(&format!("SELECT {COLUMNS} FROM numbers WHERE e164 = ?1"), [e164], from_row).optional()?)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Number>> {
@@ -108,7 +109,7 @@ pub fn update_settings(conn: &Connection, id: i64, s: &NumberSettings) -> Result
         h.validate()?;
     }
     let hours = s.business_hours.as_ref().map(serde_json::to_string).transpose()?;
-    let changed = conn.execute(
+    let changed = conn.exec(
         "UPDATE numbers SET forwarding_number = ?2, forwarding_enabled = ?3, greeting = ?4, voice = ?5,
            ring_seconds = ?6, voicemail_enabled = ?7, voicemail_prompt = ?8, voicemail_max_seconds = ?9,
            business_hours = ?10, auto_reply = ?11, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
@@ -134,7 +135,7 @@ pub fn update_settings(conn: &Connection, id: i64, s: &NumberSettings) -> Result
 }
 
 pub fn set_friendly_name(conn: &Connection, id: i64, name: &str) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE numbers SET friendly_name = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
         params![id, name],
     )?;
@@ -143,7 +144,7 @@ pub fn set_friendly_name(conn: &Connection, id: i64, name: &str) -> Result<()> {
 
 /// Marks a number as managed, remembering Twilio's previous URLs (JSON) the first time.
 pub fn set_managed(conn: &Connection, id: i64, managed: bool, previous_wiring: Option<&str>) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE numbers SET managed = ?2,
            previous_wiring = CASE WHEN ?2 THEN COALESCE(previous_wiring, ?3) ELSE NULL END,
            wired_url = CASE WHEN ?2 THEN wired_url ELSE NULL END,
@@ -155,11 +156,11 @@ pub fn set_managed(conn: &Connection, id: i64, managed: bool, previous_wiring: O
 }
 
 pub fn previous_wiring(conn: &Connection, id: i64) -> Result<Option<String>> {
-    Ok(conn.query_row("SELECT previous_wiring FROM numbers WHERE id = ?1", [id], |r| r.get(0))?)
+    Ok(conn.row("SELECT previous_wiring FROM numbers WHERE id = ?1", [id], |r| r.get(0))?)
 }
 
 pub fn set_wiring_result(conn: &Connection, id: i64, url: Option<&str>, error: Option<&str>) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE numbers SET wired_url = COALESCE(?2, wired_url), wiring_error = ?3,
            wired_at = CASE WHEN ?2 IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ','now') ELSE wired_at END
          WHERE id = ?1",
@@ -169,7 +170,7 @@ pub fn set_wiring_result(conn: &Connection, id: i64, url: Option<&str>, error: O
 }
 
 pub fn delete(conn: &Connection, id: i64) -> Result<()> {
-    conn.execute("UPDATE numbers SET sid = NULL, managed = 0 WHERE id = ?1", [id])?;
+    conn.exec("UPDATE numbers SET sid = NULL, managed = 0 WHERE id = ?1", [id])?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Saved message templates.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
@@ -24,7 +25,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Template>> {
 }
 
 pub fn find_by_name(conn: &Connection, name: &str) -> Result<Template> {
-    conn.query_row("SELECT id, name, body FROM templates WHERE name = ?1", [name], |r| {
+    conn.row("SELECT id, name, body FROM templates WHERE name = ?1", [name], |r| {
         Ok(build(r.get(0)?, r.get(1)?, r.get(2)?))
     })
     .optional()?
@@ -32,11 +33,9 @@ pub fn find_by_name(conn: &Connection, name: &str) -> Result<Template> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Template> {
-    conn.query_row("SELECT id, name, body FROM templates WHERE id = ?1", [id], |r| {
-        Ok(build(r.get(0)?, r.get(1)?, r.get(2)?))
-    })
-    .optional()?
-    .ok_or_else(|| Error::not_found(format!("template {id}")))
+    conn.row("SELECT id, name, body FROM templates WHERE id = ?1", [id], |r| Ok(build(r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .ok_or_else(|| Error::not_found(format!("template {id}")))
 }
 
 /// Creates or (with `id`) updates a template; names are unique.
@@ -47,20 +46,20 @@ pub fn save(conn: &Connection, id: Option<i64>, name: &str, body: &str) -> Resul
     }
     match id {
         Some(id) => {
-            conn.execute(
+            conn.exec(
                 "UPDATE templates SET name = ?2, body = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
                 params![id, name, body],
             )?;
             Ok(id)
         }
         None => {
-            conn.execute("INSERT INTO templates (name, body) VALUES (?1, ?2)", params![name, body])?;
+            conn.exec("INSERT INTO templates (name, body) VALUES (?1, ?2)", params![name, body])?;
             Ok(conn.last_insert_rowid())
         }
     }
 }
 
 pub fn delete(conn: &Connection, id: i64) -> Result<()> {
-    conn.execute("DELETE FROM templates WHERE id = ?1", [id])?;
+    conn.exec("DELETE FROM templates WHERE id = ?1", [id])?;
     Ok(())
 }

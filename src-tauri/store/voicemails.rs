@@ -1,5 +1,6 @@
 //! Recordings (audio files downloaded from Twilio) and the voicemails built on them.
 
+use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::{Error, Result};
@@ -37,18 +38,16 @@ pub struct NewRecording {
 /// Records a completed recording (and its voicemail) and queues the download.
 /// Returns (recording id, created); a retry changes nothing.
 pub fn insert_recording(conn: &Connection, r: &NewRecording) -> Result<(i64, bool)> {
-    if let Some(id) =
-        conn.query_row("SELECT id FROM recordings WHERE sid = ?1", [&r.sid], |row| row.get(0)).optional()?
-    {
+    if let Some(id) = conn.row("SELECT id FROM recordings WHERE sid = ?1", [&r.sid], |row| row.get(0)).optional()? {
         return Ok((id, false));
     }
-    conn.execute(
+    conn.exec(
         "INSERT INTO recordings (sid, call_sid, kind, remote_url, duration) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![r.sid, r.call_sid, r.kind, r.remote_url, r.duration],
     )?;
     let id = conn.last_insert_rowid();
     if r.kind == "voicemail" {
-        conn.execute(
+        conn.exec(
             "INSERT INTO voicemails (recording_sid, call_sid, number_id, from_addr, duration) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(recording_sid) DO NOTHING",
             params![r.sid, r.call_sid, r.number_id, r.from, r.duration],
@@ -66,7 +65,7 @@ pub fn set_recording_file(
     bytes: i64,
     content_type: &str,
 ) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "UPDATE recordings SET path = ?2, sha256 = ?3, bytes = ?4, content_type = ?5 WHERE id = ?1",
         params![recording_id, path, sha256, bytes, content_type],
     )?;
@@ -76,7 +75,7 @@ pub fn set_recording_file(
 /// The voicemail built on a recording row, if it is one (call recordings are not).
 pub fn voicemail_id_for_recording(conn: &Connection, recording_id: i64) -> Result<Option<i64>> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT v.id FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid WHERE r.id = ?1",
             [recording_id],
             |r| r.get(0),
@@ -86,7 +85,7 @@ pub fn voicemail_id_for_recording(conn: &Connection, recording_id: i64) -> Resul
 
 /// Attaches a transcript; returns false when the recording is not known (yet).
 pub fn set_transcription(conn: &Connection, recording_sid: &str, text: &str, status: &str) -> Result<bool> {
-    let n = conn.execute(
+    let n = conn.exec(
         "UPDATE voicemails SET transcription = ?2, transcription_status = ?3 WHERE recording_sid = ?1",
         params![recording_sid, text, status],
     )?;
@@ -125,29 +124,29 @@ pub fn list(conn: &Connection) -> Result<Vec<Voicemail>> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Voicemail> {
-    conn.query_row(&format!("{SELECT} WHERE v.id = ?1"), [id], from_row)
+    conn.row(&format!("{SELECT} WHERE v.id = ?1"), [id], from_row)
         .optional()?
         .ok_or_else(|| Error::not_found(format!("voicemail {id}")))
 }
 
 pub fn find_by_recording_sid(conn: &Connection, sid: &str) -> Result<Option<Voicemail>> {
-    Ok(conn.query_row(&format!("{SELECT} WHERE v.recording_sid = ?1"), [sid], from_row).optional()?)
+    Ok(conn.row(&format!("{SELECT} WHERE v.recording_sid = ?1"), [sid], from_row).optional()?)
 }
 
 pub fn set_listened(conn: &Connection, id: i64, listened: bool) -> Result<()> {
-    conn.execute("UPDATE voicemails SET listened = ?2 WHERE id = ?1", params![id, listened])?;
+    conn.exec("UPDATE voicemails SET listened = ?2 WHERE id = ?1", params![id, listened])?;
     Ok(())
 }
 
 /// Hides a voicemail and returns its file path so the caller can remove the file.
 pub fn delete_local(conn: &Connection, id: i64) -> Result<Option<String>> {
     let vm = get(conn, id)?;
-    conn.execute("UPDATE voicemails SET deleted = 1 WHERE id = ?1", [id])?;
+    conn.exec("UPDATE voicemails SET deleted = 1 WHERE id = ?1", [id])?;
     Ok(vm.path)
 }
 
 pub fn unheard_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM voicemails WHERE listened = 0 AND deleted = 0", [], |r| r.get(0))?)
+    Ok(conn.row("SELECT COUNT(*) FROM voicemails WHERE listened = 0 AND deleted = 0", [], |r| r.get(0))?)
 }
 
 pub fn all(conn: &Connection) -> Result<Vec<Voicemail>> {

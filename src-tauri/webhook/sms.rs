@@ -33,13 +33,16 @@ struct Stored {
 pub async fn inbound(State(state): State<AppState>, req: Request) -> Result<Response, WebhookError> {
     let signed = verify::signed(&state, req, Accept::Form).await?;
     let sms = InboundSms::from_params(&signed.params)?;
+    // Parsed here, not in the write: the writer thread is shared by every request, and
+    // phone-number parsing is as costly as the SQL.
+    let from = Address::from_twilio(&sms.from).into_string();
+    let to = Address::from_twilio(&sms.to).into_string();
+    let change = optout::classify(&sms.body, sms.opt_out_type.as_deref());
+    let keyword = change.is_some() || sms.opt_out_type.is_some();
+    let received_at = now_rfc3339();
     let stored = state
         .store
         .write_async(move |tx| {
-            let from = Address::from_twilio(&sms.from).into_string();
-            let to = Address::from_twilio(&sms.to).into_string();
-            let change = optout::classify(&sms.body, sms.opt_out_type.as_deref());
-            let keyword = change.is_some() || sms.opt_out_type.is_some();
             if signed.seen_before(tx)? {
                 return Ok(Stored { created: None, contact_changed: None, reply: reply_for(tx, &to, &from, keyword)? });
             }
@@ -54,7 +57,7 @@ pub async fn inbound(State(state): State<AppState>, req: Request) -> Result<Resp
                     body: sms.body.clone(),
                     num_segments: sms.num_segments,
                     media: sms.media.clone(),
-                    created_at: now_rfc3339(),
+                    created_at: received_at,
                 },
             )?;
             if !outcome.created {
