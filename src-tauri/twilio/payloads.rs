@@ -14,12 +14,46 @@ pub struct Params(Vec<(String, String)>);
 /// Twilio never sends more than 10 media per message; anything above is malformed.
 pub const MAX_MEDIA: usize = 10;
 
+/// One form-encoded name or value: `+` is a space, `%XX` a byte; the bytes must be UTF-8.
+fn form_decode(raw: &[u8]) -> Result<String> {
+    let malformed = |why: &str| Error::InvalidInput(format!("the body is not valid form data: {why}"));
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let digit = |at: usize| raw.get(at).and_then(|&b| char::from(b).to_digit(16));
+                let (Some(hi), Some(lo)) = (digit(i + 1), digit(i + 2)) else {
+                    return Err(malformed("a % is not followed by two hex digits"));
+                };
+                out.push((hi * 16 + lo) as u8);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| malformed("it does not decode to UTF-8 text"))
+}
+
 impl Params {
     /// Decodes an `application/x-www-form-urlencoded` body (`+` is a space, `%XX` escapes).
+    ///
+    /// Strict where the usual decoders are lenient: a `%` not followed by two hex digits, or
+    /// bytes that do not decode to UTF-8, make the body malformed (400). Twilio never sends
+    /// either, and decoding them "somehow" (kept literally, or as U+FFFD) would store a text
+    /// the customer never wrote.
     pub fn parse(body: &[u8]) -> Result<Self> {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-            .map(Params)
-            .map_err(|e| Error::InvalidInput(format!("the body is not valid form data: {e}")))
+        let mut pairs = Vec::new();
+        for piece in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+            let (name, value) = match piece.iter().position(|&b| b == b'=') {
+                Some(eq) => (&piece[..eq], &piece[eq + 1..]),
+                None => (piece, &[][..]),
+            };
+            pairs.push((form_decode(name)?, form_decode(value)?));
+        }
+        Ok(Params(pairs))
     }
 
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
@@ -320,6 +354,16 @@ mod tests {
         let p = Params::parse("Body=hi+there%0A%F0%9F%91%8B&To=%2B15005550006".as_bytes()).unwrap();
         assert_eq!(p.get("Body"), Some("hi there\n👋"));
         assert_eq!(p.get("To"), Some("+15005550006"));
+    }
+
+    #[test]
+    fn form_decoding_refuses_broken_escapes_and_non_utf8() {
+        for body in ["To=%", "To=%2", "To=%ZZ", "To=%+1", "Body=%C3%28", "From=%FF"] {
+            let e = Params::parse(body.as_bytes()).unwrap_err();
+            assert!(e.to_string().contains("not valid form data"), "{body}: {e}");
+        }
+        let p = Params::parse(b"&A&B=&&C=%41%42=+").unwrap();
+        assert_eq!(p.pairs(), [("A".into(), "".into()), ("B".into(), "".into()), ("C".into(), "AB= ".into())]);
     }
 
     #[test]
