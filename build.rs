@@ -51,6 +51,7 @@ const COMMANDS: &[&str] = &[
     "test_webhooks",
     "save_email_settings",
     "away_summary",
+    "inbox_painted",
     "manage_numbers",
     "search_available_numbers",
     "buy_number",

@@ -24,6 +24,9 @@ pub struct DesktopState {
     /// The bus the listener, workers and simulator publish to; the bridge forwards it to
     /// the webview. Clone it to hand it to the core.
     pub events: Events,
+    /// When `run` began, for the startup figure logged by `inbox_painted`.
+    pub started: std::time::Instant,
+    pub inbox_painted: std::sync::atomic::AtomicBool,
 }
 
 /// The data directory: `SWITCHBOARD_DATA_DIR` (tests), else the platform one; the
@@ -55,6 +58,7 @@ fn start_core(app: tauri::AppHandle) {
 }
 
 pub fn run(sandbox: bool) -> Result<()> {
+    let started = std::time::Instant::now();
     let data_dir = data_dir(sandbox)?;
     let store = Store::open(&data_dir)?;
     let events = Events::new();
@@ -69,7 +73,13 @@ pub fn run(sandbox: bool) -> Result<()> {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
-        .manage(DesktopState { store: store.clone(), sandbox, events: events.clone() })
+        .manage(DesktopState {
+            store: store.clone(),
+            sandbox,
+            events: events.clone(),
+            started,
+            inbox_painted: Default::default(),
+        })
         .manage(live::Live::new(store, events.clone(), sandbox))
         .setup(move |app| {
             start_core(app.handle().clone());
@@ -135,6 +145,7 @@ pub fn run(sandbox: bool) -> Result<()> {
             commands::twilio_account::test_webhooks,
             commands::twilio_account::save_email_settings,
             commands::twilio_account::away_summary,
+            commands::inbox_painted,
             commands::twilio_account::manage_numbers,
             commands::twilio_account::search_available_numbers,
             commands::twilio_account::buy_number,

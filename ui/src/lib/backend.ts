@@ -15,6 +15,7 @@ export interface SendRequest {
 
 export interface Backend {
   appInfo(): Promise<T.AppInfo>; // app_info
+  inboxPainted(): Promise<void>; // inbox_painted
   // Inbox
   listConversations(opts?: { unreadOnly?: boolean }): Promise<T.ConversationSummary[]>; // list_conversations
   getConversation(id: number): Promise<T.ConversationSummary>; // get_conversation
@@ -94,6 +95,7 @@ export class TauriBackend implements Backend {
     return invoke<R>(cmd, args);
   }
   appInfo = () => this.call<T.AppInfo>('app_info');
+  inboxPainted = () => this.call<void>('inbox_painted');
   listConversations = (opts: { unreadOnly?: boolean } = {}) =>
     this.call<T.ConversationSummary[]>('list_conversations', { unreadOnly: opts.unreadOnly ?? false });
   getConversation = (id: number) => this.call<T.ConversationSummary>('get_conversation', { id });

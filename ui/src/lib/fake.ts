@@ -167,6 +167,7 @@ export class FakeBackend implements Backend {
   }
 
   async appInfo() { return this.d.info; }
+  async inboxPainted() { this.log('inboxPainted'); }
 
   async listConversations(opts: { unreadOnly?: boolean } = {}) {
     return this.d.conversations
