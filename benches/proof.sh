@@ -6,7 +6,8 @@
 #      (benches/ingest.rs via BENCH_TARGET), in the same run, and the ratio between them;
 #   2. inbox at 1 M messages (benches/inbox.rs);
 #   3. memory added by a 100 MB download (benches/media.rs);
-#   4. the desktop figures (benches/desktop.sh) when BENCH_DESKTOP=1 (needs the Tauri build).
+#   4. the desktop figures (benches/desktop.sh: the Tauri release build and .deb, then the
+#      app under Xvfb); BENCH_DESKTOP=0 skips them.
 # Prints figures; asserts nothing. Knobs: BENCH_CLIENTS, BENCH_REQUESTS, BENCH_RATE,
 # BENCH_SECONDS (ingest), BENCH_INBOX_* (inbox), BENCH_MEDIA_MB (media).
 set -euo pipefail
@@ -80,9 +81,9 @@ cargo bench --no-default-features --bench inbox --quiet
 echo "== media: memory added by a large download =="
 cargo bench --no-default-features --bench media --quiet
 
-if [ "${BENCH_DESKTOP:-0}" = 1 ]; then
+if [ "${BENCH_DESKTOP:-1}" = 1 ]; then
   echo "== desktop =="
   bash "$ROOT/benches/desktop.sh"
 else
-  echo "== desktop: skipped (BENCH_DESKTOP=1 runs benches/desktop.sh; it needs the Tauri release build) =="
+  echo "== desktop: skipped (BENCH_DESKTOP=0) =="
 fi
