@@ -2,9 +2,10 @@
 //!
 //! Opened in WAL mode with foreign keys and a busy timeout; migrations from
 //! `migrations/NN-name/up.sql` are applied in order at open, and a database written by a
-//! newer build is refused rather than guessed at. Writes go through one connection under
-//! a mutex (SQLite has one writer anyway); reads use their own connection so a long list
-//! query never waits for a webhook commit.
+//! newer build is refused rather than guessed at. Writes go to one writer thread that owns
+//! the only writing connection and commits whatever is queued together (group commit; SQLite
+//! has one writer anyway); reads use their own connection so a long list query never waits
+//! for a webhook commit. Both keep their statements prepared (`sql::CachedSql`).
 
 pub mod calls;
 pub mod campaigns;
