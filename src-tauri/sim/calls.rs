@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::callflow::{self, Leg};
-use super::server::{json_response, page_2010, ApiError, ApiResult, Params, Sh};
+use super::server::{fetch_2010, json_response, page_2010, ApiError, ApiResult, Params, Sh};
 use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared};
 use super::{twiml, CallOutcome};
 use crate::domain::phone::E164;
@@ -133,15 +133,7 @@ pub(crate) async fn customer_call(
         dial_answers: owner_answers,
         record_secs: leave_voicemail_secs,
     };
-    let mut outcome = CallOutcome {
-        call_sid,
-        status: "completed".into(),
-        dial_status: None,
-        dialed: None,
-        said: Vec::new(),
-        recording_sid: None,
-        duration_secs: 0,
-    };
+    let mut outcome = CallOutcome::completed(call_sid);
     let mut first = None;
     if let Some(url) = voice_url {
         first = callflow::fetch_twiml(sh, &url, callflow::call_params(sh, &leg, "ringing")).await.map(|v| (url, v));
@@ -236,15 +228,7 @@ async fn outbound(sh: Arc<Shared>, job: Outbound) {
             }
         }
     }
-    let mut outcome = CallOutcome {
-        call_sid: job.leg.call_sid.clone(),
-        status: "completed".into(),
-        dial_status: None,
-        dialed: None,
-        said: Vec::new(),
-        recording_sid: None,
-        duration_secs: 0,
-    };
+    let mut outcome = CallOutcome::completed(job.leg.call_sid.clone());
     let first = match (&job.url, &job.inline) {
         (Some(url), _) => callflow::fetch_twiml(&sh, url, callflow::call_params(&sh, &job.leg, "in-progress"))
             .await
@@ -280,10 +264,7 @@ pub(crate) async fn list(axum::extract::State(sh): Sh, RawQuery(q): RawQuery) ->
 }
 
 pub(crate) async fn fetch(axum::extract::State(sh): Sh, Path((_, sid)): Path<(String, String)>) -> ApiResult {
-    let id = sid.trim_end_matches(".json");
-    sh.with(|s| s.calls.iter().find(|c| c.sid == id).map(|c| call_json(&sh, c)))
-        .map(|v| json_response(StatusCode::OK, v))
-        .ok_or_else(|| ApiError::not_found(&format!("{}/Calls/{sid}", sh.account_path())))
+    fetch_2010(&sh, "Calls", &sid, |s, id| s.calls.iter().find(|c| c.sid == id).map(|c| call_json(&sh, c)))
 }
 
 fn recordings_page(sh: &Shared, q: &Params, path: &str, call: Option<&str>) -> ApiResult {

@@ -13,7 +13,7 @@ use axum::Extension;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::server::{json_response, page_2010, ApiError, ApiResult, ConnKill, Params, Sh};
+use super::server::{fetch_2010, json_response, page_2010, ApiError, ApiResult, ConnKill, Params, Sh};
 use super::state::{new_sid, rfc2822, MediaRec, MessageRec, Shared, State};
 use super::webhooks;
 use crate::domain::phone::E164;
@@ -279,10 +279,7 @@ pub(crate) async fn list(axum::extract::State(sh): Sh, RawQuery(q): RawQuery) ->
 }
 
 pub(crate) async fn fetch(axum::extract::State(sh): Sh, Path((_, sid)): Path<(String, String)>) -> ApiResult {
-    let id = sid.trim_end_matches(".json");
-    sh.with(|s| s.messages.iter().find(|m| m.sid == id).map(|m| message_json(&sh, m)))
-        .map(|v| json_response(StatusCode::OK, v))
-        .ok_or_else(|| ApiError::not_found(&format!("{}/Messages/{sid}", sh.account_path())))
+    fetch_2010(&sh, "Messages", &sid, |s, id| s.messages.iter().find(|m| m.sid == id).map(|m| message_json(&sh, m)))
 }
 
 /// `Body=""` redacts a message; `Status=canceled` cancels one not yet sent.

@@ -131,6 +131,21 @@ pub struct CallOutcome {
     pub duration_secs: u32,
 }
 
+impl CallOutcome {
+    /// A call that completed and did nothing yet; the call flow fills in the rest.
+    fn completed(call_sid: String) -> Self {
+        CallOutcome {
+            call_sid,
+            status: "completed".into(),
+            dial_status: None,
+            dialed: None,
+            said: Vec::new(),
+            recording_sid: None,
+            duration_secs: 0,
+        }
+    }
+}
+
 /// The running simulator. Dropping it without [`Simulator::shutdown`] leaves the server task
 /// running until the runtime ends; tests and the sandbox call `shutdown`.
 pub struct Simulator {

@@ -12,7 +12,7 @@ use rand::Rng;
 use serde_json::{json, Value};
 
 use super::regulations::regulation_by_sid;
-use super::server::{json_response, page_2010, ApiError, ApiResult, Params, Sh};
+use super::server::{fetch_2010, json_response, page_2010, ApiError, ApiResult, Params, Sh};
 use super::state::{new_sid, rfc2822, AddressRec, NumberRec, Shared, State};
 
 /// What a country demands before one of its numbers can be bought:
@@ -98,10 +98,9 @@ pub(crate) async fn list(axum::extract::State(sh): Sh, RawQuery(q): RawQuery) ->
 }
 
 pub(crate) async fn fetch(axum::extract::State(sh): Sh, Path((_, sid)): Path<(String, String)>) -> ApiResult {
-    let id = sid.trim_end_matches(".json");
-    sh.with(|s| s.numbers.iter().find(|n| n.sid == id).map(|n| number_json(&sh, n)))
-        .map(|v| json_response(StatusCode::OK, v))
-        .ok_or_else(|| ApiError::not_found(&format!("{}/IncomingPhoneNumbers/{sid}", sh.account_path())))
+    fetch_2010(&sh, "IncomingPhoneNumbers", &sid, |s, id| {
+        s.numbers.iter().find(|n| n.sid == id).map(|n| number_json(&sh, n))
+    })
 }
 
 /// Buys a number: `PhoneNumber` (or `AreaCode` in the US and Canada).
@@ -458,8 +457,5 @@ pub(crate) async fn addresses_list(axum::extract::State(sh): Sh, RawQuery(q): Ra
 }
 
 pub(crate) async fn address_fetch(axum::extract::State(sh): Sh, Path((_, sid)): Path<(String, String)>) -> ApiResult {
-    let id = sid.trim_end_matches(".json");
-    sh.with(|s| s.addresses.iter().find(|a| a.sid == id).map(|a| address_json(&sh, a)))
-        .map(|v| json_response(StatusCode::OK, v))
-        .ok_or_else(|| ApiError::not_found(&format!("{}/Addresses/{sid}", sh.account_path())))
+    fetch_2010(&sh, "Addresses", &sid, |s, id| s.addresses.iter().find(|a| a.sid == id).map(|a| address_json(&sh, a)))
 }

@@ -286,6 +286,20 @@ impl Params {
     }
 }
 
+/// A 2010-API fetch by SID (`{sid}` may end in `.json`): 200 with what `find` renders for
+/// that SID, or Twilio's 404 naming `{account}/{collection}/{sid}`.
+pub(crate) fn fetch_2010(
+    sh: &Shared,
+    collection: &str,
+    sid: &str,
+    find: impl FnOnce(&mut super::state::State, &str) -> Option<Value>,
+) -> ApiResult {
+    let id = sid.trim_end_matches(".json");
+    sh.with(|s| find(s, id))
+        .map(|v| json_response(StatusCode::OK, v))
+        .ok_or_else(|| ApiError::not_found(&format!("{}/{collection}/{sid}", sh.account_path())))
+}
+
 /// One page of a 2010-API list: `PageSize` (default 50), `Page`, and `PageToken=PA<sid>`
 /// (the last SID of the previous page, so inserts between pages do not shift the window).
 pub(crate) fn page_2010(path: &str, key: &str, q: &Params, items: Vec<(String, Value)>) -> Result<Response, ApiError> {
