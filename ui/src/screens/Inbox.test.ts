@@ -87,6 +87,15 @@ describe('Inbox', () => {
     expect((await screen.findByTestId('send-error')).textContent).toContain('21606');
   });
 
+  it('shows why the reply channel could not be saved', async () => {
+    const b = new FakeBackend(demoData());
+    b.setReplyChannel = async () => { throw { code: 'database', message: 'database error: disk I/O error' }; };
+    render(Inbox, { backend: b });
+    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await fireEvent.click(await screen.findByRole('radio', { name: 'Email' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/disk I\/O error/);
+  });
+
   it('inserts a template with its variables filled in', async () => {
     render(Inbox, { backend: new FakeBackend(demoData()) });
     await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);

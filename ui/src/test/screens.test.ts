@@ -68,6 +68,17 @@ describe('Voicemail', () => {
     expect(container.querySelector('audio')).toBeNull();
   });
 
+  it('says why a recording could not be deleted, and keeps it', async () => {
+    const b = new FakeBackend(demoData());
+    b.deleteVoicemail = async () => { throw { code: 'database', message: 'database error: disk I/O error' }; };
+    render(Voicemail, { backend: b });
+    await fireEvent.click(await screen.findByTestId('voicemail'));
+    await fireEvent.click(screen.getByText('Delete'));
+    await fireEvent.click(screen.getByTestId('confirm'));
+    expect((await screen.findByTestId('voicemail-action-error')).textContent).toMatch(/disk I\/O error/);
+    expect(screen.getAllByTestId('voicemail')).toHaveLength(b.d.voicemails.length);
+  });
+
   it('says when a recording is not downloaded', async () => {
     const d = demoData();
     d.voicemails[0].path = null;
@@ -199,6 +210,18 @@ describe('Settings', () => {
 });
 
 describe('Templates', () => {
+  it('says why a template could not be deleted, and keeps it', async () => {
+    const b = new FakeBackend(demoData());
+    const name = b.d.templates[0].name;
+    b.deleteTemplate = async () => { throw { code: 'database', message: 'database error: disk I/O error' }; };
+    render(Templates, { backend: b });
+    await screen.findByText(name);
+    await fireEvent.click(screen.getAllByText('Delete')[0]);
+    await fireEvent.click(screen.getByTestId('confirm'));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/disk I\/O error/);
+    expect(screen.getByText(name)).toBeTruthy();
+  });
+
   it('creates a template and names its variables', async () => {
     const b = new FakeBackend(demoData());
     render(Templates, { backend: b });
