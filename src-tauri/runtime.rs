@@ -76,15 +76,25 @@ impl Runtime {
         })?;
         let store = Store::open(&cfg.data_dir)?;
         let client = TwilioClient::new(cfg.client)?;
-        // Until the tunnel is up, signatures are checked against the last known URL.
-        let last_url = store.read(|c| settings::get(c, "public_url"))?.unwrap_or_default();
-        let state = AppState::new(store.clone(), &last_url, auth_token, events.clone());
+        // A manual URL is known now, so it is checked from the first request on: waiting
+        // for the tunnel task to adopt it would refuse (403) whatever Twilio sends in the
+        // first moments after a restart. An ngrok URL is only known once the tunnel is up;
+        // until then signatures are checked against the last known URL.
+        let first_url = match &cfg.reach {
+            Reach::Manual(url) => crate::cli::normalise_public_url(url)?,
+            _ => store.read(|c| settings::get(c, "public_url"))?.unwrap_or_default(),
+        };
+        let state = AppState::new(store.clone(), &first_url, auth_token, events.clone());
         let running = webhook::start(cfg.listen, state.clone(), cfg.media).await?;
         let addr = running.addr;
         let tunnel: Arc<dyn Tunnel> = match cfg.reach {
             Reach::Manual(url) => Arc::new(ManualTunnel::new(&url)?),
             Reach::Ngrok { authtoken, domain } => Arc::new(NgrokTunnel::new(authtoken, domain)),
-            Reach::Loopback => Arc::new(ManualTunnel::new(&format!("http://{addr}"))?),
+            Reach::Loopback => {
+                // Nobody knows the port before this returns, so no request can race this.
+                state.set_public_url(&format!("http://{addr}"));
+                Arc::new(ManualTunnel::new(&format!("http://{addr}"))?)
+            }
         };
         let tunnel = supervisor::spawn(tunnel, addr, cfg.retry);
         let follow = Arc::new(Follow {

@@ -395,3 +395,23 @@ async fn a_number_managed_while_online_is_wired_at_once() -> TestResult {
     sim.shutdown().await;
     Ok(())
 }
+
+/// `serve --public-url` on a fresh data directory: the URL is known before the listener
+/// opens, so the very first webhook is checked against it. (It used to be adopted only once
+/// the tunnel task had run, and a webhook arriving first was refused with 403: the crash
+/// fault test caught it on a busy CI machine.)
+#[tokio::test]
+async fn a_manual_public_url_is_trusted_from_the_first_request() -> TestResult {
+    use crate::fault_support::{http, post_sms, PUBLIC};
+    let sim = sim().await?;
+    let dir = tempfile::tempdir()?;
+    let rt = Runtime::start(config(&sim, dir.path(), Reach::Manual(PUBLIC.into()), false, false)).await?;
+    // On this single-threaded test runtime no spawned task has run yet.
+    assert_eq!(rt.state.public_url(), PUBLIC, "the manual URL is used before the tunnel task runs");
+    let status =
+        post_sms(&http()?, &rt.addr.to_string(), sim.auth_token(), "SM0000000000000000000000000000f1", "hi").await?;
+    assert_eq!(status, 200, "the first signed webhook after start is stored");
+    rt.shutdown().await?;
+    sim.shutdown().await;
+    Ok(())
+}
