@@ -6,8 +6,6 @@
 //! Status callbacks missed while closed are repaired by fetching each outbound message
 //! still in a non-final status.
 
-use std::collections::HashSet;
-
 use crate::domain::now_rfc3339;
 use crate::domain::phone::Address;
 use crate::domain::status::{CallStatus, MessageStatus};
@@ -108,7 +106,7 @@ fn newest<'a>(dates: impl Iterator<Item = Option<&'a String>>) -> Option<String>
 
 async fn messages_since(store: &Store, client: &TwilioClient) -> Result<usize> {
     let mark = watermark(store, "messages").await?;
-    let listed = client.backfill_messages(Some(&mark), &HashSet::new(), MAX_PER_RUN).await?;
+    let listed = client.backfill_messages(Some(&mark), MAX_PER_RUN).await?;
     let found = drop_known(store, "SELECT 1 FROM messages WHERE sid = ?1", listed, |m| &m.sid).await?;
     let mut prepared = Vec::with_capacity(found.len());
     for m in found {
@@ -185,7 +183,7 @@ fn store_message(tx: &rusqlite::Connection, m: &MessageResource, media: Vec<(Str
 
 async fn calls_since(store: &Store, client: &TwilioClient) -> Result<usize> {
     let mark = watermark(store, "calls").await?;
-    let listed = client.backfill_calls(Some(&mark), &HashSet::new(), MAX_PER_RUN).await?;
+    let listed = client.backfill_calls(Some(&mark), MAX_PER_RUN).await?;
     let found: Vec<CallResource> = drop_known(store, "SELECT 1 FROM calls WHERE sid = ?1", listed, |c| &c.sid).await?;
     let count = found.len();
     let new_mark = newest(found.iter().map(|c| c.date_created.as_ref()));
@@ -225,7 +223,7 @@ async fn calls_since(store: &Store, client: &TwilioClient) -> Result<usize> {
 
 async fn recordings_since(store: &Store, client: &TwilioClient) -> Result<usize> {
     let mark = watermark(store, "recordings").await?;
-    let listed = client.backfill_recordings(Some(&mark), &HashSet::new(), MAX_PER_RUN).await?;
+    let listed = client.backfill_recordings(Some(&mark), MAX_PER_RUN).await?;
     let found: Vec<RecordingResource> =
         drop_known(store, "SELECT 1 FROM recordings WHERE sid = ?1", listed, |r| &r.sid).await?;
     let api_base = client.config().api_base.clone();

@@ -1,7 +1,5 @@
 //! Calls: click-to-call (create), list, fetch, and backfill.
 
-use std::collections::HashSet;
-
 use super::{lenient, lenient_i64};
 use crate::error::Result;
 use crate::twilio::client::{Host, Params, Retry, TwilioClient};
@@ -93,14 +91,9 @@ impl TwilioClient {
     }
 
     /// Backfill: calls since `watermark` (RFC 3339) with a day of overlap, de-duplicated by SID.
-    pub async fn backfill_calls(
-        &self,
-        watermark: Option<&str>,
-        known: &HashSet<String>,
-        max: usize,
-    ) -> Result<Vec<CallResource>> {
+    pub async fn backfill_calls(&self, watermark: Option<&str>, max: usize) -> Result<Vec<CallResource>> {
         let day = watermark.and_then(super::day_before);
         let all = self.list_calls(day.as_deref(), max).await?;
-        Ok(super::messages::dedup(all, known, |c| &c.sid))
+        Ok(super::messages::unique_by_sid(all, |c| &c.sid))
     }
 }

@@ -184,25 +184,23 @@ impl TwilioClient {
     }
 
     /// Backfill: every message sent or received since `watermark` (RFC 3339), with a day
-    /// of overlap, skipping SIDs in `known` and duplicates across pages.
-    pub async fn backfill_messages(
-        &self,
-        watermark: Option<&str>,
-        known: &HashSet<String>,
-        max: usize,
-    ) -> Result<Vec<MessageResource>> {
+    /// of overlap, each SID once even when it moves between pages while they are read.
+    /// Which of them are already stored is for the caller to check (`sync::backfill`
+    /// asks the store's unique index rather than holding every SID in memory).
+    pub async fn backfill_messages(&self, watermark: Option<&str>, max: usize) -> Result<Vec<MessageResource>> {
         let filter = MessageFilter {
             date_sent_after: watermark.and_then(super::day_before),
             page_size: Some(100),
             ..Default::default()
         };
         let all = self.list_messages(&filter, max).await?;
-        Ok(dedup(all, known, |m| &m.sid))
+        Ok(unique_by_sid(all, |m| &m.sid))
     }
 }
 
-/// Keeps the first of each SID not already in `known`.
-pub fn dedup<T>(items: Vec<T>, known: &HashSet<String>, sid: impl Fn(&T) -> &String) -> Vec<T> {
+/// Keeps the first of each SID: a page boundary that moves while Twilio is paged (a new
+/// message arriving) lists the same resource twice.
+pub fn unique_by_sid<T>(items: Vec<T>, sid: impl Fn(&T) -> &String) -> Vec<T> {
     let mut seen: HashSet<String> = HashSet::new();
-    items.into_iter().filter(|i| !known.contains(sid(i)) && seen.insert(sid(i).clone())).collect()
+    items.into_iter().filter(|i| seen.insert(sid(i).clone())).collect()
 }

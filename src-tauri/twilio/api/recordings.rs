@@ -1,7 +1,5 @@
 //! Recordings (voicemails): list, fetch, backfill.
 
-use std::collections::HashSet;
-
 use super::lenient_i64;
 use crate::error::Result;
 use crate::twilio::client::{Host, Params, TwilioClient};
@@ -36,14 +34,9 @@ impl TwilioClient {
     }
 
     /// Backfill: recordings since `watermark` (RFC 3339) with a day of overlap, by SID.
-    pub async fn backfill_recordings(
-        &self,
-        watermark: Option<&str>,
-        known: &HashSet<String>,
-        max: usize,
-    ) -> Result<Vec<RecordingResource>> {
+    pub async fn backfill_recordings(&self, watermark: Option<&str>, max: usize) -> Result<Vec<RecordingResource>> {
         let day = watermark.and_then(super::day_before);
         let all = self.list_recordings(day.as_deref(), max).await?;
-        Ok(super::messages::dedup(all, known, |r| &r.sid))
+        Ok(super::messages::unique_by_sid(all, |r| &r.sid))
     }
 }
