@@ -16,7 +16,8 @@ use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::store::campaigns::{self, NewRecipient, Progress};
-use crate::store::{contacts, templates};
+use crate::store::contacts::{self, Contact};
+use crate::store::templates;
 
 use super::send::{self, Content, SendRequest};
 use super::Outbound;
@@ -40,6 +41,23 @@ pub struct NewCampaign {
     pub recipients: Vec<Recipient>,
     /// Messages per second; None = [`DEFAULT_RATE_PER_SEC`].
     pub rate_per_sec: Option<f64>,
+}
+
+/// The values a template is rendered with for `contact`: `name` and `first_name` from the
+/// contact, then the variables `shared` by everyone, then this contact's own values
+/// (`own`, e.g. their appointment time), where a blank own value means "the shared one".
+pub fn contact_vars(
+    contact: &Contact,
+    shared: &BTreeMap<String, String>,
+    own: Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    let mut vars = BTreeMap::new();
+    vars.insert("name".to_string(), contact.name.clone());
+    vars.insert("first_name".to_string(), contact.name.split_whitespace().next().unwrap_or_default().to_string());
+    vars.extend(shared.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let own = own.into_iter().flatten().filter(|(_, v)| !v.trim().is_empty());
+    vars.extend(own.map(|(k, v)| (k.clone(), v.clone())));
+    vars
 }
 
 /// The outbox key of a campaign recipient: deterministic, so a resumed send reuses it.
@@ -163,5 +181,35 @@ pub async fn run(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
         };
         ob.store.write_async(move |tx| campaigns::set_recipient(tx, r.id, state, message_id, error.as_deref())).await?;
         publish(ob, campaign_id).await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn own_values_beat_shared_ones_and_blank_own_values_fall_back() {
+        let contact = Contact {
+            id: 7,
+            name: "Ana Lima".into(),
+            phones: vec!["+61412555201".into()],
+            email: None,
+            notes: String::new(),
+            opted_out: false,
+            opted_out_at: None,
+            opt_out_source: None,
+        };
+        let shared = vars(&[("clinic", "Harbour Dental"), ("time", "9:00")]);
+        let got = contact_vars(&contact, &shared, Some(&vars(&[("time", "14:30"), ("clinic", "  ")])));
+        assert_eq!(
+            got,
+            vars(&[("name", "Ana Lima"), ("first_name", "Ana"), ("clinic", "Harbour Dental"), ("time", "14:30")])
+        );
+        assert_eq!(contact_vars(&contact, &shared, None)["time"], "9:00", "no own values: the shared ones");
     }
 }

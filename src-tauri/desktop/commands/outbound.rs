@@ -99,7 +99,9 @@ pub async fn start_bulk(
     number_id: i64,
     contact_ids: Vec<i64>,
     vars: BTreeMap<String, String>,
+    per_contact: Option<super::templates::PerContactVars>,
 ) -> Result<i64> {
+    let per_contact = per_contact.unwrap_or_default();
     let ob = live.outbound().await?;
     let (from, recipients) = ob
         .store
@@ -110,9 +112,7 @@ pub async fn start_bulk(
                 let contact = contacts::get(c, id)?;
                 // Opted-out contacts are kept: the campaign records them as skipped.
                 let Some(to) = contact.phones.first().cloned() else { continue };
-                let mut v = vars.clone();
-                v.insert("name".into(), contact.name.clone());
-                v.insert("first_name".into(), contact.name.split_whitespace().next().unwrap_or_default().to_string());
+                let v = campaign::contact_vars(&contact, &vars, per_contact.get(&id));
                 out.push(campaign::Recipient { contact_id: Some(id), to, vars: v });
             }
             Ok((from, out))

@@ -8,6 +8,7 @@ use tauri::State;
 use crate::desktop::DesktopState;
 use crate::domain::template;
 use crate::error::Result;
+use crate::outbound::campaign;
 use crate::store::contacts::{self, Contact};
 use crate::store::templates::{self, Template};
 
@@ -64,26 +65,37 @@ pub struct BulkPreview {
     pub problems: Vec<BulkProblem>,
 }
 
-/// Renders `template_id` for each contact: `name` and `first_name` come from the contact,
-/// everything else from `vars` (the same value for everyone).
+/// Renders `template_id` for each contact with [`campaign::contact_vars`]: `name` and
+/// `first_name` from the contact, `vars` shared by everyone, `per_contact` values by
+/// contact id.
 #[tauri::command]
 pub async fn preview_bulk(
     state: State<'_, DesktopState>,
     template_id: i64,
     contact_ids: Vec<i64>,
     vars: BTreeMap<String, String>,
+    per_contact: Option<PerContactVars>,
 ) -> Result<BulkPreview> {
+    let per_contact = per_contact.unwrap_or_default();
     state
         .store
         .read_async(move |c| {
             let t = templates::get(c, template_id)?;
             let chosen: Vec<Contact> = contact_ids.iter().map(|id| contacts::get(c, *id)).collect::<Result<_>>()?;
-            Ok(preview(&t, &chosen, &vars))
+            Ok(preview(&t, &chosen, &vars, &per_contact))
         })
         .await
 }
 
-fn preview(t: &Template, chosen: &[Contact], vars: &BTreeMap<String, String>) -> BulkPreview {
+/// Template values for single contacts, by contact id.
+pub type PerContactVars = BTreeMap<i64, BTreeMap<String, String>>;
+
+fn preview(
+    t: &Template,
+    chosen: &[Contact],
+    vars: &BTreeMap<String, String>,
+    per_contact: &PerContactVars,
+) -> BulkPreview {
     let mut out = BulkPreview { recipients: Vec::new(), skipped_opted_out: 0, problems: Vec::new() };
     for contact in chosen {
         if contact.opted_out {
@@ -98,9 +110,7 @@ fn preview(t: &Template, chosen: &[Contact], vars: &BTreeMap<String, String>) ->
             });
             continue;
         };
-        let mut all = vars.clone();
-        all.insert("name".into(), contact.name.clone());
-        all.insert("first_name".into(), contact.name.split_whitespace().next().unwrap_or_default().to_string());
+        let all = campaign::contact_vars(contact, vars, per_contact.get(&contact.id));
         match template::render(&t.body, &all) {
             Ok(body) => out.recipients.push(BulkRecipient {
                 contact_id: contact.id,
@@ -144,12 +154,25 @@ mod tests {
             contact(3, "Cy", &[], false),
         ];
         let vars = BTreeMap::from([("offer".to_string(), "10% off".to_string())]);
-        let p = preview(&t, &chosen, &vars);
+        let p = preview(&t, &chosen, &vars, &PerContactVars::new());
         assert_eq!(p.skipped_opted_out, 1, "Bo replied STOP and must be skipped");
         assert_eq!(p.recipients.len(), 1);
         assert_eq!(p.recipients[0].body, "Hi Ana, 10% off", "first_name comes from the contact");
         assert_eq!(p.problems.len(), 1, "Cy has no phone and must be reported, not silently dropped");
-        let missing = preview(&t, &chosen[..1], &BTreeMap::new());
+        let missing = preview(&t, &chosen[..1], &BTreeMap::new(), &PerContactVars::new());
         assert!(missing.problems[0].reason.contains("offer"), "a missing variable is named");
+        let own = PerContactVars::from([(1, BTreeMap::from([("offer".to_string(), "a free clean".to_string())]))]);
+        let p = preview(&t, &chosen[..1], &BTreeMap::new(), &own);
+        assert_eq!(p.recipients[0].body, "Hi Ana, a free clean", "a contact's own value fills the variable");
+    }
+
+    /// The UI sends `perContact` as a JSON object, whose keys are strings; Tauri hands the
+    /// command a `serde_json::Value`.
+    #[test]
+    fn per_contact_values_arrive_keyed_by_contact_id() -> Result<()> {
+        let from_ui = serde_json::json!({ "3": { "offer": "a free coffee" } });
+        let got: PerContactVars = serde_json::from_value(from_ui)?;
+        assert_eq!(got[&3]["offer"], "a free coffee");
+        Ok(())
     }
 }

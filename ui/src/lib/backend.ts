@@ -45,8 +45,8 @@ export interface Backend {
   listTemplates(): Promise<T.Template[]>; // list_templates
   saveTemplate(id: number | null, name: string, body: string): Promise<T.Template>; // save_template
   deleteTemplate(id: number): Promise<void>; // delete_template
-  previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>): Promise<T.BulkPreview>; // preview_bulk
-  startBulk(req: { templateId: number; numberId: number; contactIds: number[]; vars: Record<string, string> }): Promise<number>; // start_bulk
+  previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>, perContact: T.PerContactVars): Promise<T.BulkPreview>; // preview_bulk
+  startBulk(req: T.BulkRequest): Promise<number>; // start_bulk
   campaignProgress(id: number): Promise<T.CampaignProgress>; // campaign_progress
   pauseCampaign(id: number): Promise<void>; // pause_campaign
   resumeCampaign(id: number): Promise<void>; // resume_campaign
@@ -124,10 +124,9 @@ export class TauriBackend implements Backend {
   listTemplates = () => this.call<T.Template[]>('list_templates');
   saveTemplate = (id: number | null, name: string, body: string) => this.call<T.Template>('save_template', { id, name, body });
   deleteTemplate = (id: number) => this.call<void>('delete_template', { id });
-  previewBulk = (templateId: number, contactIds: number[], vars: Record<string, string>) =>
-    this.call<T.BulkPreview>('preview_bulk', { templateId, contactIds, vars });
-  startBulk = (req: { templateId: number; numberId: number; contactIds: number[]; vars: Record<string, string> }) =>
-    this.call<number>('start_bulk', req);
+  previewBulk = (templateId: number, contactIds: number[], vars: Record<string, string>, perContact: T.PerContactVars) =>
+    this.call<T.BulkPreview>('preview_bulk', { templateId, contactIds, vars, perContact });
+  startBulk = (req: T.BulkRequest) => this.call<number>('start_bulk', { ...req });
   campaignProgress = (id: number) => this.call<T.CampaignProgress>('campaign_progress', { id });
   pauseCampaign = (id: number) => this.call<void>('pause_campaign', { id });
   resumeCampaign = (id: number) => this.call<void>('resume_campaign', { id });

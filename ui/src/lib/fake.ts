@@ -306,22 +306,24 @@ export class FakeBackend implements Backend {
     return t;
   }
   async deleteTemplate(id: number) { this.d.templates = this.d.templates.filter((t) => t.id !== id); }
-  async previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>) {
+  async previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>, perContact: T.PerContactVars) {
     const t = this.d.templates.find((x) => x.id === templateId);
     if (!t) throw notFound(`template ${templateId}`);
     const out: T.BulkPreview = { recipients: [], skipped_opted_out: 0, problems: [] };
     for (const c of this.d.contacts.filter((x) => contactIds.includes(x.id))) {
       if (c.opted_out) { out.skipped_opted_out += 1; continue; }
       if (!c.phones[0]) { out.problems.push({ contact_id: c.id, name: c.name, reason: 'has no phone number' }); continue; }
-      const r = render(t.body, { ...vars, name: c.name, first_name: c.name.split(/\s+/)[0] ?? '' });
+      // As outbound::campaign::contact_vars: the contact's names, shared values, then own non-blank values.
+      const own = Object.entries(perContact[c.id] ?? {}).filter(([, v]) => v.trim());
+      const r = render(t.body, { name: c.name, first_name: c.name.split(/\s+/)[0] ?? '', ...vars, ...Object.fromEntries(own) });
       if (r.ok) out.recipients.push({ contact_id: c.id, name: c.name, to: c.phones[0], body: r.text });
       else out.problems.push({ contact_id: c.id, name: c.name, reason: `the template needs a value for ${r.missing.join(', ')}` });
     }
     return out;
   }
-  async startBulk(req: { templateId: number; numberId: number; contactIds: number[]; vars: Record<string, string> }) {
+  async startBulk(req: T.BulkRequest) {
     this.log('startBulk', req);
-    const p = await this.previewBulk(req.templateId, req.contactIds, req.vars);
+    const p = await this.previewBulk(req.templateId, req.contactIds, req.vars, req.perContact);
     const id = this.campaigns.size + 1;
     this.campaigns.set(id, { id, state: 'running', total: p.recipients.length, sent: 0, failed: 0, skipped: p.skipped_opted_out });
     return id;

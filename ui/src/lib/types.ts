@@ -180,6 +180,18 @@ export interface BulkRecipient {
   body: string;
 }
 
+/** Template values for single contacts, by contact id; a blank value means the shared one. */
+export type PerContactVars = Record<number, Record<string, string>>;
+
+export interface BulkRequest {
+  templateId: number;
+  numberId: number;
+  contactIds: number[];
+  /** Values shared by everyone. */
+  vars: Record<string, string>;
+  perContact: PerContactVars;
+}
+
 export interface BulkPreview {
   recipients: BulkRecipient[];
   skipped_opted_out: number;

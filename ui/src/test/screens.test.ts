@@ -2,6 +2,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
+import type { BulkRequest } from '../lib/types';
 import Wizard from '../screens/Wizard.svelte';
 import Voicemail from '../screens/Voicemail.svelte';
 import Numbers from '../screens/Numbers.svelte';
@@ -168,6 +169,24 @@ describe('Bulk send', () => {
     expect(await screen.findByTestId('bulk-progress')).toBeTruthy();
     await fireEvent.click(screen.getByText('Pause'));
     expect(await screen.findByText('Resume')).toBeTruthy();
+  });
+
+  it('takes a value per person where it differs, and the shared one elsewhere', async () => {
+    const b = new FakeBackend(demoData());
+    render(BulkSend, { backend: b });
+    await fireEvent.change(await screen.findByLabelText('Template'), { target: { value: '2' } });
+    await fireEvent.click(screen.getByLabelText(/Everyone/));
+    expect(await screen.findByText(/Priya Shah: the template needs a value for offer/), 'nobody has an offer yet').toBeTruthy();
+    expect(screen.queryByLabelText('offer for Tom Nguyen'), 'opted-out people get no row').toBeNull();
+    await fireEvent.input(screen.getByLabelText(/offer \(for everyone/), { target: { value: '2 for 1 pastries' } });
+    await fireEvent.input(screen.getByLabelText('offer for Priya Shah'), { target: { value: 'a free coffee' } });
+    expect(await screen.findByText('Hi Priya, this weekend: a free coffee. Reply STOP to opt out.')).toBeTruthy();
+    expect(screen.getByText('Hi Maria, this weekend: 2 for 1 pastries. Reply STOP to opt out.')).toBeTruthy();
+    await fireEvent.click(screen.getByText('Send 2 messages'));
+    await screen.findByTestId('bulk-progress');
+    const sent = b.calls.find((c) => c.method === 'startBulk')?.args[0] as BulkRequest | undefined;
+    expect(sent?.vars).toEqual({ offer: '2 for 1 pastries' });
+    expect(sent?.perContact).toEqual({ 3: { offer: 'a free coffee' } });
   });
 });
 
