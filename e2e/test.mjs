@@ -224,6 +224,15 @@ try {
     const skipped = await $t('skipped');
     await skipped.waitForDisplayed({ timeout: 5000 });
     assert.ok(Number(await skipped.getText()) >= 1, 'Tom opted out and is skipped');
+    // The seeded reminder needs a {{time}}: one person's own value reaches the preview.
+    const own = await browser.$('input[aria-label="time for Maria Rossi"]');
+    await own.waitForDisplayed({ timeout: 5000 });
+    await own.setValue('14:30');
+    const preview = await $t('bulk-preview');
+    await browser.waitUntil(async () => (await preview.getText()).includes('tomorrow at 14:30'), {
+      timeout: 5000,
+      timeoutMsg: 'the per-person time shows in the preview',
+    });
     await shot('bulk-send');
   });
 
