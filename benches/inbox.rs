@@ -173,6 +173,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     store.read(|c| conversations::list(c, &conversations::ListFilter::default()))?;
 
     let mut list = Vec::with_capacity(iterations);
+    let mut older = Vec::with_capacity(iterations);
     let mut thread = Vec::with_capacity(iterations);
     let mut find = Vec::with_capacity(iterations);
     let mut find_common = Vec::with_capacity(iterations);
@@ -183,6 +184,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let page = store.read(|c| conversations::list(c, &conversations::ListFilter::default()))?;
         list.push(t.elapsed());
         first_page_len = page.len();
+
+        // Scrolled far down: the page after a random conversation (keyset paging).
+        let from = rng.random_range(1..=convs as i64);
+        let before: (String, i64) = store.read(move |c| {
+            Ok(c.query_row("SELECT COALESCE(last_message_at, ''), id FROM conversations WHERE id = ?1", [from], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+        })?;
+        let filter = conversations::ListFilter { before: Some(before), ..Default::default() };
+        let t = Instant::now();
+        let page = store.read(move |c| conversations::list(c, &filter))?;
+        older.push(t.elapsed());
+        std::hint::black_box(page);
 
         let cid = rng.random_range(1..=convs as i64);
         let t = Instant::now();
@@ -201,6 +215,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(h);
     }
     report(&format!("conversation list, first page ({first_page_len})"), list);
+    report("conversation list, an older page (scrolled anywhere)", older);
     report("open a thread (last 50)", thread);
     report(&format!("search rare word 'invoice' ({hits} hits)"), find);
     report("search common word 'refund' (50 hits)", find_common);
