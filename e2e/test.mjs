@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
 import assert from 'node:assert/strict';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,6 +51,11 @@ async function step(name, fn) {
   } catch (e) {
     results.push({ name, ok: false });
     console.log(`FAIL ${name}: ${e?.message ?? e}`);
+    // What the window showed, for whoever reads the CI log.
+    const failed = join(tmpdir(), `switchboard-e2e-failed-${results.length}.png`);
+    await browser.saveScreenshot(failed).then(() => console.log(`     screenshot: ${failed}`), () => {});
+    const alerts = await browser.execute(() => [...document.querySelectorAll('[role="alert"]')].map((a) => a.textContent.trim())).catch(() => []);
+    if (alerts.length) console.log(`     alerts on screen: ${JSON.stringify(alerts)}`);
     throw e;
   }
 }
