@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "app_info",
     "list_conversations",
     "get_conversation",
+    "start_conversation",
     "get_thread",
     "mark_conversation_read",
     "set_reply_channel",

@@ -292,6 +292,23 @@ try {
     );
   });
 
+  await step('a new message to a number that never wrote is delivered', async () => {
+    await nav('inbox');
+    await browser.$('button=New message').click();
+    const to = await browser.$('input[aria-label="To"]');
+    await to.waitForDisplayed({ timeout: 5000 });
+    // Typed as an Australian owner would: read in the country of the sandbox's number.
+    await to.setValue('0412 777 123');
+    await browser.$('button=Write').click();
+    await browser.waitUntil(async () => (await text('thread-title')) === '+61 412 777 123', { timeout: 5000, timeoutMsg: 'the new thread opens' });
+    await (await $t('composer')).setValue('Hello from the clinic: your new patient forms are ready');
+    await (await $t('send')).click();
+    await browser.waitUntil(
+      () => sql(`SELECT status FROM messages WHERE to_addr = '+61412777123'`) === 'delivered',
+      { timeout: 10000, timeoutMsg: 'the first message to a new customer is delivered' },
+    );
+  });
+
   await step('an unanswered call leaves a voicemail with its transcript', async () => {
     await (await $t('sim-voicemail')).click();
     await nav('voicemail');

@@ -105,6 +105,7 @@ pub fn run(sandbox: bool) -> Result<()> {
             commands::app_info,
             commands::conversations::list_conversations,
             commands::conversations::get_conversation,
+            commands::conversations::start_conversation,
             commands::conversations::get_thread,
             commands::conversations::mark_conversation_read,
             commands::conversations::set_reply_channel,

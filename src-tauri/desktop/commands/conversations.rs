@@ -4,14 +4,37 @@ use tauri::State;
 
 use crate::desktop::DesktopState;
 use crate::error::{Error, Result};
-use crate::store::conversations::{self, ConversationSummary, ListFilter};
+use crate::store::conversations::{self, ConversationSummary, ListFilter, StartWith};
 use crate::store::messages::{self, Message};
 use crate::store::search::{self, Hit};
 
+/// A page of conversations, newest first; `before` (`[last_message_at or "", id]` of the
+/// last one shown) pages further back, so the owner can scroll through all of them.
 #[tauri::command]
-pub async fn list_conversations(state: State<'_, DesktopState>, unread_only: bool) -> Result<Vec<ConversationSummary>> {
-    let filter = ListFilter { unread_only, ..Default::default() };
+pub async fn list_conversations(
+    state: State<'_, DesktopState>,
+    unread_only: bool,
+    before: Option<(String, i64)>,
+) -> Result<Vec<ConversationSummary>> {
+    let filter = ListFilter { unread_only, before, ..Default::default() };
     state.store.read_async(move |c| conversations::list(c, &filter)).await
+}
+
+/// Opens the conversation to write to a contact or a typed number (creating it when
+/// new), from `number_id` or our first managed number.
+#[tauri::command]
+pub async fn start_conversation(
+    state: State<'_, DesktopState>,
+    number_id: Option<i64>,
+    with: StartWith,
+) -> Result<ConversationSummary> {
+    state
+        .store
+        .write_async(move |tx| {
+            let id = conversations::start(tx, number_id, &with)?;
+            conversations::get(tx, id)
+        })
+        .await
 }
 
 #[tauri::command]

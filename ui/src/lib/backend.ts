@@ -17,8 +17,9 @@ export interface Backend {
   appInfo(): Promise<T.AppInfo>; // app_info
   inboxPainted(): Promise<void>; // inbox_painted
   // Inbox
-  listConversations(opts?: { unreadOnly?: boolean }): Promise<T.ConversationSummary[]>; // list_conversations
+  listConversations(opts?: { unreadOnly?: boolean; before?: [string, number] | null }): Promise<T.ConversationSummary[]>; // list_conversations
   getConversation(id: number): Promise<T.ConversationSummary>; // get_conversation
+  startConversation(withWhom: T.StartWith, numberId?: number | null): Promise<T.ConversationSummary>; // start_conversation
   getThread(conversationId: number, beforeId?: number | null): Promise<T.Message[]>; // get_thread
   markConversationRead(id: number): Promise<void>; // mark_conversation_read
   setReplyChannel(id: number, channel: T.Channel): Promise<void>; // set_reply_channel
@@ -96,9 +97,11 @@ export class TauriBackend implements Backend {
   }
   appInfo = () => this.call<T.AppInfo>('app_info');
   inboxPainted = () => this.call<void>('inbox_painted');
-  listConversations = (opts: { unreadOnly?: boolean } = {}) =>
-    this.call<T.ConversationSummary[]>('list_conversations', { unreadOnly: opts.unreadOnly ?? false });
+  listConversations = (opts: { unreadOnly?: boolean; before?: [string, number] | null } = {}) =>
+    this.call<T.ConversationSummary[]>('list_conversations', { unreadOnly: opts.unreadOnly ?? false, before: opts.before ?? null });
   getConversation = (id: number) => this.call<T.ConversationSummary>('get_conversation', { id });
+  startConversation = (withWhom: T.StartWith, numberId: number | null = null) =>
+    this.call<T.ConversationSummary>('start_conversation', { with: withWhom, numberId });
   getThread = (conversationId: number, beforeId: number | null = null) =>
     this.call<T.Message[]>('get_thread', { conversationId, beforeId });
   markConversationRead = (id: number) => this.call<void>('mark_conversation_read', { id });

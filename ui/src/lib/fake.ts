@@ -4,6 +4,7 @@
 import type { Backend, SendRequest, Unsubscribe } from './backend';
 import type * as T from './types';
 import { render, variables } from './template';
+import { PAGE } from './inbox';
 
 export interface FakeData {
   info: T.AppInfo;
@@ -169,10 +170,46 @@ export class FakeBackend implements Backend {
   async appInfo() { return this.d.info; }
   async inboxPainted() { this.log('inboxPainted'); }
 
-  async listConversations(opts: { unreadOnly?: boolean } = {}) {
+  async listConversations(opts: { unreadOnly?: boolean; before?: [string, number] | null } = {}) {
+    // As store::conversations::list: newest first (ties by id), a page after `before`.
+    const key = (c: T.ConversationSummary): [string, number] => [c.last_message_at ?? '', c.id];
+    const older = ([at, id]: [string, number], [bt, bid]: [string, number]) => at < bt || (at === bt && id < bid);
     return this.d.conversations
       .filter((c) => !opts.unreadOnly || c.unread > 0)
-      .sort((a, b) => (b.last_message_at ?? '').localeCompare(a.last_message_at ?? ''));
+      .filter((c) => !opts.before || older(key(c), opts.before))
+      .sort((a, b) => (older(key(a), key(b)) ? 1 : -1))
+      .slice(0, PAGE);
+  }
+  async startConversation(withWhom: T.StartWith, numberId: number | null = null) {
+    this.log('startConversation', withWhom, numberId);
+    const number = numberId == null ? this.d.numbers[0] : this.d.numbers.find((n) => n.id === numberId);
+    if (!number) throw { code: 'invalid_input', message: 'add one of your Twilio numbers first (Numbers)' };
+    let customer: string;
+    let contact: T.Contact | undefined;
+    if ('contact' in withWhom) {
+      contact = this.d.contacts.find((c) => c.id === withWhom.contact);
+      if (!contact) throw notFound(`contact ${withWhom.contact}`);
+      const latest = this.d.conversations.find((v) => v.contact_id === contact!.id);
+      if (latest) return latest;
+      customer = contact.phones[0] ?? contact.email ?? '';
+      if (!customer) throw { code: 'invalid_input', message: `add a mobile number or an email address to ${contact.name} first` };
+    } else {
+      const typed = withWhom.phone.replace(/[\s()-]/g, '');
+      // National numbers are read in the country of our number (AU in the demo data).
+      customer = typed.startsWith('0') && number.e164.startsWith('+61') ? `+61${typed.slice(1)}` : typed;
+      if (!/^\+[1-9]\d{6,14}$/.test(customer)) throw { code: 'invalid_phone_number', message: `${withWhom.phone} is not a valid phone number` };
+      contact = this.d.contacts.find((c) => c.phones.includes(customer));
+    }
+    const existing = this.d.conversations.find((v) => v.number_id === number.id && v.customer === customer);
+    if (existing) return existing;
+    const v: T.ConversationSummary = {
+      id: this.nextId(this.d.conversations), number_id: number.id, our_number: number.e164, customer,
+      contact_id: contact?.id ?? null, contact_name: contact?.name ?? '', contact_email: contact?.email ?? null,
+      reply_channel: customer.includes('@') ? 'email' : 'sms', last_message_at: null, last_preview: '', unread: 0,
+      opted_out: contact?.opted_out ?? false,
+    };
+    this.d.conversations.push(v);
+    return v;
   }
   async getConversation(id: number) {
     const c = this.d.conversations.find((x) => x.id === id);

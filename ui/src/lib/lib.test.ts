@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { count } from './segments';
 import { render, variables } from './template';
 import { duration, errorText, formatPhone, linkParts } from './format';
+import { PAGE, appendPage, pageAfter, refreshFirstPage } from './inbox';
+import type { ConversationSummary } from './types';
 
 describe('segments (same cases as src-tauri/domain/segments.rs)', () => {
   it('GSM-7 boundaries', () => {
@@ -61,5 +63,33 @@ describe('format', () => {
       { text: 'https://a.example/x?y=1', url: true },
       { text: ' now <b>', url: false },
     ]);
+  });
+});
+
+describe('inbox paging', () => {
+  const conv = (id: number, at: string | null): ConversationSummary => ({
+    id, number_id: 1, our_number: '+61255501234', customer: `+614123456${String(id).padStart(2, '0')}`, contact_id: null,
+    contact_name: '', contact_email: null, reply_channel: 'sms', last_message_at: at, last_preview: '', unread: 0, opted_out: false,
+  });
+  // 2 × PAGE conversations, newest first; the oldest has no message yet.
+  const all = Array.from({ length: 2 * PAGE }, (_, i) => conv(2 * PAGE - i, i === 2 * PAGE - 1 ? null : `2026-11-20T10:${String(59 - Math.floor(i / 2)).padStart(2, '0')}:00Z`));
+
+  it('starts the next page after the last conversation shown', () => {
+    expect(pageAfter([])).toBeNull();
+    expect(pageAfter(all.slice(0, PAGE))).toEqual([all[PAGE - 1].last_message_at, all[PAGE - 1].id]);
+    expect(pageAfter(all), 'no message yet sorts as the empty string, as in the core').toEqual(['', all[2 * PAGE - 1].id]);
+  });
+
+  it('keeps older pages on a refresh, without the conversation that moved to the top', () => {
+    const shown = all;
+    const moved = { ...all[PAGE + 3], last_message_at: '2026-11-21T09:00:00Z' };
+    const fresh = [moved, ...all.slice(0, PAGE - 1)];
+    const after = refreshFirstPage(fresh, shown);
+    expect(after.map((c) => c.id)).toEqual([moved.id, ...all.filter((c) => c.id !== moved.id).map((c) => c.id)]);
+    expect(refreshFirstPage(all.slice(0, 3), shown), 'a short first page is the whole list').toHaveLength(3);
+  });
+
+  it('appends a page without repeating a conversation', () => {
+    expect(appendPage(all.slice(0, 3), all.slice(2, 5)).map((c) => c.id)).toEqual(all.slice(0, 5).map((c) => c.id));
   });
 });

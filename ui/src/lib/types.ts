@@ -28,6 +28,9 @@ export interface ConversationSummary {
   opted_out: boolean;
 }
 
+/** Whom the owner starts writing to (store::conversations::StartWith). */
+export type StartWith = { contact: number } | { phone: string };
+
 export interface Media {
   id: number;
   idx: number;

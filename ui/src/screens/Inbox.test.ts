@@ -141,4 +141,60 @@ describe('Inbox', () => {
     await fireEvent.click(link);
     expect(b.calls.find((c) => c.method === 'openExternal')?.args).toEqual(['https://example.com/menu?x=']);
   });
+
+  /** The demo inbox plus 120 older conversations (ids 100–219, 219 the oldest). */
+  function bigInbox() {
+    const d = demoData();
+    const template = d.conversations[1];
+    for (let i = 0; i < 120; i++) {
+      const at = new Date(Date.UTC(2026, 0, 1) - i * 3600_000).toISOString();
+      d.conversations.push({ ...template, id: 100 + i, customer: `+6141255${String(i).padStart(4, '0')}`, contact_id: null, contact_name: `Customer ${i}`, last_message_at: at, last_preview: `order ${i}`, unread: 0 });
+    }
+    d.messages.push({ ...d.messages[0], id: 999, conversation_id: 219, body: 'the blue birthday cake', created_at: '2025-12-27T00:00:00Z' });
+    return d;
+  }
+
+  it('pages in older conversations and keeps them on a refresh', async () => {
+    const d = bigInbox();
+    const template = d.conversations[1];
+    const b = new FakeBackend(d);
+    const { rerender } = render(Inbox, { backend: b, tick: 0 });
+    expect(await screen.findAllByTestId('conversation')).toHaveLength(50);
+    await fireEvent.click(screen.getByTestId('older-conversations'));
+    await waitFor(() => expect(screen.getAllByTestId('conversation')).toHaveLength(100));
+    // A text from someone new arrives: the first page is reloaded, the older pages stay.
+    d.conversations.push({ ...template, id: 500, customer: '+61412999111', contact_id: null, contact_name: 'Newcomer', last_message_at: new Date().toISOString(), unread: 1 });
+    await rerender({ backend: b, tick: 1 });
+    await waitFor(() => expect(screen.getAllByTestId('conversation')[0].textContent).toContain('Newcomer'));
+    expect(screen.getAllByTestId('conversation'), 'a refresh keeps what was paged in').toHaveLength(101);
+    await fireEvent.click(screen.getByTestId('older-conversations'));
+    await waitFor(() => expect(screen.getAllByTestId('conversation')).toHaveLength(124));
+    expect(screen.queryByTestId('older-conversations'), 'the end of the list').toBeNull();
+  });
+
+  it('opens a conversation found by search that is on no page loaded yet', async () => {
+    render(Inbox, { backend: new FakeBackend(bigInbox()) });
+    expect(await screen.findAllByTestId('conversation')).toHaveLength(50);
+    await fireEvent.input(screen.getByTestId('search'), { target: { value: 'blue birthday' } });
+    await fireEvent.click(await screen.findByText(/Customer 119/));
+    expect((await screen.findByTestId('thread-title')).textContent).toBe('Customer 119');
+  });
+
+  it('starts a conversation with a typed number, which the composer then writes to', async () => {
+    const b = new FakeBackend(demoData());
+    render(Inbox, { backend: b });
+    await screen.findAllByTestId('conversation');
+    await fireEvent.click(screen.getByText('New message'));
+    await fireEvent.input(screen.getByLabelText('To'), { target: { value: 'not a number' } });
+    await fireEvent.click(screen.getByText('Write'));
+    expect((await screen.findByRole('alert')).textContent).toContain('not a valid phone number');
+    await fireEvent.input(screen.getByLabelText('To'), { target: { value: '0412 999 000' } });
+    await fireEvent.click(screen.getByText('Write'));
+    expect((await screen.findByTestId('thread-title')).textContent, 'read in the country of our number').toBe('+61 412 999 000');
+    await fireEvent.input(screen.getByTestId('composer'), { target: { value: 'Hi, your glasses are ready' } });
+    await fireEvent.click(screen.getByTestId('send'));
+    await waitFor(() => expect(b.calls.find((c) => c.method === 'sendMessage')).toBeTruthy());
+    const started = b.d.conversations.find((c) => c.customer === '+61412999000');
+    expect(b.calls.find((c) => c.method === 'sendMessage')?.args[0]).toMatchObject({ conversationId: started?.id, channel: 'sms' });
+  });
 });

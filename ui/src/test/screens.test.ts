@@ -1,5 +1,5 @@
 // What each screen does beyond showing its list.
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
 import type { BulkRequest } from '../lib/types';
@@ -8,6 +8,7 @@ import Voicemail from '../screens/Voicemail.svelte';
 import Numbers from '../screens/Numbers.svelte';
 import Compliance from '../screens/Compliance.svelte';
 import BulkSend from '../screens/BulkSend.svelte';
+import Inbox from '../screens/Inbox.svelte';
 import Contacts from '../screens/Contacts.svelte';
 import Calls from '../screens/Calls.svelte';
 import Settings from '../screens/Settings.svelte';
@@ -201,8 +202,31 @@ describe('Contacts', () => {
     await fireEvent.click(screen.getByText('Save'));
     expect(await screen.findByText('Maria R.')).toBeTruthy();
     expect(screen.queryByLabelText(/opted out/i), 'opt-out is not an editable field').toBeNull();
-    await fireEvent.click(screen.getAllByText('Conversation')[0]);
+    await fireEvent.click(screen.getAllByText('Message')[0]);
     expect(opened).toBe(1);
+  });
+});
+
+describe('A contact who only has an email address', () => {
+  it('gets a thread that replies by email, with no texting or calling', async () => {
+    const d = demoData();
+    d.contacts.push({ id: 9, name: 'Dr Lee', phones: [], email: 'lee@example.com', notes: '', opted_out: false, opted_out_at: null, opt_out_source: null });
+    const b = new FakeBackend(d);
+    let opened: number | null = null;
+    render(Contacts, { backend: b, onopenthread: (id: number) => (opened = id) });
+    const row = (await screen.findAllByTestId('contact')).find((r) => r.textContent?.includes('Dr Lee'))!;
+    await fireEvent.click(within(row).getByText('Message'));
+    await waitFor(() => expect(opened).not.toBeNull());
+    cleanup();
+
+    render(Inbox, { backend: b, openConversation: opened });
+    expect((await screen.findByTestId('thread-title')).textContent).toBe('Dr Lee');
+    expect(screen.getByText(/lee@example.com · by email/)).toBeTruthy();
+    expect(screen.queryByText('Call'), 'there is no number to call').toBeNull();
+    expect(screen.queryByRole('radio', { name: 'SMS' }), 'nor to text').toBeNull();
+    await fireEvent.input(screen.getByTestId('composer'), { target: { value: 'Your results are in' } });
+    await fireEvent.click(screen.getByTestId('send'));
+    await waitFor(() => expect(b.calls.find((c) => c.method === 'sendMessage')?.args[0]).toMatchObject({ channel: 'email' }));
   });
 });
 
