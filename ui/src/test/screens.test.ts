@@ -207,6 +207,23 @@ describe('Contacts', () => {
   });
 });
 
+describe('A clinic with thousands of contacts', () => {
+  it('renders them a part at a time, and the filter still finds anyone', async () => {
+    const d = demoData();
+    for (let i = 0; i < 5000; i++) {
+      d.contacts.push({ id: 1000 + i, name: `Patient ${i}`, phones: [`+6141200${String(i).padStart(4, '0')}`], email: null, notes: '', opted_out: false, opted_out_at: null, opt_out_source: null });
+    }
+    render(Contacts, { backend: new FakeBackend(d), onopenthread: () => {} });
+    expect(await screen.findAllByTestId('contact')).toHaveLength(200);
+    expect(screen.getByTestId('show-more').textContent).toContain('Showing 200 of 5,003');
+    await fireEvent.click(screen.getByText('Show more'));
+    expect(screen.getAllByTestId('contact')).toHaveLength(400);
+    await fireEvent.input(screen.getByLabelText('Filter contacts'), { target: { value: 'Patient 4999' } });
+    expect(screen.getAllByTestId('contact')).toHaveLength(1);
+    expect(screen.queryByTestId('show-more')).toBeNull();
+  });
+});
+
 describe('A contact who only has an email address', () => {
   it('gets a thread that replies by email, with no texting or calling', async () => {
     const d = demoData();
