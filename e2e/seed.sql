@@ -1,6 +1,9 @@
 -- A short history written straight into the sandbox store while the app runs, standing in
 -- for webhooks until the simulator is wired into `switchboard sandbox`. Includes hostile
--- text that must render as text.
+-- text that must render as text. One transaction, which ends by indexing the new rows for
+-- search exactly as the app's writer does at the end of each batch
+-- (store::search::index_pending), so the app cannot index them a second time in between.
+BEGIN IMMEDIATE;
 INSERT INTO numbers (id, e164, sid, friendly_name, managed, seen_in_webhook, forwarding_number, greeting, wired_url, wired_at)
 VALUES (9001, '+61255509999', 'PN00000000000000000000000000009001', 'Shop line', 1, 1, '+61412000111',
         'Thanks for calling Ana''s Bakery.', 'https://sandbox.invalid', strftime('%Y-%m-%dT%H:%M:%fZ','now','-1 day'));
@@ -42,3 +45,9 @@ VALUES ('RE00000000000000000000000000000001', 'CA0000000000000000000000000000000
 INSERT OR IGNORE INTO templates (name, body) VALUES
   ('Order ready', 'Hi {{first_name}}, your order is ready for pickup. See you soon!'),
   ('Weekend special', 'Hi {{first_name}}, this weekend: {{offer}}. Reply STOP to opt out.');
+
+INSERT INTO messages_fts(rowid, body) SELECT m.id, m.body FROM fts_pending_messages p JOIN messages m ON m.id = p.id;
+DELETE FROM fts_pending_messages;
+INSERT INTO contacts_fts(rowid, name) SELECT c.id, c.name FROM fts_pending_contacts p JOIN contacts c ON c.id = p.id;
+DELETE FROM fts_pending_contacts;
+COMMIT;

@@ -132,8 +132,9 @@ fn copy_error(e: &rusqlite::Error) -> Error {
 }
 
 /// The writer thread: takes the first queued write, then whatever else is queued (up to
-/// [`MAX_BATCH`]), runs them in one transaction and commits once. Under load this turns
-/// hundreds of fsyncs into one; alone, a write is committed as soon as it arrives.
+/// [`MAX_BATCH`]), runs them in one transaction, indexes their new rows for search
+/// ([`search::index_pending`]) and commits once. Under load this turns hundreds of fsyncs
+/// (and FTS segment writes) into one; alone, a write is committed as soon as it arrives.
 fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Box<dyn Work>>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -148,6 +149,7 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Box<dyn Work>
             for job in batch.iter_mut() {
                 job.run(&tx);
             }
+            search::index_pending(&tx)?;
             tx.commit()
         })();
         if let Err(e) = &committed {
@@ -167,6 +169,13 @@ impl Store {
         let mut writer = Connection::open(&db_path)?;
         configure(&writer)?;
         migrate(&mut writer)?;
+        if search::has_pending(&writer)? {
+            // IMMEDIATE: waits (busy timeout) for another program's write instead of
+            // failing at once when a read would have to become a write.
+            let tx = writer.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            search::index_pending(&tx)?;
+            tx.commit()?;
+        }
         let reader = Connection::open_with_flags(
             &db_path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,

@@ -2,7 +2,37 @@
 
 use rusqlite::{params, Connection};
 
+use super::sql::CachedSql;
 use crate::error::Result;
+
+/// Whether rows are queued for indexing (only when another program wrote to the store).
+pub fn has_pending(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.row(
+        "SELECT EXISTS (SELECT 1 FROM fts_pending_messages) OR EXISTS (SELECT 1 FROM fts_pending_contacts)",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Indexes the rows the insert triggers queued (migrations/05-deferred-search-index): run
+/// by the writer at the end of every batch, outside the writes' savepoints, so FTS5 writes
+/// one segment per batch instead of one per write; and at open, for rows another program
+/// (a script, a test fixture) inserted since.
+pub fn index_pending(conn: &Connection) -> rusqlite::Result<()> {
+    conn.exec(
+        "INSERT INTO messages_fts(rowid, body)
+         SELECT m.id, m.body FROM fts_pending_messages p JOIN messages m ON m.id = p.id",
+        [],
+    )?;
+    conn.exec("DELETE FROM fts_pending_messages", [])?;
+    conn.exec(
+        "INSERT INTO contacts_fts(rowid, name)
+         SELECT c.id, c.name FROM fts_pending_contacts p JOIN contacts c ON c.id = p.id",
+        [],
+    )?;
+    conn.exec("DELETE FROM fts_pending_contacts", [])?;
+    Ok(())
+}
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Hit {
@@ -74,6 +104,95 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::store::{conversations, numbers, test_store};
+
+    fn insert(tx: &Connection, conv: i64, sid: &str, body: &str) -> Result<i64> {
+        tx.exec(
+            "INSERT INTO messages (sid, conversation_id, direction, from_addr, to_addr, body, status, status_rank, created_at)
+             VALUES (?1, ?2, 'inbound', '+61412555201', '+61255501234', ?3, 'received', 0, ?1)",
+            params![sid, conv, body],
+        )?;
+        Ok(tx.last_insert_rowid())
+    }
+
+    fn bodies(store: &crate::store::Store, word: &str) -> Result<Vec<String>> {
+        let word = word.to_string();
+        Ok(store
+            .read(move |c| search(c, &word, 50))?
+            .into_iter()
+            .map(|h| h.snippet.replace(['\u{2}', '\u{3}'], ""))
+            .collect())
+    }
+
+    /// Indexing happens at the end of each batch: whatever a write inserted, changed or
+    /// deleted (in the same write or a later one) is what search finds once it committed,
+    /// and FTS5's own check agrees with the tables.
+    #[test]
+    fn committed_rows_are_searchable_as_they_stand() -> Result<()> {
+        let (_d, store) = test_store();
+        let (first, gone) = store.write(|tx| {
+            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+            let conv = conversations::ensure(tx, shop, "+61412555201")?;
+            let first = insert(tx, conv, "SM1", "apple pie order")?;
+            let changed = insert(tx, conv, "SM2", "banana bread")?;
+            tx.exec("UPDATE messages SET body = 'cherry tart' WHERE id = ?1", [changed])?;
+            let gone = insert(tx, conv, "SM3", "damson jam")?;
+            tx.exec("DELETE FROM messages WHERE sid = 'SM3'", [])?;
+            Ok((first, gone))
+        })?;
+        assert_eq!(bodies(&store, "apple")?, vec!["apple pie order"]);
+        assert!(bodies(&store, "banana")?.is_empty(), "changed before it was indexed: the new text only");
+        assert_eq!(bodies(&store, "cherry")?, vec!["cherry tart"]);
+        assert!(bodies(&store, "damson")?.is_empty(), "deleted before it was indexed");
+        assert_ne!(first, gone);
+
+        // Later writes change and delete rows that are already indexed.
+        store.write(move |tx| {
+            tx.exec("UPDATE messages SET body = 'apple crumble' WHERE id = ?1", [first])?;
+            tx.exec("DELETE FROM messages WHERE sid = 'SM2'", [])?;
+            Ok(())
+        })?;
+        assert_eq!(bodies(&store, "apple")?, vec!["apple crumble"]);
+        assert!(bodies(&store, "cherry")?.is_empty());
+        assert!(bodies(&store, "pie")?.is_empty());
+        // Contact names go the same way.
+        store.write(|tx| {
+            tx.exec("UPDATE contacts SET name = 'Quentin Blake' WHERE id = (SELECT MIN(id) FROM contacts)", [])?;
+            Ok(())
+        })?;
+        let hits = store.read(|c| search(c, "quentin", 50))?;
+        assert!(hits.iter().any(|h| h.contact_name == "Quentin Blake"), "{hits:?}");
+        store.write(|tx| {
+            tx.exec("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')", [])?;
+            tx.exec("INSERT INTO contacts_fts(contacts_fts) VALUES ('integrity-check')", [])?;
+            let queued: i64 = tx.row(
+                "SELECT (SELECT COUNT(*) FROM fts_pending_messages) + (SELECT COUNT(*) FROM fts_pending_contacts)",
+                [],
+                |r| r.get(0),
+            )?;
+            assert_eq!(queued, 0, "nothing is left queued after a commit");
+            Ok(())
+        })
+    }
+
+    /// Rows another program inserted (the triggers queue them) are indexed when the store opens.
+    #[test]
+    fn rows_written_by_another_program_are_indexed_at_open() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        drop(crate::store::Store::open(dir.path())?);
+        {
+            let c = Connection::open(dir.path().join(crate::store::DB_FILE))?;
+            c.execute_batch(
+                "INSERT INTO numbers (e164) VALUES ('+61255501234');
+                 INSERT INTO conversations (number_id, customer) VALUES (1, '+61412555201');",
+            )?;
+            insert(&c, 1, "SM9", "quince paste")?;
+        }
+        let store = crate::store::Store::open(dir.path())?;
+        assert_eq!(bodies(&store, "quince")?, vec!["quince paste"]);
+        Ok(())
+    }
 
     #[test]
     fn user_input_never_breaks_fts_syntax() {

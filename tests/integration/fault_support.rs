@@ -165,8 +165,18 @@ pub fn inbound_sid_counts(data_dir: &Path) -> Result<Vec<(String, i64)>, Error> 
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// `PRAGMA integrity_check` of the database file: `ok` when nothing is corrupted.
+/// `PRAGMA integrity_check` of the database file, then FTS5's own check that the search
+/// indexes match the messages and contacts they index: `ok` when nothing is corrupted.
 pub fn integrity_check(data_dir: &Path) -> Result<String, Error> {
     let conn = rusqlite::Connection::open(data_dir.join(switchboard::store::DB_FILE))?;
-    Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))?)
+    let pages = conn.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))?;
+    if pages != "ok" {
+        return Ok(pages);
+    }
+    for fts in ["messages_fts", "contacts_fts"] {
+        if let Err(e) = conn.execute(&format!("INSERT INTO {fts}({fts}) VALUES ('integrity-check')"), []) {
+            return Ok(format!("{fts}: {e}"));
+        }
+    }
+    Ok(pages)
 }
