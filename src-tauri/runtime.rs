@@ -92,8 +92,9 @@ impl Runtime {
             Reach::Ngrok { authtoken, domain } => Arc::new(NgrokTunnel::new(authtoken, domain)),
             Reach::Loopback => {
                 // Nobody knows the port before this returns, so no request can race this.
-                state.set_public_url(&format!("http://{addr}"));
-                Arc::new(ManualTunnel::new(&format!("http://{addr}"))?)
+                let own = format!("http://{addr}");
+                state.set_public_url(&own);
+                Arc::new(ManualTunnel::new(&own)?)
             }
         };
         let tunnel = supervisor::spawn(tunnel, addr, cfg.retry);

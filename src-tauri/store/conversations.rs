@@ -90,14 +90,12 @@ pub fn start(conn: &Connection, number_id: Option<i64>, with: &StartWith) -> Res
             return Ok(id);
         }
     }
-    let number_id = match number_id {
-        Some(id) => super::numbers::get(conn, id)?.id,
-        None => default_number(conn)?,
-    };
+    let ours = super::numbers::get(conn, number_id.map_or_else(|| default_number(conn), Ok)?)?;
+    let number_id = ours.id;
     match with {
         StartWith::Phone(raw) => {
-            let ours = crate::domain::E164::parse(&super::numbers::get(conn, number_id)?.e164)?;
-            let customer = crate::domain::E164::parse_with_region(raw, ours.region().as_deref())?;
+            let region = crate::domain::E164::parse(&ours.e164)?.region();
+            let customer = crate::domain::E164::parse_with_region(raw, region.as_deref())?;
             ensure(conn, number_id, customer.as_str())
         }
         StartWith::Contact(contact_id) => {

@@ -4,7 +4,7 @@
 import type { Backend, SendRequest, Unsubscribe } from './backend';
 import type * as T from './types';
 import { render, variables } from './template';
-import { PAGE } from './inbox';
+import { PAGE, sortKey, sortsAfter } from './inbox';
 
 export interface FakeData {
   info: T.AppInfo;
@@ -172,12 +172,10 @@ export class FakeBackend implements Backend {
 
   async listConversations(opts: { unreadOnly?: boolean; before?: [string, number] | null } = {}) {
     // As store::conversations::list: newest first (ties by id), a page after `before`.
-    const key = (c: T.ConversationSummary): [string, number] => [c.last_message_at ?? '', c.id];
-    const older = ([at, id]: [string, number], [bt, bid]: [string, number]) => at < bt || (at === bt && id < bid);
     return this.d.conversations
       .filter((c) => !opts.unreadOnly || c.unread > 0)
-      .filter((c) => !opts.before || older(key(c), opts.before))
-      .sort((a, b) => (older(key(a), key(b)) ? 1 : -1))
+      .filter((c) => !opts.before || sortsAfter(sortKey(c), opts.before))
+      .sort((a, b) => (sortsAfter(sortKey(a), sortKey(b)) ? 1 : -1))
       .slice(0, PAGE);
   }
   async startConversation(withWhom: T.StartWith, numberId: number | null = null) {

@@ -6,17 +6,20 @@ import type { ConversationSummary } from './types';
 /** The core's page size (store::conversations::list). */
 export const PAGE = 50;
 
+/** A conversation's place in the list; no message yet sorts as '' (last), as in the core. */
+export function sortKey(c: ConversationSummary): [string, number] {
+  return [c.last_message_at ?? '', c.id];
+}
+
+/** Whether key `a` sorts after `b` (older, or as old with a smaller id). */
+export function sortsAfter([at, id]: [string, number], [bt, bid]: [string, number]): boolean {
+  return at < bt || (at === bt && id < bid);
+}
+
 /** Where the next page starts: the last conversation shown. */
 export function pageAfter(shown: ConversationSummary[]): [string, number] | null {
   const last = shown[shown.length - 1];
-  return last ? [last.last_message_at ?? '', last.id] : null;
-}
-
-/** Whether `a` sorts after `b` in the list (older, or as old with a smaller id). */
-function isOlder(a: ConversationSummary, b: ConversationSummary): boolean {
-  const at = a.last_message_at ?? '';
-  const bt = b.last_message_at ?? '';
-  return at < bt || (at === bt && a.id < b.id);
+  return last ? sortKey(last) : null;
 }
 
 /**
@@ -28,7 +31,7 @@ export function refreshFirstPage(fresh: ConversationSummary[], shown: Conversati
   const last = fresh[fresh.length - 1];
   if (!last || fresh.length < PAGE) return fresh;
   const inFresh = new Set(fresh.map((c) => c.id));
-  return [...fresh, ...shown.filter((c) => !inFresh.has(c.id) && isOlder(c, last))];
+  return [...fresh, ...shown.filter((c) => !inFresh.has(c.id) && sortsAfter(sortKey(c), sortKey(last)))];
 }
 
 /** `shown` followed by an older page, without repeating any conversation. */
