@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// `../shared/oracles` beside the repository (CI clones it there), or `SWITCHBOARD_ORACLES`.
+/// The test references (`tests/oracles`, see its README), or `SWITCHBOARD_ORACLES`.
+/// Never anything outside the clone: a fresh clone must pass on its own.
 pub fn oracles_dir() -> PathBuf {
     match std::env::var_os("SWITCHBOARD_ORACLES") {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/oracles"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracles"),
     }
 }
 

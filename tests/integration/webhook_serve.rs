@@ -1,5 +1,5 @@
 //! `switchboard serve` as a real process, sent requests signed by the OFFICIAL twilio
-//! Python library (`twilio_sign.py`): stored once, forged ones refused, the download
+//! Python library (`tests/oracles/sign.py`): stored once, forged ones refused, the download
 //! worker running, and `switchboard export` showing the bodies byte for byte.
 
 use std::io::{BufRead, BufReader};
@@ -34,10 +34,10 @@ fn python_sign(
     token: &str,
 ) -> Result<String, Box<dyn std::error::Error>> {
     let out = Command::new(python)
-        .arg(oracles_dir().join("twilio_sign.py"))
+        .arg(oracles_dir().join("sign.py"))
         .args(["--token", token, "--url", url, "--form", form])
         .output()?;
-    assert!(out.status.success(), "twilio_sign.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "sign.py failed: {}", String::from_utf8_lossy(&out.stderr));
     Ok(String::from_utf8(out.stdout)?.trim().to_string())
 }
 

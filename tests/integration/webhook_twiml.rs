@@ -1,4 +1,4 @@
-//! Our TwiML against the official twilio-python builders (`twiml_examples.py`): the same
+//! Our TwiML against the official twilio-python builders (`tests/oracles/twiml.py`): the same
 //! documents built with `twilio::twiml` must be equivalent (elements, attributes, text).
 
 use std::process::Command;
@@ -64,7 +64,7 @@ fn twiml_matches_the_official_library() -> TestResult {
         );
         return Ok(());
     };
-    let script = oracles_dir().join("twiml_examples.py");
+    let script = oracles_dir().join("twiml.py");
     let out = Command::new(&python).arg(&script).arg("--json").output()?;
     assert!(out.status.success(), "the oracle script failed: {}", String::from_utf8_lossy(&out.stderr));
     let docs: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout)?;
