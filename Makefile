@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Both install what they
 # need on a fresh Debian/Ubuntu machine and are quick the second time.
-.PHONY: run sandbox test bench lint fmt setup dev
+.PHONY: run sandbox test bench lint fmt setup dev screenshots
 
 CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
@@ -18,9 +18,19 @@ sandbox: setup
 	cargo build --release --locked
 	$(CARGO_TARGET_DIR)/release/switchboard sandbox
 
+## The UI from Vite's dev server with hot reload, in the app's window (ARGS=sandbox for the sandbox).
+dev:
+	./scripts/dev.sh $(ARGS)
+
 ## Every test: UI unit tests, Rust unit/integration/keychain tests, desktop end-to-end tests.
 test:
 	./scripts/test.sh
+
+## Refresh docs/screenshots/ from the end-to-end run's screenshots (run `make test` first).
+screenshots:
+	@test -d .e2e-out/screenshots || { echo "no .e2e-out/screenshots: run make test (or ./e2e/run.sh) first" >&2; exit 1; }
+	cp .e2e-out/screenshots/*.png docs/screenshots/
+	@echo "docs/screenshots/ refreshed from .e2e-out/screenshots/"
 
 ## Benchmarks: print figures (see docs/PERFORMANCE.md). Never part of `make test`.
 bench: setup

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Desktop end-to-end tests: builds the app with the front end embedded, then drives the
 # real WebKitGTK window through tauri-driver + WebKitWebDriver under Xvfb, in sandbox mode
-# with a throwaway data folder. Screenshots go to docs/screenshots/.
+# with a throwaway data folder. Screenshots go to .e2e-out/screenshots/ (`make screenshots` refreshes docs/screenshots/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -18,7 +18,10 @@ fi
 export PATH="$TOOLS/bin:$PATH"
 
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build)
-cargo build --locked
+# The very build `cargo test` made (scripts/test.sh): building the app with plain
+# `cargo build` would compile the whole dependency graph a second time, with the
+# dev-dependencies' features off. A no-op when the tests were just built.
+cargo test --locked --lib --bins --tests --no-run
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 
 DATA="$(mktemp -d)"

@@ -15,7 +15,8 @@ const DATA = process.env.SWITCHBOARD_DATA_DIR;
 assert.ok(APP_BIN && DATA, 'APP_BIN and SWITCHBOARD_DATA_DIR must be set (use e2e/run.sh)');
 const SANDBOX_DIR = join(DATA, 'sandbox');
 const DB = join(SANDBOX_DIR, 'switchboard.db');
-const SHOTS = process.env.SCREENSHOT_DIR ?? join(here, '..', 'docs', 'screenshots');
+// Test output, never the docs: `make screenshots` copies these to docs/screenshots on purpose.
+const SHOTS = process.env.SCREENSHOT_DIR ?? join(here, '..', '.e2e-out', 'screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
 /** Runs SQL against the app's store (WAL lets us write while the app reads). */
