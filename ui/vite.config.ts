@@ -13,5 +13,8 @@ export default defineConfig({
     globals: true,
     include: ['src/**/*.test.ts'],
     setupFiles: ['src/test/setup.ts'],
+    // Correctness tests, not speed tests: on a busy 2-core CI machine rendering thousands
+    // of rows in jsdom can take longer than Vitest's 5 s default (speed is `make bench`'s).
+    testTimeout: 30_000,
   },
 });
