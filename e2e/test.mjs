@@ -128,7 +128,7 @@ try {
   await step('the composer meters segments', async () => {
     const box = await $t('composer');
     await box.setValue('Crème brûlée at 4');
-    assert.match(await (await $t('segment-meter')).getText(), /Unicode · 1 segment/);
+    assert.match(await (await $t('segment-meter')).getText(), /UCS-2 · 1 segment/);
     await box.clearValue();
     await box.setValue('Thanks Maria, see you at 4!');
     assert.match(await (await $t('segment-meter')).getText(), /GSM-7 · 1 segment/);

@@ -20,6 +20,7 @@ mod prism;
 mod reach;
 mod sandbox;
 mod secret_leak;
+mod segments_oracle;
 mod signature_vectors;
 mod sim_calls;
 mod sim_compliance;

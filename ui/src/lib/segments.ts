@@ -1,50 +1,58 @@
-// How many SMS segments a body costs: a port of src-tauri/domain/segments.rs (keep the
-// two in step; segments.test.ts repeats the Rust tests). GSM-7 fits 160 characters in one
-// segment and 153 per segment when split; one character outside GSM-7 switches the whole
-// message to UCS-2 (70, then 67 per segment).
+// How many SMS segments a body costs, by Twilio's own calculator (`sms-segments-calculator`,
+// published by TwilioDevEd), so the meter shows what Twilio will bill. GSM-7 fits 160
+// septets in one segment and 153 per part when split; one character outside GSM-7 switches
+// the whole message to UCS-2 (70, then 67 UTF-16 units). A part never splits an escape pair
+// (€, {, [ …) or a character made of several units (an emoji), so a part can hold one unit
+// fewer. src-tauri/domain/segments.rs counts the same way; both are checked against the
+// calculator over the same bodies (segments.test.ts, tests/oracles/segments.json).
+import { SegmentedMessage } from 'sms-segments-calculator';
+import SmartEncodingMap from 'sms-segments-calculator/dist/libs/SmartEncodingMap';
 
 export const MAX_BODY_CHARS = 1600;
 
-const GSM7_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-/** The GSM-7 extension table: each costs two septets (escape + character). */
-const GSM7_EXTENDED = '^{}\\[~]|€\u000C';
-
 export interface SegmentInfo {
   encoding: 'gsm7' | 'ucs2';
+  /** The encoding as Twilio's calculator names it. */
+  encoding_name: 'GSM-7' | 'UCS-2';
   /** Septets for GSM-7, UTF-16 code units for UCS-2. */
   units: number;
   segments: number;
+  /** Units the last part can still take before another part starts. */
   remaining_in_segment: number;
   /** The distinct characters that forced UCS-2, in order of first appearance. */
   ucs2_chars: string[];
+  /** Characters (Unicode scalar values), the measure of Twilio's 1,600 limit. */
   chars: number;
   too_long: boolean;
+  /** Whether replacing smart quotes, dashes and the like would leave the text GSM-7. */
+  lookalikes_make_gsm7: boolean;
 }
 
+const SEGMENT_BITS = 1120;
+
 export function count(body: string): SegmentInfo {
-  let septets = 0;
-  const ucs2: string[] = [];
-  let chars = 0;
-  for (const c of body) {
-    chars += 1;
-    if (GSM7_BASIC.includes(c)) septets += 1;
-    else if (GSM7_EXTENDED.includes(c)) septets += 2;
-    else if (!ucs2.includes(c)) ucs2.push(c);
-  }
-  const gsm = ucs2.length === 0;
-  const units = gsm ? septets : body.length; // JS string length is UTF-16 code units
-  const single = gsm ? 160 : 70;
-  const multi = gsm ? 153 : 67;
-  const segments = units <= single ? 1 : Math.ceil(units / multi);
-  const capacity = segments === 1 ? single : segments * multi;
+  const m = new SegmentedMessage(body, 'auto');
+  const gsm = m.encodingName === 'GSM-7';
+  const unitBits = gsm ? 7 : 16;
+  const last = m.segments[m.segments.length - 1];
+  const free = SEGMENT_BITS - last.sizeInBits();
+  const ucs2 = [...new Set(m.getNonGsmCharacters())];
+  const chars = [...body].length;
   return {
     encoding: gsm ? 'gsm7' : 'ucs2',
-    units,
-    segments,
-    remaining_in_segment: Math.max(0, capacity - units),
+    encoding_name: m.encodingName,
+    units: gsm ? m.encodedChars.reduce((n, c) => n + c.codeUnits.length, 0) : body.length,
+    segments: m.segmentsCount,
+    remaining_in_segment: Math.max(0, Math.floor(free / unitBits)),
     ucs2_chars: ucs2,
     chars,
     too_long: chars > MAX_BODY_CHARS,
+    lookalikes_make_gsm7: !gsm && new SegmentedMessage(toGsmLookalikes(body), 'auto').encodingName === 'GSM-7',
   };
+}
+
+/** Smart quotes, dashes, ellipses, odd spaces… replaced by their GSM-7 look-alikes, the
+ *  way Twilio's Smart Encoding would: the one-click fix the meter offers. */
+export function toGsmLookalikes(body: string): string {
+  return [...body].map((c) => SmartEncodingMap[c] ?? c).join('');
 }

@@ -59,13 +59,25 @@ describe('Inbox', () => {
     expect(screen.queryByTestId('composer'), 'no composer for an opted-out customer').toBeNull();
   });
 
+  it('offers GSM-7 look-alikes for smart quotes and dashes, and applies them in one click', async () => {
+    render(Inbox, { backend: new FakeBackend(demoData()) });
+    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    const box = (await screen.findByTestId('composer')) as HTMLTextAreaElement;
+    await fireEvent.input(box, { target: { value: 'We’re open 9–5 “today”' } });
+    expect(screen.getByTestId('segment-meter').textContent).toMatch(/UCS-2 · 1 segment/);
+    await fireEvent.click(screen.getByTestId('gsm-lookalikes'));
+    expect(box.value).toBe('We\'re open 9-5 "today"');
+    expect(screen.getByTestId('segment-meter').textContent).toMatch(/GSM-7 · 1 segment/);
+    expect(screen.queryByTestId('gsm-lookalikes')).toBeNull();
+  });
+
   it('sends with Enter, keeps Shift+Enter for new lines, and shows the segment meter', async () => {
     const b = new FakeBackend(demoData());
     render(Inbox, { backend: b });
     await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
     const box = (await screen.findByTestId('composer')) as HTMLTextAreaElement;
     await fireEvent.input(box, { target: { value: 'See you at 4 😀' } });
-    expect(screen.getByTestId('segment-meter').textContent).toMatch(/Unicode · 1 segment/);
+    expect(screen.getByTestId('segment-meter').textContent).toMatch(/UCS-2 · 1 segment/);
     expect(screen.getByTestId('segment-meter').textContent).toContain('😀');
     await fireEvent.keyDown(box, { key: 'Enter', shiftKey: true });
     expect(b.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(0);
