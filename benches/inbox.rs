@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rusqlite::params;
-use switchboard::store::{self, conversations, messages, search, Store};
+use switchboard::store::{self, calls, conversations, messages, search, Store};
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.trim().replace('_', "").parse().ok()).unwrap_or(default)
@@ -144,6 +144,38 @@ fn generate(dir: &std::path::Path, total: u64, convs: u64) -> Result<Store, Box<
     Ok(store)
 }
 
+/// The call log of the benchmark store: 10,000 calls over the year, one in four missed.
+/// Added on its own, so a store generated before the call log was paged is reused.
+fn generate_calls(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
+    const CALLS: i64 = 10_000;
+    let have: i64 = store.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM calls", [], |r| r.get(0))?))?;
+    if have >= CALLS {
+        return Ok(());
+    }
+    let base = chrono::Utc::now() - chrono::Duration::days(365);
+    store.write(move |tx| {
+        let mut call = tx.prepare(
+            "INSERT INTO calls (sid, number_id, direction, from_addr, to_addr, status, status_rank, forwarded_to,
+               answered_by, dial_status, created_at)
+             VALUES (?1, 1, 'inbound', ?2, '+61255501234', 'completed', 50, '+61400000000', ?3, ?4, ?5)",
+        )?;
+        for i in have..CALLS {
+            let missed = i % 4 == 0;
+            let at = (base + chrono::Duration::minutes(i * 52)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+            call.execute(params![
+                format!("CA{i:032x}"),
+                format!("+614{:08}", i % 50_000),
+                (!missed).then_some("human"),
+                if missed { "no-answer" } else { "completed" },
+                at
+            ])?;
+        }
+        Ok(())
+    })?;
+    store.write(|tx| Ok(tx.execute_batch("ANALYZE")?))?;
+    Ok(())
+}
+
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
@@ -164,6 +196,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir =
         PathBuf::from(std::env::var("BENCH_INBOX_DIR").unwrap_or_else(|_| "/tmp/switchboard-bench-inbox".to_string()));
     let store = generate(&dir, total, convs)?;
+    generate_calls(&store)?;
     let bytes = std::fs::metadata(dir.join(store::DB_FILE)).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(dir.join(format!("{}-wal", store::DB_FILE))).map(|m| m.len()).unwrap_or(0);
     println!("inbox: database {:.0} MB on disk", bytes as f64 / 1e6);
@@ -184,6 +217,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut thread = Vec::with_capacity(iterations);
     let mut find = Vec::with_capacity(iterations);
     let mut find_common = Vec::with_capacity(iterations);
+    let mut call_first = Vec::with_capacity(iterations);
+    let mut call_deep = Vec::with_capacity(iterations);
+    let mut call_missed = Vec::with_capacity(iterations);
+    let call_cursors: Vec<calls::CallCursor> = store.read(|c| {
+        let mut stmt = c.prepare("SELECT created_at, id FROM calls")?;
+        let rows = stmt.query_map([], |r| Ok(calls::CallCursor { created_at: r.get(0)?, id: r.get(1)? }))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })?;
     let mut first_page_len = 0;
     let mut hits = 0;
     for _ in 0..iterations {
@@ -220,11 +261,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let h = store.read(|c| search::search(c, "refund", 50))?;
         find_common.push(t.elapsed());
         std::hint::black_box(h);
+
+        let t = Instant::now();
+        let page = store.read(|c| calls::page(c, false, None))?;
+        call_first.push(t.elapsed());
+        std::hint::black_box(page);
+
+        // Paged back to anywhere in the 10,000 calls (keyset: never reads what is newer).
+        let cursor = &call_cursors[rng.random_range(0..call_cursors.len())];
+        let t = Instant::now();
+        let page = store.read(|c| calls::page(c, false, Some(cursor)))?;
+        call_deep.push(t.elapsed());
+        std::hint::black_box(page);
+
+        let t = Instant::now();
+        let page = store.read(|c| calls::page(c, true, Some(cursor)))?;
+        call_missed.push(t.elapsed());
+        std::hint::black_box(page);
     }
     report(&format!("conversation list, first page ({first_page_len})"), list);
     report("conversation list, an older page (scrolled anywhere)", older);
     report("open a thread (last 50)", thread);
     report(&format!("search rare word 'invoice' ({hits} hits)"), find);
     report("search common word 'refund' (50 hits)", find_common);
+    report(&format!("call log, first page ({})", calls::PAGE), call_first);
+    report("call log, an older page (of 10,000)", call_deep);
+    report("call log, missed only, an older page", call_missed);
     Ok(())
 }

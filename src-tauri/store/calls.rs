@@ -22,6 +22,8 @@ pub struct Call {
     pub created_at: String,
     /// Whether a voicemail was left on this call.
     pub has_voicemail: bool,
+    /// A customer called and nobody took it ([`MISSED`]): the UI marks it and can filter by it.
+    pub missed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +87,24 @@ pub fn set_dial_result(
     Ok(())
 }
 
+/// A missed call: a customer called and nobody took it (voicemail or not). Written once,
+/// here: the call log's "Missed" filter and the `missed` flag the UI marks rows by.
+macro_rules! missed_sql {
+    () => {
+        "(c.direction = 'inbound' AND c.answered_by IS NULL
+          AND COALESCE(c.dial_status, c.status) IN ('no-answer', 'busy', 'failed', 'canceled'))"
+    };
+}
+const MISSED: &str = missed_sql!();
+
+const SELECT: &str = concat!(
+    "SELECT c.id, c.sid, c.direction, c.from_addr, c.to_addr, c.status, c.duration, c.forwarded_to,
+    c.answered_by, c.dial_status, c.created_at,
+    EXISTS(SELECT 1 FROM voicemails v WHERE v.call_sid = c.sid AND v.deleted = 0), ",
+    missed_sql!(),
+    " FROM calls c"
+);
+
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Call> {
     Ok(Call {
         id: r.get(0)?,
@@ -99,18 +119,58 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Call> {
         dial_status: r.get(9)?,
         created_at: r.get(10)?,
         has_voicemail: r.get(11)?,
+        missed: r.get(12)?,
     })
 }
 
-const SELECT: &str = "SELECT c.id, c.sid, c.direction, c.from_addr, c.to_addr, c.status, c.duration, c.forwarded_to,
-    c.answered_by, c.dial_status, c.created_at,
-    EXISTS(SELECT 1 FROM voicemails v WHERE v.call_sid = c.sid AND v.deleted = 0) FROM calls c";
+/// Calls in one page of the call log.
+pub const PAGE: usize = 100;
 
-/// The newest calls first.
-pub fn list(conn: &Connection, limit: i64) -> Result<Vec<Call>> {
-    let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY c.created_at DESC, c.id DESC LIMIT ?1"))?;
-    let rows = stmt.query_map([if limit <= 0 { 200 } else { limit }], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// Where a page of the call log ended; the next page starts just after it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CallCursor {
+    pub created_at: String,
+    pub id: i64,
+}
+
+/// One page of the call log, newest first, and where the next one starts (`None` at the end).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CallPage {
+    pub calls: Vec<Call>,
+    pub next: Option<CallCursor>,
+}
+
+/// A page of the call log, newest first, after `after` (keyset paging: each page seeks the
+/// `calls_recent` index, however deep, and nothing before it is read again). The redundant
+/// `created_at <= ?` lets SQLite seek the index rather than scan from the newest call.
+pub fn page(conn: &Connection, missed_only: bool, after: Option<&CallCursor>) -> Result<CallPage> {
+    let missed = if missed_only { MISSED } else { "1" };
+    let limit = PAGE as i64 + 1;
+    let mut calls = match after {
+        None => {
+            let sql = format!("{SELECT} WHERE {missed} ORDER BY c.created_at DESC, c.id DESC LIMIT ?1");
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map([limit], from_row)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        }
+        Some(cursor) => {
+            let sql = format!(
+                "{SELECT} WHERE {missed} AND c.created_at <= ?1 AND (c.created_at < ?1 OR c.id < ?2)
+                 ORDER BY c.created_at DESC, c.id DESC LIMIT ?3"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![cursor.created_at, cursor.id, limit], from_row)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        }
+    };
+    // One row more than a page says whether another page exists, without counting.
+    let next = if calls.len() > PAGE {
+        calls.truncate(PAGE);
+        calls.last().map(|c| CallCursor { created_at: c.created_at.clone(), id: c.id })
+    } else {
+        None
+    };
+    Ok(CallPage { calls, next })
 }
 
 pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Call>> {
@@ -121,4 +181,82 @@ pub fn all(conn: &Connection) -> Result<Vec<Call>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY c.created_at, c.id"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_with_calls(n: usize) -> (tempfile::TempDir, crate::store::Store) {
+        let (dir, store) = crate::store::test_store();
+        store
+            .write(move |tx| {
+                for i in 0..n {
+                    // Two calls a second, so pages end inside a run of equal timestamps.
+                    let created_at =
+                        format!("2026-11-{:02}T10:{:02}:{:02}.000Z", 1 + i / 3600 % 28, i / 120 % 60, i / 2 % 60);
+                    insert(
+                        tx,
+                        &NewCall {
+                            sid: format!("CA{i:032}"),
+                            number_id: None,
+                            direction: "inbound".into(),
+                            from: "+61412345678".into(),
+                            to: "+61255501234".into(),
+                            status: "completed".into(),
+                            forwarded_to: Some("+61400000000".into()),
+                            created_at,
+                        },
+                    )?;
+                    let (dial, answered) = if i % 3 == 0 { ("no-answer", None) } else { ("completed", Some("human")) };
+                    set_dial_result(tx, &format!("CA{i:032}"), dial, answered, None)?;
+                }
+                Ok(())
+            })
+            .expect("seed");
+        (dir, store)
+    }
+
+    fn all_pages(store: &crate::store::Store, missed_only: bool) -> Vec<Call> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.read(|c| page(c, missed_only, after.as_ref())).expect("page");
+            assert!(page.calls.len() <= PAGE);
+            out.extend(page.calls);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn pages_reach_every_call_once_newest_first() {
+        let (_dir, store) = store_with_calls(1_234);
+        let calls = all_pages(&store, false);
+        assert_eq!(calls.len(), 1_234, "every call, none twice, none skipped at equal timestamps");
+        let mut ids: Vec<i64> = calls.iter().map(|c| c.id).collect();
+        assert!(calls.windows(2).all(|w| (&w[0].created_at, w[0].id) > (&w[1].created_at, w[1].id)), "newest first");
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 1_234);
+    }
+
+    #[test]
+    fn the_missed_filter_pages_only_missed_calls() {
+        let (_dir, store) = store_with_calls(700);
+        let missed = all_pages(&store, true);
+        assert_eq!(missed.len(), 234, "every third call was not answered");
+        assert!(missed
+            .iter()
+            .all(|c| c.missed && c.answered_by.is_none() && c.dial_status.as_deref() == Some("no-answer")));
+        assert_eq!(all_pages(&store, false).iter().filter(|c| c.missed).count(), 234, "the flag and the filter agree");
+    }
+
+    #[test]
+    fn an_empty_log_is_one_empty_page() {
+        let (_dir, store) = store_with_calls(0);
+        assert_eq!(store.read(|c| page(c, false, None)).expect("page"), CallPage { calls: vec![], next: None });
+    }
 }

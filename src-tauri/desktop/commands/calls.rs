@@ -4,9 +4,14 @@ use tauri::State;
 
 use crate::desktop::DesktopState;
 use crate::error::Result;
-use crate::store::calls::{self, Call};
+use crate::store::calls::{self, CallCursor, CallPage};
 
+/// A page of the call log, newest first (all calls, or only missed ones), after `after`.
 #[tauri::command]
-pub async fn list_calls(state: State<'_, DesktopState>) -> Result<Vec<Call>> {
-    state.store.read_async(|c| calls::list(c, 500)).await
+pub async fn list_calls(
+    state: State<'_, DesktopState>,
+    missed_only: bool,
+    after: Option<CallCursor>,
+) -> Result<CallPage> {
+    state.store.read_async(move |c| calls::page(c, missed_only, after.as_ref())).await
 }

@@ -30,7 +30,8 @@ export interface Backend {
   listContacts(): Promise<T.Contact[]>; // list_contacts
   saveContact(id: number | null, edit: T.ContactEdit): Promise<T.Contact>; // save_contact
   // Calls and voicemail
-  listCalls(): Promise<T.Call[]>; // list_calls
+  /** A page of the call log (all calls or only missed ones), after `after`. */
+  listCalls(missedOnly: boolean, after: T.CallCursor | null): Promise<T.CallPage>; // list_calls
   startCall(numberId: number, to: string): Promise<T.Call>; // start_call
   listVoicemails(): Promise<T.Voicemail[]>; // list_voicemails
   voicemailAudio(id: number): Promise<ArrayBuffer>; // voicemail_audio
@@ -42,6 +43,8 @@ export interface Backend {
   searchAvailableNumbers(q: { country: string; numberType: string; areaCode: string }): Promise<T.AvailableNumber[]>; // search_available_numbers
   buyNumber(e164: string, complianceId: number | null): Promise<T.PhoneNumber>; // buy_number
   releaseNumber(id: number): Promise<void>; // release_number
+  /** Gives the number back the webhooks it had before Switchboard managed it. */
+  stopManagingNumber(id: number): Promise<T.PhoneNumber[]>; // stop_managing_number
   // Templates and bulk
   listTemplates(): Promise<T.Template[]>; // list_templates
   saveTemplate(id: number | null, name: string, body: string): Promise<T.Template>; // save_template
@@ -61,7 +64,8 @@ export interface Backend {
   setAutostart(enabled: boolean): Promise<void>; // set_autostart
   exportData(path: string, format: 'json' | 'csv'): Promise<void>; // export_data
   credentialsStatus(): Promise<T.CredentialsStatus>; // credentials_status
-  removeCredentials(): Promise<void>; // remove_credentials
+  /** With `restoreNumbers`, every managed number gets its previous webhooks back first. */
+  removeCredentials(restoreNumbers: boolean): Promise<void>; // remove_credentials
   testWebhooks(): Promise<T.SelfTest>; // test_webhooks
   awaySummary(): Promise<{ messages: number; calls: number; voicemails: number } | null>; // away_summary
   saveEmailSettings(apiKey: string, from: string): Promise<void>; // save_email_settings
@@ -111,7 +115,8 @@ export class TauriBackend implements Backend {
   mediaBytes = (messageId: number, mediaId: number) => this.call<ArrayBuffer>('media_bytes', { messageId, mediaId });
   listContacts = () => this.call<T.Contact[]>('list_contacts');
   saveContact = (id: number | null, edit: T.ContactEdit) => this.call<T.Contact>('save_contact', { id, edit });
-  listCalls = () => this.call<T.Call[]>('list_calls');
+  listCalls = (missedOnly: boolean, after: T.CallCursor | null) =>
+    this.call<T.CallPage>('list_calls', { missedOnly, after });
   startCall = (numberId: number, to: string) => this.call<T.Call>('start_call', { numberId, to });
   listVoicemails = () => this.call<T.Voicemail[]>('list_voicemails');
   voicemailAudio = (id: number) => this.call<ArrayBuffer>('voicemail_audio', { id });
@@ -124,6 +129,7 @@ export class TauriBackend implements Backend {
     this.call<T.AvailableNumber[]>('search_available_numbers', q);
   buyNumber = (e164: string, complianceId: number | null) => this.call<T.PhoneNumber>('buy_number', { e164, complianceId });
   releaseNumber = (id: number) => this.call<void>('release_number', { id });
+  stopManagingNumber = (id: number) => this.call<T.PhoneNumber[]>('stop_managing_number', { id });
   listTemplates = () => this.call<T.Template[]>('list_templates');
   saveTemplate = (id: number | null, name: string, body: string) => this.call<T.Template>('save_template', { id, name, body });
   deleteTemplate = (id: number) => this.call<void>('delete_template', { id });
@@ -141,7 +147,7 @@ export class TauriBackend implements Backend {
   setAutostart = (enabled: boolean) => this.call<void>('set_autostart', { enabled });
   exportData = (path: string, format: 'json' | 'csv') => this.call<void>('export_data', { path, format });
   credentialsStatus = () => this.call<T.CredentialsStatus>('credentials_status');
-  removeCredentials = () => this.call<void>('remove_credentials');
+  removeCredentials = (restoreNumbers: boolean) => this.call<void>('remove_credentials', { restoreNumbers });
   testWebhooks = () => this.call<T.SelfTest>('test_webhooks');
   awaySummary = () => this.call<{ messages: number; calls: number; voicemails: number } | null>('away_summary');
   saveEmailSettings = (apiKey: string, from: string) => this.call<void>('save_email_settings', { apiKey, from });

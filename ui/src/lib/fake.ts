@@ -26,6 +26,8 @@ export interface FakeData {
 }
 
 const now = () => new Date().toISOString();
+/** Calls in one page of the call log (store/calls.rs PAGE). */
+export const CALL_PAGE = 100;
 
 export const defaultSettings = (): T.NumberSettings => ({
   forwarding_number: null,
@@ -109,9 +111,9 @@ export function demoData(): FakeData {
   d.messages[6].error_code = 30003;
   d.messages[6].error_message = 'The destination handset was unreachable (switched off or out of coverage).';
   d.calls = [
-    { id: 1, sid: 'CA1', direction: 'inbound', from: '+61412345678', to: '+61255501234', status: 'completed', duration: 74, forwarded_to: '+61412000111', answered_by: 'human', dial_status: 'completed', created_at: t(90), has_voicemail: false },
-    { id: 2, sid: 'CA2', direction: 'inbound', from: '+61412345680', to: '+61255501234', status: 'completed', duration: 31, forwarded_to: '+61412000111', answered_by: null, dial_status: 'no-answer', created_at: t(60 * 20), has_voicemail: true },
-    { id: 3, sid: 'CA3', direction: 'outbound-api', from: '+61255501234', to: '+61412345680', status: 'completed', duration: 45, forwarded_to: null, answered_by: null, dial_status: null, created_at: t(60 * 19), has_voicemail: false },
+    { id: 1, sid: 'CA1', direction: 'inbound', from: '+61412345678', to: '+61255501234', status: 'completed', duration: 74, forwarded_to: '+61412000111', answered_by: 'human', dial_status: 'completed', created_at: t(90), has_voicemail: false, missed: false },
+    { id: 2, sid: 'CA2', direction: 'inbound', from: '+61412345680', to: '+61255501234', status: 'completed', duration: 31, forwarded_to: '+61412000111', answered_by: null, dial_status: 'no-answer', created_at: t(60 * 20), has_voicemail: true, missed: true },
+    { id: 3, sid: 'CA3', direction: 'outbound-api', from: '+61255501234', to: '+61412345680', status: 'completed', duration: 45, forwarded_to: null, answered_by: null, dial_status: null, created_at: t(60 * 19), has_voicemail: false, missed: false },
   ];
   d.voicemails = [
     { id: 1, recording_sid: 'RE1', call_sid: 'CA2', from: '+61412345680', duration: 12, path: 'recordings/RE1.wav', content_type: 'audio/wav', transcription: 'Hi, it\u2019s Priya, could you call me back about the birthday order? Thanks.', transcription_status: 'completed', listened: false, created_at: t(60 * 20), download_error: null },
@@ -276,12 +278,22 @@ export class FakeBackend implements Backend {
     return c;
   }
 
-  async listCalls() { return this.d.calls; }
+  /** Pages of `CALL_PAGE`, newest first, as store/calls.rs::page. */
+  async listCalls(missedOnly: boolean, after: T.CallCursor | null): Promise<T.CallPage> {
+    this.log('listCalls', missedOnly, after);
+    const key = (c: { created_at: string; id: number }) => [c.created_at, c.id] as const;
+    const older = (a: readonly [string, number], b: readonly [string, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+    const sorted = [...this.d.calls].sort((a, b) => (older(key(a), key(b)) ? 1 : older(key(b), key(a)) ? -1 : 0));
+    const rows = sorted.filter((c) => (!missedOnly || c.missed) && (after === null || older(key(c), key(after))));
+    const calls = rows.slice(0, CALL_PAGE);
+    const last = calls[calls.length - 1];
+    return { calls, next: rows.length > CALL_PAGE && last ? { created_at: last.created_at, id: last.id } : null };
+  }
   async startCall(numberId: number, to: string) {
     this.log('startCall', numberId, to);
     const n = this.d.numbers.find((x) => x.id === numberId);
     if (!n) throw notFound(`number ${numberId}`);
-    const call: T.Call = { id: this.nextId(this.d.calls), sid: `CA${Date.now()}`, direction: 'outbound-api', from: n.e164, to, status: 'queued', duration: null, forwarded_to: null, answered_by: null, dial_status: null, created_at: now(), has_voicemail: false };
+    const call: T.Call = { id: this.nextId(this.d.calls), sid: `CA${Date.now()}`, direction: 'outbound-api', from: n.e164, to, status: 'queued', duration: null, forwarded_to: null, answered_by: null, dial_status: null, created_at: now(), has_voicemail: false, missed: false };
     this.d.calls.unshift(call);
     return call;
   }
@@ -321,6 +333,14 @@ export class FakeBackend implements Backend {
     this.d.numbers.push(n);
     this.d.available = this.d.available.filter((a) => a.e164 !== e164);
     return n;
+  }
+  async stopManagingNumber(id: number) {
+    this.log('stopManagingNumber', id);
+    const n = this.d.numbers.find((x) => x.id === id);
+    if (!n) throw notFound(`number ${id}`);
+    n.managed = false;
+    n.wired_url = null;
+    return this.d.numbers;
   }
   async releaseNumber(id: number) {
     this.log('releaseNumber', id);
@@ -411,7 +431,11 @@ export class FakeBackend implements Backend {
     this.log('saveEmailSettings', { from });
     if (!apiKey.trim() || !from.includes('@')) throw { code: 'invalid_input', message: 'enter the Resend API key and a sender address' };
   }
-  async removeCredentials() { this.log('removeCredentials'); this.d.credentials = { ...this.d.credentials, twilio: false, account_hint: null, ngrok: false }; }
+  async removeCredentials(restoreNumbers: boolean) {
+    this.log('removeCredentials', restoreNumbers);
+    if (restoreNumbers) this.d.numbers.forEach((n) => { n.managed = false; n.wired_url = null; });
+    this.d.credentials = { ...this.d.credentials, twilio: false, account_hint: null, ngrok: false };
+  }
   async checkTwilioCredentials(accountSid: string, authToken: string) {
     this.log('checkTwilioCredentials', accountSid);
     if (!/^AC[0-9a-f]{32}$/i.test(accountSid)) throw { code: 'invalid_input', message: 'An Account SID starts with AC followed by 32 letters and digits.' };
@@ -466,7 +490,7 @@ export class FakeBackend implements Backend {
     const number = this.d.numbers[0];
     if (!number) throw notFound('a sandbox number');
     const sid = `CA${Date.now()}`;
-    this.d.calls.unshift({ id: this.nextId(this.d.calls), sid, direction: 'inbound', from, to: number.e164, status: 'completed', duration: outcome === 'answer' ? 40 : 8, forwarded_to: number.settings.forwarding_number, answered_by: outcome === 'answer' ? 'human' : null, dial_status: outcome === 'answer' ? 'completed' : 'no-answer', created_at: now(), has_voicemail: outcome === 'voicemail' });
+    this.d.calls.unshift({ id: this.nextId(this.d.calls), sid, direction: 'inbound', from, to: number.e164, status: 'completed', duration: outcome === 'answer' ? 40 : 8, forwarded_to: number.settings.forwarding_number, answered_by: outcome === 'answer' ? 'human' : null, dial_status: outcome === 'answer' ? 'completed' : 'no-answer', created_at: now(), has_voicemail: outcome === 'voicemail', missed: outcome !== 'answer' });
     this.emit({ type: 'call_updated', call_sid: sid });
     if (outcome === 'voicemail') {
       const v: T.Voicemail = { id: this.nextId(this.d.voicemails), recording_sid: `RE${Date.now()}`, call_sid: sid, from, duration: 2, path: 'recordings/sim.wav', content_type: 'audio/wav', transcription: 'This is a test voicemail from the simulated phone.', transcription_status: 'completed', listened: false, created_at: now(), download_error: null };

@@ -104,6 +104,20 @@ export interface Call {
   dial_status: string | null;
   created_at: string;
   has_voicemail: boolean;
+  /** A customer called and nobody took it (the core decides: store/calls.rs). */
+  missed: boolean;
+}
+
+/** Where a page of the call log ended; the next page starts just after it. */
+export interface CallCursor {
+  created_at: string;
+  id: number;
+}
+
+/** One page of the call log, newest first; `next` is null at the end. */
+export interface CallPage {
+  calls: Call[];
+  next: CallCursor | null;
 }
 
 export interface Voicemail {
