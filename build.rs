@@ -54,6 +54,7 @@ const COMMANDS: &[&str] = &[
     "away_summary",
     "inbox_painted",
     "manage_numbers",
+    "stop_managing_number",
     "search_available_numbers",
     "buy_number",
     "release_number",

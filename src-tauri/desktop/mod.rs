@@ -148,6 +148,7 @@ pub fn run(sandbox: bool) -> Result<()> {
             commands::twilio_account::away_summary,
             commands::inbox_painted,
             commands::twilio_account::manage_numbers,
+            commands::twilio_account::stop_managing_number,
             commands::twilio_account::search_available_numbers,
             commands::twilio_account::buy_number,
             commands::twilio_account::release_number,

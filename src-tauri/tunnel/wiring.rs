@@ -96,6 +96,20 @@ pub async fn unmanage(store: &Store, api: &dyn NumberApi, number_id: i64) -> Res
     store.write_async(move |tx| numbers::set_managed(tx, number_id, false, None)).await
 }
 
+/// Stops managing every managed number, restoring each one's previous URLs: what the owner
+/// is offered before removing the Twilio credentials, since afterwards nothing could point
+/// the numbers away from a tunnel that no longer answers. One outcome per number; a number
+/// whose restore failed stays managed, so it can be tried again.
+pub async fn unmanage_all(store: &Store, api: &dyn NumberApi) -> Result<Vec<Wired>> {
+    let managed = store.read_async(|c| Ok(numbers::list(c)?.into_iter().filter(|n| n.managed).collect::<Vec<_>>())).await?;
+    let mut out = Vec::with_capacity(managed.len());
+    for n in managed {
+        let error = unmanage(store, api, n.id).await.err().map(|e| e.to_string());
+        out.push(Wired { number_id: n.id, e164: n.e164, error });
+    }
+    Ok(out)
+}
+
 async fn apply(
     store: &Store,
     api: &dyn NumberApi,

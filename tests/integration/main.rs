@@ -22,6 +22,7 @@ mod sandbox;
 mod secret_leak;
 mod segments_oracle;
 mod signature_vectors;
+mod unmanage;
 mod sim_calls;
 mod sim_compliance;
 mod sim_e2e;

@@ -8,6 +8,7 @@ use crate::desktop::DesktopState;
 use crate::error::{Error, Result};
 use crate::secrets::{keys, Keychain};
 use crate::store::{export, settings};
+use crate::tunnel::wiring;
 
 /// The settings key that turns native notifications off ("off"); on by default.
 pub const NOTIFICATIONS_KEY: &str = "desktop.notifications";
@@ -92,13 +93,33 @@ pub async fn credentials_status(state: State<'_, DesktopState>) -> Result<Creden
 
 /// Removes the Twilio and ngrok secrets from the keychain (the local data stays) and stops
 /// the core, which has nothing left to authenticate with; the wizard shows again.
+///
+/// With `restore_numbers`, every managed number first gets back the webhooks it had before
+/// Switchboard managed it: once the credentials are gone nothing can point the numbers away
+/// from a tunnel that no longer answers. If any restore fails, nothing is removed and the
+/// error names the numbers, so the owner can try again or remove without restoring.
 #[tauri::command]
 pub async fn remove_credentials(
     state: State<'_, DesktopState>,
     live: State<'_, super::super::live::Live>,
+    restore_numbers: bool,
 ) -> Result<()> {
     if state.sandbox {
         return Err(Error::InvalidInput("the sandbox has no credentials to remove".into()));
+    }
+    if restore_numbers {
+        let client = live.client().await?;
+        let failed: Vec<String> = wiring::unmanage_all(&state.store, &client)
+            .await?
+            .into_iter()
+            .filter_map(|w| w.error.map(|e| format!("{} ({e})", w.e164)))
+            .collect();
+        if !failed.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "could not restore {}; nothing was removed. Try again, or remove without restoring",
+                failed.join(", ")
+            )));
+        }
     }
     tokio::task::spawn_blocking(|| {
         let k = Keychain::default();

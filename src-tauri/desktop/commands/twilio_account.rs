@@ -165,6 +165,16 @@ pub async fn manage_numbers(live: State<'_, Live>, sids: Vec<String>) -> Result<
     ob.store.read_async(numbers::list).await
 }
 
+/// "Stop managing": the number gets back the webhooks it had before Switchboard managed
+/// it (the Twilio console's, as remembered when it started being managed).
+#[tauri::command]
+pub async fn stop_managing_number(live: State<'_, Live>, id: i64) -> Result<Vec<numbers::Number>> {
+    let client = live.client().await?;
+    let ob = live.outbound().await?;
+    wiring::unmanage(&ob.store, &client, id).await?;
+    ob.store.read_async(numbers::list).await
+}
+
 #[derive(serde::Serialize)]
 pub struct Available {
     e164: String,

@@ -269,6 +269,55 @@ describe('Settings', () => {
   });
 });
 
+describe('Letting numbers go', () => {
+  it('stops managing a number after asking, and says where its texts and calls go now', async () => {
+    const b = new FakeBackend(demoData());
+    const managed = b.d.numbers.find((n) => n.managed)!;
+    render(Numbers, { backend: b });
+    await screen.findByTestId('stop-managing');
+    await fireEvent.click(within(screen.getByTestId('stop-managing')).getByRole('button', { name: 'Stop managing' }));
+    await fireEvent.click(screen.getByTestId('confirm'));
+    expect(await screen.findByText(/has its previous webhooks back/)).toBeTruthy();
+    expect(b.calls.find((c) => c.method === 'stopManagingNumber')?.args).toEqual([managed.id]);
+    expect(b.d.numbers.find((n) => n.id === managed.id)?.managed).toBe(false);
+    expect(screen.queryByTestId('stop-managing'), 'nothing left to stop managing').toBeNull();
+  });
+
+  it('offers to restore every number before the credentials are removed, and says what happens if not', async () => {
+    const b = new FakeBackend(demoData());
+    b.d.credentials = { sandbox: false, twilio: true, account_hint: '1234', ngrok: true };
+    render(Settings, { backend: b, onrerunsetup: () => {} });
+    await fireEvent.click(await screen.findByText('Remove credentials'));
+    const ask = screen.getByTestId('remove-credentials');
+    expect(ask.textContent).toMatch(/Restore their previous webhooks first, or texts sent to them will be lost/);
+    await fireEvent.click(screen.getByTestId('remove-and-restore'));
+    expect(await screen.findByText(/numbers have their previous webhooks back/)).toBeTruthy();
+    expect(b.calls.find((c) => c.method === 'removeCredentials')?.args).toEqual([true]);
+    expect(b.d.numbers.every((n) => !n.managed)).toBe(true);
+  });
+
+  it('removes without restoring when the owner says so, and keeps the numbers managed', async () => {
+    const b = new FakeBackend(demoData());
+    b.d.credentials = { sandbox: false, twilio: true, account_hint: '1234', ngrok: true };
+    render(Settings, { backend: b, onrerunsetup: () => {} });
+    await fireEvent.click(await screen.findByText('Remove credentials'));
+    await fireEvent.click(screen.getByTestId('remove-only'));
+    expect(await screen.findByText(/still point at this computer/)).toBeTruthy();
+    expect(b.calls.find((c) => c.method === 'removeCredentials')?.args).toEqual([false]);
+  });
+
+  it('keeps the credentials and says which number failed when a restore is refused', async () => {
+    const b = new FakeBackend(demoData());
+    b.d.credentials = { sandbox: false, twilio: true, account_hint: '1234', ngrok: true };
+    b.removeCredentials = async () => { throw { code: 'invalid_input', message: 'could not restore +61 2 5550 1234 (Twilio is unavailable); nothing was removed' }; };
+    render(Settings, { backend: b, onrerunsetup: () => {} });
+    await fireEvent.click(await screen.findByText('Remove credentials'));
+    await fireEvent.click(screen.getByTestId('remove-and-restore'));
+    expect(await screen.findByText(/nothing was removed/)).toBeTruthy();
+    expect(b.d.credentials.twilio).toBe(true);
+  });
+});
+
 describe('Templates', () => {
   it('says why a template could not be deleted, and keeps it', async () => {
     const b = new FakeBackend(demoData());
@@ -292,5 +341,47 @@ describe('Templates', () => {
     await fireEvent.click(screen.getByText('Save'));
     expect(await screen.findByText('Reminder')).toBeTruthy();
     expect(b.d.templates.find((t) => t.name === 'Reminder')?.variables).toEqual(['first_name', 'day']);
+  });
+});
+
+describe('The call log of a busy clinic', () => {
+  function withCalls(n: number) {
+    const d = demoData();
+    d.calls = [];
+    for (let i = 0; i < n; i++) {
+      const missed = i % 4 === 0;
+      d.calls.push({
+        id: i + 1, sid: `CA${i}`, direction: 'inbound', from: `+6141200${String(i).padStart(4, '0')}`, to: '+61255501234',
+        status: 'completed', duration: 20, forwarded_to: '+61412000111', answered_by: missed ? null : 'human',
+        dial_status: missed ? 'no-answer' : 'completed', created_at: new Date(Date.UTC(2026, 10, 1) + Math.floor(i / 2) * 60_000).toISOString(),
+        has_voicemail: false, missed,
+      });
+    }
+    return d;
+  }
+
+  it('pages back through older calls without loading them all', async () => {
+    const b = new FakeBackend(withCalls(250));
+    render(Calls, { backend: b });
+    expect(await screen.findAllByTestId('call')).toHaveLength(100);
+    await fireEvent.click(screen.getByTestId('calls-older'));
+    await waitFor(() => expect(screen.getAllByTestId('call')).toHaveLength(200));
+    await fireEvent.click(screen.getByTestId('calls-older'));
+    await waitFor(() => expect(screen.getAllByTestId('call')).toHaveLength(250));
+    expect(screen.queryByTestId('calls-older'), 'no more pages').toBeNull();
+    const ids = screen.getAllByTestId('call').map((r) => r.textContent);
+    expect(new Set(ids).size, 'no call shown twice').toBe(250);
+    expect(b.calls.filter((c) => c.method === 'listCalls').map((c) => c.args[1] === null)).toEqual([true, false, false]);
+  });
+
+  it('filters to missed calls, paged the same way', async () => {
+    render(Calls, { backend: new FakeBackend(withCalls(500)) });
+    await screen.findAllByTestId('call');
+    await fireEvent.click(screen.getByTestId('calls-missed-filter'));
+    await waitFor(() => expect(screen.getAllByTestId('call').every((r) => r.classList.contains('missed'))).toBe(true));
+    expect(screen.getAllByTestId('call')).toHaveLength(100);
+    await fireEvent.click(screen.getByTestId('calls-older'));
+    await waitFor(() => expect(screen.getAllByTestId('call')).toHaveLength(125));
+    expect(screen.queryByTestId('calls-older')).toBeNull();
   });
 });
