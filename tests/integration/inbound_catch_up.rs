@@ -148,3 +148,75 @@ async fn caught_up_messages_from_a_new_customer_are_in_one_conversation() -> Tes
     sim.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn voicemail_left_while_closed_gets_its_transcript_from_catch_up() -> TestResult {
+    let sim = sim().await?;
+    let said = "Hi, it's Bob. Can you call me back about the order?";
+    let (_, recording) = sim.seed_voicemail(BOB, OURS, 12, Some(said), minutes(40));
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let summary = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
+    assert_eq!((summary.calls, summary.voicemails, summary.transcriptions), (1, 1, 1), "{summary:?}");
+    let vm = store.read(|c| store::voicemails::find_by_recording_sid(c, &recording))?.ok_or("no voicemail")?;
+    assert_eq!(vm.transcription.as_deref(), Some(said), "not 'Transcript pending…' for ever");
+    assert_eq!(vm.transcription_status.as_deref(), Some("completed"));
+    let again = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
+    assert_eq!((again.voicemails, again.transcriptions), (0, 0), "{again:?}");
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_same_stop_by_webhook_and_catch_up_counts_once() -> TestResult {
+    use switchboard::store::optouts;
+    let sim = sim().await?;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let state = switchboard::webhook::AppState::new(
+        store.clone(),
+        "http://127.0.0.1:1",
+        switchboard::secrets::Secret::new(sim.auth_token().to_string()),
+        Events::new(),
+    );
+    let running = switchboard::webhook::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        state.clone(),
+        switchboard::media::MediaConfig::new(&sim.base_url(), None),
+    )
+    .await?;
+    let base = format!("http://{}", running.addr);
+    state.set_public_url(&base);
+    sim.point_number_at(OURS, &base);
+    sim.customer_sms(ALICE, OURS, "STOP", false).await?;
+    assert!(store.read(|c| optouts::is_opted_out(c, ALICE))?, "the webhook applied the STOP");
+    // The owner, after talking to Alice, opts her back in by hand…
+    store.write(|tx| optouts::set_by_owner(tx, ALICE, false).map(|_| ()))?;
+    // …and the catch-up that lists the same STOP later must not undo that.
+    switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
+    assert!(!store.read(|c| optouts::is_opted_out(c, ALICE))?, "one message changes the ledger once");
+    let history = store.read(|c| optouts::history(c, ALICE))?;
+    let sources: Vec<&str> = history.iter().map(|e| e.source.as_str()).collect();
+    assert_eq!(sources, ["owner", "webhook"], "newest first, each change recorded with its path");
+    running.shutdown().await?;
+    sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn catch_up_with_nothing_new_publishes_no_summary() -> TestResult {
+    let sim = sim().await?;
+    sim.seed_message(ALICE, OURS, "Hello", true, minutes(5));
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let events = Events::new();
+    switchboard::sync::run(&store, &client(&sim)?, &events).await?;
+    let mut rx = events.subscribe();
+    let again = switchboard::sync::run(&store, &client(&sim)?, &events).await?;
+    assert_eq!(again, switchboard::sync::Summary::default());
+    while let Ok(e) = rx.try_recv() {
+        assert!(!matches!(e, Event::SyncCompleted { .. }), "the every-minute run stays quiet when nothing is new");
+    }
+    sim.shutdown().await;
+    Ok(())
+}

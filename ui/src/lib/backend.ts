@@ -29,6 +29,8 @@ export interface Backend {
   // Contacts
   listContacts(): Promise<T.Contact[]>; // list_contacts
   saveContact(id: number | null, edit: T.ContactEdit): Promise<T.Contact>; // save_contact
+  /** The owner opts a phone number or email address out, or back in, by hand (after confirming). */
+  setOptOut(address: string, optedOut: boolean): Promise<T.OptOutEvent>; // set_opt_out
   // Calls and voicemail
   listCalls(): Promise<T.Call[]>; // list_calls
   startCall(numberId: number, to: string): Promise<T.Call>; // start_call
@@ -111,6 +113,7 @@ export class TauriBackend implements Backend {
   mediaBytes = (messageId: number, mediaId: number) => this.call<ArrayBuffer>('media_bytes', { messageId, mediaId });
   listContacts = () => this.call<T.Contact[]>('list_contacts');
   saveContact = (id: number | null, edit: T.ContactEdit) => this.call<T.Contact>('save_contact', { id, edit });
+  setOptOut = (address: string, optedOut: boolean) => this.call<T.OptOutEvent>('set_opt_out', { address, optedOut });
   listCalls = () => this.call<T.Call[]>('list_calls');
   startCall = (numberId: number, to: string) => this.call<T.Call>('start_call', { numberId, to });
   listVoicemails = () => this.call<T.Voicemail[]>('list_voicemails');
