@@ -180,7 +180,11 @@ mod tests {
     #[test]
     fn the_watermark_stops_short_of_an_item_in_progress() {
         let now = Utc::now();
-        let items = [At(now - chrono::Duration::minutes(5), false), At(now - chrono::Duration::minutes(3), true), At(now, false)];
+        let items = [
+            At(now - chrono::Duration::minutes(5), false),
+            At(now - chrono::Duration::minutes(3), true),
+            At(now, false),
+        ];
         let mark = next_mark(&items, |i| i.1).unwrap();
         assert_eq!(mark, now - chrono::Duration::minutes(3) - chrono::Duration::milliseconds(1));
         let old = [At(now - chrono::Duration::days(3), true), At(now, false)];

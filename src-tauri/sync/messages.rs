@@ -34,10 +34,7 @@ pub(super) async fn catch_up(store: &Store, client: &TwilioClient, events: &Even
     let mut source = TwilioList {
         client,
         url: client.account_url("Messages.json"),
-        query: vec![
-            ("DateSent>".into(), backfill::day_filter(mark)),
-            ("PageSize".into(), PAGE_SIZE.to_string()),
-        ],
+        query: vec![("DateSent>".into(), backfill::day_filter(mark)), ("PageSize".into(), PAGE_SIZE.to_string())],
         key: "messages",
     };
     let listed: Vec<MessageResource> =

@@ -14,8 +14,8 @@ use super::verify::{self, Accept};
 use super::{twiml_response, AppState};
 use crate::domain::MessageStatus;
 use crate::events::Event;
-use crate::store::{contacts, optouts};
 use crate::store::messages::{self, StatusOutcome};
+use crate::store::{contacts, optouts};
 use crate::twilio::payloads::MessageStatusCallback;
 
 /// Twilio's "attempt to send to unsubscribed recipient".

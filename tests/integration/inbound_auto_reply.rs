@@ -67,8 +67,9 @@ async fn auto_reply_never_answers_short_codes_or_alphanumeric_senders() -> TestR
     let f = Fixture::new()?;
     set_auto_reply(&f.store)?;
     for (i, from) in ["72345", "898211", "MyBank", "AMAZON"].iter().enumerate() {
-        let (status, xml) =
-            f.post("/twilio/sms", &sms(&format!("SM0000000000000000000000000000d00{i}"), from, "Your code is 1234")).await?;
+        let (status, xml) = f
+            .post("/twilio/sms", &sms(&format!("SM0000000000000000000000000000d00{i}"), from, "Your code is 1234"))
+            .await?;
         assert_eq!(status, 200, "stored all the same");
         assert_eq!(replied(&xml)?, None, "{from} looks automated: no auto-reply");
     }
@@ -122,7 +123,8 @@ async fn auto_reply_is_stored_once_when_catch_up_lists_it_from_twilio() -> TestR
     let summary = switchboard::sync::run(&rt.store, &rt.client, &rt.events).await?;
     let rows = count(&rt.store, &format!("SELECT COUNT(*) FROM messages WHERE body = '{REPLY}'"));
     assert_eq!(rows, 1, "one row for the one reply, after catch-up listed it from Twilio ({summary:?})");
-    let with_sid = count(&rt.store, &format!("SELECT COUNT(*) FROM messages WHERE body = '{REPLY}' AND sid LIKE 'SM%'"));
+    let with_sid =
+        count(&rt.store, &format!("SELECT COUNT(*) FROM messages WHERE body = '{REPLY}' AND sid LIKE 'SM%'"));
     assert_eq!(with_sid, 1, "catch-up gave the stored reply its Twilio SID");
     let again = switchboard::sync::run(&rt.store, &rt.client, &rt.events).await?;
     assert_eq!(again.messages, 0, "{again:?}");

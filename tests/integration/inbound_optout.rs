@@ -39,7 +39,13 @@ fn conversation_opted_out(store: &Store, customer: &str) -> Result<bool, Box<dyn
     })?)
 }
 
-fn save_contact(store: &Store, id: Option<i64>, name: &str, phones: &[&str], email: Option<&str>) -> Result<i64, switchboard::Error> {
+fn save_contact(
+    store: &Store,
+    id: Option<i64>,
+    name: &str,
+    phones: &[&str],
+    email: Option<&str>,
+) -> Result<i64, switchboard::Error> {
     let edit = contacts::ContactEdit {
         name: name.into(),
         phones: phones.iter().map(|p| p.to_string()).collect(),
@@ -87,15 +93,13 @@ async fn an_sms_stop_does_not_block_email_replies() -> TestResult {
     let f = Fixture::new()?;
     save_contact(&f.store, None, "Ana Lima", &[ANA_MOBILE], Some("ana@example.com"))?;
     f.post("/twilio/sms", &sms("SM0000000000000000000000000000b201", ANA_MOBILE, "STOP")).await?;
-    let conversation_id: i64 =
-        f.store.read(|c| Ok(c.query_row("SELECT id FROM conversations", [], |r| r.get(0))?))?;
-    let creds = switchboard::secrets::TwilioCredentials::with_auth_token(
-        "AC00000000000000000000000000000000",
-        "unused",
-    );
-    let client = switchboard::twilio::client::TwilioClient::new(
-        switchboard::twilio::client::ClientConfig::with_base(creds, "http://127.0.0.1:9"),
-    )?;
+    let conversation_id: i64 = f.store.read(|c| Ok(c.query_row("SELECT id FROM conversations", [], |r| r.get(0))?))?;
+    let creds =
+        switchboard::secrets::TwilioCredentials::with_auth_token("AC00000000000000000000000000000000", "unused");
+    let client = switchboard::twilio::client::TwilioClient::new(switchboard::twilio::client::ClientConfig::with_base(
+        creds,
+        "http://127.0.0.1:9",
+    ))?;
     let ob = switchboard::outbound::Outbound::new(f.store.clone(), client, f.events.clone(), None);
     let cfg = switchboard::outbound::email::ResendConfig {
         api_base: resend.base.clone(),

@@ -317,7 +317,9 @@ async fn auto_reply_and_opt_out_keywords() -> TestResult {
     assert!(!f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "Twilio's OptOutType=START opts back in");
     let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a05", "hi again")).await?;
     assert_eq!(message_text(&xml)?, None, "subscribed again, but already auto-answered within the window");
-    f.store.write(|tx| switchboard::store::settings::set(tx, switchboard::inbound::auto_reply::WINDOW_SETTING, "0.0000001"))?;
+    f.store.write(|tx| {
+        switchboard::store::settings::set(tx, switchboard::inbound::auto_reply::WINDOW_SETTING, "0.0000001")
+    })?;
     let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a06", "hello?")).await?;
     assert_eq!(message_text(&xml)?.as_deref(), Some(reply), "once the window has passed, the auto-reply answers again");
     Ok(())
