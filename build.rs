@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "search_messages",
     "list_contacts",
     "save_contact",
+    "set_opt_out",
     "list_calls",
     "list_numbers",
     "update_number_settings",

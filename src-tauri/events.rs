@@ -18,6 +18,13 @@ pub enum Event {
         calls: usize,
         voicemails: usize,
     },
+    /// Catch-up is under way: how many items of `resource` (messages, calls, recordings,
+    /// transcriptions) it has listed from Twilio so far, and how many of them it has stored.
+    SyncProgress {
+        resource: String,
+        listed: usize,
+        stored: usize,
+    },
     MessageReceived {
         conversation_id: i64,
         message_id: i64,

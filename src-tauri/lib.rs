@@ -8,6 +8,7 @@ pub mod compliance;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod inbound;
 pub mod media;
 pub mod outbound;
 pub mod runtime;

@@ -112,6 +112,7 @@ pub fn run(sandbox: bool) -> Result<()> {
             commands::conversations::search_messages,
             commands::contacts::list_contacts,
             commands::contacts::save_contact,
+            commands::contacts::set_opt_out,
             commands::calls::list_calls,
             commands::numbers::list_numbers,
             commands::numbers::update_number_settings,

@@ -16,7 +16,8 @@ use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::store::campaigns::{self, NewRecipient, Progress};
-use crate::store::contacts::{self, Contact};
+use crate::store::contacts::Contact;
+use crate::store::optouts;
 use crate::store::templates;
 
 use super::send::{self, Content, SendRequest};
@@ -146,7 +147,7 @@ pub async fn run(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
             return publish(ob, campaign_id).await;
         };
         let to = r.to.clone();
-        let opted_out = ob.store.read_async(move |c| contacts::is_opted_out(c, &to)).await?;
+        let opted_out = ob.store.read_async(move |c| optouts::is_opted_out(c, &to)).await?;
         if opted_out {
             ob.store
                 .write_async(move |tx| campaigns::set_recipient(tx, r.id, "skipped", None, Some("opted out")))
@@ -203,6 +204,8 @@ mod tests {
             opted_out: false,
             opted_out_at: None,
             opt_out_source: None,
+            opted_out_phones: Vec::new(),
+            email_opted_out: false,
         };
         let shared = vars(&[("clinic", "Harbour Dental"), ("time", "9:00")]);
         let got = contact_vars(&contact, &shared, Some(&vars(&[("time", "14:30"), ("clinic", "  ")])));

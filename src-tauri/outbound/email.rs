@@ -6,7 +6,7 @@ use crate::domain::status::MessageStatus;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::secrets::{keys, Keychain, Secret};
-use crate::store::{conversations, messages};
+use crate::store::{conversations, messages, optouts};
 
 use super::Outbound;
 
@@ -64,14 +64,16 @@ pub async fn send_email(ob: &Outbound, resend: &ResendConfig, reply: EmailReply)
     }
     let conv_id = reply.conversation_id;
     let conv = ob.store.read_async(move |c| conversations::get(c, conv_id)).await?;
-    if conv.opted_out {
-        return Err(Error::OptedOut(conv.customer));
-    }
     let to = conv
         .contact_email
         .clone()
         .filter(|e| e.contains('@'))
         .ok_or_else(|| Error::InvalidInput("this contact has no email address; add one in Contacts".into()))?;
+    // Email has its own unsubscribe state in the ledger: an SMS STOP says nothing about it.
+    let check = to.clone();
+    if ob.store.read_async(move |c| optouts::is_opted_out(c, &check)).await? {
+        return Err(Error::OptedOut(to));
+    }
     let client_ref =
         reply.client_ref.clone().unwrap_or_else(|| format!("email-{}", hex::encode(rand::random::<[u8; 16]>())));
     let (r, f, t, b) = (client_ref.clone(), reply.from.clone(), to.clone(), reply.text.clone());

@@ -15,7 +15,7 @@ use crate::domain::status::MessageStatus;
 use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::store::{contacts, messages, numbers, templates};
+use crate::store::{messages, numbers, optouts, templates};
 use crate::twilio::api::messages::NewMessage;
 
 use super::{media_links, Outbound};
@@ -112,7 +112,8 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
     };
     let info = check_body(&body, !req.media.is_empty())?;
     let to_check = to.clone();
-    if ob.store.read_async(move |c| contacts::is_opted_out(c, &to_check)).await? {
+    // The ledger, by the recipient's address: whoever the number belongs to now.
+    if ob.store.read_async(move |c| optouts::is_opted_out(c, &to_check)).await? {
         return Err(Error::OptedOut(to));
     }
     let mut media_urls = Vec::new();
@@ -242,7 +243,7 @@ async fn record_failure(ob: &Outbound, message_id: i64, conversation_id: i64, to
     ob.store
         .write_async(move |tx| {
             if code == Some(21610) {
-                contacts::set_opt_out(tx, &to, true, "error 21610")?;
+                optouts::record(tx, &optouts::Change::error_21610(&to, &crate::domain::now_rfc3339(), None))?;
             }
             messages::mark_failed(tx, message_id, code, &reason)
         })

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::customer::country;
-use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared};
+use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared, TranscriptionRec};
 use super::twiml::{self, Verb};
 use super::{media, webhooks, CallOutcome};
 
@@ -267,6 +267,19 @@ async fn record(sh: &Arc<Shared>, leg: &Leg, v: &Verb, doc_url: &str, outcome: &
         // Twilio transcribes recordings of 2–120 seconds; others fail without text.
         let ok = (2..=120).contains(&secs);
         let transcription_sid = new_sid("TR");
+        // Kept in the account's log whether or not the callback reaches anyone.
+        let now = Utc::now();
+        sh.with(|s| {
+            s.transcriptions.push(TranscriptionRec {
+                sid: transcription_sid.clone(),
+                recording_sid: recording_sid.clone(),
+                status: if ok { "completed" } else { "failed" }.into(),
+                text: ok.then(|| sh.config.voicemail_transcript.clone()),
+                duration: secs,
+                date_created: now,
+                date_updated: now,
+            })
+        });
         let mut params = webhooks::pairs(&[
             ("ApiVersion", "2010-04-01"),
             ("TranscriptionType", "fast"),

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::callflow::{self, Leg};
 use super::server::{fetch_2010, json_response, page_2010, ApiError, ApiResult, Params, Sh};
-use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared};
+use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared, TranscriptionRec};
 use super::{twiml, CallOutcome};
 use crate::domain::phone::E164;
 use crate::error::{Error, Result};
@@ -336,4 +336,114 @@ pub(crate) async fn recording_delete(
     } else {
         Err(ApiError::not_found(&format!("/Recordings/{name}")))
     }
+}
+
+fn transcription_json(sh: &Shared, t: &TranscriptionRec) -> Value {
+    json!({
+        "account_sid": sh.config.account_sid,
+        "api_version": "2010-04-01",
+        "date_created": rfc2822(t.date_created),
+        "date_updated": rfc2822(t.date_updated),
+        "duration": t.duration.to_string(),
+        "price": null,
+        "price_unit": "USD",
+        "recording_sid": t.recording_sid,
+        "sid": t.sid,
+        "status": t.status,
+        "transcription_text": t.text,
+        "type": "fast",
+        "uri": format!("{}/Transcriptions/{}.json", sh.account_path(), t.sid),
+    })
+}
+
+fn transcriptions_page(sh: &Shared, q: &Params, path: &str, recording: Option<&str>) -> ApiResult {
+    let items = sh.with(|s| {
+        s.transcriptions
+            .iter()
+            .rev()
+            .filter(|t| recording.is_none_or(|r| t.recording_sid == r))
+            .map(|t| (t.sid.clone(), transcription_json(sh, t)))
+            .collect::<Vec<_>>()
+    });
+    page_2010(path, "transcriptions", q, items)
+}
+
+/// `GET …/Transcriptions.json`: the account's transcriptions, newest first (no date filter).
+pub(crate) async fn transcriptions_list(axum::extract::State(sh): Sh, RawQuery(q): RawQuery) -> ApiResult {
+    let q = Params::query(q)?;
+    transcriptions_page(&sh, &q, &format!("{}/Transcriptions.json", sh.account_path()), None)
+}
+
+/// `GET …/Recordings/{sid}/Transcriptions.json`.
+pub(crate) async fn recording_transcriptions(
+    axum::extract::State(sh): Sh,
+    Path((_, sid)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let q = Params::query(q)?;
+    let path = format!("{}/Recordings/{sid}/Transcriptions.json", sh.account_path());
+    transcriptions_page(&sh, &q, &path, Some(&sid))
+}
+
+pub(crate) async fn transcription_fetch(
+    axum::extract::State(sh): Sh,
+    Path((_, sid)): Path<(String, String)>,
+) -> ApiResult {
+    fetch_2010(&sh, "Transcriptions", &sid, |s, id| {
+        s.transcriptions.iter().find(|t| t.sid == id).map(|t| transcription_json(&sh, t))
+    })
+}
+
+/// What the Twilio-hosted fallback flow leaves in the account when a customer calls while
+/// the app is closed and leaves a voicemail: a completed inbound call, its recording and
+/// (with `transcript`) a completed transcription; no webhook reaches anyone. `ago` back.
+pub(crate) fn seed_voicemail(
+    sh: &Shared,
+    from: &str,
+    to: &str,
+    secs: u32,
+    transcript: Option<&str>,
+    ago: std::time::Duration,
+) -> (String, String) {
+    let at = Utc::now() - chrono::Duration::from_std(ago).unwrap_or_default();
+    let call_sid = new_sid("CA");
+    let recording_sid = new_sid("RE");
+    sh.with(|s| {
+        let pn = s.number(to).map(|n| n.sid.clone());
+        let mut call = new_call(&call_sid, from, to, "inbound", "completed", pn);
+        call.date_created = at;
+        call.date_updated = at;
+        call.start_time = Some(at);
+        call.end_time = Some(at + chrono::Duration::seconds(i64::from(secs) + 20));
+        call.duration = Some(secs + 20);
+        // Keep each log in time order: lists are served newest first.
+        let i = s.calls.partition_point(|c| c.date_created <= at);
+        s.calls.insert(i, call);
+        let i = s.recordings.partition_point(|r| r.date_created <= at);
+        s.recordings.insert(
+            i,
+            RecordingRec {
+                sid: recording_sid.clone(),
+                call_sid: call_sid.clone(),
+                duration: secs,
+                wav: super::media::wav_tone(secs).into(),
+                date_created: at,
+            },
+        );
+        if let Some(text) = transcript {
+            let done = at + chrono::Duration::seconds(30);
+            let i = s.transcriptions.partition_point(|t| t.date_created <= at);
+            let t = TranscriptionRec {
+                sid: new_sid("TR"),
+                recording_sid: recording_sid.clone(),
+                status: "completed".into(),
+                text: Some(text.to_string()),
+                duration: secs,
+                date_created: at,
+                date_updated: done,
+            };
+            s.transcriptions.insert(i, t);
+        }
+    });
+    (call_sid, recording_sid)
 }

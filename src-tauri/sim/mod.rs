@@ -252,6 +252,21 @@ impl Simulator {
         sid
     }
 
+    /// Puts a voicemail into the account as the Twilio-hosted fallback flow leaves it while
+    /// the app is closed: a completed inbound call from `from` to `to`, its recording of
+    /// `secs` seconds and, with `transcript`, a completed transcription; no webhook is sent.
+    /// Returns `(call SID, recording SID)`.
+    pub fn seed_voicemail(
+        &self,
+        from: &str,
+        to: &str,
+        secs: u32,
+        transcript: Option<&str>,
+        ago: Duration,
+    ) -> (String, String) {
+        calls::seed_voicemail(&self.shared, from, to, secs, transcript, ago)
+    }
+
     /// Seeds a short history for the sandbox's first run: `business_number` is added to the
     /// account (if needed) and three customers' conversations are put in the message log, as
     /// backfill will find them. Returns the customers' numbers.

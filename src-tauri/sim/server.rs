@@ -45,6 +45,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(&format!("{acct}/Calls/{{sid}}"), get(calls::fetch))
         .route(&format!("{acct}/Calls/{{sid}}/Recordings.json"), get(calls::call_recordings))
         .route(&format!("{acct}/Recordings.json"), get(calls::recordings_list))
+        .route(&format!("{acct}/Recordings/{{sid}}/Transcriptions.json"), get(calls::recording_transcriptions))
+        .route(&format!("{acct}/Transcriptions.json"), get(calls::transcriptions_list))
+        .route(&format!("{acct}/Transcriptions/{{sid}}"), get(calls::transcription_fetch))
         .route(&format!("{acct}/Recordings/{{sid}}"), get(calls::recording_fetch).delete(calls::recording_delete))
         .route(&format!("{acct}/IncomingPhoneNumbers.json"), get(numbers::list).post(numbers::create))
         .route(

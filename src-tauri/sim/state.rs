@@ -70,6 +70,7 @@ pub(crate) struct State {
     pub media: HashMap<String, MediaRec>,
     pub calls: Vec<CallRec>,
     pub recordings: Vec<RecordingRec>,
+    pub transcriptions: Vec<TranscriptionRec>,
     pub numbers: Vec<NumberRec>,
     pub addresses: Vec<AddressRec>,
     pub end_users: Vec<EndUserRec>,
@@ -216,6 +217,18 @@ pub(crate) struct RecordingRec {
     pub duration: u32,
     pub wav: bytes::Bytes,
     pub date_created: DateTime<Utc>,
+}
+
+/// A transcription of a recording (`<Record transcribe>`, or the hosted flow's voicemail).
+pub(crate) struct TranscriptionRec {
+    pub sid: String,
+    pub recording_sid: String,
+    /// in-progress, completed, failed.
+    pub status: String,
+    pub text: Option<String>,
+    pub duration: u32,
+    pub date_created: DateTime<Utc>,
+    pub date_updated: DateTime<Utc>,
 }
 
 pub(crate) struct NumberRec {

@@ -1,4 +1,6 @@
-//! Customers: name, phone addresses, email, notes, and whether they opted out.
+//! Customers: name, phone addresses, email and notes. Whether they may be messaged is not
+//! theirs to keep: it is read from the opt-out ledger by address (`super::optouts`), so no
+//! contact edit can change it.
 
 use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -13,26 +15,63 @@ pub struct Contact {
     pub phones: Vec<String>,
     pub email: Option<String>,
     pub notes: String,
+    /// Whether any of the contact's phones is opted out (from the ledger), and the latest
+    /// such opt-out's time and reason, for the badge.
     pub opted_out: bool,
     pub opted_out_at: Option<String>,
     pub opt_out_source: Option<String>,
+    /// The contact's phones that are opted out now (each phone has its own state).
+    pub opted_out_phones: Vec<String>,
+    /// Whether the contact's email address is unsubscribed (independent of SMS).
+    pub email_opted_out: bool,
+}
+
+impl Contact {
+    /// The phone to text: the first one that is not opted out (each phone has its own
+    /// state), or None when every phone is (or there is none).
+    pub fn reachable_phone(&self) -> Option<&String> {
+        self.phones.iter().find(|p| !self.opted_out_phones.contains(p))
+    }
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
-    let phones: Option<String> = r.get(7)?;
+    let phones: Option<String> = r.get(4)?;
     Ok(Contact {
         id: r.get(0)?,
         name: r.get(1)?,
         email: r.get(2)?,
         notes: r.get(3)?,
-        opted_out: r.get(4)?,
-        opted_out_at: r.get(5)?,
-        opt_out_source: r.get(6)?,
+        opted_out: false,
+        opted_out_at: None,
+        opt_out_source: None,
         phones: phones.map(|p| p.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
+        opted_out_phones: Vec::new(),
+        email_opted_out: false,
     })
 }
 
-const SELECT: &str = "SELECT c.id, c.name, c.email, c.notes, c.opted_out, c.opted_out_at, c.opt_out_source,
+/// Fills the opt-out fields of `c` from the ledger.
+fn with_opt_outs(conn: &Connection, mut c: Contact) -> Result<Contact> {
+    let mut newest: Option<super::optouts::OptOutEvent> = None;
+    for phone in &c.phones {
+        if let Some(e) = super::optouts::latest(conn, phone)?.filter(|e| e.opted_out) {
+            c.opted_out_phones.push(phone.clone());
+            if newest.as_ref().is_none_or(|n| e.at > n.at) {
+                newest = Some(e);
+            }
+        }
+    }
+    c.opted_out = newest.is_some();
+    c.opted_out_at = newest.as_ref().map(|e| e.at.clone());
+    c.opt_out_source = newest.map(|e| e.reason);
+    c.email_opted_out = match &c.email {
+        Some(e) => super::optouts::is_opted_out(conn, e)?,
+        None => false,
+    };
+    Ok(c)
+}
+
+const SELECT: &str = "SELECT c.id, c.name, c.email, c.notes,
     (SELECT group_concat(address, char(31)) FROM contact_phones p WHERE p.contact_id = c.id) FROM contacts c";
 
 /// The contact owning `address`, creating a nameless one for a new customer.
@@ -49,28 +88,38 @@ pub fn ensure_for_address(conn: &Connection, address: &str) -> Result<i64> {
 }
 
 pub fn find_by_address(conn: &Connection, address: &str) -> Result<Option<Contact>> {
-    Ok(conn
-        .row(
-            &format!("{SELECT} WHERE c.id = (SELECT contact_id FROM contact_phones WHERE address = ?1)"),
-            [address],
-            from_row,
-        )
-        .optional()?)
+    conn.row(
+        &format!("{SELECT} WHERE c.id = (SELECT contact_id FROM contact_phones WHERE address = ?1)"),
+        [address],
+        from_row,
+    )
+    .optional()?
+    .map(|c| with_opt_outs(conn, c))
+    .transpose()
+}
+
+/// The id of the contact owning `address`, if any (without reading the ledger).
+pub fn id_for_address(conn: &Connection, address: &str) -> Result<Option<i64>> {
+    Ok(conn.row("SELECT contact_id FROM contact_phones WHERE address = ?1", [address], |r| r.get(0)).optional()?)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Contact> {
-    conn.row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
+    let c = conn
+        .row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
         .optional()?
-        .ok_or_else(|| Error::not_found(format!("contact {id}")))
+        .ok_or_else(|| Error::not_found(format!("contact {id}")))?;
+    with_opt_outs(conn, c)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Contact>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY c.name = '', c.name COLLATE NOCASE, c.id"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows: Vec<Contact> = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
+    rows.into_iter().map(|c| with_opt_outs(conn, c)).collect()
 }
 
-/// Fields the owner edits; opt-out state is not among them (only the customer changes it).
+/// Fields the owner edits; opt-out state is not among them: it lives in the ledger, by
+/// address (`super::optouts`), and changes only by keyword, error 21610 or the owner's
+/// explicit opt-out control.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct ContactEdit {
     pub name: String,
@@ -138,44 +187,29 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
     Ok(id)
 }
 
-/// Records an opt-out or opt-in for the customer at `address`.
-pub fn set_opt_out(conn: &Connection, address: &str, opted_out: bool, source: &str) -> Result<()> {
-    let id = ensure_for_address(conn, address)?;
-    conn.exec(
-        "UPDATE contacts SET opted_out = ?2, opted_out_at = ?3, opt_out_source = ?4, updated_at = ?3 WHERE id = ?1",
-        params![id, opted_out, now_rfc3339(), source],
-    )?;
-    Ok(())
-}
-
-pub fn is_opted_out(conn: &Connection, address: &str) -> Result<bool> {
-    Ok(conn
-        .row(
-            "SELECT c.opted_out FROM contacts c JOIN contact_phones p ON p.contact_id = c.id WHERE p.address = ?1",
-            [address],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(false))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::test_store;
 
     #[test]
-    fn opt_out_round_trip() {
+    fn opt_out_is_read_per_phone_from_the_ledger() {
+        use crate::store::optouts;
         let (_d, store) = test_store();
         store
             .write(|tx| {
-                assert!(!is_opted_out(tx, "+61412345678")?);
-                set_opt_out(tx, "+61412345678", true, "STOP")?;
-                assert!(is_opted_out(tx, "+61412345678")?);
-                let c = find_by_address(tx, "+61412345678")?.expect("contact created");
-                assert_eq!(c.opt_out_source.as_deref(), Some("STOP"));
-                set_opt_out(tx, "+61412345678", false, "START")?;
-                assert!(!is_opted_out(tx, "+61412345678")?);
+                let edit = ContactEdit {
+                    name: "Ana".into(),
+                    phones: vec!["+61412345678".into(), "+61412345679".into()],
+                    email: Some("ana@example.com".into()),
+                    notes: String::new(),
+                };
+                let id = save(tx, None, &edit)?;
+                optouts::set_by_owner(tx, "+61412345679", true)?;
+                let c = get(tx, id)?;
+                assert!(c.opted_out && !c.email_opted_out);
+                assert_eq!(c.opted_out_phones, vec!["+61412345679"], "only the phone that opted out");
+                assert_eq!(c.opt_out_source.as_deref(), Some("by hand"));
                 Ok(())
             })
             .unwrap();

@@ -19,11 +19,13 @@ pub struct ConversationSummary {
     pub last_message_at: Option<String>,
     pub last_preview: String,
     pub unread: i64,
+    /// Whether the customer's address is opted out now (the ledger, by address).
     pub opted_out: bool,
 }
 
 const SELECT: &str = "SELECT v.id, v.number_id, n.e164, v.customer, v.contact_id, COALESCE(c.name, ''),
-    c.email, v.reply_channel, v.last_message_at, v.last_preview, v.unread, COALESCE(c.opted_out, 0)
+    c.email, v.reply_channel, v.last_message_at, v.last_preview, v.unread,
+    COALESCE((SELECT e.opted_out FROM opt_out_events e WHERE e.address = v.customer ORDER BY e.at DESC, e.id DESC LIMIT 1), 0)
     FROM conversations v JOIN numbers n ON n.id = v.number_id LEFT JOIN contacts c ON c.id = v.contact_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ConversationSummary> {

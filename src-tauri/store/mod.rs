@@ -7,6 +7,7 @@
 //! has one writer anyway); reads use their own connection so a long list query never waits
 //! for a webhook commit. Both keep their statements prepared (`sql::CachedSql`).
 
+pub mod auto_replies;
 pub mod calls;
 pub mod campaigns;
 pub mod compliance;
@@ -17,6 +18,7 @@ pub mod export;
 pub mod journal;
 pub mod messages;
 pub mod numbers;
+pub mod optouts;
 pub mod outbound_media;
 pub mod search;
 pub mod settings;

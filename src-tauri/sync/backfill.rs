@@ -1,27 +1,39 @@
-//! Backfill: Twilio keeps every message, call and recording in the account's logs, so
-//! whatever arrived while Switchboard could not be reached is fetched from there, since
-//! the last watermark with a day of overlap, and stored by SID (so nothing is stored
-//! twice, whether it also came by webhook or not). Voicemails left with the Twilio-hosted
-//! fallback flow are recordings: they are queued for download like any other.
+//! Catch-up: Twilio keeps every message, call, recording and transcription in the
+//! account's logs, so whatever happened while Switchboard could not be reached is fetched
+//! from there and stored by SID (nothing twice, whether it also came by webhook or not).
+//!
+//! Complete: each list is paged back ([`super::pages`]) until it reaches the resource's
+//! watermark, however many thousands of items were missed, and applied oldest first in
+//! chunks. The watermark only ever moves over what is stored: after each committed chunk
+//! to that chunk's newest item, and never past an item still in progress (a call not yet
+//! over, a transcription not yet done) so that it is listed again. Progress is published
+//! as [`Event::SyncProgress`]. Cheap when nothing is new (one list request per resource),
+//! because the reconciliation loop runs this every minute; [`Event::SyncCompleted`] (the
+//! "while you were away" summary) is published only when a run added something.
 //! Status callbacks missed while closed are repaired by fetching each outbound message
 //! still in a non-final status.
 
-use crate::domain::now_rfc3339;
-use crate::domain::phone::Address;
-use crate::domain::status::{CallStatus, MessageStatus};
+use chrono::{DateTime, Utc};
+
+use crate::domain::status::MessageStatus;
 use crate::error::Result;
 use crate::events::{Event, Events};
-use crate::store::{calls, messages, numbers, settings, voicemails, Store};
-use crate::twilio::api::calls::CallResource;
-use crate::twilio::api::messages::MessageResource;
-use crate::twilio::api::recordings::RecordingResource;
+use crate::store::{messages, optouts, settings, Store};
 use crate::twilio::api::to_rfc3339;
 use crate::twilio::client::TwilioClient;
 
 /// How far back the very first sync looks, so a new install shows recent history.
-const FIRST_SYNC_DAYS: i64 = 30;
-/// Upper bound per resource per run; the watermark moves on and the next run continues.
-const MAX_PER_RUN: usize = 5_000;
+pub const FIRST_SYNC_DAYS: i64 = 30;
+/// Listing goes this far behind the watermark: an item Twilio shows a little late (its
+/// log is eventually consistent) is still found. It costs no extra request: the first page
+/// covers far more than this unless a thousand items arrived in these minutes.
+pub const OVERLAP_MINUTES: i64 = 10;
+/// Items stored per transaction: the watermark moves after each, so an interrupted
+/// catch-up resumes where it stopped, and webhooks are not held up behind one huge write.
+pub const CHUNK: usize = 500;
+/// An item still in progress this long is taken as final (so it cannot hold the
+/// watermark back for ever).
+pub const SETTLE_HOURS: i64 = 24;
 
 /// "While you were away": what the run added.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -31,6 +43,8 @@ pub struct Summary {
     pub voicemails: usize,
     /// Outbound messages whose final status was fetched because its callback was missed.
     pub statuses_repaired: usize,
+    /// Voicemail transcripts fetched because their callback was missed.
+    pub transcriptions: usize,
 }
 
 /// One full catch-up. Each resource is independent: a failure in one is returned after
@@ -38,240 +52,88 @@ pub struct Summary {
 pub async fn run(store: &Store, client: &TwilioClient, events: &Events) -> Result<Summary> {
     let mut summary = Summary::default();
     let mut first_error = None;
-    match messages_since(store, client).await {
+    match super::messages::catch_up(store, client, events).await {
         Ok(n) => summary.messages = n,
         Err(e) => first_error = first_error.or(Some(e)),
     }
-    match calls_since(store, client).await {
+    match super::voice::calls(store, client, events).await {
         Ok(n) => summary.calls = n,
         Err(e) => first_error = first_error.or(Some(e)),
     }
-    match recordings_since(store, client).await {
+    match super::voice::recordings(store, client, events).await {
         Ok(n) => summary.voicemails = n,
         Err(e) => first_error = first_error.or(Some(e)),
     }
-    match repair_statuses(store, client).await {
+    match super::voice::transcriptions(store, client, events).await {
+        Ok(n) => summary.transcriptions = n,
+        Err(e) => first_error = first_error.or(Some(e)),
+    }
+    match repair_statuses(store, client, events).await {
         Ok(n) => summary.statuses_repaired = n,
         Err(e) => first_error = first_error.or(Some(e)),
     }
     if let Err(e) = crate::compliance::refresh_pending(store, client).await {
         first_error = first_error.or(Some(e));
     }
-    events.publish(Event::SyncCompleted {
-        messages: summary.messages,
-        calls: summary.calls,
-        voicemails: summary.voicemails,
-    });
+    if summary.messages + summary.calls + summary.voicemails > 0 {
+        events.publish(Event::SyncCompleted {
+            messages: summary.messages,
+            calls: summary.calls,
+            voicemails: summary.voicemails,
+        });
+    }
     match first_error {
         Some(e) => Err(e),
         None => Ok(summary),
     }
 }
 
-async fn watermark(store: &Store, resource: &'static str) -> Result<String> {
+/// RFC 3339 as the store writes times (and compares them, as text).
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Where `resource` is stored up to: everything listed at or before it is in the store.
+pub async fn watermark(store: &Store, resource: &'static str) -> Result<DateTime<Utc>> {
     let stored = store.read_async(move |c| settings::watermark(c, resource)).await?;
-    Ok(stored.unwrap_or_else(|| {
-        (chrono::Utc::now() - chrono::Duration::days(FIRST_SYNC_DAYS)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-    }))
+    Ok(stored
+        .and_then(|w| chrono::DateTime::parse_from_rfc3339(&w).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc::now() - chrono::Duration::days(FIRST_SYNC_DAYS)))
 }
 
-/// Drops the items the store already has. Asked SID by SID (each a unique-index lookup) for
-/// the at most [`MAX_PER_RUN`] items Twilio listed, never by loading every stored SID: with
-/// a million messages that set alone took ~120 MB at every catch-up (docs/PERFORMANCE.md).
-async fn drop_known<T: Send + 'static>(
-    store: &Store,
-    exists_sql: &'static str,
-    items: Vec<T>,
-    sid: fn(&T) -> &String,
-) -> Result<Vec<T>> {
-    store
-        .read_async(move |c| {
-            let mut stmt = c.prepare_cached(exists_sql)?;
-            let mut fresh = Vec::with_capacity(items.len());
-            for item in items {
-                if !stmt.exists([sid(&item)])? {
-                    fresh.push(item);
-                }
-            }
-            Ok(fresh)
-        })
-        .await
+/// Where listing stops for a watermark: [`OVERLAP_MINUTES`] before it.
+pub fn stop_before(mark: DateTime<Utc>) -> DateTime<Utc> {
+    mark - chrono::Duration::minutes(OVERLAP_MINUTES)
 }
 
-/// The newest of Twilio's `dates` as RFC 3339, to move the watermark to. Twilio's 2010
-/// dates are RFC 2822 ("Thu, 24 Aug…"), which do not sort as text: convert, then compare.
-fn newest<'a>(dates: impl Iterator<Item = Option<&'a String>>) -> Option<String> {
-    dates.filter_map(|d| to_rfc3339(d.map(String::as_str))).max()
+/// The `DateSent>`/`StartTime>` filter for a watermark: a safety bound only (paging stops
+/// at the watermark by itself), a day early because Twilio may apply it by day.
+pub fn day_filter(mark: DateTime<Utc>) -> String {
+    (mark - chrono::Duration::days(1)).format("%Y-%m-%dT00:00:00Z").to_string()
 }
 
-async fn messages_since(store: &Store, client: &TwilioClient) -> Result<usize> {
-    let mark = watermark(store, "messages").await?;
-    let listed = client.backfill_messages(Some(&mark), MAX_PER_RUN).await?;
-    let found = drop_known(store, "SELECT 1 FROM messages WHERE sid = ?1", listed, |m| &m.sid).await?;
-    let mut prepared = Vec::with_capacity(found.len());
-    for m in found {
-        // Media URLs need one more call per MMS; fetch them before the write transaction.
-        let media = if m.num_media.unwrap_or(0) > 0 && !is_outbound(&m) {
-            client
-                .list_media(&m.sid)
-                .await?
-                .iter()
-                .filter_map(|md| Some((md.content_type.clone().unwrap_or_default(), client.media_content_url(md)?)))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        prepared.push((m, media));
-    }
-    let count = prepared.len();
-    let new_mark = newest(prepared.iter().map(|(m, _)| m.date_created.as_ref()));
-    store
-        .write_async(move |tx| {
-            for (m, media) in &prepared {
-                store_message(tx, m, media.clone())?;
-            }
-            if let Some(rfc) = &new_mark {
-                settings::set_watermark(tx, "messages", rfc)?;
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(count)
+/// Where the watermark may move after a run over `listed` (oldest first): the newest item,
+/// but not past an item still `unsettled` (less a millisecond, so it is listed again).
+pub fn next_mark<T: super::pages::Listed>(listed: &[T], unsettled: impl Fn(&T) -> bool) -> Option<DateTime<Utc>> {
+    let newest = listed.iter().filter_map(|i| i.created()).max()?;
+    let settle = Utc::now() - chrono::Duration::hours(SETTLE_HOURS);
+    let hold = listed
+        .iter()
+        .filter(|i| unsettled(i))
+        .filter_map(|i| i.created())
+        .filter(|c| *c > settle)
+        .min()
+        .map(|c| c - chrono::Duration::milliseconds(1));
+    Some(hold.map_or(newest, |h| h.min(newest)))
 }
 
-fn is_outbound(m: &MessageResource) -> bool {
-    m.direction.as_deref().is_some_and(|d| d.starts_with("outbound"))
+/// Publishes catch-up progress for `resource`.
+pub fn progress(events: &Events, resource: &str, listed: usize, stored: usize) {
+    events.publish(Event::SyncProgress { resource: resource.to_string(), listed, stored });
 }
 
-fn store_message(tx: &rusqlite::Connection, m: &MessageResource, media: Vec<(String, String)>) -> Result<()> {
-    let from = Address::from_twilio(m.from.as_deref().unwrap_or_default()).into_string();
-    let to = Address::from_twilio(m.to.as_deref().unwrap_or_default()).into_string();
-    let created_at = to_rfc3339(m.date_sent.as_deref().or(m.date_created.as_deref())).unwrap_or_else(now_rfc3339);
-    if is_outbound(m) {
-        let number_id = numbers::ensure(tx, &from, true)?;
-        messages::insert_outbound_from_twilio(
-            tx,
-            &messages::KnownOutbound {
-                sid: m.sid.clone(),
-                number_id,
-                from,
-                to,
-                body: m.body.clone().unwrap_or_default(),
-                status: MessageStatus::parse(m.status.as_deref().unwrap_or("sent")),
-                error_code: m.error_code,
-                num_segments: m.num_segments.unwrap_or(1),
-                created_at,
-            },
-        )?;
-    } else {
-        let number_id = numbers::ensure(tx, &to, true)?;
-        let inbound = messages::Inbound {
-            sid: m.sid.clone(),
-            number_id,
-            from,
-            to,
-            body: m.body.clone().unwrap_or_default(),
-            num_segments: m.num_segments.unwrap_or(1),
-            media,
-            created_at,
-        };
-        messages::insert_inbound(tx, &inbound)?;
-        messages::apply_pending(tx, &m.sid)?;
-    }
-    Ok(())
-}
-
-async fn calls_since(store: &Store, client: &TwilioClient) -> Result<usize> {
-    let mark = watermark(store, "calls").await?;
-    let listed = client.backfill_calls(Some(&mark), MAX_PER_RUN).await?;
-    let found: Vec<CallResource> = drop_known(store, "SELECT 1 FROM calls WHERE sid = ?1", listed, |c| &c.sid).await?;
-    let count = found.len();
-    let new_mark = newest(found.iter().map(|c| c.date_created.as_ref()));
-    store
-        .write_async(move |tx| {
-            for c in &found {
-                let direction = c.direction.clone().unwrap_or_else(|| "inbound".into());
-                let from = Address::from_twilio(c.from.as_deref().unwrap_or_default()).into_string();
-                let to = Address::from_twilio(c.to.as_deref().unwrap_or_default()).into_string();
-                let ours = if direction == "inbound" { &to } else { &from };
-                let number_id = if ours.starts_with('+') { Some(numbers::ensure(tx, ours, true)?) } else { None };
-                let status = c.status.clone().unwrap_or_else(|| "completed".into());
-                calls::insert(
-                    tx,
-                    &calls::NewCall {
-                        sid: c.sid.clone(),
-                        number_id,
-                        direction,
-                        from,
-                        to,
-                        status: status.clone(),
-                        forwarded_to: None,
-                        created_at: to_rfc3339(c.start_time.as_deref().or(c.date_created.as_deref()))
-                            .unwrap_or_else(now_rfc3339),
-                    },
-                )?;
-                calls::apply_status(tx, &c.sid, &CallStatus::parse(&status), c.duration, c.answered_by.as_deref())?;
-            }
-            if let Some(rfc) = &new_mark {
-                settings::set_watermark(tx, "calls", rfc)?;
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(count)
-}
-
-async fn recordings_since(store: &Store, client: &TwilioClient) -> Result<usize> {
-    let mark = watermark(store, "recordings").await?;
-    let listed = client.backfill_recordings(Some(&mark), MAX_PER_RUN).await?;
-    let found: Vec<RecordingResource> =
-        drop_known(store, "SELECT 1 FROM recordings WHERE sid = ?1", listed, |r| &r.sid).await?;
-    let api_base = client.config().api_base.clone();
-    let new_mark = newest(found.iter().map(|r| r.date_created.as_ref()));
-    store
-        .write_async(move |tx| {
-            let mut added = 0;
-            for r in &found {
-                if r.status.as_deref().is_some_and(|s| s != "completed") {
-                    continue; // still processing; the next run (or its webhook) picks it up
-                }
-                // Only recordings of calls to our numbers are voicemails we show.
-                let call = match &r.call_sid {
-                    Some(sid) => calls::find_by_sid(tx, sid)?,
-                    None => None,
-                };
-                let Some(call) = call.filter(|c| c.direction == "inbound") else { continue };
-                let Some(remote_url) = recording_url(&api_base, r) else { continue };
-                let number_id = numbers::find_by_e164(tx, &call.to)?.map(|n| n.id);
-                let (_, created) = voicemails::insert_recording(
-                    tx,
-                    &voicemails::NewRecording {
-                        sid: r.sid.clone(),
-                        call_sid: r.call_sid.clone(),
-                        kind: "voicemail".into(),
-                        remote_url,
-                        duration: r.duration,
-                        number_id,
-                        from: call.from.clone(),
-                    },
-                )?;
-                added += created as usize;
-            }
-            if let Some(rfc) = &new_mark {
-                settings::set_watermark(tx, "recordings", rfc)?;
-            }
-            Ok(added)
-        })
-        .await
-}
-
-/// The recording's URL without extension, as `RecordingUrl` in the webhook has it.
-fn recording_url(api_base: &str, r: &RecordingResource) -> Option<String> {
-    let uri = r.uri.as_deref()?;
-    Some(format!("{}{}", api_base.trim_end_matches('/'), uri.trim_end_matches(".json")))
-}
-
-async fn repair_statuses(store: &Store, client: &TwilioClient) -> Result<usize> {
+async fn repair_statuses(store: &Store, client: &TwilioClient, events: &Events) -> Result<usize> {
     let open = store.read_async(messages::open_outbound_sids).await?;
     let mut repaired = 0;
     for sid in open {
@@ -279,10 +141,22 @@ async fn repair_statuses(store: &Store, client: &TwilioClient) -> Result<usize> 
         let Some(status) = m.status.as_deref().map(MessageStatus::parse) else { continue };
         let at = to_rfc3339(m.date_updated.as_deref());
         let code = m.error_code;
-        let outcome =
-            store.write_async(move |tx| messages::apply_status(tx, &sid, &status, code, at.as_deref())).await?;
-        if matches!(outcome, messages::StatusOutcome::Applied { .. }) {
+        let outcome = store
+            .write_async(move |tx| {
+                let outcome = messages::apply_status(tx, &sid, &status, code, at.as_deref())?;
+                if let (Some(21610), messages::StatusOutcome::Applied { message_id, .. }) = (code, &outcome) {
+                    // The recipient had said STOP to Twilio: never try them again.
+                    let to = messages::get(tx, *message_id)?.to;
+                    let now = crate::domain::now_rfc3339();
+                    optouts::record(tx, &optouts::Change::error_21610(&to, &now, Some(&sid)))?;
+                }
+                Ok(outcome)
+            })
+            .await?;
+        if let messages::StatusOutcome::Applied { message_id, conversation_id } = outcome {
             repaired += 1;
+            let status = m.status.clone().unwrap_or_default();
+            events.publish(Event::MessageUpdated { conversation_id, message_id, status });
         }
     }
     Ok(repaired)
@@ -290,13 +164,31 @@ async fn repair_statuses(store: &Store, client: &TwilioClient) -> Result<usize> 
 
 #[cfg(test)]
 mod tests {
-    use super::newest;
+    use super::*;
+    use crate::sync::pages::Listed;
+
+    struct At(DateTime<Utc>, bool);
+    impl Listed for At {
+        fn sid(&self) -> &str {
+            "x"
+        }
+        fn created(&self) -> Option<DateTime<Utc>> {
+            Some(self.0)
+        }
+    }
 
     #[test]
-    fn the_newest_date_is_found_by_time_not_by_text() {
-        // As text "Wed" > "Thu", but Thursday the 24th is the later day.
-        let dates = ["Wed, 23 Aug 2023 23:59:59 +0000".to_string(), "Thu, 24 Aug 2023 05:01:45 +0000".to_string()];
-        assert_eq!(newest(dates.iter().map(Some)).as_deref(), Some("2023-08-24T05:01:45.000Z"));
-        assert_eq!(newest(std::iter::empty()), None);
+    fn the_watermark_stops_short_of_an_item_in_progress() {
+        let now = Utc::now();
+        let items = [
+            At(now - chrono::Duration::minutes(5), false),
+            At(now - chrono::Duration::minutes(3), true),
+            At(now, false),
+        ];
+        let mark = next_mark(&items, |i| i.1).unwrap();
+        assert_eq!(mark, now - chrono::Duration::minutes(3) - chrono::Duration::milliseconds(1));
+        let old = [At(now - chrono::Duration::days(3), true), At(now, false)];
+        assert_eq!(next_mark(&old, |i| i.1), Some(now), "an item in progress for days no longer holds it back");
+        assert_eq!(next_mark::<At>(&[], |_| false), None);
     }
 }

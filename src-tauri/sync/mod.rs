@@ -1,6 +1,10 @@
 //! Catching up with Twilio: what happened while the app was closed or the tunnel down.
-//! Run on start and after every reconnect; see [`backfill::run`].
+//! Run on start, after every reconnect and by the reconciliation loop; see [`backfill::run`].
+//! `pages` pages a list back to a watermark; `messages` and `voice` apply what it finds.
 
 pub mod backfill;
+mod messages;
+pub mod pages;
+mod voice;
 
 pub use backfill::{run, Summary};

@@ -4,7 +4,7 @@
 //! moves forward (`store::messages::apply_status` ranks them), unknown names are kept as
 //! text, and a callback for a SID not stored yet is kept and applied when the message
 //! appears. `ErrorCode` is recorded with its plain-language explanation; error 21610
-//! (the recipient replied STOP) also marks the contact as opted out.
+//! (the recipient replied STOP) also opts the recipient's address out in the ledger.
 
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -14,8 +14,8 @@ use super::verify::{self, Accept};
 use super::{twiml_response, AppState};
 use crate::domain::MessageStatus;
 use crate::events::Event;
-use crate::store::contacts;
 use crate::store::messages::{self, StatusOutcome};
+use crate::store::{contacts, optouts};
 use crate::twilio::payloads::MessageStatusCallback;
 
 /// Twilio's "attempt to send to unsubscribed recipient".
@@ -37,8 +37,11 @@ pub async fn message_status(State(state): State<AppState>, req: Request) -> Resu
             let mut contact_changed = None;
             if let (Some(ERROR_UNSUBSCRIBED), StatusOutcome::Applied { message_id, .. }) = (cb.error_code, &outcome) {
                 let to = messages::get(tx, *message_id)?.to;
-                contacts::set_opt_out(tx, &to, true, "error 21610")?;
-                contact_changed = contacts::find_by_address(tx, &to)?.map(|c| c.id);
+                let at = crate::domain::now_rfc3339();
+                let r = optouts::record(tx, &optouts::Change::error_21610(&to, &at, Some(&cb.message_sid)))?;
+                if r.changed {
+                    contact_changed = contacts::id_for_address(tx, &to)?;
+                }
             }
             signed.journal(tx, Some(&cb.message_sid))?;
             Ok((Some(outcome), contact_changed))

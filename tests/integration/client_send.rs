@@ -73,7 +73,7 @@ async fn opted_out_invalid_and_too_long_are_refused_before_anything_is_sent() ->
     let stub = twilio(vec![]).await?;
     let dir = tempfile::tempdir()?;
     let ob = outbound(&stub, dir.path())?;
-    ob.store.write(|tx| store::contacts::set_opt_out(tx, CUSTOMER, true, "STOP"))?;
+    ob.store.write(|tx| store::optouts::set_by_owner(tx, CUSTOMER, true).map(|_| ()))?;
     let e =
         send::send(&ob, SendRequest::text(OURS, CUSTOMER, "hi")).await.err().ok_or("sent to an opted-out contact")?;
     assert!(matches!(e, Error::OptedOut(_)), "{e:?}");
@@ -119,7 +119,7 @@ async fn error_21610_marks_the_contact_opted_out_and_the_message_failed() -> Tes
     let ob = outbound(&stub, dir.path())?;
     let e = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "hi")).await.err().ok_or("expected 21610")?;
     assert!(matches!(e, Error::Twilio { code: Some(21610), .. }));
-    assert!(ob.store.read(|c| store::contacts::is_opted_out(c, CUSTOMER))?, "21610 marks the contact");
+    assert!(ob.store.read(|c| store::optouts::is_opted_out(c, CUSTOMER))?, "21610 marks the contact");
     let c = ob.store.read(|c| store::contacts::find_by_address(c, CUSTOMER))?.ok_or("no contact")?;
     assert_eq!(c.opt_out_source.as_deref(), Some("error 21610"));
     let m = ob.store.read(store::messages::all)?.pop().ok_or("no outbox row")?;
@@ -136,7 +136,7 @@ async fn other_twilio_errors_mark_the_message_failed_with_the_explanation() -> T
     let m = ob.store.read(store::messages::all)?.pop().ok_or("no outbox row")?;
     assert_eq!(m.status, "failed");
     assert!(m.error_message.unwrap_or_default().contains("Geo permissions"), "the owner is told what to do");
-    assert!(!ob.store.read(|c| store::contacts::is_opted_out(c, CUSTOMER))?);
+    assert!(!ob.store.read(|c| store::optouts::is_opted_out(c, CUSTOMER))?);
     Ok(())
 }
 
@@ -223,7 +223,7 @@ async fn campaigns_skip_opted_out_contacts_and_report_progress() -> TestResult {
     let dir = tempfile::tempdir()?;
     let ob = outbound(&stub, dir.path())?;
     let (tid, recipients) = campaign_setup(&ob, 3)?;
-    ob.store.write(|tx| store::contacts::set_opt_out(tx, "+61412345671", true, "STOP"))?;
+    ob.store.write(|tx| store::optouts::set_by_owner(tx, "+61412345671", true).map(|_| ()))?;
     let mut rx = ob.events.subscribe();
     let id = campaign::create(
         &ob,

@@ -244,6 +244,17 @@ async fn sim_schema_sample_of_responses_conforms_to_twilio_openapi() -> TestResu
     );
     sample!(v2010, "get", "Recordings.json", api.get("Recordings.json").await?);
     sample!(v2010, "get", &format!("Recordings/{re}.json"), api.get(&format!("Recordings/{re}.json")).await?);
+    // A voicemail the hosted flow left while the app was closed, with its transcription.
+    let (_, re2) = sim.seed_voicemail(CUSTOMER, OURS, 5, Some("Call me back"), std::time::Duration::from_secs(60));
+    let r = sample!(v2010, "get", "Transcriptions.json", api.get("Transcriptions.json").await?);
+    let tr = r.json["transcriptions"][0]["sid"].as_str().ok_or("tr")?.to_string();
+    sample!(v2010, "get", &format!("Transcriptions/{tr}.json"), api.get(&format!("Transcriptions/{tr}.json")).await?);
+    sample!(
+        v2010,
+        "get",
+        &format!("Recordings/{re2}/Transcriptions.json"),
+        api.get(&format!("Recordings/{re2}/Transcriptions.json")).await?
+    );
     let address_form = [
         ("CustomerName", "Acme"),
         ("Street", "1 George St"),

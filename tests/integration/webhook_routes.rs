@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode};
 use switchboard::domain::hours::BusinessHours;
 use switchboard::domain::MessageStatus;
 use switchboard::events::Event;
-use switchboard::store::{calls, compliance, contacts, messages, numbers, voicemails};
+use switchboard::store::{calls, compliance, messages, numbers, optouts, voicemails};
 use switchboard::twilio::signature::{body_sha256, sign, Algorithm};
 
 use crate::common::TestResult;
@@ -273,7 +273,7 @@ async fn error_21610_marks_the_recipient_opted_out() -> TestResult {
     let sid = "SMeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
     outbound(&f, sid)?;
     f.post("/twilio/sms/status", &with_field(&status_body(sid, "failed"), "ErrorCode", "21610")).await?;
-    assert!(f.store.read(|c| contacts::is_opted_out(c, "+61412345678"))?, "21610 means the recipient said STOP");
+    assert!(f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "21610 means the recipient said STOP");
     Ok(())
 }
 
@@ -307,16 +307,21 @@ async fn auto_reply_and_opt_out_keywords() -> TestResult {
 
     let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a02", "STOP")).await?;
     assert_eq!(message_text(&xml)?, None, "no auto-reply to a STOP");
-    assert!(f.store.read(|c| contacts::is_opted_out(c, "+61412345678"))?, "STOP opts the sender out");
+    assert!(f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "STOP opts the sender out");
 
     let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a03", "are you open?")).await?;
     assert_eq!(message_text(&xml)?, None, "no auto-reply to someone who opted out");
 
     let start = with_field(&sms_from("SM00000000000000000000000000000a04", "start please"), "OptOutType", "START");
     f.post("/twilio/sms", &start).await?;
-    assert!(!f.store.read(|c| contacts::is_opted_out(c, "+61412345678"))?, "Twilio's OptOutType=START opts back in");
+    assert!(!f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "Twilio's OptOutType=START opts back in");
     let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a05", "hi again")).await?;
-    assert_eq!(message_text(&xml)?.as_deref(), Some(reply));
+    assert_eq!(message_text(&xml)?, None, "subscribed again, but already auto-answered within the window");
+    f.store.write(|tx| {
+        switchboard::store::settings::set(tx, switchboard::inbound::auto_reply::WINDOW_SETTING, "0.0000001")
+    })?;
+    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a06", "hello?")).await?;
+    assert_eq!(message_text(&xml)?.as_deref(), Some(reply), "once the window has passed, the auto-reply answers again");
     Ok(())
 }
 

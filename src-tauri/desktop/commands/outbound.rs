@@ -111,7 +111,7 @@ pub async fn start_bulk(
             for id in contact_ids {
                 let contact = contacts::get(c, id)?;
                 // Opted-out contacts are kept: the campaign records them as skipped.
-                let Some(to) = contact.phones.first().cloned() else { continue };
+                let Some(to) = contact.reachable_phone().or(contact.phones.first()).cloned() else { continue };
                 let v = campaign::contact_vars(&contact, &vars, per_contact.get(&id));
                 out.push(campaign::Recipient { contact_id: Some(id), to, vars: v });
             }

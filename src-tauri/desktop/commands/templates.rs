@@ -98,16 +98,17 @@ fn preview(
 ) -> BulkPreview {
     let mut out = BulkPreview { recipients: Vec::new(), skipped_opted_out: 0, problems: Vec::new() };
     for contact in chosen {
-        if contact.opted_out {
-            out.skipped_opted_out += 1;
-            continue;
-        }
-        let Some(to) = contact.phones.first() else {
+        if contact.phones.is_empty() {
             out.problems.push(BulkProblem {
                 contact_id: contact.id,
                 name: contact.name.clone(),
                 reason: "has no phone number".into(),
             });
+            continue;
+        }
+        // Opt-out is per phone: a contact is texted at the first phone that did not opt out.
+        let Some(to) = contact.reachable_phone() else {
+            out.skipped_opted_out += 1;
             continue;
         };
         let all = campaign::contact_vars(contact, vars, per_contact.get(&contact.id));
@@ -142,6 +143,8 @@ mod tests {
             opted_out,
             opted_out_at: None,
             opt_out_source: None,
+            opted_out_phones: if opted_out { phones.iter().map(|p| p.to_string()).collect() } else { Vec::new() },
+            email_opted_out: false,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod compliance;
 pub mod messages;
 pub mod numbers;
 pub mod recordings;
+pub mod transcriptions;
 
 /// Twilio is inconsistent about scalars (`num_segments` is `"1"`, `channels` is `1`):
 /// accept a string, number or bool as text, and null as absent.

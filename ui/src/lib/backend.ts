@@ -29,6 +29,8 @@ export interface Backend {
   // Contacts
   listContacts(): Promise<T.Contact[]>; // list_contacts
   saveContact(id: number | null, edit: T.ContactEdit): Promise<T.Contact>; // save_contact
+  /** The owner opts a phone number or email address out, or back in, by hand (after confirming). */
+  setOptOut(address: string, optedOut: boolean): Promise<T.OptOutEvent>; // set_opt_out
   // Calls and voicemail
   /** A page of the call log (all calls or only missed ones), after `after`. */
   listCalls(missedOnly: boolean, after: T.CallCursor | null): Promise<T.CallPage>; // list_calls
@@ -115,6 +117,7 @@ export class TauriBackend implements Backend {
   mediaBytes = (messageId: number, mediaId: number) => this.call<ArrayBuffer>('media_bytes', { messageId, mediaId });
   listContacts = () => this.call<T.Contact[]>('list_contacts');
   saveContact = (id: number | null, edit: T.ContactEdit) => this.call<T.Contact>('save_contact', { id, edit });
+  setOptOut = (address: string, optedOut: boolean) => this.call<T.OptOutEvent>('set_opt_out', { address, optedOut });
   listCalls = (missedOnly: boolean, after: T.CallCursor | null) =>
     this.call<T.CallPage>('list_calls', { missedOnly, after });
   startCall = (numberId: number, to: string) => this.call<T.Call>('start_call', { numberId, to });

@@ -262,6 +262,26 @@ export class FakeBackend implements Backend {
   async mediaBytes() { return this.d.audio; }
 
   async listContacts() { return [...this.d.contacts].sort((a, b) => a.name.localeCompare(b.name)); }
+  async setOptOut(address: string, optedOut: boolean) {
+    this.log('setOptOut', address, optedOut);
+    const key = address.includes('@') ? address.trim().toLowerCase() : address.trim();
+    const at = now();
+    this.d.conversations.filter((v) => v.customer === key).forEach((v) => { v.opted_out = optedOut; });
+    for (const c of this.d.contacts.filter((x) => x.phones.includes(key))) {
+      const phones = new Set(c.opted_out_phones ?? (c.opted_out ? c.phones : []));
+      if (optedOut) phones.add(key); else phones.delete(key);
+      c.opted_out_phones = [...phones];
+      c.opted_out = phones.size > 0;
+      c.opted_out_at = c.opted_out ? at : null;
+      c.opt_out_source = c.opted_out ? 'by hand' : null;
+      this.emit({ type: 'contact_updated', contact_id: c.id });
+    }
+    const e: T.OptOutEvent = {
+      id: Date.now(), address: key, channel: key.includes('@') ? 'email' : 'sms', opted_out: optedOut, at,
+      reason: 'by hand', source: 'owner', message_sid: null,
+    };
+    return e;
+  }
   async saveContact(id: number | null, edit: T.ContactEdit) {
     this.log('saveContact', id, edit);
     for (const p of edit.phones) if (!/^\+[1-9]\d{6,14}$/.test(p)) throw { code: 'invalid_phone_number', message: `${p} is not a valid phone number` };

@@ -79,9 +79,28 @@ export interface Contact {
   phones: string[];
   email: string | null;
   notes: string;
+  /** Any of the phones is opted out (the ledger keeps opt-out per address, not per contact). */
   opted_out: boolean;
   opted_out_at: string | null;
   opt_out_source: string | null;
+  /** The phones that are opted out now. */
+  opted_out_phones?: string[];
+  /** The email address is unsubscribed (independent of SMS). */
+  email_opted_out?: boolean;
+}
+
+/** One change in the opt-out ledger (`store::optouts::OptOutEvent`). */
+export interface OptOutEvent {
+  id: number;
+  address: string;
+  channel: 'sms' | 'email';
+  opted_out: boolean;
+  at: string;
+  /** `STOP`, `OptOutType STOP`, `error 21610`, `by hand`… */
+  reason: string;
+  /** `webhook`, `catch-up`, `error-21610`, `owner` or `migration`. */
+  source: string;
+  message_sid: string | null;
 }
 
 export interface ContactEdit {
@@ -329,6 +348,7 @@ export type CoreEvent =
   | { type: 'download_failed'; download_kind: string; target_id: number; error: string }
   | { type: 'campaign_progress'; campaign_id: number; sent: number; skipped: number; failed: number; pending: number; state: string }
   | { type: 'sync_completed'; messages: number; calls: number; voicemails: number }
+  | { type: 'sync_progress'; resource: string; listed: number; stored: number }
   | { type: 'tunnel_changed'; state: { state: string; url?: string; reason?: string } }
   | { type: 'open_conversation'; conversation_id: number }
   | { type: 'open_voicemail' }

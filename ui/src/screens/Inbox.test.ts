@@ -71,6 +71,30 @@ describe('Inbox', () => {
     expect(screen.queryByTestId('gsm-lookalikes')).toBeNull();
   });
 
+  it('lets the owner opt a number back in, and out again, only after confirming', async () => {
+    const b = new FakeBackend(demoData());
+    render(Inbox, { backend: b });
+    const items = await screen.findAllByTestId('conversation');
+    await fireEvent.click(items[2].querySelector('button')!);
+    expect(await screen.findByTestId('thread-opted-out')).toBeTruthy();
+    const control = screen.getByTestId('opt-control');
+    await fireEvent.click(within(control).getByText('Opt back in…'));
+    expect(b.calls.filter((c) => c.method === 'setOptOut'), 'nothing changes before the confirmation').toHaveLength(0);
+    expect(within(control).getByRole('alertdialog').textContent).toContain('Only if they asked you to');
+    await fireEvent.click(within(control).getByTestId('confirm'));
+    await waitFor(() => expect(b.calls.filter((c) => c.method === 'setOptOut')).toHaveLength(1));
+    expect(b.calls.find((c) => c.method === 'setOptOut')?.args).toEqual(['+61412345679', false]);
+    expect(await screen.findByTestId('composer'), 'opted back in: the composer is back').toBeTruthy();
+    expect(screen.queryByTestId('thread-opted-out')).toBeNull();
+    await fireEvent.click(within(screen.getByTestId('opt-control')).getByText('Opt out…'));
+    await fireEvent.click(within(screen.getByTestId('opt-control')).getByText('Cancel'));
+    expect(b.calls.filter((c) => c.method === 'setOptOut'), 'Cancel changes nothing').toHaveLength(1);
+    await fireEvent.click(within(screen.getByTestId('opt-control')).getByText('Opt out…'));
+    await fireEvent.click(within(screen.getByTestId('opt-control')).getByTestId('confirm'));
+    expect(await screen.findByTestId('opted-out-note')).toBeTruthy();
+    expect(b.calls.filter((c) => c.method === 'setOptOut').pop()?.args).toEqual(['+61412345679', true]);
+  });
+
   it('sends with Enter, keeps Shift+Enter for new lines, and shows the segment meter', async () => {
     const b = new FakeBackend(demoData());
     render(Inbox, { backend: b });
