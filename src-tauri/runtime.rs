@@ -127,13 +127,23 @@ impl Runtime {
             pacer: crate::outbound::Pacer::default(),
             media_janitor,
         };
-        // Sends a previous run left half-done: adopted from Twilio's log, or failed with Retry.
+        // Sends a previous run left half-done: adopted from Twilio's log, or failed with
+        // Retry; then campaigns that were running carry on (each waits for its lease).
         let ob = rt.outbound();
         tokio::spawn(async move {
             match crate::outbound::send::repair_interrupted(&ob, std::time::Duration::from_secs(60)).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(n, "repaired sends interrupted by the last shutdown"),
                 Err(e) => tracing::warn!(error = %e, "could not repair interrupted sends"),
+            }
+            let running = ob.store.read_async(|c| crate::store::campaigns::unfinished(c)).await;
+            for id in running.unwrap_or_default() {
+                let ob = ob.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = crate::outbound::campaign::run(&ob, id).await {
+                        tracing::warn!(campaign = id, error = %e, "campaign stopped");
+                    }
+                });
             }
         });
         Ok(rt)

@@ -10,13 +10,13 @@
 //! lease, puts the interrupted recipient back first and the send path finds its outbox row
 //! (adopting the message from Twilio's log if it went out), so nobody gets a message twice.
 
-use std::collections::BTreeMap;
 use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::store::campaigns::{self, NewRecipient, Progress};
 use crate::store::contacts::{self, Contact};
 use crate::store::templates;
+use std::collections::BTreeMap;
 
 use super::send::{self, Content, SendRequest};
 use super::Outbound;
@@ -128,13 +128,21 @@ async fn publish(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
 /// Sends a running campaign's remaining recipients, paced, until done or paused.
 /// Returns the progress when it stops. Safe to call again after a crash or a pause, and
 /// safe to call while another runner is at work: only the holder of the campaign's lease
-/// sends (the other call returns at once), recipients are claimed one at a time in a
-/// single statement, and every send waits for its number's turn on the shared pacer.
+/// sends (the other call waits, and returns once the campaign is no longer running),
+/// recipients are claimed one at a time in a single statement, and every send waits for
+/// its number's turn on the shared pacer.
 pub async fn run(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
     let runner = format!("runner-{}", hex::encode(rand::random::<[u8; 8]>()));
-    if !take_lease(ob, campaign_id, &runner).await? {
-        tracing::info!(campaign = campaign_id, "another runner holds this campaign; leaving it to it");
-        return publish(ob, campaign_id).await;
+    // Another runner holds the lease: it may be alive (a Resume while it was still
+    // sending) or dead (a crash; its lease lapses by itself). Wait in the wings while the
+    // campaign is meant to run, so a dead runner's campaign is taken over, a live one's
+    // is left alone.
+    while !take_lease(ob, campaign_id, &runner).await? {
+        let state = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?.state;
+        if state != "running" {
+            return publish(ob, campaign_id).await;
+        }
+        tokio::time::sleep((ob.campaign_lease / 2).min(std::time::Duration::from_secs(1))).await;
     }
     // Recipients a crashed runner left mid-send are ours to reconcile now.
     ob.store.write_async(move |tx| campaigns::requeue_interrupted(tx, campaign_id)).await?;

@@ -78,7 +78,9 @@ pub fn usable_public_url(public_url: Option<String>, twilio_api_base: &str) -> O
 
 fn is_loopback_url(raw: &str) -> bool {
     match url::Url::parse(raw.trim()).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
         None => false,
@@ -159,8 +161,14 @@ mod tests {
         assert_eq!(usable_public_url(Some("http://127.0.0.1:8787".into()), real), None);
         assert_eq!(usable_public_url(Some("http://localhost:8787/".into()), real), None);
         assert_eq!(usable_public_url(Some("http://[::1]:8787".into()), real), None);
-        assert_eq!(usable_public_url(Some("http://127.0.0.1:8787".into()), sim).as_deref(), Some("http://127.0.0.1:8787"));
-        assert_eq!(usable_public_url(Some("https://a.ngrok.app/".into()), real).as_deref(), Some("https://a.ngrok.app"));
+        assert_eq!(
+            usable_public_url(Some("http://127.0.0.1:8787".into()), sim).as_deref(),
+            Some("http://127.0.0.1:8787")
+        );
+        assert_eq!(
+            usable_public_url(Some("https://a.ngrok.app/".into()), real).as_deref(),
+            Some("https://a.ngrok.app")
+        );
         assert_eq!(usable_public_url(Some("  ".into()), sim), None);
         assert_eq!(usable_public_url(None, sim), None);
     }

@@ -225,7 +225,9 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
         .await?;
     if !m.retryable {
         return Err(Error::InvalidInput(match m.status.as_str() {
-            "failed" | "undelivered" => "Twilio accepted this message and the carrier could not deliver it; send a new message instead".into(),
+            "failed" | "undelivered" => {
+                "Twilio accepted this message and the carrier could not deliver it; send a new message instead".into()
+            }
             _ => "only a message that failed before Twilio accepted it can be retried".into(),
         }));
     }
@@ -319,8 +321,8 @@ async fn deliver(ob: &Outbound, a: &Attempt, earlier: Option<&str>) -> Result<De
         let since = earlier.and_then(parse_time).map_or(started, |e| e.min(started));
         match ob.client.create_message(&a.new).await {
             Ok(created) => {
-                let status = record_sid(ob, a.message_id, a.conversation_id, &created.sid, created.status.as_deref())
-                    .await?;
+                let status =
+                    record_sid(ob, a.message_id, a.conversation_id, &created.sid, created.status.as_deref()).await?;
                 return Ok(Delivered { sid: Some(created.sid), status, already_sent: false });
             }
             Err(Error::Network(why)) => {
@@ -412,7 +414,9 @@ pub async fn repair_interrupted(ob: &Outbound, grace: std::time::Duration) -> Re
     for id in ids {
         let (m, state, client_ref) = ob
             .store
-            .read_async(move |c| Ok((messages::get(c, id)?, messages::outbox_state(c, id)?, messages::client_ref(c, id)?)))
+            .read_async(move |c| {
+                Ok((messages::get(c, id)?, messages::outbox_state(c, id)?, messages::client_ref(c, id)?))
+            })
             .await?;
         let new = NewMessage {
             from: m.from.clone(),
@@ -430,7 +434,9 @@ pub async fn repair_interrupted(ob: &Outbound, grace: std::time::Duration) -> Re
         };
         let result = match found {
             Lookup::Ours(r) => adopt(ob, &a, r).await.map(|_| ()),
-            Lookup::Nothing | Lookup::Unknown(_) => unconfirmed(ob, &a, Error::Internal("interrupted".into())).await.map(|_| ()),
+            Lookup::Nothing | Lookup::Unknown(_) => {
+                unconfirmed(ob, &a, Error::Internal("interrupted".into())).await.map(|_| ())
+            }
         };
         match result {
             Ok(()) | Err(Error::Network(_)) => repaired += 1,

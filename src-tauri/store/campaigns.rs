@@ -122,7 +122,10 @@ pub fn acquire_lease(conn: &Connection, id: i64, runner: &str, now: &str, until:
 
 /// Gives the lease up (only if `runner` still holds it).
 pub fn release_lease(conn: &Connection, id: i64, runner: &str) -> Result<()> {
-    conn.exec("UPDATE campaigns SET runner = NULL, lease_until = NULL WHERE id = ?1 AND runner = ?2", params![id, runner])?;
+    conn.exec(
+        "UPDATE campaigns SET runner = NULL, lease_until = NULL WHERE id = ?1 AND runner = ?2",
+        params![id, runner],
+    )?;
     Ok(())
 }
 

@@ -358,7 +358,10 @@ pub fn outbox_state(conn: &Connection, id: i64) -> Result<OutboxState> {
 /// Records that a create request for this row is about to start; the first time only, so
 /// a lookup after any later loss covers every request made for it.
 pub fn set_request_started(conn: &Connection, id: i64, at: &str) -> Result<()> {
-    conn.exec("UPDATE messages SET request_started_at = COALESCE(request_started_at, ?2) WHERE id = ?1", params![id, at])?;
+    conn.exec(
+        "UPDATE messages SET request_started_at = COALESCE(request_started_at, ?2) WHERE id = ?1",
+        params![id, at],
+    )?;
     Ok(())
 }
 

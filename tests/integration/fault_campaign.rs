@@ -159,7 +159,8 @@ async fn clock_proxy(
         }
     }
     let Ok(resp) = req.send().await else { return (axum::http::StatusCode::BAD_GATEWAY, String::new()) };
-    let status = axum::http::StatusCode::from_u16(resp.status().as_u16()).unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+    let status =
+        axum::http::StatusCode::from_u16(resp.status().as_u16()).unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
     (status, resp.text().await.unwrap_or_default())
 }
 
@@ -205,7 +206,11 @@ async fn pause_resume_race_runs_one_runner() -> TestResult {
     let customers: Vec<String> = (0..N).map(|i| format!("+614123401{i:02}")).collect();
     let recipients = customers
         .iter()
-        .map(|to| campaign::Recipient { contact_id: None, to: to.clone(), vars: [("name".into(), "you".into())].into() })
+        .map(|to| campaign::Recipient {
+            contact_id: None,
+            to: to.clone(),
+            vars: [("name".into(), "you".into())].into(),
+        })
         .collect();
     let id = campaign::create(
         &rt.outbound(),

@@ -102,7 +102,11 @@ fn logged(sid: &str, body: &str, num_media: usize, secs_ago: i64) -> serde_json:
     m
 }
 
-fn outbound(base: &str, dir: &std::path::Path, public_url: Option<&str>) -> Result<Outbound, Box<dyn std::error::Error>> {
+fn outbound(
+    base: &str,
+    dir: &std::path::Path,
+    public_url: Option<&str>,
+) -> Result<Outbound, Box<dyn std::error::Error>> {
     let store = Store::open(dir)?;
     // Pacing is tested elsewhere; here it would only slow the resend down.
     store.write(|tx| store::settings::set(tx, &rate_setting_key(OURS), "1000"))?;
@@ -110,8 +114,12 @@ fn outbound(base: &str, dir: &std::path::Path, public_url: Option<&str>) -> Resu
 }
 
 fn only_row(ob: &Outbound) -> Result<store::messages::Message, Box<dyn std::error::Error>> {
-    let rows: Vec<_> =
-        ob.store.read(store::messages::all)?.into_iter().filter(|m| m.direction == "outbound" && m.to == CUSTOMER).collect();
+    let rows: Vec<_> = ob
+        .store
+        .read(store::messages::all)?
+        .into_iter()
+        .filter(|m| m.direction == "outbound" && m.to == CUSTOMER)
+        .collect();
     let ours: Vec<_> = rows.into_iter().filter(|m| m.sid.as_deref().is_none_or(|s| s.starts_with("SM0"))).collect();
     ours.into_iter().last().ok_or_else(|| "no outbox row".into())
 }
@@ -280,5 +288,48 @@ async fn a_lost_answer_that_cannot_be_checked_leaves_a_retryable_failure_not_a_q
     assert!(!row.retryable && row.status != "failed", "the row is sent now: {}", row.status);
     // A second Retry on a sent message is refused plainly.
     assert!(matches!(send::retry(&ob, row.id).await, Err(Error::InvalidInput(_))));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_send_interrupted_by_a_crash_is_repaired_at_the_next_start() -> TestResult {
+    let (base, script) = lost_answer_twilio()?;
+    let dir = tempfile::tempdir()?;
+    let ob = outbound(&base, dir.path(), None)?;
+    // Two rows a crash left queued without a SID, their requests started 10 minutes ago:
+    // Twilio made the first, never got the second.
+    let started = (chrono::Utc::now() - chrono::Duration::minutes(10)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    script.lock().map_err(|_| "lock")?.log.push(logged("SM00000000000000000000000000000aaa", "made it", 0, 590));
+    for (client_ref, body) in [("crash-1", "made it"), ("crash-2", "never made it")] {
+        let started = started.clone();
+        ob.store.write(move |tx| {
+            let n = store::numbers::ensure(tx, OURS, false)?;
+            let (id, _) = store::messages::insert_outbound(
+                tx,
+                &store::messages::Outbound {
+                    client_ref: client_ref.into(),
+                    number_id: n,
+                    from: OURS.into(),
+                    to: CUSTOMER.into(),
+                    body: body.into(),
+                    channel: "sms".into(),
+                    num_segments: 1,
+                    num_media: 0,
+                    campaign_id: None,
+                },
+            )?;
+            tx.execute("UPDATE messages SET created_at = ?2 WHERE id = ?1", rusqlite::params![id, started])?;
+            store::messages::set_request_started(tx, id, &started)?;
+            Ok(())
+        })?;
+    }
+    let repaired = send::repair_interrupted(&ob, std::time::Duration::from_secs(60)).await?;
+    assert_eq!(repaired, 2);
+    let rows = ob.store.read(store::messages::all)?;
+    let made = rows.iter().find(|m| m.body == "made it").ok_or("row")?;
+    assert_eq!(made.sid.as_deref(), Some("SM00000000000000000000000000000aaa"), "adopted from Twilio's log");
+    let lost = rows.iter().find(|m| m.body == "never made it").ok_or("row")?;
+    assert_eq!((lost.status.as_str(), lost.retryable), ("failed", true), "failed with Retry, not queued for ever");
+    assert_eq!(posts(&script), 0, "repair never sends by itself");
     Ok(())
 }

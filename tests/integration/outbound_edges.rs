@@ -119,9 +119,7 @@ fn links_open_only_http_and_https() -> TestResult {
     let perms = cap["permissions"].as_array().ok_or("no permissions")?;
     let opener: Vec<&serde_json::Value> = perms
         .iter()
-        .filter(|p| {
-            p.as_str().or_else(|| p["identifier"].as_str()).is_some_and(|id| id.starts_with("opener:"))
-        })
+        .filter(|p| p.as_str().or_else(|| p["identifier"].as_str()).is_some_and(|id| id.starts_with("opener:")))
         .collect();
     assert_eq!(opener.len(), 1, "one opener permission: {opener:?}");
     let p = opener[0];

@@ -462,6 +462,7 @@ export class FakeBackend implements Backend {
       id: this.nextId(this.d.messages), sid: `SM${Date.now()}`, conversation_id: c.id, direction: 'inbound', channel: 'sms', from, to: number.e164,
       body, status: 'received', error_code: null, error_message: null, num_segments: 1, num_media: withImage ? 1 : 0, price: null, created_at: now(), updated_at: now(),
       media: withImage ? [{ id: Date.now(), idx: 0, content_type: 'image/png', path: 'media/sim.png', sha256: null, bytes: 68 }] : [],
+      retryable: false,
     };
     this.d.messages.push(m);
     c.last_message_at = m.created_at;
