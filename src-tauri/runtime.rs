@@ -136,7 +136,7 @@ impl Runtime {
                 Ok(n) => tracing::info!(n, "repaired sends interrupted by the last shutdown"),
                 Err(e) => tracing::warn!(error = %e, "could not repair interrupted sends"),
             }
-            let running = ob.store.read_async(|c| crate::store::campaigns::unfinished(c)).await;
+            let running = ob.store.read_async(crate::store::campaigns::unfinished).await;
             for id in running.unwrap_or_default() {
                 let ob = ob.clone();
                 tokio::spawn(async move {

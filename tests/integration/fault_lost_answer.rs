@@ -120,8 +120,8 @@ fn only_row(ob: &Outbound) -> Result<store::messages::Message, Box<dyn std::erro
         .into_iter()
         .filter(|m| m.direction == "outbound" && m.to == CUSTOMER)
         .collect();
-    let ours: Vec<_> = rows.into_iter().filter(|m| m.sid.as_deref().is_none_or(|s| s.starts_with("SM0"))).collect();
-    ours.into_iter().last().ok_or_else(|| "no outbox row".into())
+    let mut ours: Vec<_> = rows.into_iter().filter(|m| m.sid.as_deref().is_none_or(|s| s.starts_with("SM0"))).collect();
+    ours.pop().ok_or_else(|| "no outbox row".into())
 }
 
 #[tokio::test]

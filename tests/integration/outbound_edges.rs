@@ -86,7 +86,7 @@ async fn sent_attachment_copies_are_purged() -> TestResult {
         let mut req = SendRequest::text(OURS, CUSTOMER, name);
         req.media = vec![pic];
         send::send(&ob, req).await?;
-        let post = stub.requests().into_iter().filter(|r| r.method == "POST").last().ok_or("no create")?;
+        let post = stub.requests().into_iter().rev().find(|r| r.method == "POST").ok_or("no create")?;
         let url = post.field("MediaUrl").ok_or("no MediaUrl")?;
         tokens.push(url.rsplit('/').next().ok_or("no token")?.to_string());
     }

@@ -163,7 +163,7 @@ impl TwilioClient {
         };
         let recent = self.list_messages(&filter, 50).await?;
         // Newest first from Twilio: the last match is the oldest, the one our first try made.
-        Ok(recent.into_iter().filter(|r| r.is_provably(m, not_before) && !known_sids.contains(&r.sid)).last())
+        Ok(recent.into_iter().rev().find(|r| r.is_provably(m, not_before) && !known_sids.contains(&r.sid)))
     }
 
     /// Messages matching `filter`, newest first, up to `max` (paging via `next_page_uri`).
