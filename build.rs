@@ -41,6 +41,7 @@ const COMMANDS: &[&str] = &[
     "remove_credentials",
     "open_sandbox",
     "send_message",
+    "retry_message",
     "start_call",
     "start_bulk",
     "campaign_progress",

@@ -206,8 +206,9 @@ pub async fn shutdown_signal() {
 }
 
 /// `switchboard send`: the same outbound path as the app's composer. Prints the message
-/// SID on stdout. The StatusCallback URL comes from the stored `public_url` setting or
-/// `SWITCHBOARD_PUBLIC_URL`; with neither, the message is sent without one (said on stderr).
+/// SID on stdout. The StatusCallback URL comes from `SWITCHBOARD_PUBLIC_URL`, else the
+/// stored `public_url` setting if the app answers there now (its tunnel is up); with
+/// none, a text is sent without one (said on stderr) and attachments are refused.
 pub async fn send(args: &SendArgs) -> Result<()> {
     use crate::outbound::send::{self as outbound_send, Content, SendRequest};
     let content = match (&args.body, &args.template) {
@@ -220,10 +221,19 @@ pub async fn send(args: &SendArgs) -> Result<()> {
     let client = crate::twilio::client::TwilioClient::new(crate::twilio::client::ClientConfig::from_env(creds))?;
     let stored = store.read(|c| store::settings::get(c, "public_url"))?;
     let from_env = std::env::var("SWITCHBOARD_PUBLIC_URL").ok().filter(|v| !v.trim().is_empty());
-    let public_url =
-        stored.filter(|v| !v.trim().is_empty()).or(from_env).map(|u| normalise_public_url(&u)).transpose()?;
+    // The owner's explicit URL is trusted; the remembered one only if the app answers there.
+    let public_url = match from_env.map(|u| normalise_public_url(&u)).transpose()? {
+        Some(url) => crate::outbound::usable_public_url(Some(url), client.api_base()),
+        None => match stored.filter(|v| !v.trim().is_empty()).map(|u| normalise_public_url(&u)).transpose()? {
+            Some(url) => match crate::outbound::usable_public_url(Some(url), client.api_base()) {
+                Some(url) if answers(&url).await => Some(url),
+                _ => None,
+            },
+            None => None,
+        },
+    };
     if public_url.is_none() {
-        eprintln!("switchboard: no public URL is set, so Twilio will not report delivery status for this message");
+        eprintln!("switchboard: no public URL is set (the tunnel is off), so Twilio will not report delivery status for this message; the app catches it up later");
     }
     let ob = crate::outbound::Outbound::new(store, client, crate::events::Events::new(), public_url);
     let req = SendRequest {
@@ -237,4 +247,14 @@ pub async fn send(args: &SendArgs) -> Result<()> {
     let outcome = outbound_send::send(&ob, req).await?;
     println!("{}", outcome.sid.unwrap_or_default());
     Ok(())
+}
+
+/// Whether Switchboard's listener answers at `public_url` now (`GET /healthz`): a URL
+/// remembered from a tunnel that is down would get Twilio's callbacks and media fetches lost.
+async fn answers(public_url: &str) -> bool {
+    let Ok(http) = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build() else {
+        return false;
+    };
+    let url = format!("{}/healthz", public_url.trim_end_matches('/'));
+    http.get(url).send().await.is_ok_and(|r| r.status().is_success())
 }

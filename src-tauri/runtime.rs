@@ -62,6 +62,11 @@ pub struct Runtime {
     tunnel: supervisor::TunnelHandle,
     reach_task: JoinHandle<()>,
     follow: Arc<Follow>,
+    /// The one pacer of this process: every sender handed out by [`Runtime::outbound`]
+    /// shares it, so a number keeps its rate across replies, campaigns and runners.
+    pacer: crate::outbound::Pacer,
+    /// Deletes copies of sent attachments once Twilio fetched them (or after a day).
+    media_janitor: JoinHandle<()>,
 }
 
 impl Runtime {
@@ -108,7 +113,40 @@ impl Runtime {
             backfill: cfg.backfill,
         });
         let reach_task = tokio::spawn(follow_reach(tunnel.subscribe(), follow.clone()));
-        Ok(Runtime { store, events, state, client, addr, running, tunnel, reach_task, follow })
+        let media_janitor = crate::outbound::media_links::spawn_janitor(store.clone());
+        let rt = Runtime {
+            store,
+            events,
+            state,
+            client,
+            addr,
+            running,
+            tunnel,
+            reach_task,
+            follow,
+            pacer: crate::outbound::Pacer::default(),
+            media_janitor,
+        };
+        // Sends a previous run left half-done: adopted from Twilio's log, or failed with
+        // Retry; then campaigns that were running carry on (each waits for its lease).
+        let ob = rt.outbound();
+        tokio::spawn(async move {
+            match crate::outbound::send::repair_interrupted(&ob, std::time::Duration::from_secs(60)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "repaired sends interrupted by the last shutdown"),
+                Err(e) => tracing::warn!(error = %e, "could not repair interrupted sends"),
+            }
+            let running = ob.store.read_async(crate::store::campaigns::unfinished).await;
+            for id in running.unwrap_or_default() {
+                let ob = ob.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = crate::outbound::campaign::run(&ob, id).await {
+                        tracing::warn!(campaign = id, error = %e, "campaign stopped");
+                    }
+                });
+            }
+        });
+        Ok(rt)
     }
 
     pub fn tunnel_state(&self) -> TunnelState {
@@ -119,10 +157,12 @@ impl Runtime {
         self.tunnel.subscribe()
     }
 
-    /// The sender, with the current public URL for status callbacks and MMS links.
+    /// The sender, with the public URL for status callbacks and MMS links only while the
+    /// tunnel is online (a remembered URL nobody answers at is no URL), and the process's
+    /// one pacer.
     pub fn outbound(&self) -> Outbound {
-        let url = self.state.public_url();
-        Outbound::new(self.store.clone(), self.client.clone(), self.events.clone(), (!url.is_empty()).then_some(url))
+        let url = self.tunnel.state().url().map(str::to_string);
+        Outbound::new(self.store.clone(), self.client.clone(), self.events.clone(), url).with_pacer(self.pacer.clone())
     }
 
     /// Points the managed numbers, and their fallback flows, at the current public URL now:
@@ -148,6 +188,7 @@ impl Runtime {
     /// Stops the tunnel, then the listener (finishing in-flight requests) and the worker.
     pub async fn shutdown(self) -> Result<()> {
         self.reach_task.abort();
+        self.media_janitor.abort();
         self.tunnel.stop().await;
         self.running.shutdown().await
     }

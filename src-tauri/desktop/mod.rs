@@ -135,6 +135,7 @@ pub fn run(sandbox: bool) -> Result<()> {
             commands::settings::remove_credentials,
             commands::onboarding::open_sandbox,
             commands::outbound::send_message,
+            commands::outbound::retry_message,
             commands::outbound::start_call,
             commands::outbound::start_bulk,
             commands::outbound::campaign_progress,

@@ -3,14 +3,12 @@
 //! skipping anyone opted out, with progress events.
 //!
 //! Crash-safe: every body is rendered when the campaign is created (a missing variable
-//! fails the whole campaign before anything is sent), and each recipient is marked
-//! `sending` before its send, whose outbox key is `campaign-<id>-<recipient id>`. After a
-//! crash, [`run`] picks the interrupted recipient up first and the send path finds its
-//! outbox row (adopting the message from Twilio's log if it went out), so nobody gets a
-//! message twice.
-
-use std::collections::BTreeMap;
-use std::time::Duration;
+//! fails the whole campaign before anything is sent), and each recipient is claimed
+//! (`pending` → `sending`, atomically) before its send, whose outbox key is
+//! `campaign-<id>-<recipient id>`. One runner per campaign: a lease in the store, renewed
+//! at each recipient, lapsing by itself after a crash. After a crash, [`run`] takes the
+//! lease, puts the interrupted recipient back first and the send path finds its outbox row
+//! (adopting the message from Twilio's log if it went out), so nobody gets a message twice.
 
 use crate::domain::E164;
 use crate::error::{Error, Result};
@@ -19,6 +17,7 @@ use crate::store::campaigns::{self, NewRecipient, Progress};
 use crate::store::contacts::Contact;
 use crate::store::optouts;
 use crate::store::templates;
+use std::collections::BTreeMap;
 
 use super::send::{self, Content, SendRequest};
 use super::Outbound;
@@ -128,21 +127,62 @@ async fn publish(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
 }
 
 /// Sends a running campaign's remaining recipients, paced, until done or paused.
-/// Returns the progress when it stops. Safe to call again after a crash or a pause.
+/// Returns the progress when it stops. Safe to call again after a crash or a pause, and
+/// safe to call while another runner is at work: only the holder of the campaign's lease
+/// sends (the other call waits, and returns once the campaign is no longer running),
+/// recipients are claimed one at a time in a single statement, and every send waits for
+/// its number's turn on the shared pacer.
 pub async fn run(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
-    let campaign = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?;
-    let interval = Duration::from_secs_f64(1.0 / campaign.rate_per_sec.max(0.001));
-    loop {
-        let (state, next) = ob
-            .store
-            .read_async(move |c| {
-                Ok((campaigns::get(c, campaign_id)?.state, campaigns::next_recipient(c, campaign_id)?))
-            })
-            .await?;
+    let runner = format!("runner-{}", hex::encode(rand::random::<[u8; 8]>()));
+    // Another runner holds the lease: it may be alive (a Resume while it was still
+    // sending) or dead (a crash; its lease lapses by itself). Wait in the wings while the
+    // campaign is meant to run, so a dead runner's campaign is taken over, a live one's
+    // is left alone.
+    while !take_lease(ob, campaign_id, &runner).await? {
+        let state = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?.state;
         if state != "running" {
             return publish(ob, campaign_id).await;
         }
-        let Some(r) = next else {
+        tokio::time::sleep((ob.campaign_lease / 2).min(std::time::Duration::from_secs(1))).await;
+    }
+    // Recipients a crashed runner left mid-send are ours to reconcile now.
+    ob.store.write_async(move |tx| campaigns::requeue_interrupted(tx, campaign_id)).await?;
+    let result = run_leased(ob, campaign_id, &runner).await;
+    let r = runner.clone();
+    let released = ob.store.write_async(move |tx| campaigns::release_lease(tx, campaign_id, &r)).await;
+    let progress = result?;
+    released?;
+    // A Resume that came while this runner was stopping found the lease still held and
+    // left the work to it: pick it up rather than leave a running campaign unattended.
+    let state = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?.state;
+    if state == "running" && progress.pending > 0 {
+        return Box::pin(run(ob, campaign_id)).await;
+    }
+    Ok(progress)
+}
+
+/// Takes or renews the lease for `runner` (see [`campaigns::acquire_lease`]).
+async fn take_lease(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<bool> {
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::from_std(ob.campaign_lease).unwrap_or(chrono::Duration::seconds(30));
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let (now, until, r) = (fmt(now), fmt(until), runner.to_string());
+    ob.store.write_async(move |tx| campaigns::acquire_lease(tx, campaign_id, &r, &now, &until)).await
+}
+
+async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Progress> {
+    let campaign = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?;
+    loop {
+        let state = ob.store.read_async(move |c| Ok(campaigns::get(c, campaign_id)?.state)).await?;
+        if state != "running" {
+            return publish(ob, campaign_id).await;
+        }
+        if !take_lease(ob, campaign_id, runner).await? {
+            // The lease lapsed (this runner stalled) and another took over: stop here.
+            tracing::warn!(campaign = campaign_id, "lost the campaign's lease; another runner continues");
+            return publish(ob, campaign_id).await;
+        }
+        let Some(r) = ob.store.write_async(move |tx| campaigns::claim_next(tx, campaign_id)).await? else {
             ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, &["running"], "done")).await?;
             return publish(ob, campaign_id).await;
         };
@@ -155,8 +195,8 @@ pub async fn run(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
             publish(ob, campaign_id).await?;
             continue;
         }
-        ob.pacer.wait_turn(&campaign.from_number, interval).await;
-        ob.store.write_async(move |tx| campaigns::set_recipient(tx, r.id, "sending", None, None)).await?;
+        // The campaign's own pace and its number's rate are both kept by the send path's
+        // pacer, shared with everything else sending from this number.
         let req = SendRequest {
             from: campaign.from_number.clone(),
             to: r.to.clone(),
@@ -172,9 +212,15 @@ pub async fn run(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
             Err(Error::OptedOut(_)) => ("skipped", None, Some("opted out".to_string())),
             Err(Error::Twilio { code: Some(21610), .. }) => ("skipped", None, Some("opted out".to_string())),
             Err(e @ Error::Network(_)) => {
-                // Twilio unreachable: stop here (the recipient stays `sending` and is
-                // reconciled on resume) rather than failing everyone after it.
-                ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, &["running"], "paused")).await?;
+                // Twilio unreachable: stop here rather than failing everyone after it. The
+                // recipient goes back to pending; its outbox row (failed, unconfirmed) is
+                // reconciled with Twilio's log by the next send with the same client_ref.
+                ob.store
+                    .write_async(move |tx| {
+                        campaigns::set_recipient(tx, r.id, "pending", None, None)?;
+                        campaigns::set_state(tx, campaign_id, &["running"], "paused")
+                    })
+                    .await?;
                 publish(ob, campaign_id).await?;
                 return Err(e);
             }

@@ -1,6 +1,7 @@
 //! MMS attachments picked from disk. Twilio fetches media from a public URL, so each file
 //! is copied into the data directory and offered at `<public_url>/media/<token>`: a
-//! 256-bit random token, valid until it expires. Only files registered here are served;
+//! 256-bit random token, valid until it expires. Copies are customers' pictures kept on
+//! disk, so they are deleted soon after Twilio fetched them, or after a day ([`purge`]). Only files registered here are served;
 //! an unknown or expired token is a plain 404 that reveals nothing.
 
 use std::path::{Path, PathBuf};
@@ -84,14 +85,46 @@ pub fn url(public_url: &str, token: &str) -> String {
     format!("{}/media/{token}", public_url.trim_end_matches('/'))
 }
 
-/// Deletes expired registrations and their copies; returns how many went.
-pub async fn purge_expired(store: &Store) -> Result<usize> {
-    let now = now_rfc3339();
-    let paths = store.write_async(move |tx| outbound_media::take_expired(tx, &now)).await?;
+/// How long a copy is kept after Twilio fetched it: Twilio fetches an attachment once, at
+/// send time, but a fetch that failed on its side may be repeated within moments.
+pub const FETCHED_GRACE: Duration = Duration::from_secs(5 * 60);
+
+/// How often the janitor looks for copies to delete.
+pub const PURGE_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Deletes the copies Twilio fetched more than [`FETCHED_GRACE`] ago and those whose link
+/// expired (a day at most), rows and files; returns how many went.
+pub async fn purge(store: &Store) -> Result<usize> {
+    purge_at(store, chrono::Utc::now()).await
+}
+
+/// [`purge`] as of `now` (tests move the clock forward instead of waiting a day).
+pub async fn purge_at(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Result<usize> {
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let grace = chrono::Duration::from_std(FETCHED_GRACE).unwrap_or_default();
+    let (now_s, fetched_before) = (fmt(now), fmt(now - grace));
+    let paths = store.write_async(move |tx| outbound_media::take_purgeable(tx, &now_s, &fetched_before)).await?;
     for p in &paths {
-        let _ = tokio::fs::remove_file(store.data_dir().join(p)).await;
+        if let Err(e) = tokio::fs::remove_file(store.data_dir().join(p)).await {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(error = %e, "could not delete a sent attachment's copy");
+            }
+        }
     }
     Ok(paths.len())
+}
+
+/// Purges now and then every [`PURGE_EVERY`] until aborted (the runtime owns the handle).
+pub fn spawn_janitor(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge(&store).await {
+                tracing::warn!(error = %e, "purging sent attachments failed; trying again later");
+            }
+        }
+    })
 }
 
 fn is_token(s: &str) -> bool {
@@ -130,8 +163,15 @@ pub async fn serve_token(store: &Store, token: &str) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     };
     match tokio::fs::read(&path).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store".to_string())], bytes)
-            .into_response(),
+        Ok(bytes) => {
+            // Twilio has it now: the copy may go (see `purge`).
+            let (t, now) = (token.to_string(), now_rfc3339());
+            if let Err(e) = store.write_async(move |tx| outbound_media::mark_fetched(tx, &t, &now)).await {
+                tracing::warn!(error = %e, "could not record that Twilio fetched an attachment");
+            }
+            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-store".to_string())], bytes)
+                .into_response()
+        }
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -3,9 +3,16 @@
 //!
 //! Order matters: validate everything first (numbers, opt-out, template variables,
 //! length, attachments) so a refused send leaves no trace; then write the outbox row
-//! (`queued`, keyed by our `client_ref`); only then ask Twilio; then record the SID. A
-//! crash between the outbox row and the SID is repaired on the next send with the same
-//! `client_ref` by looking for the message in Twilio's log before sending again.
+//! (`queued`, keyed by our `client_ref`); wait for the number's turn (one pacer per
+//! sending number); note when the request started; only then ask Twilio; then record the
+//! SID.
+//!
+//! Exactly once: when the answer is lost, Twilio's log is searched for a message that is
+//! provably ours (exact body, same ends and media count, created after our request
+//! started, not already stored); if there is none, it is sent once more; if that cannot
+//! be known, the row is marked failed in plain words and the owner gets a Retry. A crash
+//! between the outbox row and the SID is repaired on the next send with the same
+//! `client_ref` (a campaign resume) or by [`repair_interrupted`] at the next start.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -15,8 +22,8 @@ use crate::domain::status::MessageStatus;
 use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::store::{messages, numbers, optouts, templates};
-use crate::twilio::api::messages::NewMessage;
+use crate::store::{campaigns, messages, numbers, optouts, outbound_media, templates};
+use crate::twilio::api::messages::{MessageResource, NewMessage};
 
 use super::{media_links, Outbound};
 
@@ -98,6 +105,13 @@ pub fn check_body(body: &str, has_media: bool) -> Result<SegmentInfo> {
     Ok(info)
 }
 
+/// What a send says when the tunnel is down and the message carries attachments.
+pub const TUNNEL_OFF_FOR_ATTACHMENTS: &str =
+    "the tunnel is off: attachments need it (Twilio fetches them from this computer). Turn the tunnel on in Settings, or send the text without attachments";
+
+/// What the owner reads on a message whose fate Twilio never told us.
+pub const UNCONFIRMED: &str = "The connection to Twilio dropped before it answered, and Switchboard could not check whether this message went out. Retry checks Twilio first and sends it only if it did not.";
+
 /// Sends an SMS/MMS on the one outbound path. See the module docs for the order of steps.
 pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
     let from = E164::parse(&req.from)?.as_str().to_string();
@@ -116,17 +130,17 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
     if ob.store.read_async(move |c| optouts::is_opted_out(c, &to_check)).await? {
         return Err(Error::OptedOut(to));
     }
-    let mut media_urls = Vec::new();
+    let mut links = Vec::new();
     if !req.media.is_empty() {
         let Some(public) = ob.public_url.as_deref() else {
-            return Err(Error::InvalidInput(
-                "attachments need a public URL Twilio can fetch them from; start the tunnel or set public_url".into(),
-            ));
+            return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into()));
         };
         for file in &req.media {
-            media_urls.push(media_links::register(&ob.store, public, file, ob.media_ttl).await?.url);
+            links.push(media_links::register(&ob.store, public, file, ob.media_ttl).await?);
         }
     }
+    let media_urls: Vec<String> = links.iter().map(|l| l.url.clone()).collect();
+    let tokens: Vec<String> = links.into_iter().map(|l| l.token).collect();
 
     let client_ref =
         req.client_ref.clone().unwrap_or_else(|| format!("send-{}", hex::encode(rand::random::<[u8; 16]>())));
@@ -141,17 +155,23 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
         num_media: media_urls.len() as i64,
         campaign_id: req.campaign_id,
     };
-    let (previous, message_id, conversation_id) = ob
+    let (previous, message_id, conversation_id, state) = ob
         .store
         .write_async(move |tx| {
             let previous = messages::find_by_client_ref(tx, &outbox.client_ref)?;
             let number_id = numbers::ensure(tx, &outbox.from, false)?;
             let (id, conv) = messages::insert_outbound(tx, &messages::Outbound { number_id, ..outbox })?;
-            Ok((previous, id, conv))
+            if previous.is_none() {
+                outbound_media::attach(tx, &tokens, id)?;
+            }
+            Ok((previous, id, conv, messages::outbox_state(tx, id)?))
         })
         .await?;
 
     let status_callback = ob.sms_status_callback();
+    if status_callback.is_none() {
+        tracing::info!("no public URL: sending without a StatusCallback; catch-up repairs the delivery status");
+    }
     let new = NewMessage {
         from: from.clone(),
         to: to.clone(),
@@ -160,48 +180,271 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
         status_callback: status_callback.clone(),
         client_ref: Some(client_ref),
     };
-    let outcome = |sid: Option<String>, status: String, already_sent: bool| SendOutcome {
+    let attempt = Attempt { message_id, conversation_id, segments: info.segments, campaign_id: req.campaign_id, new };
+    let outcome = |d: Delivered| SendOutcome {
         message_id,
         conversation_id,
-        sid,
-        status,
+        sid: d.sid,
+        status: d.status,
         segments: info.clone(),
         status_callback: status_callback.is_some(),
-        already_sent,
+        already_sent: d.already_sent,
     };
 
     // A repeated client_ref: never send again what was sent (or refused) before.
     if let Some(prev) = previous {
-        if prev.sid.is_some() || prev.status != "queued" {
-            return Ok(outcome(prev.sid, prev.status, true));
+        let interrupted = prev.sid.is_none() && (prev.status == "queued" || state.unconfirmed);
+        if !interrupted {
+            return Ok(outcome(Delivered { sid: prev.sid, status: prev.status, already_sent: true }));
         }
-        // Queued without a SID: we crashed (or lost the connection) mid-send. Adopt the
-        // message if Twilio has it; send only if it does not.
-        let since = chrono::DateTime::parse_from_rfc3339(&prev.created_at)
-            .map(|d| d.with_timezone(&chrono::Utc))
-            .unwrap_or_else(|_| chrono::Utc::now());
-        let known: HashSet<String> = ob
-            .store
-            .read_async(move |c| messages::sids_in_conversation(c, conversation_id))
-            .await?
-            .into_iter()
-            .collect();
-        if let Some(found) = ob.client.find_sent(&new, since, &known).await? {
-            let status = record_sid(ob, message_id, conversation_id, &found.sid, found.status.as_deref()).await?;
-            return Ok(outcome(Some(found.sid), status, true));
+        // Queued without a SID (we crashed or were stopped mid-send) or unconfirmed:
+        // adopt the message if Twilio provably has it; send only if it does not. (A row
+        // from before request times were kept is looked up since it was written.)
+        let earlier = state.request_started_at.unwrap_or(prev.created_at);
+        if state.unconfirmed {
+            ob.store.write_async(move |tx| messages::requeue(tx, message_id)).await?;
         }
+        return deliver(ob, &attempt, Some(&earlier)).await.map(outcome);
     }
+    deliver(ob, &attempt, None).await.map(outcome)
+}
 
-    match ob.client.create_message(&new).await {
-        Ok(created) => {
-            let status = record_sid(ob, message_id, conversation_id, &created.sid, created.status.as_deref()).await?;
-            Ok(outcome(Some(created.sid), status, false))
-        }
-        Err(e) => {
-            record_failure(ob, message_id, conversation_id, &to, &e).await?;
-            Err(e)
+/// Retries a failed outbound text that Twilio never accepted (the thread's Retry button),
+/// on the same outbox row: Twilio's log is checked first when an earlier request may have
+/// reached it, so a retry never makes a second copy.
+pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
+    let (m, state, client_ref, tokens) = ob
+        .store
+        .read_async(move |c| {
+            Ok((
+                messages::get(c, message_id)?,
+                messages::outbox_state(c, message_id)?,
+                messages::client_ref(c, message_id)?,
+                outbound_media::live_tokens(c, message_id, &crate::domain::now_rfc3339())?,
+            ))
+        })
+        .await?;
+    if !m.retryable {
+        return Err(Error::InvalidInput(match m.status.as_str() {
+            "failed" | "undelivered" => {
+                "Twilio accepted this message and the carrier could not deliver it; send a new message instead".into()
+            }
+            _ => "only a message that failed before Twilio accepted it can be retried".into(),
+        }));
+    }
+    if !m.media.is_empty() || m.num_media as usize != tokens.len() {
+        return Err(Error::InvalidInput(
+            "the attachments of this message are no longer kept; send it again with its attachments".into(),
+        ));
+    }
+    let to = m.to.clone();
+    if ob.store.read_async(move |c| optouts::is_opted_out(c, &to)).await? {
+        return Err(Error::OptedOut(m.to));
+    }
+    let media_urls = match (ob.public_url.as_deref(), tokens.is_empty()) {
+        (_, true) => Vec::new(),
+        (Some(public), false) => tokens.iter().map(|t| media_links::url(public, t)).collect(),
+        (None, false) => return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into())),
+    };
+    let conversation_id = m.conversation_id;
+    ob.store.write_async(move |tx| messages::requeue(tx, message_id)).await?;
+    ob.events.publish(Event::MessageUpdated { conversation_id, message_id, status: "queued".into() });
+    let status_callback = ob.sms_status_callback();
+    let new = NewMessage {
+        from: m.from.clone(),
+        to: m.to.clone(),
+        body: m.body.clone(),
+        media_urls,
+        status_callback: status_callback.clone(),
+        client_ref,
+    };
+    let info = segments::count(&m.body);
+    let attempt = Attempt { message_id, conversation_id, segments: info.segments, campaign_id: None, new };
+    let earlier = state.request_started_at.unwrap_or(m.created_at);
+    let d = deliver(ob, &attempt, Some(&earlier)).await?;
+    Ok(SendOutcome {
+        message_id,
+        conversation_id,
+        sid: d.sid,
+        status: d.status,
+        segments: info,
+        status_callback: status_callback.is_some(),
+        already_sent: d.already_sent,
+    })
+}
+
+/// One outbox row on its way to Twilio.
+struct Attempt {
+    message_id: i64,
+    conversation_id: i64,
+    segments: usize,
+    campaign_id: Option<i64>,
+    new: NewMessage,
+}
+
+/// How an outbox row ended: its SID and status, and whether it was adopted rather than sent.
+struct Delivered {
+    sid: Option<String>,
+    status: String,
+    already_sent: bool,
+}
+
+/// What the lookup in Twilio's log found.
+enum Lookup {
+    /// Twilio provably has our message (and we had not recorded it).
+    Ours(MessageResource),
+    /// Twilio has nothing that is ours: sending is safe.
+    Nothing,
+    /// The log could not be read: whether Twilio has it is unknown.
+    Unknown(Error),
+}
+
+/// Exactly once: sends `a` unless an earlier request (started at `earlier`) provably
+/// reached Twilio; after a lost answer, adopts the message only if it is provably ours;
+/// sends again at most once, and only when Twilio's log shows it created nothing. When
+/// the outcome cannot be known the row is marked failed with [`UNCONFIRMED`] (never left
+/// `queued`) and a `Network` error is returned.
+async fn deliver(ob: &Outbound, a: &Attempt, earlier: Option<&str>) -> Result<Delivered> {
+    if let Some(since) = earlier.and_then(parse_time) {
+        match lookup(ob, a, since).await {
+            Lookup::Ours(found) => return adopt(ob, a, found).await,
+            Lookup::Nothing => {}
+            Lookup::Unknown(e) => return unconfirmed(ob, a, e).await,
         }
     }
+    let mut resends_left = 1;
+    loop {
+        pace(ob, a).await?;
+        let started = chrono::Utc::now();
+        let at = started.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let id = a.message_id;
+        ob.store.write_async(move |tx| messages::set_request_started(tx, id, &at)).await?;
+        let since = earlier.and_then(parse_time).map_or(started, |e| e.min(started));
+        match ob.client.create_message(&a.new).await {
+            Ok(created) => {
+                let status =
+                    record_sid(ob, a.message_id, a.conversation_id, &created.sid, created.status.as_deref()).await?;
+                return Ok(Delivered { sid: Some(created.sid), status, already_sent: false });
+            }
+            Err(Error::Network(why)) => {
+                tracing::warn!(%why, "sending a message lost its answer; checking Twilio's log");
+                match lookup(ob, a, since).await {
+                    Lookup::Ours(found) => return adopt(ob, a, found).await,
+                    Lookup::Nothing if resends_left > 0 => resends_left -= 1,
+                    Lookup::Nothing => return unconfirmed(ob, a, Error::Network(why)).await,
+                    Lookup::Unknown(e) => return unconfirmed(ob, a, e).await,
+                }
+            }
+            Err(e) => {
+                record_failure(ob, a.message_id, a.conversation_id, &a.new.to, &e).await?;
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Waits for the sending number's turn: its rate (segments a second) is shared by every
+/// path that sends from it; a campaign may ask for a slower pace of its own.
+async fn pace(ob: &Outbound, a: &Attempt) -> Result<()> {
+    let (from, campaign_id) = (a.new.from.clone(), a.campaign_id);
+    let (rate, campaign_rate) = ob
+        .store
+        .read_async(move |c| {
+            let rate = super::number_rate(c, &from)?;
+            let campaign_rate = match campaign_id {
+                Some(id) => campaigns::get(c, id).ok().map(|c| c.rate_per_sec),
+                None => None,
+            };
+            Ok((rate, campaign_rate))
+        })
+        .await?;
+    let mut slot = super::slot_for(a.segments, rate);
+    if let Some(r) = campaign_rate.filter(|r| r.is_finite() && *r > 0.0) {
+        slot = slot.max(std::time::Duration::from_secs_f64(1.0 / r));
+    }
+    ob.pacer.wait_turn(&a.new.from, slot).await;
+    Ok(())
+}
+
+fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&chrono::Utc))
+}
+
+/// Looks in Twilio's log for our message, skipping every SID already stored with us.
+async fn lookup(ob: &Outbound, a: &Attempt, since: chrono::DateTime<chrono::Utc>) -> Lookup {
+    let conversation_id = a.conversation_id;
+    let known: HashSet<String> =
+        match ob.store.read_async(move |c| messages::sids_in_conversation(c, conversation_id)).await {
+            Ok(k) => k.into_iter().collect(),
+            Err(e) => return Lookup::Unknown(e),
+        };
+    match ob.client.find_sent(&a.new, since, &known).await {
+        Ok(Some(found)) => Lookup::Ours(found),
+        Ok(None) => Lookup::Nothing,
+        Err(e) => Lookup::Unknown(e),
+    }
+}
+
+async fn adopt(ob: &Outbound, a: &Attempt, found: MessageResource) -> Result<Delivered> {
+    let status = record_sid(ob, a.message_id, a.conversation_id, &found.sid, found.status.as_deref()).await?;
+    Ok(Delivered { sid: Some(found.sid), status, already_sent: true })
+}
+
+/// The outcome is unknown: the row is marked failed in plain words, with Retry offered.
+async fn unconfirmed(ob: &Outbound, a: &Attempt, why: Error) -> Result<Delivered> {
+    tracing::warn!(error = %why, message_id = a.message_id, "whether Twilio has this message is unknown");
+    let id = a.message_id;
+    ob.store.write_async(move |tx| messages::mark_unconfirmed(tx, id, UNCONFIRMED)).await?;
+    ob.events.publish(Event::MessageUpdated {
+        conversation_id: a.conversation_id,
+        message_id: a.message_id,
+        status: "failed".into(),
+    });
+    Err(Error::Network(UNCONFIRMED.into()))
+}
+
+/// Sends interrupted by a crash or a quit (queued, no SID, older than `grace`): each is
+/// adopted from Twilio's log if provably there, and otherwise marked failed with Retry
+/// offered, so no row stays `queued` across a restart. Returns how many were repaired.
+pub async fn repair_interrupted(ob: &Outbound, grace: std::time::Duration) -> Result<usize> {
+    let before = (chrono::Utc::now() - chrono::Duration::from_std(grace).unwrap_or_default())
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    let ids = ob.store.read_async(move |c| messages::interrupted_outbox(c, &before)).await?;
+    let mut repaired = 0;
+    for id in ids {
+        let (m, state, client_ref) = ob
+            .store
+            .read_async(move |c| {
+                Ok((messages::get(c, id)?, messages::outbox_state(c, id)?, messages::client_ref(c, id)?))
+            })
+            .await?;
+        let new = NewMessage {
+            from: m.from.clone(),
+            to: m.to.clone(),
+            body: m.body.clone(),
+            // Only the count matters to the lookup.
+            media_urls: vec![String::new(); m.num_media.max(0) as usize],
+            status_callback: None,
+            client_ref,
+        };
+        let a = Attempt { message_id: id, conversation_id: m.conversation_id, segments: 1, campaign_id: None, new };
+        let found = match state.request_started_at.as_deref().or(Some(m.created_at.as_str())).and_then(parse_time) {
+            Some(since) => lookup(ob, &a, since).await,
+            None => Lookup::Nothing,
+        };
+        let result = match found {
+            Lookup::Ours(r) => adopt(ob, &a, r).await.map(|_| ()),
+            Lookup::Nothing | Lookup::Unknown(_) => {
+                unconfirmed(ob, &a, Error::Internal("interrupted".into())).await.map(|_| ())
+            }
+        };
+        match result {
+            Ok(()) | Err(Error::Network(_)) => repaired += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(repaired)
 }
 
 async fn record_sid(
@@ -224,16 +467,10 @@ async fn record_sid(
     Ok(stored)
 }
 
-/// Twilio refused (or could not be reached): the outbox row is marked failed with the
-/// plain-language reason; 21610 also marks the customer opted out.
-///
-/// A network error leaves the row `queued`: whether Twilio got the message is unknown, and
-/// the next send with the same `client_ref` (a campaign resume, a retry from the UI) looks
-/// it up in Twilio's log before sending again.
+/// Twilio refused: the outbox row is marked failed with the plain-language reason; 21610
+/// also marks the customer opted out. (A lost answer never comes here: [`deliver`]
+/// reconciles it with Twilio's log.)
 async fn record_failure(ob: &Outbound, message_id: i64, conversation_id: i64, to: &str, e: &Error) -> Result<()> {
-    if matches!(e, Error::Network(_)) {
-        return Ok(());
-    }
     let code = match e {
         Error::Twilio { code, .. } => code.map(i64::from),
         _ => None,

@@ -108,13 +108,47 @@ pub fn set_state(conn: &Connection, id: i64, from: &[&str], to: &str) -> Result<
     Ok(true)
 }
 
-/// The next recipient to work on: one interrupted mid-send first, then pending ones in order.
-pub fn next_recipient(conn: &Connection, campaign_id: i64) -> Result<Option<Recipient>> {
+/// Takes (or renews) the campaign's lease for `runner` until `until`, if nobody else holds
+/// an unexpired one at `now`. Only the holder sends, so Pause then Resume never leaves
+/// two runners on one campaign. Returns whether `runner` holds it now.
+pub fn acquire_lease(conn: &Connection, id: i64, runner: &str, now: &str, until: &str) -> Result<bool> {
+    let n = conn.exec(
+        "UPDATE campaigns SET runner = ?2, lease_until = ?4
+         WHERE id = ?1 AND (runner IS NULL OR runner = ?2 OR lease_until IS NULL OR lease_until <= ?3)",
+        params![id, runner, now, until],
+    )?;
+    Ok(n == 1)
+}
+
+/// Gives the lease up (only if `runner` still holds it).
+pub fn release_lease(conn: &Connection, id: i64, runner: &str) -> Result<()> {
+    conn.exec(
+        "UPDATE campaigns SET runner = NULL, lease_until = NULL WHERE id = ?1 AND runner = ?2",
+        params![id, runner],
+    )?;
+    Ok(())
+}
+
+/// Recipients a crashed (or stopped) runner left mid-send go back to `pending`; called by
+/// a runner that has just taken the lease, so nobody else is sending them. Their outbox
+/// rows keep their `client_ref`, so the send path reconciles them with Twilio's log.
+pub fn requeue_interrupted(conn: &Connection, campaign_id: i64) -> Result<usize> {
+    Ok(conn.exec(
+        "UPDATE campaign_recipients SET state = 'pending' WHERE campaign_id = ?1 AND state = 'sending'",
+        [campaign_id],
+    )?)
+}
+
+/// Claims the next pending recipient atomically (`pending` → `sending` in one statement),
+/// so two runners can never pick the same one. None when nobody is left.
+pub fn claim_next(conn: &Connection, campaign_id: i64) -> Result<Option<Recipient>> {
     Ok(conn
         .row(
-            "SELECT id, contact_id, to_addr, body, state, message_id, error FROM campaign_recipients
-             WHERE campaign_id = ?1 AND state IN ('sending','pending')
-             ORDER BY state = 'pending', id LIMIT 1",
+            "UPDATE campaign_recipients SET state = 'sending'
+             WHERE id = (SELECT id FROM campaign_recipients WHERE campaign_id = ?1 AND state = 'pending'
+                         ORDER BY id LIMIT 1)
+               AND state = 'pending'
+             RETURNING id, contact_id, to_addr, body, state, message_id, error",
             [campaign_id],
             recipient_from_row,
         )

@@ -28,6 +28,9 @@ pub struct Message {
     pub created_at: String,
     pub updated_at: String,
     pub media: Vec<Media>,
+    /// A failed outbound text Twilio never accepted (or whose fate was unknown): the
+    /// thread offers Retry, which checks Twilio's log before sending again.
+    pub retryable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -319,14 +322,78 @@ pub fn insert_outbound_email(
 pub fn mark_failed(conn: &Connection, id: i64, error_code: Option<i64>, error_message: &str) -> Result<()> {
     conn.exec(
         "UPDATE messages SET status = 'failed', status_rank = ?2, error_code = ?3, error_message = ?4,
-           updated_at = ?5 WHERE id = ?1",
+           unconfirmed = 0, updated_at = ?5 WHERE id = ?1",
         params![id, MessageStatus::Failed.rank(), error_code, error_message, now_rfc3339()],
     )?;
     Ok(())
 }
 
+/// Marks an outbox message failed because whether Twilio has it could not be known (the
+/// answer was lost and its log could not be read): a retry looks in the log first.
+pub fn mark_unconfirmed(conn: &Connection, id: i64, error_message: &str) -> Result<()> {
+    conn.exec(
+        "UPDATE messages SET status = 'failed', status_rank = ?2, error_code = NULL, error_message = ?3,
+           unconfirmed = 1, updated_at = ?4 WHERE id = ?1 AND sid IS NULL",
+        params![id, MessageStatus::Failed.rank(), error_message, now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Where an outbox row stands before a (re)send: when our first request for it started
+/// (None: Twilio was never asked) and whether its last outcome was unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxState {
+    pub request_started_at: Option<String>,
+    pub unconfirmed: bool,
+}
+
+pub fn outbox_state(conn: &Connection, id: i64) -> Result<OutboxState> {
+    conn.row("SELECT request_started_at, unconfirmed FROM messages WHERE id = ?1", [id], |r| {
+        Ok(OutboxState { request_started_at: r.get(0)?, unconfirmed: r.get(1)? })
+    })
+    .optional()?
+    .ok_or_else(|| Error::not_found(format!("message {id}")))
+}
+
+/// Records that a create request for this row is about to start; the first time only, so
+/// a lookup after any later loss covers every request made for it.
+pub fn set_request_started(conn: &Connection, id: i64, at: &str) -> Result<()> {
+    conn.exec(
+        "UPDATE messages SET request_started_at = COALESCE(request_started_at, ?2) WHERE id = ?1",
+        params![id, at],
+    )?;
+    Ok(())
+}
+
+/// Puts a failed, never-accepted outbox row back to `queued` for a retry by the owner.
+pub fn requeue(conn: &Connection, id: i64) -> Result<()> {
+    conn.exec(
+        "UPDATE messages SET status = 'queued', status_rank = ?2, error_code = NULL, error_message = NULL,
+           updated_at = ?3 WHERE id = ?1 AND sid IS NULL",
+        params![id, MessageStatus::Queued.rank(), now_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Outbound texts still `queued` without a SID whose row is older than `before`: sends
+/// interrupted by a crash or a quit, to be reconciled at the next start.
+pub fn interrupted_outbox(conn: &Connection, before: &str) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM messages WHERE direction = 'outbound' AND channel = 'sms' AND sid IS NULL
+           AND status = 'queued' AND created_at < ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([before], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The `client_ref` of an outbox row.
+pub fn client_ref(conn: &Connection, id: i64) -> Result<Option<String>> {
+    Ok(conn.row("SELECT client_ref FROM messages WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten())
+}
+
 const SELECT: &str = "SELECT id, sid, conversation_id, direction, channel, from_addr, to_addr, body, status,
-    error_code, error_message, num_segments, num_media, price, created_at, updated_at FROM messages";
+    error_code, error_message, num_segments, num_media, price, created_at, updated_at,
+    (direction = 'outbound' AND channel = 'sms' AND status = 'failed' AND sid IS NULL) FROM messages";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -347,6 +414,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: r.get(14)?,
         updated_at: r.get(15)?,
         media: Vec::new(),
+        retryable: r.get(16)?,
     })
 }
 

@@ -24,10 +24,37 @@ pub fn find_live(conn: &Connection, token: &str, now: &str) -> Result<Option<(St
         .optional()?)
 }
 
-/// Removes the rows expired at `now`, returning their paths so the files can be deleted.
-pub fn take_expired(conn: &Connection, now: &str) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT path FROM outbound_media WHERE expires_at <= ?1")?;
-    let paths: Vec<String> = stmt.query_map([now], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    conn.exec("DELETE FROM outbound_media WHERE expires_at <= ?1", [now])?;
+/// Removes the rows expired at `now` or fetched by Twilio before `fetched_before`,
+/// returning their paths so the files can be deleted.
+pub fn take_purgeable(conn: &Connection, now: &str, fetched_before: &str) -> Result<Vec<String>> {
+    const WHERE: &str = "expires_at <= ?1 OR (fetched_at IS NOT NULL AND fetched_at <= ?2)";
+    let mut stmt = conn.prepare(&format!("SELECT path FROM outbound_media WHERE {WHERE}"))?;
+    let paths: Vec<String> =
+        stmt.query_map(params![now, fetched_before], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    conn.exec(&format!("DELETE FROM outbound_media WHERE {WHERE}"), params![now, fetched_before])?;
     Ok(paths)
+}
+
+/// Records that Twilio fetched `token` (the first time only).
+pub fn mark_fetched(conn: &Connection, token: &str, now: &str) -> Result<()> {
+    conn.exec("UPDATE outbound_media SET fetched_at = COALESCE(fetched_at, ?2) WHERE token = ?1", params![token, now])?;
+    Ok(())
+}
+
+/// Ties the links made for a send to its outbox row (so Retry can offer them again).
+pub fn attach(conn: &Connection, tokens: &[String], message_id: i64) -> Result<()> {
+    for t in tokens {
+        conn.exec("UPDATE outbound_media SET message_id = ?2 WHERE token = ?1", params![t, message_id])?;
+    }
+    Ok(())
+}
+
+/// The links of an outbox row still live at `now` and not yet fetched, oldest first.
+pub fn live_tokens(conn: &Connection, message_id: i64, now: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT token FROM outbound_media WHERE message_id = ?1 AND expires_at > ?2 AND fetched_at IS NULL
+         ORDER BY rowid",
+    )?;
+    let rows = stmt.query_map(params![message_id, now], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

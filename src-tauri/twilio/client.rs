@@ -127,6 +127,11 @@ impl TwilioClient {
     }
 
     /// The account whose resources every 2010-04-01 path names.
+    /// The base URL of the REST API this client talks to (Twilio, or a simulator).
+    pub fn api_base(&self) -> &str {
+        &self.cfg.api_base
+    }
+
     pub fn account_sid(&self) -> &str {
         &self.cfg.credentials.account_sid
     }

@@ -4,14 +4,18 @@
 //! losing their connection. It is then resumed until done: every recipient's phone got the
 //! message exactly once.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use switchboard::events::Events;
-use switchboard::outbound::{campaign, Outbound};
+use switchboard::media::MediaConfig;
+use switchboard::outbound::{campaign, rate_setting_key, Outbound};
+use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
 use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{self, Store};
+use switchboard::tunnel::RetryPolicy;
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
 use crate::common::TestResult;
@@ -20,12 +24,20 @@ use crate::sim_support::wait_until;
 const OURS: &str = "+61255501234";
 const RECIPIENTS: usize = 30;
 
+/// How long a killed runner's lease keeps others out: short here, so the next "process"
+/// can take the campaign over after waiting it out.
+const LEASE: Duration = Duration::from_millis(60);
+
 fn outbound(sim: &Simulator, dir: &std::path::Path) -> Result<Outbound, Box<dyn std::error::Error>> {
     let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
     let mut cfg = ClientConfig::with_base(creds, &sim.base_url());
     cfg.retry_base_delay = Duration::from_millis(10);
     // A fresh store handle per "process", as after a restart.
-    Ok(Outbound::new(Store::open(dir)?, TwilioClient::new(cfg)?, Events::new(), None))
+    let store = Store::open(dir)?;
+    store.write(|tx| store::settings::set(tx, &rate_setting_key(OURS), "1000"))?;
+    let mut ob = Outbound::new(store, TwilioClient::new(cfg)?, Events::new(), None);
+    ob.campaign_lease = LEASE;
+    Ok(ob)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,10 +94,13 @@ async fn a_campaign_killed_mid_send_and_resumed_texts_everyone_exactly_once() ->
             task.abort();
             let _ = task.await;
             kills += 1;
+            // The dead runner's lease lapses before the next start can take over.
+            tokio::time::sleep(LEASE * 2).await;
         }
     }
     // Resume to the end without interruption.
     sim.faults().clear();
+    tokio::time::sleep(LEASE * 2).await;
     let ob = outbound(&sim, dir.path())?;
     campaign::resume(&ob, id).await?;
     let p = campaign::run(&ob, id).await?;
@@ -113,6 +128,138 @@ async fn a_campaign_killed_mid_send_and_resumed_texts_everyone_exactly_once() ->
     let rows = ob.store.read(store::messages::all)?;
     assert_eq!(rows.len(), RECIPIENTS, "one outbox row per recipient");
     assert!(rows.iter().all(|m| m.sid.is_some()), "every outbox row ends with its Twilio SID");
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// Forwards everything to the simulator and notes when each message create arrived: the
+/// send times as Twilio would see them.
+#[derive(Clone)]
+struct Clock {
+    upstream: String,
+    http: reqwest::Client,
+    creates: Arc<Mutex<Vec<Instant>>>,
+}
+
+async fn clock_proxy(
+    axum::extract::State(s): axum::extract::State<Clock>,
+    method: axum::http::Method,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> (axum::http::StatusCode, String) {
+    let path = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    if method == axum::http::Method::POST && path.ends_with("/Messages.json") {
+        s.creates.lock().unwrap_or_else(|p| p.into_inner()).push(Instant::now());
+    }
+    let mut req = s.http.request(method, format!("{}{path}", s.upstream)).body(body);
+    for name in ["authorization", "content-type", "i-twilio-idempotency-token"] {
+        if let Some(v) = headers.get(name) {
+            req = req.header(name, v);
+        }
+    }
+    let Ok(resp) = req.send().await else { return (axum::http::StatusCode::BAD_GATEWAY, String::new()) };
+    let status =
+        axum::http::StatusCode::from_u16(resp.status().as_u16()).unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+    (status, resp.text().await.unwrap_or_default())
+}
+
+/// Pause then Resume hammered while a campaign sends (each Resume starting a runner, as the
+/// desktop command does, each through its own `Runtime::outbound()`): one runner at a time,
+/// each recipient texted exactly once, and the number never above its rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_resume_race_runs_one_runner() -> TestResult {
+    const RATE: f64 = 20.0;
+    const N: usize = 30;
+    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(5), ..SimConfig::default() }).await?;
+    sim.add_number(OURS, "Shop");
+    let clock = Clock {
+        upstream: sim.base_url(),
+        http: reqwest::Client::builder().no_proxy().build()?,
+        creates: Arc::new(Mutex::new(Vec::new())),
+    };
+    let creates = clock.creates.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let proxy = format!("http://{}", listener.local_addr()?);
+    let app = axum::Router::new().fallback(clock_proxy).with_state(clock);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let dir = tempfile::tempdir()?;
+    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
+    let rt = Runtime::start(RuntimeConfig {
+        data_dir: dir.path().to_path_buf(),
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        reach: Reach::Loopback,
+        credentials: creds.clone(),
+        client: ClientConfig::with_base(creds.clone(), &proxy),
+        media: MediaConfig::new(&sim.base_url(), Some(&creds)),
+        wire_numbers: false,
+        fallback_flows: false,
+        backfill: false,
+        retry: RetryPolicy::default(),
+    })
+    .await?;
+    rt.store.write(|tx| store::settings::set(tx, &rate_setting_key(OURS), &RATE.to_string()))?;
+    let tid = rt.store.write(|tx| store::templates::save(tx, None, "promo", "Hi {{name}}, 10% off today"))?;
+    let customers: Vec<String> = (0..N).map(|i| format!("+614123401{i:02}")).collect();
+    let recipients = customers
+        .iter()
+        .map(|to| campaign::Recipient {
+            contact_id: None,
+            to: to.clone(),
+            vars: [("name".into(), "you".into())].into(),
+        })
+        .collect();
+    let id = campaign::create(
+        &rt.outbound(),
+        // The campaign asks for far more than the number may do; the number's rate wins.
+        campaign::NewCampaign { template_id: tid, from: OURS.into(), recipients, rate_per_sec: Some(1000.0) },
+    )
+    .await?;
+
+    let mut runners = vec![tokio::spawn({
+        let ob = rt.outbound();
+        async move { campaign::run(&ob, id).await }
+    })];
+    // The owner clicks Pause and Resume again and again while it sends.
+    for i in 0..60u64 {
+        campaign::pause(&rt.outbound(), id).await?;
+        tokio::time::sleep(Duration::from_millis(i % 3)).await;
+        if campaign::resume(&rt.outbound(), id).await? {
+            let ob = rt.outbound();
+            runners.push(tokio::spawn(async move { campaign::run(&ob, id).await }));
+        }
+        tokio::time::sleep(Duration::from_millis(5 + i % 7)).await;
+    }
+    wait_until("the campaign finished", || {
+        let done = rt.store.read(|c| store::campaigns::progress(c, id)).map(|p| p.pending == 0).unwrap_or(false);
+        async move { done }
+    })
+    .await?;
+    for r in runners {
+        r.await??;
+    }
+
+    for to in &customers {
+        let n = sim.sent_messages().iter().filter(|m| &m.to == to).count();
+        assert_eq!(n, 1, "{to} was texted {n} times");
+    }
+    // Never above the number's rate: in any one second, at most RATE sends (+1 for the
+    // window's both ends, +3 for the network's jitter; two pacers would double it).
+    let mut times = creates.lock().map_err(|_| "lock")?.clone();
+    times.sort();
+    assert_eq!(times.len(), N, "one create per recipient");
+    let bound = RATE as usize + 4;
+    for (i, t) in times.iter().enumerate() {
+        let in_window = times[i..].iter().take_while(|u| u.duration_since(*t) < Duration::from_secs(1)).count();
+        assert!(in_window <= bound, "{in_window} sends within one second from one number (rate {RATE}/s)");
+    }
+    let first_to_last = times[N - 1].duration_since(times[0]);
+    eprintln!("pause_resume_race: {N} sends over {first_to_last:?}");
+    rt.shutdown().await?;
+    server.abort();
     sim.shutdown().await;
     Ok(())
 }

@@ -33,7 +33,9 @@ fn outbound(sim: &Simulator, base: &str, timeout: Duration, dir: &std::path::Pat
     cfg.timeout = timeout;
     cfg.retry_base_delay = Duration::from_millis(20);
     cfg.max_retry_delay = Duration::from_secs(2);
-    Ok(Outbound::new(Store::open(dir)?, TwilioClient::new(cfg)?, Events::new(), None))
+    let store = Store::open(dir)?;
+    store.write(|tx| store::settings::set(tx, &switchboard::outbound::rate_setting_key(OURS), "1000"))?;
+    Ok(Outbound::new(store, TwilioClient::new(cfg)?, Events::new(), None))
 }
 
 /// How many messages to `to` the simulator accepted (what the customer would receive).

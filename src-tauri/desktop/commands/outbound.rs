@@ -48,6 +48,20 @@ pub async fn send_message(
     ob.store.read_async(move |c| messages::get(c, message_id)).await
 }
 
+/// Retry on a failed message Twilio never accepted: Twilio's log is checked first, so a
+/// message that did go out is adopted, never sent twice.
+#[tauri::command]
+pub async fn retry_message(live: State<'_, Live>, message_id: i64) -> Result<messages::Message> {
+    let ob = live.outbound().await?;
+    let message_id = match send::retry(&ob, message_id).await {
+        Ok(o) => o.message_id,
+        // Still unknown: the row says so in plain words, with Retry offered again.
+        Err(Error::Network(_)) => message_id,
+        Err(e) => return Err(e),
+    };
+    ob.store.read_async(move |c| messages::get(c, message_id)).await
+}
+
 /// Click-to-call: Twilio rings the owner's phone (the number's forwarding number), then
 /// connects them to `to` showing our number.
 #[tauri::command]

@@ -1,14 +1,15 @@
 //! Messages: create (send), list with filters, fetch, media, and backfill.
 //!
 //! Sending is the one request that must never happen twice. It is sent once; when the
-//! connection drops after the request may have reached Twilio, we list the recent
-//! messages between the same numbers and adopt a match before sending again.
+//! connection drops after the request may have reached Twilio, `outbound::send` lists
+//! the recent messages between the same numbers and adopts only one that is provably
+//! ours ([`MessageResource::is_provably`]) before sending again.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use super::{lenient, lenient_i64};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::twilio::client::{Host, Params, TwilioClient};
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
@@ -93,26 +94,39 @@ impl MessageFilter {
     }
 }
 
-impl TwilioClient {
-    /// Sends a message. Never sent twice: a definite answer (success or Twilio's error) is
-    /// returned as is; a lost connection is followed by [`TwilioClient::find_sent`] and one
-    /// more try only when Twilio has no such message.
-    pub async fn create_message(&self, m: &NewMessage) -> Result<MessageResource> {
-        let started = chrono::Utc::now();
-        match self.create_message_once(m).await {
-            Err(Error::Network(why)) => {
-                tracing::warn!(%why, "sending a message lost its connection; checking whether Twilio has it");
-                match self.find_sent(m, started, &HashSet::new()).await? {
-                    Some(found) => Ok(found),
-                    None => self.create_message_once(m).await,
-                }
-            }
-            other => other,
-        }
-    }
+/// The prefix Twilio puts before the body of every message sent from a trial account.
+pub const TRIAL_PREFIX: &str = "Sent from your Twilio trial account - ";
 
-    /// One POST to Messages.json, never retried.
-    pub async fn create_message_once(&self, m: &NewMessage) -> Result<MessageResource> {
+/// How far Twilio's clock may be behind ours when we compare its `date_created` with the
+/// moment our request started (its dates also have whole seconds only).
+pub const CLOCK_SKEW: Duration = Duration::from_secs(30);
+
+impl MessageResource {
+    /// Whether this message in Twilio's log is provably the one `m` asked for, sent by a
+    /// request that started at `not_before`: the exact body (Twilio's trial-account prefix
+    /// is the only difference allowed), the same From and To, the same number of
+    /// attachments, and created no earlier than the request (less [`CLOCK_SKEW`]). A body
+    /// that merely ends like ours ("Thanks, OK" for "OK"), or an empty one, is not enough.
+    pub fn is_provably(&self, m: &NewMessage, not_before: chrono::DateTime<chrono::Utc>) -> bool {
+        let body = self.body.as_deref().unwrap_or_default();
+        let same_body = body == m.body || body.strip_prefix(TRIAL_PREFIX) == Some(m.body.as_str());
+        let same_ends = self.from.as_deref() == Some(m.from.as_str()) && self.to.as_deref() == Some(m.to.as_str());
+        let same_media = self.num_media.unwrap_or(0) == m.media_urls.len() as i64;
+        let outbound = self.direction.as_deref().is_none_or(|d| d.starts_with("outbound"));
+        let since = not_before - chrono::Duration::from_std(CLOCK_SKEW).unwrap_or_default();
+        let created = self
+            .date_created
+            .as_deref()
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.with_timezone(&chrono::Utc));
+        same_body && same_ends && same_media && outbound && created.is_some_and(|c| c >= since)
+    }
+}
+
+impl TwilioClient {
+    /// One POST to Messages.json, never retried: a lost answer is reconciled by the caller
+    /// (`outbound::send`), which knows which SIDs are already stored.
+    pub async fn create_message(&self, m: &NewMessage) -> Result<MessageResource> {
         let mut p = Params::new().add("To", &m.to).add("From", &m.from);
         if !m.body.is_empty() {
             p = p.add("Body", &m.body);
@@ -128,10 +142,10 @@ impl TwilioClient {
         }
     }
 
-    /// The message `m` if Twilio already has it: same To/From/Body, created since
-    /// `not_before` (less two minutes of clock skew), and not one of `known_sids`
-    /// (messages we already recorded). Used after a lost connection and on resume after
-    /// a crash between writing the outbox row and recording the SID.
+    /// The message `m` if Twilio provably has it (see [`MessageResource::is_provably`]) and
+    /// it is not one of `known_sids` (messages we already recorded); the oldest such one.
+    /// Used after a lost answer and on resume after a crash between writing the outbox row
+    /// and recording the SID.
     ///
     /// Listed by To/From only: a queued message has no `date_sent` yet, so a `DateSent>`
     /// filter would hide exactly the message we are looking for.
@@ -148,17 +162,8 @@ impl TwilioClient {
             ..Default::default()
         };
         let recent = self.list_messages(&filter, 50).await?;
-        let since = not_before - chrono::Duration::from_std(Duration::from_secs(120)).unwrap_or_default();
-        Ok(recent.into_iter().find(|r| {
-            let created = r
-                .date_created
-                .as_deref()
-                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
-                .map(|d| d.with_timezone(&chrono::Utc));
-            // Trial accounts prefix the body; the tail is still ours.
-            let same_body = r.body.as_deref().is_some_and(|b| b.ends_with(m.body.as_str()));
-            same_body && created.is_some_and(|c| c >= since) && !known_sids.contains(&r.sid)
-        }))
+        // Newest first from Twilio: the last match is the oldest, the one our first try made.
+        Ok(recent.into_iter().rev().find(|r| r.is_provably(m, not_before) && !known_sids.contains(&r.sid)))
     }
 
     /// Messages matching `filter`, newest first, up to `max` (paging via `next_page_uri`).

@@ -2,6 +2,7 @@
 // (Tauri IPC) and in a browser or unit test against a fake. One method per IPC command;
 // the Rust command name is given beside each.
 import type * as T from './types';
+import { openableUrl } from './format';
 
 export type Unsubscribe = () => void;
 
@@ -25,6 +26,7 @@ export interface Backend {
   setReplyChannel(id: number, channel: T.Channel): Promise<void>; // set_reply_channel
   searchMessages(query: string): Promise<T.SearchHit[]>; // search_messages
   sendMessage(req: SendRequest): Promise<T.Message>; // send_message
+  retryMessage(messageId: number): Promise<T.Message>; // retry_message
   mediaBytes(messageId: number, mediaId: number): Promise<ArrayBuffer>; // media_bytes
   // Contacts
   listContacts(): Promise<T.Contact[]>; // list_contacts
@@ -114,6 +116,7 @@ export class TauriBackend implements Backend {
   setReplyChannel = (id: number, channel: T.Channel) => this.call<void>('set_reply_channel', { id, channel });
   searchMessages = (query: string) => this.call<T.SearchHit[]>('search_messages', { query });
   sendMessage = (req: SendRequest) => this.call<T.Message>('send_message', { ...req });
+  retryMessage = (messageId: number) => this.call<T.Message>('retry_message', { messageId });
   mediaBytes = (messageId: number, mediaId: number) => this.call<ArrayBuffer>('media_bytes', { messageId, mediaId });
   listContacts = () => this.call<T.Contact[]>('list_contacts');
   saveContact = (id: number | null, edit: T.ContactEdit) => this.call<T.Contact>('save_contact', { id, edit });
@@ -181,8 +184,11 @@ export class TauriBackend implements Backend {
     return save({ defaultPath: defaultName });
   }
   async openExternal(url: string) {
+    // The capability allows http(s) only too; this refuses anything else before asking.
+    const safe = openableUrl(url);
+    if (!safe) throw { code: 'invalid_input', message: 'Only web links (http and https) can be opened.' };
     const { openUrl } = await import('@tauri-apps/plugin-opener');
-    await openUrl(url);
+    await openUrl(safe);
   }
   async onEvent(cb: (e: T.CoreEvent) => void) {
     const { listen } = await import('@tauri-apps/api/event');

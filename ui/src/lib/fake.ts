@@ -4,6 +4,7 @@
 import type { Backend, SendRequest, Unsubscribe } from './backend';
 import type * as T from './types';
 import { render, variables } from './template';
+import { openableUrl } from './format';
 import { PAGE, sortKey, sortsAfter } from './inbox';
 
 export interface FakeData {
@@ -95,7 +96,7 @@ export function demoData(): FakeData {
       id: mid, sid: `SM${String(mid).padStart(32, '0')}`, conversation_id: c, direction: dir, channel: 'sms',
       from: dir === 'inbound' ? convo.customer : convo.our_number, to: dir === 'inbound' ? convo.our_number : convo.customer,
       body, status, error_code: null, error_message: null, num_segments: 1, num_media: 0, price: null,
-      created_at: t(minsAgo), updated_at: t(minsAgo), media: [],
+      created_at: t(minsAgo), updated_at: t(minsAgo), media: [], retryable: false,
     };
   };
   d.messages = [
@@ -247,7 +248,7 @@ export class FakeBackend implements Backend {
       id: this.nextId(this.d.messages), sid: null, conversation_id: c.id, direction: 'outbound', channel: req.channel,
       from: c.our_number, to: req.channel === 'email' ? (c.contact_email ?? '') : c.customer, body: req.body, status: 'queued',
       error_code: null, error_message: null, num_segments: 1, num_media: req.mediaPaths.length, price: null,
-      created_at: now(), updated_at: now(), media: [],
+      created_at: now(), updated_at: now(), media: [], retryable: false,
     };
     this.d.messages.push(m);
     c.last_message_at = m.created_at;
@@ -257,6 +258,15 @@ export class FakeBackend implements Backend {
       m.status = 'delivered';
       this.emit({ type: 'message_updated', conversation_id: c.id, message_id: m.id, status: 'delivered' });
     }, 300);
+    return m;
+  }
+  async retryMessage(messageId: number) {
+    this.log('retryMessage', messageId);
+    const m = this.d.messages.find((x) => x.id === messageId);
+    if (!m) throw notFound(`message ${messageId}`);
+    if (!m.retryable) throw { code: 'invalid_input', message: 'only a message that failed before Twilio accepted it can be retried' };
+    Object.assign(m, { status: 'queued', error_code: null, error_message: null, retryable: false, sid: `SM${String(m.id).padStart(32, '0')}` });
+    this.emit({ type: 'message_updated', conversation_id: m.conversation_id, message_id: m.id, status: 'queued' });
     return m;
   }
   async mediaBytes() { return this.d.audio; }
@@ -496,6 +506,7 @@ export class FakeBackend implements Backend {
       id: this.nextId(this.d.messages), sid: `SM${Date.now()}`, conversation_id: c.id, direction: 'inbound', channel: 'sms', from, to: number.e164,
       body, status: 'received', error_code: null, error_message: null, num_segments: 1, num_media: withImage ? 1 : 0, price: null, created_at: now(), updated_at: now(),
       media: withImage ? [{ id: Date.now(), idx: 0, content_type: 'image/png', path: 'media/sim.png', sha256: null, bytes: 68 }] : [],
+      retryable: false,
     };
     this.d.messages.push(m);
     c.last_message_at = m.created_at;
@@ -524,7 +535,10 @@ export class FakeBackend implements Backend {
 
   async pickFiles(kind: 'image' | 'document') { return kind === 'image' ? ['/home/owner/Pictures/cake.png'] : ['/home/owner/Documents/registration.pdf']; }
   async pickSavePath(defaultName: string) { return `/home/owner/${defaultName}`; }
-  async openExternal(url: string) { this.log('openExternal', url); }
+  async openExternal(url: string) {
+    if (!openableUrl(url)) throw { code: 'invalid_input', message: 'Only web links (http and https) can be opened.' };
+    this.log('openExternal', url);
+  }
   async onEvent(cb: (e: T.CoreEvent) => void) {
     this.listeners.add(cb);
     return () => { this.listeners.delete(cb); };

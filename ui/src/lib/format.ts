@@ -71,6 +71,23 @@ export function errorText(e: unknown): string {
   return 'Something went wrong.';
 }
 
+/**
+ * The URL to hand to the system browser, or null: only `http:`/`https:` links with a host
+ * (never `javascript:`, `file:`, `tauri:`, `data:`…), normalised by the URL parser so what
+ * is checked is what is opened.
+ */
+export function openableUrl(raw: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  if (!u.hostname || u.username || u.password) return null;
+  return u.href;
+}
+
 /** Splits text into plain and link parts, so links can be shown as buttons (opened only on click). */
 export function linkParts(text: string): { text: string; url: boolean }[] {
   const out: { text: string; url: boolean }[] = [];
@@ -79,7 +96,7 @@ export function linkParts(text: string): { text: string; url: boolean }[] {
   for (const m of text.matchAll(re)) {
     const i = m.index ?? 0;
     if (i > last) out.push({ text: text.slice(last, i), url: false });
-    out.push({ text: m[0], url: true });
+    out.push({ text: m[0], url: openableUrl(m[0]) !== null });
     last = i + m[0].length;
   }
   if (last < text.length) out.push({ text: text.slice(last), url: false });

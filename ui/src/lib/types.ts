@@ -61,6 +61,8 @@ export interface Message {
   created_at: string;
   updated_at: string;
   media: Media[];
+  /** A failed text Twilio never accepted (or whose fate was unknown): offer Retry. */
+  retryable: boolean;
 }
 
 export interface SearchHit {

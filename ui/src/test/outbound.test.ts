@@ -1,0 +1,85 @@
+// Outbound edges in the thread: a failed text Twilio never accepted offers Retry, and
+// links in messages open only as web links, after a click.
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeBackend, demoData } from '../lib/fake';
+import { linkParts, openableUrl } from '../lib/format';
+import type { Message } from '../lib/types';
+import MessageBubble from '../components/MessageBubble.svelte';
+
+afterEach(cleanup);
+
+function outbound(over: Partial<Message>): Message {
+  return {
+    id: 7, sid: null, conversation_id: 3, direction: 'outbound', channel: 'sms', from: '+61255501234', to: '+61412345678',
+    body: 'Weekend special', status: 'failed', error_code: null,
+    error_message: 'The connection to Twilio dropped before it answered. Retry checks Twilio first.',
+    num_segments: 1, num_media: 0, price: null, created_at: '2026-11-20T10:00:00Z', updated_at: '2026-11-20T10:00:00Z',
+    media: [], retryable: true, ...over,
+  };
+}
+
+describe('Retry on a failed outbound bubble', () => {
+  it('retries a failed text Twilio never accepted, and refreshes the thread', async () => {
+    const data = demoData();
+    const m = outbound({ id: 99, conversation_id: data.messages[6].conversation_id });
+    data.messages.push(m);
+    const b = new FakeBackend(data);
+    let retried = 0;
+    render(MessageBubble, { backend: b, message: m, onretried: () => (retried += 1) });
+    expect(screen.getByRole('note').textContent, 'the reason is shown plainly').toContain('Retry checks Twilio first');
+    await fireEvent.click(screen.getByTestId('retry-message'));
+    await waitFor(() => expect(retried).toBe(1));
+    expect(b.calls.filter((c) => c.method === 'retryMessage').map((c) => c.args[0])).toEqual([99]);
+  });
+
+  it('shows why a retry was refused', async () => {
+    const data = demoData();
+    const m = outbound({ id: 98 });
+    data.messages.push({ ...m, retryable: false }); // the backend knows better
+    render(MessageBubble, { backend: new FakeBackend(data), message: m });
+    await fireEvent.click(screen.getByTestId('retry-message'));
+    expect((await screen.findByRole('alert')).textContent).toContain('can be retried');
+  });
+
+  it('offers no Retry on a delivered, an undelivered (carrier) or an inbound message', () => {
+    const b = new FakeBackend(demoData());
+    for (const m of [
+      outbound({ status: 'delivered', retryable: false, sid: 'SM1' }),
+      outbound({ status: 'undelivered', retryable: false, sid: 'SM2', error_code: 30003 }),
+      outbound({ direction: 'inbound', status: 'received', retryable: false }),
+    ]) {
+      render(MessageBubble, { backend: b, message: m });
+      expect(screen.queryByTestId('retry-message'), m.status).toBeNull();
+      cleanup();
+    }
+  });
+});
+
+describe('links in messages', () => {
+  it('opens http and https only', () => {
+    expect(openableUrl('https://shop.example/cake?size=2')).toBe('https://shop.example/cake?size=2');
+    expect(openableUrl('http://shop.example')).toBe('http://shop.example/');
+    for (const bad of [
+      'javascript:alert(1)', 'JAVASCRIPT:alert(1)', ' javascript:alert(1)', 'file:///etc/passwd', 'tauri://localhost/x',
+      'data:text/html,<script>alert(1)</script>', 'vbscript:x', 'ftp://x.example', 'mailto:a@b.example',
+      'https://user:pass@evil.example', 'https://', 'not a url', '',
+    ]) {
+      expect(openableUrl(bad), bad).toBeNull();
+    }
+  });
+
+  it('only web links become buttons', () => {
+    expect(linkParts('see javascript:alert(1) or file:///etc/passwd').every((p) => !p.url)).toBe(true);
+    expect(linkParts('log in at https://u:p@evil.example now').some((p) => p.url)).toBe(false);
+  });
+
+  it('opens a link in the browser only after a click, and refuses anything else', async () => {
+    const b = new FakeBackend(demoData());
+    render(MessageBubble, { backend: b, message: outbound({ status: 'delivered', retryable: false, body: 'Menu: https://shop.example/menu' }) });
+    expect(b.calls.some((c) => c.method === 'openExternal'), 'nothing opens by itself').toBe(false);
+    await fireEvent.click(screen.getByTitle('Open in your browser'));
+    expect(b.calls.filter((c) => c.method === 'openExternal').map((c) => c.args[0])).toEqual(['https://shop.example/menu']);
+    await expect(b.openExternal('javascript:alert(1)')).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+});
