@@ -1,3 +1,0 @@
--- Placeholder so this branch's 07 loads (migration ids must be consecutive). Another
--- branch of wave 2 owns number 06; at merge, drop this directory in favour of theirs.
-SELECT 1;
