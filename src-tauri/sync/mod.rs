@@ -1,6 +1,8 @@
 //! Catching up with Twilio: what happened while the app was closed or the tunnel down.
-//! Run on start and after every reconnect; see [`backfill::run`].
+//! Run on start, after every reconnect, on wake and periodically while running
+//! ([`reconcile`]); see [`backfill::run`].
 
 pub mod backfill;
+pub mod reconcile;
 
 pub use backfill::{run, Summary};

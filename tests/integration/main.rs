@@ -18,6 +18,7 @@ mod fault_twilio;
 mod keychain;
 mod prism;
 mod reach;
+mod reconcile;
 mod sandbox;
 mod secret_leak;
 mod signature_vectors;
