@@ -52,6 +52,8 @@ const COMMANDS: &[&str] = &[
     "test_webhooks",
     "save_email_settings",
     "away_summary",
+    "reconcile_status",
+    "sim_drop_webhooks",
     "inbox_painted",
     "manage_numbers",
     "search_available_numbers",
