@@ -350,6 +350,10 @@ try {
     assert.equal(await text('reach-status'), 'Up to date');
     await (await $t('sim-drop-webhooks')).click();
     await browser.waitUntil(async () => browser.execute(() => document.querySelector('[data-testid="sim-drop-webhooks"]')?.checked === false), { timeout: 5000, timeoutMsg: 'the drop switch is off again' });
+    // The steps after this one call from the first customer's phone again.
+    const phoneNumber = await $t('sim-from');
+    await phoneNumber.clearValue();
+    await phoneNumber.setValue(CUSTOMER);
     await nav('settings');
     await browser.waitUntil(async () => /arrived by catch-up rather than webhook/.test((await text('caught-up')) ?? ''), { timeout: 5000, timeoutMsg: 'Settings → Reach counts it' });
   });
