@@ -54,6 +54,8 @@ const COMMANDS: &[&str] = &[
     "test_webhooks",
     "save_email_settings",
     "away_summary",
+    "reconcile_status",
+    "sim_drop_webhooks",
     "inbox_painted",
     "manage_numbers",
     "stop_managing_number",

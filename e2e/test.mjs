@@ -330,6 +330,34 @@ try {
     await browser.waitUntil(async () => browser.execute(() => document.querySelector('audio')?.ended === true), { timeout: 10000, timeoutMsg: 'the simulated voicemail plays to the end' });
   });
 
+  await step('with webhooks dropped, a text from the simulated phone arrives by reconciliation within the interval', async () => {
+    await nav('inbox');
+    const drop = await $t('sim-drop-webhooks');
+    await drop.click();
+    await browser.waitUntil(async () => browser.execute(() => document.querySelector('[data-testid="sim-drop-webhooks"]')?.checked === true), { timeout: 5000, timeoutMsg: 'the drop switch is on' });
+    const from = await $t('sim-from');
+    await from.clearValue();
+    await from.setValue('+61412777002');
+    await (await $t('sim-body')).setValue('Sent while the tunnel blinked');
+    const sent = Date.now();
+    await (await $t('sim-send')).click();
+    // The sandbox reconciles every 5 s; a loaded machine gets 5 s more.
+    await browser.waitUntil(() => listHas('Sent while the tunnel blinked'), { timeout: 10000, timeoutMsg: 'the text appears by reconciliation within the interval' });
+    console.log(`     arrived ${Date.now() - sent} ms after it was sent, with webhooks dropped`);
+    // Counted as caught up (only periodic reconciliation counts): it did not come by webhook.
+    const counted = JSON.parse(sql(`SELECT value FROM settings WHERE key = 'reach.caught_up'`) || '{}');
+    assert.ok(counted.messages >= 1, `counted as arrived by catch-up: ${JSON.stringify(counted)}`);
+    assert.equal(await text('reach-status'), 'Up to date');
+    await (await $t('sim-drop-webhooks')).click();
+    await browser.waitUntil(async () => browser.execute(() => document.querySelector('[data-testid="sim-drop-webhooks"]')?.checked === false), { timeout: 5000, timeoutMsg: 'the drop switch is off again' });
+    // The steps after this one call from the first customer's phone again.
+    const phoneNumber = await $t('sim-from');
+    await phoneNumber.clearValue();
+    await phoneNumber.setValue(CUSTOMER);
+    await nav('settings');
+    await browser.waitUntil(async () => /arrived by catch-up rather than webhook/.test((await text('caught-up')) ?? ''), { timeout: 5000, timeoutMsg: 'Settings → Reach counts it' });
+  });
+
   await step('forwarding settings change the TwiML the simulator follows', async () => {
     await nav('numbers');
     await browser.$('button*=+61 255 501 234').click();

@@ -157,6 +157,7 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
         fallback_flows: true,
         backfill: !args.no_sync,
         retry: crate::tunnel::RetryPolicy::default(),
+        reconcile_interval: None,
     })
     .await?;
     println!("listening on http://{}", runtime.addr);

@@ -25,6 +25,11 @@ pub enum Event {
         listed: usize,
         stored: usize,
     },
+    /// A reconciliation with Twilio finished: when it last succeeded, whether it is
+    /// retrying and why, when it tries next (the status line shows it).
+    ReconcileChanged {
+        status: crate::sync::reconcile::ReconcileStatus,
+    },
     MessageReceived {
         conversation_id: i64,
         message_id: i64,

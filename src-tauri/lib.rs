@@ -19,6 +19,7 @@ pub mod store;
 pub mod sync;
 pub mod tunnel;
 pub mod twilio;
+pub mod wake;
 pub mod webhook;
 
 #[cfg(feature = "desktop")]

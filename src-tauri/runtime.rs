@@ -2,11 +2,14 @@
 //! the desktop app run the same thing: the loopback listener and its download worker, the
 //! tunnel (kept open by its supervisor), the wiring of managed numbers to the current
 //! public URL, and a backfill after every (re)connect so nothing missed stays missing.
+//! Every catch-up goes through one reconciliation loop (`crate::sync::reconcile`), which
+//! also runs it periodically and when the computer wakes.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -17,6 +20,7 @@ use crate::media::MediaConfig;
 use crate::outbound::Outbound;
 use crate::secrets::{Secret, TwilioCredentials};
 use crate::store::{numbers, settings, Store};
+use crate::sync::reconcile::{self, ReconcileStatus, Trigger};
 use crate::tunnel::manual::ManualTunnel;
 use crate::tunnel::ngrok::NgrokTunnel;
 use crate::tunnel::selftest::{self, SelfTest};
@@ -47,9 +51,12 @@ pub struct RuntimeConfig {
     /// Keep a Twilio-hosted fallback flow per managed number (off for the simulator,
     /// which has no Studio).
     pub fallback_flows: bool,
-    /// Backfill on start and after each reconnect.
+    /// Backfill on start and after each reconnect, and reconcile while running.
     pub backfill: bool,
     pub retry: RetryPolicy,
+    /// How often to reconcile with Twilio while running; `None`: the environment
+    /// (`SWITCHBOARD_RECONCILE_SECS`), the `reconcile_interval_secs` setting, or a minute.
+    pub reconcile_interval: Option<Duration>,
 }
 
 pub struct Runtime {
@@ -67,6 +74,7 @@ pub struct Runtime {
     pacer: crate::outbound::Pacer,
     /// Deletes copies of sent attachments once Twilio fetched them (or after a day).
     media_janitor: JoinHandle<()>,
+    reconcile: reconcile::Handle,
 }
 
 impl Runtime {
@@ -103,6 +111,8 @@ impl Runtime {
             }
         };
         let tunnel = supervisor::spawn(tunnel, addr, cfg.retry);
+        let reconcile =
+            start_reconcile(cfg.reconcile_interval, cfg.backfill, &store, &client, &events, &state, &tunnel).await;
         let follow = Arc::new(Follow {
             store: store.clone(),
             state: state.clone(),
@@ -111,6 +121,7 @@ impl Runtime {
             wire: cfg.wire_numbers,
             fallback_flows: cfg.fallback_flows,
             backfill: cfg.backfill,
+            catch_up: reconcile.requester(),
         });
         let reach_task = tokio::spawn(follow_reach(tunnel.subscribe(), follow.clone()));
         let media_janitor = crate::outbound::media_links::spawn_janitor(store.clone());
@@ -126,6 +137,7 @@ impl Runtime {
             follow,
             pacer: crate::outbound::Pacer::default(),
             media_janitor,
+            reconcile,
         };
         // Sends a previous run left half-done: adopted from Twilio's log, or failed with
         // Retry; then campaigns that were running carry on (each waits for its lease).
@@ -155,6 +167,15 @@ impl Runtime {
 
     pub fn subscribe_tunnel(&self) -> watch::Receiver<TunnelState> {
         self.tunnel.subscribe()
+    }
+
+    /// When the app last heard from Twilio, and whether it is retrying.
+    pub fn reconcile_status(&self) -> ReconcileStatus {
+        self.reconcile.status()
+    }
+
+    pub fn subscribe_reconcile(&self) -> watch::Receiver<ReconcileStatus> {
+        self.reconcile.subscribe()
     }
 
     /// The sender, with the public URL for status callbacks and MMS links only while the
@@ -187,6 +208,7 @@ impl Runtime {
 
     /// Stops the tunnel, then the listener (finishing in-flight requests) and the worker.
     pub async fn shutdown(self) -> Result<()> {
+        self.reconcile.stop();
         self.reach_task.abort();
         self.media_janitor.abort();
         self.tunnel.stop().await;
@@ -202,6 +224,36 @@ struct Follow {
     wire: bool,
     fallback_flows: bool,
     backfill: bool,
+    /// Catch-ups are asked of the reconciliation loop, so one never overlaps another.
+    catch_up: reconcile::Requester,
+}
+
+/// The reconciliation loop on this runtime, listening to the system's resume signals.
+async fn start_reconcile(
+    explicit: Option<Duration>,
+    backfill: bool,
+    store: &Store,
+    client: &TwilioClient,
+    events: &Events,
+    state: &AppState,
+    tunnel: &supervisor::TunnelHandle,
+) -> reconcile::Handle {
+    let setting = store.read_async(|c| settings::get(c, reconcile::INTERVAL_SETTING)).await.ok().flatten();
+    let interval = reconcile::interval(explicit, setting.as_deref());
+    if let Err(e) = store.write_async(reconcile::CaughtUp::start).await {
+        tracing::warn!(error = %e, "could not start counting what reconciliation brings in");
+    }
+    let ops = reconcile::RuntimeOps {
+        store: store.clone(),
+        client: client.clone(),
+        events: events.clone(),
+        state: state.clone(),
+        tunnel: tunnel.subscribe(),
+        reconnect: tunnel.reconnector(),
+    };
+    let schedule = reconcile::Schedule { catch_up: backfill, ..reconcile::Schedule::every(interval) };
+    tracing::info!(?interval, enabled = backfill, "reconciling with Twilio while running");
+    reconcile::spawn(Arc::new(ops), Box::new(crate::wake::system()), schedule, events.clone())
 }
 
 /// Reacts to the tunnel: a new public URL is adopted for signature checks, remembered,
@@ -227,10 +279,7 @@ async fn follow_reach(mut rx: watch::Receiver<TunnelState>, f: Arc<Follow>) {
             }
             // Every reconnect (same URL or not) may follow a gap: catch up.
             if f.backfill {
-                match crate::sync::run(&f.store, &f.client, &f.events).await {
-                    Ok(s) => tracing::info!(?s, "backfill done"),
-                    Err(e) => tracing::warn!(error = %e, "backfill failed; it runs again on the next reconnect"),
-                }
+                f.catch_up.request(Trigger::Reconnect);
             }
             last_online = Some(url.to_string());
         }

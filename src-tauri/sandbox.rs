@@ -26,6 +26,9 @@ pub const OWNER_MOBILE: &str = "+61412000999";
 pub const CUSTOMERS: [(&str, &str); 3] =
     [("+61412555101", "Mia Nguyen"), ("+61412555102", "Tom Fraser"), ("+61412555103", "Priya Shah")];
 
+/// How often the sandbox reconciles with the simulator.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(5);
+
 pub struct Sandbox {
     pub sim: Simulator,
     pub runtime: Runtime,
@@ -103,6 +106,9 @@ impl Sandbox {
                 fallback_flows: false,
                 backfill: true,
                 retry: RetryPolicy::default(),
+                // Short, so a text whose webhook was dropped (the simulated phone's switch)
+                // shows up within seconds; `SWITCHBOARD_RECONCILE_SECS` still wins.
+                reconcile_interval: Some(crate::sync::reconcile::env_interval().unwrap_or(RECONCILE_EVERY)),
             },
             events,
         )

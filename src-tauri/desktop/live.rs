@@ -77,7 +77,11 @@ impl Live {
         async move {
             loop {
                 match rx.recv().await {
-                    Ok(crate::events::Event::SyncCompleted { messages, calls, voicemails }) => {
+                    // Periodic reconciliation runs that found nothing must not erase the
+                    // summary of the one that did.
+                    Ok(crate::events::Event::SyncCompleted { messages, calls, voicemails })
+                        if messages + calls + voicemails > 0 =>
+                    {
                         let mut s = slot.lock().unwrap_or_else(|p| p.into_inner());
                         *s = Some(AwaySummary { messages, calls, voicemails });
                     }
@@ -151,6 +155,7 @@ impl Live {
             fallback_flows: wire,
             backfill: true,
             retry: RetryPolicy::default(),
+            reconcile_interval: None,
         }))
     }
 
@@ -192,6 +197,15 @@ impl Live {
             Mode::Stopped(_) => String::new(),
         };
         (!url.is_empty()).then_some(url)
+    }
+
+    /// When the app last heard from Twilio, while the core runs.
+    pub async fn reconcile_status(&self) -> Option<crate::sync::reconcile::ReconcileStatus> {
+        match &*self.mode.read().await {
+            Mode::Real(rt) => Some(rt.reconcile_status()),
+            Mode::Sandbox(sb) => Some(sb.runtime.reconcile_status()),
+            Mode::Stopped(_) => None,
+        }
     }
 
     pub async fn tunnel_status(&self) -> TunnelStatus {

@@ -158,6 +158,8 @@ pub fn run(sandbox: bool) -> Result<()> {
             commands::sandbox_panel::sim_customer_text,
             commands::sandbox_panel::sim_customer_call,
             commands::sandbox_panel::sim_phone_inbox,
+            commands::sandbox_panel::sim_drop_webhooks,
+            commands::reach::reconcile_status,
         ])
         .build(tauri::generate_context!())
         .map_err(|e| Error::Internal(format!("the window could not start: {e}")))?

@@ -11,6 +11,8 @@ struct FaultState {
     drop_after_create: u32,
     duplicate_webhooks: bool,
     silent: bool,
+    /// Webhooks to URLs starting with this never arrive ("" drops every webhook).
+    dropped_webhooks: Option<String>,
     shuffle_status_callbacks: bool,
     fail_delivery: Option<u32>,
 }
@@ -54,6 +56,26 @@ impl Faults {
     /// resource state still advances, so only polling sees it.
     pub fn set_silent(&self, on: bool) {
         self.with(|f| f.silent = on);
+    }
+
+    /// Every webhook the simulator posts is lost on the way, as when the tunnel blips or the
+    /// app answers nothing: Twilio logs error 11200, tries the fallback URL (lost too), and
+    /// never retries. Unlike [`Faults::set_silent`] this covers inbound texts and calls, so
+    /// what happens meanwhile reaches the app only through reconciliation with the REST API.
+    pub fn set_drop_webhooks(&self, on: bool) {
+        self.with(|f| f.dropped_webhooks = on.then(String::new));
+    }
+
+    /// Like [`Faults::set_drop_webhooks`], for webhooks to URLs starting with `prefix` only
+    /// (the app's public URL), so a Twilio-hosted fallback (a Studio flow, played by a stub
+    /// in tests) still answers calls while the app cannot be reached. `None` restores.
+    pub fn drop_webhooks_to(&self, prefix: Option<&str>) {
+        self.with(|f| f.dropped_webhooks = prefix.map(str::to_string));
+    }
+
+    /// Whether some webhooks are being dropped (the sandbox's toggle shows it).
+    pub fn webhooks_dropped(&self) -> bool {
+        self.with(|f| f.dropped_webhooks.is_some())
     }
 
     /// Post each message's status callbacks in a shuffled (never the natural) order.
@@ -103,6 +125,10 @@ impl Faults {
 
     pub(crate) fn silent(&self) -> bool {
         self.with(|f| f.silent)
+    }
+
+    pub(crate) fn drops_webhook_to(&self, url: &str) -> bool {
+        self.with(|f| f.dropped_webhooks.as_deref().is_some_and(|prefix| url.starts_with(prefix)))
     }
 
     pub(crate) fn shuffle_status_callbacks(&self) -> bool {

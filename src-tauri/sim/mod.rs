@@ -320,6 +320,24 @@ impl Simulator {
         self.shared.faults.clone()
     }
 
+    /// Every request received so far, counted by `"METHOD /path"` (raw path, SIDs included).
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        self.shared.with(|s| s.requests.clone())
+    }
+
+    /// How many `method` requests had a path ending with `suffix` (`"GET", "/Messages.json"`).
+    pub fn requests_ending(&self, method: &str, suffix: &str) -> u64 {
+        let prefix = format!("{method} ");
+        self.shared.with(|s| {
+            s.requests.iter().filter(|(k, _)| k.starts_with(&prefix) && k.ends_with(suffix)).map(|(_, n)| n).sum()
+        })
+    }
+
+    /// Starts counting requests from zero.
+    pub fn reset_request_counts(&self) {
+        self.shared.with(|s| s.requests.clear());
+    }
+
     /// Messages created through the REST API (what the app sent), oldest first.
     pub fn sent_messages(&self) -> Vec<SimMessage> {
         self.shared.with(|s| s.messages.iter().filter(|m| m.direction == "outbound-api").map(|m| m.to_sim()).collect())

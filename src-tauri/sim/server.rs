@@ -208,9 +208,12 @@ fn is_media_path(path: &str) -> bool {
     path.contains("/Media/") || path.contains("/Recordings/")
 }
 
-/// Faults first (a rate limiter answers before authenticating), then Basic auth.
+/// Counts the request, then faults (a rate limiter answers before authenticating), then
+/// Basic auth.
 async fn gate(AxState(sh): Sh, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let key = format!("{} {path}", req.method());
+    sh.with(|s| *s.requests.entry(key).or_default() += 1);
     let media = is_media_path(&path);
     if !media {
         if let Some(secs) = sh.faults.take_rate_limit() {

@@ -84,6 +84,9 @@ pub(crate) struct State {
     pub opted_out: Vec<(String, String)>,
     pub twiml: Vec<(String, String)>,
     pub webhooks: Vec<WebhookDelivery>,
+    /// Requests received, by `"METHOD /path"` (the raw path, SIDs included), so tests can
+    /// count what the app asks: one list per resource per reconciliation, no download twice.
+    pub requests: std::collections::BTreeMap<String, u64>,
 }
 
 impl State {

@@ -31,7 +31,10 @@ async fn post_once(sh: &Arc<Shared>, url: &str, params: &[(String, String)], tok
         status: None,
         response_body: String::new(),
     };
-    if !is_loopback_url(url) {
+    if sh.faults.drops_webhook_to(url) {
+        // Lost on the way (fault): the app never sees it; Twilio logs 11200 and moves on.
+        delivery.response_body = "not delivered: webhooks are being dropped (fault)".to_string();
+    } else if !is_loopback_url(url) {
         // The project's rule: the simulator never reaches beyond this machine.
         delivery.response_body = "not posted: the simulator only calls 127.0.0.1".to_string();
     } else {

@@ -1,13 +1,15 @@
 //! Keeps one tunnel session open: opens it, watches it, reopens it with exponential
 //! backoff when it drops (laptop sleep, Wi-Fi change), and gives up with the reason after
 //! too many failed attempts in a row. State is published on a watch channel; the UI shows
-//! it and the wiring re-points numbers whenever the online URL changes.
+//! it and the wiring re-points numbers whenever the online URL changes. A [`Reconnect`]
+//! handle asks it to reopen now (after the computer wakes, when a check through the public
+//! URL fails), skipping any backoff wait and even a give-up that was not permanent.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{oneshot, watch, Notify};
 
 use super::{is_permanent, Tunnel};
 
@@ -57,6 +59,21 @@ pub struct TunnelHandle {
     state: watch::Receiver<TunnelState>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    reconnect: Reconnect,
+}
+
+/// Asks the supervisor to reopen the session now. Cheap to clone; a request made while it
+/// is already connecting is dropped (it is doing just that).
+#[derive(Debug, Clone, Default)]
+pub struct Reconnect(Arc<Notify>);
+
+impl Reconnect {
+    /// Online: closes the session and opens a new one at once. Waiting to retry: retries
+    /// now. Given up after too many attempts: starts again. Failed for a reason that needs
+    /// the owner (a wrong authtoken): nothing.
+    pub fn now(&self) {
+        self.0.notify_waiters();
+    }
 }
 
 impl TunnelHandle {
@@ -66,6 +83,10 @@ impl TunnelHandle {
 
     pub fn subscribe(&self) -> watch::Receiver<TunnelState> {
         self.state.clone()
+    }
+
+    pub fn reconnector(&self) -> Reconnect {
+        self.reconnect.clone()
     }
 
     /// Closes the session and waits for the supervisor to finish.
@@ -81,8 +102,9 @@ impl TunnelHandle {
 pub fn spawn(tunnel: Arc<dyn Tunnel>, local: SocketAddr, policy: RetryPolicy) -> TunnelHandle {
     let (state_tx, state_rx) = watch::channel(TunnelState::Stopped);
     let (stop_tx, stop_rx) = oneshot::channel();
-    let task = tokio::spawn(run(tunnel, local, policy, state_tx, stop_rx));
-    TunnelHandle { state: state_rx, stop: Some(stop_tx), task }
+    let reconnect = Reconnect::default();
+    let task = tokio::spawn(run(tunnel, local, policy, state_tx, stop_rx, reconnect.clone()));
+    TunnelHandle { state: state_rx, stop: Some(stop_tx), task, reconnect }
 }
 
 async fn run(
@@ -91,7 +113,9 @@ async fn run(
     policy: RetryPolicy,
     state: watch::Sender<TunnelState>,
     mut stop: oneshot::Receiver<()>,
+    reconnect: Reconnect,
 ) {
+    let nudge = &reconnect.0;
     let kind = tunnel.kind().to_string();
     let mut failures: u32 = 0;
     state.send_replace(TunnelState::Connecting { kind: kind.clone() });
@@ -106,6 +130,14 @@ async fn run(
                 state.send_replace(TunnelState::Online { kind: kind.clone(), url: session.public_url() });
                 tokio::select! {
                     reason = session.closed() => reason,
+                    _ = nudge.notified() => {
+                        // Asked to reopen (the session may be a ghost after a sleep):
+                        // at once, not as a failure.
+                        tracing::info!("reopening the tunnel on request");
+                        session.close().await;
+                        state.send_replace(TunnelState::Connecting { kind: kind.clone() });
+                        continue;
+                    }
                     _ = &mut stop => {
                         session.close().await;
                         break;
@@ -117,7 +149,8 @@ async fn run(
                 if is_permanent(&reason) {
                     tracing::warn!(%reason, "tunnel failed permanently");
                     state.send_replace(TunnelState::Failed { kind: kind.clone(), reason });
-                    // Stay failed until stopped; the owner must fix the setting.
+                    // Stay failed until stopped; the owner must fix the setting (a wake
+                    // does not fix a wrong token, so a reconnect request is ignored).
                     let _ = (&mut stop).await;
                     break;
                 }
@@ -130,8 +163,15 @@ async fn run(
                 kind: kind.clone(),
                 reason: format!("gave up after {} attempts: {reason}", policy.max_attempts),
             });
-            let _ = (&mut stop).await;
-            break;
+            // The network may come back (a wake, a new Wi-Fi): start again when asked.
+            tokio::select! {
+                _ = nudge.notified() => {
+                    failures = 0;
+                    state.send_replace(TunnelState::Connecting { kind: kind.clone() });
+                    continue;
+                }
+                _ = &mut stop => break,
+            }
         }
         let delay = policy.delay(failures);
         tracing::info!(%reason, attempt = failures, ?delay, "tunnel lost; reconnecting");
@@ -143,6 +183,7 @@ async fn run(
         });
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
+            _ = nudge.notified() => {}
             _ = &mut stop => break,
         }
     }
@@ -288,6 +329,68 @@ mod tests {
         let mut rx = h.subscribe();
         let s = wait_for(&mut rx, |s| !matches!(s, TunnelState::Stopped | TunnelState::Connecting { .. })).await;
         assert!(matches!(s, TunnelState::Failed { .. }), "no retries for a wrong token: {s:?}");
+        h.stop().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reconnect_request_reopens_an_online_session_at_once() {
+        let (t, closed) = fake(vec![
+            Step::Online { url: "https://before-sleep.ngrok.app", lives_for: None },
+            Step::Online { url: "https://after-sleep.ngrok.app", lives_for: None },
+        ]);
+        let h = spawn(t, local(), RetryPolicy::default());
+        let mut rx = h.subscribe();
+        wait_for(&mut rx, |s| s.url() == Some("https://before-sleep.ngrok.app")).await;
+        let asked = tokio::time::Instant::now();
+        h.reconnector().now();
+        let s = wait_for(&mut rx, |s| s.url() == Some("https://after-sleep.ngrok.app")).await;
+        assert!(asked.elapsed() < Duration::from_millis(1), "no backoff wait: {:?}", asked.elapsed());
+        assert!(matches!(s, TunnelState::Online { .. }));
+        assert_eq!(*closed.lock().unwrap(), 1, "the old session is closed, not leaked");
+        h.stop().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reconnect_request_skips_the_backoff_wait_and_revives_a_give_up() {
+        let (t, _) = fake(vec![
+            Step::Fail("network unreachable"),
+            Step::Online { url: "https://back.ngrok.app", lives_for: None },
+        ]);
+        let policy = RetryPolicy { initial: Duration::from_secs(600), max: Duration::from_secs(600), max_attempts: 5 };
+        let h = spawn(t, local(), policy);
+        let mut rx = h.subscribe();
+        wait_for(&mut rx, |s| matches!(s, TunnelState::Reconnecting { retry_in_secs: 600, .. })).await;
+        let asked = tokio::time::Instant::now();
+        h.reconnector().now();
+        wait_for(&mut rx, |s| s.url() == Some("https://back.ngrok.app")).await;
+        assert!(asked.elapsed() < Duration::from_secs(1), "retried at once: {:?}", asked.elapsed());
+        h.stop().await;
+
+        let (t, _) = fake(vec![
+            Step::Fail("network unreachable"),
+            Step::Online { url: "https://revived.ngrok.app", lives_for: None },
+        ]);
+        let policy = RetryPolicy { initial: Duration::from_secs(1), max: Duration::from_secs(1), max_attempts: 0 };
+        let h = spawn(t, local(), policy);
+        let mut rx = h.subscribe();
+        wait_for(&mut rx, |s| matches!(s, TunnelState::Failed { .. })).await;
+        h.reconnector().now();
+        wait_for(&mut rx, |s| s.url() == Some("https://revived.ngrok.app")).await;
+        h.stop().await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reconnect_request_does_not_retry_a_wrong_token() {
+        let (t, _) = fake(vec![
+            Step::Fail("ERR_NGROK_105: The authtoken you specified is invalid"),
+            Step::Online { url: "https://never.ngrok.app", lives_for: None },
+        ]);
+        let h = spawn(t, local(), RetryPolicy::default());
+        let mut rx = h.subscribe();
+        wait_for(&mut rx, |s| matches!(s, TunnelState::Failed { .. })).await;
+        h.reconnector().now();
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert!(matches!(h.state(), TunnelState::Failed { .. }), "{:?}", h.state());
         h.stop().await;
     }
 

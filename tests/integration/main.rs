@@ -23,6 +23,7 @@ mod keychain;
 mod outbound_edges;
 mod prism;
 mod reach;
+mod reconcile;
 mod sandbox;
 mod secret_leak;
 mod segments_oracle;

@@ -48,6 +48,7 @@ fn config(sim: &Simulator, data_dir: &std::path::Path, reach: Reach, wire: bool,
         fallback_flows: false,
         backfill,
         retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
+        reconcile_interval: None,
     }
 }
 

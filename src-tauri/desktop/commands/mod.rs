@@ -10,6 +10,7 @@ pub mod media;
 pub mod numbers;
 pub mod onboarding;
 pub mod outbound;
+pub mod reach;
 pub mod sandbox_panel;
 pub mod settings;
 pub mod templates;

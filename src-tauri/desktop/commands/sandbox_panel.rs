@@ -32,6 +32,23 @@ pub async fn sim_customer_call(live: State<'_, Live>, from: String, outcome: Str
     }
 }
 
+/// The "drop webhooks" switch: with `on`, sets it (every webhook the simulator posts is lost,
+/// as in a tunnel blip, so what happens meanwhile arrives only by reconciliation); answers
+/// whether webhooks are being dropped.
+#[tauri::command]
+pub async fn sim_drop_webhooks(live: State<'_, Live>, on: Option<bool>) -> Result<bool> {
+    match &*live.mode.read().await {
+        Mode::Sandbox(sb) => {
+            let faults = sb.sim.faults();
+            if let Some(on) = on {
+                faults.set_drop_webhooks(on);
+            }
+            Ok(faults.webhooks_dropped())
+        }
+        _ => Err(not_sandbox()),
+    }
+}
+
 #[tauri::command]
 pub async fn sim_phone_inbox(live: State<'_, Live>, phone: String) -> Result<Vec<SimMessage>> {
     match &*live.mode.read().await {

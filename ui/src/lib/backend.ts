@@ -72,6 +72,7 @@ export interface Backend {
   removeCredentials(restoreNumbers: boolean): Promise<void>; // remove_credentials
   testWebhooks(): Promise<T.SelfTest>; // test_webhooks
   awaySummary(): Promise<{ messages: number; calls: number; voicemails: number } | null>; // away_summary
+  reconcileStatus(): Promise<T.ReconcileReport>; // reconcile_status
   saveEmailSettings(apiKey: string, from: string): Promise<void>; // save_email_settings
   checkTwilioCredentials(accountSid: string, authToken: string): Promise<T.TwilioAccountCheck>; // check_twilio_credentials
   saveCredentials(accountSid: string, authToken: string): Promise<void>; // save_credentials
@@ -83,6 +84,8 @@ export interface Backend {
   simCustomerText(from: string, body: string, withImage: boolean): Promise<void>; // sim_customer_text
   simCustomerCall(from: string, outcome: 'answer' | 'voicemail'): Promise<void>; // sim_customer_call
   simPhoneInbox(phone: string): Promise<T.SimPhoneMessage[]>; // sim_phone_inbox
+  /** Sets the "drop webhooks" switch when `on` is given; answers whether webhooks are dropped. */
+  simDropWebhooks(on: boolean | null): Promise<boolean>; // sim_drop_webhooks
   // Desktop services (plugins), here so tests can fake them
   pickFiles(kind: 'image' | 'document'): Promise<string[]>;
   pickSavePath(defaultName: string): Promise<string | null>;
@@ -156,6 +159,7 @@ export class TauriBackend implements Backend {
   removeCredentials = (restoreNumbers: boolean) => this.call<void>('remove_credentials', { restoreNumbers });
   testWebhooks = () => this.call<T.SelfTest>('test_webhooks');
   awaySummary = () => this.call<{ messages: number; calls: number; voicemails: number } | null>('away_summary');
+  reconcileStatus = () => this.call<T.ReconcileReport>('reconcile_status');
   saveEmailSettings = (apiKey: string, from: string) => this.call<void>('save_email_settings', { apiKey, from });
   checkTwilioCredentials = (accountSid: string, authToken: string) =>
     this.call<T.TwilioAccountCheck>('check_twilio_credentials', { accountSid, authToken });
@@ -168,6 +172,7 @@ export class TauriBackend implements Backend {
     this.call<void>('sim_customer_text', { from, body, withImage });
   simCustomerCall = (from: string, outcome: 'answer' | 'voicemail') => this.call<void>('sim_customer_call', { from, outcome });
   simPhoneInbox = (phone: string) => this.call<T.SimPhoneMessage[]>('sim_phone_inbox', { phone });
+  simDropWebhooks = (on: boolean | null) => this.call<boolean>('sim_drop_webhooks', { on });
 
   async pickFiles(kind: 'image' | 'document') {
     const { open } = await import('@tauri-apps/plugin-dialog');

@@ -22,6 +22,9 @@ export interface FakeData {
   tunnel: T.TunnelStatus;
   available: T.AvailableNumber[];
   simInbox: T.SimPhoneMessage[];
+  reconcile: T.ReconcileReport;
+  /** The sandbox's "drop webhooks" switch: texts then arrive only by reconciliation. */
+  dropWebhooks: boolean;
   /** Bytes returned for any voicemail or media (tests give a tiny WAV). */
   audio: ArrayBuffer;
 }
@@ -59,6 +62,11 @@ export function emptyData(): FakeData {
     tunnel: { kind: 'none', state: 'off', public_url: null, error: null },
     available: [],
     simInbox: [],
+    reconcile: {
+      status: { last_ok: now(), last_error: null, next_attempt: now(), failures: 0, runs: 1 },
+      caught_up: { since: now(), messages: 0, calls: 0, voicemails: 0, statuses: 0 },
+    },
+    dropWebhooks: false,
     audio: new ArrayBuffer(0),
   };
 }
@@ -451,6 +459,7 @@ export class FakeBackend implements Backend {
   async exportData(path: string, format: 'json' | 'csv') { this.log('exportData', path, format); }
   async credentialsStatus() { return this.d.credentials; }
   async awaySummary() { return null; }
+  async reconcileStatus() { return this.d.reconcile; }
   async testWebhooks() {
     this.log('testWebhooks');
     return this.d.tunnel.public_url
@@ -528,6 +537,11 @@ export class FakeBackend implements Backend {
       this.d.voicemails.unshift(v);
       this.emit({ type: 'voicemail_updated', voicemail_id: v.id });
     }
+  }
+  async simDropWebhooks(on: boolean | null) {
+    this.log('simDropWebhooks', on);
+    if (on !== null) this.d.dropWebhooks = on;
+    return this.d.dropWebhooks;
   }
   async simPhoneInbox(phone: string) {
     return this.d.simInbox.filter((m) => m.from === phone || m.to === phone);

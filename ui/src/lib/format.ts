@@ -102,3 +102,15 @@ export function linkParts(text: string): { text: string; url: boolean }[] {
   if (last < text.length) out.push({ text: text.slice(last), url: false });
   return out;
 }
+
+/** How long ago, in words: "just now", "3 min ago", "2 h ago", "4 days ago". */
+export function ago(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const mins = Math.floor((now.getTime() - d.getTime()) / 60_000);
+  if (mins < 1) return 'just now';
+  if (mins < 60) return `${mins} min ago`;
+  const hours = Math.floor(mins / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+}

@@ -323,6 +323,34 @@ export interface TunnelStatus {
   error: string | null;
 }
 
+/** When the app last heard from Twilio (src-tauri/sync/reconcile.rs `ReconcileStatus`). */
+export interface ReconcileStatus {
+  /** RFC 3339 time of the last catch-up that succeeded. */
+  last_ok: string | null;
+  /** Why the last attempt failed; null after a success. */
+  last_error: string | null;
+  /** RFC 3339 time of the next attempt. */
+  next_attempt: string | null;
+  /** Failed attempts in a row: 0 is "up to date". */
+  failures: number;
+  runs: number;
+}
+
+/** What periodic reconciliation found that no webhook had delivered, since `since`. */
+export interface CaughtUp {
+  since: string | null;
+  messages: number;
+  calls: number;
+  voicemails: number;
+  statuses: number;
+}
+
+export interface ReconcileReport {
+  /** null while the core is not running. */
+  status: ReconcileStatus | null;
+  caught_up: CaughtUp;
+}
+
 /** A message as the sandbox simulator knows it (src-tauri/sim `SimMessage`). */
 export interface SimPhoneMessage {
   sid: string;
@@ -352,6 +380,7 @@ export type CoreEvent =
   | { type: 'sync_completed'; messages: number; calls: number; voicemails: number }
   | { type: 'sync_progress'; resource: string; listed: number; stored: number }
   | { type: 'tunnel_changed'; state: { state: string; url?: string; reason?: string } }
+  | { type: 'reconcile_changed'; status: ReconcileStatus }
   | { type: 'open_conversation'; conversation_id: number }
   | { type: 'open_voicemail' }
   | { type: 'resync' };

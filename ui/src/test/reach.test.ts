@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
 import Settings from '../screens/Settings.svelte';
 import App from '../App.svelte';
+import SandboxPhone from '../screens/SandboxPhone.svelte';
 
 describe('Settings: reach and email', () => {
   it('tests webhooks through the public URL and shows the answer', async () => {
@@ -73,5 +74,67 @@ describe('Clicking a notification', () => {
     await screen.findByTestId('nav-inbox');
     b.emit({ type: 'open_voicemail' });
     await waitFor(() => expect(screen.getByTestId('nav-voicemail').getAttribute('aria-current')).toBe('page'));
+  });
+});
+
+describe('When the app last heard from Twilio', () => {
+  const minsAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+  it('says "Up to date" while reconciliation succeeds', async () => {
+    const d = demoData();
+    d.reconcile.status = { last_ok: minsAgo(0), last_error: null, next_attempt: minsAgo(-1), failures: 0, runs: 3 };
+    render(App, { backend: new FakeBackend(d) });
+    await waitFor(() => expect(screen.getByTestId('reach-status').textContent?.trim()).toBe('Up to date'));
+  });
+
+  it('says how long ago it last checked and that it is retrying', async () => {
+    const d = demoData();
+    d.reconcile.status = { last_ok: minsAgo(3), last_error: 'could not reach Twilio: connection refused', next_attempt: minsAgo(-4), failures: 2, runs: 9 };
+    render(App, { backend: new FakeBackend(d) });
+    const line = await screen.findByTestId('reach-status');
+    await waitFor(() => expect(line.textContent?.trim()).toBe('Last checked 3 min ago — retrying'));
+    expect(line.getAttribute('title')).toMatch(/connection refused/);
+  });
+
+  it('follows the published status: from retrying back to up to date', async () => {
+    const d = demoData();
+    const b = new FakeBackend(d);
+    render(App, { backend: b });
+    await screen.findByTestId('reach-status');
+    b.emit({ type: 'reconcile_changed', status: { last_ok: minsAgo(5), last_error: 'slow down', next_attempt: null, failures: 1, runs: 4 } });
+    await waitFor(() => expect(screen.getByTestId('reach-status').textContent).toMatch(/Last checked 5 min ago — retrying/));
+    b.emit({ type: 'reconcile_changed', status: { last_ok: minsAgo(0), last_error: null, next_attempt: null, failures: 0, runs: 5 } });
+    await waitFor(() => expect(screen.getByTestId('reach-status').textContent?.trim()).toBe('Up to date'));
+  });
+});
+
+describe('Settings → Reach', () => {
+  it('counts what arrived by catch-up rather than webhook', async () => {
+    const d = demoData();
+    d.reconcile.caught_up = { since: '2026-11-01T09:00:00.000Z', messages: 12, calls: 1, voicemails: 0, statuses: 3 };
+    render(Settings, { backend: new FakeBackend(d), onrerunsetup: () => {} });
+    const line = await screen.findByTestId('caught-up');
+    expect(line.textContent).toMatch(/^12 messages, 1 call, 3 delivery statuses arrived by catch-up rather than webhook since .+ — your tunnel may be dropping events\.$/);
+  });
+
+  it('says everything came by webhook when nothing had to be caught up', async () => {
+    const d = demoData();
+    d.reconcile.caught_up = { since: '2026-11-01T09:00:00.000Z', messages: 0, calls: 0, voicemails: 0, statuses: 0 };
+    render(Settings, { backend: new FakeBackend(d), onrerunsetup: () => {} });
+    expect((await screen.findByTestId('caught-up')).textContent).toMatch(/^Everything arrived by webhook since /);
+  });
+});
+
+describe('The sandbox phone drops webhooks on request', () => {
+  it('flips the simulator switch and shows it', async () => {
+    const d = demoData();
+    const b = new FakeBackend(d);
+    render(SandboxPhone, { backend: b, onclose: () => {} });
+    const box = (await screen.findByTestId('sim-drop-webhooks')) as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    await fireEvent.click(box);
+    await waitFor(() => expect(b.calls.some((c) => c.method === 'simDropWebhooks' && c.args[0] === true)).toBe(true));
+    expect(await b.simDropWebhooks(null), 'the switch is on in the simulator').toBe(true);
+    expect(await screen.findByText(/reach the app only when it next checks with Twilio/)).toBeTruthy();
   });
 });
