@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod media;
+pub mod notifications;
 pub mod outbound;
 pub mod runtime;
 pub mod sandbox;

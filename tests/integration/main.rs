@@ -13,6 +13,8 @@ mod fault_campaign;
 mod fault_crash;
 mod fault_duplicates;
 mod fault_readonly;
+mod fault_slow_clients;
+mod fault_store_edges;
 mod fault_support;
 mod fault_twilio;
 mod keychain;
