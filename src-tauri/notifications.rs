@@ -61,9 +61,14 @@ impl Default for NotifierPolicy {
 enum Msg {
     Show(Notice),
     /// The server reported an action on notification `id` ("default" is a click).
-    Invoked { id: u32, action: String },
+    Invoked {
+        id: u32,
+        action: String,
+    },
     /// The server closed notification `id` (expired, dismissed): the next one is new.
-    Closed { id: u32 },
+    Closed {
+        id: u32,
+    },
 }
 
 /// The handle the app keeps: cheap to clone, never blocks.

@@ -50,36 +50,37 @@ impl Sandbox {
         let sid = sim.add_number(BUSINESS_NUMBER, BUSINESS_NAME);
         let seeded = store.read_async(|c| settings::get(c, "sandbox_seeded")).await?.is_some();
         let pn = sid.clone();
-        store.write_async(move |tx| {
-            let id = numbers::upsert_from_twilio(tx, &pn, BUSINESS_NUMBER, BUSINESS_NAME)?;
-            // The simulator is new each run, so the number is (re)managed every start.
-            numbers::set_managed(tx, id, true, Some("{}"))?;
-            if !seeded {
-                let mut s = numbers::get(tx, id)?.settings;
-                s.forwarding_number = Some(OWNER_MOBILE.into());
-                s.greeting = format!("Thanks for calling {BUSINESS_NAME}.");
-                numbers::update_settings(tx, id, &s)?;
-                for (phone, name) in CUSTOMERS {
-                    let cid = contacts::ensure_for_address(tx, phone)?;
-                    let edit = contacts::ContactEdit {
-                        name: name.into(),
-                        phones: vec![phone.into()],
-                        email: None,
-                        notes: String::new(),
-                    };
-                    contacts::save(tx, Some(cid), &edit)?;
-                }
-                crate::store::templates::save(
+        store
+            .write_async(move |tx| {
+                let id = numbers::upsert_from_twilio(tx, &pn, BUSINESS_NUMBER, BUSINESS_NAME)?;
+                // The simulator is new each run, so the number is (re)managed every start.
+                numbers::set_managed(tx, id, true, Some("{}"))?;
+                if !seeded {
+                    let mut s = numbers::get(tx, id)?.settings;
+                    s.forwarding_number = Some(OWNER_MOBILE.into());
+                    s.greeting = format!("Thanks for calling {BUSINESS_NAME}.");
+                    numbers::update_settings(tx, id, &s)?;
+                    for (phone, name) in CUSTOMERS {
+                        let cid = contacts::ensure_for_address(tx, phone)?;
+                        let edit = contacts::ContactEdit {
+                            name: name.into(),
+                            phones: vec![phone.into()],
+                            email: None,
+                            notes: String::new(),
+                        };
+                        contacts::save(tx, Some(cid), &edit)?;
+                    }
+                    crate::store::templates::save(
                     tx,
                     None,
                     "Appointment reminder",
                     "Hi {{first_name}}, a reminder of your appointment tomorrow at {{time}}. Reply STOP to opt out.",
                 )?;
-                settings::set(tx, "sandbox_seeded", "1")?;
-            }
-            Ok(())
-        })
-        .await?;
+                    settings::set(tx, "sandbox_seeded", "1")?;
+                }
+                Ok(())
+            })
+            .await?;
         // The simulator's log is fresh each run; its demo history is backfilled by SID,
         // so it appears once however often the sandbox starts.
         if !seeded {

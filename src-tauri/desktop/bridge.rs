@@ -9,11 +9,11 @@ use tauri_plugin_notification::NotificationExt;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::commands::settings::notifications_enabled;
-use crate::notifications::{Notice, Notifier, NotifierPolicy, Topic};
-#[cfg(not(target_os = "linux"))]
-use crate::notifications::NotificationSink;
 use super::DesktopState;
 use crate::events::{Event, Events};
+#[cfg(not(target_os = "linux"))]
+use crate::notifications::NotificationSink;
+use crate::notifications::{Notice, Notifier, NotifierPolicy, Topic};
 use crate::store::{conversations, messages, voicemails};
 
 /// The single Tauri event the UI listens to (`ui/src/lib/events.ts` uses the same name).
@@ -130,8 +130,7 @@ async fn notifier<R: Runtime>(app: &AppHandle<R>) -> Option<Notifier> {
     };
     let conn = sink.connection();
     let for_clicks = app.clone();
-    let (notifier, _worker) =
-        Notifier::spawn(sink, NotifierPolicy::default(), move |topic| open(&for_clicks, topic));
+    let (notifier, _worker) = Notifier::spawn(sink, NotifierPolicy::default(), move |topic| open(&for_clicks, topic));
     if let Err(e) = super::notify_dbus::listen(&conn, notifier.clone()).await {
         tracing::info!("notification clicks will not open threads: {e}");
     }

@@ -103,12 +103,9 @@ impl Live {
             Mode::Stopped(_) => {}
         }
         *mode = if self.sandbox {
-            let sb = Sandbox::start_with_events(
-                self.store.clone(),
-                crate::sim::SimConfig::default(),
-                self.events.clone(),
-            )
-            .await?;
+            let sb =
+                Sandbox::start_with_events(self.store.clone(), crate::sim::SimConfig::default(), self.events.clone())
+                    .await?;
             Mode::Sandbox(Box::new(sb))
         } else {
             // Keychain and settings reads block: off the async workers.

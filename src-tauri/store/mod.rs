@@ -205,8 +205,8 @@ impl Store {
     /// The folder is made private (0700, files 0600 on unix; see [`private`]), and one
     /// left readable by an older build is fixed here.
     pub fn open(data_dir: &Path) -> Result<Store> {
+        let fixed = private::fix_data_dir(data_dir);
         private::create_dir(data_dir)?;
-        let fixed = private::fix_tree(data_dir);
         if fixed > 0 {
             tracing::info!(entries = fixed, "made the data folder private to this user");
         }
@@ -214,6 +214,9 @@ impl Store {
         // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
         // database's own mode.
         drop(private::create_private_file(&db_path)?);
+        for suffix in ["", "-wal", "-shm"] {
+            private::fix_entry(&data_dir.join(format!("{DB_FILE}{suffix}")))?;
+        }
         let mut writer = Connection::open(&db_path)?;
         configure(&writer)?;
         migrate(&mut writer)?;

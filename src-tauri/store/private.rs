@@ -49,7 +49,27 @@ pub fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path)
 }
 
-/// Walks `root` and removes group/other permission bits from every folder and file (links
+/// Makes `data_dir` private if it is not: a folder written by an older build (0755, files
+/// 0644) is walked and fixed once; a folder that is already 0700 was made by this build,
+/// whose files are private from creation, so a large media folder is not walked on every
+/// start. Returns how many entries were changed.
+pub fn fix_data_dir(data_dir: &Path) -> usize {
+    match std::fs::symlink_metadata(data_dir) {
+        Ok(meta) if too_open(&meta) => fix_tree(data_dir),
+        _ => 0,
+    }
+}
+
+/// Removes the group/other bits of `path` if it exists and has any (the database and its
+/// -wal/-shm, checked on every open whatever the folder's state).
+pub fn fix_entry(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.file_type().is_symlink() && too_open(&meta) => strip_others(path, &meta),
+        _ => Ok(()),
+    }
+}
+
+/// Walks `root` and removes the group/other permission bits of every folder and file (links
 /// are not followed). Returns how many entries were changed. Errors on single entries are
 /// logged and skipped: a file we cannot chmod must not stop the app from opening.
 pub fn fix_tree(root: &Path) -> usize {
@@ -60,9 +80,9 @@ pub fn fix_tree(root: &Path) -> usize {
         if meta.file_type().is_symlink() {
             continue;
         }
-        let want = if meta.is_dir() { 0o700 } else { 0o600 };
         if too_open(&meta) {
-            match set_mode(&path, want) {
+            // Only the group and other bits go: a read-only file stays read-only.
+            match strip_others(&path, &meta) {
                 Ok(()) => changed += 1,
                 Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not make a data file private"),
             }
@@ -85,6 +105,17 @@ fn too_open(meta: &std::fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn too_open(_meta: &std::fs::Metadata) -> bool {
     false
+}
+
+#[cfg(unix)]
+fn strip_others(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    set_mode(path, meta.permissions().mode() & 0o7700)
+}
+
+#[cfg(not(unix))]
+fn strip_others(_path: &Path, _meta: &std::fs::Metadata) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -97,7 +97,8 @@ pub async fn serve_with(
         let header_timeout = limits.header_timeout;
         connections.spawn(async move {
             let _slot = slot;
-            let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| app.clone().oneshot(req));
+            let svc =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| app.clone().oneshot(req));
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new()).header_read_timeout(header_timeout);
             let conn = http.serve_connection(TokioIo::new(stream), svc);
@@ -116,7 +117,13 @@ pub async fn serve_with(
         });
     }
     let _ = closing.send(true);
-    while connections.join_next().await.is_some() {}
+    // In-flight requests finish within their own limits; past both, nothing left is worth
+    // waiting for (a client that stopped reading its answer).
+    let drain = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(limits.header_timeout + limits.request_timeout, drain).await.is_err() {
+        tracing::debug!("closing {} connections that outlived the shutdown", connections.len());
+        connections.shutdown().await;
+    }
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use switchboard::media::MediaConfig;
 use switchboard::webhook;
 
 use crate::common::TestResult;
-use crate::webhook_support::{raw_body, signature_for, Fixture, PUBLIC_URL};
+use crate::webhook_support::{raw_body, signature_for, with_field, Fixture, PUBLIC_URL};
 
 /// Hostile connections opened before the signed webhook.
 const STALLED: usize = 200;
@@ -51,25 +51,14 @@ async fn closed_by_server(mut s: TcpStream, deadline: Instant) -> Option<Instant
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stalled_connections_are_closed_and_webhooks_still_answered() -> TestResult {
-    let fx = Fixture::new()?;
-    let media = MediaConfig::new("http://127.0.0.1:9", None);
-    let running = webhook::start(SocketAddr::from(([127, 0, 0, 1], 0)), fx.state.clone(), media).await?;
-    let addr = running.addr;
-
-    let opened = Instant::now();
-    let mut stalled = Vec::with_capacity(STALLED);
-    for i in 0..STALLED {
-        stalled.push(stall(addr, i % 2 == 0).await?);
-    }
-    // Let the server accept and start reading every one of them.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
-    // Meanwhile Twilio delivers a real, signed inbound SMS.
-    let body = raw_body("inbound_sms")?;
+/// Posts a signed inbound SMS with message `sid`; returns its status and latency.
+async fn signed_sms(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    sid: &str,
+) -> Result<(reqwest::StatusCode, Duration), Box<dyn std::error::Error>> {
+    let body = with_field(&with_field(&raw_body("inbound_sms")?, "MessageSid", sid), "SmsSid", sid);
     let sig = signature_for(crate::webhook_support::TOKEN, "/twilio/sms", &body);
-    let client = reqwest::Client::builder().no_proxy().build()?;
     let started = Instant::now();
     let resp = client
         .post(format!("http://{addr}/twilio/sms"))
@@ -81,12 +70,41 @@ async fn stalled_connections_are_closed_and_webhooks_still_answered() -> TestRes
     let latency = started.elapsed();
     let status = resp.status();
     let _ = resp.bytes().await?;
-    println!("signed webhook answered {status} in {latency:?} while {STALLED} connections stalled");
+    Ok((status, latency))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_connections_are_closed_and_webhooks_still_answered() -> TestResult {
+    let fx = Fixture::new()?;
+    let media = MediaConfig::new("http://127.0.0.1:9", None);
+    let running = webhook::start(SocketAddr::from(([127, 0, 0, 1], 0)), fx.state.clone(), media).await?;
+    let addr = running.addr;
+
+    let client = reqwest::Client::builder().no_proxy().build()?;
+    // The same webhook with no one stalling, for comparison: on a loaded machine most of
+    // the time is the commit's fsync, not the listener.
+    let (status, baseline) = signed_sms(&client, addr, "SM00000000000000000000000000000001").await?;
+    assert_eq!(status, 200);
+
+    let opened = Instant::now();
+    let mut stalled = Vec::with_capacity(STALLED);
+    for i in 0..STALLED {
+        stalled.push(stall(addr, i % 2 == 0).await?);
+    }
+    // Let the server accept and start reading every one of them.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Meanwhile Twilio delivers a real, signed inbound SMS.
+    let (status, latency) = signed_sms(&client, addr, "SM00000000000000000000000000000002").await?;
+    println!(
+        "signed webhook answered {status} in {latency:?} while {STALLED} connections stalled \
+         ({baseline:?} with none)"
+    );
     assert_eq!(status, 200, "a signed webhook is answered while hostile clients hold connections ({PUBLIC_URL})");
     // The issue's target is 100 ms; a loaded shared 2-core box can stall any process for
-    // longer, so the assertion is generous and the figure is printed.
+    // longer, so the assertion is generous and the figures are printed.
     assert!(latency < Duration::from_secs(1), "the signed webhook waited {latency:?} behind stalled clients");
-    assert_eq!(fx.count("messages")?, 1, "the signed message was stored");
+    assert_eq!(fx.count("messages")?, 2, "both signed messages were stored");
 
     let deadline = opened + CLOSE_BOUND;
     let waits: Vec<_> = stalled.into_iter().map(|s| tokio::spawn(closed_by_server(s, deadline))).collect();

@@ -139,6 +139,10 @@ async fn data_folder_is_private() -> TestResult {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755))?;
     std::fs::set_permissions(data.join(store::DB_FILE), std::fs::Permissions::from_mode(0o644))?;
+    std::fs::create_dir_all(data.join("media/zz"))?;
+    std::fs::set_permissions(data.join("media/zz"), std::fs::Permissions::from_mode(0o755))?;
+    std::fs::write(data.join("media/zz/old.jpg"), b"from an older build")?;
+    std::fs::set_permissions(data.join("media/zz/old.jpg"), std::fs::Permissions::from_mode(0o644))?;
     let reopened = Store::open(&data)?;
     let open = readable_by_others(&data);
     assert!(open.is_empty(), "an old folder is made private on open: {open:#?}");

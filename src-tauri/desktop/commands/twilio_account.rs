@@ -80,14 +80,15 @@ pub async fn configure_tunnel(live: State<'_, Live>, config: TunnelConfig) -> Re
                 return Err(Error::InvalidInput("enter your ngrok authtoken".into()));
             }
             Keychain::default().set(keys::NGROK_AUTHTOKEN, &Secret::new(authtoken.trim().into()))?;
-            store.write_async(move |tx| {
-                settings::set(tx, live::TUNNEL_KIND, "ngrok")?;
-                match domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-                    Some(d) => settings::set(tx, live::NGROK_DOMAIN, d),
-                    None => settings::remove(tx, live::NGROK_DOMAIN),
-                }
-            })
-            .await?;
+            store
+                .write_async(move |tx| {
+                    settings::set(tx, live::TUNNEL_KIND, "ngrok")?;
+                    match domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                        Some(d) => settings::set(tx, live::NGROK_DOMAIN, d),
+                        None => settings::remove(tx, live::NGROK_DOMAIN),
+                    }
+                })
+                .await?;
         }
         TunnelConfig::Manual { url } => {
             let url = crate::cli::normalise_public_url(&url)
