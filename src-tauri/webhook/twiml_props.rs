@@ -133,9 +133,8 @@ proptest! {
         // The SMS webhook answers with the auto-reply as <Message>.
         documents.push(body_of(&s.auto_reply.iter().cloned().map(Verb::Message).collect::<Vec<_>>()));
         for xml in documents {
-            if let Err(why) = well_formed(&xml) {
-                prop_assert!(false, "not well-formed ({why}): {xml:?}");
-            }
+            let verdict = well_formed(&xml);
+            prop_assert!(verdict.is_ok(), "not well-formed ({:?}): {:?}", verdict, xml);
         }
     }
 }
