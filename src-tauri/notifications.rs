@@ -261,17 +261,18 @@ mod tests {
         // small allowance, where a thread per notification would add thousands.
         assert!(threads_after <= threads_before + 16, "threads grew from {threads_before} to {threads_after}");
         assert!(fds_after <= fds_before + 32, "file descriptors grew from {fds_before} to {fds_after}");
-        let s = sink.0.lock().unwrap();
-        assert_eq!(s.showing.len(), 40, "one live notification per conversation, replaced, never stacked");
-        let mut topics: Vec<_> = s.showing.values().map(|n| n.topic).collect();
-        topics.sort_by_key(|t| match t {
-            Topic::Conversation(id) => *id,
-            Topic::Voicemail => -1,
-        });
-        topics.dedup();
-        assert_eq!(topics.len(), 40);
-        assert!(s.calls < 10_000, "bursts are coalesced: {} shows for 10,000 texts", s.calls);
-        drop(s);
+        {
+            let s = sink.0.lock().unwrap();
+            assert_eq!(s.showing.len(), 40, "one live notification per conversation, replaced, never stacked");
+            let mut topics: Vec<_> = s.showing.values().map(|n| n.topic).collect();
+            topics.sort_by_key(|t| match t {
+                Topic::Conversation(id) => *id,
+                Topic::Voicemail => -1,
+            });
+            topics.dedup();
+            assert_eq!(topics.len(), 40);
+            assert!(s.calls < 10_000, "bursts are coalesced: {} shows for 10,000 texts", s.calls);
+        }
         drop(notifier);
         task.await.unwrap();
     }

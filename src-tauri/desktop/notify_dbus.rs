@@ -91,7 +91,7 @@ impl NotificationSink for DbusSink {
             )
             .await
             .map_err(bus_error)?;
-        reply.body().deserialize::<u32>().map_err(|e| bus_error(e.into()))
+        reply.body().deserialize::<u32>().map_err(bus_error)
     }
 }
 
