@@ -146,8 +146,9 @@ pub async fn serve(args: &ServeArgs) -> Result<()> {
     };
     let client = crate::twilio::client::ClientConfig::from_env(creds.clone());
     let media = crate::media::MediaConfig::from_env(Some(&creds))?;
+    let store = crate::store::Store::open_async(args.data_dir.resolve()?).await?;
     let runtime = crate::runtime::Runtime::start(crate::runtime::RuntimeConfig {
-        data_dir: args.data_dir.resolve()?,
+        store,
         listen: args.listen,
         reach,
         credentials: creds,

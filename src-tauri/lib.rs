@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod inbound;
 pub mod media;
+pub mod notifications;
 pub mod outbound;
 pub mod runtime;
 pub mod sandbox;

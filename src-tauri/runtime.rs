@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,7 +39,9 @@ pub enum Reach {
 }
 
 pub struct RuntimeConfig {
-    pub data_dir: PathBuf,
+    /// The process's one Store (its one writer), opened by the caller: the desktop keeps
+    /// using it for its commands, so the runtime must never open a second one.
+    pub store: Store,
     pub listen: SocketAddr,
     pub reach: Reach,
     pub credentials: TwilioCredentials,
@@ -87,7 +88,7 @@ impl Runtime {
         let auth_token = cfg.credentials.auth_token.clone().ok_or_else(|| {
             Error::MissingCredentials("the Auth Token (it signs webhooks; an API key alone cannot check them)".into())
         })?;
-        let store = Store::open(&cfg.data_dir)?;
+        let store = cfg.store.clone();
         let client = TwilioClient::new(cfg.client)?;
         // A manual URL is known now, so it is checked from the first request on: waiting
         // for the tunnel task to adopt it would refuse (403) whatever Twilio sends in the
@@ -95,7 +96,7 @@ impl Runtime {
         // until then signatures are checked against the last known URL.
         let first_url = match &cfg.reach {
             Reach::Manual(url) => crate::cli::normalise_public_url(url)?,
-            _ => store.read(|c| settings::get(c, "public_url"))?.unwrap_or_default(),
+            _ => store.read_async(|c| settings::get(c, "public_url")).await?.unwrap_or_default(),
         };
         let state = AppState::new(store.clone(), &first_url, auth_token, events.clone());
         let running = webhook::start(cfg.listen, state.clone(), cfg.media).await?;

@@ -13,7 +13,7 @@ use crate::media::MediaConfig;
 use crate::runtime::{Reach, Runtime, RuntimeConfig};
 use crate::secrets::TwilioCredentials;
 use crate::sim::{SimConfig, Simulator};
-use crate::store::{contacts, numbers, settings};
+use crate::store::{contacts, numbers, settings, Store};
 use crate::tunnel::RetryPolicy;
 use crate::twilio::client::ClientConfig;
 
@@ -38,60 +38,62 @@ impl Sandbox {
     /// Starts the simulator and the runtime on `data_dir` (the sandbox's own folder).
     /// Seeds the demo once: a later start keeps what the owner did in the sandbox.
     pub async fn start(data_dir: &Path, sim_config: SimConfig) -> Result<Sandbox> {
-        Self::start_with_events(data_dir, sim_config, crate::events::Events::new()).await
+        let store = Store::open_async(data_dir.to_path_buf()).await?;
+        Self::start_with_events(store, sim_config, crate::events::Events::new()).await
     }
 
-    /// [`Sandbox::start`] publishing on `events`.
+    /// [`Sandbox::start`] on the caller's `store` (the desktop's one Store), publishing
+    /// on `events`.
     pub async fn start_with_events(
-        data_dir: &Path,
+        store: Store,
         sim_config: SimConfig,
         events: crate::events::Events,
     ) -> Result<Sandbox> {
         let sim = Simulator::start(sim_config).await?;
         let sid = sim.add_number(BUSINESS_NUMBER, BUSINESS_NAME);
-        let store = crate::store::Store::open(data_dir)?;
-        let seeded = store.read(|c| settings::get(c, "sandbox_seeded"))?.is_some();
+        let seeded = store.read_async(|c| settings::get(c, "sandbox_seeded")).await?.is_some();
         let pn = sid.clone();
-        store.write(move |tx| {
-            let id = numbers::upsert_from_twilio(tx, &pn, BUSINESS_NUMBER, BUSINESS_NAME)?;
-            // The simulator is new each run, so the number is (re)managed every start.
-            numbers::set_managed(tx, id, true, Some("{}"))?;
-            if !seeded {
-                let mut s = numbers::get(tx, id)?.settings;
-                s.forwarding_number = Some(OWNER_MOBILE.into());
-                s.greeting = format!("Thanks for calling {BUSINESS_NAME}.");
-                numbers::update_settings(tx, id, &s)?;
-                for (phone, name) in CUSTOMERS {
-                    let cid = contacts::ensure_for_address(tx, phone)?;
-                    let edit = contacts::ContactEdit {
-                        name: name.into(),
-                        phones: vec![phone.into()],
-                        email: None,
-                        notes: String::new(),
-                    };
-                    contacts::save(tx, Some(cid), &edit)?;
-                }
-                crate::store::templates::save(
+        store
+            .write_async(move |tx| {
+                let id = numbers::upsert_from_twilio(tx, &pn, BUSINESS_NUMBER, BUSINESS_NAME)?;
+                // The simulator is new each run, so the number is (re)managed every start.
+                numbers::set_managed(tx, id, true, Some("{}"))?;
+                if !seeded {
+                    let mut s = numbers::get(tx, id)?.settings;
+                    s.forwarding_number = Some(OWNER_MOBILE.into());
+                    s.greeting = format!("Thanks for calling {BUSINESS_NAME}.");
+                    numbers::update_settings(tx, id, &s)?;
+                    for (phone, name) in CUSTOMERS {
+                        let cid = contacts::ensure_for_address(tx, phone)?;
+                        let edit = contacts::ContactEdit {
+                            name: name.into(),
+                            phones: vec![phone.into()],
+                            email: None,
+                            notes: String::new(),
+                        };
+                        contacts::save(tx, Some(cid), &edit)?;
+                    }
+                    crate::store::templates::save(
                     tx,
                     None,
                     "Appointment reminder",
                     "Hi {{first_name}}, a reminder of your appointment tomorrow at {{time}}. Reply STOP to opt out.",
                 )?;
-                settings::set(tx, "sandbox_seeded", "1")?;
-            }
-            Ok(())
-        })?;
+                    settings::set(tx, "sandbox_seeded", "1")?;
+                }
+                Ok(())
+            })
+            .await?;
         // The simulator's log is fresh each run; its demo history is backfilled by SID,
         // so it appears once however often the sandbox starts.
         if !seeded {
             sim.seed_demo(BUSINESS_NUMBER, BUSINESS_NAME);
         }
-        drop(store);
 
         let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
         let runtime = Runtime::start_with_events(
             RuntimeConfig {
-                data_dir: data_dir.to_path_buf(),
+                store,
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
                 reach: Reach::Loopback,
                 client: ClientConfig::with_base(creds.clone(), &sim.base_url()),

@@ -11,6 +11,9 @@ use tokio::sync::broadcast::error::RecvError;
 use super::commands::settings::notifications_enabled;
 use super::DesktopState;
 use crate::events::{Event, Events};
+#[cfg(not(target_os = "linux"))]
+use crate::notifications::NotificationSink;
+use crate::notifications::{Notice, Notifier, NotifierPolicy, Topic};
 use crate::store::{conversations, messages, voicemails};
 
 /// The single Tauri event the UI listens to (`ui/src/lib/events.ts` uses the same name).
@@ -34,22 +37,16 @@ enum Payload<'a> {
     },
 }
 
-/// What a clicked notification opens.
-#[derive(Clone, Copy)]
-enum Target {
-    Conversation(i64),
-    Voicemail,
-}
-
 pub fn spawn<R: Runtime>(app: AppHandle<R>, events: &Events) {
     let mut rx = events.subscribe();
     tauri::async_runtime::spawn(async move {
+        let notifier = notifier(&app).await;
         let mut notified_voicemails = HashSet::new();
         loop {
             match rx.recv().await {
                 Ok(event) => {
                     let _ = app.emit(EVENT, Payload::Core(&event));
-                    react(&app, &event, &mut notified_voicemails).await;
+                    react(&app, &event, &mut notified_voicemails, notifier.as_ref()).await;
                 }
                 Err(RecvError::Lagged(_)) => {
                     let _ = app.emit(EVENT, Payload::Resync { kind: "resync" });
@@ -61,7 +58,12 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>, events: &Events) {
     });
 }
 
-async fn react<R: Runtime>(app: &AppHandle<R>, event: &Event, notified_voicemails: &mut HashSet<i64>) {
+async fn react<R: Runtime>(
+    app: &AppHandle<R>,
+    event: &Event,
+    notified_voicemails: &mut HashSet<i64>,
+    notifier: Option<&Notifier>,
+) {
     match event {
         Event::MessageReceived { conversation_id, message_id } => {
             super::tray::refresh(app);
@@ -71,7 +73,7 @@ async fn react<R: Runtime>(app: &AppHandle<R>, event: &Event, notified_voicemail
             if let Some((conv, msg)) = found.filter(|(_, m)| m.direction == "inbound") {
                 let who = if conv.contact_name.is_empty() { conv.customer } else { conv.contact_name };
                 let body = if msg.body.is_empty() { "(picture)".to_string() } else { msg.body };
-                notify(app, &who, &body, Target::Conversation(conv.id)).await;
+                notify(app, notifier, &who, &body, Topic::Conversation(conv.id)).await;
             }
         }
         Event::VoicemailUpdated { voicemail_id } => {
@@ -80,7 +82,7 @@ async fn react<R: Runtime>(app: &AppHandle<R>, event: &Event, notified_voicemail
             if notified_voicemails.insert(*voicemail_id) {
                 let id = *voicemail_id;
                 if let Some(vm) = read(app, move |c| voicemails::get(c, id)).await.filter(|v| !v.listened) {
-                    notify(app, "New voicemail", &format!("From {}", vm.from), Target::Voicemail).await;
+                    notify(app, notifier, "New voicemail", &format!("From {}", vm.from), Topic::Voicemail).await;
                 }
             }
         }
@@ -100,52 +102,70 @@ async fn read<R: Runtime, T: Send + 'static>(
 /// Shows a notification unless the owner turned them off. Some Linux notification servers
 /// interpret a markup subset in the body, so angle brackets and ampersands from customer
 /// text are replaced by look-alikes: a message can never become a link or a remote image.
-async fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str, target: Target) {
+/// The [`Notifier`] coalesces and replaces per conversation; nothing here blocks.
+async fn notify<R: Runtime>(app: &AppHandle<R>, notifier: Option<&Notifier>, title: &str, body: &str, topic: Topic) {
+    let Some(notifier) = notifier else { return };
     if read(app, notifications_enabled).await != Some(true) {
         return;
     }
     let clean = |s: &str| s.replace('<', "‹").replace('>', "›").replace('&', "＆");
     let preview: String = clean(body).chars().take(180).collect();
-    show(app, clean(title), preview, target);
+    if !notifier.notify(Notice { topic, title: clean(title), body: preview }) {
+        tracing::debug!("notification dropped: too many at once");
+    }
 }
 
-/// On Linux the notification is shown through notify-rust directly, because the Tauri
-/// plugin offers no click callback there: clicking it (the freedesktop "default" action)
-/// brings the window back and opens the thread or the voicemail list. A thread waits for
-/// the click and ends when the notification closes.
+/// The one notification worker of the app. On Linux it talks to the notification server
+/// over one D-Bus connection, which also carries the clicks (the Tauri plugin offers no
+/// click callback there): clicking brings the window back and opens the thread or the
+/// voicemail list. None when there is no notification service (a bare session).
 #[cfg(target_os = "linux")]
-fn show<R: Runtime>(app: &AppHandle<R>, title: String, body: String, target: Target) {
-    let app = app.clone();
-    std::thread::spawn(move || {
-        let shown = notify_rust::Notification::new()
-            .appname("Switchboard")
-            .summary(&title)
-            .body(&body)
-            .action("default", "Open")
-            .show();
-        match shown {
-            Ok(handle) => handle.wait_for_action(|action| {
-                if action == "default" {
-                    open(&app, target);
-                }
-            }),
-            Err(e) => tracing::debug!("notification not shown: {e}"),
+async fn notifier<R: Runtime>(app: &AppHandle<R>) -> Option<Notifier> {
+    let sink = match super::notify_dbus::DbusSink::connect().await {
+        Ok(sink) => sink,
+        Err(e) => {
+            tracing::info!("no desktop notifications: {e}");
+            return None;
         }
-    });
+    };
+    let conn = sink.connection();
+    let for_clicks = app.clone();
+    let (notifier, _worker) = Notifier::spawn(sink, NotifierPolicy::default(), move |topic| open(&for_clicks, topic));
+    if let Err(e) = super::notify_dbus::listen(&conn, notifier.clone()).await {
+        tracing::info!("notification clicks will not open threads: {e}");
+    }
+    Some(notifier)
 }
 
+/// Elsewhere the Tauri plugin shows them (no click callback, no replacement id); the
+/// notifier still coalesces bursts.
 #[cfg(not(target_os = "linux"))]
-fn show<R: Runtime>(app: &AppHandle<R>, title: String, body: String, _target: Target) {
-    let _ = app.notification().builder().title(title).body(body).show();
+async fn notifier<R: Runtime>(app: &AppHandle<R>) -> Option<Notifier> {
+    struct PluginSink<R: Runtime>(AppHandle<R>);
+    #[async_trait::async_trait]
+    impl<R: Runtime> NotificationSink for PluginSink<R> {
+        async fn show(&mut self, n: &Notice, _replaces: Option<u32>) -> crate::Result<u32> {
+            self.0
+                .notification()
+                .builder()
+                .title(&n.title)
+                .body(&n.body)
+                .show()
+                .map_err(|e| crate::Error::Internal(format!("notification not shown: {e}")))?;
+            Ok(0)
+        }
+    }
+    let (notifier, _worker) = Notifier::spawn(PluginSink(app.clone()), NotifierPolicy::default(), |_| {});
+    Some(notifier)
 }
 
 /// Brings the window back and tells the UI what to open.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-fn open<R: Runtime>(app: &AppHandle<R>, target: Target) {
+fn open<R: Runtime>(app: &AppHandle<R>, topic: Topic) {
     super::tray::show_main(app);
-    let payload = match target {
-        Target::Conversation(id) => Payload::Open { kind: "open_conversation", conversation_id: Some(id) },
-        Target::Voicemail => Payload::Open { kind: "open_voicemail", conversation_id: None },
+    let payload = match topic {
+        Topic::Conversation(id) => Payload::Open { kind: "open_conversation", conversation_id: Some(id) },
+        Topic::Voicemail => Payload::Open { kind: "open_voicemail", conversation_id: None },
     };
     let _ = app.emit(EVENT, payload);
 }

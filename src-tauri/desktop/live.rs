@@ -107,15 +107,17 @@ impl Live {
             Mode::Stopped(_) => {}
         }
         *mode = if self.sandbox {
-            let sb = Sandbox::start_with_events(
-                self.store.data_dir(),
-                crate::sim::SimConfig::default(),
-                self.events.clone(),
-            )
-            .await?;
+            let sb =
+                Sandbox::start_with_events(self.store.clone(), crate::sim::SimConfig::default(), self.events.clone())
+                    .await?;
             Mode::Sandbox(Box::new(sb))
         } else {
-            match self.real_config()? {
+            // Keychain and settings reads block: off the async workers.
+            let store = self.store.clone();
+            let cfg = tokio::task::spawn_blocking(move || Self::real_config(&store))
+                .await
+                .map_err(|e| Error::Internal(format!("reading the settings failed: {e}")))??;
+            match cfg {
                 Some(cfg) => Mode::Real(Box::new(Runtime::start_with_events(cfg, self.events.clone()).await?)),
                 None => Mode::Stopped("Enter your Twilio credentials to start".into()),
             }
@@ -123,10 +125,9 @@ impl Live {
         Ok(())
     }
 
-    fn real_config(&self) -> Result<Option<RuntimeConfig>> {
+    fn real_config(store: &Store) -> Result<Option<RuntimeConfig>> {
         let keychain = Keychain::default();
         let Some(creds) = TwilioCredentials::from_keychain(&keychain)? else { return Ok(None) };
-        let store = &self.store;
         let kind = store.read(|c| settings::get(c, TUNNEL_KIND))?.unwrap_or_default();
         let (reach, wire) = match kind.as_str() {
             "ngrok" => {
@@ -145,7 +146,7 @@ impl Live {
         };
         let media = MediaConfig::from_env(Some(&creds))?;
         Ok(Some(RuntimeConfig {
-            data_dir: self.store.data_dir().to_path_buf(),
+            store: store.clone(),
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             reach,
             client: ClientConfig::from_env(creds.clone()),
@@ -209,7 +210,7 @@ impl Live {
     }
 
     pub async fn tunnel_status(&self) -> TunnelStatus {
-        let kind = self.store.read(|c| settings::get(c, TUNNEL_KIND)).ok().flatten().unwrap_or_else(|| {
+        let kind = self.store.read_async(|c| settings::get(c, TUNNEL_KIND)).await.ok().flatten().unwrap_or_else(|| {
             if self.sandbox {
                 "manual".into()
             } else {

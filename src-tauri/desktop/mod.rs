@@ -5,6 +5,8 @@ mod bridge;
 mod commands;
 mod files;
 mod live;
+#[cfg(target_os = "linux")]
+mod notify_dbus;
 mod tray;
 
 use std::path::PathBuf;
@@ -50,7 +52,7 @@ fn start_core(app: tauri::AppHandle) {
             *live.mode.write().await = live::Mode::Stopped(e.to_string());
             return;
         }
-        let unfinished = app.state::<DesktopState>().store.read(crate::store::campaigns::unfinished);
+        let unfinished = app.state::<DesktopState>().store.read_async(crate::store::campaigns::unfinished).await;
         for id in unfinished.unwrap_or_default() {
             commands::outbound::spawn_campaign(app.clone(), id);
         }

@@ -8,6 +8,7 @@ pub mod segments;
 pub mod sid;
 pub mod status;
 pub mod template;
+pub mod xmltext;
 
 pub use phone::{Address, E164};
 pub use sid::*;

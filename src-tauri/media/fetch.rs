@@ -206,7 +206,9 @@ pub async fn fetch(
 
     let media_dir = data_dir.join("media");
     let tmp_dir = media_dir.join("tmp");
-    tokio::fs::create_dir_all(&tmp_dir).await.map_err(|e| FetchError::Retry(format!("cannot write files: {e}")))?;
+    crate::store::private::create_dir_async(&tmp_dir)
+        .await
+        .map_err(|e| FetchError::Retry(format!("cannot write files: {e}")))?;
     let tmp = tmp_dir.join(format!("{:016x}.part", rand::random::<u64>()));
     let result = stream_to(response, &tmp, config.max_bytes).await;
     let (sha256, bytes) = match result {
@@ -221,7 +223,7 @@ pub async fn fetch(
     let dest: PathBuf = data_dir.join(&rel);
     let placed = async {
         if let Some(parent) = dest.parent() {
-            tokio::fs::create_dir_all(parent).await?;
+            crate::store::private::create_dir_async(parent).await?;
         }
         if tokio::fs::try_exists(&dest).await.unwrap_or(false) {
             // Same content already stored: content addressing makes this a no-op.
@@ -242,6 +244,8 @@ pub async fn fetch(
 async fn stream_to(mut response: reqwest::Response, path: &Path, max_bytes: u64) -> Result<(String, u64), FetchError> {
     let io = |e: std::io::Error| FetchError::Retry(format!("cannot write files: {e}"));
     let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+    // Private from the first byte (a recording or a customer's picture).
+    crate::store::private::file(path).map_err(io)?;
     let mut hasher = Sha256::new();
     let mut total: u64 = 0;
     loop {

@@ -71,9 +71,12 @@ pub async fn register(store: &Store, public_url: &str, file: &Path, ttl: Duratio
     }
     let token = hex::encode(rand::random::<[u8; 32]>());
     let dir = store.data_dir().join(DIR);
-    tokio::fs::create_dir_all(&dir).await?;
+    crate::store::private::create_dir_async(&dir).await?;
     let relative = format!("{DIR}/{token}");
-    tokio::fs::copy(file, store.data_dir().join(&relative)).await?;
+    let copy = store.data_dir().join(&relative);
+    tokio::fs::copy(file, &copy).await?;
+    // A copy keeps the source's mode: the data folder's files are the owner's alone.
+    crate::store::private::file(&copy)?;
     let expires = chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(24));
     let expires_at = expires.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     let (t, rel, ct) = (token.clone(), relative, content_type.to_string());

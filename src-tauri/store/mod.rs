@@ -20,6 +20,7 @@ pub mod messages;
 pub mod numbers;
 pub mod optouts;
 pub mod outbound_media;
+pub mod private;
 pub mod search;
 pub mod settings;
 pub mod sql;
@@ -59,9 +60,47 @@ pub struct Store {
 
 struct Inner {
     data_dir: PathBuf,
+    /// This Store's entry in [`OPEN_WRITERS`], released on drop.
+    registered: PathBuf,
     /// Writes go to the writer thread, which owns the only writing connection.
     writer: std::sync::mpsc::Sender<Box<dyn Work>>,
     reader: Mutex<Connection>,
+}
+
+/// How many `Store`s (each with its own writer thread and writing connection) are open in
+/// this process, by data folder. The design allows one per process; [`open_writers`] lets
+/// tests prove that the serve, sandbox and desktop paths keep it that way.
+static OPEN_WRITERS: std::sync::LazyLock<Mutex<std::collections::HashMap<PathBuf, usize>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// How many `Store`s are open on `data_dir` in this process right now (0 when none).
+pub fn open_writers(data_dir: &Path) -> usize {
+    let key = writer_key(data_dir);
+    OPEN_WRITERS.lock().unwrap_or_else(|p| p.into_inner()).get(&key).copied().unwrap_or(0)
+}
+
+fn writer_key(data_dir: &Path) -> PathBuf {
+    std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf())
+}
+
+/// Counts a new writer on `key`, returning how many are open now (including it).
+fn register_writer(key: &Path) -> usize {
+    let mut open = OPEN_WRITERS.lock().unwrap_or_else(|p| p.into_inner());
+    let n = open.entry(key.to_path_buf()).or_insert(0);
+    *n += 1;
+    *n
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let mut open = OPEN_WRITERS.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.registered) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.registered);
+            }
+        }
+    }
 }
 
 /// The most writes committed together. Bounded so one commit stays short.
@@ -165,9 +204,21 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Box<dyn Work>
 
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`, migrating it to this build's schema.
+    /// The folder is made private (0700, files 0600 on unix; see [`private`]), and one
+    /// left readable by an older build is fixed here.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir)?;
+        let fixed = private::fix_data_dir(data_dir);
+        private::create_dir(data_dir)?;
+        if fixed > 0 {
+            tracing::info!(entries = fixed, "made the data folder private to this user");
+        }
         let db_path = data_dir.join(DB_FILE);
+        // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
+        // database's own mode.
+        drop(private::create_private_file(&db_path)?);
+        for suffix in ["", "-wal", "-shm"] {
+            private::fix_entry(&data_dir.join(format!("{DB_FILE}{suffix}")))?;
+        }
         let mut writer = Connection::open(&db_path)?;
         configure(&writer)?;
         migrate(&mut writer)?;
@@ -186,13 +237,36 @@ impl Store {
         reader.set_prepared_statement_cache_capacity(sql::STATEMENT_CACHE);
         let (tx, rx) = std::sync::mpsc::channel::<Box<dyn Work>>();
         std::thread::Builder::new().name("switchboard-db-writer".into()).spawn(move || writer_loop(writer, rx))?;
+        let registered = writer_key(data_dir);
+        if register_writer(&registered) > 1 {
+            tracing::warn!(dir = %data_dir.display(), "a second Store was opened on the same data folder in this process");
+        }
         Ok(Store {
-            inner: Arc::new(Inner { data_dir: data_dir.to_path_buf(), writer: tx, reader: Mutex::new(reader) }),
+            inner: Arc::new(Inner {
+                data_dir: data_dir.to_path_buf(),
+                registered,
+                writer: tx,
+                reader: Mutex::new(reader),
+            }),
         })
+    }
+
+    /// [`Store::open`] off the async runtime: opening migrates and may index, which can
+    /// take a while on a large database.
+    pub async fn open_async(data_dir: PathBuf) -> Result<Store> {
+        tokio::task::spawn_blocking(move || Store::open(&data_dir))
+            .await
+            .map_err(|e| Error::Internal(format!("opening the store failed: {e}")))?
     }
 
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
+    }
+
+    /// Whether `other` is a handle on this very store (the same writer), not merely one on
+    /// the same folder.
+    pub fn same_as(&self, other: &Store) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     fn queue(&self, job: Box<dyn Work>) -> Result<()> {

@@ -1,6 +1,7 @@
 //! Our phone numbers and their per-number call and message settings.
 
 use super::sql::CachedSql;
+use crate::domain::xmltext::xml_safe;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::hours::BusinessHours;
@@ -104,7 +105,18 @@ pub fn list(conn: &Connection) -> Result<Vec<Number>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Saves a number's call and message settings. Their text ends up in TwiML, so characters
+/// XML cannot carry are dropped here, on the way in ([`crate::domain::xmltext`]).
 pub fn update_settings(conn: &Connection, id: i64, s: &NumberSettings) -> Result<()> {
+    let clean = |t: &str| xml_safe(t).into_owned();
+    let s = &NumberSettings {
+        forwarding_number: s.forwarding_number.as_deref().map(clean),
+        greeting: clean(&s.greeting),
+        voice: clean(&s.voice),
+        voicemail_prompt: clean(&s.voicemail_prompt),
+        auto_reply: s.auto_reply.as_deref().map(clean),
+        ..s.clone()
+    };
     if let Some(h) = &s.business_hours {
         h.validate()?;
     }

@@ -1,6 +1,7 @@
 //! Saved message templates.
 
 use super::sql::CachedSql;
+use crate::domain::xmltext::xml_safe;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
@@ -39,8 +40,11 @@ pub fn get(conn: &Connection, id: i64) -> Result<Template> {
 }
 
 /// Creates or (with `id`) updates a template; names are unique.
+/// Control characters XML cannot carry are dropped: a template's text may be sent or
+/// answered as TwiML ([`crate::domain::xmltext`]).
 pub fn save(conn: &Connection, id: Option<i64>, name: &str, body: &str) -> Result<i64> {
-    let name = name.trim();
+    let (name, body) = (xml_safe(name), xml_safe(body));
+    let (name, body) = (name.trim(), body.as_ref());
     if name.is_empty() || body.trim().is_empty() {
         return Err(Error::InvalidInput("a template needs a name and a text".into()));
     }

@@ -9,6 +9,8 @@
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 
+use crate::domain::xmltext::xml_safe;
+
 /// One TwiML verb inside `<Response>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verb {
@@ -61,7 +63,10 @@ fn bool_text(b: bool) -> &'static str {
     }
 }
 
-/// Renders `<?xml …?><Response>verbs</Response>` as a string.
+/// Renders `<?xml …?><Response>verbs</Response>` as a string. Every text and attribute
+/// value is passed through [`xml_safe`] first: characters XML 1.0 forbids (a control
+/// character pasted into a greeting) would make the whole document malformed and fail
+/// the call at Twilio (12100), so they are dropped here even if the store let one by.
 pub fn render(verbs: &[Verb]) -> String {
     // Writing into a Vec cannot fail; the error arm keeps the signature honest anyway.
     match try_render(verbs) {
@@ -93,13 +98,13 @@ fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb) -> std::io::Result<()> {
     match verb {
         Verb::Say { text, voice } => {
             let mut el = w.create_element("Say");
-            if let Some(v) = voice.as_deref().filter(|v| !v.is_empty()) {
-                el = el.with_attribute(("voice", v));
+            if let Some(v) = voice.as_deref().map(xml_safe).filter(|v| !v.is_empty()) {
+                el = el.with_attribute(("voice", v.as_ref()));
             }
-            el.write_text_content(BytesText::new(text))?;
+            el.write_text_content(BytesText::new(&xml_safe(text)))?;
         }
         Verb::Message(text) => {
-            w.create_element("Message").write_text_content(BytesText::new(text))?;
+            w.create_element("Message").write_text_content(BytesText::new(&xml_safe(text)))?;
         }
         Verb::Hangup => {
             w.create_element("Hangup").write_empty()?;
@@ -115,16 +120,17 @@ fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb) -> std::io::Result<()> {
             ];
             for (name, value) in attrs {
                 if let Some(v) = value {
-                    el = el.with_attribute((name, v));
+                    el = el.with_attribute((name, xml_safe(v).as_ref()));
                 }
             }
+            let number = xml_safe(&d.number);
             if d.number_noun {
                 el.write_inner_content(|w| {
-                    w.create_element("Number").write_text_content(BytesText::new(&d.number))?;
+                    w.create_element("Number").write_text_content(BytesText::new(&number))?;
                     Ok::<(), std::io::Error>(())
                 })?;
             } else {
-                el.write_text_content(BytesText::new(&d.number))?;
+                el.write_text_content(BytesText::new(&number))?;
             }
         }
         Verb::Record(r) => {
@@ -141,7 +147,7 @@ fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb) -> std::io::Result<()> {
             let mut el = w.create_element("Record");
             for (name, value) in attrs {
                 if let Some(v) = value {
-                    el = el.with_attribute((name, v));
+                    el = el.with_attribute((name, xml_safe(v).as_ref()));
                 }
             }
             el.write_empty()?;

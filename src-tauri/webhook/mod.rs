@@ -9,10 +9,13 @@
 
 pub mod compliance;
 pub mod error;
+pub mod listen;
 pub mod recording;
 pub mod selftest;
 pub mod sms;
 pub mod status;
+#[cfg(test)]
+mod twiml_props;
 pub mod verify;
 pub mod voice;
 
@@ -32,6 +35,7 @@ use crate::media::Wake;
 use crate::secrets::Secret;
 use crate::store::Store;
 use crate::twilio::twiml::{self, Verb};
+pub use listen::ListenerLimits;
 
 /// What every handler needs. Cheap to clone (all handles).
 #[derive(Clone)]
@@ -151,7 +155,18 @@ pub struct Running {
 
 /// Binds `addr` (loopback only), then serves `state`'s router and runs the media worker
 /// with `media` until [`Running::shutdown`]. `state.downloads` is wired to the worker.
+/// The listener runs with the default [`ListenerLimits`].
 pub async fn start(addr: SocketAddr, state: AppState, media: crate::media::MediaConfig) -> Result<Running> {
+    start_with(addr, state, media, ListenerLimits::default()).await
+}
+
+/// [`start`] with other limits (tests use short timeouts or a small connection cap).
+pub async fn start_with(
+    addr: SocketAddr,
+    state: AppState,
+    media: crate::media::MediaConfig,
+    limits: ListenerLimits,
+) -> Result<Running> {
     let listener = bind(addr).await?;
     let addr = listener.local_addr()?;
     let wake = crate::media::Wake::default();
@@ -162,7 +177,7 @@ pub async fn start(addr: SocketAddr, state: AppState, media: crate::media::Media
         let _ = rx.wait_for(|s| *s).await;
     };
     let worker = worker.spawn(wake, stopped(stop_rx.clone()));
-    let server = tokio::spawn(serve(listener, router(state), stopped(stop_rx)));
+    let server = tokio::spawn(listen::serve_with(listener, router(state), limits, stopped(stop_rx)));
     Ok(Running { addr, stop, server, worker })
 }
 
@@ -182,12 +197,12 @@ impl Running {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves `router` on `listener` with the default [`ListenerLimits`] until `shutdown`
+/// resolves, then finishes in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
-    Ok(())
+    listen::serve_with(listener, app, ListenerLimits::default(), shutdown).await
 }

@@ -14,6 +14,8 @@ mod fault_crash;
 mod fault_duplicates;
 mod fault_lost_answer;
 mod fault_readonly;
+mod fault_slow_clients;
+mod fault_store_edges;
 mod fault_support;
 mod fault_twilio;
 mod inbound_auto_reply;

@@ -80,21 +80,25 @@ pub async fn configure_tunnel(live: State<'_, Live>, config: TunnelConfig) -> Re
                 return Err(Error::InvalidInput("enter your ngrok authtoken".into()));
             }
             Keychain::default().set(keys::NGROK_AUTHTOKEN, &Secret::new(authtoken.trim().into()))?;
-            store.write(move |tx| {
-                settings::set(tx, live::TUNNEL_KIND, "ngrok")?;
-                match domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-                    Some(d) => settings::set(tx, live::NGROK_DOMAIN, d),
-                    None => settings::remove(tx, live::NGROK_DOMAIN),
-                }
-            })?;
+            store
+                .write_async(move |tx| {
+                    settings::set(tx, live::TUNNEL_KIND, "ngrok")?;
+                    match domain.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                        Some(d) => settings::set(tx, live::NGROK_DOMAIN, d),
+                        None => settings::remove(tx, live::NGROK_DOMAIN),
+                    }
+                })
+                .await?;
         }
         TunnelConfig::Manual { url } => {
             let url = crate::cli::normalise_public_url(&url)
                 .map_err(|_| Error::InvalidInput(format!("{url:?} is not an http(s) URL")))?;
-            store.write(move |tx| {
-                settings::set(tx, live::TUNNEL_KIND, "manual")?;
-                settings::set(tx, live::MANUAL_URL, &url)
-            })?;
+            store
+                .write_async(move |tx| {
+                    settings::set(tx, live::TUNNEL_KIND, "manual")?;
+                    settings::set(tx, live::MANUAL_URL, &url)
+                })
+                .await?;
         }
     }
     live.restart().await?;
@@ -115,7 +119,7 @@ pub async fn save_email_settings(live: State<'_, Live>, api_key: String, from: S
     }
     Keychain::default().set(keys::RESEND_API_KEY, &Secret::new(key))?;
     let store = &live.store;
-    store.write(move |tx| settings::set(tx, EMAIL_FROM, &from))
+    store.write_async(move |tx| settings::set(tx, EMAIL_FROM, &from)).await
 }
 
 /// What the latest catch-up with Twilio brought in ("while you were away"), if anything.

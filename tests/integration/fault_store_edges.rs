@@ -1,0 +1,152 @@
+//! Issue 13 items 9 and 12: one `Store` (one writer) per process, handed to the runtime
+//! by whoever opened it; and a data folder other local users cannot read.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use switchboard::media::MediaConfig;
+use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
+use switchboard::secrets::TwilioCredentials;
+use switchboard::sim::{SimConfig, Simulator};
+use switchboard::store::{self, Store};
+use switchboard::tunnel::RetryPolicy;
+use switchboard::twilio::client::ClientConfig;
+
+use crate::common::TestResult;
+use crate::sim_support::wait_until;
+
+const OURS: &str = "+61255501234";
+const ALICE: &str = "+61412555201";
+
+async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
+    Ok(Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?)
+}
+
+fn config(sim: &Simulator, store: &Store) -> RuntimeConfig {
+    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
+    let mut media = MediaConfig::new(&sim.base_url(), Some(&creds));
+    media.poll_interval = Duration::from_millis(200);
+    RuntimeConfig {
+        store: store.clone(),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        reach: Reach::Loopback,
+        client: ClientConfig::with_base(creds.clone(), &sim.base_url()),
+        credentials: creds,
+        media,
+        wire_numbers: false,
+        fallback_flows: false,
+        backfill: true,
+        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
+    }
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    store.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap_or(-1)
+}
+
+/// Item 9: the desktop opens its Store, then starts the runtime; the runtime must write
+/// through that Store, not open a second writer on the same database.
+#[tokio::test]
+async fn desktop_runtime_shares_one_store() -> TestResult {
+    let sim = sim().await?;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    assert_eq!(store::open_writers(dir.path()), 1);
+    let rt = Runtime::start(config(&sim, &store)).await?;
+    assert_eq!(
+        store::open_writers(dir.path()),
+        1,
+        "the runtime opened a second writer on the desktop's database (the single-writer design allows one)"
+    );
+    assert!(rt.store.same_as(&store), "the runtime writes through the Store it was given");
+    rt.shutdown().await?;
+
+    // The desktop in sandbox mode hands its Store to the sandbox the same way.
+    let sb = switchboard::sandbox::Sandbox::start_with_events(
+        store.clone(),
+        SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() },
+        switchboard::events::Events::new(),
+    )
+    .await?;
+    assert_eq!(store::open_writers(dir.path()), 1, "the sandbox opened a second writer");
+    assert!(sb.runtime.store.same_as(&store), "the sandbox's runtime writes through the desktop's Store");
+    sb.shutdown().await?;
+    drop(store);
+    assert_eq!(store::open_writers(dir.path()), 0, "closing the last handle closes the writer");
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// Every folder and file under `root` with a group or other permission bit.
+#[cfg(unix)]
+fn readable_by_others(root: &Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            out.push(format!("{} {:o}", p.display(), mode));
+        }
+        if meta.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&p) {
+                stack.extend(entries.flatten().map(|e| e.path()));
+            }
+        }
+    }
+    out
+}
+
+/// Item 12: after real traffic (an inbound MMS with its picture, a voicemail with its
+/// recording, a sent MMS with its attachment copy), nothing in the data folder can be
+/// read by another local user. The folder is created inside a 0755 parent with the
+/// usual 022 umask, as on a real machine.
+#[cfg(unix)]
+#[tokio::test]
+async fn data_folder_is_private() -> TestResult {
+    let sim = sim().await?;
+    sim.add_number(OURS, "Shop");
+    let outer = tempfile::tempdir()?;
+    let data = outer.path().join("switchboard");
+    let store = Store::open(&data)?;
+    let rt = Runtime::start(config(&sim, &store)).await?;
+    sim.point_number_at(OURS, &format!("http://{}", rt.addr));
+
+    sim.customer_sms(ALICE, OURS, "Here is the photo", true).await?;
+    let call = sim.customer_call(ALICE, OURS, Some(2)).await?;
+    assert!(call.recording_sid.is_some(), "the simulator recorded a voicemail");
+    let attachment = outer.path().join("menu.png");
+    std::fs::write(&attachment, b"\x89PNG\r\n\x1a\nnot really a png")?;
+    let mut req = switchboard::outbound::send::SendRequest::text(OURS, ALICE, "Our menu");
+    req.media = vec![attachment];
+    switchboard::outbound::send::send(&rt.outbound(), req).await?;
+    wait_until("the picture and the voicemail are downloaded", || {
+        let store = store.clone();
+        async move {
+            count(&store, "SELECT COUNT(*) FROM message_media WHERE path IS NOT NULL") >= 1
+                && count(&store, "SELECT COUNT(*) FROM recordings WHERE path IS NOT NULL") >= 1
+        }
+    })
+    .await?;
+    rt.shutdown().await?;
+    drop(store);
+
+    let open = readable_by_others(&data);
+    assert!(open.is_empty(), "other local users can read these: {open:#?}");
+    // A folder left 0755/0644 by an older build is fixed when it is opened again.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::set_permissions(data.join(store::DB_FILE), std::fs::Permissions::from_mode(0o644))?;
+    std::fs::create_dir_all(data.join("media/zz"))?;
+    std::fs::set_permissions(data.join("media/zz"), std::fs::Permissions::from_mode(0o755))?;
+    std::fs::write(data.join("media/zz/old.jpg"), b"from an older build")?;
+    std::fs::set_permissions(data.join("media/zz/old.jpg"), std::fs::Permissions::from_mode(0o644))?;
+    let reopened = Store::open(&data)?;
+    let open = readable_by_others(&data);
+    assert!(open.is_empty(), "an old folder is made private on open: {open:#?}");
+    drop(reopened);
+    sim.shutdown().await;
+    Ok(())
+}
