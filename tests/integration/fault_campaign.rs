@@ -189,7 +189,7 @@ async fn pause_resume_race_runs_one_runner() -> TestResult {
     let dir = tempfile::tempdir()?;
     let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
     let rt = Runtime::start(RuntimeConfig {
-        data_dir: dir.path().to_path_buf(),
+        store: store::Store::open(dir.path())?,
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         reach: Reach::Loopback,
         credentials: creds.clone(),
@@ -199,6 +199,7 @@ async fn pause_resume_race_runs_one_runner() -> TestResult {
         fallback_flows: false,
         backfill: false,
         retry: RetryPolicy::default(),
+        reconcile_interval: None,
     })
     .await?;
     rt.store.write(|tx| store::settings::set(tx, &rate_setting_key(OURS), &RATE.to_string()))?;

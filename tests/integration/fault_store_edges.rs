@@ -38,6 +38,7 @@ fn config(sim: &Simulator, store: &Store) -> RuntimeConfig {
         fallback_flows: false,
         backfill: true,
         retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
+        reconcile_interval: None,
     }
 }
 

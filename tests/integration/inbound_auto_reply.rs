@@ -104,7 +104,7 @@ async fn auto_reply_is_stored_once_when_catch_up_lists_it_from_twilio() -> TestR
     let mut media = MediaConfig::new(&sim.base_url(), Some(&creds));
     media.poll_interval = Duration::from_millis(200);
     let rt = Runtime::start(RuntimeConfig {
-        data_dir: dir.path().to_path_buf(),
+        store: switchboard::store::Store::open(dir.path())?,
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         reach: Reach::Loopback,
         credentials: creds.clone(),
@@ -114,6 +114,7 @@ async fn auto_reply_is_stored_once_when_catch_up_lists_it_from_twilio() -> TestR
         fallback_flows: false,
         backfill: false,
         retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
+        reconcile_interval: None,
     })
     .await?;
     sim.point_number_at(OURS, &format!("http://{}", rt.addr));

@@ -39,7 +39,7 @@ fn config(sim: &Simulator, data_dir: &std::path::Path, interval: Duration) -> Ru
     let mut media = MediaConfig::new(&sim.base_url(), Some(&creds(sim)));
     media.poll_interval = Duration::from_millis(100);
     RuntimeConfig {
-        data_dir: data_dir.to_path_buf(),
+        store: Store::open(data_dir).expect("the test store opens"),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         reach: Reach::Loopback,
         credentials: creds(sim),
