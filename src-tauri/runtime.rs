@@ -76,6 +76,8 @@ pub struct Runtime {
     /// Deletes copies of sent attachments once Twilio fetched them (or after a day).
     media_janitor: JoinHandle<()>,
     reconcile: reconcile::Handle,
+    /// Repairs sends the last run left half-done and resumes its campaigns.
+    startup: JoinHandle<()>,
 }
 
 impl Runtime {
@@ -126,7 +128,7 @@ impl Runtime {
         });
         let reach_task = tokio::spawn(follow_reach(tunnel.subscribe(), follow.clone()));
         let media_janitor = crate::outbound::media_links::spawn_janitor(store.clone());
-        let rt = Runtime {
+        let mut rt = Runtime {
             store,
             events,
             state,
@@ -139,11 +141,12 @@ impl Runtime {
             pacer: crate::outbound::Pacer::default(),
             media_janitor,
             reconcile,
+            startup: tokio::spawn(async {}),
         };
         // Sends a previous run left half-done: adopted from Twilio's log, or failed with
         // Retry; then campaigns that were running carry on (each waits for its lease).
         let ob = rt.outbound();
-        tokio::spawn(async move {
+        rt.startup = tokio::spawn(async move {
             match crate::outbound::send::repair_interrupted(&ob, std::time::Duration::from_secs(60)).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(n, "repaired sends interrupted by the last shutdown"),
@@ -209,9 +212,12 @@ impl Runtime {
 
     /// Stops the tunnel, then the listener (finishing in-flight requests) and the worker.
     pub async fn shutdown(self) -> Result<()> {
-        self.reconcile.stop();
-        self.reach_task.abort();
-        self.media_janitor.abort();
+        // Each task is awaited after its abort, so nothing holds the Store once this returns.
+        self.reconcile.stop().await;
+        for task in [self.reach_task, self.media_janitor, self.startup] {
+            task.abort();
+            let _ = task.await;
+        }
         self.tunnel.stop().await;
         self.running.shutdown().await
     }

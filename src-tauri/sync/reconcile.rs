@@ -212,8 +212,11 @@ impl Handle {
 
     /// Stops the loop (a run in progress is dropped; it commits per resource, and what
     /// it did not store the next start finds again).
-    pub fn stop(self) {
+    /// Stops the loop and waits until it has let go of everything it held (the Store
+    /// among them), so a shutdown really closes the database.
+    pub async fn stop(self) {
         self.task.abort();
+        let _ = self.task.await;
     }
 }
 
@@ -426,7 +429,7 @@ mod tests {
         resume.send(Resumed::ClockJump { gap_secs: 3600 }).await.unwrap();
         tokio::time::sleep(Duration::from_secs(1)).await;
         assert_eq!(fake.times("catch_up").len(), 1, "a second report of the same wake is ignored");
-        h.stop();
+        h.stop().await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -453,7 +456,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert_eq!(fake.times("catch_up").len(), 61);
         assert_eq!(fake.recorded.lock().unwrap().len(), 1, "what the start/reconnect catch-up finds is expected");
-        h.stop();
+        h.stop().await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -478,7 +481,7 @@ mod tests {
         let s = h.status();
         assert_eq!(s.failures, 0, "reset by the first success");
         assert!(s.last_error.is_none());
-        h.stop();
+        h.stop().await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -491,7 +494,7 @@ mod tests {
         assert_eq!(s.failures, 1);
         assert!(s.last_ok.is_some(), "the last success is still known: {s:?}");
         assert_eq!(s.last_error.as_deref(), Some("slow"));
-        h.stop();
+        h.stop().await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -509,7 +512,7 @@ mod tests {
         assert_eq!(*fake.max_running.lock().unwrap(), 1, "never two catch-ups at once");
         let n = fake.times("catch_up").len();
         assert!((2..=3).contains(&n), "the first run, then at most the wake and the coalesced requests: {n}");
-        h.stop();
+        h.stop().await;
     }
 
     #[test]

@@ -101,7 +101,8 @@ pub async fn unmanage(store: &Store, api: &dyn NumberApi, number_id: i64) -> Res
 /// the numbers away from a tunnel that no longer answers. One outcome per number; a number
 /// whose restore failed stays managed, so it can be tried again.
 pub async fn unmanage_all(store: &Store, api: &dyn NumberApi) -> Result<Vec<Wired>> {
-    let managed = store.read_async(|c| Ok(numbers::list(c)?.into_iter().filter(|n| n.managed).collect::<Vec<_>>())).await?;
+    let managed =
+        store.read_async(|c| Ok(numbers::list(c)?.into_iter().filter(|n| n.managed).collect::<Vec<_>>())).await?;
     let mut out = Vec::with_capacity(managed.len());
     for n in managed {
         let error = unmanage(store, api, n.id).await.err().map(|e| e.to_string());

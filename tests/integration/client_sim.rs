@@ -74,12 +74,26 @@ async fn sim_faults_rate_limit_is_retried_and_a_dropped_create_is_not_sent_twice
     sim.faults().rate_limit_next(1, 0);
     c.list_messages(&MessageFilter::default(), 10).await?;
 
+    // The client's create is one POST: a dropped answer is an error there, and the send
+    // path (outbound::send) looks in Twilio's log before anything is sent again.
     sim.faults().drop_connection_after_create_next(1);
-    let m = NewMessage { from: OURS.into(), to: CUSTOMER.into(), body: "exactly once".into(), ..Default::default() };
-    let got = c.create_message(&m).await?;
+    let m = NewMessage {
+        from: OURS.into(),
+        to: CUSTOMER.into(),
+        body: "not resent by the client".into(),
+        ..Default::default()
+    };
+    assert!(matches!(c.create_message(&m).await, Err(Error::Network(_))), "a lost answer is not retried blindly");
+    assert_eq!(sim.sent_messages().iter().filter(|s| s.body == "not resent by the client").count(), 1);
+
+    sim.faults().drop_connection_after_create_next(1);
+    let dir = tempfile::tempdir()?;
+    let ob = Outbound::new(Store::open(dir.path())?, c.clone(), Events::new(), None);
+    let got = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "exactly once")).await?;
     let copies = sim.sent_messages().into_iter().filter(|s| s.body == "exactly once").count();
     assert_eq!(copies, 1, "the dropped create was found in the log, not sent again");
-    assert!(sim.sent_messages().iter().any(|s| s.sid == got.sid));
+    let sid = got.sid.ok_or("the adopted message has its SID")?;
+    assert!(sim.sent_messages().iter().any(|s| s.sid == sid));
     sim.shutdown().await;
     Ok(())
 }
