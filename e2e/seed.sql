@@ -12,7 +12,9 @@ INSERT INTO contacts (id, name, email, notes) VALUES
   (9001, 'Maria Rossi', 'maria@example.com', 'Gluten-free orders'),
   (9002, 'Tom Nguyen', NULL, ''),
   (9003, 'Priya Shah', NULL, 'Birthday cakes');
-UPDATE contacts SET opted_out = 1, opted_out_at = strftime('%Y-%m-%dT%H:%M:%fZ','now','-2 days'), opt_out_source = 'STOP' WHERE id = 9002;
+-- Tom texted STOP two days ago: opt-out lives in the ledger, by address (migration 06).
+INSERT INTO opt_out_events (address, channel, opted_out, at, reason, source)
+  VALUES ('+61499000002', 'sms', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now','-2 days'), 'STOP', 'webhook');
 INSERT INTO contact_phones (contact_id, address) VALUES (9001, '+61499000001'), (9002, '+61499000002'), (9003, '+61499000003');
 
 INSERT INTO conversations (id, number_id, customer, contact_id, last_message_at, last_preview, unread) VALUES
