@@ -292,7 +292,7 @@ struct Delivered {
 /// What the lookup in Twilio's log found.
 enum Lookup {
     /// Twilio provably has our message (and we had not recorded it).
-    Ours(MessageResource),
+    Ours(Box<MessageResource>),
     /// Twilio has nothing that is ours: sending is safe.
     Nothing,
     /// The log could not be read: whether Twilio has it is unknown.
@@ -307,7 +307,7 @@ enum Lookup {
 async fn deliver(ob: &Outbound, a: &Attempt, earlier: Option<&str>) -> Result<Delivered> {
     if let Some(since) = earlier.and_then(parse_time) {
         match lookup(ob, a, since).await {
-            Lookup::Ours(found) => return adopt(ob, a, found).await,
+            Lookup::Ours(found) => return adopt(ob, a, *found).await,
             Lookup::Nothing => {}
             Lookup::Unknown(e) => return unconfirmed(ob, a, e).await,
         }
@@ -329,7 +329,7 @@ async fn deliver(ob: &Outbound, a: &Attempt, earlier: Option<&str>) -> Result<De
             Err(Error::Network(why)) => {
                 tracing::warn!(%why, "sending a message lost its answer; checking Twilio's log");
                 match lookup(ob, a, since).await {
-                    Lookup::Ours(found) => return adopt(ob, a, found).await,
+                    Lookup::Ours(found) => return adopt(ob, a, *found).await,
                     Lookup::Nothing if resends_left > 0 => resends_left -= 1,
                     Lookup::Nothing => return unconfirmed(ob, a, Error::Network(why)).await,
                     Lookup::Unknown(e) => return unconfirmed(ob, a, e).await,
@@ -379,7 +379,7 @@ async fn lookup(ob: &Outbound, a: &Attempt, since: chrono::DateTime<chrono::Utc>
             Err(e) => return Lookup::Unknown(e),
         };
     match ob.client.find_sent(&a.new, since, &known).await {
-        Ok(Some(found)) => Lookup::Ours(found),
+        Ok(Some(found)) => Lookup::Ours(Box::new(found)),
         Ok(None) => Lookup::Nothing,
         Err(e) => Lookup::Unknown(e),
     }
@@ -434,7 +434,7 @@ pub async fn repair_interrupted(ob: &Outbound, grace: std::time::Duration) -> Re
             None => Lookup::Nothing,
         };
         let result = match found {
-            Lookup::Ours(r) => adopt(ob, &a, r).await.map(|_| ()),
+            Lookup::Ours(r) => adopt(ob, &a, *r).await.map(|_| ()),
             Lookup::Nothing | Lookup::Unknown(_) => {
                 unconfirmed(ob, &a, Error::Internal("interrupted".into())).await.map(|_| ())
             }
