@@ -128,7 +128,9 @@ impl Runtime {
         });
         let reach_task = tokio::spawn(follow_reach(tunnel.subscribe(), follow.clone()));
         let media_janitor = crate::outbound::media_links::spawn_janitor(store.clone());
-        let mut rt = Runtime {
+        let pacer = crate::outbound::Pacer::default();
+        let startup = tokio::spawn(finish_interrupted_work(sender(&store, &client, &events, &tunnel, &pacer)));
+        Ok(Runtime {
             store,
             events,
             state,
@@ -138,31 +140,11 @@ impl Runtime {
             tunnel,
             reach_task,
             follow,
-            pacer: crate::outbound::Pacer::default(),
+            pacer,
             media_janitor,
             reconcile,
-            startup: tokio::spawn(async {}),
-        };
-        // Sends a previous run left half-done: adopted from Twilio's log, or failed with
-        // Retry; then campaigns that were running carry on (each waits for its lease).
-        let ob = rt.outbound();
-        rt.startup = tokio::spawn(async move {
-            match crate::outbound::send::repair_interrupted(&ob, std::time::Duration::from_secs(60)).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(n, "repaired sends interrupted by the last shutdown"),
-                Err(e) => tracing::warn!(error = %e, "could not repair interrupted sends"),
-            }
-            let running = ob.store.read_async(crate::store::campaigns::unfinished).await;
-            for id in running.unwrap_or_default() {
-                let ob = ob.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = crate::outbound::campaign::run(&ob, id).await {
-                        tracing::warn!(campaign = id, error = %e, "campaign stopped");
-                    }
-                });
-            }
-        });
-        Ok(rt)
+            startup,
+        })
     }
 
     pub fn tunnel_state(&self) -> TunnelState {
@@ -186,8 +168,7 @@ impl Runtime {
     /// tunnel is online (a remembered URL nobody answers at is no URL), and the process's
     /// one pacer.
     pub fn outbound(&self) -> Outbound {
-        let url = self.tunnel.state().url().map(str::to_string);
-        Outbound::new(self.store.clone(), self.client.clone(), self.events.clone(), url).with_pacer(self.pacer.clone())
+        sender(&self.store, &self.client, &self.events, &self.tunnel, &self.pacer)
     }
 
     /// Points the managed numbers, and their fallback flows, at the current public URL now:
@@ -220,6 +201,38 @@ impl Runtime {
         }
         self.tunnel.stop().await;
         self.running.shutdown().await
+    }
+}
+
+/// The sender [`Runtime::outbound`] hands out: the public URL only while the tunnel is
+/// online, and the process's one pacer.
+fn sender(
+    store: &Store,
+    client: &TwilioClient,
+    events: &Events,
+    tunnel: &supervisor::TunnelHandle,
+    pacer: &crate::outbound::Pacer,
+) -> Outbound {
+    let url = tunnel.state().url().map(str::to_string);
+    Outbound::new(store.clone(), client.clone(), events.clone(), url).with_pacer(pacer.clone())
+}
+
+/// Sends a previous run left half-done: adopted from Twilio's log, or failed with Retry;
+/// then campaigns that were running carry on (each waits for its lease).
+async fn finish_interrupted_work(ob: Outbound) {
+    match crate::outbound::send::repair_interrupted(&ob, std::time::Duration::from_secs(60)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, "repaired sends interrupted by the last shutdown"),
+        Err(e) => tracing::warn!(error = %e, "could not repair interrupted sends"),
+    }
+    let running = ob.store.read_async(crate::store::campaigns::unfinished).await;
+    for id in running.unwrap_or_default() {
+        let ob = ob.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::outbound::campaign::run(&ob, id).await {
+                tracing::warn!(campaign = id, error = %e, "campaign stopped");
+            }
+        });
     }
 }
 
