@@ -187,7 +187,13 @@ impl Running {
     pub async fn shutdown(self) -> Result<()> {
         let _ = self.stop.send(true);
         let served = self.server.await.map_err(|e| Error::Internal(format!("the listener task failed: {e}")))?;
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.worker).await;
+        // A download still running after 5 s is abandoned (it stays queued for next time),
+        // and the worker is awaited after its abort, so it no longer holds the Store.
+        let mut worker = self.worker;
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut worker).await.is_err() {
+            worker.abort();
+            let _ = worker.await;
+        }
         served
     }
 
