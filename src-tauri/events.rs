@@ -5,8 +5,9 @@
 
 use tokio::sync::broadcast;
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename = "CoreChange")] // in bindings.ts: `Event` would shadow the DOM's
 pub enum Event {
     /// The tunnel's state changed (connecting, online with its URL, reconnecting, failed).
     TunnelChanged {
@@ -68,7 +69,7 @@ pub enum Event {
         skipped: i64,
         failed: i64,
         pending: i64,
-        state: String,
+        state: crate::domain::kinds::CampaignState,
     },
 }
 

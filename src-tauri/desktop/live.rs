@@ -35,7 +35,7 @@ pub struct Live {
 }
 
 /// "While you were away": the counts of the latest backfill run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct AwaySummary {
     pub messages: usize,
     pub calls: usize,
@@ -47,15 +47,23 @@ pub const TUNNEL_KIND: &str = "tunnel_kind";
 pub const MANUAL_URL: &str = "manual_public_url";
 pub const NGROK_DOMAIN: &str = "ngrok_domain";
 
-/// The tunnel as the settings screen shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+/// How the owner chose to be reached (the `tunnel_kind` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum TunnelKind {
+    Ngrok,
+    Manual,
+    /// Not set up yet: nothing is opened.
+    None,
+}
+
+/// The tunnel as the settings screen shows it: the chosen kind, and the core's own
+/// [`TunnelState`] (the same value a `tunnel_changed` event carries), so the UI has one
+/// model of the tunnel rather than a second, stringly one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct TunnelStatus {
-    /// ngrok, manual or none.
-    pub kind: String,
-    /// connected, connecting, down or off.
-    pub state: &'static str,
-    pub public_url: Option<String>,
-    pub error: Option<String>,
+    pub kind: TunnelKind,
+    pub state: TunnelState,
 }
 
 impl Live {
@@ -210,36 +218,21 @@ impl Live {
     }
 
     pub async fn tunnel_status(&self) -> TunnelStatus {
-        let kind = self.store.read_async(|c| settings::get(c, TUNNEL_KIND)).await.ok().flatten().unwrap_or_else(|| {
-            if self.sandbox {
-                "manual".into()
-            } else {
-                "none".into()
-            }
-        });
+        let stored = self.store.read_async(|c| settings::get(c, TUNNEL_KIND)).await.ok().flatten();
+        let kind = match stored.as_deref() {
+            Some("ngrok") => TunnelKind::Ngrok,
+            Some("manual") => TunnelKind::Manual,
+            Some(_) => TunnelKind::None,
+            None if self.sandbox => TunnelKind::Manual,
+            None => TunnelKind::None,
+        };
         let state = match &*self.mode.read().await {
             Mode::Real(rt) => rt.tunnel_state(),
             Mode::Sandbox(sb) => sb.runtime.tunnel_state(),
-            Mode::Stopped(why) => {
-                return TunnelStatus { kind, state: "off", public_url: None, error: Some(why.clone()) };
-            }
+            Mode::Stopped(why) => TunnelState::Stopped { reason: Some(why.clone()) },
         };
-        if kind == "none" {
-            return TunnelStatus { kind, state: "off", public_url: None, error: None };
-        }
-        match state {
-            TunnelState::Online { url, .. } => {
-                TunnelStatus { kind, state: "connected", public_url: Some(url), error: None }
-            }
-            TunnelState::Connecting { .. } => TunnelStatus { kind, state: "connecting", public_url: None, error: None },
-            TunnelState::Reconnecting { reason, .. } => {
-                TunnelStatus { kind, state: "connecting", public_url: None, error: Some(reason) }
-            }
-            TunnelState::Failed { reason, .. } => {
-                TunnelStatus { kind, state: "down", public_url: None, error: Some(reason) }
-            }
-            TunnelState::Stopped => TunnelStatus { kind, state: "off", public_url: None, error: None },
-        }
+        let state = if kind == TunnelKind::None { TunnelState::Stopped { reason: None } } else { state };
+        TunnelStatus { kind, state }
     }
 
     pub async fn shutdown(&self) {

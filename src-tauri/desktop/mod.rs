@@ -2,7 +2,10 @@
 //! core, and exposes thin commands to the UI; all logic lives in the core.
 
 mod bridge;
+#[cfg(test)]
+mod command_names;
 mod commands;
+pub(crate) mod contract;
 mod files;
 mod live;
 #[cfg(target_os = "linux")]
@@ -64,6 +67,10 @@ pub fn run(sandbox: bool) -> Result<()> {
     let data_dir = data_dir(sandbox)?;
     let store = Store::open(&data_dir)?;
     let events = Events::new();
+    // The commands and the event of the UI contract (contract.rs), one list for the
+    // invoke handler and the generated bindings.
+    let contract = contract::builder();
+    let invoke_handler = contract.invoke_handler();
     let mut builder = tauri::Builder::default();
     // One real app per login (a second launch focuses the first). The sandbox stays out of
     // the lock so it can be tried next to the real app; their data folders are separate.
@@ -84,6 +91,7 @@ pub fn run(sandbox: bool) -> Result<()> {
         })
         .manage(live::Live::new(store, events.clone(), sandbox))
         .setup(move |app| {
+            contract.mount_events(app);
             start_core(app.handle().clone());
             bridge::spawn(app.handle().clone(), &events);
             // No tray host (a bare X server, some Wayland desktops) is not fatal: the app
@@ -103,66 +111,7 @@ pub fn run(sandbox: bool) -> Result<()> {
                 }
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::conversations::list_conversations,
-            commands::conversations::get_conversation,
-            commands::conversations::start_conversation,
-            commands::conversations::get_thread,
-            commands::conversations::mark_conversation_read,
-            commands::conversations::set_reply_channel,
-            commands::conversations::search_messages,
-            commands::contacts::list_contacts,
-            commands::contacts::save_contact,
-            commands::contacts::set_opt_out,
-            commands::calls::list_calls,
-            commands::numbers::list_numbers,
-            commands::numbers::update_number_settings,
-            commands::voicemail::list_voicemails,
-            commands::voicemail::voicemail_audio,
-            commands::voicemail::set_voicemail_listened,
-            commands::voicemail::delete_voicemail,
-            commands::media::media_bytes,
-            commands::templates::list_templates,
-            commands::templates::save_template,
-            commands::templates::delete_template,
-            commands::templates::preview_bulk,
-            commands::compliance::list_compliance,
-            commands::compliance::save_compliance_draft,
-            commands::settings::get_settings,
-            commands::settings::set_notifications,
-            commands::settings::set_autostart,
-            commands::settings::export_data,
-            commands::settings::credentials_status,
-            commands::settings::remove_credentials,
-            commands::onboarding::open_sandbox,
-            commands::outbound::send_message,
-            commands::outbound::retry_message,
-            commands::outbound::start_call,
-            commands::outbound::start_bulk,
-            commands::outbound::campaign_progress,
-            commands::outbound::pause_campaign,
-            commands::outbound::resume_campaign,
-            commands::twilio_account::check_twilio_credentials,
-            commands::twilio_account::save_credentials,
-            commands::twilio_account::configure_tunnel,
-            commands::twilio_account::tunnel_status,
-            commands::twilio_account::test_webhooks,
-            commands::twilio_account::save_email_settings,
-            commands::twilio_account::away_summary,
-            commands::inbox_painted,
-            commands::twilio_account::manage_numbers,
-            commands::twilio_account::stop_managing_number,
-            commands::twilio_account::search_available_numbers,
-            commands::twilio_account::buy_number,
-            commands::twilio_account::release_number,
-            commands::twilio_account::submit_compliance,
-            commands::sandbox_panel::sim_customer_text,
-            commands::sandbox_panel::sim_customer_call,
-            commands::sandbox_panel::sim_phone_inbox,
-            commands::sandbox_panel::sim_drop_webhooks,
-            commands::reach::reconcile_status,
-        ])
+        .invoke_handler(invoke_handler)
         .build(tauri::generate_context!())
         .map_err(|e| Error::Internal(format!("the window could not start: {e}")))?
         .run(|app, event| {

@@ -16,6 +16,7 @@ pub mod conversations;
 pub mod downloads;
 pub mod export;
 pub mod journal;
+pub mod kinds;
 pub mod messages;
 pub mod numbers;
 pub mod optouts;

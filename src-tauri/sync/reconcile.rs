@@ -105,7 +105,7 @@ fn parse_secs(v: &str) -> Option<Duration> {
 }
 
 /// When the app last heard from Twilio, as the status line shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct ReconcileStatus {
     /// RFC 3339 time of the last catch-up that succeeded.
     pub last_ok: Option<String>,
@@ -120,7 +120,7 @@ pub struct ReconcileStatus {
 }
 
 /// What periodic runs found that no webhook had delivered, since `since`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct CaughtUp {
     /// RFC 3339: when counting began (the first start with reconciliation).
     pub since: Option<String>,
@@ -336,7 +336,7 @@ impl Reconcile for RuntimeOps {
                 }
             }
             TunnelState::Reconnecting { .. } | TunnelState::Failed { .. } => self.reconnect.now(),
-            TunnelState::Connecting { .. } | TunnelState::Stopped => {}
+            TunnelState::Connecting { .. } | TunnelState::Stopped { .. } => {}
         }
     }
 

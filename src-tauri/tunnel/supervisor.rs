@@ -13,14 +13,33 @@ use tokio::sync::{oneshot, watch, Notify};
 
 use super::{is_permanent, Tunnel};
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// The one model of the tunnel: the supervisor publishes it, `tunnel_changed` carries it
+/// and the settings screen shows it (inside the desktop's `TunnelStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum TunnelState {
-    Stopped,
-    Connecting { kind: String },
-    Online { kind: String, url: String },
-    Reconnecting { kind: String, attempt: u32, reason: String, retry_in_secs: u64 },
-    Failed { kind: String, reason: String },
+    /// Not running. `reason` says why when it was not asked to stop (the desktop sets it
+    /// when the core could not start); the supervisor's own stop leaves it empty.
+    Stopped {
+        reason: Option<String>,
+    },
+    Connecting {
+        kind: String,
+    },
+    Online {
+        kind: String,
+        url: String,
+    },
+    Reconnecting {
+        kind: String,
+        attempt: u32,
+        reason: String,
+        retry_in_secs: u64,
+    },
+    Failed {
+        kind: String,
+        reason: String,
+    },
 }
 
 impl TunnelState {
@@ -100,7 +119,7 @@ impl TunnelHandle {
 
 /// Starts supervising `tunnel` forwarding to `local`.
 pub fn spawn(tunnel: Arc<dyn Tunnel>, local: SocketAddr, policy: RetryPolicy) -> TunnelHandle {
-    let (state_tx, state_rx) = watch::channel(TunnelState::Stopped);
+    let (state_tx, state_rx) = watch::channel(TunnelState::Stopped { reason: None });
     let (stop_tx, stop_rx) = oneshot::channel();
     let reconnect = Reconnect::default();
     let task = tokio::spawn(run(tunnel, local, policy, state_tx, stop_rx, reconnect.clone()));
@@ -187,7 +206,7 @@ async fn run(
             _ = &mut stop => break,
         }
     }
-    state.send_replace(TunnelState::Stopped);
+    state.send_replace(TunnelState::Stopped { reason: None });
 }
 
 #[cfg(test)]
@@ -281,7 +300,7 @@ mod tests {
         assert_eq!(s.url(), Some("https://a.ngrok.app"));
         h.stop().await;
         assert_eq!(*closed.lock().unwrap(), 1, "stop must close the open session");
-        assert_eq!(*rx.borrow(), TunnelState::Stopped);
+        assert_eq!(*rx.borrow(), TunnelState::Stopped { reason: None });
     }
 
     #[tokio::test(start_paused = true)]
@@ -327,7 +346,7 @@ mod tests {
         let (t, _) = fake(vec![Step::Fail("ERR_NGROK_105: The authtoken you specified is invalid")]);
         let h = spawn(t, local(), RetryPolicy::default());
         let mut rx = h.subscribe();
-        let s = wait_for(&mut rx, |s| !matches!(s, TunnelState::Stopped | TunnelState::Connecting { .. })).await;
+        let s = wait_for(&mut rx, |s| !matches!(s, TunnelState::Stopped { .. } | TunnelState::Connecting { .. })).await;
         assert!(matches!(s, TunnelState::Failed { .. }), "no retries for a wrong token: {s:?}");
         h.stop().await;
     }

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::store::compliance::{self, Compliance, Draft};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_compliance(state: State<'_, DesktopState>) -> Result<Vec<Compliance>> {
     state.store.read_async(compliance::list).await
 }
@@ -14,6 +15,7 @@ pub async fn list_compliance(state: State<'_, DesktopState>) -> Result<Vec<Compl
 /// Stores a new draft (not yet sent to Twilio) after checking the fields a person can get
 /// wrong, so the form can point at them before a round trip to Twilio.
 #[tauri::command]
+#[specta::specta]
 pub async fn save_compliance_draft(state: State<'_, DesktopState>, draft: Draft) -> Result<Compliance> {
     if draft.country.trim().len() != 2 {
         return Err(Error::InvalidInput("country must be a two-letter code such as AU or GB".into()));

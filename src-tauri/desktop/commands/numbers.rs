@@ -9,12 +9,14 @@ use crate::error::{Error, Result};
 use crate::store::numbers::{self, Number, NumberSettings};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_numbers(state: State<'_, DesktopState>) -> Result<Vec<Number>> {
     state.store.read_async(numbers::list).await
 }
 
 /// Validates and saves a number's settings; returns the number as stored.
 #[tauri::command]
+#[specta::specta]
 pub async fn update_number_settings(
     state: State<'_, DesktopState>,
     live: State<'_, super::super::live::Live>,

@@ -7,6 +7,7 @@ use tauri::State;
 
 use super::super::live::Live;
 use super::super::DesktopState;
+use crate::domain::kinds::Channel;
 use crate::error::{Error, Result};
 use crate::outbound::{campaign, email, send};
 use crate::secrets::Keychain;
@@ -14,16 +15,17 @@ use crate::store::{calls, campaigns, contacts, conversations, messages, numbers}
 use crate::twilio::api::calls::ClickToCall;
 
 #[tauri::command]
+#[specta::specta]
 pub async fn send_message(
     live: State<'_, Live>,
     conversation_id: i64,
     body: String,
-    channel: String,
+    channel: Channel,
     media_paths: Vec<String>,
 ) -> Result<messages::Message> {
     let ob = live.outbound().await?;
     let conv = ob.store.read_async(move |c| conversations::get(c, conversation_id)).await?;
-    let message_id = if channel == "email" {
+    let message_id = if channel == Channel::Email {
         let resend = email::ResendConfig::load(&Keychain::default())?;
         let from = ob
             .store
@@ -51,6 +53,7 @@ pub async fn send_message(
 /// Retry on a failed message Twilio never accepted: Twilio's log is checked first, so a
 /// message that did go out is adopted, never sent twice.
 #[tauri::command]
+#[specta::specta]
 pub async fn retry_message(live: State<'_, Live>, message_id: i64) -> Result<messages::Message> {
     let ob = live.outbound().await?;
     let message_id = match send::retry(&ob, message_id).await {
@@ -65,6 +68,7 @@ pub async fn retry_message(live: State<'_, Live>, message_id: i64) -> Result<mes
 /// Click-to-call: Twilio rings the owner's phone (the number's forwarding number), then
 /// connects them to `to` showing our number.
 #[tauri::command]
+#[specta::specta]
 pub async fn start_call(live: State<'_, Live>, number_id: i64, to: String) -> Result<calls::Call> {
     let client = live.client().await?;
     let ob = live.outbound().await?;
@@ -106,6 +110,7 @@ pub async fn start_call(live: State<'_, Live>, number_id: i64, to: String) -> Re
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn start_bulk(
     app: tauri::AppHandle,
     live: State<'_, Live>,
@@ -113,9 +118,9 @@ pub async fn start_bulk(
     number_id: i64,
     contact_ids: Vec<i64>,
     vars: BTreeMap<String, String>,
-    per_contact: Option<super::templates::PerContactVars>,
+    per_contact: Option<crate::desktop::contract::PerContactArg>,
 ) -> Result<i64> {
-    let per_contact = per_contact.unwrap_or_default();
+    let per_contact = per_contact.unwrap_or_default().0;
     let ob = live.outbound().await?;
     let (from, recipients) = ob
         .store
@@ -152,10 +157,10 @@ pub fn spawn_campaign(app: tauri::AppHandle, id: i64) {
     });
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, specta::Type)]
 pub struct CampaignProgress {
     id: i64,
-    state: String,
+    state: crate::domain::kinds::CampaignState,
     total: i64,
     sent: i64,
     failed: i64,
@@ -163,6 +168,7 @@ pub struct CampaignProgress {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn campaign_progress(state: State<'_, DesktopState>, id: i64) -> Result<CampaignProgress> {
     state
         .store
@@ -182,11 +188,13 @@ pub async fn campaign_progress(state: State<'_, DesktopState>, id: i64) -> Resul
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn pause_campaign(live: State<'_, Live>, id: i64) -> Result<()> {
     campaign::pause(&live.outbound().await?, id).await.map(|_| ())
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn resume_campaign(app: tauri::AppHandle, live: State<'_, Live>, id: i64) -> Result<()> {
     if campaign::resume(&live.outbound().await?, id).await? {
         spawn_campaign(app, id);

@@ -9,7 +9,7 @@ use crate::desktop::DesktopState;
 use crate::error::Result;
 use crate::sync::reconcile::{CaughtUp, ReconcileStatus};
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct ReconcileReport {
     /// `None` while the core is not running (no credentials yet).
     pub status: Option<ReconcileStatus>,
@@ -17,6 +17,7 @@ pub struct ReconcileReport {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn reconcile_status(live: State<'_, Live>, state: State<'_, DesktopState>) -> Result<ReconcileReport> {
     let status = live.reconcile_status().await;
     let caught_up = state.store.read_async(CaughtUp::read).await?;

@@ -13,7 +13,7 @@ use crate::tunnel::wiring;
 /// The settings key that turns native notifications off ("off"); on by default.
 pub const NOTIFICATIONS_KEY: &str = "desktop.notifications";
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct DesktopSettings {
     pub notifications: bool,
     pub autostart: bool,
@@ -22,6 +22,7 @@ pub struct DesktopSettings {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn get_settings(app: tauri::AppHandle, state: State<'_, DesktopState>) -> Result<DesktopSettings> {
     let notifications = state.store.read_async(notifications_enabled).await?;
     Ok(DesktopSettings {
@@ -37,12 +38,14 @@ pub fn notifications_enabled(conn: &rusqlite::Connection) -> Result<bool> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn set_notifications(state: State<'_, DesktopState>, enabled: bool) -> Result<()> {
     let value = if enabled { "on" } else { "off" };
     state.store.write_async(move |tx| settings::set(tx, NOTIFICATIONS_KEY, value)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Result<()> {
     let launcher = app.autolaunch();
     let done = if enabled { launcher.enable() } else { launcher.disable() };
@@ -52,6 +55,7 @@ pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Result<()> {
 /// Writes everything (`json`) or the messages (`csv`) to `path`, a file the owner chose
 /// in the save dialog.
 #[tauri::command]
+#[specta::specta]
 pub async fn export_data(state: State<'_, DesktopState>, path: String, format: String) -> Result<()> {
     let text = match format.as_str() {
         "json" => serde_json::to_string_pretty(&state.store.read_async(export::to_json).await?)?,
@@ -62,7 +66,7 @@ pub async fn export_data(state: State<'_, DesktopState>, path: String, format: S
     Ok(())
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct CredentialsStatus {
     /// In the sandbox the simulator needs no credentials and the real keychain is not touched.
     pub sandbox: bool,
@@ -73,6 +77,7 @@ pub struct CredentialsStatus {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn credentials_status(state: State<'_, DesktopState>) -> Result<CredentialsStatus> {
     if state.sandbox {
         return Ok(CredentialsStatus { sandbox: true, twilio: true, account_hint: None, ngrok: false });
@@ -99,6 +104,7 @@ pub async fn credentials_status(state: State<'_, DesktopState>) -> Result<Creden
 /// from a tunnel that no longer answers. If any restore fails, nothing is removed and the
 /// error names the numbers, so the owner can try again or remove without restoring.
 #[tauri::command]
+#[specta::specta]
 pub async fn remove_credentials(
     state: State<'_, DesktopState>,
     live: State<'_, super::super::live::Live>,

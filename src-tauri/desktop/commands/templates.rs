@@ -13,11 +13,13 @@ use crate::store::contacts::{self, Contact};
 use crate::store::templates::{self, Template};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_templates(state: State<'_, DesktopState>) -> Result<Vec<Template>> {
     state.store.read_async(templates::list).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn save_template(
     state: State<'_, DesktopState>,
     id: Option<i64>,
@@ -34,12 +36,13 @@ pub async fn save_template(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn delete_template(state: State<'_, DesktopState>, id: i64) -> Result<()> {
     state.store.write_async(move |tx| templates::delete(tx, id)).await
 }
 
 /// One recipient of a bulk send as it would go out.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct BulkRecipient {
     pub contact_id: i64,
     pub name: String,
@@ -48,14 +51,14 @@ pub struct BulkRecipient {
 }
 
 /// A recipient that cannot be sent to, and why.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct BulkProblem {
     pub contact_id: i64,
     pub name: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct BulkPreview {
     /// Recipients that would be sent to (all of them, so the count is exact).
     pub recipients: Vec<BulkRecipient>,
@@ -69,14 +72,15 @@ pub struct BulkPreview {
 /// `first_name` from the contact, `vars` shared by everyone, `per_contact` values by
 /// contact id.
 #[tauri::command]
+#[specta::specta]
 pub async fn preview_bulk(
     state: State<'_, DesktopState>,
     template_id: i64,
     contact_ids: Vec<i64>,
     vars: BTreeMap<String, String>,
-    per_contact: Option<PerContactVars>,
+    per_contact: Option<crate::desktop::contract::PerContactArg>,
 ) -> Result<BulkPreview> {
-    let per_contact = per_contact.unwrap_or_default();
+    let per_contact = per_contact.unwrap_or_default().0;
     state
         .store
         .read_async(move |c| {

@@ -21,14 +21,15 @@ fn credentials(account_sid: &str, auth_token: &str) -> Result<TwilioCredentials>
     Ok(TwilioCredentials::with_auth_token(sid.as_str(), token))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, specta::Type)]
 pub struct AccountNumber {
     sid: String,
     e164: String,
     friendly_name: String,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, specta::Type)]
+#[serde(rename = "TwilioAccountCheck")] // the name the UI knows it by (bindings.ts)
 pub struct AccountCheck {
     account_name: String,
     numbers: Vec<AccountNumber>,
@@ -36,6 +37,7 @@ pub struct AccountCheck {
 
 /// Checks the credentials against Twilio (fetches the account and its numbers); saves nothing.
 #[tauri::command]
+#[specta::specta]
 pub async fn check_twilio_credentials(account_sid: String, auth_token: String) -> Result<AccountCheck> {
     let client = TwilioClient::new(ClientConfig::from_env(credentials(&account_sid, &auth_token)?))?;
     let account = client.fetch_account().await?;
@@ -50,6 +52,7 @@ pub async fn check_twilio_credentials(account_sid: String, auth_token: String) -
 
 /// Stores the credentials in the keychain (never anywhere else) and starts the core.
 #[tauri::command]
+#[specta::specta]
 pub async fn save_credentials(live: State<'_, Live>, account_sid: String, auth_token: String) -> Result<()> {
     let creds = credentials(&account_sid, &auth_token)?;
     let k = Keychain::default();
@@ -58,7 +61,7 @@ pub async fn save_credentials(live: State<'_, Live>, account_sid: String, auth_t
     live.restart().await
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TunnelConfig {
     Ngrok {
@@ -72,6 +75,7 @@ pub enum TunnelConfig {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn configure_tunnel(live: State<'_, Live>, config: TunnelConfig) -> Result<TunnelStatus> {
     let store = &live.store;
     match config {
@@ -110,6 +114,7 @@ pub const EMAIL_FROM: &str = "email_from";
 
 /// Saves the Resend API key (keychain) and the sender address (settings) for email replies.
 #[tauri::command]
+#[specta::specta]
 pub async fn save_email_settings(live: State<'_, Live>, api_key: String, from: String) -> Result<()> {
     let (key, from) = (api_key.trim().to_string(), from.trim().to_string());
     if key.is_empty() || !from.contains('@') {
@@ -124,16 +129,19 @@ pub async fn save_email_settings(live: State<'_, Live>, api_key: String, from: S
 
 /// What the latest catch-up with Twilio brought in ("while you were away"), if anything.
 #[tauri::command]
+#[specta::specta]
 pub fn away_summary(live: State<'_, Live>) -> Option<live::AwaySummary> {
     live.away_summary()
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn tunnel_status(live: State<'_, Live>) -> Result<TunnelStatus> {
     Ok(live.tunnel_status().await)
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, specta::Type)]
+#[serde(rename = "SelfTest")] // the name the UI knows it by (bindings.ts)
 pub struct SelfTestResult {
     ok: bool,
     message: String,
@@ -141,6 +149,7 @@ pub struct SelfTestResult {
 
 /// Sends ourselves a signed request through the public URL.
 #[tauri::command]
+#[specta::specta]
 pub async fn test_webhooks(live: State<'_, Live>) -> Result<SelfTestResult> {
     let test = match &*live.mode.read().await {
         live::Mode::Real(rt) => rt.selftest().await,
@@ -154,6 +163,7 @@ pub async fn test_webhooks(live: State<'_, Live>) -> Result<SelfTestResult> {
 /// are remembered, then the runtime wires them (with their fallback flows) now when the
 /// tunnel is online, else as soon as it is.
 #[tauri::command]
+#[specta::specta]
 pub async fn manage_numbers(live: State<'_, Live>, sids: Vec<String>) -> Result<Vec<numbers::Number>> {
     let client = live.client().await?;
     let ob = live.outbound().await?;
@@ -172,6 +182,7 @@ pub async fn manage_numbers(live: State<'_, Live>, sids: Vec<String>) -> Result<
 /// "Stop managing": the number gets back the webhooks it had before Switchboard managed
 /// it (the Twilio console's, as remembered when it started being managed).
 #[tauri::command]
+#[specta::specta]
 pub async fn stop_managing_number(live: State<'_, Live>, id: i64) -> Result<Vec<numbers::Number>> {
     let client = live.client().await?;
     let ob = live.outbound().await?;
@@ -179,7 +190,8 @@ pub async fn stop_managing_number(live: State<'_, Live>, id: i64) -> Result<Vec<
     ob.store.read_async(numbers::list).await
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, specta::Type)]
+#[serde(rename = "AvailableNumber")] // the name the UI knows it by (bindings.ts)
 pub struct Available {
     e164: String,
     friendly_name: String,
@@ -190,6 +202,7 @@ pub struct Available {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn search_available_numbers(
     live: State<'_, Live>,
     country: String,
@@ -237,6 +250,7 @@ pub async fn search_available_numbers(
 /// Buys `e164` (with the approved bundle and address of `compliance_id` when given) and
 /// starts managing it.
 #[tauri::command]
+#[specta::specta]
 pub async fn buy_number(live: State<'_, Live>, e164: String, compliance_id: Option<i64>) -> Result<numbers::Number> {
     let client = live.client().await?;
     let ob = live.outbound().await?;
@@ -271,6 +285,7 @@ pub async fn buy_number(live: State<'_, Live>, e164: String, compliance_id: Opti
 
 /// Releases a number back to Twilio (the UI asked for confirmation first).
 #[tauri::command]
+#[specta::specta]
 pub async fn release_number(live: State<'_, Live>, id: i64) -> Result<()> {
     let client = live.client().await?;
     let ob = live.outbound().await?;
@@ -282,6 +297,7 @@ pub async fn release_number(live: State<'_, Live>, id: i64) -> Result<()> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn submit_compliance(live: State<'_, Live>, id: i64) -> Result<records::Compliance> {
     let client = live.client().await?;
     let ob = live.outbound().await?;

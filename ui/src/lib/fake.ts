@@ -6,6 +6,7 @@ import type * as T from './types';
 import { render, variables } from './template';
 import { openableUrl } from './format';
 import { PAGE, sortKey, sortsAfter } from './inbox';
+import { CALL_PAGE } from './bindings';
 
 export interface FakeData {
   info: T.AppInfo;
@@ -30,8 +31,8 @@ export interface FakeData {
 }
 
 const now = () => new Date().toISOString();
-/** Calls in one page of the call log (store/calls.rs PAGE). */
-export const CALL_PAGE = 100;
+/** Calls in one page of the call log (store/calls.rs PAGE, exported into the bindings). */
+export { CALL_PAGE };
 
 export const defaultSettings = (): T.NumberSettings => ({
   forwarding_number: null,
@@ -59,7 +60,7 @@ export function emptyData(): FakeData {
     compliance: [],
     settings: { notifications: true, autostart: false, data_dir: '/tmp/switchboard-dev', sandbox: true },
     credentials: { sandbox: true, twilio: true, account_hint: null, ngrok: false },
-    tunnel: { kind: 'none', state: 'off', public_url: null, error: null },
+    tunnel: { kind: 'none', state: { state: 'stopped', reason: null } },
     available: [],
     simInbox: [],
     reconcile: {
@@ -82,9 +83,9 @@ export function demoData(): FakeData {
     },
   ];
   d.contacts = [
-    { id: 1, name: 'Maria Rossi', phones: ['+61412345678'], email: 'maria@example.com', notes: 'Gluten-free orders', opted_out: false, opted_out_at: null, opt_out_source: null },
-    { id: 2, name: 'Tom Nguyen', phones: ['+61412345679'], email: null, notes: '', opted_out: true, opted_out_at: t(3000), opt_out_source: 'STOP' },
-    { id: 3, name: 'Priya Shah', phones: ['+61412345680'], email: null, notes: '', opted_out: false, opted_out_at: null, opt_out_source: null },
+    { id: 1, name: 'Maria Rossi', phones: ['+61412345678'], email: 'maria@example.com', notes: 'Gluten-free orders', opted_out: false, opted_out_at: null, opt_out_source: null, opted_out_phones: [], email_opted_out: false },
+    { id: 2, name: 'Tom Nguyen', phones: ['+61412345679'], email: null, notes: '', opted_out: true, opted_out_at: t(3000), opt_out_source: 'STOP', opted_out_phones: ['+61412345679'], email_opted_out: false },
+    { id: 3, name: 'Priya Shah', phones: ['+61412345680'], email: null, notes: '', opted_out: false, opted_out_at: null, opt_out_source: null, opted_out_phones: [], email_opted_out: false },
   ];
   const conv = (id: number, contact: T.Contact, preview: string, minsAgo: number, unread: number): T.ConversationSummary => ({
     id, number_id: 1, our_number: '+61255501234', customer: contact.phones[0], contact_id: contact.id,
@@ -125,7 +126,7 @@ export function demoData(): FakeData {
     { id: 3, sid: 'CA3', direction: 'outbound-api', from: '+61255501234', to: '+61412345680', status: 'completed', duration: 45, forwarded_to: null, answered_by: null, dial_status: null, created_at: t(60 * 19), has_voicemail: false, missed: false },
   ];
   d.voicemails = [
-    { id: 1, recording_sid: 'RE1', call_sid: 'CA2', from: '+61412345680', duration: 12, path: 'recordings/RE1.wav', content_type: 'audio/wav', transcription: 'Hi, it\u2019s Priya, could you call me back about the birthday order? Thanks.', transcription_status: 'completed', listened: false, created_at: t(60 * 20), download_error: null },
+    { id: 1, recording_sid: 'RE1', call_sid: 'CA2', from: '+61412345680', duration: 12, path: 'recordings/RE1.wav', sha256: null, content_type: 'audio/wav', transcription: 'Hi, it\u2019s Priya, could you call me back about the birthday order? Thanks.', transcription_status: 'completed', listened: false, created_at: t(60 * 20), download_error: null },
   ];
   d.templates = [
     { id: 1, name: 'Order ready', body: 'Hi {{first_name}}, your order is ready for pickup. See you soon!', variables: ['first_name'] },
@@ -305,7 +306,7 @@ export class FakeBackend implements Backend {
     for (const p of edit.phones) if (!/^\+[1-9]\d{6,14}$/.test(p)) throw { code: 'invalid_phone_number', message: `${p} is not a valid phone number` };
     if (edit.email && !edit.email.includes('@')) throw { code: 'invalid_input', message: `"${edit.email}" is not an email address` };
     if (id == null) {
-      const c: T.Contact = { id: this.nextId(this.d.contacts), ...edit, opted_out: false, opted_out_at: null, opt_out_source: null };
+      const c: T.Contact = { id: this.nextId(this.d.contacts), ...edit, opted_out: false, opted_out_at: null, opt_out_source: null, opted_out_phones: [], email_opted_out: false };
       this.d.contacts.push(c);
       return c;
     }
@@ -367,7 +368,7 @@ export class FakeBackend implements Backend {
   }
   async buyNumber(e164: string) {
     this.log('buyNumber', e164);
-    const n: T.PhoneNumber = { id: this.nextId(this.d.numbers), e164, sid: `PN${Date.now()}`, friendly_name: e164, managed: true, seen_in_webhook: false, settings: defaultSettings(), wired_url: this.d.tunnel.public_url, wired_at: now(), wiring_error: null };
+    const n: T.PhoneNumber = { id: this.nextId(this.d.numbers), e164, sid: `PN${Date.now()}`, friendly_name: e164, managed: true, seen_in_webhook: false, settings: defaultSettings(), wired_url: this.d.tunnel.state.state === 'online' ? this.d.tunnel.state.url : null, wired_at: now(), wiring_error: null };
     this.d.numbers.push(n);
     this.d.available = this.d.available.filter((a) => a.e164 !== e164);
     return n;
@@ -399,7 +400,7 @@ export class FakeBackend implements Backend {
     return t;
   }
   async deleteTemplate(id: number) { this.d.templates = this.d.templates.filter((t) => t.id !== id); }
-  async previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>, perContact: T.PerContactVars) {
+  async previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>, perContact: T.PerContactVars | null) {
     const t = this.d.templates.find((x) => x.id === templateId);
     if (!t) throw notFound(`template ${templateId}`);
     const out: T.BulkPreview = { recipients: [], skipped_opted_out: 0, problems: [] };
@@ -407,7 +408,7 @@ export class FakeBackend implements Backend {
       if (c.opted_out) { out.skipped_opted_out += 1; continue; }
       if (!c.phones[0]) { out.problems.push({ contact_id: c.id, name: c.name, reason: 'has no phone number' }); continue; }
       // As outbound::campaign::contact_vars: the contact's names, shared values, then own non-blank values.
-      const own = Object.entries(perContact[c.id] ?? {}).filter(([, v]) => v.trim());
+      const own = Object.entries(perContact?.[c.id] ?? {}).filter(([, v]) => v.trim());
       const r = render(t.body, { name: c.name, first_name: c.name.split(/\s+/)[0] ?? '', ...vars, ...Object.fromEntries(own) });
       if (r.ok) out.recipients.push({ contact_id: c.id, name: c.name, to: c.phones[0], body: r.text });
       else out.problems.push({ contact_id: c.id, name: c.name, reason: `the template needs a value for ${r.missing.join(', ')}` });
@@ -435,7 +436,7 @@ export class FakeBackend implements Backend {
   async saveComplianceDraft(draft: T.ComplianceDraft) {
     this.log('saveComplianceDraft', draft);
     if (!draft.business_name.trim()) throw { code: 'invalid_input', message: 'the business name is required' };
-    const c: T.Compliance = { ...draft, id: this.nextId(this.d.compliance), regulation_sid: null, end_user_sid: null, document_sid: null, address_sid: null, bundle_sid: null, status: 'draft', rejection_reason: null, evaluation: null, updated_at: now() };
+    const c: T.Compliance = { ...draft, first_name: draft.first_name ?? '', last_name: draft.last_name ?? '', id: this.nextId(this.d.compliance), regulation_sid: null, end_user_sid: null, document_sid: null, address_sid: null, address_document_sid: null, bundle_sid: null, status: 'draft', rejection_reason: null, evaluation: null, updated_at: now() };
     this.d.compliance.push(c);
     return c;
   }
@@ -443,9 +444,9 @@ export class FakeBackend implements Backend {
     const c = this.d.compliance.find((x) => x.id === id);
     if (!c) throw notFound(`compliance ${id}`);
     const results: T.EvaluationResult[] = [
-      { field: 'business_name', passed: !!c.business_name, reason: c.business_name ? '' : 'required' },
-      { field: 'address', passed: !!c.address?.street, reason: c.address?.street ? '' : 'a street address is required' },
-      { field: 'document', passed: !!c.document_path, reason: c.document_path ? '' : 'a registration document is required' },
+      { field: 'business_name', requirement: null, error_code: null, passed: !!c.business_name, reason: c.business_name ? '' : 'required' },
+      { field: 'address', requirement: null, error_code: null, passed: !!c.address?.street, reason: c.address?.street ? '' : 'a street address is required' },
+      { field: 'document', requirement: null, error_code: null, passed: !!c.document_path, reason: c.document_path ? '' : 'a registration document is required' },
     ];
     c.evaluation = { status: results.every((r) => r.passed) ? 'compliant' : 'noncompliant', results };
     c.status = results.every((r) => r.passed) ? 'pending-review' : 'draft';
@@ -456,13 +457,13 @@ export class FakeBackend implements Backend {
   async getSettings() { return this.d.settings; }
   async setNotifications(enabled: boolean) { this.d.settings.notifications = enabled; }
   async setAutostart(enabled: boolean) { this.d.settings.autostart = enabled; }
-  async exportData(path: string, format: 'json' | 'csv') { this.log('exportData', path, format); }
+  async exportData(path: string, format: string) { this.log('exportData', path, format); }
   async credentialsStatus() { return this.d.credentials; }
   async awaySummary() { return null; }
   async reconcileStatus() { return this.d.reconcile; }
   async testWebhooks() {
     this.log('testWebhooks');
-    return this.d.tunnel.public_url
+    return this.d.tunnel.state.state === 'online'
       ? { ok: true, message: 'Webhooks reach Switchboard' }
       : { ok: false, message: 'No public URL yet: the tunnel is not online' };
   }
@@ -489,8 +490,8 @@ export class FakeBackend implements Backend {
     this.log('configureTunnel', config);
     if (config.kind === 'manual' && !/^https?:\/\//.test(config.url)) throw { code: 'invalid_input', message: 'the public URL must start with https://' };
     this.d.tunnel = config.kind === 'manual'
-      ? { kind: 'manual', state: 'connected', public_url: config.url, error: null }
-      : { kind: 'ngrok', state: 'connected', public_url: 'https://example.ngrok-free.app', error: null };
+      ? { kind: 'manual', state: { state: 'online', kind: 'manual', url: config.url } }
+      : { kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://example.ngrok-free.app' } };
     return this.d.tunnel;
   }
   async tunnelStatus() { return this.d.tunnel; }
@@ -525,7 +526,7 @@ export class FakeBackend implements Backend {
     this.d.simInbox.push(simMessage('inbound', from, number.e164, body));
     this.emit({ type: 'message_received', conversation_id: c.id, message_id: m.id });
   }
-  async simCustomerCall(from: string, outcome: 'answer' | 'voicemail') {
+  async simCustomerCall(from: string, outcome: string) {
     this.log('simCustomerCall', from, outcome);
     const number = this.d.numbers[0];
     if (!number) throw notFound('a sandbox number');
@@ -533,7 +534,7 @@ export class FakeBackend implements Backend {
     this.d.calls.unshift({ id: this.nextId(this.d.calls), sid, direction: 'inbound', from, to: number.e164, status: 'completed', duration: outcome === 'answer' ? 40 : 8, forwarded_to: number.settings.forwarding_number, answered_by: outcome === 'answer' ? 'human' : null, dial_status: outcome === 'answer' ? 'completed' : 'no-answer', created_at: now(), has_voicemail: outcome === 'voicemail', missed: outcome !== 'answer' });
     this.emit({ type: 'call_updated', call_sid: sid });
     if (outcome === 'voicemail') {
-      const v: T.Voicemail = { id: this.nextId(this.d.voicemails), recording_sid: `RE${Date.now()}`, call_sid: sid, from, duration: 2, path: 'recordings/sim.wav', content_type: 'audio/wav', transcription: 'This is a test voicemail from the simulated phone.', transcription_status: 'completed', listened: false, created_at: now(), download_error: null };
+      const v: T.Voicemail = { id: this.nextId(this.d.voicemails), recording_sid: `RE${Date.now()}`, call_sid: sid, from, duration: 2, path: 'recordings/sim.wav', sha256: null, content_type: 'audio/wav', transcription: 'This is a test voicemail from the simulated phone.', transcription_status: 'completed', listened: false, created_at: now(), download_error: null };
       this.d.voicemails.unshift(v);
       this.emit({ type: 'voicemail_updated', voicemail_id: v.id });
     }

@@ -211,7 +211,7 @@ describe('A clinic with thousands of contacts', () => {
   it('renders them a part at a time, and the filter still finds anyone', async () => {
     const d = demoData();
     for (let i = 0; i < 5000; i++) {
-      d.contacts.push({ id: 1000 + i, name: `Patient ${i}`, phones: [`+6141200${String(i).padStart(4, '0')}`], email: null, notes: '', opted_out: false, opted_out_at: null, opt_out_source: null });
+      d.contacts.push({ id: 1000 + i, name: `Patient ${i}`, phones: [`+6141200${String(i).padStart(4, '0')}`], email: null, notes: '', opted_out: false, opted_out_at: null, opt_out_source: null, opted_out_phones: [], email_opted_out: false });
     }
     render(Contacts, { backend: new FakeBackend(d), onopenthread: () => {} });
     expect(await screen.findAllByTestId('contact')).toHaveLength(200);
@@ -227,7 +227,7 @@ describe('A clinic with thousands of contacts', () => {
 describe('A contact who only has an email address', () => {
   it('gets a thread that replies by email, with no texting or calling', async () => {
     const d = demoData();
-    d.contacts.push({ id: 9, name: 'Dr Lee', phones: [], email: 'lee@example.com', notes: '', opted_out: false, opted_out_at: null, opt_out_source: null });
+    d.contacts.push({ id: 9, name: 'Dr Lee', phones: [], email: 'lee@example.com', notes: '', opted_out: false, opted_out_at: null, opt_out_source: null, opted_out_phones: [], email_opted_out: false });
     const b = new FakeBackend(d);
     let opened: number | null = null;
     render(Contacts, { backend: b, onopenthread: (id: number) => (opened = id) });

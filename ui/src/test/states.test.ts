@@ -30,7 +30,7 @@ const withBundle = (): FakeData => {
   d.compliance = [{
     id: 1, country: 'AU', number_type: 'mobile', end_user_type: 'business', business_name: 'Ana\u2019s Bakery', business_email: 'ana@example.com',
     registration_id: '51824753556', first_name: 'Ana', last_name: 'Lima', address: null, document_path: null, regulation_sid: null, end_user_sid: null, document_sid: null,
-    address_sid: null, bundle_sid: 'BU1', status: 'twilio-rejected', rejection_reason: 'The document is unreadable', evaluation: null, updated_at: new Date().toISOString(),
+    address_sid: null, address_document_sid: null, bundle_sid: 'BU1', status: 'twilio-rejected', rejection_reason: 'The document is unreadable', evaluation: null, updated_at: new Date().toISOString(),
   }];
   return d;
 };
