@@ -227,11 +227,12 @@ impl Live {
             None => TunnelKind::None,
         };
         let state = match &*self.mode.read().await {
+            // Why the core is not running is worth showing whatever the kind.
+            Mode::Stopped(why) => TunnelState::Stopped { reason: Some(why.clone()) },
+            _ if kind == TunnelKind::None => TunnelState::Stopped { reason: None },
             Mode::Real(rt) => rt.tunnel_state(),
             Mode::Sandbox(sb) => sb.runtime.tunnel_state(),
-            Mode::Stopped(why) => TunnelState::Stopped { reason: Some(why.clone()) },
         };
-        let state = if kind == TunnelKind::None { TunnelState::Stopped { reason: None } } else { state };
         TunnelStatus { kind, state }
     }
 
@@ -245,5 +246,33 @@ impl Live {
         if let Err(e) = result {
             tracing::warn!(error = %e, "shutting down");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The settings screen gets the core's own tunnel state, and the chosen kind; while the
+    /// core is not running, why not (the old stringly status showed that as `off` + error).
+    #[tokio::test]
+    async fn tunnel_status_is_the_kind_and_the_core_state() {
+        let (_dir, store) = crate::store::test_store();
+        let live = Live::new(store.clone(), Events::new(), false);
+        let status = live.tunnel_status().await;
+        assert_eq!(status.kind, TunnelKind::None, "nothing chosen yet");
+        assert_eq!(status.state, TunnelState::Stopped { reason: Some("starting".into()) });
+
+        store.write(|tx| settings::set(tx, TUNNEL_KIND, "ngrok")).unwrap();
+        *live.mode.write().await = Mode::Stopped("no credentials".into());
+        let status = live.tunnel_status().await;
+        assert_eq!(status.kind, TunnelKind::Ngrok);
+        assert_eq!(status.state, TunnelState::Stopped { reason: Some("no credentials".into()) });
+        let json = serde_json::to_value(&status).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "ngrok", "state": {"state": "stopped", "reason": "no credentials"}}),
+            "the shape bindings.ts declares"
+        );
     }
 }

@@ -122,8 +122,8 @@ export function ago(iso: string, now = new Date()): string {
  * (`TunnelStatus.state`, the same value a `tunnel_changed` event carries).
  */
 export function tunnelView(t: TunnelStatus): { label: 'connected' | 'connecting' | 'down' | 'off'; url: string | null; error: string | null } {
-  if (t.kind === 'none') return { label: 'off', url: null, error: null };
   const s = t.state;
+  if (t.kind === 'none') return { label: 'off', url: null, error: s.state === 'stopped' ? s.reason : null };
   switch (s.state) {
     case 'online': return { label: 'connected', url: s.url, error: null };
     case 'connecting': return { label: 'connecting', url: null, error: null };

@@ -107,8 +107,10 @@ describe('tunnelView (one tunnel model: the core TunnelState, labelled as src-ta
     expect(tunnelView({ kind: 'manual', state: { state: 'stopped', reason: 'the core did not start' } }))
       .toEqual({ label: 'off', url: null, error: 'the core did not start' });
   });
-  it('shows no tunnel as off whatever the core says', () => {
+  it('shows no tunnel as off, with why the core is not running if it is not', () => {
     expect(tunnelView({ kind: 'none', state: { state: 'online', kind: 'manual', url: 'https://x' } }))
       .toEqual({ label: 'off', url: null, error: null });
+    expect(tunnelView({ kind: 'none', state: { state: 'stopped', reason: 'no credentials' } }))
+      .toEqual({ label: 'off', url: null, error: 'no credentials' });
   });
 });
