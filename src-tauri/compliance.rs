@@ -80,7 +80,12 @@ pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
 /// The registration document is uploaded to Twilio on submit, so it is only ever a file
 /// the owner chose in the dialog: `document` is the token of a
 /// [`Purpose::ComplianceDocument`] grant, and a path in the draft itself is refused.
-pub async fn save_draft(store: &Store, picked: &PickedPaths, mut draft: Draft, document: Option<&str>) -> Result<Compliance> {
+pub async fn save_draft(
+    store: &Store,
+    picked: &PickedPaths,
+    mut draft: Draft,
+    document: Option<&str>,
+) -> Result<Compliance> {
     if draft.country.trim().len() != 2 {
         return Err(Error::InvalidInput("country must be a two-letter code such as AU or GB".into()));
     }

@@ -44,7 +44,9 @@ pub async fn send_from_composer(
     match msg.channel.as_str() {
         "email" => {
             if !msg.media.is_empty() {
-                return Err(Error::InvalidInput("pictures go by text message only; remove them to send an email".into()));
+                return Err(Error::InvalidInput(
+                    "pictures go by text message only; remove them to send an email".into(),
+                ));
             }
             let setup = email_setup()?;
             let reply = email::EmailReply {

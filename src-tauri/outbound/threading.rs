@@ -103,7 +103,11 @@ mod tests {
         assert_eq!(reply_subject("Booking for Friday").as_deref(), Some("Re: Booking for Friday"));
         assert_eq!(reply_subject("Re: Booking").as_deref(), Some("Re: Booking"));
         assert_eq!(reply_subject("RE: re:Re : Booking").as_deref(), Some("Re: Booking"));
-        assert_eq!(reply_subject("Regarding my order").as_deref(), Some("Re: Regarding my order"), "only a real Re: prefix");
+        assert_eq!(
+            reply_subject("Regarding my order").as_deref(),
+            Some("Re: Regarding my order"),
+            "only a real Re: prefix"
+        );
         assert_eq!(reply_subject("   ").as_deref(), None);
         assert_eq!(reply_subject("Re:").as_deref(), None);
     }
@@ -130,7 +134,11 @@ mod tests {
         let ours = Answering { subject: Some("Your hours".into()), ..Default::default() };
         assert_eq!(suggested_subject(&ours, "Shop <s@x.com>"), "Your hours", "our own subject is kept as is");
         assert_eq!(suggested_subject(&Answering::default(), "\"Ana's Bakery\" <s@x.com>"), "Message from Ana's Bakery");
-        assert_eq!(suggested_subject(&customer(""), "s@x.com"), "Message from s@x.com", "an empty subject is no subject");
+        assert_eq!(
+            suggested_subject(&customer(""), "s@x.com"),
+            "Message from s@x.com",
+            "an empty subject is no subject"
+        );
         assert_eq!(subject_to_send(Some(" \r\n "), &customer("Order"), "s@x.com"), "Re: Order", "blank: suggested");
         assert_eq!(subject_to_send(Some("Quote\nfor you"), &customer("Order"), "s@x.com"), "Quote for you");
     }
@@ -150,7 +158,8 @@ mod tests {
         assert_eq!(threading_headers(&bad), None, "an id with a line break is not used");
         assert_eq!(threading_headers(&Answering::default()), None);
         let many: Vec<String> = (0..50).map(|i| format!("<{i}@m>")).collect();
-        let long = Answering { message_id: Some("<last@m>".into()), references: Some(many.join(" ")), ..Default::default() };
+        let long =
+            Answering { message_id: Some("<last@m>".into()), references: Some(many.join(" ")), ..Default::default() };
         let (_, refs) = threading_headers(&long).unwrap();
         assert_eq!(refs.split(' ').count(), MAX_REFERENCES);
         assert!(refs.ends_with("<last@m>"));

@@ -27,8 +27,11 @@ async fn twilio() -> Result<Stub, Boxed> {
             return (200, vec![], serde_json::json!({"messages": [], "next_page_uri": null}).to_string());
         }
         let n = before.iter().filter(|b| b.method == "POST").count() + 1;
-        let (from, to, body) =
-            (r.field("From").unwrap_or_default(), r.field("To").unwrap_or_default(), r.field("Body").unwrap_or_default());
+        let (from, to, body) = (
+            r.field("From").unwrap_or_default(),
+            r.field("To").unwrap_or_default(),
+            r.field("Body").unwrap_or_default(),
+        );
         (201, vec![], message_json(&format!("MM{n:032}"), &from, &to, &body, "queued"))
     }))
     .await
@@ -53,8 +56,8 @@ fn setup(twilio: &Stub, dir: &std::path::Path) -> Result<(Outbound, i64), Boxed>
     let conv = store.write(|tx| {
         let n = store::numbers::ensure(tx, OURS, false)?;
         let conv = store::conversations::ensure(tx, n, CUSTOMER)?;
-        let contact = store::contacts::find_by_address(tx, CUSTOMER)?
-            .ok_or_else(|| switchboard::Error::not_found("contact"))?;
+        let contact =
+            store::contacts::find_by_address(tx, CUSTOMER)?.ok_or_else(|| switchboard::Error::not_found("contact"))?;
         store::contacts::save(
             tx,
             Some(contact.id),
@@ -132,7 +135,14 @@ fn email(conversation_id: i64, subject: Option<&str>) -> ComposerMessage {
     }
 }
 
-fn customer_wrote(store: &Store, conv: i64, n: u32, subject: &str, message_id: Option<&str>, refs: Option<&str>) -> TestResult {
+fn customer_wrote(
+    store: &Store,
+    conv: i64,
+    n: u32,
+    subject: &str,
+    message_id: Option<&str>,
+    refs: Option<&str>,
+) -> TestResult {
     let e = InboundEmail {
         provider_id: format!("in-{n}"),
         from: CUSTOMER_EMAIL.into(),
@@ -165,7 +175,14 @@ async fn an_email_reply_answers_the_customers_last_email_in_its_thread() -> Test
     assert_eq!(first["subject"], "Message from Ana's Bakery");
     assert!(first.get("headers").is_none(), "nothing to thread on: {first}");
 
-    customer_wrote(&ob.store, conv, 1, "Re: Message from Ana's Bakery", Some("<ab12@mail.example>"), Some("<root@mail.example>"))?;
+    customer_wrote(
+        &ob.store,
+        conv,
+        1,
+        "Re: Message from Ana's Bakery",
+        Some("<ab12@mail.example>"),
+        Some("<root@mail.example>"),
+    )?;
     let id = send_from_composer(&ob, &picked, email(conv, None), email_setup(&resend)).await?;
     let reply = sent_payload(&resend, 1)?;
     assert_eq!(reply["subject"], "Re: Message from Ana's Bakery", "one Re:, not Re: Re:");

@@ -36,9 +36,10 @@ pub async fn send_message(
 
 /// The sender address for email replies (Settings > Email replies).
 async fn email_from(store: &crate::store::Store) -> Result<String> {
-    store.read_async(|c| crate::store::settings::get(c, super::twilio_account::EMAIL_FROM)).await?.ok_or_else(|| {
-        Error::MissingCredentials("the sender address for email (Settings > Email replies)".into())
-    })
+    store
+        .read_async(|c| crate::store::settings::get(c, super::twilio_account::EMAIL_FROM))
+        .await?
+        .ok_or_else(|| Error::MissingCredentials("the sender address for email (Settings > Email replies)".into()))
 }
 
 /// The subject the composer offers for an email reply in this conversation: "Re:" the
