@@ -12,7 +12,8 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::store::compliance::{self as records, Compliance, SidField};
+use crate::picked::{PickedPaths, Purpose};
+use crate::store::compliance::{self as records, Compliance, Draft, SidField};
 use crate::store::Store;
 use crate::twilio::api::compliance::{DocumentUpload, Evaluation, NewBundle, RegulationQuery};
 use crate::twilio::api::numbers::NewAddress;
@@ -71,6 +72,61 @@ pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
         })
         .collect();
     json!({"status": e.status, "results": results})
+}
+
+/// Stores a new draft (not yet sent to Twilio) after checking the fields a person can get
+/// wrong, so the form can point at them before a round trip to Twilio.
+///
+/// The registration document is uploaded to Twilio on submit, so it is only ever a file
+/// the owner chose in the dialog: `document` is the token of a
+/// [`Purpose::ComplianceDocument`] grant, and a path in the draft itself is refused.
+pub async fn save_draft(
+    store: &Store,
+    picked: &PickedPaths,
+    mut draft: Draft,
+    document: Option<&str>,
+) -> Result<Compliance> {
+    if draft.country.trim().len() != 2 {
+        return Err(Error::InvalidInput("country must be a two-letter code such as AU or GB".into()));
+    }
+    if draft.business_name.trim().is_empty() {
+        return Err(Error::InvalidInput("the business name is required".into()));
+    }
+    if !draft.business_email.contains('@') {
+        return Err(Error::InvalidInput(format!("{:?} is not an email address", draft.business_email)));
+    }
+    if draft.document_path.is_some() {
+        return Err(Error::PathNotChosen(
+            "the registration document must be chosen with the Choose file button".into(),
+        ));
+    }
+    draft.document_path = match document {
+        Some(token) => Some(picked.resolve(token, Purpose::ComplianceDocument)?.display().to_string()),
+        None => None,
+    };
+    let created = store
+        .write_async(move |tx| {
+            let id = records::create(tx, &draft)?;
+            records::get(tx, id)
+        })
+        .await?;
+    if let Some(token) = document {
+        picked.spend([token]);
+    }
+    Ok(created)
+}
+
+/// The stored document path, if it is still the plain file the owner chose: a link put in
+/// its place since then is refused rather than followed to another file.
+fn chosen_document(path: &str) -> Result<&Path> {
+    let file = Path::new(path);
+    match std::fs::symlink_metadata(file) {
+        Ok(m) if m.file_type().is_symlink() => Err(Error::PathNotChosen(format!(
+            "the registration document {path} has been replaced by a link since you chose it; choose it again"
+        ))),
+        Ok(m) if m.is_file() => Ok(file),
+        _ => Err(Error::InvalidInput(format!("the registration document {path} cannot be read; pick it again"))),
+    }
 }
 
 async fn save_sid(store: &Store, id: i64, field: SidField, sid: &str) -> Result<()> {
@@ -137,10 +193,7 @@ pub async fn submit(
         }
     }
     if let (None, Some(path)) = (&c.document_sid, &c.document_path) {
-        let file = Path::new(path);
-        if !file.is_file() {
-            return Err(Error::InvalidInput(format!("the registration document {path} cannot be read; pick it again")));
-        }
+        let file = chosen_document(path)?;
         let doc = client
             .upload_supporting_document(&DocumentUpload {
                 friendly_name: format!("{} registration", c.business_name),
@@ -214,4 +267,69 @@ pub async fn refresh_pending(store: &Store, client: &TwilioClient) -> Result<usi
         }
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft_json(extra: serde_json::Value) -> Draft {
+        let mut v = json!({
+            "country": "AU", "number_type": "mobile", "end_user_type": "business",
+            "business_name": "Harbour Street Clinic", "business_email": "owner@clinic.example",
+            "registration_id": "51824753556", "first_name": "Ana", "last_name": "Lima", "address": null,
+        });
+        if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_draft_takes_only_a_document_the_owner_chose() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("data")).unwrap();
+        let picked = PickedPaths::default();
+        let secret = dir.path().join("id_ed25519");
+        std::fs::write(&secret, b"-----BEGIN OPENSSH PRIVATE KEY-----").unwrap();
+
+        // The old IPC shape: a path straight from the webview.
+        let sneaky = draft_json(json!({"document_path": secret.display().to_string()}));
+        let e = save_draft(&store, &picked, sneaky, None).await.unwrap_err();
+        assert_eq!(e.code(), "path_not_chosen", "{e}");
+        // A token nobody granted, or the path passed as the token.
+        let e = save_draft(&store, &picked, draft_json(json!({})), Some(secret.to_str().unwrap())).await.unwrap_err();
+        assert_eq!(e.code(), "path_not_chosen", "{e}");
+        // A picture chosen for an MMS is not a registration document.
+        let pic = dir.path().join("cake.png");
+        std::fs::write(&pic, b"\x89PNG").unwrap();
+        let g = picked.grant(Purpose::Attachment, &pic).unwrap();
+        assert!(save_draft(&store, &picked, draft_json(json!({})), Some(&g.token)).await.is_err());
+        assert!(store.read(records::list).unwrap().is_empty(), "nothing was stored");
+
+        let doc = dir.path().join("abn-extract.pdf");
+        std::fs::write(&doc, b"%PDF-1.4").unwrap();
+        let g = picked.grant(Purpose::ComplianceDocument, &doc).unwrap();
+        let saved = save_draft(&store, &picked, draft_json(json!({})), Some(&g.token)).await.unwrap();
+        assert_eq!(saved.document_path, Some(doc.canonicalize().unwrap().display().to_string()));
+        assert!(
+            save_draft(&store, &picked, draft_json(json!({})), Some(&g.token)).await.is_err(),
+            "the grant is spent with the draft"
+        );
+        let bare = save_draft(&store, &picked, draft_json(json!({})), None).await.unwrap();
+        assert_eq!(bare.document_path, None, "a draft may wait for its document");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_document_replaced_by_a_link_is_not_uploaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("abn.pdf");
+        std::fs::write(&doc, b"%PDF").unwrap();
+        let p = doc.display().to_string();
+        assert!(chosen_document(&p).is_ok());
+        std::fs::remove_file(&doc).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", &doc).unwrap();
+        assert_eq!(chosen_document(&p).unwrap_err().code(), "path_not_chosen");
+    }
 }

@@ -18,6 +18,11 @@ pub enum Error {
     #[error("{0}")]
     InvalidInput(String),
 
+    /// A command that reads or writes the owner's files was given something other than a
+    /// file the owner chose in Switchboard's own dialog (see `crate::picked`).
+    #[error("{0}")]
+    PathNotChosen(String),
+
     #[error("{what} not found")]
     NotFound { what: String },
 
@@ -64,6 +69,7 @@ impl Error {
             Error::Usage(_) => "usage",
             Error::InvalidPhoneNumber(_) => "invalid_phone_number",
             Error::InvalidInput(_) => "invalid_input",
+            Error::PathNotChosen(_) => "path_not_chosen",
             Error::NotFound { .. } => "not_found",
             Error::OptedOut(_) => "opted_out",
             Error::MissingCredentials(_) => "missing_credentials",

@@ -12,6 +12,7 @@ pub mod inbound;
 pub mod media;
 pub mod notifications;
 pub mod outbound;
+pub mod picked;
 pub mod runtime;
 pub mod sandbox;
 pub mod secrets;

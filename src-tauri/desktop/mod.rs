@@ -29,6 +29,8 @@ pub struct DesktopState {
     /// When `run` began, for the startup figure logged by `inbox_painted`.
     pub started: std::time::Instant,
     pub inbox_painted: std::sync::atomic::AtomicBool,
+    /// Paths the owner chose in a file dialog; the only paths commands read or write.
+    pub picked: crate::picked::PickedPaths,
 }
 
 /// The data directory: `SWITCHBOARD_DATA_DIR` (tests), else the platform one; the
@@ -81,6 +83,7 @@ pub fn run(sandbox: bool) -> Result<()> {
             events: events.clone(),
             started,
             inbox_painted: Default::default(),
+            picked: Default::default(),
         })
         .manage(live::Live::new(store, events.clone(), sandbox))
         .setup(move |app| {
@@ -133,6 +136,9 @@ pub fn run(sandbox: bool) -> Result<()> {
             commands::settings::set_notifications,
             commands::settings::set_autostart,
             commands::settings::export_data,
+            commands::dialogs::pick_files,
+            commands::dialogs::pick_save_path,
+            commands::outbound::email_reply_subject,
             commands::settings::credentials_status,
             commands::settings::remove_credentials,
             commands::onboarding::open_sandbox,

@@ -6,9 +6,9 @@ use crate::domain::status::MessageStatus;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::secrets::{keys, Keychain, Secret};
-use crate::store::{conversations, messages, optouts};
+use crate::store::{conversations, email_thread, messages, optouts, Store};
 
-use super::Outbound;
+use super::{threading, Outbound};
 
 pub const DEFAULT_RESEND_API_BASE: &str = "https://api.resend.com";
 
@@ -40,7 +40,9 @@ pub struct EmailReply {
     pub conversation_id: i64,
     /// The sender, e.g. `"Ana's Bakery <hello@anasbakery.com>"` (a domain verified in Resend).
     pub from: String,
-    pub subject: String,
+    /// What the owner wrote in the composer's subject field; None or blank: the subject
+    /// the composer suggests (see [`threading::suggested_subject`]).
+    pub subject: Option<String>,
     pub text: String,
     /// Idempotency key; None: a fresh one.
     pub client_ref: Option<String>,
@@ -56,8 +58,16 @@ struct ResendError {
     message: Option<String>,
 }
 
+/// The subject the composer offers for the next email in `conversation_id` from `from`.
+pub async fn suggested_subject(store: &Store, conversation_id: i64, from: String) -> Result<String> {
+    let answering = store.read_async(move |c| email_thread::answering(c, conversation_id)).await?;
+    Ok(threading::suggested_subject(&answering, &from))
+}
+
 /// Sends an email reply to the conversation's contact and stores it (channel `email`).
-/// Returns the stored message id.
+/// It answers the conversation's last email: "Re: <its subject>" unless the owner wrote
+/// another, with `In-Reply-To`/`References` from its Message-ID. Returns the stored
+/// message id.
 pub async fn send_email(ob: &Outbound, resend: &ResendConfig, reply: EmailReply) -> Result<i64> {
     if reply.text.trim().is_empty() {
         return Err(Error::InvalidInput("the email is empty".into()));
@@ -74,22 +84,35 @@ pub async fn send_email(ob: &Outbound, resend: &ResendConfig, reply: EmailReply)
     if ob.store.read_async(move |c| optouts::is_opted_out(c, &check)).await? {
         return Err(Error::OptedOut(to));
     }
+    let answering = ob.store.read_async(move |c| email_thread::answering(c, conv_id)).await?;
+    let subject = threading::subject_to_send(reply.subject.as_deref(), &answering, &reply.from);
+    let thread = threading::threading_headers(&answering);
     let client_ref =
         reply.client_ref.clone().unwrap_or_else(|| format!("email-{}", hex::encode(rand::random::<[u8; 16]>())));
     let (r, f, t, b) = (client_ref.clone(), reply.from.clone(), to.clone(), reply.text.clone());
-    let message_id =
-        ob.store.write_async(move |tx| messages::insert_outbound_email(tx, conv_id, &r, &f, &t, &b)).await?;
+    let (subj, refs) = (subject.clone(), thread.as_ref().map(|(_, refs)| refs.clone()));
+    let message_id = ob
+        .store
+        .write_async(move |tx| {
+            let id = messages::insert_outbound_email(tx, conv_id, &r, &f, &t, &b)?;
+            email_thread::set_outbound_headers(tx, id, &subj, refs.as_deref())?;
+            Ok(id)
+        })
+        .await?;
 
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .map_err(|e| Error::Internal(format!("HTTP client: {e}")))?;
-    let payload = serde_json::json!({
+    let mut payload = serde_json::json!({
         "from": reply.from,
         "to": [to],
-        "subject": reply.subject,
+        "subject": subject,
         "text": reply.text,
     });
+    if let Some((in_reply_to, references)) = thread {
+        payload["headers"] = serde_json::json!({"In-Reply-To": in_reply_to, "References": references});
+    }
     let result = http
         .post(format!("{}/emails", resend.api_base))
         .bearer_auth(resend.api_key.expose())

@@ -4,9 +4,11 @@
 //! (`media_links`).
 
 pub mod campaign;
+pub mod composer;
 pub mod email;
 pub mod media_links;
 pub mod send;
+pub mod threading;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

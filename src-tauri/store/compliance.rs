@@ -111,6 +111,9 @@ pub struct Draft {
     #[serde(default)]
     pub last_name: String,
     pub address: Option<serde_json::Value>,
+    /// Set from the file the owner chose in the dialog; a path sent by the webview is
+    /// refused (see `crate::compliance::save_draft`).
+    #[serde(default)]
     pub document_path: Option<String>,
 }
 

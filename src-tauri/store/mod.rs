@@ -14,6 +14,7 @@ pub mod compliance;
 pub mod contacts;
 pub mod conversations;
 pub mod downloads;
+pub mod email_thread;
 pub mod export;
 pub mod journal;
 pub mod messages;

@@ -392,7 +392,7 @@ async fn email_replies_go_through_resend_and_are_stored_as_email() -> TestResult
     let reply = switchboard::outbound::email::EmailReply {
         conversation_id,
         from: "Shop <shop@example.com>".into(),
-        subject: "Your order".into(),
+        subject: Some("Your order".into()),
         text: "It is ready.".into(),
         client_ref: None,
     };

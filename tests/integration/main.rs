@@ -8,6 +8,7 @@ mod client_send;
 mod client_sim;
 mod client_stub;
 mod common;
+mod composer;
 mod fault_bad_input;
 mod fault_campaign;
 mod fault_crash;

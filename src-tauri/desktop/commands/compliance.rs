@@ -3,7 +3,7 @@
 use tauri::State;
 
 use crate::desktop::DesktopState;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::compliance::{self, Compliance, Draft};
 
 #[tauri::command]
@@ -11,24 +11,13 @@ pub async fn list_compliance(state: State<'_, DesktopState>) -> Result<Vec<Compl
     state.store.read_async(compliance::list).await
 }
 
-/// Stores a new draft (not yet sent to Twilio) after checking the fields a person can get
-/// wrong, so the form can point at them before a round trip to Twilio.
+/// Stores a new draft (not yet sent to Twilio); `document` is the token `pick_files`
+/// returned for the registration document, never a path (see `crate::compliance::save_draft`).
 #[tauri::command]
-pub async fn save_compliance_draft(state: State<'_, DesktopState>, draft: Draft) -> Result<Compliance> {
-    if draft.country.trim().len() != 2 {
-        return Err(Error::InvalidInput("country must be a two-letter code such as AU or GB".into()));
-    }
-    if draft.business_name.trim().is_empty() {
-        return Err(Error::InvalidInput("the business name is required".into()));
-    }
-    if !draft.business_email.contains('@') {
-        return Err(Error::InvalidInput(format!("{:?} is not an email address", draft.business_email)));
-    }
-    state
-        .store
-        .write_async(move |tx| {
-            let id = compliance::create(tx, &draft)?;
-            compliance::get(tx, id)
-        })
-        .await
+pub async fn save_compliance_draft(
+    state: State<'_, DesktopState>,
+    draft: Draft,
+    document: Option<String>,
+) -> Result<Compliance> {
+    crate::compliance::save_draft(&state.store, &state.picked, draft, document.as_deref()).await
 }

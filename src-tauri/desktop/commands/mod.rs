@@ -6,6 +6,7 @@ pub mod calls;
 pub mod compliance;
 pub mod contacts;
 pub mod conversations;
+pub mod dialogs;
 pub mod media;
 pub mod numbers;
 pub mod onboarding;

@@ -1,51 +1,53 @@
 //! Commands that talk to Twilio on the owner's behalf: send, call, campaigns.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use tauri::State;
 
 use super::super::live::Live;
 use super::super::DesktopState;
 use crate::error::{Error, Result};
-use crate::outbound::{campaign, email, send};
+use crate::outbound::{campaign, composer, email, send};
 use crate::secrets::Keychain;
-use crate::store::{calls, campaigns, contacts, conversations, messages, numbers};
+use crate::store::{calls, campaigns, contacts, messages, numbers};
 use crate::twilio::api::calls::ClickToCall;
 
+/// The composer's Send. `media` are the tokens `pick_files` returned for the pictures the
+/// owner chose (never paths); `subject` is the email subject the owner edited, if any.
 #[tauri::command]
 pub async fn send_message(
     live: State<'_, Live>,
+    state: State<'_, DesktopState>,
     conversation_id: i64,
     body: String,
     channel: String,
-    media_paths: Vec<String>,
+    subject: Option<String>,
+    media: Vec<String>,
 ) -> Result<messages::Message> {
     let ob = live.outbound().await?;
-    let conv = ob.store.read_async(move |c| conversations::get(c, conversation_id)).await?;
-    let message_id = if channel == "email" {
-        let resend = email::ResendConfig::load(&Keychain::default())?;
-        let from = ob
-            .store
-            .read_async(|c| crate::store::settings::get(c, super::twilio_account::EMAIL_FROM))
-            .await?
-            .ok_or_else(|| {
-                Error::MissingCredentials("the sender address for email (Settings > Email replies)".into())
-            })?;
-        let reply = email::EmailReply {
-            conversation_id,
-            from,
-            subject: "Re: your message".into(),
-            text: body,
-            client_ref: None,
-        };
-        email::send_email(&ob, &resend, reply).await?
-    } else {
-        let mut req = send::SendRequest::text(&conv.our_number, &conv.customer, &body);
-        req.media = media_paths.into_iter().map(PathBuf::from).collect();
-        send::send(&ob, req).await?.message_id
-    };
+    let from = email_from(&ob.store).await;
+    let msg = composer::ComposerMessage { conversation_id, body, channel, subject, media };
+    let message_id = composer::send_from_composer(&ob, &state.picked, msg, || {
+        Ok(composer::EmailSetup { resend: email::ResendConfig::load(&Keychain::default())?, from: from? })
+    })
+    .await?;
     ob.store.read_async(move |c| messages::get(c, message_id)).await
+}
+
+/// The sender address for email replies (Settings > Email replies).
+async fn email_from(store: &crate::store::Store) -> Result<String> {
+    store
+        .read_async(|c| crate::store::settings::get(c, super::twilio_account::EMAIL_FROM))
+        .await?
+        .ok_or_else(|| Error::MissingCredentials("the sender address for email (Settings > Email replies)".into()))
+}
+
+/// The subject the composer offers for an email reply in this conversation: "Re:" the
+/// customer's last email, else our last subject, else "Message from <sender>".
+#[tauri::command]
+pub async fn email_reply_subject(state: State<'_, DesktopState>, conversation_id: i64) -> Result<String> {
+    let from = email_from(&state.store).await.unwrap_or_default();
+    email::suggested_subject(&state.store, conversation_id, from).await
 }
 
 /// Retry on a failed message Twilio never accepted: Twilio's log is checked first, so a

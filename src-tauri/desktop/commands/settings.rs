@@ -7,7 +7,7 @@ use tauri_plugin_autostart::ManagerExt;
 use crate::desktop::DesktopState;
 use crate::error::{Error, Result};
 use crate::secrets::{keys, Keychain};
-use crate::store::{export, settings};
+use crate::store::settings;
 use crate::tunnel::wiring;
 
 /// The settings key that turns native notifications off ("off"); on by default.
@@ -49,17 +49,11 @@ pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Result<()> {
     done.map_err(|e| Error::Internal(format!("could not change start at login: {e}")))
 }
 
-/// Writes everything (`json`) or the messages (`csv`) to `path`, a file the owner chose
-/// in the save dialog.
+/// Writes everything (`json`) or the messages (`csv`) to the file the owner chose in the
+/// save dialog: `target` is the token `pick_save_path` returned, never a path.
 #[tauri::command]
-pub async fn export_data(state: State<'_, DesktopState>, path: String, format: String) -> Result<()> {
-    let text = match format.as_str() {
-        "json" => serde_json::to_string_pretty(&state.store.read_async(export::to_json).await?)?,
-        "csv" => state.store.read_async(export::messages_csv).await?,
-        other => return Err(Error::InvalidInput(format!("{other:?} is not an export format (json or csv)"))),
-    };
-    tokio::fs::write(&path, text).await?;
-    Ok(())
+pub async fn export_data(state: State<'_, DesktopState>, target: String, format: String) -> Result<()> {
+    crate::picked::export::export_to(&state.store, &state.picked, &target, &format).await.map(|_| ())
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

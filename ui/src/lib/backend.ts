@@ -10,8 +10,10 @@ export interface SendRequest {
   conversationId: number;
   body: string;
   channel: T.Channel;
-  /** Files the owner picked (absolute paths from the file dialog). */
-  mediaPaths: string[];
+  /** Email only: the subject the owner wrote; null or blank sends the suggested one. */
+  subject: string | null;
+  /** Tokens of the pictures the owner chose (`PickedFile.token` from `pickFiles`), never paths. */
+  media: string[];
 }
 
 export interface Backend {
@@ -26,6 +28,8 @@ export interface Backend {
   setReplyChannel(id: number, channel: T.Channel): Promise<void>; // set_reply_channel
   searchMessages(query: string): Promise<T.SearchHit[]>; // search_messages
   sendMessage(req: SendRequest): Promise<T.Message>; // send_message
+  /** The subject offered for an email reply: "Re:" the customer's last email, else our last. */
+  emailReplySubject(conversationId: number): Promise<string>; // email_reply_subject
   retryMessage(messageId: number): Promise<T.Message>; // retry_message
   mediaBytes(messageId: number, mediaId: number): Promise<ArrayBuffer>; // media_bytes
   // Contacts
@@ -60,13 +64,15 @@ export interface Backend {
   resumeCampaign(id: number): Promise<void>; // resume_campaign
   // Compliance
   listCompliance(): Promise<T.Compliance[]>; // list_compliance
-  saveComplianceDraft(draft: T.ComplianceDraft): Promise<T.Compliance>; // save_compliance_draft
+  /** `document`: the token of the registration document chosen with `pickFiles('document')`. */
+  saveComplianceDraft(draft: T.ComplianceDraft, document: string | null): Promise<T.Compliance>; // save_compliance_draft
   submitCompliance(id: number): Promise<T.Compliance>; // submit_compliance
   // Settings and onboarding
   getSettings(): Promise<T.DesktopSettings>; // get_settings
   setNotifications(enabled: boolean): Promise<void>; // set_notifications
   setAutostart(enabled: boolean): Promise<void>; // set_autostart
-  exportData(path: string, format: 'json' | 'csv'): Promise<void>; // export_data
+  /** `target`: the token `pickSavePath` returned (never a path). */
+  exportData(target: string, format: 'json' | 'csv'): Promise<void>; // export_data
   credentialsStatus(): Promise<T.CredentialsStatus>; // credentials_status
   /** With `restoreNumbers`, every managed number gets its previous webhooks back first. */
   removeCredentials(restoreNumbers: boolean): Promise<void>; // remove_credentials
@@ -86,9 +92,11 @@ export interface Backend {
   simPhoneInbox(phone: string): Promise<T.SimPhoneMessage[]>; // sim_phone_inbox
   /** Sets the "drop webhooks" switch when `on` is given; answers whether webhooks are dropped. */
   simDropWebhooks(on: boolean | null): Promise<boolean>; // sim_drop_webhooks
+  // File dialogs, opened by the Rust side: the owner's choice comes back as tokens, and
+  // only those are accepted by the commands that read or write files.
+  pickFiles(kind: 'image' | 'document'): Promise<T.PickedFile[]>; // pick_files
+  pickSavePath(defaultName: string): Promise<T.PickedFile | null>; // pick_save_path
   // Desktop services (plugins), here so tests can fake them
-  pickFiles(kind: 'image' | 'document'): Promise<string[]>;
-  pickSavePath(defaultName: string): Promise<string | null>;
   openExternal(url: string): Promise<void>;
   onEvent(cb: (e: T.CoreEvent) => void): Promise<Unsubscribe>;
 }
@@ -119,6 +127,7 @@ export class TauriBackend implements Backend {
   setReplyChannel = (id: number, channel: T.Channel) => this.call<void>('set_reply_channel', { id, channel });
   searchMessages = (query: string) => this.call<T.SearchHit[]>('search_messages', { query });
   sendMessage = (req: SendRequest) => this.call<T.Message>('send_message', { ...req });
+  emailReplySubject = (conversationId: number) => this.call<string>('email_reply_subject', { conversationId });
   retryMessage = (messageId: number) => this.call<T.Message>('retry_message', { messageId });
   mediaBytes = (messageId: number, mediaId: number) => this.call<ArrayBuffer>('media_bytes', { messageId, mediaId });
   listContacts = () => this.call<T.Contact[]>('list_contacts');
@@ -149,12 +158,13 @@ export class TauriBackend implements Backend {
   pauseCampaign = (id: number) => this.call<void>('pause_campaign', { id });
   resumeCampaign = (id: number) => this.call<void>('resume_campaign', { id });
   listCompliance = () => this.call<T.Compliance[]>('list_compliance');
-  saveComplianceDraft = (draft: T.ComplianceDraft) => this.call<T.Compliance>('save_compliance_draft', { draft });
+  saveComplianceDraft = (draft: T.ComplianceDraft, document: string | null) =>
+    this.call<T.Compliance>('save_compliance_draft', { draft, document });
   submitCompliance = (id: number) => this.call<T.Compliance>('submit_compliance', { id });
   getSettings = () => this.call<T.DesktopSettings>('get_settings');
   setNotifications = (enabled: boolean) => this.call<void>('set_notifications', { enabled });
   setAutostart = (enabled: boolean) => this.call<void>('set_autostart', { enabled });
-  exportData = (path: string, format: 'json' | 'csv') => this.call<void>('export_data', { path, format });
+  exportData = (target: string, format: 'json' | 'csv') => this.call<void>('export_data', { target, format });
   credentialsStatus = () => this.call<T.CredentialsStatus>('credentials_status');
   removeCredentials = (restoreNumbers: boolean) => this.call<void>('remove_credentials', { restoreNumbers });
   testWebhooks = () => this.call<T.SelfTest>('test_webhooks');
@@ -174,20 +184,8 @@ export class TauriBackend implements Backend {
   simPhoneInbox = (phone: string) => this.call<T.SimPhoneMessage[]>('sim_phone_inbox', { phone });
   simDropWebhooks = (on: boolean | null) => this.call<boolean>('sim_drop_webhooks', { on });
 
-  async pickFiles(kind: 'image' | 'document') {
-    const { open } = await import('@tauri-apps/plugin-dialog');
-    const filters =
-      kind === 'image'
-        ? [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'gif', 'webp'] }]
-        : [{ name: 'Documents', extensions: ['pdf', 'jpg', 'jpeg', 'png'] }];
-    const picked = await open({ multiple: kind === 'image', filters });
-    if (picked == null) return [];
-    return Array.isArray(picked) ? picked : [picked];
-  }
-  async pickSavePath(defaultName: string) {
-    const { save } = await import('@tauri-apps/plugin-dialog');
-    return save({ defaultPath: defaultName });
-  }
+  pickFiles = (kind: 'image' | 'document') => this.call<T.PickedFile[]>('pick_files', { kind });
+  pickSavePath = (defaultName: string) => this.call<T.PickedFile | null>('pick_save_path', { defaultName });
   async openExternal(url: string) {
     // The capability allows http(s) only too; this refuses anything else before asking.
     const safe = openableUrl(url);

@@ -153,6 +153,12 @@ export function simMessage(direction: string, from: string, to: string, body: st
   return { sid: `SM${Math.random().toString(16).slice(2)}`, from, to, body, status: direction === 'inbound' ? 'received' : 'delivered', direction, media_urls: [], error_code: null, date_created: new Date().toUTCString() };
 }
 
+type Purpose = 'export_target' | 'attachment' | 'compliance_document';
+
+function notChosen(): T.AppError {
+  return { code: 'path_not_chosen', message: "that file was not chosen here; choose the file again in Switchboard's own file dialog" };
+}
+
 function notFound(what: string): T.AppError {
   return { code: 'not_found', message: `${what} not found` };
 }
@@ -163,6 +169,9 @@ export class FakeBackend implements Backend {
   private campaigns = new Map<number, T.CampaignProgress>();
   /** What the fake was asked to do, for assertions. */
   calls: { method: string; args: unknown[] }[] = [];
+  /** Like the core's PickedPaths: what the "dialog" granted, by token, and for what. */
+  private granted = new Map<string, { purpose: Purpose; path: string }>();
+  private grantSeq = 0;
 
   constructor(data: Partial<FakeData> = {}) {
     this.d = { ...emptyData(), ...data };
@@ -173,6 +182,17 @@ export class FakeBackend implements Backend {
   }
   emit(e: T.CoreEvent) {
     this.listeners.forEach((l) => l(e));
+  }
+  private grant(purpose: Purpose, path: string): T.PickedFile {
+    const token = `grant-${++this.grantSeq}`;
+    this.granted.set(token, { purpose, path });
+    return { token, name: path.split('/').pop() ?? path, path };
+  }
+  /** The path behind `token` if it was granted for `purpose`; refuses anything else, as the core does. */
+  private resolve(token: string, purpose: Purpose): string {
+    const g = this.granted.get(token);
+    if (!g || g.purpose !== purpose) throw notChosen();
+    return g.path;
   }
   private nextId(list: { id: number }[]) {
     return list.reduce((m, x) => Math.max(m, x.id), 0) + 1;
@@ -250,14 +270,16 @@ export class FakeBackend implements Backend {
   }
   async sendMessage(req: SendRequest) {
     this.log('sendMessage', req);
+    req.media.forEach((t) => this.resolve(t, 'attachment'));
     const c = await this.getConversation(req.conversationId);
     if (c.opted_out) throw { code: 'opted_out', message: `${c.customer} has opted out of messages (replied STOP)` };
     const m: T.Message = {
       id: this.nextId(this.d.messages), sid: null, conversation_id: c.id, direction: 'outbound', channel: req.channel,
       from: c.our_number, to: req.channel === 'email' ? (c.contact_email ?? '') : c.customer, body: req.body, status: 'queued',
-      error_code: null, error_message: null, num_segments: 1, num_media: req.mediaPaths.length, price: null,
+      error_code: null, error_message: null, num_segments: 1, num_media: req.media.length, price: null,
       created_at: now(), updated_at: now(), media: [], retryable: false,
     };
+    req.media.forEach((t) => this.granted.delete(t));
     this.d.messages.push(m);
     c.last_message_at = m.created_at;
     c.last_preview = m.body;
@@ -432,10 +454,13 @@ export class FakeBackend implements Backend {
   async resumeCampaign(id: number) { const c = this.campaigns.get(id); if (c) c.state = 'running'; }
 
   async listCompliance() { return this.d.compliance; }
-  async saveComplianceDraft(draft: T.ComplianceDraft) {
-    this.log('saveComplianceDraft', draft);
+  async saveComplianceDraft(draft: T.ComplianceDraft, document: string | null) {
+    this.log('saveComplianceDraft', draft, document);
     if (!draft.business_name.trim()) throw { code: 'invalid_input', message: 'the business name is required' };
-    const c: T.Compliance = { ...draft, id: this.nextId(this.d.compliance), regulation_sid: null, end_user_sid: null, document_sid: null, address_sid: null, bundle_sid: null, status: 'draft', rejection_reason: null, evaluation: null, updated_at: now() };
+    if (draft.document_path !== null) throw notChosen();
+    const document_path = document === null ? null : this.resolve(document, 'compliance_document');
+    if (document !== null) this.granted.delete(document);
+    const c: T.Compliance = { ...draft, document_path, id: this.nextId(this.d.compliance), regulation_sid: null, end_user_sid: null, document_sid: null, address_sid: null, bundle_sid: null, status: 'draft', rejection_reason: null, evaluation: null, updated_at: now() };
     this.d.compliance.push(c);
     return c;
   }
@@ -456,7 +481,16 @@ export class FakeBackend implements Backend {
   async getSettings() { return this.d.settings; }
   async setNotifications(enabled: boolean) { this.d.settings.notifications = enabled; }
   async setAutostart(enabled: boolean) { this.d.settings.autostart = enabled; }
-  async exportData(path: string, format: 'json' | 'csv') { this.log('exportData', path, format); }
+  async exportData(target: string, format: 'json' | 'csv') {
+    this.log('exportData', target, format);
+    this.resolve(target, 'export_target');
+    this.granted.delete(target);
+  }
+  async emailReplySubject(conversationId: number) {
+    this.log('emailReplySubject', conversationId);
+    const ours = this.d.messages.filter((m) => m.conversation_id === conversationId && m.channel === 'email');
+    return ours.length ? 'Re: Your appointment' : 'Message from Harbour Street Clinic';
+  }
   async credentialsStatus() { return this.d.credentials; }
   async awaySummary() { return null; }
   async reconcileStatus() { return this.d.reconcile; }
@@ -547,8 +581,16 @@ export class FakeBackend implements Backend {
     return this.d.simInbox.filter((m) => m.from === phone || m.to === phone);
   }
 
-  async pickFiles(kind: 'image' | 'document') { return kind === 'image' ? ['/home/owner/Pictures/cake.png'] : ['/home/owner/Documents/registration.pdf']; }
-  async pickSavePath(defaultName: string) { return `/home/owner/${defaultName}`; }
+  async pickFiles(kind: 'image' | 'document') {
+    this.log('pickFiles', kind);
+    return kind === 'image'
+      ? [this.grant('attachment', '/home/owner/Pictures/cake.png')]
+      : [this.grant('compliance_document', '/home/owner/Documents/registration.pdf')];
+  }
+  async pickSavePath(defaultName: string) {
+    this.log('pickSavePath', defaultName);
+    return this.grant('export_target', `/home/owner/${defaultName}`);
+  }
   async openExternal(url: string) {
     if (!openableUrl(url)) throw { code: 'invalid_input', message: 'Only web links (http and https) can be opened.' };
     this.log('openExternal', url);

@@ -254,6 +254,16 @@ export interface PostalAddress {
   iso_country: string;
 }
 
+/** A file the owner chose in Switchboard's own dialog (src-tauri/picked): commands accept
+ * the token only, for the purpose it was chosen for, for a short while. */
+export interface PickedFile {
+  token: string;
+  /** The file name, to show. */
+  name: string;
+  /** The full path, to show ("Exported to …"); never accepted back. */
+  path: string;
+}
+
 export interface ComplianceDraft {
   country: string;
   number_type: string;
@@ -265,6 +275,7 @@ export interface ComplianceDraft {
   first_name: string;
   last_name: string;
   address: PostalAddress | null;
+  /** Always null from the form: the core sets it from the chosen document's token. */
   document_path: string | null;
 }
 
