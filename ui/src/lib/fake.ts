@@ -57,7 +57,7 @@ export function emptyData(): FakeData {
     numbers: [],
     templates: [],
     compliance: [],
-    settings: { notifications: true, autostart: false, data_dir: '/tmp/switchboard-dev', sandbox: true },
+    settings: { notifications: true, autostart: false, data_dir: '/tmp/switchboard-dev', sandbox: true, tray_keeps_window: false },
     credentials: { sandbox: true, twilio: true, account_hint: null, ngrok: false },
     tunnel: { kind: 'none', state: 'off', public_url: null, error: null },
     available: [],
@@ -456,6 +456,7 @@ export class FakeBackend implements Backend {
   async getSettings() { return this.d.settings; }
   async setNotifications(enabled: boolean) { this.d.settings.notifications = enabled; }
   async setAutostart(enabled: boolean) { this.d.settings.autostart = enabled; }
+  async setTrayKeepsWindow(keep: boolean) { this.d.settings.tray_keeps_window = keep; }
   async exportData(path: string, format: 'json' | 'csv') { this.log('exportData', path, format); }
   async credentialsStatus() { return this.d.credentials; }
   async awaySummary() { return null; }
