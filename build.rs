@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "set_notifications",
     "set_autostart",
+    "set_tray_keeps_window",
     "export_data",
     "pick_files",
     "pick_save_path",

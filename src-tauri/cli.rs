@@ -15,6 +15,9 @@ use crate::store::{self, Store};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Start in the tray without opening the window (what a start at login does).
+    #[arg(long, global = true)]
+    pub tray: bool,
 }
 
 #[derive(Debug, Subcommand)]

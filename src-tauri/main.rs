@@ -20,8 +20,8 @@ fn main() {
 
 fn run(parsed: Cli) -> Result<(), Error> {
     match parsed.command {
-        None => desktop(false),
-        Some(Command::Sandbox) => desktop(true),
+        None => desktop(false, parsed.tray),
+        Some(Command::Sandbox) => desktop(true, parsed.tray),
         Some(Command::Export(args)) => cli::export(&args),
         Some(Command::Serve(args)) => runtime()?.block_on(cli::serve(&args)),
         Some(Command::Send(args)) => runtime()?.block_on(cli::send(&args)),
@@ -33,12 +33,12 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 }
 
 #[cfg(feature = "desktop")]
-fn desktop(sandbox: bool) -> Result<(), Error> {
-    switchboard::desktop::run(sandbox)
+fn desktop(sandbox: bool, in_tray: bool) -> Result<(), Error> {
+    switchboard::desktop::run(sandbox, in_tray)
 }
 
 #[cfg(not(feature = "desktop"))]
-fn desktop(_sandbox: bool) -> Result<(), Error> {
+fn desktop(_sandbox: bool, _in_tray: bool) -> Result<(), Error> {
     Err(Error::Usage(
         "this build has no desktop app (built without the `desktop` feature); use serve, send or export".into(),
     ))

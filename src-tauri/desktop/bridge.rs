@@ -23,7 +23,7 @@ pub const EVENT: &str = "switchboard:event";
 /// fell behind and some events were lost (the UI then reloads what it shows).
 #[derive(Clone, serde::Serialize)]
 #[serde(untagged)]
-enum Payload<'a> {
+pub(super) enum Payload<'a> {
     Core(&'a Event),
     Resync {
         #[serde(rename = "type")]
@@ -159,13 +159,13 @@ async fn notifier<R: Runtime>(app: &AppHandle<R>) -> Option<Notifier> {
     Some(notifier)
 }
 
-/// Brings the window back and tells the UI what to open.
+/// Brings the window back (creating it in light tray mode) and opens what the clicked
+/// notification was about.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn open<R: Runtime>(app: &AppHandle<R>, topic: Topic) {
-    super::tray::show_main(app);
-    let payload = match topic {
-        Topic::Conversation(id) => Payload::Open { kind: "open_conversation", conversation_id: Some(id) },
-        Topic::Voicemail => Payload::Open { kind: "open_voicemail", conversation_id: None },
+    let opened = match topic {
+        Topic::Conversation(id) => super::window::Opened::Conversation { conversation_id: id },
+        Topic::Voicemail => super::window::Opened::Voicemail,
     };
-    let _ = app.emit(EVENT, payload);
+    super::window::show(app, opened);
 }

@@ -8,7 +8,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use super::DesktopState;
 use crate::store::{conversations, voicemails};
 
-const TRAY_ID: &str = "main";
+pub const TRAY_ID: &str = "main";
 
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", "Open Switchboard", true, None::<&str>)?;
@@ -36,12 +36,9 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Back from the tray (or a second launch): the window as the owner left it.
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-    }
+    super::window::show(app, super::window::Opened::Restore);
 }
 
 /// Re-reads the unread messages and unheard voicemails and shows them on the tray icon.

@@ -148,3 +148,18 @@ fn deliver_reply(sh: &Shared, from: &str, to: &str, body: &str, media: Vec<Strin
         s.phones.entry(to.to_string()).or_default().push(on_phone);
     });
 }
+
+/// `POST .../Sandbox/CustomerMessages.json` (`From`, `To`, `Body`; Basic auth as the
+/// account, like every route): the simulated customer texts the business, as the sandbox
+/// panel does. Answers the inbound message's SID once the app has acknowledged it.
+pub(crate) async fn text_from_script(
+    axum::extract::State(sh): super::server::Sh,
+    body: axum::body::Bytes,
+) -> super::server::ApiResult {
+    use super::server::{json_response, ApiError, Params};
+    let p = Params::parse(&body)?;
+    let (from, to) = (p.required("From")?, p.required("To")?);
+    let text = p.get("Body").unwrap_or("").to_string();
+    let sid = sms(&sh, from, to, &text, false).await.map_err(|e| ApiError::bad(21211, e.to_string()))?;
+    Ok(json_response(axum::http::StatusCode::CREATED, serde_json::json!({ "sid": sid })))
+}

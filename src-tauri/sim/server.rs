@@ -20,7 +20,7 @@ use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
 use super::state::Shared;
-use super::{calls, compliance, messages, numbers};
+use super::{calls, compliance, customer, messages, numbers};
 
 pub(crate) type Sh = AxState<Arc<Shared>>;
 
@@ -42,6 +42,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(&format!("{acct}/Messages/{{sid}}/Media/{{media}}"), get(messages::media_fetch))
         .route("/cdn/media/{media}", get(messages::media_cdn))
         .route(&format!("{acct}/Calls.json"), get(calls::list).post(calls::create))
+        // Not Twilio's: the simulated customer's phone, for scripts outside the app (the
+        // desktop benchmark and e2e text the app while its window is closed).
+        .route(&format!("{acct}/Sandbox/CustomerMessages.json"), axum::routing::post(customer::text_from_script))
         .route(&format!("{acct}/Calls/{{sid}}"), get(calls::fetch))
         .route(&format!("{acct}/Calls/{{sid}}/Recordings.json"), get(calls::call_recordings))
         .route(&format!("{acct}/Recordings.json"), get(calls::recordings_list))

@@ -303,6 +303,21 @@ impl Store {
         rx.await.map_err(|_| Error::Internal("the database writer has stopped".into()))?
     }
 
+    /// Frees the page caches and statements both connections hold (`PRAGMA shrink_memory`):
+    /// the app calls it when its window closes, as the screens' queries filled them.
+    pub async fn release_memory(&self) -> Result<()> {
+        self.read_async(|c| {
+            c.flush_prepared_statement_cache();
+            Ok(c.execute_batch("PRAGMA shrink_memory")?)
+        })
+        .await?;
+        self.write_async(|c| {
+            c.flush_prepared_statement_cache();
+            Ok(c.execute_batch("PRAGMA shrink_memory")?)
+        })
+        .await
+    }
+
     /// [`Store::read`] off the async runtime, for handlers and commands.
     pub async fn read_async<T, F>(&self, f: F) -> Result<T>
     where

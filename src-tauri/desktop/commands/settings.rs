@@ -19,6 +19,9 @@ pub struct DesktopSettings {
     pub autostart: bool,
     pub data_dir: String,
     pub sandbox: bool,
+    /// Closing the window only hides it (more memory all day, instant reopen) instead of
+    /// the light tray mode's destroying it.
+    pub tray_keeps_window: bool,
 }
 
 #[tauri::command]
@@ -29,7 +32,18 @@ pub async fn get_settings(app: tauri::AppHandle, state: State<'_, DesktopState>)
         autostart: app.autolaunch().is_enabled().unwrap_or(false),
         data_dir: state.store.data_dir().display().to_string(),
         sandbox: state.sandbox,
+        tray_keeps_window: crate::desktop::window::KEEP_WINDOW.load(std::sync::atomic::Ordering::Relaxed),
     })
+}
+
+/// Keep the window (hidden) when it is closed, or destroy it (the light tray mode).
+#[tauri::command]
+pub async fn set_tray_keeps_window(state: State<'_, DesktopState>, keep: bool) -> Result<()> {
+    let value = if keep { "1" } else { "0" };
+    let key = crate::desktop::window::KEEP_WINDOW_SETTING;
+    state.store.write_async(move |tx| settings::set(tx, key, value)).await?;
+    crate::desktop::window::KEEP_WINDOW.store(keep, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
 }
 
 pub fn notifications_enabled(conn: &rusqlite::Connection) -> Result<bool> {

@@ -71,6 +71,7 @@ export interface Backend {
   getSettings(): Promise<T.DesktopSettings>; // get_settings
   setNotifications(enabled: boolean): Promise<void>; // set_notifications
   setAutostart(enabled: boolean): Promise<void>; // set_autostart
+  setTrayKeepsWindow(keep: boolean): Promise<void>; // set_tray_keeps_window
   /** `target`: the token `pickSavePath` returned (never a path). */
   exportData(target: string, format: 'json' | 'csv'): Promise<void>; // export_data
   credentialsStatus(): Promise<T.CredentialsStatus>; // credentials_status
@@ -164,6 +165,7 @@ export class TauriBackend implements Backend {
   getSettings = () => this.call<T.DesktopSettings>('get_settings');
   setNotifications = (enabled: boolean) => this.call<void>('set_notifications', { enabled });
   setAutostart = (enabled: boolean) => this.call<void>('set_autostart', { enabled });
+  setTrayKeepsWindow = (keep: boolean) => this.call<void>('set_tray_keeps_window', { keep });
   exportData = (target: string, format: 'json' | 'csv') => this.call<void>('export_data', { target, format });
   credentialsStatus = () => this.call<T.CredentialsStatus>('credentials_status');
   removeCredentials = (restoreNumbers: boolean) => this.call<void>('remove_credentials', { restoreNumbers });

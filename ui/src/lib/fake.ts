@@ -57,7 +57,7 @@ export function emptyData(): FakeData {
     numbers: [],
     templates: [],
     compliance: [],
-    settings: { notifications: true, autostart: false, data_dir: '/tmp/switchboard-dev', sandbox: true },
+    settings: { notifications: true, autostart: false, data_dir: '/tmp/switchboard-dev', sandbox: true, tray_keeps_window: false },
     credentials: { sandbox: true, twilio: true, account_hint: null, ngrok: false },
     tunnel: { kind: 'none', state: 'off', public_url: null, error: null },
     available: [],
@@ -481,6 +481,7 @@ export class FakeBackend implements Backend {
   async getSettings() { return this.d.settings; }
   async setNotifications(enabled: boolean) { this.d.settings.notifications = enabled; }
   async setAutostart(enabled: boolean) { this.d.settings.autostart = enabled; }
+  async setTrayKeepsWindow(keep: boolean) { this.d.settings.tray_keeps_window = keep; }
   async exportData(target: string, format: 'json' | 'csv') {
     this.log('exportData', target, format);
     this.resolve(target, 'export_target');

@@ -305,6 +305,7 @@ export interface DesktopSettings {
   autostart: boolean;
   data_dir: string;
   sandbox: boolean;
+  tray_keeps_window: boolean;
 }
 
 export interface CredentialsStatus {

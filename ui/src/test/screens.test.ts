@@ -191,6 +191,34 @@ describe('Bulk send', () => {
   });
 });
 
+describe('Bulk send previews answered out of order', () => {
+  it('shows the preview of the latest values, not of whichever answer came last', async () => {
+    // The first preview (typed "2 for 1") is answered after the second ("2 for 1 pastries"),
+    // as concurrent store reads can be.
+    class Slow extends FakeBackend {
+      held: Array<() => void> = [];
+      async previewBulk(...args: Parameters<FakeBackend['previewBulk']>) {
+        const answer = await super.previewBulk(...args);
+        if (args[2].offer === '2 for 1') await new Promise<void>((resolve) => this.held.push(resolve));
+        return answer;
+      }
+    }
+    const b = new Slow(demoData());
+    render(BulkSend, { backend: b });
+    await fireEvent.change(await screen.findByLabelText('Template'), { target: { value: '2' } });
+    await fireEvent.click(screen.getByLabelText(/Everyone/));
+    const shared = await screen.findByLabelText(/offer \(for everyone/);
+    await fireEvent.input(shared, { target: { value: '2 for 1' } });
+    await waitFor(() => expect(b.held.length).toBe(1));
+    await fireEvent.input(shared, { target: { value: '2 for 1 pastries' } });
+    expect(await screen.findByText('Hi Maria, this weekend: 2 for 1 pastries. Reply STOP to opt out.')).toBeTruthy();
+    b.held.forEach((release) => release());
+    await new Promise((r) => setTimeout(r, 0));
+    await waitFor(() => expect(screen.getByText('Hi Maria, this weekend: 2 for 1 pastries. Reply STOP to opt out.')).toBeTruthy());
+    expect(screen.queryByText('Hi Maria, this weekend: 2 for 1. Reply STOP to opt out.'), 'the stale answer is dropped').toBeNull();
+  });
+});
+
 describe('Contacts', () => {
   it('edits a contact, shows opt-out read-only, and links to the conversation', async () => {
     const b = new FakeBackend(demoData());
