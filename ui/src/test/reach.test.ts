@@ -106,6 +106,18 @@ describe('When the app last heard from Twilio', () => {
     b.emit({ type: 'reconcile_changed', status: { last_ok: minsAgo(0), last_error: null, next_attempt: null, failures: 0, runs: 5 } });
     await waitFor(() => expect(screen.getByTestId('reach-status').textContent?.trim()).toBe('Up to date'));
   });
+
+  it('shows a long catch-up as it pages, then the status again when it ends', async () => {
+    const d = demoData();
+    d.reconcile.status = { last_ok: minsAgo(0), last_error: null, next_attempt: null, failures: 0, runs: 1 };
+    const b = new FakeBackend(d);
+    render(App, { backend: b });
+    await waitFor(() => expect(screen.getByTestId('reach-status').textContent?.trim()).toBe('Up to date'));
+    for (const listed of [1000, 2000, 3000]) b.emit({ type: 'sync_progress', resource: 'messages', listed, stored: 0 });
+    await waitFor(() => expect(screen.getByTestId('reach-status').textContent?.trim()).toBe('Catching up with Twilio: 3,000 messages…'));
+    b.emit({ type: 'reconcile_changed', status: { last_ok: minsAgo(0), last_error: null, next_attempt: null, failures: 0, runs: 2 } });
+    await waitFor(() => expect(screen.getByTestId('reach-status').textContent?.trim()).toBe('Up to date'));
+  });
 });
 
 describe('Settings → Reach', () => {
