@@ -55,6 +55,26 @@ fn mime_for(path: &Path) -> &'static str {
     }
 }
 
+/// Stores a new draft (not yet sent to Twilio) after checking the fields a person can get
+/// wrong, so the form can point at them before a round trip to Twilio.
+pub async fn save_draft(store: &Store, draft: records::Draft) -> Result<Compliance> {
+    if draft.country.trim().len() != 2 {
+        return Err(Error::InvalidInput("country must be a two-letter code such as AU or GB".into()));
+    }
+    if draft.business_name.trim().is_empty() {
+        return Err(Error::InvalidInput("the business name is required".into()));
+    }
+    if !draft.business_email.contains('@') {
+        return Err(Error::InvalidInput(format!("{:?} is not an email address", draft.business_email)));
+    }
+    store
+        .write_async(move |tx| {
+            let id = records::create(tx, &draft)?;
+            records::get(tx, id)
+        })
+        .await
+}
+
 /// Twilio's evaluation in the shape the form shows: one line per requirement field.
 pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
     let results: Vec<serde_json::Value> = e
