@@ -418,18 +418,35 @@ export class FakeBackend implements Backend {
     this.log('startBulk', req);
     const p = await this.previewBulk(req.templateId, req.contactIds, req.vars, req.perContact);
     const id = this.campaigns.size + 1;
-    this.campaigns.set(id, { id, state: 'running', total: p.recipients.length, sent: 0, failed: 0, skipped: p.skipped_opted_out });
+    this.campaigns.set(id, { id, state: 'running', total: p.recipients.length + p.skipped_opted_out, sent: 0, failed: 0, skipped: p.skipped_opted_out });
+    this.sendNext(id);
     return id;
+  }
+  /** As the core's runner: one recipient every 300 ms, each announced by a progress event. */
+  private sendNext(id: number) {
+    setTimeout(() => {
+      const c = this.campaigns.get(id);
+      if (!c || c.state !== 'running') return;
+      const pending = () => c.total - c.sent - c.skipped - c.failed;
+      if (pending() > 0) c.sent += 1;
+      if (pending() <= 0) c.state = 'done';
+      this.emit({ type: 'campaign_progress', campaign_id: id, sent: c.sent, skipped: c.skipped, failed: c.failed, pending: pending(), state: c.state });
+      this.sendNext(id);
+    }, 300);
   }
   async campaignProgress(id: number) {
     const c = this.campaigns.get(id);
     if (!c) throw notFound(`campaign ${id}`);
-    if (c.state === 'running' && c.sent < c.total) c.sent += 1;
-    if (c.sent >= c.total && c.state === 'running') c.state = 'done';
     return { ...c };
   }
   async pauseCampaign(id: number) { const c = this.campaigns.get(id); if (c) c.state = 'paused'; }
-  async resumeCampaign(id: number) { const c = this.campaigns.get(id); if (c) c.state = 'running'; }
+  async resumeCampaign(id: number) {
+    const c = this.campaigns.get(id);
+    if (c?.state === 'paused') {
+      c.state = 'running';
+      this.sendNext(id);
+    }
+  }
 
   async listCompliance() { return this.d.compliance; }
   async saveComplianceDraft(draft: T.ComplianceDraft) {
