@@ -23,7 +23,16 @@ export type Concern =
   /** The sandbox's simulated customer phone. */
   | 'phone';
 
-const EVERYTHING: Concern[] = ['conversations', 'unread', 'calls', 'voicemails', 'unheard', 'contacts', 'compliance', 'phone'];
+const EVERYTHING: Concern[] = [
+  'conversations',
+  'unread',
+  'calls',
+  'voicemails',
+  'unheard',
+  'contacts',
+  'compliance',
+  'phone',
+];
 
 /** The parts of the app `e` changes; empty when it changes nothing shown in a list. */
 export function concerns(e: CoreEvent): Concern[] {
@@ -135,5 +144,12 @@ export function coalesce(task: () => Promise<unknown>): () => Promise<void> {
 export function progressFrom(e: CoreEvent, id: number): CampaignProgress | null {
   if (e.type !== 'campaign_progress' || e.campaign_id !== id) return null;
   const { sent, skipped, failed, pending, state } = e;
-  return { id, state: state as CampaignProgress['state'], total: sent + skipped + failed + pending, sent, failed, skipped };
+  return {
+    id,
+    state: state as CampaignProgress['state'],
+    total: sent + skipped + failed + pending,
+    sent,
+    failed,
+    skipped,
+  };
 }

@@ -12,7 +12,13 @@ import { placeRow } from '../lib/inbox';
 import type { CoreEvent } from '../lib/types';
 
 const progress = (campaign_id: number, sent: number, pending: number): CoreEvent => ({
-  type: 'campaign_progress', campaign_id, sent, skipped: 1, failed: 0, pending, state: pending ? 'running' : 'done',
+  type: 'campaign_progress',
+  campaign_id,
+  sent,
+  skipped: 1,
+  failed: 0,
+  pending,
+  state: pending ? 'running' : 'done',
 });
 
 /** Lets every pending promise and effect run. */
@@ -20,13 +26,27 @@ const settle = () => new Promise((r) => setTimeout(r, 50));
 
 describe('what an event concerns', () => {
   it('names only the parts an event changes', () => {
-    expect(concerns({ type: 'message_received', conversation_id: 1, message_id: 2 })).toEqual(['conversation', 'unread', 'phone']);
+    expect(concerns({ type: 'message_received', conversation_id: 1, message_id: 2 })).toEqual([
+      'conversation',
+      'unread',
+      'phone',
+    ]);
     expect(concerns(progress(1, 1, 1)), 'a bulk send tick touches the campaign only').toEqual(['campaign']);
     expect(concerns({ type: 'call_updated', call_sid: 'CA1' })).toEqual(['calls']);
-    expect(concerns({ type: 'sync_completed', messages: 0, calls: 0, voicemails: 0 }), 'a catch-up that found nothing').toEqual([]);
+    expect(
+      concerns({ type: 'sync_completed', messages: 0, calls: 0, voicemails: 0 }),
+      'a catch-up that found nothing',
+    ).toEqual([]);
     expect(concerns({ type: 'sync_completed', messages: 2, calls: 0, voicemails: 0 })).toContain('conversations');
-    expect(concerns({ type: 'reconcile_changed', status: { last_ok: null, last_error: null, next_attempt: null, failures: 0, runs: 1 } })).toEqual([]);
-    expect(concerns({ type: 'download_failed', download_kind: 'recording', target_id: 1, error: 'x' })).toEqual(['voicemails']);
+    expect(
+      concerns({
+        type: 'reconcile_changed',
+        status: { last_ok: null, last_error: null, next_attempt: null, failures: 0, runs: 1 },
+      }),
+    ).toEqual([]);
+    expect(concerns({ type: 'download_failed', download_kind: 'recording', target_id: 1, error: 'x' })).toEqual([
+      'voicemails',
+    ]);
   });
 
   it('hands every event of a burst to each listener, in order', () => {
@@ -43,7 +63,10 @@ describe('what an event concerns', () => {
   it('runs a burst of reloads at most twice, the last after the last request', async () => {
     let runs = 0;
     let release: () => void = () => {};
-    const task = coalesce(() => { runs += 1; return new Promise<void>((r) => (release = r)); });
+    const task = coalesce(() => {
+      runs += 1;
+      return new Promise<void>((r) => (release = r));
+    });
     const first = task();
     task();
     task();
@@ -56,12 +79,16 @@ describe('what an event concerns', () => {
   });
 
   it('moves a changed conversation to where it now sorts', () => {
-    const rows = demoData().conversations.slice().sort((a, b) => ((a.last_message_at ?? '') < (b.last_message_at ?? '') ? 1 : -1));
+    const rows = demoData()
+      .conversations.slice()
+      .sort((a, b) => ((a.last_message_at ?? '') < (b.last_message_at ?? '') ? 1 : -1));
     const last = { ...rows[rows.length - 1], last_message_at: new Date(Date.now() + 60_000).toISOString(), unread: 2 };
     const moved = placeRow(rows, last, { unreadOnly: false, more: false });
     expect(moved[0]).toEqual(last);
     expect(moved).toHaveLength(rows.length);
-    expect(placeRow(rows, { ...last, unread: 0 }, { unreadOnly: true, more: false }).some((c) => c.id === last.id)).toBe(false);
+    expect(
+      placeRow(rows, { ...last, unread: 0 }, { unreadOnly: true, more: false }).some((c) => c.id === last.id),
+    ).toBe(false);
   });
 });
 
@@ -86,7 +113,12 @@ describe('screens reload only what an event concerns', () => {
     render(App, { backend: b });
     await screen.findAllByTestId('conversation');
     await settle();
-    const spies = [vi.spyOn(b, 'listConversations'), vi.spyOn(b, 'getConversation'), vi.spyOn(b, 'getThread'), vi.spyOn(b, 'listVoicemails')];
+    const spies = [
+      vi.spyOn(b, 'listConversations'),
+      vi.spyOn(b, 'getConversation'),
+      vi.spyOn(b, 'getThread'),
+      vi.spyOn(b, 'listVoicemails'),
+    ];
     for (let sent = 1; sent <= 20; sent++) b.emit(progress(7, sent, 20 - sent));
     b.emit({ type: 'sync_completed', messages: 0, calls: 0, voicemails: 0 });
     await settle();
@@ -123,7 +155,10 @@ describe('screens reload only what an event concerns', () => {
     hub.emit({ type: 'message_received', conversation_id: two.id, message_id: 2 });
     await settle();
     const ids = getConversation.mock.calls.map(([id]) => id);
-    expect(ids.filter((id) => id === two.id), 'the second customer is not lost in the burst').toHaveLength(1);
+    expect(
+      ids.filter((id) => id === two.id),
+      'the second customer is not lost in the burst',
+    ).toHaveLength(1);
     expect(ids.filter((id) => id === one.id).length).toBeLessThanOrEqual(2);
   });
 

@@ -22,10 +22,11 @@ describe('LoadState', () => {
   it('says why loading failed and tries again on request', async () => {
     const view = new Loader();
     let tries = 0;
-    const retry = () => view.run(async () => {
-      tries += 1;
-      if (tries === 1) throw { code: 'network', message: 'Twilio did not answer' };
-    });
+    const retry = () =>
+      view.run(async () => {
+        tries += 1;
+        if (tries === 1) throw { code: 'network', message: 'Twilio did not answer' };
+      });
     render(LoadState, { view, what: 'calls', retry, children: text('the calls', 'content') });
     await retry();
     flushSync();
@@ -39,13 +40,20 @@ describe('LoadState', () => {
 
   it('offers no retry without one, and shows the empty state when there is nothing', async () => {
     const view = new Loader();
-    await view.run(async () => { throw new Error('no'); });
+    await view.run(async () => {
+      throw new Error('no');
+    });
     const { unmount } = render(LoadState, { view, children: text('x', 'content') });
     expect(screen.queryByText('Try again')).toBeNull();
     unmount();
     const ready = new Loader();
     await ready.run(async () => {});
-    render(LoadState, { view: ready, empty: true, emptyState: text('Nothing yet', 'empty'), children: text('x', 'content') });
+    render(LoadState, {
+      view: ready,
+      empty: true,
+      emptyState: text('Nothing yet', 'empty'),
+      children: text('x', 'content'),
+    });
     expect(screen.getByTestId('empty').textContent).toBe('Nothing yet');
     expect(screen.queryByTestId('content')).toBeNull();
   });
