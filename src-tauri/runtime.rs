@@ -23,7 +23,7 @@ use crate::sync::reconcile::{self, ReconcileStatus, Trigger};
 use crate::tunnel::manual::ManualTunnel;
 use crate::tunnel::ngrok::NgrokTunnel;
 use crate::tunnel::selftest::{self, SelfTest};
-use crate::tunnel::{fallback, supervisor, wiring, RetryPolicy, Tunnel, TunnelState};
+use crate::tunnel::{self, fallback, supervisor, wiring, RetryPolicy, Tunnel, TunnelState};
 use crate::twilio::client::{ClientConfig, TwilioClient};
 use crate::webhook::{self, AppState};
 
@@ -58,6 +58,43 @@ pub struct RuntimeConfig {
     /// How often to reconcile with Twilio while running; `None`: the environment
     /// (`SWITCHBOARD_RECONCILE_SECS`), the `reconcile_interval_secs` setting, or a minute.
     pub reconcile_interval: Option<Duration>,
+}
+
+impl RuntimeConfig {
+    /// The owner's runtime as the settings describe it (the desktop app's, when
+    /// credentials exist): reach from the stored tunnel choice ([`tunnel::settings::read`],
+    /// lenient about odd values), the Twilio and media hosts from the environment.
+    /// `ngrok_authtoken` is asked only when ngrok is chosen (the keychain in the app).
+    /// Numbers are wired (and fallback flows kept) only when there is a way in; without
+    /// one the runtime still catches up and sends, and leaves the numbers alone.
+    pub fn from_settings(
+        store: &Store,
+        credentials: TwilioCredentials,
+        ngrok_authtoken: impl FnOnce() -> Result<Option<Secret<String>>>,
+    ) -> Result<RuntimeConfig> {
+        let (reach, wire) = match store.read(tunnel::settings::read)? {
+            tunnel::settings::ReachChoice::Ngrok { domain } => {
+                let authtoken = ngrok_authtoken()?
+                    .ok_or_else(|| Error::MissingCredentials("the ngrok authtoken (Settings > Tunnel)".into()))?;
+                (Reach::Ngrok { authtoken, domain }, true)
+            }
+            tunnel::settings::ReachChoice::Manual(url) => (Reach::Manual(url), true),
+            tunnel::settings::ReachChoice::None => (Reach::Loopback, false),
+        };
+        Ok(RuntimeConfig {
+            store: store.clone(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            reach,
+            client: ClientConfig::from_env(credentials.clone()),
+            media: MediaConfig::from_env(Some(&credentials))?,
+            credentials,
+            wire_numbers: wire,
+            fallback_flows: wire,
+            backfill: true,
+            retry: RetryPolicy::default(),
+            reconcile_interval: None,
+        })
+    }
 }
 
 pub struct Runtime {

@@ -1,12 +1,16 @@
 //! Everything Switchboard sends: SMS/MMS (`send`, the one path the UI and
-//! `switchboard send` share), bulk templated sends (`campaign`), email replies through
+//! `switchboard send` share; `reply` in a thread, by text or email), bulk templated sends
+//! (`bulk` plans and previews them, `campaign` runs them), click-to-call (`click_to_call`), email replies through
 //! Resend (`email`), and the expiring links Twilio fetches MMS attachments from
 //! (`media_links`).
 
+pub mod bulk;
 pub mod campaign;
+pub mod click_to_call;
 pub mod composer;
 pub mod email;
 pub mod media_links;
+pub mod reply;
 pub mod send;
 pub mod threading;
 

@@ -3,6 +3,7 @@
 //! SQLite, logs, config files or exports. [`Secret`] prints `<redacted>` and has no
 //! `Serialize`, so it cannot leak through `{:?}` or serde by accident.
 
+pub mod account;
 mod keychain;
 
 pub use keychain::Keychain;

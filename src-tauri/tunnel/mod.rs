@@ -11,7 +11,9 @@
 pub mod fallback;
 pub mod manual;
 pub mod ngrok;
+pub mod numbers;
 pub mod selftest;
+pub mod settings;
 pub mod supervisor;
 pub mod twilio_numbers;
 pub mod wiring;

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod client;
 pub mod errors;
+pub mod onboarding;
 pub mod payloads;
 pub mod signature;
 pub mod twiml;

@@ -30,6 +30,7 @@ mod reconcile;
 mod sandbox;
 mod secret_leak;
 mod segments_oracle;
+mod services;
 mod signature_vectors;
 mod sim_calls;
 mod sim_compliance;

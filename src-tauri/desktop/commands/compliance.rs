@@ -1,7 +1,9 @@
-//! Regulatory bundles: the drafts the owner fills in, with Twilio's evaluation and status.
+//! Regulatory bundles: the drafts the owner fills in, with Twilio's evaluation and status,
+//! and their submission (`crate::compliance`).
 
 use tauri::State;
 
+use super::super::live::Live;
 use crate::desktop::DesktopState;
 use crate::error::Result;
 use crate::store::compliance::{self, Compliance, Draft};
@@ -20,4 +22,13 @@ pub async fn save_compliance_draft(
     document: Option<String>,
 ) -> Result<Compliance> {
     crate::compliance::save_draft(&state.store, &state.picked, draft, document.as_deref()).await
+}
+
+/// Creates (or resumes) the bundle at Twilio and submits it for review; the review result
+/// arrives at `/twilio/compliance` while the tunnel is online, else by the next sync.
+#[tauri::command]
+pub async fn submit_compliance(live: State<'_, Live>, id: i64) -> Result<Compliance> {
+    let client = live.client().await?;
+    let callback = live.public_url().await.map(|u| format!("{u}/twilio/compliance"));
+    crate::compliance::submit(&live.store, &client, id, callback).await
 }

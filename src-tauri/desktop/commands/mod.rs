@@ -2,6 +2,7 @@
 //! reaches the UI as `{code, message}`. One file per area. Every command here must also be
 //! listed in `build.rs` (its `allow-*` permission) and in `capabilities/default.json`.
 
+pub mod account;
 pub mod calls;
 pub mod compliance;
 pub mod contacts;
@@ -15,7 +16,6 @@ pub mod reach;
 pub mod sandbox_panel;
 pub mod settings;
 pub mod templates;
-pub mod twilio_account;
 pub mod voicemail;
 
 use tauri::State;

@@ -6,9 +6,9 @@ use tauri_plugin_autostart::ManagerExt;
 
 use crate::desktop::DesktopState;
 use crate::error::{Error, Result};
-use crate::secrets::{keys, Keychain};
+use crate::secrets::account::{self, CredentialsStatus};
+use crate::secrets::Keychain;
 use crate::store::settings;
-use crate::tunnel::wiring;
 
 /// The settings key that turns native notifications off ("off"); on by default.
 pub const NOTIFICATIONS_KEY: &str = "desktop.notifications";
@@ -70,42 +70,20 @@ pub async fn export_data(state: State<'_, DesktopState>, target: String, format:
     crate::picked::export::export_to(&state.store, &state.picked, &target, &format).await.map(|_| ())
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct CredentialsStatus {
-    /// In the sandbox the simulator needs no credentials and the real keychain is not touched.
-    pub sandbox: bool,
-    pub twilio: bool,
-    /// The Account SID's last four characters, so the owner can tell accounts apart.
-    pub account_hint: Option<String>,
-    pub ngrok: bool,
-}
-
 #[tauri::command]
 pub async fn credentials_status(state: State<'_, DesktopState>) -> Result<CredentialsStatus> {
     if state.sandbox {
-        return Ok(CredentialsStatus { sandbox: true, twilio: true, account_hint: None, ngrok: false });
+        return Ok(CredentialsStatus::sandbox());
     }
-    tokio::task::spawn_blocking(|| {
-        let k = Keychain::default();
-        let sid = k.get(keys::ACCOUNT_SID)?;
-        let ngrok = k.get(keys::NGROK_AUTHTOKEN)?.is_some();
-        let account_hint = sid.as_ref().map(|s| {
-            let v = s.expose();
-            v.chars().skip(v.chars().count().saturating_sub(4)).collect()
-        });
-        Ok(CredentialsStatus { sandbox: false, twilio: sid.is_some(), account_hint, ngrok })
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("keychain task failed: {e}")))?
+    account::status(Keychain::default()).await
 }
 
 /// Removes the Twilio and ngrok secrets from the keychain (the local data stays) and stops
 /// the core, which has nothing left to authenticate with; the wizard shows again.
 ///
 /// With `restore_numbers`, every managed number first gets back the webhooks it had before
-/// Switchboard managed it: once the credentials are gone nothing can point the numbers away
-/// from a tunnel that no longer answers. If any restore fails, nothing is removed and the
-/// error names the numbers, so the owner can try again or remove without restoring.
+/// Switchboard managed it (`tunnel::numbers::restore_all`); if any restore fails, nothing
+/// is removed and the error names the numbers.
 #[tauri::command]
 pub async fn remove_credentials(
     state: State<'_, DesktopState>,
@@ -116,27 +94,8 @@ pub async fn remove_credentials(
         return Err(Error::InvalidInput("the sandbox has no credentials to remove".into()));
     }
     if restore_numbers {
-        let client = live.client().await?;
-        let failed: Vec<String> = wiring::unmanage_all(&state.store, &client)
-            .await?
-            .into_iter()
-            .filter_map(|w| w.error.map(|e| format!("{} ({e})", w.e164)))
-            .collect();
-        if !failed.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "could not restore {}; nothing was removed. Try again, or remove without restoring",
-                failed.join(", ")
-            )));
-        }
+        crate::tunnel::numbers::restore_all(&state.store, &live.client().await?).await?;
     }
-    tokio::task::spawn_blocking(|| {
-        let k = Keychain::default();
-        for key in [keys::ACCOUNT_SID, keys::AUTH_TOKEN, keys::API_KEY, keys::API_SECRET, keys::NGROK_AUTHTOKEN] {
-            k.delete(key)?;
-        }
-        Ok::<(), Error>(())
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("keychain task failed: {e}")))??;
+    account::forget(Keychain::default()).await?;
     live.restart().await
 }

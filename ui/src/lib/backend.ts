@@ -20,7 +20,10 @@ export interface Backend {
   appInfo(): Promise<T.AppInfo>; // app_info
   inboxPainted(): Promise<void>; // inbox_painted
   // Inbox
-  listConversations(opts?: { unreadOnly?: boolean; before?: [string, number] | null }): Promise<T.ConversationSummary[]>; // list_conversations
+  listConversations(opts?: {
+    unreadOnly?: boolean;
+    before?: [string, number] | null;
+  }): Promise<T.ConversationSummary[]>; // list_conversations
   getConversation(id: number): Promise<T.ConversationSummary>; // get_conversation
   startConversation(withWhom: T.StartWith, numberId?: number | null): Promise<T.ConversationSummary>; // start_conversation
   getThread(conversationId: number, beforeId?: number | null): Promise<T.Message[]>; // get_thread
@@ -57,7 +60,12 @@ export interface Backend {
   listTemplates(): Promise<T.Template[]>; // list_templates
   saveTemplate(id: number | null, name: string, body: string): Promise<T.Template>; // save_template
   deleteTemplate(id: number): Promise<void>; // delete_template
-  previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>, perContact: T.PerContactVars): Promise<T.BulkPreview>; // preview_bulk
+  previewBulk(
+    templateId: number,
+    contactIds: number[],
+    vars: Record<string, string>,
+    perContact: T.PerContactVars,
+  ): Promise<T.BulkPreview>; // preview_bulk
   startBulk(req: T.BulkRequest): Promise<number>; // start_bulk
   campaignProgress(id: number): Promise<T.CampaignProgress>; // campaign_progress
   pauseCampaign(id: number): Promise<void>; // pause_campaign
@@ -118,7 +126,10 @@ export class TauriBackend implements Backend {
   appInfo = () => this.call<T.AppInfo>('app_info');
   inboxPainted = () => this.call<void>('inbox_painted');
   listConversations = (opts: { unreadOnly?: boolean; before?: [string, number] | null } = {}) =>
-    this.call<T.ConversationSummary[]>('list_conversations', { unreadOnly: opts.unreadOnly ?? false, before: opts.before ?? null });
+    this.call<T.ConversationSummary[]>('list_conversations', {
+      unreadOnly: opts.unreadOnly ?? false,
+      before: opts.before ?? null,
+    });
   getConversation = (id: number) => this.call<T.ConversationSummary>('get_conversation', { id });
   startConversation = (withWhom: T.StartWith, numberId: number | null = null) =>
     this.call<T.ConversationSummary>('start_conversation', { with: withWhom, numberId });
@@ -146,14 +157,20 @@ export class TauriBackend implements Backend {
     this.call<T.PhoneNumber>('update_number_settings', { id, friendlyName, settings });
   searchAvailableNumbers = (q: { country: string; numberType: string; areaCode: string }) =>
     this.call<T.AvailableNumber[]>('search_available_numbers', q);
-  buyNumber = (e164: string, complianceId: number | null) => this.call<T.PhoneNumber>('buy_number', { e164, complianceId });
+  buyNumber = (e164: string, complianceId: number | null) =>
+    this.call<T.PhoneNumber>('buy_number', { e164, complianceId });
   releaseNumber = (id: number) => this.call<void>('release_number', { id });
   stopManagingNumber = (id: number) => this.call<T.PhoneNumber[]>('stop_managing_number', { id });
   listTemplates = () => this.call<T.Template[]>('list_templates');
-  saveTemplate = (id: number | null, name: string, body: string) => this.call<T.Template>('save_template', { id, name, body });
+  saveTemplate = (id: number | null, name: string, body: string) =>
+    this.call<T.Template>('save_template', { id, name, body });
   deleteTemplate = (id: number) => this.call<void>('delete_template', { id });
-  previewBulk = (templateId: number, contactIds: number[], vars: Record<string, string>, perContact: T.PerContactVars) =>
-    this.call<T.BulkPreview>('preview_bulk', { templateId, contactIds, vars, perContact });
+  previewBulk = (
+    templateId: number,
+    contactIds: number[],
+    vars: Record<string, string>,
+    perContact: T.PerContactVars,
+  ) => this.call<T.BulkPreview>('preview_bulk', { templateId, contactIds, vars, perContact });
   startBulk = (req: T.BulkRequest) => this.call<number>('start_bulk', { ...req });
   campaignProgress = (id: number) => this.call<T.CampaignProgress>('campaign_progress', { id });
   pauseCampaign = (id: number) => this.call<void>('pause_campaign', { id });
@@ -175,14 +192,16 @@ export class TauriBackend implements Backend {
   saveEmailSettings = (apiKey: string, from: string) => this.call<void>('save_email_settings', { apiKey, from });
   checkTwilioCredentials = (accountSid: string, authToken: string) =>
     this.call<T.TwilioAccountCheck>('check_twilio_credentials', { accountSid, authToken });
-  saveCredentials = (accountSid: string, authToken: string) => this.call<void>('save_credentials', { accountSid, authToken });
+  saveCredentials = (accountSid: string, authToken: string) =>
+    this.call<void>('save_credentials', { accountSid, authToken });
   configureTunnel = (config: T.TunnelConfig) => this.call<T.TunnelStatus>('configure_tunnel', { config });
   tunnelStatus = () => this.call<T.TunnelStatus>('tunnel_status');
   manageNumbers = (sids: string[]) => this.call<T.PhoneNumber[]>('manage_numbers', { sids });
   openSandbox = () => this.call<void>('open_sandbox');
   simCustomerText = (from: string, body: string, withImage: boolean) =>
     this.call<void>('sim_customer_text', { from, body, withImage });
-  simCustomerCall = (from: string, outcome: 'answer' | 'voicemail') => this.call<void>('sim_customer_call', { from, outcome });
+  simCustomerCall = (from: string, outcome: 'answer' | 'voicemail') =>
+    this.call<void>('sim_customer_call', { from, outcome });
   simPhoneInbox = (phone: string) => this.call<T.SimPhoneMessage[]>('sim_phone_inbox', { phone });
   simDropWebhooks = (on: boolean | null) => this.call<boolean>('sim_drop_webhooks', { on });
 
@@ -200,7 +219,6 @@ export class TauriBackend implements Backend {
     return listen<T.CoreEvent>(CORE_EVENT, (e) => cb(e.payload));
   }
 }
-
 
 export async function backend(): Promise<Backend> {
   if (inTauri()) return new TauriBackend();

@@ -42,7 +42,12 @@ export function dayLabel(iso: string, now = new Date()): string {
   const y = new Date(now);
   y.setDate(now.getDate() - 1);
   if (sameDay(d, y)) return 'Yesterday';
-  return d.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long', year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
+  return d.toLocaleDateString([], {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric',
+  });
 }
 
 export function dayKey(iso: string): string {

@@ -39,8 +39,14 @@ describe('templates (same rules as src-tauri/domain/template.rs)', () => {
   it('renders and names missing variables', () => {
     const t = 'Hi {{first_name}}, your {{ item }} is ready. Thanks {{first_name}}!';
     expect(variables(t)).toEqual(['first_name', 'item']);
-    expect(render(t, { first_name: 'Ana', item: 'order' })).toEqual({ ok: true, text: 'Hi Ana, your order is ready. Thanks Ana!' });
-    expect(render('Hi {{first_name}} {{last}}', { first_name: ' ' })).toEqual({ ok: false, missing: ['first_name', 'last'] });
+    expect(render(t, { first_name: 'Ana', item: 'order' })).toEqual({
+      ok: true,
+      text: 'Hi Ana, your order is ready. Thanks Ana!',
+    });
+    expect(render('Hi {{first_name}} {{last}}', { first_name: ' ' })).toEqual({
+      ok: false,
+      missing: ['first_name', 'last'],
+    });
     expect(render('{{ not a var }} {x}', {})).toEqual({ ok: true, text: '{{ not a var }} {x}' });
   });
 });
@@ -68,16 +74,34 @@ describe('format', () => {
 
 describe('inbox paging', () => {
   const conv = (id: number, at: string | null): ConversationSummary => ({
-    id, number_id: 1, our_number: '+61255501234', customer: `+614123456${String(id).padStart(2, '0')}`, contact_id: null,
-    contact_name: '', contact_email: null, reply_channel: 'sms', last_message_at: at, last_preview: '', unread: 0, opted_out: false,
+    id,
+    number_id: 1,
+    our_number: '+61255501234',
+    customer: `+614123456${String(id).padStart(2, '0')}`,
+    contact_id: null,
+    contact_name: '',
+    contact_email: null,
+    reply_channel: 'sms',
+    last_message_at: at,
+    last_preview: '',
+    unread: 0,
+    opted_out: false,
   });
   // 2 × PAGE conversations, newest first; the oldest has no message yet.
-  const all = Array.from({ length: 2 * PAGE }, (_, i) => conv(2 * PAGE - i, i === 2 * PAGE - 1 ? null : `2026-11-20T10:${String(59 - Math.floor(i / 2)).padStart(2, '0')}:00Z`));
+  const all = Array.from({ length: 2 * PAGE }, (_, i) =>
+    conv(
+      2 * PAGE - i,
+      i === 2 * PAGE - 1 ? null : `2026-11-20T10:${String(59 - Math.floor(i / 2)).padStart(2, '0')}:00Z`,
+    ),
+  );
 
   it('starts the next page after the last conversation shown', () => {
     expect(pageAfter([])).toBeNull();
     expect(pageAfter(all.slice(0, PAGE))).toEqual([all[PAGE - 1].last_message_at, all[PAGE - 1].id]);
-    expect(pageAfter(all), 'no message yet sorts as the empty string, as in the core').toEqual(['', all[2 * PAGE - 1].id]);
+    expect(pageAfter(all), 'no message yet sorts as the empty string, as in the core').toEqual([
+      '',
+      all[2 * PAGE - 1].id,
+    ]);
   });
 
   it('keeps older pages on a refresh, without the conversation that moved to the top', () => {

@@ -7,10 +7,7 @@
 import { SCREENS, type ScreenId } from './nav';
 
 export type Opened =
-  | { kind: 'start' }
-  | { kind: 'restore' }
-  | { kind: 'conversation'; conversation_id: number }
-  | { kind: 'voicemail' };
+  { kind: 'start' } | { kind: 'restore' } | { kind: 'conversation'; conversation_id: number } | { kind: 'voicemail' };
 
 const LAST_SCREEN = 'switchboard.lastScreen';
 

@@ -388,7 +388,15 @@ export type CoreEvent =
   | { type: 'compliance_updated'; compliance_id: number }
   | { type: 'media_downloaded'; message_id: number }
   | { type: 'download_failed'; download_kind: string; target_id: number; error: string }
-  | { type: 'campaign_progress'; campaign_id: number; sent: number; skipped: number; failed: number; pending: number; state: string }
+  | {
+      type: 'campaign_progress';
+      campaign_id: number;
+      sent: number;
+      skipped: number;
+      failed: number;
+      pending: number;
+      state: string;
+    }
   | { type: 'sync_completed'; messages: number; calls: number; voicemails: number }
   | { type: 'sync_progress'; resource: string; listed: number; stored: number }
   | { type: 'tunnel_changed'; state: { state: string; url?: string; reason?: string } }

@@ -23,7 +23,14 @@ describe('catch-up progress in the status line', () => {
   it('shows thousands readably and ends when the run ends', () => {
     const s = nextCatchUp({}, progress('messages', 10000));
     expect(catchUpText(s)).toBe('Catching up with Twilio: 10,000 messages…');
-    expect(nextCatchUp(s, { type: 'sync_completed', messages: 10000, calls: 0, voicemails: 0 } as CoreEvent)).toEqual({});
-    expect(nextCatchUp(s, { type: 'reconcile_changed', status: { last_ok: null, failures: 1, last_error: 'x' } } as unknown as CoreEvent)).toEqual({});
+    expect(nextCatchUp(s, { type: 'sync_completed', messages: 10000, calls: 0, voicemails: 0 } as CoreEvent)).toEqual(
+      {},
+    );
+    expect(
+      nextCatchUp(s, {
+        type: 'reconcile_changed',
+        status: { last_ok: null, failures: 1, last_error: 'x' },
+      } as unknown as CoreEvent),
+    ).toEqual({});
   });
 });

@@ -4,7 +4,9 @@ import { firstConversation, firstScreen, opened, rememberScreen } from '../lib/o
 function memory(): Storage {
   const m = new Map<string, string>();
   return {
-    get length() { return m.size; },
+    get length() {
+      return m.size;
+    },
     clear: () => m.clear(),
     getItem: (k) => m.get(k) ?? null,
     key: (i) => [...m.keys()][i] ?? null,
@@ -22,7 +24,10 @@ describe('a window opened from the tray or a notification', () => {
     expect(opened()).toEqual({ kind: 'start' });
     (globalThis as { __SWITCHBOARD_OPENED__?: unknown }).__SWITCHBOARD_OPENED__ = 'restore';
     expect(opened()).toEqual({ kind: 'start' });
-    (globalThis as { __SWITCHBOARD_OPENED__?: unknown }).__SWITCHBOARD_OPENED__ = { kind: 'conversation', conversation_id: 7 };
+    (globalThis as { __SWITCHBOARD_OPENED__?: unknown }).__SWITCHBOARD_OPENED__ = {
+      kind: 'conversation',
+      conversation_id: 7,
+    };
     expect(opened()).toEqual({ kind: 'conversation', conversation_id: 7 });
   });
 
@@ -49,7 +54,15 @@ describe('a window opened from the tray or a notification', () => {
   });
 
   it('survives storage that throws', () => {
-    const broken = { ...memory(), getItem: () => { throw new Error('denied'); }, setItem: () => { throw new Error('full'); } } as Storage;
+    const broken = {
+      ...memory(),
+      getItem: () => {
+        throw new Error('denied');
+      },
+      setItem: () => {
+        throw new Error('full');
+      },
+    } as Storage;
     expect(() => rememberScreen('calls', broken)).not.toThrow();
     expect(firstScreen('', { kind: 'restore' }, broken)).toBe('inbox');
   });

@@ -16,8 +16,16 @@ vi.mock('@tauri-apps/plugin-dialog', () => {
 });
 
 const draft = (): ComplianceDraft => ({
-  country: 'AU', number_type: 'mobile', end_user_type: 'business', business_name: 'Clinic', business_email: 'a@b.example',
-  registration_id: '51824753556', first_name: 'Ana', last_name: 'Lima', address: null, document_path: null,
+  country: 'AU',
+  number_type: 'mobile',
+  end_user_type: 'business',
+  business_name: 'Clinic',
+  business_email: 'a@b.example',
+  registration_id: '51824753556',
+  first_name: 'Ana',
+  last_name: 'Lima',
+  address: null,
+  document_path: null,
 });
 
 async function refused(p: Promise<unknown>) {
@@ -27,7 +35,8 @@ async function refused(p: Promise<unknown>) {
 describe('paths the owner did not choose', () => {
   it('are refused by each file-taking command; chosen ones work once', async () => {
     const b = new FakeBackend(demoData());
-    const send = (media: string[]) => b.sendMessage({ conversationId: 1, body: 'hi', channel: 'sms', subject: null, media });
+    const send = (media: string[]) =>
+      b.sendMessage({ conversationId: 1, body: 'hi', channel: 'sms', subject: null, media });
     await refused(send(['/home/owner/.ssh/id_ed25519']));
     await refused(b.exportData('/home/owner/.bashrc', 'json'));
     await refused(b.saveComplianceDraft({ ...draft(), document_path: '/etc/passwd' }, null));
@@ -74,7 +83,11 @@ describe('the composer', () => {
     await fireEvent.input(screen.getByTestId('composer'), { target: { value: 'They are in.' } });
     await fireEvent.click(screen.getByTestId('send'));
     await waitFor(() =>
-      expect(b.calls.find((c) => c.method === 'sendMessage')?.args[0]).toMatchObject({ channel: 'email', subject: 'Your results', media: [] }),
+      expect(b.calls.find((c) => c.method === 'sendMessage')?.args[0]).toMatchObject({
+        channel: 'email',
+        subject: 'Your results',
+        media: [],
+      }),
     );
   });
 });
@@ -87,9 +100,21 @@ describe('the compliance form', () => {
     const next = () => fireEvent.click(screen.getByTestId('compliance-next'));
     await next();
     const fill = ([id, value]: string[]) => fireEvent.input(screen.getByTestId(id), { target: { value } });
-    for (const f of [['business-name', 'Clinic'], ['business-email', 'a@b.example'], ['registration-id', '51824753556'], ['first-name', 'Ana'], ['last-name', 'Lima']]) await fill(f);
+    for (const f of [
+      ['business-name', 'Clinic'],
+      ['business-email', 'a@b.example'],
+      ['registration-id', '51824753556'],
+      ['first-name', 'Ana'],
+      ['last-name', 'Lima'],
+    ])
+      await fill(f);
     await next();
-    for (const f of [['street', '1 George St'], ['city', 'Sydney'], ['postcode', '2000']]) await fill(f);
+    for (const f of [
+      ['street', '1 George St'],
+      ['city', 'Sydney'],
+      ['postcode', '2000'],
+    ])
+      await fill(f);
     await next();
     await fireEvent.click(screen.getByTestId('pick-document'));
     expect(await screen.findByText('registration.pdf')).toBeTruthy();
@@ -118,6 +143,12 @@ describe('TauriBackend', () => {
     await t.saveComplianceDraft(draft(), 'doc');
     expect(invoke).toHaveBeenLastCalledWith('save_compliance_draft', { draft: draft(), document: 'doc' });
     await t.sendMessage({ conversationId: 1, body: 'b', channel: 'email', subject: 'S', media: [] });
-    expect(invoke).toHaveBeenLastCalledWith('send_message', { conversationId: 1, body: 'b', channel: 'email', subject: 'S', media: [] });
+    expect(invoke).toHaveBeenLastCalledWith('send_message', {
+      conversationId: 1,
+      body: 'b',
+      channel: 'email',
+      subject: 'S',
+      media: [],
+    });
   });
 });

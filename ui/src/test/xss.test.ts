@@ -12,11 +12,23 @@ const SCRIPT = '<script>window.__xss=2</script>';
 function hostile(): FakeBackend {
   const d = demoData();
   for (const m of d.messages) m.body = `${IMG} ${SCRIPT}`;
-  for (const c of d.conversations) { c.last_preview = IMG; c.contact_name = SCRIPT; }
-  for (const c of d.contacts) { c.name = IMG; c.notes = SCRIPT; c.opt_out_source = IMG; }
-  for (const v of d.voicemails) { v.transcription = IMG; v.from = SCRIPT; }
+  for (const c of d.conversations) {
+    c.last_preview = IMG;
+    c.contact_name = SCRIPT;
+  }
+  for (const c of d.contacts) {
+    c.name = IMG;
+    c.notes = SCRIPT;
+    c.opt_out_source = IMG;
+  }
+  for (const v of d.voicemails) {
+    v.transcription = IMG;
+    v.from = SCRIPT;
+  }
   d.messages[3].num_media = 1;
-  d.messages[3].media = [{ id: 9, idx: 0, content_type: 'application/pdf', path: `media/${IMG}.pdf`, sha256: null, bytes: 10 }];
+  d.messages[3].media = [
+    { id: 9, idx: 0, content_type: 'application/pdf', path: `media/${IMG}.pdf`, sha256: null, bytes: 10 },
+  ];
   d.templates[0].name = IMG;
   d.templates[0].body = SCRIPT;
   d.simInbox = [simMessage('inbound', '+61412345678', '+61255501234', IMG)];
