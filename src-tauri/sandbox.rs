@@ -51,7 +51,7 @@ impl Sandbox {
     ) -> Result<Sandbox> {
         let sim = Simulator::start(sim_config).await?;
         let sid = sim.add_number(BUSINESS_NUMBER, BUSINESS_NAME);
-        let seeded = store.read_async(|c| settings::get(c, "sandbox_seeded")).await?.is_some();
+        let seeded = store.read_async(|c| settings::get(c, settings::keys::SANDBOX_SEEDED)).await?.is_some();
         let pn = sid.clone();
         store
             .write_async(move |tx| {
@@ -79,7 +79,7 @@ impl Sandbox {
                     "Appointment reminder",
                     "Hi {{first_name}}, a reminder of your appointment tomorrow at {{time}}. Reply STOP to opt out.",
                 )?;
-                    settings::set(tx, "sandbox_seeded", "1")?;
+                    settings::set(tx, settings::keys::SANDBOX_SEEDED, "1")?;
                 }
                 Ok(())
             })

@@ -43,9 +43,7 @@ pub struct AwaySummary {
 }
 
 /// Settings keys for how the app is reached (non-secret; the ngrok token is in the keychain).
-pub const TUNNEL_KIND: &str = "tunnel_kind";
-pub const MANUAL_URL: &str = "manual_public_url";
-pub const NGROK_DOMAIN: &str = "ngrok_domain";
+pub use crate::store::settings::keys::{MANUAL_URL, NGROK_DOMAIN, TUNNEL_KIND};
 
 /// The tunnel as the settings screen shows it.
 #[derive(Debug, Clone, serde::Serialize)]

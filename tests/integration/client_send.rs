@@ -174,7 +174,7 @@ async fn mms_files_are_served_at_an_expiring_token_url() -> TestResult {
 
     // Served through the handler the listener mounts at GET /media/{token}.
     let app = axum::Router::new()
-        .route("/media/{token}", axum::routing::get(media_links::serve_outbound_media))
+        .route("/media/{token}", axum::routing::get(switchboard::webhook::media::serve_outbound_media))
         .with_state(switchboard::webhook::AppState::new(
             ob.store.clone(),
             "https://pub.example",

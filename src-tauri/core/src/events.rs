@@ -5,12 +5,48 @@
 
 use tokio::sync::broadcast;
 
+/// The tunnel's state as the supervisor (`crate::tunnel::supervisor`) publishes it. It is
+/// defined here, with the bus that carries it, so that events depend on nothing above them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum TunnelState {
+    Stopped,
+    Connecting { kind: String },
+    Online { kind: String, url: String },
+    Reconnecting { kind: String, attempt: u32, reason: String, retry_in_secs: u64 },
+    Failed { kind: String, reason: String },
+}
+
+impl TunnelState {
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            TunnelState::Online { url, .. } => Some(url),
+            _ => None,
+        }
+    }
+}
+
+/// When the app last heard from Twilio, as the status line shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReconcileStatus {
+    /// RFC 3339 time of the last catch-up that succeeded.
+    pub last_ok: Option<String>,
+    /// Why the last attempt failed; cleared by a success.
+    pub last_error: Option<String>,
+    /// RFC 3339 time of the next periodic attempt (later while backing off).
+    pub next_attempt: Option<String>,
+    /// Failed attempts in a row: 0 is "up to date".
+    pub failures: u32,
+    /// Catch-ups finished since start (tests count requests per run with it).
+    pub runs: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// The tunnel's state changed (connecting, online with its URL, reconnecting, failed).
     TunnelChanged {
-        state: crate::tunnel::TunnelState,
+        state: TunnelState,
     },
     /// A backfill run finished: what arrived while the app could not be reached.
     SyncCompleted {
@@ -28,7 +64,7 @@ pub enum Event {
     /// A reconciliation with Twilio finished: when it last succeeded, whether it is
     /// retrying and why, when it tries next (the status line shows it).
     ReconcileChanged {
-        status: crate::sync::reconcile::ReconcileStatus,
+        status: ReconcileStatus,
     },
     MessageReceived {
         conversation_id: i64,

@@ -97,8 +97,8 @@ impl Runtime {
         // first moments after a restart. An ngrok URL is only known once the tunnel is up;
         // until then signatures are checked against the last known URL.
         let first_url = match &cfg.reach {
-            Reach::Manual(url) => crate::cli::normalise_public_url(url)?,
-            _ => store.read_async(|c| settings::get(c, "public_url")).await?.unwrap_or_default(),
+            Reach::Manual(url) => crate::tunnel::normalise_public_url(url)?,
+            _ => store.read_async(|c| settings::get(c, settings::keys::PUBLIC_URL)).await?.unwrap_or_default(),
         };
         let state = AppState::new(store.clone(), &first_url, auth_token, events.clone());
         let running = webhook::start(cfg.listen, state.clone(), cfg.media).await?;
@@ -290,7 +290,7 @@ async fn follow_reach(mut rx: watch::Receiver<TunnelState>, f: Arc<Follow>) {
             if changed {
                 f.state.set_public_url(url);
                 let u = url.to_string();
-                if let Err(e) = f.store.write_async(move |tx| settings::set(tx, "public_url", &u)).await {
+                if let Err(e) = f.store.write_async(move |tx| settings::set(tx, settings::keys::PUBLIC_URL, &u)).await {
                     tracing::warn!(error = %e, "could not remember the public URL");
                 }
                 if f.wire {
@@ -335,7 +335,7 @@ async fn ensure_fallback_flows(f: &Follow) -> HashMap<i64, String> {
             }
         };
     for n in managed {
-        let key = format!("fallback_flow:{}", n.id);
+        let key = settings::keys::fallback_flow(n.id);
         let k = key.clone();
         let existing = f.store.read_async(move |c| settings::get(c, &k)).await.ok().flatten();
         match fallback::upsert_flow(&f.client, &n, existing.as_deref()).await {

@@ -63,7 +63,6 @@ pub async fn save_credentials(live: State<'_, Live>, account_sid: String, auth_t
 pub enum TunnelConfig {
     Ngrok {
         authtoken: String,
-        #[serde(default)]
         domain: Option<String>,
     },
     Manual {
@@ -106,7 +105,7 @@ pub async fn configure_tunnel(live: State<'_, Live>, config: TunnelConfig) -> Re
 }
 
 /// Settings key of the sender address used for email replies.
-pub const EMAIL_FROM: &str = "email_from";
+pub use crate::store::settings::keys::EMAIL_FROM;
 
 /// Saves the Resend API key (keychain) and the sender address (settings) for email replies.
 #[tauri::command]

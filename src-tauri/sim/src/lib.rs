@@ -11,6 +11,10 @@
 //! State lives behind one `std::sync::Mutex` held only for short, non-async sections; every
 //! HTTP call the simulator makes happens with the lock released.
 
+// The core's modules under their own names, so `crate::twilio::…` reads as it did when the
+// simulator was a module of the one crate.
+use switchboard_core::{domain, error, twilio};
+
 mod callflow;
 mod calls;
 mod compliance;

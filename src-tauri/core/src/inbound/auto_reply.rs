@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::store::{auto_replies, numbers, optouts, settings};
 
 /// The settings key holding the window in hours (a positive number; default 12).
-pub const WINDOW_SETTING: &str = "auto_reply_window_hours";
+pub const WINDOW_SETTING: crate::store::settings::Key = crate::store::settings::keys::AUTO_REPLY_WINDOW_HOURS;
 /// The window when the setting is absent or not a positive number.
 pub const DEFAULT_WINDOW_HOURS: f64 = 12.0;
 

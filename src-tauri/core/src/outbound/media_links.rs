@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use axum::extract::{Path as UrlPath, State};
+
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -144,16 +144,9 @@ pub async fn lookup(store: &Store, token: &str) -> Result<Option<(PathBuf, Strin
     Ok(found.map(|(rel, ct)| (store.data_dir().join(rel), ct)))
 }
 
-/// `GET /media/{token}`: mount on the webhook router. No signature is involved (Twilio
+/// `GET /media/{token}`: the listener mounts it (`crate::webhook::media`), and a test
+/// router whose state is a bare [`Store`] can too. No signature is involved (Twilio
 /// fetches media unsigned); the 256-bit token and the expiry are the protection.
-pub async fn serve_outbound_media(
-    State(state): State<crate::webhook::AppState>,
-    UrlPath(token): UrlPath<String>,
-) -> Response {
-    serve_token(&state.store, &token).await
-}
-
-/// The body of [`serve_outbound_media`], for routers whose state is a bare [`Store`].
 pub async fn serve_token(store: &Store, token: &str) -> Response {
     let found = match lookup(store, token).await {
         Ok(f) => f,

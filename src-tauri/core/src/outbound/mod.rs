@@ -43,8 +43,8 @@ pub const LONG_CODE_RATE: f64 = 1.0;
 pub const TOLL_FREE_RATE: f64 = 3.0;
 
 /// The settings key that overrides a number's sending rate (segments per second).
-pub fn rate_setting_key(e164: &str) -> String {
-    format!("send_rate:{e164}")
+pub fn rate_setting_key(e164: &str) -> crate::store::settings::Key {
+    crate::store::settings::keys::send_rate(e164)
 }
 
 /// The default rate of a number: toll-free (North American 8XX) or a long code.

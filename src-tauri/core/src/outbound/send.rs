@@ -479,7 +479,7 @@ async fn record_failure(ob: &Outbound, message_id: i64, conversation_id: i64, to
     let to = to.to_string();
     ob.store
         .write_async(move |tx| {
-            if code == Some(21610) {
+            if code == Some(i64::from(crate::domain::twilio_errors::code::UNSUBSCRIBED)) {
                 optouts::record(tx, &optouts::Change::error_21610(&to, &crate::domain::now_rfc3339(), None))?;
             }
             messages::mark_failed(tx, message_id, code, &reason)

@@ -152,7 +152,6 @@ pub struct ListFilter {
     #[serde(default)]
     pub limit: i64,
     /// Keyset paging: rows strictly older than this (last_message_at, id).
-    #[serde(default)]
     pub before: Option<(String, i64)>,
 }
 

@@ -151,7 +151,7 @@ pub fn apply_status(
             status.as_str(),
             status.rank(),
             error_code,
-            error_code.map(|c| crate::twilio::errors::explain(c as u32)),
+            error_code.map(|c| crate::domain::twilio_errors::explain(c as u32)),
             event_at,
             now_rfc3339()
         ],

@@ -38,7 +38,7 @@ use rusqlite_migration::Migrations;
 use crate::error::{Error, Result};
 use sql::CachedSql;
 
-static MIGRATIONS_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/migrations");
+static MIGRATIONS_DIR: Dir = include_dir!("$CARGO_MANIFEST_DIR/../../migrations");
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "switchboard.db";

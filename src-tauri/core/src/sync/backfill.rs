@@ -22,6 +22,9 @@ use crate::store::{messages, optouts, settings, Store};
 use crate::twilio::api::to_rfc3339;
 use crate::twilio::client::TwilioClient;
 
+/// Twilio's "unsubscribed recipient" as the message resource carries it.
+const UNSUBSCRIBED: i64 = crate::domain::twilio_errors::code::UNSUBSCRIBED as i64;
+
 /// How far back the very first sync looks, so a new install shows recent history.
 pub const FIRST_SYNC_DAYS: i64 = 30;
 /// Listing goes this far behind the watermark: an item Twilio shows a little late (its
@@ -144,7 +147,7 @@ async fn repair_statuses(store: &Store, client: &TwilioClient, events: &Events) 
         let outcome = store
             .write_async(move |tx| {
                 let outcome = messages::apply_status(tx, &sid, &status, code, at.as_deref())?;
-                if let (Some(21610), messages::StatusOutcome::Applied { message_id, .. }) = (code, &outcome) {
+                if let (Some(UNSUBSCRIBED), messages::StatusOutcome::Applied { message_id, .. }) = (code, &outcome) {
                     // The recipient had said STOP to Twilio: never try them again.
                     let to = messages::get(tx, *message_id)?.to;
                     let now = crate::domain::now_rfc3339();

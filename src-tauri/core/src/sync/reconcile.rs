@@ -42,9 +42,9 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// Seconds between reconciliations, for tests, the e2e and impatient owners.
 pub const INTERVAL_ENV: &str = "SWITCHBOARD_RECONCILE_SECS";
 /// The same as a setting (seconds), below the environment variable.
-pub const INTERVAL_SETTING: &str = "reconcile_interval_secs";
+pub const INTERVAL_SETTING: crate::store::settings::Key = crate::store::settings::keys::RECONCILE_INTERVAL_SECS;
 /// Where [`CaughtUp`] is kept (JSON in the settings table).
-const CAUGHT_UP_KEY: &str = "reach.caught_up";
+const CAUGHT_UP_KEY: crate::store::settings::Key = crate::store::settings::keys::CAUGHT_UP;
 /// Several sources may report one wake (logind now, the clock watcher a tick later).
 const RESUME_DEBOUNCE: Duration = Duration::from_secs(30);
 
@@ -104,20 +104,8 @@ fn parse_secs(v: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(secs.clamp(1.0, 86_400.0)))
 }
 
-/// When the app last heard from Twilio, as the status line shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ReconcileStatus {
-    /// RFC 3339 time of the last catch-up that succeeded.
-    pub last_ok: Option<String>,
-    /// Why the last attempt failed; cleared by a success.
-    pub last_error: Option<String>,
-    /// RFC 3339 time of the next periodic attempt (later while backing off).
-    pub next_attempt: Option<String>,
-    /// Failed attempts in a row: 0 is "up to date".
-    pub failures: u32,
-    /// Catch-ups finished since start (tests count requests per run with it).
-    pub runs: u64,
-}
+/// Defined with the events that publish it (events sit below sync in the layers).
+pub use crate::events::ReconcileStatus;
 
 /// What periodic runs found that no webhook had delivered, since `since`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -29,9 +29,7 @@ pub fn studio_base() -> String {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct Flow {
     pub sid: String,
-    #[serde(default)]
     pub webhook_url: Option<String>,
-    #[serde(default)]
     pub status: Option<String>,
 }
 

@@ -7,7 +7,19 @@ use std::net::SocketAddr;
 use async_trait::async_trait;
 
 use super::{Tunnel, TunnelSession};
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+/// A public URL without a trailing slash; only http(s). It lives with the tunnel, not the
+/// command line, because the runtime and the desktop settings normalise the same way as
+/// `serve --public-url`, and the core must not import the CLI.
+pub fn normalise_public_url(raw: &str) -> Result<String> {
+    let url =
+        url::Url::parse(raw.trim()).map_err(|e| Error::Usage(format!("--public-url {raw:?} is not a URL: {e}")))?;
+    if url.scheme() != "https" && url.scheme() != "http" {
+        return Err(Error::Usage(format!("--public-url must be http(s), not {}", url.scheme())));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
 
 pub struct ManualTunnel {
     url: String,
@@ -16,7 +28,7 @@ pub struct ManualTunnel {
 impl ManualTunnel {
     /// `url` must be an http(s) URL; it is normalised without a trailing slash.
     pub fn new(url: &str) -> Result<Self> {
-        Ok(ManualTunnel { url: crate::cli::normalise_public_url(url)? })
+        Ok(ManualTunnel { url: normalise_public_url(url)? })
     }
 }
 

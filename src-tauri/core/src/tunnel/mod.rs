@@ -22,6 +22,7 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 
+pub use manual::normalise_public_url;
 pub use supervisor::{RetryPolicy, TunnelHandle, TunnelState};
 
 /// Something that can open a public URL forwarding to the listener at `local`.

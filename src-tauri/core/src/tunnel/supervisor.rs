@@ -13,24 +13,8 @@ use tokio::sync::{oneshot, watch, Notify};
 
 use super::{is_permanent, Tunnel};
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum TunnelState {
-    Stopped,
-    Connecting { kind: String },
-    Online { kind: String, url: String },
-    Reconnecting { kind: String, attempt: u32, reason: String, retry_in_secs: u64 },
-    Failed { kind: String, reason: String },
-}
-
-impl TunnelState {
-    pub fn url(&self) -> Option<&str> {
-        match self {
-            TunnelState::Online { url, .. } => Some(url),
-            _ => None,
-        }
-    }
-}
+/// Defined with the events that publish it (events sit below the tunnel in the layers).
+pub use crate::events::TunnelState;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {

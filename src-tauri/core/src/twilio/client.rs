@@ -299,13 +299,13 @@ pub fn twilio_error(status: u16, body: &str) -> Error {
     let mut code = parsed.as_ref().and_then(|b| b.code);
     // A bare 401 is a credentials problem even without Twilio's JSON.
     if code.is_none() && status == 401 {
-        code = Some(20003);
+        code = Some(super::errors::code::AUTHENTICATION_FAILED);
     }
     let message =
         parsed.and_then(|b| b.message).unwrap_or_else(|| body.chars().take(300).collect::<String>().trim().to_string());
     let explanation = match code {
         Some(c) => super::errors::explain(c),
-        None if status == 429 => super::errors::explain(20429),
+        None if status == 429 => super::errors::explain(super::errors::code::TOO_MANY_REQUESTS),
         None => format!(
             "Twilio answered HTTP {status}{}",
             if message.is_empty() { String::new() } else { format!(": {message}") }

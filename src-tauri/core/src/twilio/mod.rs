@@ -3,7 +3,8 @@
 
 pub mod api;
 pub mod client;
-pub mod errors;
+/// The error codes and their explanations live in the domain (the store words them too).
+pub use crate::domain::twilio_errors as errors;
 pub mod payloads;
 pub mod signature;
 pub mod twiml;

@@ -10,6 +10,7 @@
 pub mod compliance;
 pub mod error;
 pub mod listen;
+pub mod media;
 pub mod recording;
 pub mod selftest;
 pub mod sms;
@@ -119,7 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route(crate::tunnel::selftest::PATH, post(selftest::probe))
         // Outbound MMS attachments Twilio fetches: unsigned, protected by a 256-bit
         // expiring token (see outbound::media_links).
-        .route("/media/{token}", get(crate::outbound::media_links::serve_outbound_media))
+        .route("/media/{token}", get(media::serve_outbound_media))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -19,7 +19,7 @@ use crate::store::{contacts, optouts};
 use crate::twilio::payloads::MessageStatusCallback;
 
 /// Twilio's "attempt to send to unsubscribed recipient".
-const ERROR_UNSUBSCRIBED: i64 = 21610;
+const ERROR_UNSUBSCRIBED: i64 = crate::domain::twilio_errors::code::UNSUBSCRIBED as i64;
 
 pub async fn message_status(State(state): State<AppState>, req: Request) -> Result<Response, WebhookError> {
     let signed = verify::signed(&state, req, Accept::Form).await?;

@@ -6,13 +6,11 @@ use crate::twilio::client::{Host, TwilioClient};
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct Account {
     pub sid: String,
-    #[serde(default)]
     pub friendly_name: Option<String>,
     /// active, suspended or closed.
-    #[serde(default)]
     pub status: Option<String>,
     /// Trial or Full: a trial account can only text verified numbers.
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
 }
 
@@ -22,10 +20,10 @@ impl TwilioClient {
     pub async fn fetch_account(&self) -> Result<Account> {
         let url = self.url(Host::Api, &format!("/2010-04-01/Accounts/{}.json", self.account_sid()));
         match self.get_json(&url, &[]).await {
-            Err(Error::Twilio { status, code, message, .. }) if code == Some(20003) || status == 401 => {
+            Err(Error::Twilio { status, code, message, .. }) if code == Some(crate::domain::twilio_errors::code::AUTHENTICATION_FAILED) || status == 401 => {
                 Err(Error::Twilio {
                     status,
-                    code: Some(20003),
+                    code: Some(crate::domain::twilio_errors::code::AUTHENTICATION_FAILED),
                     message,
                     explanation: "Wrong credentials: Twilio did not accept this Account SID and Auth Token (or API key and secret). Copy them again from the Twilio console.".into(),
                 })

@@ -7,28 +7,19 @@ use crate::twilio::client::{Host, Params, Retry, TwilioClient};
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct CallResource {
     pub sid: String,
-    #[serde(default)]
     pub parent_call_sid: Option<String>,
-    #[serde(default)]
     pub from: Option<String>,
-    #[serde(default)]
     pub to: Option<String>,
-    #[serde(default)]
     pub status: Option<String>,
     /// inbound, outbound-api, outbound-dial.
-    #[serde(default)]
     pub direction: Option<String>,
     #[serde(default, deserialize_with = "lenient_i64")]
     pub duration: Option<i64>,
-    #[serde(default)]
     pub answered_by: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub price: Option<String>,
-    #[serde(default)]
     pub start_time: Option<String>,
-    #[serde(default)]
     pub end_time: Option<String>,
-    #[serde(default)]
     pub date_created: Option<String>,
 }
 

@@ -12,16 +12,11 @@ const BASE: &str = "/v2/RegulatoryCompliance";
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct Regulation {
     pub sid: String,
-    #[serde(default)]
     pub friendly_name: Option<String>,
-    #[serde(default)]
     pub iso_country: Option<String>,
-    #[serde(default)]
     pub number_type: Option<String>,
-    #[serde(default)]
     pub end_user_type: Option<String>,
     /// The end-user fields and documents required, as Twilio describes them.
-    #[serde(default)]
     pub requirements: Option<serde_json::Value>,
 }
 
@@ -38,44 +33,32 @@ pub struct RegulationQuery {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct EndUser {
     pub sid: String,
-    #[serde(default)]
     pub friendly_name: Option<String>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
-    #[serde(default)]
     pub attributes: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct SupportingDocument {
     pub sid: String,
-    #[serde(default)]
     pub friendly_name: Option<String>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub kind: Option<String>,
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub mime_type: Option<String>,
-    #[serde(default)]
     pub failure_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct Bundle {
     pub sid: String,
-    #[serde(default)]
     pub friendly_name: Option<String>,
     /// draft, pending-review, in-review, twilio-approved, twilio-rejected, provisionally-approved.
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub regulation_sid: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(default)]
     pub status_callback: Option<String>,
-    #[serde(default)]
     pub valid_until: Option<String>,
 }
 
@@ -94,19 +77,15 @@ pub struct NewBundle {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct ItemAssignment {
     pub sid: String,
-    #[serde(default)]
     pub bundle_sid: Option<String>,
-    #[serde(default)]
     pub object_sid: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct Evaluation {
     pub sid: String,
-    #[serde(default)]
     pub bundle_sid: Option<String>,
     /// compliant or noncompliant.
-    #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
     pub results: Vec<serde_json::Value>,

@@ -15,20 +15,14 @@ use crate::twilio::client::{Host, Params, TwilioClient};
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct MessageResource {
     pub sid: String,
-    #[serde(default)]
     pub from: Option<String>,
-    #[serde(default)]
     pub to: Option<String>,
-    #[serde(default)]
     pub body: Option<String>,
-    #[serde(default)]
     pub status: Option<String>,
     /// inbound, outbound-api, outbound-call, outbound-reply.
-    #[serde(default)]
     pub direction: Option<String>,
     #[serde(default, deserialize_with = "lenient_i64")]
     pub error_code: Option<i64>,
-    #[serde(default)]
     pub error_message: Option<String>,
     #[serde(default, deserialize_with = "lenient_i64")]
     pub num_segments: Option<i64>,
@@ -36,26 +30,19 @@ pub struct MessageResource {
     pub num_media: Option<i64>,
     #[serde(default, deserialize_with = "lenient")]
     pub price: Option<String>,
-    #[serde(default)]
     pub price_unit: Option<String>,
     /// RFC 2822, as Twilio sends it; see `api::to_rfc3339`.
-    #[serde(default)]
     pub date_created: Option<String>,
-    #[serde(default)]
     pub date_sent: Option<String>,
-    #[serde(default)]
     pub date_updated: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct MediaResource {
     pub sid: String,
-    #[serde(default)]
     pub content_type: Option<String>,
-    #[serde(default)]
     pub parent_sid: Option<String>,
     /// `/2010-04-01/Accounts/AC…/Messages/MM…/Media/ME….json`; the file is this without `.json`.
-    #[serde(default)]
     pub uri: Option<String>,
 }
 

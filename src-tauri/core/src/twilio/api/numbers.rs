@@ -8,11 +8,10 @@ use crate::twilio::client::{Host, Params, Retry, TwilioClient};
 /// Voice/SMS/MMS/fax abilities of a number.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct Capabilities {
-    #[serde(default, alias = "SMS")]
+    #[serde(alias = "SMS")]
     pub sms: Option<bool>,
-    #[serde(default, alias = "MMS")]
+    #[serde(alias = "MMS")]
     pub mms: Option<bool>,
-    #[serde(default)]
     pub voice: Option<bool>,
 }
 
@@ -20,45 +19,28 @@ pub struct Capabilities {
 pub struct IncomingNumber {
     pub sid: String,
     pub phone_number: String,
-    #[serde(default)]
     pub friendly_name: Option<String>,
-    #[serde(default)]
     pub sms_url: Option<String>,
-    #[serde(default)]
     pub sms_method: Option<String>,
-    #[serde(default)]
     pub sms_fallback_url: Option<String>,
-    #[serde(default)]
     pub voice_url: Option<String>,
-    #[serde(default)]
     pub voice_method: Option<String>,
-    #[serde(default)]
     pub voice_fallback_url: Option<String>,
-    #[serde(default)]
     pub status_callback: Option<String>,
-    #[serde(default)]
     pub address_sid: Option<String>,
-    #[serde(default)]
     pub bundle_sid: Option<String>,
-    #[serde(default)]
     pub capabilities: Option<Capabilities>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct AvailableNumber {
     pub phone_number: String,
-    #[serde(default)]
     pub friendly_name: Option<String>,
-    #[serde(default)]
     pub locality: Option<String>,
-    #[serde(default)]
     pub region: Option<String>,
-    #[serde(default)]
     pub iso_country: Option<String>,
     /// none, any, local or foreign: whether buying it needs an Address.
-    #[serde(default)]
     pub address_requirements: Option<String>,
-    #[serde(default)]
     pub capabilities: Option<Capabilities>,
 }
 
@@ -132,23 +114,15 @@ impl NumberConfig {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct AddressResource {
     pub sid: String,
-    #[serde(default)]
     pub customer_name: Option<String>,
-    #[serde(default)]
     pub street: Option<String>,
-    #[serde(default)]
     pub city: Option<String>,
-    #[serde(default)]
     pub region: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub postal_code: Option<String>,
-    #[serde(default)]
     pub iso_country: Option<String>,
-    #[serde(default)]
     pub friendly_name: Option<String>,
-    #[serde(default)]
     pub validated: Option<bool>,
-    #[serde(default)]
     pub verified: Option<bool>,
 }
 

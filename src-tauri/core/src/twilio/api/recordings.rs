@@ -7,18 +7,13 @@ use crate::twilio::client::{Host, Params, TwilioClient};
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct RecordingResource {
     pub sid: String,
-    #[serde(default)]
     pub call_sid: Option<String>,
     #[serde(default, deserialize_with = "lenient_i64")]
     pub duration: Option<i64>,
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub date_created: Option<String>,
     /// The audio file, on api.twilio.com (append `.mp3` for MP3).
-    #[serde(default)]
     pub media_url: Option<String>,
-    #[serde(default)]
     pub uri: Option<String>,
 }
 

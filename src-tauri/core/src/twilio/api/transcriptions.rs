@@ -10,17 +10,12 @@ use crate::twilio::client::TwilioClient;
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct TranscriptionResource {
     pub sid: String,
-    #[serde(default)]
     pub recording_sid: Option<String>,
     /// in-progress, completed, failed.
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub transcription_text: Option<String>,
     /// RFC 2822, as Twilio sends it.
-    #[serde(default)]
     pub date_created: Option<String>,
-    #[serde(default)]
     pub date_updated: Option<String>,
 }
 
