@@ -390,12 +390,18 @@ impl Simulator {
 
     /// Stops the server and every pending callback task.
     pub async fn shutdown(self) {
+        self.stop();
+        let _ = self.server.await;
+    }
+
+    /// Stops serving and aborts every pending callback at once, without waiting for the
+    /// server to finish: what a test harness can do from `Drop`, where it cannot await.
+    pub fn stop(&self) {
         let _ = self.stop.send(true);
         let tasks = self.shared.with_tasks(std::mem::take);
         for t in tasks {
             t.abort();
         }
-        let _ = self.server.await;
     }
 }
 
