@@ -19,7 +19,7 @@ const CUSTOMER: &str = "+61412345678";
 fn outbound(stub: &Stub, dir: &std::path::Path) -> Result<Outbound, Box<dyn std::error::Error>> {
     let store = Store::open(dir)?;
     // These tests are about what is sent, not how fast: lift the number's 1/s pace.
-    store.write(|tx| store::settings::set(tx, &switchboard::outbound::rate_setting_key(OURS), "1000"))?;
+    store.write(|tx| store::settings::set(tx, switchboard::outbound::rate_setting_key(OURS), "1000"))?;
     Ok(Outbound::new(store, client_at(&stub.base)?, Events::new(), Some("https://pub.example".into())))
 }
 

@@ -10,7 +10,12 @@ const CUSTOMER: &str = "+61412345678";
 
 #[tokio::test]
 async fn sim_webhooks_inbound_sms_is_signed_with_real_fields_and_reply_reaches_phone() -> TestResult {
-    let harness = Harness::start(fast_config(), OURS, &[("/twilio/sms", "<Response><Message>Thanks, we got it!</Message></Response>")]).await?;
+    let harness = Harness::start(
+        fast_config(),
+        OURS,
+        &[("/twilio/sms", "<Response><Message>Thanks, we got it!</Message></Response>")],
+    )
+    .await?;
     let (sim, app) = (&harness.sim, &harness.app);
     let sid = sim.customer_sms(CUSTOMER, OURS, "Is the shop open?", false).await?;
 
@@ -92,11 +97,11 @@ fn statuses(app: &StubApp, sid: &str) -> Vec<String> {
 async fn sim_webhooks_status_callbacks_go_queued_sent_delivered() -> TestResult {
     let harness = Harness::start(fast_config(), OURS, &[]).await?;
     let (sim, app) = (&harness.sim, &harness.app);
-    let api = Api::new(&sim)?;
+    let api = Api::new(sim)?;
     // A query string on the callback URL is part of what Twilio signs.
     let sid = send(&api, &format!("{}/twilio/status?msg=42", app.base), "Your order is ready").await?;
-    wait_until("three status callbacks", || async { statuses(&app, &sid).len() >= 3 }).await?;
-    assert_eq!(statuses(&app, &sid), ["queued", "sent", "delivered"], "callbacks arrive in order");
+    wait_until("three status callbacks", || async { statuses(app, &sid).len() >= 3 }).await?;
+    assert_eq!(statuses(app, &sid), ["queued", "sent", "delivered"], "callbacks arrive in order");
     for h in app.hits_on("/twilio/status") {
         assert!(h.signature_valid, "every status callback is signed: {h:?}");
         assert_eq!(h.get("SmsSid"), Some(sid.as_str()));
@@ -115,11 +120,11 @@ async fn sim_webhooks_status_callbacks_go_queued_sent_delivered() -> TestResult 
 async fn sim_webhooks_failed_delivery_reports_30003() -> TestResult {
     let harness = Harness::start(fast_config(), OURS, &[]).await?;
     let (sim, app) = (&harness.sim, &harness.app);
-    let api = Api::new(&sim)?;
+    let api = Api::new(sim)?;
     sim.faults().set_fail_delivery(Some(30003));
     let sid = send(&api, &format!("{}/twilio/status", app.base), "hello?").await?;
-    wait_until("the final callback", || async { statuses(&app, &sid).len() >= 3 }).await?;
-    assert_eq!(statuses(&app, &sid), ["queued", "sent", "undelivered"]);
+    wait_until("the final callback", || async { statuses(app, &sid).len() >= 3 }).await?;
+    assert_eq!(statuses(app, &sid), ["queued", "sent", "undelivered"]);
     let last = app.hits_on("/twilio/status").pop().ok_or("no callback")?;
     assert_eq!(last.get("ErrorCode"), Some("30003"), "the failure carries Twilio's error code");
     let r = api.get(&format!("Messages/{sid}.json")).await?;
@@ -132,11 +137,11 @@ async fn sim_webhooks_failed_delivery_reports_30003() -> TestResult {
 async fn sim_webhooks_shuffled_callbacks_arrive_out_of_order() -> TestResult {
     let harness = Harness::start(fast_config(), OURS, &[]).await?;
     let (sim, app) = (&harness.sim, &harness.app);
-    let api = Api::new(&sim)?;
+    let api = Api::new(sim)?;
     sim.faults().set_shuffle_status_callbacks(true);
     let sid = send(&api, &format!("{}/twilio/status", app.base), "shuffle").await?;
-    wait_until("all callbacks", || async { statuses(&app, &sid).len() >= 3 }).await?;
-    let got = statuses(&app, &sid);
+    wait_until("all callbacks", || async { statuses(app, &sid).len() >= 3 }).await?;
+    let got = statuses(app, &sid);
     assert_ne!(got, ["queued", "sent", "delivered"], "shuffled callbacks are never in natural order");
     let mut sorted = got.clone();
     sorted.sort();
@@ -167,7 +172,7 @@ async fn sim_webhooks_duplicate_delivery_repeats_the_idempotency_token() -> Test
 async fn sim_webhooks_silent_sends_no_callbacks_but_state_advances() -> TestResult {
     let harness = Harness::start(fast_config(), OURS, &[]).await?;
     let (sim, app) = (&harness.sim, &harness.app);
-    let api = Api::new(&sim)?;
+    let api = Api::new(sim)?;
     sim.faults().set_silent(true);
     let sid = send(&api, &format!("{}/twilio/status", app.base), "quiet").await?;
     wait_until("delivery on the simulator's side", || async { !sim.phone_inbox(CUSTOMER).is_empty() }).await?;

@@ -61,13 +61,8 @@ pub async fn save_credentials(live: State<'_, Live>, account_sid: String, auth_t
 #[derive(serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TunnelConfig {
-    Ngrok {
-        authtoken: String,
-        domain: Option<String>,
-    },
-    Manual {
-        url: String,
-    },
+    Ngrok { authtoken: String, domain: Option<String> },
+    Manual { url: String },
 }
 
 #[tauri::command]

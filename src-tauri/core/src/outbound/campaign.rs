@@ -210,7 +210,9 @@ async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Pro
             Ok(o) if o.status == "failed" => ("failed", Some(o.message_id), Some("the message failed".to_string())),
             Ok(o) => ("sent", Some(o.message_id), None),
             Err(Error::OptedOut(_)) => ("skipped", None, Some("opted out".to_string())),
-            Err(Error::Twilio { code: Some(crate::domain::twilio_errors::code::UNSUBSCRIBED), .. }) => ("skipped", None, Some("opted out".to_string())),
+            Err(Error::Twilio { code: Some(crate::domain::twilio_errors::code::UNSUBSCRIBED), .. }) => {
+                ("skipped", None, Some("opted out".to_string()))
+            }
             Err(e @ Error::Network(_)) => {
                 // Twilio unreachable: stop here rather than failing everyone after it. The
                 // recipient goes back to pending; its outbox row (failed, unconfirmed) is

@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 

@@ -59,7 +59,7 @@ pub fn default_rate(e164: &str) -> f64 {
 
 /// The rate `e164` may send at: the owner's setting if valid, else [`default_rate`].
 pub fn number_rate(conn: &rusqlite::Connection, e164: &str) -> crate::error::Result<f64> {
-    let configured = crate::store::settings::get(conn, &rate_setting_key(e164))?
+    let configured = crate::store::settings::get(conn, rate_setting_key(e164))?
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|r| r.is_finite() && *r > 0.0);
     Ok(configured.unwrap_or_else(|| default_rate(e164)))
