@@ -52,7 +52,7 @@ impl Sandbox {
         let sim = Simulator::start(sim_config).await?;
         let sid = sim.add_number(BUSINESS_NUMBER, BUSINESS_NAME);
         write_sim_file(store.data_dir(), &sim);
-        let seeded = store.read_async(|c| settings::get(c, "sandbox_seeded")).await?.is_some();
+        let seeded = store.read_async(|c| settings::get(c, settings::keys::SANDBOX_SEEDED)).await?.is_some();
         let pn = sid.clone();
         store
             .write_async(move |tx| {
@@ -80,7 +80,7 @@ impl Sandbox {
                     "Appointment reminder",
                     "Hi {{first_name}}, a reminder of your appointment tomorrow at {{time}}. Reply STOP to opt out.",
                 )?;
-                    settings::set(tx, "sandbox_seeded", "1")?;
+                    settings::set(tx, settings::keys::SANDBOX_SEEDED, "1")?;
                 }
                 Ok(())
             })

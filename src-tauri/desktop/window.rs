@@ -22,7 +22,7 @@ use super::bridge::{Payload, EVENT};
 pub const MAIN: &str = "main";
 
 /// The setting ("1" or absent) that keeps the window alive, hidden, when it is closed.
-pub const KEEP_WINDOW_SETTING: &str = "desktop.tray_keeps_window";
+pub use crate::store::settings::keys::TRAY_KEEPS_WINDOW as KEEP_WINDOW_SETTING;
 
 /// Whether closing the window only hides it (the owner's choice; default: destroy it).
 pub static KEEP_WINDOW: AtomicBool = AtomicBool::new(false);

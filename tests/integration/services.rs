@@ -212,8 +212,8 @@ fn creds() -> TwilioCredentials {
     TwilioCredentials::with_auth_token("AC00000000000000000000000000000000", "token")
 }
 
-fn set(store: &Store, pairs: &[(&str, &str)]) -> TestResult {
-    let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+fn set(store: &Store, pairs: &[(settings::Key, &str)]) -> TestResult {
+    let pairs: Vec<(settings::Key, String)> = pairs.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
     store.write(move |tx| {
         for key in [reach::TUNNEL_KIND, reach::MANUAL_URL, reach::NGROK_DOMAIN] {
             settings::remove(tx, key)?;

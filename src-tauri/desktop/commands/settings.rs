@@ -11,7 +11,7 @@ use crate::secrets::Keychain;
 use crate::store::settings;
 
 /// The settings key that turns native notifications off ("off"); on by default.
-pub const NOTIFICATIONS_KEY: &str = "desktop.notifications";
+pub use crate::store::settings::keys::NOTIFICATIONS as NOTIFICATIONS_KEY;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DesktopSettings {

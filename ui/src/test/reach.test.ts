@@ -54,7 +54,9 @@ describe('While you were away', () => {
     render(App, { backend: b });
     await screen.findByTestId('nav-inbox');
     b.emit({ type: 'sync_completed', messages: 0, calls: 0, voicemails: 0 });
-    await new Promise((r) => setTimeout(r, 20));
+    // Events are handled in order: once a later one shows, the empty one has been handled.
+    b.emit({ type: 'open_voicemail' });
+    await screen.findAllByTestId('voicemail');
     expect(screen.queryByTestId('away-summary')).toBeNull();
   });
 });

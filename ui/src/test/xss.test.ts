@@ -41,12 +41,24 @@ function assertInert(container: HTMLElement) {
   expect((window as any).__xss).toBeUndefined();
 }
 
+// What each screen shows once its (hostile) data is there: the test waits for it, not for
+// a fixed time, so a slow run cannot check an empty screen and pass.
+const loaded: Partial<Record<ScreenId, () => Promise<unknown>>> = {
+  inbox: () => screen.findAllByTestId('conversation'),
+  calls: () => screen.findAllByTestId('call'),
+  voicemail: () => screen.findAllByTestId('voicemail'),
+  contacts: () => screen.findAllByTestId('contact'),
+  templates: () => screen.findAllByTestId('template'),
+  // The template picker lists the hostile template name.
+  bulk: () => screen.findAllByText(IMG),
+};
+
 describe('customer text is never HTML', () => {
   const screens: ScreenId[] = ['inbox', 'calls', 'voicemail', 'contacts', 'templates', 'bulk'];
   it.each(screens)('on the %s screen', async (id) => {
     const { container } = render(App, { backend: hostile() });
     await fireEvent.click(await screen.findByTestId(`nav-${id}`));
-    await new Promise((r) => setTimeout(r, 50));
+    await loaded[id]?.();
     if (id === 'inbox') {
       await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
       await screen.findAllByTestId('message-body');
