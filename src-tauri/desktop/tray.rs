@@ -17,6 +17,9 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
         .menu(&menu)
         .tooltip("Switchboard")
+        // Windows and macOS open the menu on a left click by default; there a left click
+        // brings the window back (below) and the menu is on the right button, as on Linux.
+        .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id.as_ref() {
             "open" => show_main(app),
             // Quitting from the tray is the one way to stop receiving webhooks on purpose.

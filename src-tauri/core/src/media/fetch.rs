@@ -220,7 +220,13 @@ pub async fn fetch(
     };
     let ext = extension_for(&content_type);
     let rel = format!("media/{}/{sha256}.{ext}", &sha256[..2]);
-    let dest: PathBuf = data_dir.join(&rel);
+    let dest: PathBuf = match super::stored_path::join(data_dir, &rel) {
+        Ok(dest) => dest,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(FetchError::Permanent(e.to_string()));
+        }
+    };
     let placed = async {
         if let Some(parent) = dest.parent() {
             crate::store::private::create_dir_async(parent).await?;

@@ -9,6 +9,7 @@
 //! panics and never holds a lock across `.await`.
 
 pub mod fetch;
+pub mod stored_path;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -72,7 +72,7 @@ pub async fn register(store: &Store, public_url: &str, file: &Path, ttl: Duratio
     let dir = store.data_dir().join(DIR);
     crate::store::private::create_dir_async(&dir).await?;
     let relative = format!("{DIR}/{token}");
-    let copy = store.data_dir().join(&relative);
+    let copy = crate::media::stored_path::join(store.data_dir(), &relative)?;
     tokio::fs::copy(file, &copy).await?;
     // A copy keeps the source's mode: the data folder's files are the owner's alone.
     crate::store::private::file(&copy)?;
@@ -107,7 +107,15 @@ pub async fn purge_at(store: &Store, now: chrono::DateTime<chrono::Utc>) -> Resu
     let (now_s, fetched_before) = (fmt(now), fmt(now - grace));
     let paths = store.write_async(move |tx| outbound_media::take_purgeable(tx, &now_s, &fetched_before)).await?;
     for p in &paths {
-        if let Err(e) = tokio::fs::remove_file(store.data_dir().join(p)).await {
+        // Only a path this app could have written is deleted (see media::stored_path).
+        let file = match crate::media::stored_path::join(store.data_dir(), p) {
+            Ok(file) => file,
+            Err(e) => {
+                tracing::warn!(error = %e, "not deleting a sent attachment's copy");
+                continue;
+            }
+        };
+        if let Err(e) = tokio::fs::remove_file(file).await {
             if e.kind() != std::io::ErrorKind::NotFound {
                 tracing::warn!(error = %e, "could not delete a sent attachment's copy");
             }
@@ -140,7 +148,10 @@ pub async fn lookup(store: &Store, token: &str) -> Result<Option<(PathBuf, Strin
     }
     let (t, now) = (token.to_string(), now_rfc3339());
     let found = store.read_async(move |c| outbound_media::find_live(c, &t, &now)).await?;
-    Ok(found.map(|(rel, ct)| (store.data_dir().join(rel), ct)))
+    match found {
+        Some((rel, ct)) => Ok(Some((crate::media::stored_path::join(store.data_dir(), &rel)?, ct))),
+        None => Ok(None),
+    }
 }
 
 /// `GET /media/{token}`: the listener mounts it (`crate::webhook::media`), and a test

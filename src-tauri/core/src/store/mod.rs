@@ -366,13 +366,21 @@ pub fn schema_version(conn: &Connection) -> Result<usize> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize)
 }
 
-/// The platform data directory (`~/.local/share/switchboard` on Linux), or `override_dir`.
+/// The platform data directory, or `override_dir`: `~/.local/share/switchboard` on Linux,
+/// `~/Library/Application Support/switchboard` on macOS, `%LOCALAPPDATA%\switchboard` on
+/// Windows. Not the roaming `%APPDATA%` there: a roaming profile is copied to a server at
+/// every log-off, which gigabytes of recordings and a live SQLite database must not be.
+/// The folder inherits the profile's access list (the owner, SYSTEM and Administrators),
+/// which is the privacy `private` gives it on unix with modes.
 pub fn default_data_dir(override_dir: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = override_dir {
         return Ok(dir.to_path_buf());
     }
-    dirs::data_dir()
-        .map(|d| d.join("switchboard"))
+    #[cfg(windows)]
+    let base = dirs::data_local_dir();
+    #[cfg(not(windows))]
+    let base = dirs::data_dir();
+    base.map(|d| d.join("switchboard"))
         .ok_or_else(|| Error::Internal("no data directory on this system; pass --data-dir".into()))
 }
 

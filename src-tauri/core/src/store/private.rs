@@ -1,7 +1,11 @@
 //! The data folder is private to the owner's login: customers' messages, recordings and
 //! attachments must not be readable by other local users. On unix the folder and every
-//! folder inside it is 0700 and every file 0600, whatever the umask; elsewhere (Windows)
-//! the per-user profile folder already carries that protection and these are no-ops.
+//! folder inside it is 0700 and every file 0600, whatever the umask. On Windows these are
+//! no-ops: the default folder is under `%LOCALAPPDATA%`, whose access list (inherited by
+//! everything created inside) grants the owner, SYSTEM and Administrators only, which is
+//! what 0700 says on unix. A `--data-dir` the owner points elsewhere (a shared drive) keeps
+//! that folder's own access list; nothing here rewrites ACLs, and this is not tested on
+//! Windows (the code is compiled for it in CI, see `scripts/windows-check.sh`).
 //!
 //! New files are made private where they are created ([`create_dir`], [`file`]); a folder
 //! written by an older build (0755 / 0644) is fixed when the store opens ([`fix_tree`]).
