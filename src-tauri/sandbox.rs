@@ -142,11 +142,10 @@ fn write_sim_file(data_dir: &Path, sim: &Simulator) {
         "auth_token": sim.auth_token(),
         "business_number": BUSINESS_NUMBER,
     });
-    let written = crate::store::private::create_private_file(&data_dir.join(Sandbox::SIM_FILE))
-        .and_then(|mut f| {
-            f.set_len(0)?;
-            std::io::Write::write_all(&mut f, info.to_string().as_bytes())
-        });
+    let written = crate::store::private::create_private_file(&data_dir.join(Sandbox::SIM_FILE)).and_then(|mut f| {
+        f.set_len(0)?;
+        std::io::Write::write_all(&mut f, info.to_string().as_bytes())
+    });
     if let Err(e) = written {
         tracing::warn!("could not write {}: {e}", Sandbox::SIM_FILE);
     }

@@ -81,9 +81,14 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, opened: Opened) {
 
 /// Creates the main window from its configuration in `tauri.conf.json`.
 pub fn create<R: Runtime>(app: &AppHandle<R>, opened: Opened) -> tauri::Result<WebviewWindow<R>> {
-    let config = app.config().app.windows.iter().find(|w| w.label == MAIN).cloned().ok_or_else(|| {
-        tauri::Error::WindowNotFound
-    })?;
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN)
+        .cloned()
+        .ok_or_else(|| tauri::Error::WindowNotFound)?;
     let started = std::time::Instant::now();
     let opened_json = serde_json::to_string(&opened).unwrap_or_else(|_| "{\"kind\":\"start\"}".into());
     let window = WebviewWindowBuilder::from_config(app, &config)?

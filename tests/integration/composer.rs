@@ -52,7 +52,7 @@ async fn resend() -> Result<Stub, Boxed> {
 /// A store with one conversation whose contact has a mobile and an email address.
 fn setup(twilio: &Stub, dir: &std::path::Path) -> Result<(Outbound, i64), Boxed> {
     let store = Store::open(&dir.join("data"))?;
-    store.write(|tx| store::settings::set(tx, &switchboard::outbound::rate_setting_key(OURS), "1000"))?;
+    store.write(|tx| store::settings::set(tx, switchboard::outbound::rate_setting_key(OURS), "1000"))?;
     let conv = store.write(|tx| {
         let n = store::numbers::ensure(tx, OURS, false)?;
         let conv = store::conversations::ensure(tx, n, CUSTOMER)?;

@@ -38,7 +38,8 @@ pub enum ReachChoice {
 
 /// A public URL without a trailing slash; only http(s).
 fn public_url(raw: &str) -> Result<String> {
-    crate::tunnel::manual::normalise_public_url(raw).map_err(|_| Error::InvalidInput(format!("{raw:?} is not an http(s) URL")))
+    crate::tunnel::manual::normalise_public_url(raw)
+        .map_err(|_| Error::InvalidInput(format!("{raw:?} is not an http(s) URL")))
 }
 
 fn non_blank(v: Option<String>) -> Option<String> {
