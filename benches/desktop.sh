@@ -116,7 +116,7 @@ launch() { # label
     fi
     sleep 0.02
   done
-  INPROC=$(grep -o 'ms=[0-9]*' "$log" | head -1 | sed 's/ms=//' || true)
+  INPROC=$(grep 'startup: first paint' "$log" | grep -o 'ms=[0-9]*' | head -1 | sed 's/ms=//' || true)
 }
 stop_app() {
   [ -n "$APP" ] || return 0
