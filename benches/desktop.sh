@@ -145,11 +145,13 @@ PIDS=$(tree_pids $APP)
 T1=$(ticks $PIDS)
 HZ=$(getconf CLK_TCK)
 echo "desktop: idle CPU over ${IDLE} s: $(awk "BEGIN{printf \"%.2f\", ($T1-$T0)/$HZ/$IDLE*100}") % of one core ($(echo $PIDS | wc -w) processes)"
+# Pss of one pid, in KiB (0 once it has gone).
+pss_of() { awk '/^Pss:/{print $2}' /proc/"$1"/smaps_rollup 2>/dev/null || echo 0; }
 # Sum of Pss (and of Rss) over the given pids, in KiB: "PSS RSS".
 mem_of() {
   local pss=0 rss=0 p
   for p in "$@"; do
-    pss=$(( pss + $(awk '/^Pss:/{print $2}' /proc/"$p"/smaps_rollup 2>/dev/null || echo 0) ))
+    pss=$(( pss + $(pss_of "$p") ))
     rss=$(( rss + $(awk '/^VmRSS:/{print $2}' /proc/"$p"/status 2>/dev/null || echo 0) ))
   done
   echo "$pss $rss"
@@ -157,7 +159,7 @@ mem_of() {
 per_process() {
   local p
   for p in "$@"; do
-    echo "desktop:   $(tr -d '\0' </proc/"$p"/comm 2>/dev/null) pid $p: PSS $(( $(awk '/^Pss:/{print $2}' /proc/"$p"/smaps_rollup 2>/dev/null || echo 0) / 1024 )) MB"
+    echo "desktop:   $(tr -d '\0' </proc/"$p"/comm 2>/dev/null) pid $p: PSS $(( $(pss_of "$p") / 1024 )) MB"
   done
 }
 read -r PSS RSS <<<"$(mem_of $PIDS)"

@@ -306,16 +306,8 @@ impl Store {
     /// Frees the page caches and statements both connections hold (`PRAGMA shrink_memory`):
     /// the app calls it when its window closes, as the screens' queries filled them.
     pub async fn release_memory(&self) -> Result<()> {
-        self.read_async(|c| {
-            c.flush_prepared_statement_cache();
-            Ok(c.execute_batch("PRAGMA shrink_memory")?)
-        })
-        .await?;
-        self.write_async(|c| {
-            c.flush_prepared_statement_cache();
-            Ok(c.execute_batch("PRAGMA shrink_memory")?)
-        })
-        .await
+        self.read_async(shrink_memory).await?;
+        self.write_async(shrink_memory).await
     }
 
     /// [`Store::read`] off the async runtime, for handlers and commands.
@@ -335,6 +327,12 @@ impl Store {
 /// back when dropped, so the connection is still sound and we keep using it.
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Drops one connection's cached statements and the pages SQLite holds for it.
+fn shrink_memory(conn: &Connection) -> Result<()> {
+    conn.flush_prepared_statement_cache();
+    Ok(conn.execute_batch("PRAGMA shrink_memory")?)
 }
 
 fn configure(conn: &Connection) -> Result<()> {
