@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Both install what they
 # need on a fresh Debian/Ubuntu machine and are quick the second time.
-.PHONY: run sandbox test bench lint fmt setup dev screenshots
+.PHONY: run sandbox test bench lint fmt setup dev screenshots dist windows-check
 
 CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
@@ -35,6 +35,14 @@ screenshots:
 ## Benchmarks: print figures (see docs/PERFORMANCE.md). Never part of `make test`.
 bench: setup
 	./scripts/bench.sh
+
+## Release packages for Linux in dist/: .deb and .rpm (scripts/dist.sh).
+dist:
+	./scripts/dist.sh
+
+## Cross-check (clippy) the Windows build, headless and desktop; CI runs it too.
+windows-check: setup
+	./scripts/windows-check.sh
 
 lint: setup
 	cargo fmt --check

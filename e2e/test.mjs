@@ -401,6 +401,50 @@ try {
     assert.equal(overflow, false, 'no horizontal scrolling at the minimum size');
     await shot('inbox-900x600');
   });
+
+  // Last, because the WebDriver session's window goes away: the light tray mode.
+  await step('closed to the tray, a text still arrives and is in the inbox when reopened', async () => {
+    const appPid = execFileSync('pgrep', ['-n', '-f', `${APP_BIN} sandbox`]).toString().trim();
+    const webProcesses = () => {
+      try {
+        return execFileSync('pgrep', ['-P', appPid, '-f', 'WebKitWebProcess']).toString().trim().split('\n').filter(Boolean).length;
+      } catch {
+        return 0;
+      }
+    };
+    assert.ok(webProcesses() > 0, 'a web process while the window is open');
+    // The window manager's close button (Xvfb has no window manager: send what it would).
+    const ids = execFileSync('xdotool', ['search', '--name', '^Switchboard']).toString().trim().split('\n');
+    execFileSync('python3', [join(here, 'x11_close.py'), ...ids]);
+    await browser.waitUntil(async () => webProcesses() === 0, { timeout: 15000, interval: 250, timeoutMsg: 'the web process is still there after closing the window' });
+    execFileSync('kill', ['-0', appPid]); // the app itself still runs, in the tray
+
+    // The simulated customer texts while no window exists.
+    const sim = JSON.parse(readFileSync(join(SANDBOX_DIR, 'sandbox-sim.json'), 'utf8'));
+    const body = `Are you open on Saturday? ${Date.now()}`;
+    const res = await fetch(`${sim.base_url}/2010-04-01/Accounts/${sim.account_sid}/Sandbox/CustomerMessages.json`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${sim.account_sid}:${sim.auth_token}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ From: '+61412555177', To: sim.business_number, Body: body }),
+    });
+    assert.equal(res.status, 201, `the simulator took the text: ${await res.text()}`);
+    assert.equal(sql(`SELECT COUNT(*) FROM messages WHERE body = '${body}'`), '1', 'stored while the window was closed');
+
+    // Back from the tray: a second launch is what the tray menu's "Open" does to a running app.
+    execFileSync(APP_BIN, ['sandbox'], { timeout: 30000 });
+    await browser.waitUntil(async () => (await browser.getWindowHandles()).length > 0, { timeout: 20000, interval: 250, timeoutMsg: 'no window came back' });
+    const handles = await browser.getWindowHandles();
+    await browser.switchToWindow(handles[handles.length - 1]);
+    await browser.waitUntil(async () => (await browser.execute(() => document.body.innerText)).includes(body.slice(0, 24)), {
+      timeout: 20000,
+      interval: 250,
+      timeoutMsg: 'the text sent while closed is not in the reopened inbox',
+    });
+    await shot('inbox-after-tray');
+  });
 } finally {
   await browser.deleteSession().catch(() => {});
 }

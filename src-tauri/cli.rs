@@ -9,12 +9,17 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::error::{Error, Result};
 use crate::secrets::{Keychain, TwilioCredentials};
 use crate::store::{self, Store};
+/// Kept under this name for the desktop settings; the rule itself is the tunnel's.
+pub use crate::tunnel::normalise_public_url;
 
 #[derive(Debug, Parser)]
 #[command(name = "switchboard", version, about = "A local-first business phone on your own Twilio account")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Start in the tray without opening the window (what a start at login does).
+    #[arg(long, global = true)]
+    pub tray: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,16 +181,6 @@ fn ngrok_authtoken(keychain: &Keychain) -> Result<crate::secrets::Secret<String>
         .ok_or_else(|| Error::MissingCredentials("NGROK_AUTHTOKEN (none in the keychain or environment)".into()))
 }
 
-/// A public URL without a trailing slash; only http(s).
-pub fn normalise_public_url(raw: &str) -> Result<String> {
-    let url =
-        url::Url::parse(raw.trim()).map_err(|e| Error::Usage(format!("--public-url {raw:?} is not a URL: {e}")))?;
-    if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(Error::Usage(format!("--public-url must be http(s), not {}", url.scheme())));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
-}
-
 /// Resolves on Ctrl-C or SIGTERM, so `serve` finishes in-flight requests before exiting.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -221,7 +216,7 @@ pub async fn send(args: &SendArgs) -> Result<()> {
     let store = Store::open(&args.data_dir.resolve()?)?;
     let creds = TwilioCredentials::load(&Keychain::default())?;
     let client = crate::twilio::client::TwilioClient::new(crate::twilio::client::ClientConfig::from_env(creds))?;
-    let stored = store.read(|c| store::settings::get(c, "public_url"))?;
+    let stored = store.read(|c| store::settings::get(c, store::settings::keys::PUBLIC_URL))?;
     let from_env = std::env::var("SWITCHBOARD_PUBLIC_URL").ok().filter(|v| !v.trim().is_empty());
     // The owner's explicit URL is trusted; the remembered one only if the app answers there.
     let public_url = match from_env.map(|u| normalise_public_url(&u)).transpose()? {

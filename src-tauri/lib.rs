@@ -1,27 +1,19 @@
 //! Switchboard: a local-first business phone on the owner's own Twilio account.
 //!
-//! The core (everything but `desktop`) builds and is tested without a GUI; the Tauri
-//! shell in `desktop` is the only module that imports `tauri`.
+//! This is the app package: the command line (`cli`), the sandbox wiring (runtime +
+//! simulator) and, with the `desktop` feature, the Tauri shell, the only module that
+//! imports `tauri`. Everything else lives in the GUI-free `switchboard-core` crate and the
+//! simulator in `switchboard-sim`; both are re-exported here under their old module names
+//! so `crate::store::…` in the shell and `switchboard::…` in the tests read as before.
+
+pub use switchboard_core::{
+    compliance, domain, error, events, inbound, media, notifications, outbound, picked, runtime, secrets, store, sync,
+    tunnel, twilio, wake, webhook,
+};
+pub use switchboard_sim as sim;
 
 pub mod cli;
-pub mod compliance;
-pub mod domain;
-pub mod error;
-pub mod events;
-pub mod inbound;
-pub mod media;
-pub mod notifications;
-pub mod outbound;
-pub mod runtime;
 pub mod sandbox;
-pub mod secrets;
-pub mod sim;
-pub mod store;
-pub mod sync;
-pub mod tunnel;
-pub mod twilio;
-pub mod wake;
-pub mod webhook;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

@@ -51,7 +51,8 @@ impl Sandbox {
     ) -> Result<Sandbox> {
         let sim = Simulator::start(sim_config).await?;
         let sid = sim.add_number(BUSINESS_NUMBER, BUSINESS_NAME);
-        let seeded = store.read_async(|c| settings::get(c, "sandbox_seeded")).await?.is_some();
+        write_sim_file(store.data_dir(), &sim);
+        let seeded = store.read_async(|c| settings::get(c, settings::keys::SANDBOX_SEEDED)).await?.is_some();
         let pn = sid.clone();
         store
             .write_async(move |tx| {
@@ -79,7 +80,7 @@ impl Sandbox {
                     "Appointment reminder",
                     "Hi {{first_name}}, a reminder of your appointment tomorrow at {{time}}. Reply STOP to opt out.",
                 )?;
-                    settings::set(tx, "sandbox_seeded", "1")?;
+                    settings::set(tx, settings::keys::SANDBOX_SEEDED, "1")?;
                 }
                 Ok(())
             })
@@ -118,9 +119,34 @@ impl Sandbox {
         Ok(Sandbox { sim, runtime })
     }
 
+    /// The file, in the sandbox's data folder, that tells scripts where this run's
+    /// simulator is ([`write_sim_file`]).
+    pub const SIM_FILE: &'static str = "sandbox-sim.json";
+
     pub async fn shutdown(self) -> Result<()> {
         let out = self.runtime.shutdown().await;
         self.sim.shutdown().await;
         out
+    }
+}
+
+/// Writes where this run's simulator listens and its (simulated, per-run) credentials, so a
+/// script can play the customer while the app's window is closed (the desktop benchmark and
+/// e2e: `POST {base_url}/2010-04-01/Accounts/{account_sid}/Sandbox/CustomerMessages.json`).
+/// Only the sandbox does this; its credentials open nothing but the simulator. Best effort:
+/// the sandbox works without it.
+fn write_sim_file(data_dir: &Path, sim: &Simulator) {
+    let info = serde_json::json!({
+        "base_url": sim.base_url(),
+        "account_sid": sim.account_sid(),
+        "auth_token": sim.auth_token(),
+        "business_number": BUSINESS_NUMBER,
+    });
+    let written = crate::store::private::create_private_file(&data_dir.join(Sandbox::SIM_FILE)).and_then(|mut f| {
+        f.set_len(0)?;
+        std::io::Write::write_all(&mut f, info.to_string().as_bytes())
+    });
+    if let Err(e) = written {
+        tracing::warn!("could not write {}: {e}", Sandbox::SIM_FILE);
     }
 }

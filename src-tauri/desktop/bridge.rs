@@ -45,7 +45,7 @@ pub enum ShellNotice {
 /// Sends `event` to the webview under [`EVENT`]. Through Tauri's emitter rather than
 /// tauri-specta's `Event::emit`, which panics when the event was not mounted: this runs
 /// in a background task, and a lost event only means the UI re-reads on the next one.
-fn emit<R: Runtime>(app: &AppHandle<R>, event: CoreEvent) {
+pub(super) fn emit<R: Runtime>(app: &AppHandle<R>, event: CoreEvent) {
     if let Err(e) = app.emit(<CoreEvent as tauri_specta::Event>::NAME, event) {
         tracing::debug!("event not delivered to the webview: {e}");
     }
@@ -173,13 +173,13 @@ async fn notifier<R: Runtime>(app: &AppHandle<R>) -> Option<Notifier> {
     Some(notifier)
 }
 
-/// Brings the window back and tells the UI what to open.
+/// Brings the window back (creating it in light tray mode) and opens what the clicked
+/// notification was about.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 fn open<R: Runtime>(app: &AppHandle<R>, topic: Topic) {
-    super::tray::show_main(app);
-    let notice = match topic {
-        Topic::Conversation(id) => ShellNotice::OpenConversation { conversation_id: id },
-        Topic::Voicemail => ShellNotice::OpenVoicemail,
+    let opened = match topic {
+        Topic::Conversation(id) => super::window::Opened::Conversation { conversation_id: id },
+        Topic::Voicemail => super::window::Opened::Voicemail,
     };
-    emit(app, CoreEvent::Shell(notice));
+    super::window::show(app, opened);
 }

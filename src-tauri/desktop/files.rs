@@ -1,6 +1,8 @@
 //! Reading and removing files the store points at, confined to the data directory. Paths
 //! in the store are relative to it; a path that escapes it (`..`, an absolute path, a
-//! symlink pointing out) is refused, so no IPC call can read an arbitrary file.
+//! symlink pointing out) is refused, so no IPC call can read an arbitrary file. A path that
+//! would mean something else on Windows (a drive, a `\\?\` prefix, a device name such as
+//! `NUL.txt`, a stream) is refused on every platform (see `media::stored_path`).
 
 use std::path::{Path, PathBuf};
 
@@ -12,12 +14,10 @@ const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The canonical path of `rel` if it lies inside `data_dir`.
 pub fn resolve_inside(data_dir: &Path, rel: &str) -> Result<PathBuf> {
-    let rel_path = Path::new(rel);
-    if rel.is_empty() || rel_path.is_absolute() {
-        return Err(Error::InvalidInput(format!("{rel:?} is not a path inside the data folder")));
-    }
+    crate::media::stored_path::check(rel)?;
+    // On Windows both canonical paths are verbatim (`\\?\C:\...`), so they compare alike.
     let root = data_dir.canonicalize()?;
-    let full = root.join(rel_path).canonicalize()?;
+    let full = crate::media::stored_path::join(&root, rel)?.canonicalize()?;
     if !full.starts_with(&root) || full == root {
         return Err(Error::InvalidInput(format!("{rel:?} is not a path inside the data folder")));
     }
@@ -65,6 +65,21 @@ mod tests {
             std::os::unix::fs::symlink(outer.path().join("secret.txt"), data.join("media/link")).unwrap();
             assert!(read_inside(&data, "media/link").is_err(), "a symlink pointing out must be refused");
         }
+    }
+
+    #[test]
+    fn a_stored_path_that_means_something_else_on_windows_is_refused_everywhere() {
+        let data = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(data.path().join("media")).unwrap();
+        // Ordinary files on Linux; on Windows a device, a stream and a folder separator.
+        for name in ["NUL.txt", "x.jpg:hidden", "a\\b.jpg", "x.jpg."] {
+            std::fs::write(data.path().join("media").join(name), b"x").unwrap();
+            let rel = format!("media/{name}");
+            assert!(read_inside(data.path(), &rel).is_err(), "{rel:?} must be refused");
+            assert!(remove_inside(data.path(), &rel).is_err(), "{rel:?} must not be removed");
+        }
+        std::fs::write(data.path().join("media/x.jpg"), b"x").unwrap();
+        assert_eq!(read_inside(data.path(), "media/x.jpg").unwrap(), b"x");
     }
 
     #[test]

@@ -7,14 +7,14 @@ use tokio::sync::RwLock;
 
 use crate::error::{Error, Result};
 use crate::events::Events;
-use crate::media::MediaConfig;
 use crate::outbound::Outbound;
-use crate::runtime::{Reach, Runtime, RuntimeConfig};
+use crate::runtime::{Runtime, RuntimeConfig};
 use crate::sandbox::Sandbox;
 use crate::secrets::{keys, Keychain, TwilioCredentials};
 use crate::store::{settings, Store};
-use crate::tunnel::{RetryPolicy, TunnelState};
-use crate::twilio::client::{ClientConfig, TwilioClient};
+use crate::tunnel::settings::TUNNEL_KIND;
+use crate::tunnel::TunnelState;
+use crate::twilio::client::TwilioClient;
 
 pub enum Mode {
     /// Not running; the reason is shown (e.g. "no credentials yet").
@@ -41,11 +41,6 @@ pub struct AwaySummary {
     pub calls: usize,
     pub voicemails: usize,
 }
-
-/// Settings keys for how the app is reached (non-secret; the ngrok token is in the keychain).
-pub const TUNNEL_KIND: &str = "tunnel_kind";
-pub const MANUAL_URL: &str = "manual_public_url";
-pub const NGROK_DOMAIN: &str = "ngrok_domain";
 
 /// How the owner chose to be reached (the `tunnel_kind` setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -133,39 +128,11 @@ impl Live {
         Ok(())
     }
 
+    /// The runtime the settings and the keychain describe; None without credentials.
     fn real_config(store: &Store) -> Result<Option<RuntimeConfig>> {
         let keychain = Keychain::default();
         let Some(creds) = TwilioCredentials::from_keychain(&keychain)? else { return Ok(None) };
-        let kind = store.read(|c| settings::get(c, TUNNEL_KIND))?.unwrap_or_default();
-        let (reach, wire) = match kind.as_str() {
-            "ngrok" => {
-                let authtoken = keychain
-                    .get(keys::NGROK_AUTHTOKEN)?
-                    .ok_or_else(|| Error::MissingCredentials("the ngrok authtoken (Settings > Tunnel)".into()))?;
-                let domain = store.read(|c| settings::get(c, NGROK_DOMAIN))?;
-                (Reach::Ngrok { authtoken, domain }, true)
-            }
-            "manual" => match store.read(|c| settings::get(c, MANUAL_URL))? {
-                Some(url) => (Reach::Manual(url), true),
-                None => (Reach::Loopback, false),
-            },
-            // No way in yet: run locally (backfill, sending) without touching the numbers.
-            _ => (Reach::Loopback, false),
-        };
-        let media = MediaConfig::from_env(Some(&creds))?;
-        Ok(Some(RuntimeConfig {
-            store: store.clone(),
-            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            reach,
-            client: ClientConfig::from_env(creds.clone()),
-            credentials: creds,
-            media,
-            wire_numbers: wire,
-            fallback_flows: wire,
-            backfill: true,
-            retry: RetryPolicy::default(),
-            reconcile_interval: None,
-        }))
+        RuntimeConfig::from_settings(store, creds, || keychain.get(keys::NGROK_AUTHTOKEN)).map(Some)
     }
 
     fn not_running(why: &str) -> Error {
@@ -257,7 +224,8 @@ mod tests {
     /// core is not running, why not (the old stringly status showed that as `off` + error).
     #[tokio::test]
     async fn tunnel_status_is_the_kind_and_the_core_state() {
-        let (_dir, store) = crate::store::test_store();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
         let live = Live::new(store.clone(), Events::new(), false);
         let status = live.tunnel_status().await;
         assert_eq!(status.kind, TunnelKind::None, "nothing chosen yet");

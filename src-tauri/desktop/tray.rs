@@ -8,7 +8,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use super::DesktopState;
 use crate::store::{conversations, voicemails};
 
-const TRAY_ID: &str = "main";
+pub const TRAY_ID: &str = "main";
 
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", "Open Switchboard", true, None::<&str>)?;
@@ -17,6 +17,9 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
         .menu(&menu)
         .tooltip("Switchboard")
+        // Windows and macOS open the menu on a left click by default; there a left click
+        // brings the window back (below) and the menu is on the right button, as on Linux.
+        .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id.as_ref() {
             "open" => show_main(app),
             // Quitting from the tray is the one way to stop receiving webhooks on purpose.
@@ -36,12 +39,9 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Back from the tray (or a second launch): the window as the owner left it.
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.unminimize();
-        let _ = w.show();
-        let _ = w.set_focus();
-    }
+    super::window::show(app, super::window::Opened::Restore);
 }
 
 /// Re-reads the unread messages and unheard voicemails and shows them on the tray icon.

@@ -20,6 +20,24 @@ fn export_of_an_empty_store_prints_the_documented_object() -> TestResult {
     Ok(())
 }
 
+/// The desktop takes files only from its own dialogs (src-tauri/picked); the command line
+/// is not the webview: the person at the terminal typed `--out`, and it is written there.
+#[test]
+fn export_writes_to_the_path_typed_on_the_command_line() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let target = dir.path().join("typed").join("export.csv");
+    std::fs::create_dir_all(target.parent().ok_or("no parent")?)?;
+    let out = Command::new(switchboard_bin())
+        .args(["export", "--format", "csv", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--out")
+        .arg(&target)
+        .output()?;
+    assert!(out.status.success(), "export failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::metadata(&target)?.is_file(), "written where the user said");
+    Ok(())
+}
+
 #[test]
 fn bad_usage_exits_2_with_one_line() -> TestResult {
     let out = Command::new(switchboard_bin()).args(["export", "--format", "xml"]).output()?;

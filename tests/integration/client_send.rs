@@ -19,7 +19,7 @@ const CUSTOMER: &str = "+61412345678";
 fn outbound(stub: &Stub, dir: &std::path::Path) -> Result<Outbound, Box<dyn std::error::Error>> {
     let store = Store::open(dir)?;
     // These tests are about what is sent, not how fast: lift the number's 1/s pace.
-    store.write(|tx| store::settings::set(tx, &switchboard::outbound::rate_setting_key(OURS), "1000"))?;
+    store.write(|tx| store::settings::set(tx, switchboard::outbound::rate_setting_key(OURS), "1000"))?;
     Ok(Outbound::new(store, client_at(&stub.base)?, Events::new(), Some("https://pub.example".into())))
 }
 
@@ -174,7 +174,7 @@ async fn mms_files_are_served_at_an_expiring_token_url() -> TestResult {
 
     // Served through the handler the listener mounts at GET /media/{token}.
     let app = axum::Router::new()
-        .route("/media/{token}", axum::routing::get(media_links::serve_outbound_media))
+        .route("/media/{token}", axum::routing::get(switchboard::webhook::media::serve_outbound_media))
         .with_state(switchboard::webhook::AppState::new(
             ob.store.clone(),
             "https://pub.example",
@@ -392,7 +392,7 @@ async fn email_replies_go_through_resend_and_are_stored_as_email() -> TestResult
     let reply = switchboard::outbound::email::EmailReply {
         conversation_id,
         from: "Shop <shop@example.com>".into(),
-        subject: "Your order".into(),
+        subject: Some("Your order".into()),
         text: "It is ready.".into(),
         client_ref: None,
     };

@@ -322,7 +322,7 @@ async fn send_hello(base: &str) -> Result<switchboard::outbound::send::SendOutco
     let dir = tempfile::tempdir()?;
     let store = switchboard::store::Store::open(dir.path())?;
     store.write(|tx| {
-        switchboard::store::settings::set(tx, &switchboard::outbound::rate_setting_key("+15005550006"), "1000")
+        switchboard::store::settings::set(tx, switchboard::outbound::rate_setting_key("+15005550006"), "1000")
     })?;
     let ob = switchboard::outbound::Outbound::new(store, client_at(base)?, switchboard::events::Events::new(), None);
     let req = switchboard::outbound::send::SendRequest::text("+15005550006", "+15005550001", "hello");

@@ -34,7 +34,7 @@ fn outbound(sim: &Simulator, dir: &std::path::Path) -> Result<Outbound, Box<dyn 
     cfg.retry_base_delay = Duration::from_millis(10);
     // A fresh store handle per "process", as after a restart.
     let store = Store::open(dir)?;
-    store.write(|tx| store::settings::set(tx, &rate_setting_key(OURS), "1000"))?;
+    store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), "1000"))?;
     let mut ob = Outbound::new(store, TwilioClient::new(cfg)?, Events::new(), None);
     ob.campaign_lease = LEASE;
     Ok(ob)
@@ -202,7 +202,7 @@ async fn pause_resume_race_runs_one_runner() -> TestResult {
         reconcile_interval: None,
     })
     .await?;
-    rt.store.write(|tx| store::settings::set(tx, &rate_setting_key(OURS), &RATE.to_string()))?;
+    rt.store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), &RATE.to_string()))?;
     let tid = rt.store.write(|tx| store::templates::save(tx, None, "promo", "Hi {{name}}, 10% off today"))?;
     let customers: Vec<String> = (0..N).map(|i| format!("+614123401{i:02}")).collect();
     let recipients = customers

@@ -109,7 +109,7 @@ fn outbound(
 ) -> Result<Outbound, Box<dyn std::error::Error>> {
     let store = Store::open(dir)?;
     // Pacing is tested elsewhere; here it would only slow the resend down.
-    store.write(|tx| store::settings::set(tx, &rate_setting_key(OURS), "1000"))?;
+    store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), "1000"))?;
     Ok(Outbound::new(store, client_at(base)?, Events::new(), public_url.map(str::to_string)))
 }
 

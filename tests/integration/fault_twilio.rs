@@ -34,7 +34,7 @@ fn outbound(sim: &Simulator, base: &str, timeout: Duration, dir: &std::path::Pat
     cfg.retry_base_delay = Duration::from_millis(20);
     cfg.max_retry_delay = Duration::from_secs(2);
     let store = Store::open(dir)?;
-    store.write(|tx| store::settings::set(tx, &switchboard::outbound::rate_setting_key(OURS), "1000"))?;
+    store.write(|tx| store::settings::set(tx, switchboard::outbound::rate_setting_key(OURS), "1000"))?;
     Ok(Outbound::new(store, TwilioClient::new(cfg)?, Events::new(), None))
 }
 

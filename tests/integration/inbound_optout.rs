@@ -108,7 +108,7 @@ async fn an_sms_stop_does_not_block_email_replies() -> TestResult {
     let reply = switchboard::outbound::email::EmailReply {
         conversation_id,
         from: "Shop <shop@example.com>".into(),
-        subject: "Your order".into(),
+        subject: Some("Your order".into()),
         text: "It is ready.".into(),
         client_ref: None,
     };

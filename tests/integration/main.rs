@@ -1,6 +1,10 @@
 //! Integration tests of the core: one test binary, one module per area. Tests return
 //! `Result` and their assertions say why.
 
+// The whole binary is tests (helpers included): a panic is a failure report here, so the
+// workspace's deny of unwrap/expect, meant for what ships, does not apply.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod client_cli;
 mod client_prism;
@@ -8,6 +12,7 @@ mod client_send;
 mod client_sim;
 mod client_stub;
 mod common;
+mod composer;
 mod fault_bad_input;
 mod fault_campaign;
 mod fault_crash;
@@ -29,6 +34,7 @@ mod reconcile;
 mod sandbox;
 mod secret_leak;
 mod segments_oracle;
+mod services;
 mod signature_vectors;
 mod sim_calls;
 mod sim_compliance;

@@ -29,7 +29,7 @@ async fn creating_twilio() -> Result<Stub, Box<dyn std::error::Error>> {
 }
 
 fn fast(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
-    store.write(|tx| store::settings::set(tx, &rate_setting_key(OURS), "1000"))?;
+    store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), "1000"))?;
     Ok(())
 }
 

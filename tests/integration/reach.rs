@@ -389,7 +389,9 @@ async fn a_number_managed_while_online_is_wired_at_once() -> TestResult {
     let pn2 = pn.clone();
     let id = rt.store.write(move |tx| numbers::upsert_from_twilio(tx, &pn2, OURS, "Shop"))?;
     wiring::manage(&rt.store, &rt.client, id, None, None).await?;
-    assert_eq!(urls(&rt.client, &pn).await?.sms_url, None, "manage alone only remembers the URLs");
+    // Not asserted here that the number is still unwired: the runtime's own work (the
+    // tunnel coming online, a periodic rewire) may wire it first, which is as good; the
+    // CI saw that race once. What must hold is that a rewire now wires it.
     rt.rewire().await;
     assert_eq!(urls(&rt.client, &pn).await?.sms_url, Some(format!("http://{}/twilio/sms", rt.addr)));
     rt.shutdown().await?;

@@ -195,7 +195,9 @@ async fn with_nothing_new_each_run_makes_one_list_request_per_resource_and_downl
     sim.reset_request_counts();
     within(Duration::from_secs(60), "60 reconciliations", || rt.reconcile_status().runs >= first + 60).await?;
     let counts = sim.request_counts();
-    // A run in progress has made its requests but is not counted yet: allow one.
+    // A run in progress at the end has made its requests but is not counted yet (allow one
+    // more run than counted); one in progress when the counts were reset may have listed a
+    // resource just before the reset (allow one fewer request).
     let runs = rt.reconcile_status().runs - first + 1;
     const LISTS: [&str; 4] = ["/Messages.json", "/Calls.json", "/Recordings.json", "/Transcriptions.json"];
     for resource in LISTS {
@@ -204,7 +206,7 @@ async fn with_nothing_new_each_run_makes_one_list_request_per_resource_and_downl
         // The bound: no more than one list request per resource per interval
         // (catch-up stops paging at the first page that reaches what is stored).
         assert!(n <= runs, "{resource}: {n} list requests in {runs} runs: {counts:?}");
-        assert!(n + 1 >= runs, "{resource}: every run lists it ({n} in {runs} runs)");
+        assert!(n + 2 >= runs, "{resource}: every run lists it ({n} in {runs} runs)");
     }
     let other: Vec<_> = counts.iter().filter(|(k, _)| !LISTS.iter().any(|r| k.ends_with(r))).collect();
     assert!(other.is_empty(), "nothing fetched or downloaded again when nothing is new: {other:?}");

@@ -79,7 +79,13 @@ async fn sandbox_shows_a_seeded_inbox_and_every_flow_works() -> TestResult {
 
     // Restarting the sandbox neither duplicates the history nor loses what happened.
     let sb = Sandbox::start(dir.path(), SimConfig::default()).await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Seeding happens inside start; the start's catch-up is the other place a duplicate
+    // could come from, so wait until it has finished rather than for a fixed time.
+    wait_until("the restart's catch-up has finished", || {
+        let done = sb.runtime.reconcile_status().last_ok.is_some();
+        async move { done }
+    })
+    .await?;
     let convs = sb.runtime.store.read(|c| conversations::list(c, &Default::default()))?;
     assert_eq!(convs.len(), 3, "no duplicate conversations after a restart");
     sb.shutdown().await?;

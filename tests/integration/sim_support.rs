@@ -30,6 +30,33 @@ pub async fn start(config: SimConfig) -> Result<Simulator, Error> {
     Ok(Simulator::start(config).await?)
 }
 
+/// The setup most simulator tests share: a simulator, a stub app for its webhooks, and one
+/// managed number pointing at the stub. Torn down when dropped, also when a test fails
+/// half-way with `?`, so no server or pending callback outlives its test.
+pub struct Harness {
+    pub sim: Simulator,
+    pub app: StubApp,
+}
+
+impl Harness {
+    /// `number` is added to the simulator and pointed at the stub, which answers `replies`
+    /// (see [`StubApp::start`]) and checks signatures with the simulator's own token.
+    pub async fn start(config: SimConfig, number: &str, replies: &[(&str, &str)]) -> Result<Harness, Error> {
+        let sim = start(config).await?;
+        let app = StubApp::start(sim.auth_token(), replies).await?;
+        sim.add_number(number, "Shop");
+        sim.point_number_at(number, &app.base);
+        Ok(Harness { sim, app })
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        self.app.abort();
+        self.sim.stop();
+    }
+}
+
 /// A REST client authenticated as the simulator's account.
 pub struct Api {
     pub http: reqwest::Client,
@@ -153,6 +180,10 @@ impl StubApp {
     }
 
     pub fn stop(self) {
+        self.abort();
+    }
+
+    fn abort(&self) {
         self.task.abort();
     }
 }

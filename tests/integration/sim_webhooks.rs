@@ -3,21 +3,20 @@
 //! failed with 30003, delivered twice, or never (silent).
 
 use crate::common::TestResult;
-use crate::sim_support::{fast_config, start, wait_until, Api, StubApp};
+use crate::sim_support::{fast_config, start, wait_until, Api, Harness, StubApp};
 
 const OURS: &str = "+61291234567";
 const CUSTOMER: &str = "+61412345678";
 
 #[tokio::test]
 async fn sim_webhooks_inbound_sms_is_signed_with_real_fields_and_reply_reaches_phone() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let app = StubApp::start(
-        sim.auth_token(),
+    let harness = Harness::start(
+        fast_config(),
+        OURS,
         &[("/twilio/sms", "<Response><Message>Thanks, we got it!</Message></Response>")],
     )
     .await?;
-    sim.add_number(OURS, "Shop");
-    sim.point_number_at(OURS, &app.base);
+    let (sim, app) = (&harness.sim, &harness.app);
     let sid = sim.customer_sms(CUSTOMER, OURS, "Is the shop open?", false).await?;
 
     let hits = app.hits_on("/twilio/sms");
@@ -55,17 +54,13 @@ async fn sim_webhooks_inbound_sms_is_signed_with_real_fields_and_reply_reaches_p
     let log = sim.webhook_log();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].status, Some(200), "the log records the app's answer");
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_webhooks_inbound_mms_carries_a_fetchable_media_url() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let app = StubApp::start(sim.auth_token(), &[]).await?;
-    sim.add_number(OURS, "Shop");
-    sim.point_number_at(OURS, &app.base);
+    let harness = Harness::start(fast_config(), OURS, &[]).await?;
+    let (sim, app) = (&harness.sim, &harness.app);
     sim.customer_sms(CUSTOMER, OURS, "look at this", true).await?;
     let hit = app.hits_on("/twilio/sms").into_iter().next().ok_or("no webhook")?;
     assert!(hit.signature_valid, "MMS webhook is signed");
@@ -79,8 +74,6 @@ async fn sim_webhooks_inbound_mms_carries_a_fetchable_media_url() -> TestResult 
     let bytes = reqwest::Client::builder().no_proxy().build()?.get(url).send().await?.bytes().await?;
     assert_eq!(&bytes[1..4], b"PNG", "following the media URL yields the PNG");
     assert!(sim.phone_inbox(CUSTOMER).is_empty(), "an empty <Response/> sends nothing back");
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -102,14 +95,13 @@ fn statuses(app: &StubApp, sid: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn sim_webhooks_status_callbacks_go_queued_sent_delivered() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let app = StubApp::start(sim.auth_token(), &[]).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let harness = Harness::start(fast_config(), OURS, &[]).await?;
+    let (sim, app) = (&harness.sim, &harness.app);
+    let api = Api::new(sim)?;
     // A query string on the callback URL is part of what Twilio signs.
     let sid = send(&api, &format!("{}/twilio/status?msg=42", app.base), "Your order is ready").await?;
-    wait_until("three status callbacks", || async { statuses(&app, &sid).len() >= 3 }).await?;
-    assert_eq!(statuses(&app, &sid), ["queued", "sent", "delivered"], "callbacks arrive in order");
+    wait_until("three status callbacks", || async { statuses(app, &sid).len() >= 3 }).await?;
+    assert_eq!(statuses(app, &sid), ["queued", "sent", "delivered"], "callbacks arrive in order");
     for h in app.hits_on("/twilio/status") {
         assert!(h.signature_valid, "every status callback is signed: {h:?}");
         assert_eq!(h.get("SmsSid"), Some(sid.as_str()));
@@ -121,58 +113,48 @@ async fn sim_webhooks_status_callbacks_go_queued_sent_delivered() -> TestResult 
     let inbox = sim.phone_inbox(CUSTOMER);
     assert_eq!(inbox.len(), 1, "the message reached the phone");
     assert_eq!(inbox[0].body, "Your order is ready");
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_webhooks_failed_delivery_reports_30003() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let app = StubApp::start(sim.auth_token(), &[]).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let harness = Harness::start(fast_config(), OURS, &[]).await?;
+    let (sim, app) = (&harness.sim, &harness.app);
+    let api = Api::new(sim)?;
     sim.faults().set_fail_delivery(Some(30003));
     let sid = send(&api, &format!("{}/twilio/status", app.base), "hello?").await?;
-    wait_until("the final callback", || async { statuses(&app, &sid).len() >= 3 }).await?;
-    assert_eq!(statuses(&app, &sid), ["queued", "sent", "undelivered"]);
+    wait_until("the final callback", || async { statuses(app, &sid).len() >= 3 }).await?;
+    assert_eq!(statuses(app, &sid), ["queued", "sent", "undelivered"]);
     let last = app.hits_on("/twilio/status").pop().ok_or("no callback")?;
     assert_eq!(last.get("ErrorCode"), Some("30003"), "the failure carries Twilio's error code");
     let r = api.get(&format!("Messages/{sid}.json")).await?;
     assert_eq!(r.json["error_code"], 30003);
     assert!(sim.phone_inbox(CUSTOMER).is_empty(), "nothing reached the phone");
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_webhooks_shuffled_callbacks_arrive_out_of_order() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let app = StubApp::start(sim.auth_token(), &[]).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let harness = Harness::start(fast_config(), OURS, &[]).await?;
+    let (sim, app) = (&harness.sim, &harness.app);
+    let api = Api::new(sim)?;
     sim.faults().set_shuffle_status_callbacks(true);
     let sid = send(&api, &format!("{}/twilio/status", app.base), "shuffle").await?;
-    wait_until("all callbacks", || async { statuses(&app, &sid).len() >= 3 }).await?;
-    let got = statuses(&app, &sid);
+    wait_until("all callbacks", || async { statuses(app, &sid).len() >= 3 }).await?;
+    let got = statuses(app, &sid);
     assert_ne!(got, ["queued", "sent", "delivered"], "shuffled callbacks are never in natural order");
     let mut sorted = got.clone();
     sorted.sort();
     assert_eq!(sorted, ["delivered", "queued", "sent"], "but every status is still reported once");
     let r = api.get(&format!("Messages/{sid}.json")).await?;
     assert_eq!(r.json["status"], "delivered", "the resource itself ends delivered");
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_webhooks_duplicate_delivery_repeats_the_idempotency_token() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let app = StubApp::start(sim.auth_token(), &[]).await?;
-    sim.add_number(OURS, "Shop");
-    sim.point_number_at(OURS, &app.base);
+    let harness = Harness::start(fast_config(), OURS, &[]).await?;
+    let (sim, app) = (&harness.sim, &harness.app);
     sim.faults().set_duplicate_webhooks(true);
     sim.customer_sms(CUSTOMER, OURS, "twice", false).await?;
     let hits = app.hits_on("/twilio/sms");
@@ -183,17 +165,14 @@ async fn sim_webhooks_duplicate_delivery_repeats_the_idempotency_token() -> Test
         "and the same idempotency token"
     );
     assert!(hits.iter().all(|h| h.signature_valid));
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_webhooks_silent_sends_no_callbacks_but_state_advances() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let app = StubApp::start(sim.auth_token(), &[]).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let harness = Harness::start(fast_config(), OURS, &[]).await?;
+    let (sim, app) = (&harness.sim, &harness.app);
+    let api = Api::new(sim)?;
     sim.faults().set_silent(true);
     let sid = send(&api, &format!("{}/twilio/status", app.base), "quiet").await?;
     wait_until("delivery on the simulator's side", || async { !sim.phone_inbox(CUSTOMER).is_empty() }).await?;
@@ -201,8 +180,6 @@ async fn sim_webhooks_silent_sends_no_callbacks_but_state_advances() -> TestResu
     assert_eq!(r.json["status"], "delivered", "polling sees the delivery");
     assert!(app.hits().is_empty(), "but no callback was ever posted");
     assert!(sim.webhook_log().is_empty());
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 

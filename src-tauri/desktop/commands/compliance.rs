@@ -1,9 +1,11 @@
-//! Regulatory bundles: the drafts the owner fills in, with Twilio's evaluation and status.
+//! Regulatory bundles: the drafts the owner fills in, with Twilio's evaluation and status,
+//! and their submission (`crate::compliance`).
 
 use tauri::State;
 
+use super::super::live::Live;
 use crate::desktop::DesktopState;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::compliance::{self, Compliance, Draft};
 
 #[tauri::command]
@@ -12,25 +14,24 @@ pub async fn list_compliance(state: State<'_, DesktopState>) -> Result<Vec<Compl
     state.store.read_async(compliance::list).await
 }
 
-/// Stores a new draft (not yet sent to Twilio) after checking the fields a person can get
-/// wrong, so the form can point at them before a round trip to Twilio.
+/// Stores a new draft (not yet sent to Twilio); `document` is the token `pick_files`
+/// returned for the registration document, never a path (see `crate::compliance::save_draft`).
 #[tauri::command]
 #[specta::specta]
-pub async fn save_compliance_draft(state: State<'_, DesktopState>, draft: Draft) -> Result<Compliance> {
-    if draft.country.trim().len() != 2 {
-        return Err(Error::InvalidInput("country must be a two-letter code such as AU or GB".into()));
-    }
-    if draft.business_name.trim().is_empty() {
-        return Err(Error::InvalidInput("the business name is required".into()));
-    }
-    if !draft.business_email.contains('@') {
-        return Err(Error::InvalidInput(format!("{:?} is not an email address", draft.business_email)));
-    }
-    state
-        .store
-        .write_async(move |tx| {
-            let id = compliance::create(tx, &draft)?;
-            compliance::get(tx, id)
-        })
-        .await
+pub async fn save_compliance_draft(
+    state: State<'_, DesktopState>,
+    draft: Draft,
+    document: Option<String>,
+) -> Result<Compliance> {
+    crate::compliance::save_draft(&state.store, &state.picked, draft, document.as_deref()).await
+}
+
+/// Creates (or resumes) the bundle at Twilio and submits it for review; the review result
+/// arrives at `/twilio/compliance` while the tunnel is online, else by the next sync.
+#[tauri::command]
+#[specta::specta]
+pub async fn submit_compliance(live: State<'_, Live>, id: i64) -> Result<Compliance> {
+    let client = live.client().await?;
+    let callback = live.public_url().await.map(|u| format!("{u}/twilio/compliance"));
+    crate::compliance::submit(&live.store, &client, id, callback).await
 }

@@ -2,10 +2,12 @@
 //! reaches the UI as `{code, message}`. One file per area. Every command here must also be
 //! listed in `build.rs` (its `allow-*` permission) and in `capabilities/default.json`.
 
+pub mod account;
 pub mod calls;
 pub mod compliance;
 pub mod contacts;
 pub mod conversations;
+pub mod dialogs;
 pub mod media;
 pub mod numbers;
 pub mod onboarding;
@@ -14,7 +16,6 @@ pub mod reach;
 pub mod sandbox_panel;
 pub mod settings;
 pub mod templates;
-pub mod twilio_account;
 pub mod voicemail;
 
 use tauri::State;
@@ -28,14 +29,17 @@ pub struct AppInfo {
     data_dir: String,
 }
 
-/// Called by the UI once, when the inbox's first page has been painted: the log then
-/// says how long the app took to show something useful ("startup" in the log, and the
-/// cold-start figure of `benches/desktop.sh`).
+/// Called by the UI once per window, when the inbox's first page has been painted: the
+/// log then says how long the app took to show something useful ("startup", the cold-start
+/// figure of `benches/desktop.sh`; "reopened", its tray-to-inbox figure).
 #[tauri::command]
 #[specta::specta]
 pub fn inbox_painted(state: State<'_, DesktopState>) {
     if !state.inbox_painted.swap(true, std::sync::atomic::Ordering::Relaxed) {
         tracing::info!(ms = state.started.elapsed().as_millis() as u64, "startup: first paint of the inbox");
+        state.first_paint.notify_one();
+    } else if let Some(after) = crate::desktop::window::take_reopened() {
+        tracing::info!(ms = after.as_millis() as u64, "reopened: inbox painted after the tray asked for the window");
     }
 }
 

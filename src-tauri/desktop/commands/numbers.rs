@@ -1,12 +1,15 @@
-//! Our numbers and their per-number call/message settings (stored locally; the TwiML the
-//! listener answers with is built from them on every call, so a save takes effect at once).
+//! Our numbers: list, per-number call/message settings, and the account's numbers (manage,
+//! stop managing, search, buy, release). The workflows are `crate::tunnel::numbers`; a
+//! change that affects wiring is followed by a rewire, which points managed numbers (and
+//! their fallback flows) at the current public URL.
 
 use tauri::State;
 
+use super::super::live::Live;
 use crate::desktop::DesktopState;
-use crate::domain::E164;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::numbers::{self, Number, NumberSettings};
+use crate::tunnel::numbers::{self as account, Available};
 
 #[tauri::command]
 #[specta::specta]
@@ -18,21 +21,12 @@ pub async fn list_numbers(state: State<'_, DesktopState>) -> Result<Vec<Number>>
 #[tauri::command]
 #[specta::specta]
 pub async fn update_number_settings(
-    state: State<'_, DesktopState>,
-    live: State<'_, super::super::live::Live>,
+    live: State<'_, Live>,
     id: i64,
     friendly_name: String,
     settings: NumberSettings,
 ) -> Result<Number> {
-    let settings = validated(settings)?;
-    let saved = state
-        .store
-        .write_async(move |tx| {
-            numbers::update_settings(tx, id, &settings)?;
-            numbers::set_friendly_name(tx, id, friendly_name.trim())?;
-            numbers::get(tx, id)
-        })
-        .await?;
+    let saved = account::save_settings(&live.store, id, &friendly_name, settings).await?;
     // The Twilio-hosted fallback flow forwards to this number's settings: refresh it.
     if saved.managed {
         live.rewire().await;
@@ -40,69 +34,47 @@ pub async fn update_number_settings(
     Ok(saved)
 }
 
-/// Normalises the forwarding number to E.164 and checks the ranges the schema enforces,
-/// so the owner sees a sentence rather than a CHECK-constraint failure.
-fn validated(mut s: NumberSettings) -> Result<NumberSettings> {
-    s.forwarding_number = match s.forwarding_number.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => Some(E164::parse(raw)?.as_str().to_string()),
-    };
-    if !(5..=120).contains(&s.ring_seconds) {
-        return Err(Error::InvalidInput("ring time must be between 5 and 120 seconds".into()));
-    }
-    if !(5..=600).contains(&s.voicemail_max_seconds) {
-        return Err(Error::InvalidInput("voicemail length must be between 5 and 600 seconds".into()));
-    }
-    if let Some(h) = &s.business_hours {
-        h.validate()?;
-    }
-    s.auto_reply = s.auto_reply.filter(|t| !t.trim().is_empty());
-    Ok(s)
+/// Records the account's numbers and starts managing the chosen ones; the runtime wires
+/// them now when the tunnel is online, else as soon as it is.
+#[tauri::command]
+#[specta::specta]
+pub async fn manage_numbers(live: State<'_, Live>, sids: Vec<String>) -> Result<Vec<Number>> {
+    let list = account::manage(&live.store, &live.client().await?, &sids).await?;
+    live.rewire().await;
+    Ok(list)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::hours::{BusinessHours, Span};
+/// "Stop managing": the number gets back the webhooks it had before Switchboard managed it.
+#[tauri::command]
+#[specta::specta]
+pub async fn stop_managing_number(live: State<'_, Live>, id: i64) -> Result<Vec<Number>> {
+    account::stop_managing(&live.store, &live.client().await?, id).await
+}
 
-    fn settings() -> NumberSettings {
-        NumberSettings {
-            forwarding_number: Some("+61 412 345 678".into()),
-            forwarding_enabled: true,
-            greeting: String::new(),
-            voice: "alice".into(),
-            ring_seconds: 20,
-            voicemail_enabled: true,
-            voicemail_prompt: "Leave a message".into(),
-            voicemail_max_seconds: 120,
-            business_hours: None,
-            auto_reply: Some("  ".into()),
-        }
-    }
+#[tauri::command]
+#[specta::specta]
+pub async fn search_available_numbers(
+    live: State<'_, Live>,
+    country: String,
+    number_type: String,
+    area_code: String,
+) -> Result<Vec<Available>> {
+    account::search(&live.client().await?, &country, &number_type, &area_code).await
+}
 
-    #[test]
-    fn normalises_what_the_form_sends() {
-        let s = validated(settings()).unwrap();
-        assert_eq!(s.forwarding_number.as_deref(), Some("+61412345678"), "spaces are dropped to E.164");
-        assert_eq!(s.auto_reply, None, "a blank auto-reply means none");
-        let mut empty = settings();
-        empty.forwarding_number = Some(" ".into());
-        assert_eq!(validated(empty).unwrap().forwarding_number, None, "a blank forwarding number means none");
-    }
+/// Buys `e164` (with the approved bundle and address of `compliance_id` when given) and
+/// starts managing it.
+#[tauri::command]
+#[specta::specta]
+pub async fn buy_number(live: State<'_, Live>, e164: String, compliance_id: Option<i64>) -> Result<Number> {
+    let number = account::buy_and_manage(&live.store, &live.client().await?, &e164, compliance_id).await?;
+    live.rewire().await;
+    Ok(number)
+}
 
-    #[test]
-    fn refuses_what_the_store_or_twilio_would_reject() {
-        let mut s = settings();
-        s.ring_seconds = 3;
-        assert!(validated(s).is_err(), "ring time below 5 s");
-        let mut s = settings();
-        s.forwarding_number = Some("12".into());
-        assert!(validated(s).is_err(), "an invalid forwarding number");
-        let mut s = settings();
-        s.business_hours = Some(BusinessHours {
-            tz: "Mars/Base".into(),
-            spans: vec![Span { day: 0, open: "09:00".into(), close: "17:00".into() }],
-        });
-        assert!(validated(s).is_err(), "an unknown time zone");
-    }
+/// Releases a number back to Twilio (the UI asked for confirmation first).
+#[tauri::command]
+#[specta::specta]
+pub async fn release_number(live: State<'_, Live>, id: i64) -> Result<()> {
+    account::release(&live.store, &live.client().await?, id).await
 }

@@ -6,12 +6,12 @@ use tauri_plugin_autostart::ManagerExt;
 
 use crate::desktop::DesktopState;
 use crate::error::{Error, Result};
-use crate::secrets::{keys, Keychain};
-use crate::store::{export, settings};
-use crate::tunnel::wiring;
+use crate::secrets::account::{self, CredentialsStatus};
+use crate::secrets::Keychain;
+use crate::store::settings;
 
 /// The settings key that turns native notifications off ("off"); on by default.
-pub const NOTIFICATIONS_KEY: &str = "desktop.notifications";
+pub use crate::store::settings::keys::NOTIFICATIONS as NOTIFICATIONS_KEY;
 
 #[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct DesktopSettings {
@@ -19,6 +19,9 @@ pub struct DesktopSettings {
     pub autostart: bool,
     pub data_dir: String,
     pub sandbox: bool,
+    /// Closing the window only hides it (more memory all day, instant reopen) instead of
+    /// the light tray mode's destroying it.
+    pub tray_keeps_window: bool,
 }
 
 #[tauri::command]
@@ -30,7 +33,19 @@ pub async fn get_settings(app: tauri::AppHandle, state: State<'_, DesktopState>)
         autostart: app.autolaunch().is_enabled().unwrap_or(false),
         data_dir: state.store.data_dir().display().to_string(),
         sandbox: state.sandbox,
+        tray_keeps_window: crate::desktop::window::KEEP_WINDOW.load(std::sync::atomic::Ordering::Relaxed),
     })
+}
+
+/// Keep the window (hidden) when it is closed, or destroy it (the light tray mode).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_tray_keeps_window(state: State<'_, DesktopState>, keep: bool) -> Result<()> {
+    let value = if keep { "1" } else { "0" };
+    let key = crate::desktop::window::KEEP_WINDOW_SETTING;
+    state.store.write_async(move |tx| settings::set(tx, key, value)).await?;
+    crate::desktop::window::KEEP_WINDOW.store(keep, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
 }
 
 pub fn notifications_enabled(conn: &rusqlite::Connection) -> Result<bool> {
@@ -52,57 +67,29 @@ pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Result<()> {
     done.map_err(|e| Error::Internal(format!("could not change start at login: {e}")))
 }
 
-/// Writes everything (`json`) or the messages (`csv`) to `path`, a file the owner chose
-/// in the save dialog.
+/// Writes everything (`json`) or the messages (`csv`) to the file the owner chose in the
+/// save dialog: `target` is the token `pick_save_path` returned, never a path.
 #[tauri::command]
 #[specta::specta]
-pub async fn export_data(state: State<'_, DesktopState>, path: String, format: String) -> Result<()> {
-    let text = match format.as_str() {
-        "json" => serde_json::to_string_pretty(&state.store.read_async(export::to_json).await?)?,
-        "csv" => state.store.read_async(export::messages_csv).await?,
-        other => return Err(Error::InvalidInput(format!("{other:?} is not an export format (json or csv)"))),
-    };
-    tokio::fs::write(&path, text).await?;
-    Ok(())
-}
-
-#[derive(Debug, Clone, serde::Serialize, specta::Type)]
-pub struct CredentialsStatus {
-    /// In the sandbox the simulator needs no credentials and the real keychain is not touched.
-    pub sandbox: bool,
-    pub twilio: bool,
-    /// The Account SID's last four characters, so the owner can tell accounts apart.
-    pub account_hint: Option<String>,
-    pub ngrok: bool,
+pub async fn export_data(state: State<'_, DesktopState>, target: String, format: String) -> Result<()> {
+    crate::picked::export::export_to(&state.store, &state.picked, &target, &format).await.map(|_| ())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn credentials_status(state: State<'_, DesktopState>) -> Result<CredentialsStatus> {
     if state.sandbox {
-        return Ok(CredentialsStatus { sandbox: true, twilio: true, account_hint: None, ngrok: false });
+        return Ok(CredentialsStatus::sandbox());
     }
-    tokio::task::spawn_blocking(|| {
-        let k = Keychain::default();
-        let sid = k.get(keys::ACCOUNT_SID)?;
-        let ngrok = k.get(keys::NGROK_AUTHTOKEN)?.is_some();
-        let account_hint = sid.as_ref().map(|s| {
-            let v = s.expose();
-            v.chars().skip(v.chars().count().saturating_sub(4)).collect()
-        });
-        Ok(CredentialsStatus { sandbox: false, twilio: sid.is_some(), account_hint, ngrok })
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("keychain task failed: {e}")))?
+    account::status(Keychain::default()).await
 }
 
 /// Removes the Twilio and ngrok secrets from the keychain (the local data stays) and stops
 /// the core, which has nothing left to authenticate with; the wizard shows again.
 ///
 /// With `restore_numbers`, every managed number first gets back the webhooks it had before
-/// Switchboard managed it: once the credentials are gone nothing can point the numbers away
-/// from a tunnel that no longer answers. If any restore fails, nothing is removed and the
-/// error names the numbers, so the owner can try again or remove without restoring.
+/// Switchboard managed it (`tunnel::numbers::restore_all`); if any restore fails, nothing
+/// is removed and the error names the numbers.
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_credentials(
@@ -114,27 +101,8 @@ pub async fn remove_credentials(
         return Err(Error::InvalidInput("the sandbox has no credentials to remove".into()));
     }
     if restore_numbers {
-        let client = live.client().await?;
-        let failed: Vec<String> = wiring::unmanage_all(&state.store, &client)
-            .await?
-            .into_iter()
-            .filter_map(|w| w.error.map(|e| format!("{} ({e})", w.e164)))
-            .collect();
-        if !failed.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "could not restore {}; nothing was removed. Try again, or remove without restoring",
-                failed.join(", ")
-            )));
-        }
+        crate::tunnel::numbers::restore_all(&state.store, &live.client().await?).await?;
     }
-    tokio::task::spawn_blocking(|| {
-        let k = Keychain::default();
-        for key in [keys::ACCOUNT_SID, keys::AUTH_TOKEN, keys::API_KEY, keys::API_SECRET, keys::NGROK_AUTHTOKEN] {
-            k.delete(key)?;
-        }
-        Ok::<(), Error>(())
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("keychain task failed: {e}")))??;
+    account::forget(Keychain::default()).await?;
     live.restart().await
 }

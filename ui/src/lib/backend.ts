@@ -12,12 +12,16 @@ export interface SendRequest {
   conversationId: number;
   body: string;
   channel: T.Channel;
-  /** Files the owner picked (absolute paths from the file dialog). */
-  mediaPaths: string[];
+  /** Email only: the subject the owner wrote; null or blank sends the suggested one. */
+  subject: string | null;
+  /** Tokens of the pictures the owner chose (`PickedFile.token` from `pickFiles`), never paths. */
+  media: string[];
 }
 
 /** A command that returns Rust's `()` resolves to `null`; callers treat it as `void`. */
-type Voided<F> = F extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<[R] extends [null] ? void : R> : F;
+type Voided<F> = F extends (...args: infer A) => Promise<infer R>
+  ? (...args: A) => Promise<[R] extends [null] ? void : R>
+  : F;
 
 /** Every IPC command, named and typed as generated from the Rust commands (bindings.ts). */
 export type Commands = { [K in keyof typeof commands]: Voided<(typeof commands)[K]> };
@@ -28,20 +32,28 @@ export type Commands = { [K in keyof typeof commands]: Voided<(typeof commands)[
  * otherwise) and returns what the command returns.
  */
 interface Friendlier {
-  listConversations(opts?: { unreadOnly?: boolean; before?: [string, number] | null }): ReturnType<Commands['listConversations']>;
+  listConversations(opts?: {
+    unreadOnly?: boolean;
+    before?: [string, number] | null;
+  }): ReturnType<Commands['listConversations']>;
   startConversation(withWhom: T.StartWith, numberId?: number | null): ReturnType<Commands['startConversation']>;
   getThread(conversationId: number, beforeId?: number | null): ReturnType<Commands['getThread']>;
   sendMessage(req: SendRequest): ReturnType<Commands['sendMessage']>;
-  searchAvailableNumbers(q: { country: string; numberType: string; areaCode: string }): ReturnType<Commands['searchAvailableNumbers']>;
+  searchAvailableNumbers(q: {
+    country: string;
+    numberType: string;
+    areaCode: string;
+  }): ReturnType<Commands['searchAvailableNumbers']>;
   startBulk(req: T.BulkRequest): ReturnType<Commands['startBulk']>;
 }
 type CommandName<K extends keyof Commands> = K;
 export type _EachIsACommand = CommandName<keyof Friendlier>;
 
-/** Desktop services (plugins), here so tests can fake them. */
+/**
+ * Desktop services (plugins), here so tests can fake them. The file dialogs are commands:
+ * Rust opens them and hands back tokens (`pickFiles`, `pickSavePath`).
+ */
 export interface DesktopServices {
-  pickFiles(kind: 'image' | 'document'): Promise<string[]>;
-  pickSavePath(defaultName: string): Promise<string | null>;
   openExternal(url: string): Promise<void>;
   onEvent(cb: (e: T.CoreEvent) => void): Promise<Unsubscribe>;
 }
@@ -66,24 +78,10 @@ export function tauriBackend(): Backend {
     listConversations: (opts = {}) => commands.listConversations(opts.unreadOnly ?? false, opts.before ?? null),
     startConversation: (withWhom, numberId = null) => commands.startConversation(numberId, withWhom),
     getThread: (conversationId, beforeId = null) => commands.getThread(conversationId, beforeId),
-    sendMessage: (req) => commands.sendMessage(req.conversationId, req.body, req.channel, req.mediaPaths),
+    sendMessage: (req) => commands.sendMessage(req.conversationId, req.body, req.channel, req.subject, req.media),
     searchAvailableNumbers: (q) => commands.searchAvailableNumbers(q.country, q.numberType, q.areaCode),
     startBulk: (req) => commands.startBulk(req.templateId, req.numberId, req.contactIds, req.vars, req.perContact),
 
-    async pickFiles(kind) {
-      const { open } = await import('@tauri-apps/plugin-dialog');
-      const filters =
-        kind === 'image'
-          ? [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'gif', 'webp'] }]
-          : [{ name: 'Documents', extensions: ['pdf', 'jpg', 'jpeg', 'png'] }];
-      const picked = await open({ multiple: kind === 'image', filters });
-      if (picked == null) return [];
-      return Array.isArray(picked) ? picked : [picked];
-    },
-    async pickSavePath(defaultName) {
-      const { save } = await import('@tauri-apps/plugin-dialog');
-      return save({ defaultPath: defaultName });
-    },
     async openExternal(url) {
       // The capability allows http(s) only too; this refuses anything else before asking.
       const safe = openableUrl(url);

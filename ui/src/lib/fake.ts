@@ -21,7 +21,7 @@ export interface FakeData {
   settings: T.DesktopSettings;
   credentials: T.CredentialsStatus;
   tunnel: T.TunnelStatus;
-  available: T.AvailableNumber[];
+  available: T.Available[];
   simInbox: T.SimPhoneMessage[];
   reconcile: T.ReconcileReport;
   /** The sandbox's "drop webhooks" switch: texts then arrive only by reconciliation. */
@@ -58,7 +58,13 @@ export function emptyData(): FakeData {
     numbers: [],
     templates: [],
     compliance: [],
-    settings: { notifications: true, autostart: false, data_dir: '/tmp/switchboard-dev', sandbox: true },
+    settings: {
+      notifications: true,
+      autostart: false,
+      data_dir: '/tmp/switchboard-dev',
+      sandbox: true,
+      tray_keeps_window: false,
+    },
     credentials: { sandbox: true, twilio: true, account_hint: null, ngrok: false },
     tunnel: { kind: 'none', state: { state: 'stopped', reason: null } },
     available: [],
@@ -77,20 +83,79 @@ export function demoData(): FakeData {
   const t = (minsAgo: number) => new Date(Date.now() - minsAgo * 60_000).toISOString();
   d.numbers = [
     {
-      id: 1, e164: '+61255501234', sid: 'PN00000000000000000000000000000001', friendly_name: 'Shop line', managed: true,
-      seen_in_webhook: true, settings: { ...defaultSettings(), forwarding_number: '+61412000111', greeting: 'Thanks for calling Ana\u2019s Bakery.' },
-      wired_url: 'https://sandbox.invalid', wired_at: t(600), wiring_error: null,
+      id: 1,
+      e164: '+61255501234',
+      sid: 'PN00000000000000000000000000000001',
+      friendly_name: 'Shop line',
+      managed: true,
+      seen_in_webhook: true,
+      settings: {
+        ...defaultSettings(),
+        forwarding_number: '+61412000111',
+        greeting: 'Thanks for calling Ana\u2019s Bakery.',
+      },
+      wired_url: 'https://sandbox.invalid',
+      wired_at: t(600),
+      wiring_error: null,
     },
   ];
   d.contacts = [
-    { id: 1, name: 'Maria Rossi', phones: ['+61412345678'], email: 'maria@example.com', notes: 'Gluten-free orders', opted_out: false, opted_out_at: null, opt_out_source: null, opted_out_phones: [], email_opted_out: false },
-    { id: 2, name: 'Tom Nguyen', phones: ['+61412345679'], email: null, notes: '', opted_out: true, opted_out_at: t(3000), opt_out_source: 'STOP', opted_out_phones: ['+61412345679'], email_opted_out: false },
-    { id: 3, name: 'Priya Shah', phones: ['+61412345680'], email: null, notes: '', opted_out: false, opted_out_at: null, opt_out_source: null, opted_out_phones: [], email_opted_out: false },
+    {
+      id: 1,
+      name: 'Maria Rossi',
+      phones: ['+61412345678'],
+      email: 'maria@example.com',
+      notes: 'Gluten-free orders',
+      opted_out: false,
+      opted_out_at: null,
+      opt_out_source: null,
+      opted_out_phones: [],
+      email_opted_out: false,
+    },
+    {
+      id: 2,
+      name: 'Tom Nguyen',
+      phones: ['+61412345679'],
+      email: null,
+      notes: '',
+      opted_out: true,
+      opted_out_at: t(3000),
+      opt_out_source: 'STOP',
+      opted_out_phones: ['+61412345679'],
+      email_opted_out: false,
+    },
+    {
+      id: 3,
+      name: 'Priya Shah',
+      phones: ['+61412345680'],
+      email: null,
+      notes: '',
+      opted_out: false,
+      opted_out_at: null,
+      opt_out_source: null,
+      opted_out_phones: [],
+      email_opted_out: false,
+    },
   ];
-  const conv = (id: number, contact: T.Contact, preview: string, minsAgo: number, unread: number): T.ConversationSummary => ({
-    id, number_id: 1, our_number: '+61255501234', customer: contact.phones[0], contact_id: contact.id,
-    contact_name: contact.name, contact_email: contact.email, reply_channel: 'sms', last_message_at: t(minsAgo),
-    last_preview: preview, unread, opted_out: contact.opted_out,
+  const conv = (
+    id: number,
+    contact: T.Contact,
+    preview: string,
+    minsAgo: number,
+    unread: number,
+  ): T.ConversationSummary => ({
+    id,
+    number_id: 1,
+    our_number: '+61255501234',
+    customer: contact.phones[0],
+    contact_id: contact.id,
+    contact_name: contact.name,
+    contact_email: contact.email,
+    reply_channel: 'sms',
+    last_message_at: t(minsAgo),
+    last_preview: preview,
+    unread,
+    opted_out: contact.opted_out,
   });
   d.conversations = [
     conv(1, d.contacts[0], 'Can I pick up the cake at 4?', 5, 2),
@@ -98,14 +163,34 @@ export function demoData(): FakeData {
     conv(3, d.contacts[1], 'STOP', 60 * 50, 0),
   ];
   let mid = 0;
-  const msg = (c: number, dir: 'inbound' | 'outbound', body: string, minsAgo: number, status = dir === 'inbound' ? 'received' : 'delivered'): T.Message => {
+  const msg = (
+    c: number,
+    dir: 'inbound' | 'outbound',
+    body: string,
+    minsAgo: number,
+    status = dir === 'inbound' ? 'received' : 'delivered',
+  ): T.Message => {
     const convo = d.conversations.find((x) => x.id === c)!;
     mid += 1;
     return {
-      id: mid, sid: `SM${String(mid).padStart(32, '0')}`, conversation_id: c, direction: dir, channel: 'sms',
-      from: dir === 'inbound' ? convo.customer : convo.our_number, to: dir === 'inbound' ? convo.our_number : convo.customer,
-      body, status, error_code: null, error_message: null, num_segments: 1, num_media: 0, price: null,
-      created_at: t(minsAgo), updated_at: t(minsAgo), media: [], retryable: false,
+      id: mid,
+      sid: `SM${String(mid).padStart(32, '0')}`,
+      conversation_id: c,
+      direction: dir,
+      channel: 'sms',
+      from: dir === 'inbound' ? convo.customer : convo.our_number,
+      to: dir === 'inbound' ? convo.our_number : convo.customer,
+      body,
+      status,
+      error_code: null,
+      error_message: null,
+      num_segments: 1,
+      num_media: 0,
+      price: null,
+      created_at: t(minsAgo),
+      updated_at: t(minsAgo),
+      media: [],
+      retryable: false,
     };
   };
   d.messages = [
@@ -121,16 +206,82 @@ export function demoData(): FakeData {
   d.messages[6].error_code = 30003;
   d.messages[6].error_message = 'The destination handset was unreachable (switched off or out of coverage).';
   d.calls = [
-    { id: 1, sid: 'CA1', direction: 'inbound', from: '+61412345678', to: '+61255501234', status: 'completed', duration: 74, forwarded_to: '+61412000111', answered_by: 'human', dial_status: 'completed', created_at: t(90), has_voicemail: false, missed: false },
-    { id: 2, sid: 'CA2', direction: 'inbound', from: '+61412345680', to: '+61255501234', status: 'completed', duration: 31, forwarded_to: '+61412000111', answered_by: null, dial_status: 'no-answer', created_at: t(60 * 20), has_voicemail: true, missed: true },
-    { id: 3, sid: 'CA3', direction: 'outbound-api', from: '+61255501234', to: '+61412345680', status: 'completed', duration: 45, forwarded_to: null, answered_by: null, dial_status: null, created_at: t(60 * 19), has_voicemail: false, missed: false },
+    {
+      id: 1,
+      sid: 'CA1',
+      direction: 'inbound',
+      from: '+61412345678',
+      to: '+61255501234',
+      status: 'completed',
+      duration: 74,
+      forwarded_to: '+61412000111',
+      answered_by: 'human',
+      dial_status: 'completed',
+      created_at: t(90),
+      has_voicemail: false,
+      missed: false,
+    },
+    {
+      id: 2,
+      sid: 'CA2',
+      direction: 'inbound',
+      from: '+61412345680',
+      to: '+61255501234',
+      status: 'completed',
+      duration: 31,
+      forwarded_to: '+61412000111',
+      answered_by: null,
+      dial_status: 'no-answer',
+      created_at: t(60 * 20),
+      has_voicemail: true,
+      missed: true,
+    },
+    {
+      id: 3,
+      sid: 'CA3',
+      direction: 'outbound-api',
+      from: '+61255501234',
+      to: '+61412345680',
+      status: 'completed',
+      duration: 45,
+      forwarded_to: null,
+      answered_by: null,
+      dial_status: null,
+      created_at: t(60 * 19),
+      has_voicemail: false,
+      missed: false,
+    },
   ];
   d.voicemails = [
-    { id: 1, recording_sid: 'RE1', call_sid: 'CA2', from: '+61412345680', duration: 12, path: 'recordings/RE1.wav', sha256: null, content_type: 'audio/wav', transcription: 'Hi, it\u2019s Priya, could you call me back about the birthday order? Thanks.', transcription_status: 'completed', listened: false, created_at: t(60 * 20), download_error: null },
+    {
+      id: 1,
+      recording_sid: 'RE1',
+      call_sid: 'CA2',
+      from: '+61412345680',
+      duration: 12,
+      path: 'recordings/RE1.wav',
+      sha256: null,
+      content_type: 'audio/wav',
+      transcription: 'Hi, it\u2019s Priya, could you call me back about the birthday order? Thanks.',
+      transcription_status: 'completed',
+      listened: false,
+      created_at: t(60 * 20),
+      download_error: null,
+    },
   ];
   d.templates = [
-    { id: 1, name: 'Order ready', body: 'Hi {{first_name}}, your order is ready for pickup. See you soon!', variables: ['first_name'] },
-    { id: 2, name: 'Weekend special', body: 'Hi {{first_name}}, this weekend: {{offer}}. Reply STOP to opt out.', variables: ['first_name', 'offer'] },
+    {
+      id: 1,
+      name: 'Order ready',
+      body: 'Hi {{first_name}}, your order is ready for pickup. See you soon!',
+      variables: ['first_name'],
+    },
+    {
+      id: 2,
+      name: 'Weekend special',
+      body: 'Hi {{first_name}}, this weekend: {{offer}}. Reply STOP to opt out.',
+      variables: ['first_name', 'offer'],
+    },
   ];
   d.audio = silentWav(2);
   return d;
@@ -143,15 +294,44 @@ export function silentWav(seconds: number): ArrayBuffer {
   const buf = new ArrayBuffer(44 + samples);
   const v = new DataView(buf);
   const str = (o: number, s: string) => [...s].forEach((c, i) => v.setUint8(o + i, c.charCodeAt(0)));
-  str(0, 'RIFF'); v.setUint32(4, 36 + samples, true); str(8, 'WAVE'); str(12, 'fmt ');
-  v.setUint32(16, 16, true); v.setUint16(20, 1, true); v.setUint16(22, 1, true); v.setUint32(24, rate, true);
-  v.setUint32(28, rate, true); v.setUint16(32, 1, true); v.setUint16(34, 8, true); str(36, 'data'); v.setUint32(40, samples, true);
+  str(0, 'RIFF');
+  v.setUint32(4, 36 + samples, true);
+  str(8, 'WAVE');
+  str(12, 'fmt ');
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true);
+  v.setUint16(22, 1, true);
+  v.setUint32(24, rate, true);
+  v.setUint32(28, rate, true);
+  v.setUint16(32, 1, true);
+  v.setUint16(34, 8, true);
+  str(36, 'data');
+  v.setUint32(40, samples, true);
   for (let i = 0; i < samples; i++) v.setUint8(44 + i, 128);
   return buf;
 }
 
 export function simMessage(direction: string, from: string, to: string, body: string): T.SimPhoneMessage {
-  return { sid: `SM${Math.random().toString(16).slice(2)}`, from, to, body, status: direction === 'inbound' ? 'received' : 'delivered', direction, media_urls: [], error_code: null, date_created: new Date().toUTCString() };
+  return {
+    sid: `SM${Math.random().toString(16).slice(2)}`,
+    from,
+    to,
+    body,
+    status: direction === 'inbound' ? 'received' : 'delivered',
+    direction,
+    media_urls: [],
+    error_code: null,
+    date_created: new Date().toUTCString(),
+  };
+}
+
+type Purpose = 'export_target' | 'attachment' | 'compliance_document';
+
+function notChosen(): T.AppError {
+  return {
+    code: 'path_not_chosen',
+    message: "that file was not chosen here; choose the file again in Switchboard's own file dialog",
+  };
 }
 
 function notFound(what: string): T.AppError {
@@ -164,6 +344,9 @@ export class FakeBackend implements Backend {
   private campaigns = new Map<number, T.CampaignProgress>();
   /** What the fake was asked to do, for assertions. */
   calls: { method: string; args: unknown[] }[] = [];
+  /** Like the core's PickedPaths: what the "dialog" granted, by token, and for what. */
+  private granted = new Map<string, { purpose: Purpose; path: string }>();
+  private grantSeq = 0;
 
   constructor(data: Partial<FakeData> = {}) {
     this.d = { ...emptyData(), ...data };
@@ -175,12 +358,27 @@ export class FakeBackend implements Backend {
   emit(e: T.CoreEvent) {
     this.listeners.forEach((l) => l(e));
   }
+  private grant(purpose: Purpose, path: string): T.PickedFile {
+    const token = `grant-${++this.grantSeq}`;
+    this.granted.set(token, { purpose, path });
+    return { token, name: path.split('/').pop() ?? path, path };
+  }
+  /** The path behind `token` if it was granted for `purpose`; refuses anything else, as the core does. */
+  private resolve(token: string, purpose: Purpose): string {
+    const g = this.granted.get(token);
+    if (!g || g.purpose !== purpose) throw notChosen();
+    return g.path;
+  }
   private nextId(list: { id: number }[]) {
     return list.reduce((m, x) => Math.max(m, x.id), 0) + 1;
   }
 
-  async appInfo() { return this.d.info; }
-  async inboxPainted() { this.log('inboxPainted'); }
+  async appInfo() {
+    return this.d.info;
+  }
+  async inboxPainted() {
+    this.log('inboxPainted');
+  }
 
   async listConversations(opts: { unreadOnly?: boolean; before?: [string, number] | null } = {}) {
     // As store::conversations::list: newest first (ties by id), a page after `before`.
@@ -202,20 +400,30 @@ export class FakeBackend implements Backend {
       const latest = this.d.conversations.find((v) => v.contact_id === contact!.id);
       if (latest) return latest;
       customer = contact.phones[0] ?? contact.email ?? '';
-      if (!customer) throw { code: 'invalid_input', message: `add a mobile number or an email address to ${contact.name} first` };
+      if (!customer)
+        throw { code: 'invalid_input', message: `add a mobile number or an email address to ${contact.name} first` };
     } else {
       const typed = withWhom.phone.replace(/[\s()-]/g, '');
       // National numbers are read in the country of our number (AU in the demo data).
       customer = typed.startsWith('0') && number.e164.startsWith('+61') ? `+61${typed.slice(1)}` : typed;
-      if (!/^\+[1-9]\d{6,14}$/.test(customer)) throw { code: 'invalid_phone_number', message: `${withWhom.phone} is not a valid phone number` };
+      if (!/^\+[1-9]\d{6,14}$/.test(customer))
+        throw { code: 'invalid_phone_number', message: `${withWhom.phone} is not a valid phone number` };
       contact = this.d.contacts.find((c) => c.phones.includes(customer));
     }
     const existing = this.d.conversations.find((v) => v.number_id === number.id && v.customer === customer);
     if (existing) return existing;
     const v: T.ConversationSummary = {
-      id: this.nextId(this.d.conversations), number_id: number.id, our_number: number.e164, customer,
-      contact_id: contact?.id ?? null, contact_name: contact?.name ?? '', contact_email: contact?.email ?? null,
-      reply_channel: customer.includes('@') ? 'email' : 'sms', last_message_at: null, last_preview: '', unread: 0,
+      id: this.nextId(this.d.conversations),
+      number_id: number.id,
+      our_number: number.e164,
+      customer,
+      contact_id: contact?.id ?? null,
+      contact_name: contact?.name ?? '',
+      contact_email: contact?.email ?? null,
+      reply_channel: customer.includes('@') ? 'email' : 'sms',
+      last_message_at: null,
+      last_preview: '',
+      unread: 0,
       opted_out: contact?.opted_out ?? false,
     };
     this.d.conversations.push(v);
@@ -227,7 +435,9 @@ export class FakeBackend implements Backend {
     return c;
   }
   async getThread(conversationId: number) {
-    return this.d.messages.filter((m) => m.conversation_id === conversationId).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
+    return this.d.messages
+      .filter((m) => m.conversation_id === conversationId)
+      .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
   }
   async markConversationRead(id: number) {
     const c = this.d.conversations.find((x) => x.id === id);
@@ -245,20 +455,44 @@ export class FakeBackend implements Backend {
       .map((m) => {
         const c = this.d.conversations.find((x) => x.id === m.conversation_id)!;
         const i = m.body.toLowerCase().indexOf(q);
-        const snippet = m.body.slice(0, i) + '\u0002' + m.body.slice(i, i + q.length) + '\u0003' + m.body.slice(i + q.length);
-        return { conversation_id: c.id, message_id: m.id, customer: c.customer, contact_name: c.contact_name, snippet, created_at: m.created_at };
+        const snippet =
+          m.body.slice(0, i) + '\u0002' + m.body.slice(i, i + q.length) + '\u0003' + m.body.slice(i + q.length);
+        return {
+          conversation_id: c.id,
+          message_id: m.id,
+          customer: c.customer,
+          contact_name: c.contact_name,
+          snippet,
+          created_at: m.created_at,
+        };
       });
   }
   async sendMessage(req: SendRequest) {
     this.log('sendMessage', req);
+    req.media.forEach((t) => this.resolve(t, 'attachment'));
     const c = await this.getConversation(req.conversationId);
     if (c.opted_out) throw { code: 'opted_out', message: `${c.customer} has opted out of messages (replied STOP)` };
     const m: T.Message = {
-      id: this.nextId(this.d.messages), sid: null, conversation_id: c.id, direction: 'outbound', channel: req.channel,
-      from: c.our_number, to: req.channel === 'email' ? (c.contact_email ?? '') : c.customer, body: req.body, status: 'queued',
-      error_code: null, error_message: null, num_segments: 1, num_media: req.mediaPaths.length, price: null,
-      created_at: now(), updated_at: now(), media: [], retryable: false,
+      id: this.nextId(this.d.messages),
+      sid: null,
+      conversation_id: c.id,
+      direction: 'outbound',
+      channel: req.channel,
+      from: c.our_number,
+      to: req.channel === 'email' ? (c.contact_email ?? '') : c.customer,
+      body: req.body,
+      status: 'queued',
+      error_code: null,
+      error_message: null,
+      num_segments: 1,
+      num_media: req.media.length,
+      price: null,
+      created_at: now(),
+      updated_at: now(),
+      media: [],
+      retryable: false,
     };
+    req.media.forEach((t) => this.granted.delete(t));
     this.d.messages.push(m);
     c.last_message_at = m.created_at;
     c.last_preview = m.body;
@@ -273,22 +507,38 @@ export class FakeBackend implements Backend {
     this.log('retryMessage', messageId);
     const m = this.d.messages.find((x) => x.id === messageId);
     if (!m) throw notFound(`message ${messageId}`);
-    if (!m.retryable) throw { code: 'invalid_input', message: 'only a message that failed before Twilio accepted it can be retried' };
-    Object.assign(m, { status: 'queued', error_code: null, error_message: null, retryable: false, sid: `SM${String(m.id).padStart(32, '0')}` });
+    if (!m.retryable)
+      throw { code: 'invalid_input', message: 'only a message that failed before Twilio accepted it can be retried' };
+    Object.assign(m, {
+      status: 'queued',
+      error_code: null,
+      error_message: null,
+      retryable: false,
+      sid: `SM${String(m.id).padStart(32, '0')}`,
+    });
     this.emit({ type: 'message_updated', conversation_id: m.conversation_id, message_id: m.id, status: 'queued' });
     return m;
   }
-  async mediaBytes() { return this.d.audio; }
+  async mediaBytes() {
+    return this.d.audio;
+  }
 
-  async listContacts() { return [...this.d.contacts].sort((a, b) => a.name.localeCompare(b.name)); }
+  async listContacts() {
+    return [...this.d.contacts].sort((a, b) => a.name.localeCompare(b.name));
+  }
   async setOptOut(address: string, optedOut: boolean) {
     this.log('setOptOut', address, optedOut);
     const key = address.includes('@') ? address.trim().toLowerCase() : address.trim();
     const at = now();
-    this.d.conversations.filter((v) => v.customer === key).forEach((v) => { v.opted_out = optedOut; });
+    this.d.conversations
+      .filter((v) => v.customer === key)
+      .forEach((v) => {
+        v.opted_out = optedOut;
+      });
     for (const c of this.d.contacts.filter((x) => x.phones.includes(key))) {
       const phones = new Set(c.opted_out_phones ?? (c.opted_out ? c.phones : []));
-      if (optedOut) phones.add(key); else phones.delete(key);
+      if (optedOut) phones.add(key);
+      else phones.delete(key);
       c.opted_out_phones = [...phones];
       c.opted_out = phones.size > 0;
       c.opted_out_at = c.opted_out ? at : null;
@@ -296,24 +546,46 @@ export class FakeBackend implements Backend {
       this.emit({ type: 'contact_updated', contact_id: c.id });
     }
     const e: T.OptOutEvent = {
-      id: Date.now(), address: key, channel: key.includes('@') ? 'email' : 'sms', opted_out: optedOut, at,
-      reason: 'by hand', source: 'owner', message_sid: null,
+      id: Date.now(),
+      address: key,
+      channel: key.includes('@') ? 'email' : 'sms',
+      opted_out: optedOut,
+      at,
+      reason: 'by hand',
+      source: 'owner',
+      message_sid: null,
     };
     return e;
   }
   async saveContact(id: number | null, edit: T.ContactEdit) {
     this.log('saveContact', id, edit);
-    for (const p of edit.phones) if (!/^\+[1-9]\d{6,14}$/.test(p)) throw { code: 'invalid_phone_number', message: `${p} is not a valid phone number` };
-    if (edit.email && !edit.email.includes('@')) throw { code: 'invalid_input', message: `"${edit.email}" is not an email address` };
+    for (const p of edit.phones)
+      if (!/^\+[1-9]\d{6,14}$/.test(p))
+        throw { code: 'invalid_phone_number', message: `${p} is not a valid phone number` };
+    if (edit.email && !edit.email.includes('@'))
+      throw { code: 'invalid_input', message: `"${edit.email}" is not an email address` };
     if (id == null) {
-      const c: T.Contact = { id: this.nextId(this.d.contacts), ...edit, opted_out: false, opted_out_at: null, opt_out_source: null, opted_out_phones: [], email_opted_out: false };
+      const c: T.Contact = {
+        id: this.nextId(this.d.contacts),
+        ...edit,
+        opted_out: false,
+        opted_out_at: null,
+        opt_out_source: null,
+        opted_out_phones: [],
+        email_opted_out: false,
+      };
       this.d.contacts.push(c);
       return c;
     }
     const c = this.d.contacts.find((x) => x.id === id);
     if (!c) throw notFound(`contact ${id}`);
     Object.assign(c, edit);
-    this.d.conversations.filter((v) => v.contact_id === id).forEach((v) => { v.contact_name = c.name; v.contact_email = c.email; });
+    this.d.conversations
+      .filter((v) => v.contact_id === id)
+      .forEach((v) => {
+        v.contact_name = c.name;
+        v.contact_email = c.email;
+      });
     return c;
   }
 
@@ -321,7 +593,8 @@ export class FakeBackend implements Backend {
   async listCalls(missedOnly: boolean, after: T.CallCursor | null): Promise<T.CallPage> {
     this.log('listCalls', missedOnly, after);
     const key = (c: { created_at: string; id: number }) => [c.created_at, c.id] as const;
-    const older = (a: readonly [string, number], b: readonly [string, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+    const older = (a: readonly [string, number], b: readonly [string, number]) =>
+      a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
     const sorted = [...this.d.calls].sort((a, b) => (older(key(a), key(b)) ? 1 : older(key(b), key(a)) ? -1 : 0));
     const rows = sorted.filter((c) => (!missedOnly || c.missed) && (after === null || older(key(c), key(after))));
     const calls = rows.slice(0, CALL_PAGE);
@@ -332,11 +605,27 @@ export class FakeBackend implements Backend {
     this.log('startCall', numberId, to);
     const n = this.d.numbers.find((x) => x.id === numberId);
     if (!n) throw notFound(`number ${numberId}`);
-    const call: T.Call = { id: this.nextId(this.d.calls), sid: `CA${Date.now()}`, direction: 'outbound-api', from: n.e164, to, status: 'queued', duration: null, forwarded_to: null, answered_by: null, dial_status: null, created_at: now(), has_voicemail: false, missed: false };
+    const call: T.Call = {
+      id: this.nextId(this.d.calls),
+      sid: `CA${Date.now()}`,
+      direction: 'outbound-api',
+      from: n.e164,
+      to,
+      status: 'queued',
+      duration: null,
+      forwarded_to: null,
+      answered_by: null,
+      dial_status: null,
+      created_at: now(),
+      has_voicemail: false,
+      missed: false,
+    };
     this.d.calls.unshift(call);
     return call;
   }
-  async listVoicemails() { return this.d.voicemails; }
+  async listVoicemails() {
+    return this.d.voicemails;
+  }
   async voicemailAudio(id: number) {
     const v = this.d.voicemails.find((x) => x.id === id);
     if (!v?.path) throw notFound('the recording file (not downloaded yet)');
@@ -351,13 +640,17 @@ export class FakeBackend implements Backend {
     this.d.voicemails = this.d.voicemails.filter((x) => x.id !== id);
   }
 
-  async listNumbers() { return this.d.numbers; }
+  async listNumbers() {
+    return this.d.numbers;
+  }
   async updateNumberSettings(id: number, friendlyName: string, settings: T.NumberSettings) {
     this.log('updateNumberSettings', id, friendlyName, settings);
     const n = this.d.numbers.find((x) => x.id === id);
     if (!n) throw notFound(`number ${id}`);
-    if (settings.ring_seconds < 5 || settings.ring_seconds > 120) throw { code: 'invalid_input', message: 'ring time must be between 5 and 120 seconds' };
-    if (settings.forwarding_number && !/^\+[1-9]\d{6,14}$/.test(settings.forwarding_number)) throw { code: 'invalid_phone_number', message: `${settings.forwarding_number} is not a valid phone number` };
+    if (settings.ring_seconds < 5 || settings.ring_seconds > 120)
+      throw { code: 'invalid_input', message: 'ring time must be between 5 and 120 seconds' };
+    if (settings.forwarding_number && !/^\+[1-9]\d{6,14}$/.test(settings.forwarding_number))
+      throw { code: 'invalid_phone_number', message: `${settings.forwarding_number} is not a valid phone number` };
     n.friendly_name = friendlyName;
     n.settings = structuredClone(settings);
     return n;
@@ -368,7 +661,18 @@ export class FakeBackend implements Backend {
   }
   async buyNumber(e164: string) {
     this.log('buyNumber', e164);
-    const n: T.PhoneNumber = { id: this.nextId(this.d.numbers), e164, sid: `PN${Date.now()}`, friendly_name: e164, managed: true, seen_in_webhook: false, settings: defaultSettings(), wired_url: this.d.tunnel.state.state === 'online' ? this.d.tunnel.state.url : null, wired_at: now(), wiring_error: null };
+    const n: T.PhoneNumber = {
+      id: this.nextId(this.d.numbers),
+      e164,
+      sid: `PN${Date.now()}`,
+      friendly_name: e164,
+      managed: true,
+      seen_in_webhook: false,
+      settings: defaultSettings(),
+      wired_url: this.d.tunnel.state.state === 'online' ? this.d.tunnel.state.url : null,
+      wired_at: now(),
+      wiring_error: null,
+    };
     this.d.numbers.push(n);
     this.d.available = this.d.available.filter((a) => a.e164 !== e164);
     return n;
@@ -386,7 +690,9 @@ export class FakeBackend implements Backend {
     this.d.numbers = this.d.numbers.filter((n) => n.id !== id);
   }
 
-  async listTemplates() { return this.d.templates; }
+  async listTemplates() {
+    return this.d.templates;
+  }
   async saveTemplate(id: number | null, name: string, body: string) {
     if (!name.trim() || !body.trim()) throw { code: 'invalid_input', message: 'a template needs a name and a text' };
     if (id == null) {
@@ -399,19 +705,42 @@ export class FakeBackend implements Backend {
     Object.assign(t, { name: name.trim(), body, variables: variables(body) });
     return t;
   }
-  async deleteTemplate(id: number) { this.d.templates = this.d.templates.filter((t) => t.id !== id); }
-  async previewBulk(templateId: number, contactIds: number[], vars: Record<string, string>, perContact: T.PerContactVars | null) {
+  async deleteTemplate(id: number) {
+    this.d.templates = this.d.templates.filter((t) => t.id !== id);
+  }
+  async previewBulk(
+    templateId: number,
+    contactIds: number[],
+    vars: Record<string, string>,
+    perContact: T.PerContactVars | null,
+  ) {
     const t = this.d.templates.find((x) => x.id === templateId);
     if (!t) throw notFound(`template ${templateId}`);
     const out: T.BulkPreview = { recipients: [], skipped_opted_out: 0, problems: [] };
     for (const c of this.d.contacts.filter((x) => contactIds.includes(x.id))) {
-      if (c.opted_out) { out.skipped_opted_out += 1; continue; }
-      if (!c.phones[0]) { out.problems.push({ contact_id: c.id, name: c.name, reason: 'has no phone number' }); continue; }
+      if (c.opted_out) {
+        out.skipped_opted_out += 1;
+        continue;
+      }
+      if (!c.phones[0]) {
+        out.problems.push({ contact_id: c.id, name: c.name, reason: 'has no phone number' });
+        continue;
+      }
       // As outbound::campaign::contact_vars: the contact's names, shared values, then own non-blank values.
       const own = Object.entries(perContact?.[c.id] ?? {}).filter(([, v]) => v.trim());
-      const r = render(t.body, { name: c.name, first_name: c.name.split(/\s+/)[0] ?? '', ...vars, ...Object.fromEntries(own) });
+      const r = render(t.body, {
+        name: c.name,
+        first_name: c.name.split(/\s+/)[0] ?? '',
+        ...vars,
+        ...Object.fromEntries(own),
+      });
       if (r.ok) out.recipients.push({ contact_id: c.id, name: c.name, to: c.phones[0], body: r.text });
-      else out.problems.push({ contact_id: c.id, name: c.name, reason: `the template needs a value for ${r.missing.join(', ')}` });
+      else
+        out.problems.push({
+          contact_id: c.id,
+          name: c.name,
+          reason: `the template needs a value for ${r.missing.join(', ')}`,
+        });
     }
     return out;
   }
@@ -419,24 +748,80 @@ export class FakeBackend implements Backend {
     this.log('startBulk', req);
     const p = await this.previewBulk(req.templateId, req.contactIds, req.vars, req.perContact);
     const id = this.campaigns.size + 1;
-    this.campaigns.set(id, { id, state: 'running', total: p.recipients.length, sent: 0, failed: 0, skipped: p.skipped_opted_out });
+    this.campaigns.set(id, {
+      id,
+      state: 'running',
+      total: p.recipients.length + p.skipped_opted_out,
+      sent: 0,
+      failed: 0,
+      skipped: p.skipped_opted_out,
+    });
+    this.sendNext(id);
     return id;
+  }
+  /** As the core's runner: one recipient every 300 ms, each announced by a progress event. */
+  private sendNext(id: number) {
+    setTimeout(() => {
+      const c = this.campaigns.get(id);
+      if (!c || c.state !== 'running') return;
+      const pending = () => c.total - c.sent - c.skipped - c.failed;
+      if (pending() > 0) c.sent += 1;
+      if (pending() <= 0) c.state = 'done';
+      this.emit({
+        type: 'campaign_progress',
+        campaign_id: id,
+        sent: c.sent,
+        skipped: c.skipped,
+        failed: c.failed,
+        pending: pending(),
+        state: c.state,
+      });
+      this.sendNext(id);
+    }, 300);
   }
   async campaignProgress(id: number) {
     const c = this.campaigns.get(id);
     if (!c) throw notFound(`campaign ${id}`);
-    if (c.state === 'running' && c.sent < c.total) c.sent += 1;
-    if (c.sent >= c.total && c.state === 'running') c.state = 'done';
     return { ...c };
   }
-  async pauseCampaign(id: number) { const c = this.campaigns.get(id); if (c) c.state = 'paused'; }
-  async resumeCampaign(id: number) { const c = this.campaigns.get(id); if (c) c.state = 'running'; }
+  async pauseCampaign(id: number) {
+    const c = this.campaigns.get(id);
+    if (c) c.state = 'paused';
+  }
+  async resumeCampaign(id: number) {
+    const c = this.campaigns.get(id);
+    if (c?.state === 'paused') {
+      c.state = 'running';
+      this.sendNext(id);
+    }
+  }
 
-  async listCompliance() { return this.d.compliance; }
-  async saveComplianceDraft(draft: T.ComplianceDraft) {
-    this.log('saveComplianceDraft', draft);
+  async listCompliance() {
+    return this.d.compliance;
+  }
+  async saveComplianceDraft(draft: T.ComplianceDraft, document: string | null) {
+    this.log('saveComplianceDraft', draft, document);
     if (!draft.business_name.trim()) throw { code: 'invalid_input', message: 'the business name is required' };
-    const c: T.Compliance = { ...draft, first_name: draft.first_name ?? '', last_name: draft.last_name ?? '', id: this.nextId(this.d.compliance), regulation_sid: null, end_user_sid: null, document_sid: null, address_sid: null, address_document_sid: null, bundle_sid: null, status: 'draft', rejection_reason: null, evaluation: null, updated_at: now() };
+    if (draft.document_path !== null) throw notChosen();
+    const document_path = document === null ? null : this.resolve(document, 'compliance_document');
+    if (document !== null) this.granted.delete(document);
+    const c: T.Compliance = {
+      ...draft,
+      first_name: draft.first_name ?? '',
+      last_name: draft.last_name ?? '',
+      document_path,
+      id: this.nextId(this.d.compliance),
+      regulation_sid: null,
+      end_user_sid: null,
+      document_sid: null,
+      address_sid: null,
+      address_document_sid: null,
+      bundle_sid: null,
+      status: 'draft',
+      rejection_reason: null,
+      evaluation: null,
+      updated_at: now(),
+    };
     this.d.compliance.push(c);
     return c;
   }
@@ -444,9 +829,27 @@ export class FakeBackend implements Backend {
     const c = this.d.compliance.find((x) => x.id === id);
     if (!c) throw notFound(`compliance ${id}`);
     const results: T.EvaluationResult[] = [
-      { field: 'business_name', requirement: null, error_code: null, passed: !!c.business_name, reason: c.business_name ? '' : 'required' },
-      { field: 'address', requirement: null, error_code: null, passed: !!c.address?.street, reason: c.address?.street ? '' : 'a street address is required' },
-      { field: 'document', requirement: null, error_code: null, passed: !!c.document_path, reason: c.document_path ? '' : 'a registration document is required' },
+      {
+        field: 'business_name',
+        requirement: null,
+        error_code: null,
+        passed: !!c.business_name,
+        reason: c.business_name ? '' : 'required',
+      },
+      {
+        field: 'address',
+        requirement: null,
+        error_code: null,
+        passed: !!c.address?.street,
+        reason: c.address?.street ? '' : 'a street address is required',
+      },
+      {
+        field: 'document',
+        requirement: null,
+        error_code: null,
+        passed: !!c.document_path,
+        reason: c.document_path ? '' : 'a registration document is required',
+      },
     ];
     c.evaluation = { status: results.every((r) => r.passed) ? 'compliant' : 'noncompliant', results };
     c.status = results.every((r) => r.passed) ? 'pending-review' : 'draft';
@@ -454,13 +857,37 @@ export class FakeBackend implements Backend {
     return c;
   }
 
-  async getSettings() { return this.d.settings; }
-  async setNotifications(enabled: boolean) { this.d.settings.notifications = enabled; }
-  async setAutostart(enabled: boolean) { this.d.settings.autostart = enabled; }
-  async exportData(path: string, format: string) { this.log('exportData', path, format); }
-  async credentialsStatus() { return this.d.credentials; }
-  async awaySummary() { return null; }
-  async reconcileStatus() { return this.d.reconcile; }
+  async getSettings() {
+    return this.d.settings;
+  }
+  async setNotifications(enabled: boolean) {
+    this.d.settings.notifications = enabled;
+  }
+  async setAutostart(enabled: boolean) {
+    this.d.settings.autostart = enabled;
+  }
+  async setTrayKeepsWindow(keep: boolean) {
+    this.d.settings.tray_keeps_window = keep;
+  }
+  async exportData(target: string, format: string) {
+    this.log('exportData', target, format);
+    this.resolve(target, 'export_target');
+    this.granted.delete(target);
+  }
+  async emailReplySubject(conversationId: number) {
+    this.log('emailReplySubject', conversationId);
+    const ours = this.d.messages.filter((m) => m.conversation_id === conversationId && m.channel === 'email');
+    return ours.length ? 'Re: Your appointment' : 'Message from Harbour Street Clinic';
+  }
+  async credentialsStatus() {
+    return this.d.credentials;
+  }
+  async awaySummary() {
+    return null;
+  }
+  async reconcileStatus() {
+    return this.d.reconcile;
+  }
   async testWebhooks() {
     this.log('testWebhooks');
     return this.d.tunnel.state.state === 'online'
@@ -469,38 +896,63 @@ export class FakeBackend implements Backend {
   }
   async saveEmailSettings(apiKey: string, from: string) {
     this.log('saveEmailSettings', { from });
-    if (!apiKey.trim() || !from.includes('@')) throw { code: 'invalid_input', message: 'enter the Resend API key and a sender address' };
+    if (!apiKey.trim() || !from.includes('@'))
+      throw { code: 'invalid_input', message: 'enter the Resend API key and a sender address' };
   }
   async removeCredentials(restoreNumbers: boolean) {
     this.log('removeCredentials', restoreNumbers);
-    if (restoreNumbers) this.d.numbers.forEach((n) => { n.managed = false; n.wired_url = null; });
+    if (restoreNumbers)
+      this.d.numbers.forEach((n) => {
+        n.managed = false;
+        n.wired_url = null;
+      });
     this.d.credentials = { ...this.d.credentials, twilio: false, account_hint: null, ngrok: false };
   }
   async checkTwilioCredentials(accountSid: string, authToken: string) {
     this.log('checkTwilioCredentials', accountSid);
-    if (!/^AC[0-9a-f]{32}$/i.test(accountSid)) throw { code: 'invalid_input', message: 'An Account SID starts with AC followed by 32 letters and digits.' };
-    if (authToken.length !== 32) throw { code: 'twilio', message: 'Twilio did not accept this Auth Token (error 20003: authentication failed). Copy it again from the Twilio Console.' };
-    return { account_name: 'My Twilio account', numbers: this.d.numbers.map((n) => ({ sid: n.sid ?? '', e164: n.e164, friendly_name: n.friendly_name })) };
+    if (!/^AC[0-9a-f]{32}$/i.test(accountSid))
+      throw { code: 'invalid_input', message: 'An Account SID starts with AC followed by 32 letters and digits.' };
+    if (authToken.length !== 32)
+      throw {
+        code: 'twilio',
+        message:
+          'Twilio did not accept this Auth Token (error 20003: authentication failed). Copy it again from the Twilio Console.',
+      };
+    return {
+      account_name: 'My Twilio account',
+      numbers: this.d.numbers.map((n) => ({ sid: n.sid ?? '', e164: n.e164, friendly_name: n.friendly_name })),
+    };
   }
   async saveCredentials(accountSid: string) {
     this.log('saveCredentials', accountSid);
-    this.d.credentials = { sandbox: false, twilio: true, account_hint: accountSid.slice(-4), ngrok: this.d.credentials.ngrok };
+    this.d.credentials = {
+      sandbox: false,
+      twilio: true,
+      account_hint: accountSid.slice(-4),
+      ngrok: this.d.credentials.ngrok,
+    };
   }
   async configureTunnel(config: T.TunnelConfig) {
     this.log('configureTunnel', config);
-    if (config.kind === 'manual' && !/^https?:\/\//.test(config.url)) throw { code: 'invalid_input', message: 'the public URL must start with https://' };
-    this.d.tunnel = config.kind === 'manual'
-      ? { kind: 'manual', state: { state: 'online', kind: 'manual', url: config.url } }
-      : { kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://example.ngrok-free.app' } };
+    if (config.kind === 'manual' && !/^https?:\/\//.test(config.url))
+      throw { code: 'invalid_input', message: 'the public URL must start with https://' };
+    this.d.tunnel =
+      config.kind === 'manual'
+        ? { kind: 'manual', state: { state: 'online', kind: 'manual', url: config.url } }
+        : { kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://example.ngrok-free.app' } };
     return this.d.tunnel;
   }
-  async tunnelStatus() { return this.d.tunnel; }
+  async tunnelStatus() {
+    return this.d.tunnel;
+  }
   async manageNumbers(sids: string[]) {
     this.log('manageNumbers', sids);
     this.d.numbers.forEach((n) => (n.managed = sids.includes(n.sid ?? '')));
     return this.d.numbers;
   }
-  async openSandbox() { this.log('openSandbox'); }
+  async openSandbox() {
+    this.log('openSandbox');
+  }
 
   async simCustomerText(from: string, body: string, withImage: boolean) {
     this.log('simCustomerText', from, body, withImage);
@@ -509,13 +961,42 @@ export class FakeBackend implements Backend {
     let c = this.d.conversations.find((x) => x.customer === from);
     if (!c) {
       const contact = this.d.contacts.find((x) => x.phones.includes(from));
-      c = { id: this.nextId(this.d.conversations), number_id: number.id, our_number: number.e164, customer: from, contact_id: contact?.id ?? null, contact_name: contact?.name ?? '', contact_email: contact?.email ?? null, reply_channel: 'sms', last_message_at: null, last_preview: '', unread: 0, opted_out: false };
+      c = {
+        id: this.nextId(this.d.conversations),
+        number_id: number.id,
+        our_number: number.e164,
+        customer: from,
+        contact_id: contact?.id ?? null,
+        contact_name: contact?.name ?? '',
+        contact_email: contact?.email ?? null,
+        reply_channel: 'sms',
+        last_message_at: null,
+        last_preview: '',
+        unread: 0,
+        opted_out: false,
+      };
       this.d.conversations.push(c);
     }
     const m: T.Message = {
-      id: this.nextId(this.d.messages), sid: `SM${Date.now()}`, conversation_id: c.id, direction: 'inbound', channel: 'sms', from, to: number.e164,
-      body, status: 'received', error_code: null, error_message: null, num_segments: 1, num_media: withImage ? 1 : 0, price: null, created_at: now(), updated_at: now(),
-      media: withImage ? [{ id: Date.now(), idx: 0, content_type: 'image/png', path: 'media/sim.png', sha256: null, bytes: 68 }] : [],
+      id: this.nextId(this.d.messages),
+      sid: `SM${Date.now()}`,
+      conversation_id: c.id,
+      direction: 'inbound',
+      channel: 'sms',
+      from,
+      to: number.e164,
+      body,
+      status: 'received',
+      error_code: null,
+      error_message: null,
+      num_segments: 1,
+      num_media: withImage ? 1 : 0,
+      price: null,
+      created_at: now(),
+      updated_at: now(),
+      media: withImage
+        ? [{ id: Date.now(), idx: 0, content_type: 'image/png', path: 'media/sim.png', sha256: null, bytes: 68 }]
+        : [],
       retryable: false,
     };
     this.d.messages.push(m);
@@ -531,10 +1012,38 @@ export class FakeBackend implements Backend {
     const number = this.d.numbers[0];
     if (!number) throw notFound('a sandbox number');
     const sid = `CA${Date.now()}`;
-    this.d.calls.unshift({ id: this.nextId(this.d.calls), sid, direction: 'inbound', from, to: number.e164, status: 'completed', duration: outcome === 'answer' ? 40 : 8, forwarded_to: number.settings.forwarding_number, answered_by: outcome === 'answer' ? 'human' : null, dial_status: outcome === 'answer' ? 'completed' : 'no-answer', created_at: now(), has_voicemail: outcome === 'voicemail', missed: outcome !== 'answer' });
+    this.d.calls.unshift({
+      id: this.nextId(this.d.calls),
+      sid,
+      direction: 'inbound',
+      from,
+      to: number.e164,
+      status: 'completed',
+      duration: outcome === 'answer' ? 40 : 8,
+      forwarded_to: number.settings.forwarding_number,
+      answered_by: outcome === 'answer' ? 'human' : null,
+      dial_status: outcome === 'answer' ? 'completed' : 'no-answer',
+      created_at: now(),
+      has_voicemail: outcome === 'voicemail',
+      missed: outcome !== 'answer',
+    });
     this.emit({ type: 'call_updated', call_sid: sid });
     if (outcome === 'voicemail') {
-      const v: T.Voicemail = { id: this.nextId(this.d.voicemails), recording_sid: `RE${Date.now()}`, call_sid: sid, from, duration: 2, path: 'recordings/sim.wav', sha256: null, content_type: 'audio/wav', transcription: 'This is a test voicemail from the simulated phone.', transcription_status: 'completed', listened: false, created_at: now(), download_error: null };
+      const v: T.Voicemail = {
+        id: this.nextId(this.d.voicemails),
+        recording_sid: `RE${Date.now()}`,
+        call_sid: sid,
+        from,
+        duration: 2,
+        path: 'recordings/sim.wav',
+        sha256: null,
+        content_type: 'audio/wav',
+        transcription: 'This is a test voicemail from the simulated phone.',
+        transcription_status: 'completed',
+        listened: false,
+        created_at: now(),
+        download_error: null,
+      };
       this.d.voicemails.unshift(v);
       this.emit({ type: 'voicemail_updated', voicemail_id: v.id });
     }
@@ -548,14 +1057,24 @@ export class FakeBackend implements Backend {
     return this.d.simInbox.filter((m) => m.from === phone || m.to === phone);
   }
 
-  async pickFiles(kind: 'image' | 'document') { return kind === 'image' ? ['/home/owner/Pictures/cake.png'] : ['/home/owner/Documents/registration.pdf']; }
-  async pickSavePath(defaultName: string) { return `/home/owner/${defaultName}`; }
+  async pickFiles(kind: 'image' | 'document') {
+    this.log('pickFiles', kind);
+    return kind === 'image'
+      ? [this.grant('attachment', '/home/owner/Pictures/cake.png')]
+      : [this.grant('compliance_document', '/home/owner/Documents/registration.pdf')];
+  }
+  async pickSavePath(defaultName: string) {
+    this.log('pickSavePath', defaultName);
+    return this.grant('export_target', `/home/owner/${defaultName}`);
+  }
   async openExternal(url: string) {
     if (!openableUrl(url)) throw { code: 'invalid_input', message: 'Only web links (http and https) can be opened.' };
     this.log('openExternal', url);
   }
   async onEvent(cb: (e: T.CoreEvent) => void) {
     this.listeners.add(cb);
-    return () => { this.listeners.delete(cb); };
+    return () => {
+      this.listeners.delete(cb);
+    };
   }
 }

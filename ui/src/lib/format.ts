@@ -43,7 +43,12 @@ export function dayLabel(iso: string, now = new Date()): string {
   const y = new Date(now);
   y.setDate(now.getDate() - 1);
   if (sameDay(d, y)) return 'Yesterday';
-  return d.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long', year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
+  return d.toLocaleDateString([], {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric',
+  });
 }
 
 export function dayKey(iso: string): string {
@@ -121,14 +126,23 @@ export function ago(iso: string, now = new Date()): string {
  * the public URL while online, and why it is not, from the core's one tunnel state
  * (`TunnelStatus.state`, the same value a `tunnel_changed` event carries).
  */
-export function tunnelView(t: TunnelStatus): { label: 'connected' | 'connecting' | 'down' | 'off'; url: string | null; error: string | null } {
+export function tunnelView(t: TunnelStatus): {
+  label: 'connected' | 'connecting' | 'down' | 'off';
+  url: string | null;
+  error: string | null;
+} {
   const s = t.state;
   if (t.kind === 'none') return { label: 'off', url: null, error: s.state === 'stopped' ? s.reason : null };
   switch (s.state) {
-    case 'online': return { label: 'connected', url: s.url, error: null };
-    case 'connecting': return { label: 'connecting', url: null, error: null };
-    case 'reconnecting': return { label: 'connecting', url: null, error: s.reason };
-    case 'failed': return { label: 'down', url: null, error: s.reason };
-    case 'stopped': return { label: 'off', url: null, error: s.reason };
+    case 'online':
+      return { label: 'connected', url: s.url, error: null };
+    case 'connecting':
+      return { label: 'connecting', url: null, error: null };
+    case 'reconnecting':
+      return { label: 'connecting', url: null, error: s.reason };
+    case 'failed':
+      return { label: 'down', url: null, error: s.reason };
+    case 'stopped':
+      return { label: 'off', url: null, error: s.reason };
   }
 }

@@ -40,3 +40,22 @@ export function appendPage(shown: ConversationSummary[], older: ConversationSumm
   const known = new Set(shown.map((c) => c.id));
   return [...shown, ...older.filter((c) => !known.has(c.id))];
 }
+
+/**
+ * The list after one conversation changed (a message arrived or its status moved): its row
+ * is replaced and moved to where it now sorts. A row that now sorts after the last one
+ * shown, while older pages remain (`more`), is left for paging; with `unreadOnly` a read
+ * conversation leaves the list.
+ */
+export function placeRow(
+  shown: ConversationSummary[],
+  c: ConversationSummary,
+  opts: { unreadOnly: boolean; more: boolean },
+): ConversationSummary[] {
+  const rest = shown.filter((x) => x.id !== c.id);
+  if (opts.unreadOnly && c.unread === 0) return rest;
+  const key = sortKey(c);
+  const at = rest.findIndex((x) => sortsAfter(sortKey(x), key));
+  if (at === -1) return opts.more ? rest : [...rest, c];
+  return [...rest.slice(0, at), c, ...rest.slice(at)];
+}

@@ -39,8 +39,14 @@ describe('templates (same rules as src-tauri/domain/template.rs)', () => {
   it('renders and names missing variables', () => {
     const t = 'Hi {{first_name}}, your {{ item }} is ready. Thanks {{first_name}}!';
     expect(variables(t)).toEqual(['first_name', 'item']);
-    expect(render(t, { first_name: 'Ana', item: 'order' })).toEqual({ ok: true, text: 'Hi Ana, your order is ready. Thanks Ana!' });
-    expect(render('Hi {{first_name}} {{last}}', { first_name: ' ' })).toEqual({ ok: false, missing: ['first_name', 'last'] });
+    expect(render(t, { first_name: 'Ana', item: 'order' })).toEqual({
+      ok: true,
+      text: 'Hi Ana, your order is ready. Thanks Ana!',
+    });
+    expect(render('Hi {{first_name}} {{last}}', { first_name: ' ' })).toEqual({
+      ok: false,
+      missing: ['first_name', 'last'],
+    });
     expect(render('{{ not a var }} {x}', {})).toEqual({ ok: true, text: '{{ not a var }} {x}' });
   });
 });
@@ -68,16 +74,34 @@ describe('format', () => {
 
 describe('inbox paging', () => {
   const conv = (id: number, at: string | null): ConversationSummary => ({
-    id, number_id: 1, our_number: '+61255501234', customer: `+614123456${String(id).padStart(2, '0')}`, contact_id: null,
-    contact_name: '', contact_email: null, reply_channel: 'sms', last_message_at: at, last_preview: '', unread: 0, opted_out: false,
+    id,
+    number_id: 1,
+    our_number: '+61255501234',
+    customer: `+614123456${String(id).padStart(2, '0')}`,
+    contact_id: null,
+    contact_name: '',
+    contact_email: null,
+    reply_channel: 'sms',
+    last_message_at: at,
+    last_preview: '',
+    unread: 0,
+    opted_out: false,
   });
   // 2 × PAGE conversations, newest first; the oldest has no message yet.
-  const all = Array.from({ length: 2 * PAGE }, (_, i) => conv(2 * PAGE - i, i === 2 * PAGE - 1 ? null : `2026-11-20T10:${String(59 - Math.floor(i / 2)).padStart(2, '0')}:00Z`));
+  const all = Array.from({ length: 2 * PAGE }, (_, i) =>
+    conv(
+      2 * PAGE - i,
+      i === 2 * PAGE - 1 ? null : `2026-11-20T10:${String(59 - Math.floor(i / 2)).padStart(2, '0')}:00Z`,
+    ),
+  );
 
   it('starts the next page after the last conversation shown', () => {
     expect(pageAfter([])).toBeNull();
     expect(pageAfter(all.slice(0, PAGE))).toEqual([all[PAGE - 1].last_message_at, all[PAGE - 1].id]);
-    expect(pageAfter(all), 'no message yet sorts as the empty string, as in the core').toEqual(['', all[2 * PAGE - 1].id]);
+    expect(pageAfter(all), 'no message yet sorts as the empty string, as in the core').toEqual([
+      '',
+      all[2 * PAGE - 1].id,
+    ]);
   });
 
   it('keeps older pages on a refresh, without the conversation that moved to the top', () => {
@@ -96,21 +120,41 @@ describe('inbox paging', () => {
 
 describe('tunnelView (one tunnel model: the core TunnelState, labelled as src-tauri/desktop/live.rs did)', () => {
   it('labels every state of the core', () => {
-    expect(tunnelView({ kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://a.ngrok.app' } }))
-      .toEqual({ label: 'connected', url: 'https://a.ngrok.app', error: null });
-    expect(tunnelView({ kind: 'ngrok', state: { state: 'connecting', kind: 'ngrok' } }))
-      .toEqual({ label: 'connecting', url: null, error: null });
-    expect(tunnelView({ kind: 'ngrok', state: { state: 'reconnecting', kind: 'ngrok', attempt: 2, reason: 'dropped', retry_in_secs: 4 } }))
-      .toEqual({ label: 'connecting', url: null, error: 'dropped' });
-    expect(tunnelView({ kind: 'ngrok', state: { state: 'failed', kind: 'ngrok', reason: 'ERR_NGROK_105' } }))
-      .toEqual({ label: 'down', url: null, error: 'ERR_NGROK_105' });
-    expect(tunnelView({ kind: 'manual', state: { state: 'stopped', reason: 'the core did not start' } }))
-      .toEqual({ label: 'off', url: null, error: 'the core did not start' });
+    expect(
+      tunnelView({ kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://a.ngrok.app' } }),
+    ).toEqual({ label: 'connected', url: 'https://a.ngrok.app', error: null });
+    expect(tunnelView({ kind: 'ngrok', state: { state: 'connecting', kind: 'ngrok' } })).toEqual({
+      label: 'connecting',
+      url: null,
+      error: null,
+    });
+    expect(
+      tunnelView({
+        kind: 'ngrok',
+        state: { state: 'reconnecting', kind: 'ngrok', attempt: 2, reason: 'dropped', retry_in_secs: 4 },
+      }),
+    ).toEqual({ label: 'connecting', url: null, error: 'dropped' });
+    expect(tunnelView({ kind: 'ngrok', state: { state: 'failed', kind: 'ngrok', reason: 'ERR_NGROK_105' } })).toEqual({
+      label: 'down',
+      url: null,
+      error: 'ERR_NGROK_105',
+    });
+    expect(tunnelView({ kind: 'manual', state: { state: 'stopped', reason: 'the core did not start' } })).toEqual({
+      label: 'off',
+      url: null,
+      error: 'the core did not start',
+    });
   });
   it('shows no tunnel as off, with why the core is not running if it is not', () => {
-    expect(tunnelView({ kind: 'none', state: { state: 'online', kind: 'manual', url: 'https://x' } }))
-      .toEqual({ label: 'off', url: null, error: null });
-    expect(tunnelView({ kind: 'none', state: { state: 'stopped', reason: 'no credentials' } }))
-      .toEqual({ label: 'off', url: null, error: 'no credentials' });
+    expect(tunnelView({ kind: 'none', state: { state: 'online', kind: 'manual', url: 'https://x' } })).toEqual({
+      label: 'off',
+      url: null,
+      error: null,
+    });
+    expect(tunnelView({ kind: 'none', state: { state: 'stopped', reason: 'no credentials' } })).toEqual({
+      label: 'off',
+      url: null,
+      error: 'no credentials',
+    });
   });
 });

@@ -16,14 +16,33 @@ function prng(seed: number): () => number {
   };
 }
 
-const GSM_BASIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ#¤%&\'()*+-/:;<=>¡ÄÖÑÜ§¿äöñüà"\n';
+const GSM_BASIC =
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,!?@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ#¤%&\'()*+-/:;<=>¡ÄÖÑÜ§¿äöñüà"\n';
 const GSM_ESCAPES = '^{}\\[~]|€\u000C';
 const PIECES_UCS2 = [
-  'ê', 'ç', 'ł', 'Ж', 'я', 'ع', 'ש', '中', '文', 'ア', '한', 'ü\u0301', 'e\u0301', '“', '”', '‘', '’', '–', '—', '…', '\u00a0',
+  'ê',
+  'ç',
+  'ł',
+  'Ж',
+  'я',
+  'ع',
+  'ש',
+  '中',
+  '文',
+  'ア',
+  '한',
+  'ü\u0301',
+  'e\u0301',
+  '“',
+  '”',
+  '‘',
+  '’',
+  '–',
+  '—',
+  '…',
+  '\u00a0',
 ];
-const EMOJI = [
-  '😀', '👍', '🎉', '❤️', '👍🏽', '👩‍👩‍👧', '🇦🇺', '🇺🇸', '☎️', '✅', '🙂', '👨‍⚕️', '1️⃣', '🏳️‍🌈',
-];
+const EMOJI = ['😀', '👍', '🎉', '❤️', '👍🏽', '👩‍👩‍👧', '🇦🇺', '🇺🇸', '☎️', '✅', '🙂', '👨‍⚕️', '1️⃣', '🏳️‍🌈'];
 
 /** A random body of the given kind and length (in pieces, not code units). */
 function randomBody(rand: () => number, kind: number, length: number): string {
@@ -34,9 +53,12 @@ function randomBody(rand: () => number, kind: number, length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) {
     const r = rand();
-    if (kind === 0) out += r < 0.9 ? pick(GSM_BASIC) : pick(GSM_ESCAPES); // GSM-7 with escapes
-    else if (kind === 1) out += r < 0.97 ? pick(GSM_BASIC) : pick(EMOJI); // mostly GSM, an emoji somewhere
-    else if (kind === 2) out += r < 0.5 ? pick(GSM_BASIC) : r < 0.8 ? pick(PIECES_UCS2) : pick(EMOJI); // mixed scripts
+    if (kind === 0)
+      out += r < 0.9 ? pick(GSM_BASIC) : pick(GSM_ESCAPES); // GSM-7 with escapes
+    else if (kind === 1)
+      out += r < 0.97 ? pick(GSM_BASIC) : pick(EMOJI); // mostly GSM, an emoji somewhere
+    else if (kind === 2)
+      out += r < 0.5 ? pick(GSM_BASIC) : r < 0.8 ? pick(PIECES_UCS2) : pick(EMOJI); // mixed scripts
     else if (kind === 3) out += r < 0.85 ? pick(GSM_BASIC) : r < 0.95 ? pick(GSM_ESCAPES) : '\r\n';
     else out += pick(EMOJI); // emoji only
   }
@@ -49,7 +71,11 @@ function boundaryCases(): string[] {
   for (const n of [150, 151, 152, 153, 154, 159, 160, 161, 305, 306, 307, 458, 459, 460]) {
     cases.push('a'.repeat(n));
     for (const esc of ['€', '{', '\\', '\u000C']) {
-      cases.push('a'.repeat(n) + esc, 'a'.repeat(n - 1) + esc + 'a'.repeat(10), 'a'.repeat(152) + esc + 'a'.repeat(Math.max(0, n - 152)));
+      cases.push(
+        'a'.repeat(n) + esc,
+        'a'.repeat(n - 1) + esc + 'a'.repeat(10),
+        'a'.repeat(152) + esc + 'a'.repeat(Math.max(0, n - 152)),
+      );
     }
   }
   for (const n of [64, 65, 66, 67, 68, 69, 70, 71, 132, 133, 134, 135, 200, 201]) {

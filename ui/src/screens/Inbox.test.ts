@@ -43,7 +43,12 @@ describe('Inbox', () => {
 
   it('opens a thread: marks it read, shows date separators, delivery status and the explained error', async () => {
     const d = demoData();
-    const at = (daysAgo: number, h: number) => { const t = new Date(); t.setDate(t.getDate() - daysAgo); t.setHours(h, 0, 30, 0); return t.toISOString(); };
+    const at = (daysAgo: number, h: number) => {
+      const t = new Date();
+      t.setDate(t.getDate() - daysAgo);
+      t.setHours(h, 0, 30, 0);
+      return t.toISOString();
+    };
     [at(1, 9), at(1, 10), at(0, 0), at(0, 0)].forEach((iso, i) => (d.messages[i].created_at = iso));
     const b = new FakeBackend(d);
     render(Inbox, { backend: b });
@@ -79,7 +84,10 @@ describe('Inbox', () => {
     expect(await screen.findByTestId('thread-opted-out')).toBeTruthy();
     const control = screen.getByTestId('opt-control');
     await fireEvent.click(within(control).getByText('Opt back in…'));
-    expect(b.calls.filter((c) => c.method === 'setOptOut'), 'nothing changes before the confirmation').toHaveLength(0);
+    expect(
+      b.calls.filter((c) => c.method === 'setOptOut'),
+      'nothing changes before the confirmation',
+    ).toHaveLength(0);
     expect(within(control).getByRole('alertdialog').textContent).toContain('Only if they asked you to');
     await fireEvent.click(within(control).getByTestId('confirm'));
     await waitFor(() => expect(b.calls.filter((c) => c.method === 'setOptOut')).toHaveLength(1));
@@ -88,7 +96,10 @@ describe('Inbox', () => {
     expect(screen.queryByTestId('thread-opted-out')).toBeNull();
     await fireEvent.click(within(screen.getByTestId('opt-control')).getByText('Opt out…'));
     await fireEvent.click(within(screen.getByTestId('opt-control')).getByText('Cancel'));
-    expect(b.calls.filter((c) => c.method === 'setOptOut'), 'Cancel changes nothing').toHaveLength(1);
+    expect(
+      b.calls.filter((c) => c.method === 'setOptOut'),
+      'Cancel changes nothing',
+    ).toHaveLength(1);
     await fireEvent.click(within(screen.getByTestId('opt-control')).getByText('Opt out…'));
     await fireEvent.click(within(screen.getByTestId('opt-control')).getByTestId('confirm'));
     expect(await screen.findByTestId('opted-out-note')).toBeTruthy();
@@ -114,7 +125,9 @@ describe('Inbox', () => {
 
   it('shows why a send failed', async () => {
     const b = new FakeBackend(demoData());
-    b.sendMessage = async () => { throw { code: 'twilio', message: 'Twilio refused: the number is not SMS-capable (error 21606)' }; };
+    b.sendMessage = async () => {
+      throw { code: 'twilio', message: 'Twilio refused: the number is not SMS-capable (error 21606)' };
+    };
     render(Inbox, { backend: b });
     await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
     const box = await screen.findByTestId('composer');
@@ -125,7 +138,9 @@ describe('Inbox', () => {
 
   it('shows why the reply channel could not be saved', async () => {
     const b = new FakeBackend(demoData());
-    b.setReplyChannel = async () => { throw { code: 'database', message: 'database error: disk I/O error' }; };
+    b.setReplyChannel = async () => {
+      throw { code: 'database', message: 'database error: disk I/O error' };
+    };
     render(Inbox, { backend: b });
     await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
     await fireEvent.click(await screen.findByRole('radio', { name: 'Email' }));
@@ -138,7 +153,9 @@ describe('Inbox', () => {
     await fireEvent.click(await screen.findByText('Templates'));
     await fireEvent.click(await screen.findByText('Order ready'));
     await fireEvent.click(screen.getByText('Insert'));
-    expect((screen.getByTestId('composer') as HTMLTextAreaElement).value).toBe('Hi Maria, your order is ready for pickup. See you soon!');
+    expect((screen.getByTestId('composer') as HTMLTextAreaElement).value).toBe(
+      'Hi Maria, your order is ready for pickup. See you soon!',
+    );
   });
 
   it('moves through conversations with the arrow keys', async () => {
@@ -184,9 +201,24 @@ describe('Inbox', () => {
     const template = d.conversations[1];
     for (let i = 0; i < 120; i++) {
       const at = new Date(Date.UTC(2026, 0, 1) - i * 3600_000).toISOString();
-      d.conversations.push({ ...template, id: 100 + i, customer: `+6141255${String(i).padStart(4, '0')}`, contact_id: null, contact_name: `Customer ${i}`, last_message_at: at, last_preview: `order ${i}`, unread: 0 });
+      d.conversations.push({
+        ...template,
+        id: 100 + i,
+        customer: `+6141255${String(i).padStart(4, '0')}`,
+        contact_id: null,
+        contact_name: `Customer ${i}`,
+        last_message_at: at,
+        last_preview: `order ${i}`,
+        unread: 0,
+      });
     }
-    d.messages.push({ ...d.messages[0], id: 999, conversation_id: 219, body: 'the blue birthday cake', created_at: '2025-12-27T00:00:00Z' });
+    d.messages.push({
+      ...d.messages[0],
+      id: 999,
+      conversation_id: 219,
+      body: 'the blue birthday cake',
+      created_at: '2025-12-27T00:00:00Z',
+    });
     return d;
   }
 
@@ -199,7 +231,15 @@ describe('Inbox', () => {
     await fireEvent.click(screen.getByTestId('older-conversations'));
     await waitFor(() => expect(screen.getAllByTestId('conversation')).toHaveLength(100));
     // A text from someone new arrives: the first page is reloaded, the older pages stay.
-    d.conversations.push({ ...template, id: 500, customer: '+61412999111', contact_id: null, contact_name: 'Newcomer', last_message_at: new Date().toISOString(), unread: 1 });
+    d.conversations.push({
+      ...template,
+      id: 500,
+      customer: '+61412999111',
+      contact_id: null,
+      contact_name: 'Newcomer',
+      last_message_at: new Date().toISOString(),
+      unread: 1,
+    });
     await rerender({ backend: b, tick: 1 });
     await waitFor(() => expect(screen.getAllByTestId('conversation')[0].textContent).toContain('Newcomer'));
     expect(screen.getAllByTestId('conversation'), 'a refresh keeps what was paged in').toHaveLength(101);
@@ -226,11 +266,16 @@ describe('Inbox', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('not a valid phone number');
     await fireEvent.input(screen.getByLabelText('To'), { target: { value: '0412 999 000' } });
     await fireEvent.click(screen.getByText('Write'));
-    expect((await screen.findByTestId('thread-title')).textContent, 'read in the country of our number').toBe('+61 412 999 000');
+    expect((await screen.findByTestId('thread-title')).textContent, 'read in the country of our number').toBe(
+      '+61 412 999 000',
+    );
     await fireEvent.input(screen.getByTestId('composer'), { target: { value: 'Hi, your glasses are ready' } });
     await fireEvent.click(screen.getByTestId('send'));
     await waitFor(() => expect(b.calls.find((c) => c.method === 'sendMessage')).toBeTruthy());
     const started = b.d.conversations.find((c) => c.customer === '+61412999000');
-    expect(b.calls.find((c) => c.method === 'sendMessage')?.args[0]).toMatchObject({ conversationId: started?.id, channel: 'sms' });
+    expect(b.calls.find((c) => c.method === 'sendMessage')?.args[0]).toMatchObject({
+      conversationId: started?.id,
+      channel: 'sms',
+    });
   });
 });

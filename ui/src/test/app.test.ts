@@ -45,7 +45,17 @@ describe('App shell', () => {
 
   it('navigates between all sections', async () => {
     render(App, { backend: new FakeBackend(demoData()) });
-    for (const [id, label] of [['calls', 'Calls'], ['voicemail', 'Voicemail'], ['contacts', 'Contacts'], ['numbers', 'Numbers'], ['compliance', 'Compliance'], ['templates', 'Templates'], ['bulk', 'Bulk send'], ['settings', 'Settings'], ['inbox', 'Inbox']]) {
+    for (const [id, label] of [
+      ['calls', 'Calls'],
+      ['voicemail', 'Voicemail'],
+      ['contacts', 'Contacts'],
+      ['numbers', 'Numbers'],
+      ['compliance', 'Compliance'],
+      ['templates', 'Templates'],
+      ['bulk', 'Bulk send'],
+      ['settings', 'Settings'],
+      ['inbox', 'Inbox'],
+    ]) {
       await fireEvent.click(await screen.findByTestId(`nav-${id}`));
       expect(await screen.findByRole('heading', { level: 1, name: label })).toBeTruthy();
     }

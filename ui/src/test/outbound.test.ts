@@ -11,11 +11,25 @@ afterEach(cleanup);
 
 function outbound(over: Partial<Message>): Message {
   return {
-    id: 7, sid: null, conversation_id: 3, direction: 'outbound', channel: 'sms', from: '+61255501234', to: '+61412345678',
-    body: 'Weekend special', status: 'failed', error_code: null,
+    id: 7,
+    sid: null,
+    conversation_id: 3,
+    direction: 'outbound',
+    channel: 'sms',
+    from: '+61255501234',
+    to: '+61412345678',
+    body: 'Weekend special',
+    status: 'failed',
+    error_code: null,
     error_message: 'The connection to Twilio dropped before it answered. Retry checks Twilio first.',
-    num_segments: 1, num_media: 0, price: null, created_at: '2026-11-20T10:00:00Z', updated_at: '2026-11-20T10:00:00Z',
-    media: [], retryable: true, ...over,
+    num_segments: 1,
+    num_media: 0,
+    price: null,
+    created_at: '2026-11-20T10:00:00Z',
+    updated_at: '2026-11-20T10:00:00Z',
+    media: [],
+    retryable: true,
+    ...over,
   };
 }
 
@@ -61,9 +75,19 @@ describe('links in messages', () => {
     expect(openableUrl('https://shop.example/cake?size=2')).toBe('https://shop.example/cake?size=2');
     expect(openableUrl('http://shop.example')).toBe('http://shop.example/');
     for (const bad of [
-      'javascript:alert(1)', 'JAVASCRIPT:alert(1)', ' javascript:alert(1)', 'file:///etc/passwd', 'tauri://localhost/x',
-      'data:text/html,<script>alert(1)</script>', 'vbscript:x', 'ftp://x.example', 'mailto:a@b.example',
-      'https://user:pass@evil.example', 'https://', 'not a url', '',
+      'javascript:alert(1)',
+      'JAVASCRIPT:alert(1)',
+      ' javascript:alert(1)',
+      'file:///etc/passwd',
+      'tauri://localhost/x',
+      'data:text/html,<script>alert(1)</script>',
+      'vbscript:x',
+      'ftp://x.example',
+      'mailto:a@b.example',
+      'https://user:pass@evil.example',
+      'https://',
+      'not a url',
+      '',
     ]) {
       expect(openableUrl(bad), bad).toBeNull();
     }
@@ -76,10 +100,18 @@ describe('links in messages', () => {
 
   it('opens a link in the browser only after a click, and refuses anything else', async () => {
     const b = new FakeBackend(demoData());
-    render(MessageBubble, { backend: b, message: outbound({ status: 'delivered', retryable: false, body: 'Menu: https://shop.example/menu' }) });
-    expect(b.calls.some((c) => c.method === 'openExternal'), 'nothing opens by itself').toBe(false);
+    render(MessageBubble, {
+      backend: b,
+      message: outbound({ status: 'delivered', retryable: false, body: 'Menu: https://shop.example/menu' }),
+    });
+    expect(
+      b.calls.some((c) => c.method === 'openExternal'),
+      'nothing opens by itself',
+    ).toBe(false);
     await fireEvent.click(screen.getByTitle('Open in your browser'));
-    expect(b.calls.filter((c) => c.method === 'openExternal').map((c) => c.args[0])).toEqual(['https://shop.example/menu']);
+    expect(b.calls.filter((c) => c.method === 'openExternal').map((c) => c.args[0])).toEqual([
+      'https://shop.example/menu',
+    ]);
     await expect(b.openExternal('javascript:alert(1)')).rejects.toMatchObject({ code: 'invalid_input' });
   });
 });

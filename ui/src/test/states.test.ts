@@ -27,25 +27,111 @@ type Case = {
 
 const withBundle = (): FakeData => {
   const d = demoData();
-  d.compliance = [{
-    id: 1, country: 'AU', number_type: 'mobile', end_user_type: 'business', business_name: 'Ana\u2019s Bakery', business_email: 'ana@example.com',
-    registration_id: '51824753556', first_name: 'Ana', last_name: 'Lima', address: null, document_path: null, regulation_sid: null, end_user_sid: null, document_sid: null,
-    address_sid: null, address_document_sid: null, bundle_sid: 'BU1', status: 'twilio-rejected', rejection_reason: 'The document is unreadable', evaluation: null, updated_at: new Date().toISOString(),
-  }];
+  d.compliance = [
+    {
+      id: 1,
+      country: 'AU',
+      number_type: 'mobile',
+      end_user_type: 'business',
+      business_name: 'Ana\u2019s Bakery',
+      business_email: 'ana@example.com',
+      registration_id: '51824753556',
+      first_name: 'Ana',
+      last_name: 'Lima',
+      address: null,
+      document_path: null,
+      regulation_sid: null,
+      end_user_sid: null,
+      document_sid: null,
+      address_sid: null,
+      address_document_sid: null,
+      bundle_sid: 'BU1',
+      status: 'twilio-rejected',
+      rejection_reason: 'The document is unreadable',
+      evaluation: null,
+      updated_at: new Date().toISOString(),
+    },
+  ];
   return d;
 };
 
 const cases: Case[] = [
-  { name: 'Inbox', component: Inbox, methods: ['listConversations'], empty: () => screen.findByTestId('inbox-empty'), full: () => screen.findAllByTestId('conversation') },
-  { name: 'Calls', component: Calls, methods: ['listCalls'], empty: () => screen.findByTestId('calls-empty'), full: () => screen.findAllByTestId('call') },
-  { name: 'Voicemail', component: Voicemail, methods: ['listVoicemails'], empty: () => screen.findByTestId('voicemail-empty'), full: () => screen.findAllByTestId('voicemail') },
-  { name: 'Contacts', component: Contacts, props: { onopenthread: () => {} }, methods: ['listContacts'], empty: () => screen.findByTestId('contacts-empty'), full: () => screen.findAllByTestId('contact') },
-  { name: 'Numbers', component: Numbers, methods: ['listNumbers'], empty: () => screen.findByTestId('numbers-empty'), full: () => screen.findAllByTestId('number') },
-  { name: 'Compliance', component: Compliance, methods: ['listCompliance'], empty: () => screen.findByTestId('compliance-empty'), full: async () => { await screen.findByText(/The document is unreadable/); return screen.findAllByTestId('bundle'); } },
-  { name: 'Templates', component: Templates, methods: ['listTemplates'], empty: () => screen.findByTestId('templates-empty'), full: () => screen.findAllByTestId('template') },
-  { name: 'Bulk send', component: BulkSend, methods: ['listTemplates'], empty: () => screen.findByTestId('bulk-empty'), full: () => screen.findByTestId('bulk-preview') },
-  { name: 'Settings', component: Settings, props: { onrerunsetup: () => {} }, methods: ['getSettings'], empty: () => screen.findByTestId('data-dir'), full: () => screen.findByText(/Notify me/) },
-  { name: 'Sandbox phone', component: SandboxPhone, props: { onclose: () => {} }, methods: ['simPhoneInbox'], empty: () => screen.findByText(/No messages on this phone yet/), full: () => screen.findByText(/Yes we do/) },
+  {
+    name: 'Inbox',
+    component: Inbox,
+    methods: ['listConversations'],
+    empty: () => screen.findByTestId('inbox-empty'),
+    full: () => screen.findAllByTestId('conversation'),
+  },
+  {
+    name: 'Calls',
+    component: Calls,
+    methods: ['listCalls'],
+    empty: () => screen.findByTestId('calls-empty'),
+    full: () => screen.findAllByTestId('call'),
+  },
+  {
+    name: 'Voicemail',
+    component: Voicemail,
+    methods: ['listVoicemails'],
+    empty: () => screen.findByTestId('voicemail-empty'),
+    full: () => screen.findAllByTestId('voicemail'),
+  },
+  {
+    name: 'Contacts',
+    component: Contacts,
+    props: { onopenthread: () => {} },
+    methods: ['listContacts'],
+    empty: () => screen.findByTestId('contacts-empty'),
+    full: () => screen.findAllByTestId('contact'),
+  },
+  {
+    name: 'Numbers',
+    component: Numbers,
+    methods: ['listNumbers'],
+    empty: () => screen.findByTestId('numbers-empty'),
+    full: () => screen.findAllByTestId('number'),
+  },
+  {
+    name: 'Compliance',
+    component: Compliance,
+    methods: ['listCompliance'],
+    empty: () => screen.findByTestId('compliance-empty'),
+    full: async () => {
+      await screen.findByText(/The document is unreadable/);
+      return screen.findAllByTestId('bundle');
+    },
+  },
+  {
+    name: 'Templates',
+    component: Templates,
+    methods: ['listTemplates'],
+    empty: () => screen.findByTestId('templates-empty'),
+    full: () => screen.findAllByTestId('template'),
+  },
+  {
+    name: 'Bulk send',
+    component: BulkSend,
+    methods: ['listTemplates'],
+    empty: () => screen.findByTestId('bulk-empty'),
+    full: () => screen.findByTestId('bulk-preview'),
+  },
+  {
+    name: 'Settings',
+    component: Settings,
+    props: { onrerunsetup: () => {} },
+    methods: ['getSettings'],
+    empty: () => screen.findByTestId('data-dir'),
+    full: () => screen.findByText(/Notify me/),
+  },
+  {
+    name: 'Sandbox phone',
+    component: SandboxPhone,
+    props: { onclose: () => {} },
+    methods: ['simPhoneInbox'],
+    empty: () => screen.findByText(/No messages on this phone yet/),
+    full: () => screen.findByText(/Yes we do/),
+  },
 ];
 
 function fullFake(): FakeBackend {
@@ -60,12 +146,18 @@ describe.each(cases)('$name screen', (c) => {
     const b = new FakeBackend(demoData());
     for (const m of c.methods) (b as any)[m] = () => new Promise(() => {});
     render(c.component, { backend: b, ...c.props });
-    expect(await screen.findByText(/Loading/), 'a slow backend must show a loading line, not a blank screen').toBeTruthy();
+    expect(
+      await screen.findByText(/Loading/),
+      'a slow backend must show a loading line, not a blank screen',
+    ).toBeTruthy();
   });
 
   it('shows the backend error in words', async () => {
     const b = new FakeBackend(demoData());
-    for (const m of c.methods) (b as any)[m] = async () => { throw { code: 'database', message: 'disk is full' }; };
+    for (const m of c.methods)
+      (b as any)[m] = async () => {
+        throw { code: 'database', message: 'disk is full' };
+      };
     render(c.component, { backend: b, ...c.props });
     const alert = await screen.findByRole('alert');
     expect(alert.textContent, 'the error message from the core must be shown').toContain('disk is full');

@@ -12,11 +12,23 @@ const SCRIPT = '<script>window.__xss=2</script>';
 function hostile(): FakeBackend {
   const d = demoData();
   for (const m of d.messages) m.body = `${IMG} ${SCRIPT}`;
-  for (const c of d.conversations) { c.last_preview = IMG; c.contact_name = SCRIPT; }
-  for (const c of d.contacts) { c.name = IMG; c.notes = SCRIPT; c.opt_out_source = IMG; }
-  for (const v of d.voicemails) { v.transcription = IMG; v.from = SCRIPT; }
+  for (const c of d.conversations) {
+    c.last_preview = IMG;
+    c.contact_name = SCRIPT;
+  }
+  for (const c of d.contacts) {
+    c.name = IMG;
+    c.notes = SCRIPT;
+    c.opt_out_source = IMG;
+  }
+  for (const v of d.voicemails) {
+    v.transcription = IMG;
+    v.from = SCRIPT;
+  }
   d.messages[3].num_media = 1;
-  d.messages[3].media = [{ id: 9, idx: 0, content_type: 'application/pdf', path: `media/${IMG}.pdf`, sha256: null, bytes: 10 }];
+  d.messages[3].media = [
+    { id: 9, idx: 0, content_type: 'application/pdf', path: `media/${IMG}.pdf`, sha256: null, bytes: 10 },
+  ];
   d.templates[0].name = IMG;
   d.templates[0].body = SCRIPT;
   d.simInbox = [simMessage('inbound', '+61412345678', '+61255501234', IMG)];
@@ -29,12 +41,24 @@ function assertInert(container: HTMLElement) {
   expect((window as any).__xss).toBeUndefined();
 }
 
+// What each screen shows once its (hostile) data is there: the test waits for it, not for
+// a fixed time, so a slow run cannot check an empty screen and pass.
+const loaded: Partial<Record<ScreenId, () => Promise<unknown>>> = {
+  inbox: () => screen.findAllByTestId('conversation'),
+  calls: () => screen.findAllByTestId('call'),
+  voicemail: () => screen.findAllByTestId('voicemail'),
+  contacts: () => screen.findAllByTestId('contact'),
+  templates: () => screen.findAllByTestId('template'),
+  // The template picker lists the hostile template name.
+  bulk: () => screen.findAllByText(IMG),
+};
+
 describe('customer text is never HTML', () => {
   const screens: ScreenId[] = ['inbox', 'calls', 'voicemail', 'contacts', 'templates', 'bulk'];
   it.each(screens)('on the %s screen', async (id) => {
     const { container } = render(App, { backend: hostile() });
     await fireEvent.click(await screen.findByTestId(`nav-${id}`));
-    await new Promise((r) => setTimeout(r, 50));
+    await loaded[id]?.();
     if (id === 'inbox') {
       await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
       await screen.findAllByTestId('message-body');

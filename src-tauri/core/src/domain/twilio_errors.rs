@@ -1,0 +1,79 @@
+//! Twilio's error codes: the ones the app branches on, by name ([`code`]), and plain-language
+//! explanations of those an owner actually meets. In the domain, not the Twilio client,
+//! because the store words a failed message's code too.
+
+/// Twilio error codes by name (<https://www.twilio.com/docs/api/errors>).
+pub mod code {
+    /// The Account SID and Auth Token (or API key) were not accepted.
+    pub const AUTHENTICATION_FAILED: u32 = 20003;
+    pub const NOT_FOUND: u32 = 20404;
+    pub const TOO_MANY_REQUESTS: u32 = 20429;
+    pub const INVALID_TO_NUMBER: u32 = 21211;
+    pub const GEO_PERMISSION: u32 = 21408;
+    pub const INVALID_NUMBER_FOR_PURCHASE: u32 = 21421;
+    pub const NUMBER_NOT_AVAILABLE: u32 = 21422;
+    pub const FROM_NOT_SMS_CAPABLE: u32 = 21606;
+    /// "Attempt to send to unsubscribed recipient": the customer said STOP to Twilio.
+    /// A send that fails with it marks the address opted out (DESIGN.md, pitfall 8).
+    pub const UNSUBSCRIBED: u32 = 21610;
+    pub const NOT_SMS_ROUTE: u32 = 21612;
+    pub const NOT_MOBILE: u32 = 21614;
+    pub const BODY_TOO_LONG: u32 = 21617;
+    /// Buying the number needs an address (`AddressSid`).
+    pub const ADDRESS_REQUIRED: u32 = 21631;
+    /// Buying the number needs an approved regulatory bundle (`BundleSid`).
+    pub const BUNDLE_REQUIRED: u32 = 21649;
+    pub const QUEUE_OVERFLOW: u32 = 30001;
+    pub const ACCOUNT_SUSPENDED: u32 = 30002;
+    pub const UNREACHABLE_HANDSET: u32 = 30003;
+    pub const MESSAGE_BLOCKED: u32 = 30004;
+    pub const UNKNOWN_HANDSET: u32 = 30005;
+    pub const LANDLINE_OR_UNREACHABLE: u32 = 30006;
+    pub const FILTERED: u32 = 30007;
+    pub const UNKNOWN_ERROR: u32 = 30008;
+}
+
+/// What a Twilio error code means for a shop owner, in one sentence.
+pub fn explain(code: u32) -> String {
+    let text = match code {
+        code::AUTHENTICATION_FAILED => "Twilio did not accept your Account SID and Auth Token. Check them in Settings.",
+        code::NOT_FOUND => "Twilio could not find that item. It may have been deleted in the Twilio console.",
+        code::TOO_MANY_REQUESTS => "Twilio is receiving too many requests from your account right now. Wait a minute, then send again.",
+        code::INVALID_TO_NUMBER => "That phone number is not valid. Check the number and include the country code.",
+        code::GEO_PERMISSION => "Your Twilio account is not allowed to send to that country. Enable it under Messaging > Geo permissions in the Twilio console.",
+        code::INVALID_NUMBER_FOR_PURCHASE => "That phone number is not valid for purchase. Search again and pick a number from the results.",
+        code::NUMBER_NOT_AVAILABLE => "That number is no longer available: someone else bought it. Search again and pick another.",
+        code::FROM_NOT_SMS_CAPABLE => "This Twilio number cannot send text messages. Use a number with SMS capability.",
+        code::UNSUBSCRIBED => "This customer replied STOP and has opted out. They must text START before you can message them again.",
+        code::NOT_SMS_ROUTE => "Twilio cannot send messages between these two numbers.",
+        code::NOT_MOBILE => "That number is not a mobile number, so it cannot receive text messages.",
+        code::BODY_TOO_LONG => "The message is too long. Keep it under 1,600 characters.",
+        code::ADDRESS_REQUIRED => "This country requires an address on your account before you can buy this number. Add the address in the Compliance screen.",
+        code::BUNDLE_REQUIRED => "This country requires an approved regulatory bundle before you can buy this number. Complete the Compliance form first.",
+        code::QUEUE_OVERFLOW => "The message could not be sent because too many messages were queued. Try again later.",
+        code::ACCOUNT_SUSPENDED => "Your Twilio account is suspended. Contact Twilio support.",
+        code::UNREACHABLE_HANDSET => "The customer's phone is unreachable: it may be switched off or out of coverage.",
+        code::MESSAGE_BLOCKED => "The message was blocked: the customer may have blocked your number, or their carrier blocks it.",
+        code::UNKNOWN_HANDSET => "The number does not exist or is no longer in service.",
+        code::LANDLINE_OR_UNREACHABLE => "The number is a landline or cannot receive texts.",
+        code::FILTERED => "The carrier filtered this message as spam. Avoid link shorteners and all-caps text.",
+        code::UNKNOWN_ERROR => "The message could not be delivered for an unknown reason at the carrier.",
+        _ => return format!("Twilio reported error {code}."),
+    };
+    text.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain;
+
+    #[test]
+    fn common_codes_have_plain_explanations() {
+        for code in
+            [21211, 21408, 21610, 21614, 21617, 30003, 30004, 30005, 30006, 30007, 30008, 21631, 21649, 20003, 20429]
+        {
+            assert!(!explain(code).starts_with("Twilio reported error"), "{code} needs an explanation");
+        }
+        assert_eq!(explain(99999), "Twilio reported error 99999.");
+    }
+}

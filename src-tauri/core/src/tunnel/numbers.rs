@@ -1,0 +1,271 @@
+//! The account's numbers as the owner handles them: search what is for sale, buy one (with
+//! the approved regulatory bundle its country needs) and start managing it, choose which of
+//! the account's numbers Switchboard manages, save a number's call settings, and release one. Each of these ends in
+//! [`wiring`], which is why they live beside it; the runtime's `rewire` then points the
+//! managed numbers at the current public URL.
+
+use super::wiring;
+use crate::domain::E164;
+use crate::error::{Error, Result};
+use crate::store::numbers::NumberSettings;
+use crate::store::{compliance, numbers, Store};
+use crate::twilio::api::numbers::{AvailableNumber, BuyNumber, NumberConfig, NumberSearch, NumberType};
+use crate::twilio::client::TwilioClient;
+
+/// The status Twilio gives a bundle it approved; only such a bundle lets a number be bought.
+pub const BUNDLE_APPROVED: &str = "twilio-approved";
+
+/// A number for sale, as the buy form lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+pub struct Available {
+    pub e164: String,
+    pub friendly_name: String,
+    pub locality: Option<String>,
+    pub region: Option<String>,
+    pub capabilities: Vec<String>,
+    /// What buying it needs, in plain words; None when nothing.
+    pub requirements: Option<String>,
+}
+
+/// `local` (anything unknown), `mobile` or `toll-free` (also spelt `toll_free`, `tollfree`).
+pub fn number_type(raw: &str) -> NumberType {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "mobile" => NumberType::Mobile,
+        "toll-free" | "toll_free" | "tollfree" => NumberType::TollFree,
+        _ => NumberType::Local,
+    }
+}
+
+/// Up to 20 numbers for sale in `country` (any case), of `number_type`, in `area_code`
+/// when one is given.
+pub async fn search(
+    client: &TwilioClient,
+    country: &str,
+    number_type: &str,
+    area_code: &str,
+) -> Result<Vec<Available>> {
+    let search = NumberSearch {
+        country: country.trim().to_ascii_uppercase(),
+        area_code: Some(area_code.trim().to_string()).filter(|a| !a.is_empty()),
+        page_size: Some(20),
+        ..Default::default()
+    };
+    let found = client.search_available(self::number_type(number_type), &search).await?;
+    Ok(found.into_iter().map(available).collect())
+}
+
+fn available(n: AvailableNumber) -> Available {
+    let caps = n.capabilities.clone().unwrap_or_default();
+    let capabilities = [("voice", caps.voice), ("SMS", caps.sms), ("MMS", caps.mms)]
+        .into_iter()
+        .filter(|(_, on)| on.unwrap_or(false))
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let requirements = n.address_requirements.clone().filter(|r| r != "none").map(|r| match r.as_str() {
+        "local" => "needs an address in this country (and an approved bundle where required)".to_string(),
+        "foreign" => "needs an address outside this country".to_string(),
+        _ => "needs an address on your account".to_string(),
+    });
+    Available {
+        friendly_name: n.friendly_name.clone().unwrap_or_else(|| n.phone_number.clone()),
+        e164: n.phone_number,
+        locality: n.locality,
+        region: n.region,
+        capabilities,
+        requirements,
+    }
+}
+
+/// Checks that `record` may be used to buy `e164`: its bundle is approved and it is for the
+/// number's country. Refused here, before Twilio is asked, so nothing is half-bought.
+pub fn check_bundle_for(record: &compliance::Compliance, e164: &str) -> Result<()> {
+    if record.status != BUNDLE_APPROVED {
+        return Err(Error::InvalidInput(format!(
+            "the compliance bundle for {} is {}, not approved yet",
+            record.business_name, record.status
+        )));
+    }
+    let country = E164::parse(e164)?.region();
+    if let Some(country) = country.filter(|c| !c.eq_ignore_ascii_case(record.country.trim())) {
+        return Err(Error::InvalidInput(format!(
+            "the compliance bundle for {} covers {} numbers, not {country} ones",
+            record.business_name, record.country
+        )));
+    }
+    Ok(())
+}
+
+/// Buys `e164`, with the approved bundle and address of compliance record `compliance_id`
+/// when given, records it and starts managing it (its current URLs remembered); the caller
+/// then rewires so it points at the public URL. Where the country needs a bundle and none
+/// is given, Twilio refuses (21649, explained in plain words) and nothing is stored.
+pub async fn buy_and_manage(
+    store: &Store,
+    client: &TwilioClient,
+    e164: &str,
+    compliance_id: Option<i64>,
+) -> Result<numbers::Number> {
+    let record = match compliance_id {
+        Some(id) => Some(store.read_async(move |c| compliance::get(c, id)).await?),
+        None => None,
+    };
+    if let Some(r) = &record {
+        check_bundle_for(r, e164)?;
+    }
+    let bought = client
+        .buy_number(&BuyNumber {
+            phone_number: e164.to_string(),
+            friendly_name: None,
+            bundle_sid: record.as_ref().and_then(|r| r.bundle_sid.clone()),
+            address_sid: record.as_ref().and_then(|r| r.address_sid.clone()),
+            config: NumberConfig::default(),
+        })
+        .await?;
+    let (sid, number, name) = (bought.sid, bought.phone_number, bought.friendly_name.unwrap_or_default());
+    let id = store.write_async(move |tx| numbers::upsert_from_twilio(tx, &sid, &number, &name)).await?;
+    wiring::manage(store, client, id, None, None).await?;
+    store.read_async(move |c| numbers::get(c, id)).await
+}
+
+/// Records every number of the account and starts managing those in `sids` (their current
+/// URLs remembered for "stop managing"); returns all our numbers. The caller rewires.
+pub async fn manage(store: &Store, client: &TwilioClient, sids: &[String]) -> Result<Vec<numbers::Number>> {
+    for n in client.list_numbers(200).await? {
+        let wanted = sids.contains(&n.sid);
+        let (sid, e164, name) = (n.sid, n.phone_number, n.friendly_name.unwrap_or_default());
+        let id = store.write_async(move |tx| numbers::upsert_from_twilio(tx, &sid, &e164, &name)).await?;
+        if wanted {
+            wiring::manage(store, client, id, None, None).await?;
+        }
+    }
+    store.read_async(numbers::list).await
+}
+
+/// "Stop managing": the number gets back the webhooks it had before; returns our numbers.
+pub async fn stop_managing(store: &Store, client: &TwilioClient, id: i64) -> Result<Vec<numbers::Number>> {
+    wiring::unmanage(store, client, id).await?;
+    store.read_async(numbers::list).await
+}
+
+/// Releases number `id` back to Twilio, then forgets it here.
+pub async fn release(store: &Store, client: &TwilioClient, id: i64) -> Result<()> {
+    let number = store.read_async(move |c| numbers::get(c, id)).await?;
+    let sid =
+        number.sid.ok_or_else(|| Error::InvalidInput(format!("{} is not a number of this account", number.e164)))?;
+    client.release_number(&sid).await?;
+    store.write_async(move |tx| numbers::delete(tx, id)).await
+}
+
+/// Gives every managed number back the webhooks it had before Switchboard managed it, or
+/// fails naming those that could not be restored (the caller then changes nothing else,
+/// so the owner can try again): done before the credentials are removed, since afterwards
+/// nothing could point the numbers away from a tunnel that no longer answers.
+pub async fn restore_all(store: &Store, client: &TwilioClient) -> Result<()> {
+    let failed: Vec<String> = wiring::unmanage_all(store, client)
+        .await?
+        .into_iter()
+        .filter_map(|w| w.error.map(|e| format!("{} ({e})", w.e164)))
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Error::InvalidInput(format!(
+        "could not restore {}; nothing was removed. Try again, or remove without restoring",
+        failed.join(", ")
+    )))
+}
+
+/// Validates and saves a number's name and settings; returns the number as stored. The
+/// TwiML the listener answers with is built from them on every call, so it takes effect
+/// at once; a managed number's fallback flow needs a rewire (the caller's).
+pub async fn save_settings(
+    store: &Store,
+    id: i64,
+    friendly_name: &str,
+    settings: NumberSettings,
+) -> Result<numbers::Number> {
+    let settings = validated(settings)?;
+    let name = friendly_name.trim().to_string();
+    store
+        .write_async(move |tx| {
+            numbers::update_settings(tx, id, &settings)?;
+            numbers::set_friendly_name(tx, id, &name)?;
+            numbers::get(tx, id)
+        })
+        .await
+}
+
+/// Normalises the forwarding number to E.164 and checks the ranges the schema enforces,
+/// so the owner sees a sentence rather than a CHECK-constraint failure.
+pub fn validated(mut s: NumberSettings) -> Result<NumberSettings> {
+    s.forwarding_number = match s.forwarding_number.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(E164::parse(raw)?.as_str().to_string()),
+    };
+    if !(5..=120).contains(&s.ring_seconds) {
+        return Err(Error::InvalidInput("ring time must be between 5 and 120 seconds".into()));
+    }
+    if !(5..=600).contains(&s.voicemail_max_seconds) {
+        return Err(Error::InvalidInput("voicemail length must be between 5 and 600 seconds".into()));
+    }
+    if let Some(h) = &s.business_hours {
+        h.validate()?;
+    }
+    s.auto_reply = s.auto_reply.filter(|t| !t.trim().is_empty());
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::domain::hours::{BusinessHours, Span};
+
+    fn settings() -> NumberSettings {
+        NumberSettings {
+            forwarding_number: Some("+61 412 345 678".into()),
+            forwarding_enabled: true,
+            greeting: String::new(),
+            voice: "alice".into(),
+            ring_seconds: 20,
+            voicemail_enabled: true,
+            voicemail_prompt: "Leave a message".into(),
+            voicemail_max_seconds: 120,
+            business_hours: None,
+            auto_reply: Some("  ".into()),
+        }
+    }
+
+    #[test]
+    fn normalises_what_the_form_sends() {
+        let s = validated(settings()).unwrap();
+        assert_eq!(s.forwarding_number.as_deref(), Some("+61412345678"), "spaces are dropped to E.164");
+        assert_eq!(s.auto_reply, None, "a blank auto-reply means none");
+        let mut empty = settings();
+        empty.forwarding_number = Some(" ".into());
+        assert_eq!(validated(empty).unwrap().forwarding_number, None, "a blank forwarding number means none");
+    }
+
+    #[test]
+    fn refuses_what_the_store_or_twilio_would_reject() {
+        let mut s = settings();
+        s.ring_seconds = 3;
+        assert!(validated(s).is_err(), "ring time below 5 s");
+        let mut s = settings();
+        s.forwarding_number = Some("12".into());
+        assert!(validated(s).is_err(), "an invalid forwarding number");
+        let mut s = settings();
+        s.business_hours = Some(BusinessHours {
+            tz: "Mars/Base".into(),
+            spans: vec![Span { day: 0, open: "09:00".into(), close: "17:00".into() }],
+        });
+        assert!(validated(s).is_err(), "an unknown time zone");
+    }
+
+    #[test]
+    fn number_types_as_the_form_spells_them() {
+        assert!(matches!(number_type("Mobile "), NumberType::Mobile));
+        assert!(matches!(number_type("toll_free"), NumberType::TollFree));
+        assert!(matches!(number_type("anything"), NumberType::Local), "unknown means local, as before");
+    }
+}

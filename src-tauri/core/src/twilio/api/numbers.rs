@@ -1,0 +1,214 @@
+//! Phone numbers: ours (IncomingPhoneNumbers), searching (AvailablePhoneNumbers), buying,
+//! configuring and releasing them, and the Addresses some countries require.
+
+use super::lenient;
+use crate::error::{Error, Result};
+use crate::twilio::client::{Host, Params, Retry, TwilioClient};
+
+/// Voice/SMS/MMS/fax abilities of a number.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct Capabilities {
+    #[serde(alias = "SMS")]
+    pub sms: Option<bool>,
+    #[serde(alias = "MMS")]
+    pub mms: Option<bool>,
+    pub voice: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct IncomingNumber {
+    pub sid: String,
+    pub phone_number: String,
+    pub friendly_name: Option<String>,
+    pub sms_url: Option<String>,
+    pub sms_method: Option<String>,
+    pub sms_fallback_url: Option<String>,
+    pub voice_url: Option<String>,
+    pub voice_method: Option<String>,
+    pub voice_fallback_url: Option<String>,
+    pub status_callback: Option<String>,
+    pub address_sid: Option<String>,
+    pub bundle_sid: Option<String>,
+    pub capabilities: Option<Capabilities>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct AvailableNumber {
+    pub phone_number: String,
+    pub friendly_name: Option<String>,
+    pub locality: Option<String>,
+    pub region: Option<String>,
+    pub iso_country: Option<String>,
+    /// none, any, local or foreign: whether buying it needs an Address.
+    pub address_requirements: Option<String>,
+    pub capabilities: Option<Capabilities>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberType {
+    Local,
+    Mobile,
+    TollFree,
+}
+
+impl NumberType {
+    fn path(self) -> &'static str {
+        match self {
+            NumberType::Local => "Local",
+            NumberType::Mobile => "Mobile",
+            NumberType::TollFree => "TollFree",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NumberSearch {
+    /// ISO 3166 alpha-2, e.g. "AU".
+    pub country: String,
+    pub area_code: Option<String>,
+    /// Digits (or a pattern with `*`) the number must contain.
+    pub contains: Option<String>,
+    pub sms_enabled: Option<bool>,
+    pub voice_enabled: Option<bool>,
+    pub page_size: Option<u32>,
+}
+
+/// Buying a number; `BundleSid`/`AddressSid` where the country requires them
+/// (Twilio answers 21649/21631 when they are missing, explained in plain language).
+#[derive(Debug, Clone, Default)]
+pub struct BuyNumber {
+    pub phone_number: String,
+    pub friendly_name: Option<String>,
+    pub bundle_sid: Option<String>,
+    pub address_sid: Option<String>,
+    pub config: NumberConfig,
+}
+
+/// The settable parts of a number; unset fields are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct NumberConfig {
+    pub friendly_name: Option<String>,
+    pub sms_url: Option<String>,
+    pub sms_method: Option<String>,
+    pub sms_fallback_url: Option<String>,
+    pub voice_url: Option<String>,
+    pub voice_method: Option<String>,
+    pub voice_fallback_url: Option<String>,
+    pub status_callback: Option<String>,
+}
+
+impl NumberConfig {
+    fn into_params(self, p: Params) -> Params {
+        p.opt("FriendlyName", self.friendly_name)
+            .opt("SmsUrl", self.sms_url)
+            .opt("SmsMethod", self.sms_method)
+            .opt("SmsFallbackUrl", self.sms_fallback_url)
+            .opt("VoiceUrl", self.voice_url)
+            .opt("VoiceMethod", self.voice_method)
+            .opt("VoiceFallbackUrl", self.voice_fallback_url)
+            .opt("StatusCallback", self.status_callback)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct AddressResource {
+    pub sid: String,
+    pub customer_name: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub postal_code: Option<String>,
+    pub iso_country: Option<String>,
+    pub friendly_name: Option<String>,
+    pub validated: Option<bool>,
+    pub verified: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct NewAddress {
+    pub customer_name: String,
+    pub street: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub iso_country: String,
+    pub friendly_name: Option<String>,
+}
+
+impl TwilioClient {
+    /// Our numbers.
+    pub async fn list_numbers(&self, max: usize) -> Result<Vec<IncomingNumber>> {
+        let p = Params::new().add("PageSize", "100");
+        self.list(
+            Host::Api,
+            &self.account_url("IncomingPhoneNumbers.json"),
+            p.as_slice(),
+            "incoming_phone_numbers",
+            max,
+        )
+        .await
+    }
+
+    pub async fn fetch_number(&self, sid: &str) -> Result<IncomingNumber> {
+        self.get_json(&self.account_url(&format!("IncomingPhoneNumbers/{sid}.json")), &[]).await
+    }
+
+    /// Numbers for sale in `search.country` of `kind`.
+    pub async fn search_available(&self, kind: NumberType, search: &NumberSearch) -> Result<Vec<AvailableNumber>> {
+        let country = search.country.trim().to_ascii_uppercase();
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(Error::InvalidInput(format!("{:?} is not a two-letter country code", search.country)));
+        }
+        let url = self.account_url(&format!("AvailablePhoneNumbers/{country}/{}.json", kind.path()));
+        let p = Params::new()
+            .opt("AreaCode", search.area_code.clone())
+            .opt("Contains", search.contains.clone())
+            .opt("SmsEnabled", search.sms_enabled.map(|b| b.to_string()))
+            .opt("VoiceEnabled", search.voice_enabled.map(|b| b.to_string()))
+            .opt("PageSize", search.page_size.map(|n| n.to_string()));
+        self.page::<AvailableNumber>(&url, p.as_slice(), "available_phone_numbers").await.map(|p| p.items)
+    }
+
+    /// Buys a number. Sent once: a retried purchase could buy two.
+    pub async fn buy_number(&self, b: &BuyNumber) -> Result<IncomingNumber> {
+        let mut config = b.config.clone();
+        if config.friendly_name.is_none() {
+            config.friendly_name = b.friendly_name.clone();
+        }
+        let p = Params::new()
+            .add("PhoneNumber", &b.phone_number)
+            .opt("BundleSid", b.bundle_sid.clone())
+            .opt("AddressSid", b.address_sid.clone());
+        let p = config.into_params(p);
+        self.post_form(&self.account_url("IncomingPhoneNumbers.json"), p.as_slice(), Retry::Never).await
+    }
+
+    /// Renames or re-wires a number (setting the same values twice is harmless, so retried).
+    pub async fn update_number(&self, sid: &str, config: &NumberConfig) -> Result<IncomingNumber> {
+        let p = config.clone().into_params(Params::new());
+        self.post_form(&self.account_url(&format!("IncomingPhoneNumbers/{sid}.json")), p.as_slice(), Retry::Safe).await
+    }
+
+    /// Releases a number back to Twilio (the UI confirms first; this cannot be undone).
+    pub async fn release_number(&self, sid: &str) -> Result<()> {
+        self.delete(&self.account_url(&format!("IncomingPhoneNumbers/{sid}.json"))).await
+    }
+
+    pub async fn create_address(&self, a: &NewAddress) -> Result<AddressResource> {
+        let p = Params::new()
+            .add("CustomerName", &a.customer_name)
+            .add("Street", &a.street)
+            .add("City", &a.city)
+            .add("Region", &a.region)
+            .add("PostalCode", &a.postal_code)
+            .add("IsoCountry", a.iso_country.trim().to_ascii_uppercase())
+            .opt("FriendlyName", a.friendly_name.clone());
+        self.post_form(&self.account_url("Addresses.json"), p.as_slice(), Retry::Never).await
+    }
+
+    pub async fn list_addresses(&self, max: usize) -> Result<Vec<AddressResource>> {
+        self.list(Host::Api, &self.account_url("Addresses.json"), &[], "addresses", max).await
+    }
+}

@@ -1,0 +1,66 @@
+//! The file dialogs, opened from Rust. The path the owner chooses is granted in
+//! `crate::picked` for one purpose and the webview gets only an opaque token for it
+//! (plus a name to show): the commands that read or write the owner's files take those
+//! tokens, never paths, so a compromised page cannot name a file of its own choosing. The
+//! webview has no dialog permission of its own (capabilities/default.json).
+
+use tauri::State;
+use tauri_plugin_dialog::{DialogExt, FilePath};
+
+use crate::desktop::DesktopState;
+use crate::error::{Error, Result};
+use crate::picked::{Grant, Purpose};
+
+/// What the owner is choosing files for.
+#[derive(Debug, Clone, Copy, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PickKind {
+    /// Pictures for an MMS (several at once).
+    Image,
+    /// The registration document for the compliance form (one).
+    Document,
+}
+
+fn into_path(f: FilePath) -> Result<std::path::PathBuf> {
+    f.into_path().map_err(|e| Error::InvalidInput(format!("that file cannot be used here: {e}")))
+}
+
+/// Opens the file dialog; returns a grant per chosen file (none when cancelled).
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_files(app: tauri::AppHandle, state: State<'_, DesktopState>, kind: PickKind) -> Result<Vec<Grant>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let dialog = app.dialog().file();
+    let purpose = match kind {
+        PickKind::Image => {
+            dialog.add_filter("Images", &["jpg", "jpeg", "png", "gif", "webp"]).pick_files(move |p| {
+                let _ = tx.send(p.unwrap_or_default());
+            });
+            Purpose::Attachment
+        }
+        PickKind::Document => {
+            dialog.add_filter("Documents", &["pdf", "jpg", "jpeg", "png"]).pick_file(move |p| {
+                let _ = tx.send(p.into_iter().collect());
+            });
+            Purpose::ComplianceDocument
+        }
+    };
+    let chosen = rx.await.map_err(|_| Error::Internal("the file dialog closed without an answer".into()))?;
+    chosen.into_iter().map(|f| state.picked.grant(purpose, &into_path(f)?)).collect()
+}
+
+/// Opens the save dialog for an export; returns its grant, or None when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_save_path(
+    app: tauri::AppHandle,
+    state: State<'_, DesktopState>,
+    default_name: String,
+) -> Result<Option<Grant>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().set_file_name(default_name).save_file(move |p| {
+        let _ = tx.send(p);
+    });
+    let chosen = rx.await.map_err(|_| Error::Internal("the save dialog closed without an answer".into()))?;
+    chosen.map(|f| state.picked.grant(Purpose::ExportTarget, &into_path(f)?)).transpose()
+}

@@ -1,0 +1,154 @@
+// Files reach the core only as dialog grants: the UI passes tokens from pickFiles /
+// pickSavePath, never paths, and a path the owner did not choose is refused (the fake
+// refuses like src-tauri/picked does). The Tauri backend opens no dialog in the webview.
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeBackend, demoData } from '../lib/fake';
+import { tauriBackend } from '../lib/backend';
+import type { ComplianceDraft } from '../lib/types';
+import Inbox from '../screens/Inbox.svelte';
+import Compliance from '../screens/Compliance.svelte';
+
+const invoke = vi.fn();
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
+vi.mock('@tauri-apps/plugin-dialog', () => {
+  throw new Error('the webview must not open file dialogs itself');
+});
+
+const draft = (): ComplianceDraft => ({
+  country: 'AU',
+  number_type: 'mobile',
+  end_user_type: 'business',
+  business_name: 'Clinic',
+  business_email: 'a@b.example',
+  registration_id: '51824753556',
+  first_name: 'Ana',
+  last_name: 'Lima',
+  address: null,
+  document_path: null,
+});
+
+async function refused(p: Promise<unknown>) {
+  await expect(p).rejects.toMatchObject({ code: 'path_not_chosen' });
+}
+
+describe('paths the owner did not choose', () => {
+  it('are refused by each file-taking command; chosen ones work once', async () => {
+    const b = new FakeBackend(demoData());
+    const send = (media: string[]) =>
+      b.sendMessage({ conversationId: 1, body: 'hi', channel: 'sms', subject: null, media });
+    await refused(send(['/home/owner/.ssh/id_ed25519']));
+    await refused(b.exportData('/home/owner/.bashrc', 'json'));
+    await refused(b.saveComplianceDraft({ ...draft(), document_path: '/etc/passwd' }, null));
+    await refused(b.saveComplianceDraft(draft(), '/etc/passwd'));
+
+    const [pic] = await b.pickFiles('image');
+    await refused(b.saveComplianceDraft(draft(), pic.token)); // chosen as a picture, not a document
+    expect((await send([pic.token])).num_media).toBe(1);
+    await refused(send([pic.token])); // spent
+
+    const target = await b.pickSavePath('switchboard-export.json');
+    await b.exportData(target!.token, 'json');
+    await refused(b.exportData(target!.token, 'json'));
+
+    const [doc] = await b.pickFiles('document');
+    const saved = await b.saveComplianceDraft(draft(), doc.token);
+    expect(saved.document_path).toBe('/home/owner/Documents/registration.pdf');
+  });
+});
+
+describe('the composer', () => {
+  it('sends the chosen picture by its token and shows its name', async () => {
+    const b = new FakeBackend(demoData());
+    render(Inbox, { backend: b });
+    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await fireEvent.click(await screen.findByText('Attach image'));
+    expect(await screen.findByText(/cake.png/)).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('send'));
+    await waitFor(() => expect(b.calls.find((c) => c.method === 'sendMessage')).toBeTruthy());
+    const req = b.calls.find((c) => c.method === 'sendMessage')!.args[0] as { media: string[] };
+    expect(req.media).toHaveLength(1);
+    expect(req.media[0]).toMatch(/^grant-/);
+  });
+
+  it('offers the suggested email subject and sends what the owner made of it', async () => {
+    const d = demoData();
+    const conv = d.conversations.find((c) => c.contact_email)!;
+    conv.reply_channel = 'email';
+    const b = new FakeBackend(d);
+    render(Inbox, { backend: b, openConversation: conv.id });
+    const subject = (await screen.findByTestId('email-subject')) as HTMLInputElement;
+    await waitFor(() => expect(subject.value).toBe('Message from Harbour Street Clinic'));
+    await fireEvent.input(subject, { target: { value: 'Your results' } });
+    await fireEvent.input(screen.getByTestId('composer'), { target: { value: 'They are in.' } });
+    await fireEvent.click(screen.getByTestId('send'));
+    await waitFor(() =>
+      expect(b.calls.find((c) => c.method === 'sendMessage')?.args[0]).toMatchObject({
+        channel: 'email',
+        subject: 'Your results',
+        media: [],
+      }),
+    );
+  });
+});
+
+describe('the compliance form', () => {
+  it('saves the chosen document by its token', async () => {
+    const b = new FakeBackend(demoData());
+    render(Compliance, { backend: b });
+    await fireEvent.click(await screen.findByText('New registration'));
+    const next = () => fireEvent.click(screen.getByTestId('compliance-next'));
+    await next();
+    const fill = ([id, value]: string[]) => fireEvent.input(screen.getByTestId(id), { target: { value } });
+    for (const f of [
+      ['business-name', 'Clinic'],
+      ['business-email', 'a@b.example'],
+      ['registration-id', '51824753556'],
+      ['first-name', 'Ana'],
+      ['last-name', 'Lima'],
+    ])
+      await fill(f);
+    await next();
+    for (const f of [
+      ['street', '1 George St'],
+      ['city', 'Sydney'],
+      ['postcode', '2000'],
+    ])
+      await fill(f);
+    await next();
+    await fireEvent.click(screen.getByTestId('pick-document'));
+    expect(await screen.findByText('registration.pdf')).toBeTruthy();
+    await fireEvent.click(screen.getByText('Save registration'));
+    await waitFor(() => expect(b.calls.find((c) => c.method === 'saveComplianceDraft')).toBeTruthy());
+    const [sent, token] = b.calls.find((c) => c.method === 'saveComplianceDraft')!.args as [ComplianceDraft, string];
+    expect(sent.document_path, 'no path crosses IPC').toBeNull();
+    expect(token).toMatch(/^grant-/);
+  });
+});
+
+describe('tauriBackend', () => {
+  beforeEach(() => invoke.mockReset());
+
+  it('asks the Rust side for dialogs and passes only tokens', async () => {
+    const t = tauriBackend();
+    invoke.mockResolvedValueOnce([{ token: 'abc', name: 'cake.png', path: '/p/cake.png' }]);
+    expect(await t.pickFiles('image')).toEqual([{ token: 'abc', name: 'cake.png', path: '/p/cake.png' }]);
+    expect(invoke).toHaveBeenLastCalledWith('pick_files', { kind: 'image' });
+    invoke.mockResolvedValueOnce(null);
+    expect(await t.pickSavePath('x.json')).toBeNull();
+    expect(invoke).toHaveBeenLastCalledWith('pick_save_path', { defaultName: 'x.json' });
+    invoke.mockResolvedValue(undefined);
+    await t.exportData('tok', 'csv');
+    expect(invoke).toHaveBeenLastCalledWith('export_data', { target: 'tok', format: 'csv' });
+    await t.saveComplianceDraft(draft(), 'doc');
+    expect(invoke).toHaveBeenLastCalledWith('save_compliance_draft', { draft: draft(), document: 'doc' });
+    await t.sendMessage({ conversationId: 1, body: 'b', channel: 'email', subject: 'S', media: [] });
+    expect(invoke).toHaveBeenLastCalledWith('send_message', {
+      conversationId: 1,
+      body: 'b',
+      channel: 'email',
+      subject: 'S',
+      media: [],
+    });
+  });
+});
