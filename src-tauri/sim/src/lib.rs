@@ -151,13 +151,21 @@ impl CallOutcome {
     }
 }
 
-/// The running simulator. Dropping it without [`Simulator::shutdown`] leaves the server task
-/// running until the runtime ends; tests and the sandbox call `shutdown`.
+/// The running simulator. Dropping it stops it (the server and every pending callback),
+/// so a test that fails half-way tears its simulator down with it; [`Simulator::shutdown`]
+/// also waits for the server to finish.
 pub struct Simulator {
     shared: Arc<state::Shared>,
     addr: SocketAddr,
     stop: watch::Sender<bool>,
-    server: JoinHandle<()>,
+    /// Taken by `shutdown`, which awaits it.
+    server: Option<JoinHandle<()>>,
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 impl Simulator {
@@ -185,7 +193,7 @@ impl Simulator {
         let (stop, stop_rx) = watch::channel(false);
         let app = server::router(shared.clone());
         let server = tokio::spawn(server::serve(listener, app, stop_rx));
-        Ok(Simulator { shared, addr, stop, server })
+        Ok(Simulator { shared, addr, stop, server: Some(server) })
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -390,9 +398,11 @@ impl Simulator {
     }
 
     /// Stops the server and every pending callback task.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         self.stop();
-        let _ = self.server.await;
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
     }
 
     /// Stops serving and aborts every pending callback at once, without waiting for the
