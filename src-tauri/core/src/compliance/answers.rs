@@ -264,8 +264,8 @@ fn check_address(form: &RegulationForm, address: Option<&AddressAnswer>) -> Vec<
         return vec![FieldIssue::new("address", "the address is required")];
     };
     let a = &a.input;
+    // The name at the address may be left out: the business's or person's name is used.
     let mut issues: Vec<FieldIssue> = [
-        ("customer_name", &a.customer_name, "the name at the address"),
         ("street", &a.street, "the street"),
         ("city", &a.city, "the city"),
         ("region", &a.region, "the region or state"),

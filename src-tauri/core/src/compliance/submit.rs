@@ -252,7 +252,11 @@ pub(super) async fn fetch_review(
 ) -> Result<()> {
     let Some(bundle) = c.bundle_sid.clone() else { return Ok(()) };
     let evaluations = client.list_evaluations(&bundle).await?;
-    let newest: Option<&Evaluation> = evaluations.iter().max_by(|x, y| x.date_created.cmp(&y.date_created));
+    // The newest by date; among equal dates the first listed (Twilio lists newest first).
+    let newest: Option<&Evaluation> = evaluations.iter().fold(None, |best, e| match best {
+        Some(b) if b.date_created >= e.date_created => Some(b),
+        _ => Some(e),
+    });
     let mut issues = newest.map(|e| evaluation::issues(form, e)).unwrap_or_default();
     if issues.is_empty() {
         issues.push(FieldIssue {
@@ -262,6 +266,8 @@ pub(super) async fn fetch_review(
         });
     }
     let shown = evaluation::stored("twilio-rejected", REVIEW, &issues);
-    let id = c.id;
-    store.write_async(move |tx| records::set_evaluation(tx, id, &shown)).await
+    // A polled bundle carries no reason (only the callback does): the first finding is it.
+    let reason = c.rejection_reason.is_none().then(|| issues[0].reason.clone());
+    let (id, status) = (c.id, c.status.clone());
+    store.write_async(move |tx| records::set_status(tx, id, &status, reason.as_deref(), Some(&shown))).await
 }
