@@ -121,7 +121,8 @@ async fn forward(State(tee): State<Tee>, method: Method, uri: Uri, headers: Head
         } else {
             (content_type.clone(), body.clone())
         };
-        let mut req = tee.http.request(method.clone(), format!("{prism}{path_and_query}")).header("authorization", &auth);
+        let mut req =
+            tee.http.request(method.clone(), format!("{prism}{path_and_query}")).header("authorization", &auth);
         if !ct.is_empty() {
             req = req.header("content-type", ct);
         }
@@ -171,11 +172,7 @@ fn multipart_text_as_form(content_type: &str, body: &[u8]) -> String {
 }
 
 fn form_urlencoded_pairs(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&")
 }
 
 fn urlencode(s: &str) -> String {

@@ -186,8 +186,8 @@ async fn an_au_bundle_is_rejected_corrected_and_approved_on_resubmission() -> Te
     // A mistyped ABN (last digit) passes the form and Twilio's evaluation, but not review;
     // the postal code has five digits, which Twilio's address validation refuses.
     let file = w.choose("abn-extract.pdf", b"%PDF-1.4 ABN")?;
-    let record = compliance::begin(&w.store, &w.picked, form, input(au_business("51824753557", "20000", Some(&file)))?)
-        .await?;
+    let record =
+        compliance::begin(&w.store, &w.picked, form, input(au_business("51824753557", "20000", Some(&file)))?).await?;
     let after = compliance::submit(&w.store, &w.client, record.id, None).await?;
     assert_eq!(after.status, "draft", "an address Twilio refused stops the submission");
     assert_eq!(issues(&after), ("address".into(), vec!["address.postal_code".into()]), "{:?}", after.evaluation);
@@ -213,7 +213,8 @@ async fn an_au_bundle_is_rejected_corrected_and_approved_on_resubmission() -> Te
         "the reasons sit next to the ABN fields: {fields:?}"
     );
     assert!(rejected.rejection_reason.is_some(), "and the bundle's reason is kept");
-    let refused = compliance::update(&w.store, &w.picked, record.id, input(au_business("51824753556", "2000", None))?).await;
+    let refused =
+        compliance::update(&w.store, &w.picked, record.id, input(au_business("51824753556", "2000", None))?).await;
     assert!(matches!(refused, Err(Error::InvalidInput(ref m)) if m.contains("copy")), "{refused:?}");
 
     // Copy, correct, resubmit: a new bundle, approved.
@@ -221,7 +222,8 @@ async fn an_au_bundle_is_rejected_corrected_and_approved_on_resubmission() -> Te
     assert_eq!(copy.copied_from, Some(record.id));
     assert_eq!(copy.status, "draft");
     assert_eq!(issues(&copy).1, fields, "the copy shows the reasons while it is corrected");
-    let corrected = compliance::update(&w.store, &w.picked, copy.id, input(au_business("51824753556", "2000", None))?).await?;
+    let corrected =
+        compliance::update(&w.store, &w.picked, copy.id, input(au_business("51824753556", "2000", None))?).await?;
     assert_eq!(issues(&corrected).1, Vec::<String>::new());
     compliance::submit(&w.store, &w.client, copy.id, None).await?;
     let approved = w.until_status(copy.id, "twilio-approved").await?;
@@ -276,7 +278,9 @@ async fn the_form_refuses_locally_what_the_regulation_does_not_allow() -> TestRe
     }))?;
     let refused = compliance::begin(&w.store, &w.picked, de.clone(), wrong_type).await;
     match refused {
-        Err(Error::InvalidInput(m)) => assert!(m.contains("not accepted") && m.contains("Handelsregisterauszug"), "{m}"),
+        Err(Error::InvalidInput(m)) => {
+            assert!(m.contains("not accepted") && m.contains("Handelsregisterauszug"), "{m}")
+        }
         other => return Err(format!("expected a local refusal, got {other:?}").into()),
     }
     assert!(w.store.read(records::list)?.is_empty(), "nothing was stored");
@@ -311,7 +315,10 @@ async fn the_form_refuses_locally_what_the_regulation_does_not_allow() -> TestRe
     let shown = w.store.read(|c| records::get(c, record.id))?;
     assert_eq!(
         issues(&shown),
-        ("local".into(), vec!["email".into(), "end_user.business_registration_number".into(), "address.iso_country".into()])
+        (
+            "local".into(),
+            vec!["email".into(), "end_user.business_registration_number".into(), "address.iso_country".into()]
+        )
     );
     assert_eq!(w.tee.checked().len(), sent_before, "Twilio saw nothing");
     assert_eq!(w.sim.requests_ending("POST", "/v2/RegulatoryCompliance/Bundles"), 0);

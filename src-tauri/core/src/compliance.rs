@@ -97,12 +97,7 @@ fn local_findings(form: &RegulationForm, answers: &FormAnswers) -> serde_json::V
 /// Begins a record from the regulation's form. Incomplete answers are kept (the draft
 /// shows what is still missing); a document type the section does not accept, a field
 /// the regulation does not have, or a file not chosen in the dialog is refused.
-pub async fn begin(
-    store: &Store,
-    picked: &PickedPaths,
-    form: RegulationForm,
-    input: FormInput,
-) -> Result<Compliance> {
+pub async fn begin(store: &Store, picked: &PickedPaths, form: RegulationForm, input: FormInput) -> Result<Compliance> {
     answers::check_structure(&form, &input)?;
     let files = resolve_files(picked, &input)?;
     let answers = answers::merge(None, &input, &files);

@@ -489,7 +489,8 @@ fn reviewers(s: &State, bundle: &str) -> Option<EvaluationRec> {
     let b = s.bundles.iter().find(|b| b.sid == bundle)?;
     let regulation = regulations::regulation_by_sid(&b.regulation_sid)?;
     let items = items_of(s, bundle);
-    let address = |sid: &str| s.addresses.iter().find(|a| a.sid == sid).map(|a| (a.iso_country.clone(), a.street.clone()));
+    let address =
+        |sid: &str| s.addresses.iter().find(|a| a.sid == sid).map(|a| (a.iso_country.clone(), a.street.clone()));
     let results = regulations::review(&regulation, &items, &address);
     (!results.is_empty()).then(|| EvaluationRec {
         sid: new_sid("EL"),
@@ -519,7 +520,8 @@ fn evaluate(_sh: &Shared, s: &State, bundle: &str) -> Result<EvaluationRec, ApiE
     let regulation = regulations::regulation_by_sid(&b.regulation_sid)
         .ok_or_else(|| ApiError::bad(22201, format!("Regulation {} is unknown", b.regulation_sid)))?;
     let items = items_of(s, bundle);
-    let address = |sid: &str| s.addresses.iter().find(|a| a.sid == sid).map(|a| (a.iso_country.clone(), a.street.clone()));
+    let address =
+        |sid: &str| s.addresses.iter().find(|a| a.sid == sid).map(|a| (a.iso_country.clone(), a.street.clone()));
     let (compliant, results) = regulations::evaluate(&regulation, &items, &address);
     Ok(EvaluationRec {
         sid: new_sid("EL"),

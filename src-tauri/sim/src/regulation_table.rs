@@ -60,11 +60,7 @@ const PROOF_OF_ADDRESS: DocRequirement = DocRequirement {
 
 const AU_BUSINESS: &[Field] = &[
     ("business_name", "Business Name", TEXT),
-    (
-        "business_registration_identifier",
-        "Business Registration Identifier",
-        Rule { allowed: &["ABN", "ACN"], ..TEXT },
-    ),
+    ("business_registration_identifier", "Business Registration Identifier", Rule { allowed: &["ABN", "ACN"], ..TEXT }),
     (
         "business_registration_number",
         "Business Registration Number",

@@ -235,9 +235,7 @@ pub(crate) fn review(r: &Regulation, items: &[Item<'_>], address: AddressLookup<
     let mut results = Vec::new();
     let text = |i: &Item<'_>, k: &str| i.attributes[k].as_str().unwrap_or_default().trim().to_string();
     let end_user = items.iter().find(|i| i.is_end_user && i.kind == r.end_user_type);
-    let finding = |field: &str, reason: String| {
-        json!({"friendly_name": field, "object_field": field, "failure_reason": reason, "error_code": null})
-    };
+    let finding = |field: &str, reason: String| json!({"friendly_name": field, "object_field": field, "failure_reason": reason, "error_code": null});
     if let Some(eu) = end_user {
         let number = text(eu, "business_registration_number");
         let bad = match r.iso_country {
@@ -250,7 +248,14 @@ pub(crate) fn review(r: &Regulation, items: &[Item<'_>], address: AddressLookup<
             let requirement_name = format!("{}_info", r.end_user_type);
             let invalid = vec![finding("business_registration_number", reason.clone())];
             let who = end_user_name(r);
-            results.push(result(who, r.end_user_type, (&requirement_name, who), Some((reason, 22215)), vec![], invalid));
+            results.push(result(
+                who,
+                r.end_user_type,
+                (&requirement_name, who),
+                Some((reason, 22215)),
+                vec![],
+                invalid,
+            ));
         }
     }
     for d in r.documents {
@@ -274,12 +279,22 @@ pub(crate) fn review(r: &Regulation, items: &[Item<'_>], address: AddressLookup<
             }
             let number = text(doc, "business_registration_number");
             if r.iso_country == "AU" && !number.is_empty() && !abn_valid(&number) {
-                invalid.push(finding("business_registration_number", format!("The ABN {number} on the document is not valid.")));
+                invalid.push(finding(
+                    "business_registration_number",
+                    format!("The ABN {number} on the document is not valid."),
+                ));
             }
         }
         if !invalid.is_empty() {
             let reason = format!("The {} was rejected by the reviewers.", d.name);
-            results.push(result(doc.kind, doc.kind, (d.requirement_name, d.name), Some((reason, 22217)), vec![], invalid));
+            results.push(result(
+                doc.kind,
+                doc.kind,
+                (d.requirement_name, d.name),
+                Some((reason, 22217)),
+                vec![],
+                invalid,
+            ));
         }
     }
     results

@@ -147,7 +147,10 @@ impl FormAnswers {
 pub fn check_structure(form: &RegulationForm, input: &FormInput) -> Result<()> {
     for d in &input.documents {
         let section = form.section(&d.requirement_name).ok_or_else(|| {
-            Error::InvalidInput(format!("the regulation {} asks for no {:?} document", form.friendly_name, d.requirement_name))
+            Error::InvalidInput(format!(
+                "the regulation {} asks for no {:?} document",
+                form.friendly_name, d.requirement_name
+            ))
         })?;
         let kind = section.accepts(&d.kind).ok_or_else(|| {
             let names: Vec<&str> = section.accepted.iter().map(|t| t.name.as_str()).collect();
@@ -166,10 +169,7 @@ pub fn check_structure(form: &RegulationForm, input: &FormInput) -> Result<()> {
         }
     }
     if let Some(extra) = input.end_user.keys().find(|k| !form.end_user.iter().any(|f| &&f.machine_name == k)) {
-        return Err(Error::InvalidInput(format!(
-            "the {} form has no field {extra:?}",
-            form.end_user_type
-        )));
+        return Err(Error::InvalidInput(format!("the {} form has no field {extra:?}", form.end_user_type)));
     }
     Ok(())
 }
@@ -180,11 +180,14 @@ pub fn merge(old: Option<&FormAnswers>, input: &FormInput, files: &BTreeMap<Stri
     let empty = FormAnswers::default();
     let old = old.unwrap_or(&empty);
     let mut replaced = old.replaced_items.clone();
+    // The address document names the Address resource: a new address needs a new one.
+    let address_changed = old.address.as_ref().is_some_and(|o| Some(&o.input) != input.address.as_ref());
     let mut documents = Vec::new();
     for d in &input.documents {
         let before = old.document(&d.requirement_name).filter(|o| o.kind == d.kind);
         let file_path = files.get(&d.requirement_name).cloned().or_else(|| before.and_then(|o| o.file_path.clone()));
-        let unchanged = before.is_some_and(|o| o.fields == d.fields && o.file_path == file_path);
+        let unchanged = before.is_some_and(|o| o.fields == d.fields && o.file_path == file_path)
+            && !(d.kind == ADDRESS_DOCUMENT && address_changed);
         let (sid, item_sid) = match before {
             Some(o) if unchanged => (o.sid.clone(), o.item_sid.clone()),
             _ => (None, None),
@@ -317,7 +320,174 @@ pub fn check_value(spec: &FieldSpec, value: &str) -> Option<String> {
 
 fn looks_like_email(v: &str) -> bool {
     match v.split_once('@') {
-        Some((user, domain)) => !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !v.contains(' '),
+        Some((user, domain)) => {
+            !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !v.contains(' ')
+        }
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compliance::form::{DocumentSection, DocumentType};
+
+    fn field(m: &str, c: Constraints) -> FieldSpec {
+        FieldSpec { machine_name: m.into(), friendly_name: m.into(), description: String::new(), constraints: c }
+    }
+
+    fn required() -> Constraints {
+        Constraints { required: true, ..Default::default() }
+    }
+
+    fn form() -> RegulationForm {
+        RegulationForm {
+            regulation_sid: "RN1".into(),
+            friendly_name: "Australia: Local - Business".into(),
+            iso_country: "AU".into(),
+            number_type: "local".into(),
+            end_user_type: "business".into(),
+            end_user: vec![
+                field("business_name", required()),
+                field(
+                    "business_registration_number",
+                    Constraints { format: Some("digits".into()), max_length: Some(11), ..required() },
+                ),
+                field("website", Constraints::default()),
+            ],
+            documents: vec![
+                DocumentSection {
+                    requirement_name: "registration".into(),
+                    name: "Business Registration".into(),
+                    description: String::new(),
+                    accepted: vec![DocumentType {
+                        kind: "business_registration".into(),
+                        name: "Registration extract".into(),
+                        fields: vec![field("business_name", required())],
+                        needs_file: true,
+                    }],
+                },
+                DocumentSection {
+                    requirement_name: "proof_of_address".into(),
+                    name: "Address".into(),
+                    description: String::new(),
+                    accepted: vec![DocumentType {
+                        kind: ADDRESS_DOCUMENT.into(),
+                        name: "Address".into(),
+                        fields: vec![field("address_sids", required())],
+                        needs_file: false,
+                    }],
+                },
+            ],
+        }
+    }
+
+    fn input(v: serde_json::Value) -> FormInput {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn complete() -> FormInput {
+        input(serde_json::json!({
+            "email": "owner@clinic.example",
+            "end_user": {"business_name": "Clinic", "business_registration_number": "51824753556"},
+            "documents": [
+                {"requirement_name": "registration", "kind": "business_registration", "fields": {"business_name": "Clinic"}},
+                {"requirement_name": "proof_of_address", "kind": "address"}
+            ],
+            "address": {"street": "1 George St", "city": "Sydney", "region": "NSW", "postal_code": "2000", "iso_country": "AU"}
+        }))
+    }
+
+    fn files() -> BTreeMap<String, String> {
+        BTreeMap::from([("registration".to_string(), "/docs/abn.pdf".to_string())])
+    }
+
+    #[test]
+    fn complete_answers_pass_and_each_constraint_points_at_its_field() {
+        let f = form();
+        assert_eq!(validate(&f, &merge(None, &complete(), &files())), []);
+        let mut bad = complete();
+        bad.end_user.insert("business_registration_number".into(), "5182475355X".into());
+        bad.end_user.remove("business_name");
+        bad.documents[0].fields.clear();
+        bad.address.as_mut().unwrap().iso_country = "NZ".into();
+        let got: Vec<String> =
+            validate(&f, &merge(None, &bad, &BTreeMap::new())).into_iter().map(|i| i.field).collect();
+        assert_eq!(
+            got,
+            [
+                "end_user.business_name",
+                "end_user.business_registration_number",
+                "documents.registration.business_name",
+                "documents.registration.file",
+                "address.iso_country",
+            ],
+            "the optional website is not asked for"
+        );
+        let none = merge(None, &input(serde_json::json!({})), &BTreeMap::new());
+        let got: Vec<String> = validate(&f, &none).into_iter().map(|i| i.field).collect();
+        assert!(
+            got.contains(&"email".to_string()) && got.contains(&"documents.proof_of_address".to_string()),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_type_or_field_the_regulation_does_not_have_is_refused() {
+        let f = form();
+        assert!(check_structure(&f, &complete()).is_ok());
+        let mut wrong = complete();
+        wrong.documents[0].kind = "utility_bill".into();
+        let e = check_structure(&f, &wrong).unwrap_err().to_string();
+        assert!(e.contains("not accepted") && e.contains("Registration extract"), "{e}");
+        let mut extra = complete();
+        extra.end_user.insert("tax_id".into(), "1".into());
+        assert!(check_structure(&f, &extra).is_err());
+        let mut section = complete();
+        section.documents[0].requirement_name = "identity".into();
+        assert!(check_structure(&f, &section).is_err());
+        let mut file_on_address = complete();
+        file_on_address.documents[1].file = Some("token".into());
+        assert!(check_structure(&f, &file_on_address).is_err());
+    }
+
+    #[test]
+    fn an_edit_keeps_the_twilio_objects_of_unchanged_parts_only() {
+        let mut stored = merge(None, &complete(), &files());
+        stored.end_user_sid = Some("IT1".into());
+        stored.documents[0].sid = Some("RD1".into());
+        stored.documents[0].item_sid = Some("BV1".into());
+        stored.documents[1].sid = Some("RD2".into());
+        stored.documents[1].item_sid = Some("BV2".into());
+        stored.address.as_mut().unwrap().sid = Some("AD1".into());
+
+        // Same values, no new file: everything is kept.
+        let same = merge(Some(&stored), &complete(), &BTreeMap::new());
+        assert_eq!(same, stored);
+
+        // The registration extract's field changes: a new document replaces the old one.
+        let mut edited = complete();
+        edited.documents[0].fields.insert("business_name".into(), "Clinic Pty Ltd".into());
+        let after = merge(Some(&stored), &edited, &BTreeMap::new());
+        assert_eq!(after.documents[0].sid, None);
+        assert_eq!(after.documents[0].file_path.as_deref(), Some("/docs/abn.pdf"), "the chosen file stays");
+        assert_eq!(after.documents[1].sid.as_deref(), Some("RD2"));
+        assert_eq!(after.replaced_items, ["BV1"], "the old document leaves the bundle at submit");
+        assert_eq!(after.end_user_sid.as_deref(), Some("IT1"), "the end user is updated in place");
+        assert_eq!(after.address.as_ref().and_then(|a| a.sid.as_deref()), Some("AD1"));
+
+        // A corrected address is a new Address resource.
+        let mut moved = complete();
+        moved.address.as_mut().unwrap().postal_code = "2001".into();
+        let after = merge(Some(&stored), &moved, &BTreeMap::new());
+        assert_eq!(after.address.as_ref().and_then(|a| a.sid.clone()), None);
+        assert_eq!(after.documents[1].sid, None, "and a new address document to name it");
+        assert_eq!(after.replaced_items, ["BV2"]);
+
+        // A copy for a new bundle keeps the values and none of the objects.
+        let copy = stored.copy_for_new_bundle();
+        assert_eq!(copy.end_user, stored.end_user);
+        assert!(copy.end_user_sid.is_none() && copy.documents.iter().all(|d| d.sid.is_none() && d.item_sid.is_none()));
+        assert_eq!(copy.documents[0].file_path, stored.documents[0].file_path);
     }
 }

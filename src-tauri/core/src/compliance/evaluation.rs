@@ -146,7 +146,8 @@ mod tests {
             ]
         }))
         .unwrap();
-        let got: Vec<(String, Option<i64>)> = issues(&form(), &e).into_iter().map(|i| (i.field, i.error_code)).collect();
+        let got: Vec<(String, Option<i64>)> =
+            issues(&form(), &e).into_iter().map(|i| (i.field, i.error_code)).collect();
         assert_eq!(
             got,
             [

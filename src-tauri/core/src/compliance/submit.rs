@@ -58,7 +58,10 @@ fn display_name(a: &FormAnswers) -> String {
 }
 
 /// The regulation's fields with a value, as a JSON object of strings.
-fn attributes<'a>(specs: impl Iterator<Item = &'a String>, values: &std::collections::BTreeMap<String, String>) -> Value {
+fn attributes<'a>(
+    specs: impl Iterator<Item = &'a String>,
+    values: &std::collections::BTreeMap<String, String>,
+) -> Value {
     let mut out = Map::new();
     for name in specs {
         if let Some(v) = values.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
@@ -140,7 +143,9 @@ pub(super) async fn submit(
         if d.sid.is_none() {
             let doc = if kind.kind == ADDRESS_DOCUMENT {
                 let address = a.address.as_ref().and_then(|x| x.sid.clone()).unwrap_or_default();
-                client.create_supporting_document(&section_name, &kind.kind, &json!({"address_sids": [address]})).await?
+                client
+                    .create_supporting_document(&section_name, &kind.kind, &json!({"address_sids": [address]}))
+                    .await?
             } else {
                 let fields = attributes(kind.fields.iter().map(|f| &f.machine_name), &d.fields);
                 let path = d.file_path.clone().unwrap_or_default();
@@ -214,7 +219,11 @@ async fn ensure_address(
         }
         Err(Error::Twilio { status, code, message, .. }) if (400..500).contains(&status) && status != 401 => {
             let field = address_field(&message);
-            let issue = FieldIssue { field, reason: format!("Twilio could not accept the address: {message}"), error_code: code.map(i64::from) };
+            let issue = FieldIssue {
+                field,
+                reason: format!("Twilio could not accept the address: {message}"),
+                error_code: code.map(i64::from),
+            };
             Ok(Some(show(store, id, None, evaluation::stored("invalid", ADDRESS, &[issue])).await?))
         }
         Err(e) => Err(e),
@@ -224,9 +233,13 @@ async fn ensure_address(
 /// The address part Twilio's message names, or the whole address.
 fn address_field(message: &str) -> String {
     let m = message.to_ascii_lowercase();
-    for (needle, part) in
-        [("postal", "postal_code"), ("street", "street"), ("city", "city"), ("region", "region"), ("country", "iso_country")]
-    {
+    for (needle, part) in [
+        ("postal", "postal_code"),
+        ("street", "street"),
+        ("city", "city"),
+        ("region", "region"),
+        ("country", "iso_country"),
+    ] {
         if m.contains(needle) {
             return format!("address.{part}");
         }
