@@ -318,7 +318,7 @@ pub(crate) fn abn_valid(abn: &str) -> bool {
         .enumerate()
         .map(|(i, (d, w))| if i == 0 { d.saturating_sub(1) * w } else { d * w })
         .sum();
-    digits[0] > 0 && sum % 89 == 0
+    digits[0] > 0 && sum.is_multiple_of(89)
 }
 
 /// A Companies House number: eight digits, or two letters (SC, NI, OC…) and six digits.
