@@ -216,6 +216,8 @@ async fn an_au_bundle_is_rejected_corrected_and_approved_on_resubmission() -> Te
     let refused =
         compliance::update(&w.store, &w.picked, record.id, input(au_business("51824753556", "2000", None))?).await;
     assert!(matches!(refused, Err(Error::InvalidInput(ref m)) if m.contains("copy")), "{refused:?}");
+    let again = compliance::submit(&w.store, &w.client, record.id, None).await;
+    assert!(matches!(again, Err(Error::InvalidInput(ref m)) if m.contains("copy")), "{again:?}");
 
     // Copy, correct, resubmit: a new bundle, approved.
     let copy = compliance::copy_for_resubmission(&w.store, &w.client, record.id).await?;
@@ -331,5 +333,16 @@ async fn prism_accepts_item_removal_and_the_evaluations_list() -> TestResult {
     let c = crate::client_prism::prism_client()?;
     c.delete_item_assignment("BU0123456789abcdef0123456789abcdef", "BV0123456789abcdef0123456789abcdef").await?;
     c.list_evaluations("BU0123456789abcdef0123456789abcdef").await?;
+    Ok(())
+}
+
+/// The tee is a real check: a request outside Twilio's spec (a bundle SID of the wrong
+/// shape, an evaluation of no bundle) is reported, whatever the simulator answered.
+#[tokio::test]
+async fn the_prism_tee_reports_a_request_the_spec_refuses() -> TestResult {
+    let w = World::start().await?;
+    let _ = w.client.fetch_bundle("BU-not-a-sid").await;
+    let refused = w.tee.assert_accepted(&[]);
+    assert!(refused.is_err_and(|e| e.to_string().contains("BU-not-a-sid")), "the spec refuses the SID's shape");
     Ok(())
 }

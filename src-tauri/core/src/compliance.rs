@@ -192,11 +192,16 @@ pub async fn submit(
     status_callback: Option<String>,
 ) -> Result<Compliance> {
     let c = store.read_async(move |conn| records::get(conn, id)).await?;
-    if matches!(c.status.as_str(), "pending-review" | "in-review" | "twilio-approved" | "twilio-rejected") {
+    if matches!(c.status.as_str(), "pending-review" | "in-review" | "twilio-approved") {
         return Ok(c);
     }
     match form_of(&c)? {
+        // Sent again unchanged, a rejected bundle would only be rejected again.
+        Some(_) if c.status == "twilio-rejected" => Err(Error::InvalidInput(
+            "Twilio rejected this registration; copy it, correct what the reviewers point at, and submit the copy".into(),
+        )),
         Some((form, answers)) => submit::submit(store, client, c, form, answers, status_callback).await,
+        // The wave-1 form has no copy: its rejected bundle is sent again, as before.
         None => legacy::submit(store, client, c, status_callback).await,
     }
 }
