@@ -198,7 +198,8 @@ pub async fn submit(
     match form_of(&c)? {
         // Sent again unchanged, a rejected bundle would only be rejected again.
         Some(_) if c.status == "twilio-rejected" => Err(Error::InvalidInput(
-            "Twilio rejected this registration; copy it, correct what the reviewers point at, and submit the copy".into(),
+            "Twilio rejected this registration; copy it, correct what the reviewers point at, and submit the copy"
+                .into(),
         )),
         Some((form, answers)) => submit::submit(store, client, c, form, answers, status_callback).await,
         // The wave-1 form has no copy: its rejected bundle is sent again, as before.
