@@ -38,19 +38,26 @@ fn attributes(p: &Params) -> Result<Value, ApiError> {
 
 pub(crate) async fn regulations_list(axum::extract::State(sh): Sh, RawQuery(q): RawQuery) -> ApiResult {
     let q = Params::query(q)?;
+    let constraints = q.non_empty("IncludeConstraints").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let items = regulations::all()
         .iter()
         .filter(|r| q.non_empty("IsoCountry").is_none_or(|c| c.eq_ignore_ascii_case(r.iso_country)))
         .filter(|r| q.non_empty("NumberType").is_none_or(|t| t == r.number_type))
         .filter(|r| q.non_empty("EndUserType").is_none_or(|t| t == r.end_user_type))
-        .map(|r| regulations::regulation_json(&sh.base_url, r))
+        .map(|r| regulations::regulation_json(&sh.base_url, r, constraints))
         .collect();
     page_v2(&sh.base_url, &format!("{V2}/Regulations"), "results", &q, items)
 }
 
-pub(crate) async fn regulation_fetch(axum::extract::State(sh): Sh, Path(sid): Path<String>) -> ApiResult {
+pub(crate) async fn regulation_fetch(
+    axum::extract::State(sh): Sh,
+    Path(sid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let q = Params::query(q)?;
+    let constraints = q.non_empty("IncludeConstraints").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     regulations::regulation_by_sid(&sid)
-        .map(|r| json_response(StatusCode::OK, regulations::regulation_json(&sh.base_url, &r)))
+        .map(|r| json_response(StatusCode::OK, regulations::regulation_json(&sh.base_url, &r, constraints)))
         .ok_or_else(|| not_found(&format!("Regulations/{sid}")))
 }
 
@@ -339,22 +346,41 @@ pub(crate) async fn bundle_update(axum::extract::State(sh): Sh, Path(sid): Path<
     Ok(json_response(StatusCode::OK, v))
 }
 
-/// After the review delay: approve or reject as configured, then post the signed callback.
+/// The review, with Twilio's delays: `in-review` after half the configured delay, then the
+/// decision. A configured rejection rejects everything with its reason; otherwise the
+/// reviewers' checks ([`regulations::review`]) reject with field-level findings, stored
+/// as the bundle's newest evaluation, or approve. Then the signed callback.
 async fn review(sh: Arc<Shared>, sid: String) {
-    tokio::time::sleep(sh.config.bundle_review_delay).await;
-    let (status, reason) = match &sh.config.bundle_outcome {
-        BundleOutcome::Approve => ("twilio-approved", None),
-        BundleOutcome::Reject(why) => ("twilio-rejected", Some(why.clone())),
-    };
-    let callback = sh.with(|s| {
+    let half = sh.config.bundle_review_delay / 2;
+    tokio::time::sleep(half).await;
+    sh.with(|s| {
+        if let Some(b) = s.bundles.iter_mut().find(|b| b.sid == sid && b.status == "pending-review") {
+            b.status = "in-review".into();
+            b.date_updated = Utc::now();
+        }
+    });
+    tokio::time::sleep(sh.config.bundle_review_delay - half).await;
+    let decided = sh.with(|s| {
+        let (status, reason) = match &sh.config.bundle_outcome {
+            BundleOutcome::Reject(why) => ("twilio-rejected", Some(why.clone())),
+            BundleOutcome::Approve => match reviewers(s, &sid) {
+                Some(e) => {
+                    let first = e.results[0]["invalid"][0]["failure_reason"].as_str().map(str::to_string);
+                    s.evaluations.push(e);
+                    ("twilio-rejected", first.or_else(|| Some("The bundle was rejected by the reviewers.".into())))
+                }
+                None => ("twilio-approved", None),
+            },
+        };
         let b = s.bundles.iter_mut().find(|b| b.sid == sid)?;
         let now = Utc::now();
         b.status = status.to_string();
         b.failure_reason = reason.clone();
         b.valid_until = (status == "twilio-approved").then(|| now + chrono::Duration::days(365));
         b.date_updated = now;
-        b.status_callback.clone()
+        Some((status, reason, b.status_callback.clone()))
     });
+    let Some((status, reason, callback)) = decided else { return };
     let Some(url) = callback else { return };
     if sh.faults.silent() {
         return;
@@ -458,11 +484,25 @@ fn evaluation_json(sh: &Shared, e: &EvaluationRec) -> Value {
     })
 }
 
-/// Evaluates the bundle's current items against its regulation.
-fn evaluate(_sh: &Shared, s: &State, bundle: &str) -> Result<EvaluationRec, ApiError> {
-    let b = s.bundles.iter().find(|b| b.sid == bundle).ok_or_else(|| not_found(&format!("Bundles/{bundle}")))?;
-    let regulation = regulations::regulation_by_sid(&b.regulation_sid)
-        .ok_or_else(|| ApiError::bad(22201, format!("Regulation {} is unknown", b.regulation_sid)))?;
+/// The reviewers' findings on a bundle as a non-compliant evaluation, or None to approve.
+fn reviewers(s: &State, bundle: &str) -> Option<EvaluationRec> {
+    let b = s.bundles.iter().find(|b| b.sid == bundle)?;
+    let regulation = regulations::regulation_by_sid(&b.regulation_sid)?;
+    let items = items_of(s, bundle);
+    let address =
+        |sid: &str| s.addresses.iter().find(|a| a.sid == sid).map(|a| (a.iso_country.clone(), a.street.clone()));
+    let results = regulations::review(&regulation, &items, &address);
+    (!results.is_empty()).then(|| EvaluationRec {
+        sid: new_sid("EL"),
+        bundle_sid: bundle.to_string(),
+        regulation_sid: regulation.sid,
+        status: "noncompliant".into(),
+        results: Value::Array(results),
+        date_created: Utc::now(),
+    })
+}
+
+fn items_of<'a>(s: &'a State, bundle: &str) -> Vec<Item<'a>> {
     let mut items = Vec::new();
     for i in s.items.iter().filter(|i| i.bundle_sid == bundle) {
         if let Some(e) = s.end_users.iter().find(|e| e.sid == i.object_sid) {
@@ -471,8 +511,18 @@ fn evaluate(_sh: &Shared, s: &State, bundle: &str) -> Result<EvaluationRec, ApiE
             items.push(Item { kind: &d.kind, is_end_user: false, attributes: &d.attributes });
         }
     }
-    let address_country = |sid: &str| s.addresses.iter().find(|a| a.sid == sid).map(|a| a.iso_country.clone());
-    let (compliant, results) = regulations::evaluate(&regulation, &items, &address_country);
+    items
+}
+
+/// Evaluates the bundle's current items against its regulation.
+fn evaluate(_sh: &Shared, s: &State, bundle: &str) -> Result<EvaluationRec, ApiError> {
+    let b = s.bundles.iter().find(|b| b.sid == bundle).ok_or_else(|| not_found(&format!("Bundles/{bundle}")))?;
+    let regulation = regulations::regulation_by_sid(&b.regulation_sid)
+        .ok_or_else(|| ApiError::bad(22201, format!("Regulation {} is unknown", b.regulation_sid)))?;
+    let items = items_of(s, bundle);
+    let address =
+        |sid: &str| s.addresses.iter().find(|a| a.sid == sid).map(|a| (a.iso_country.clone(), a.street.clone()));
+    let (compliant, results) = regulations::evaluate(&regulation, &items, &address);
     Ok(EvaluationRec {
         sid: new_sid("EL"),
         bundle_sid: bundle.to_string(),

@@ -24,6 +24,7 @@ mod media;
 mod messages;
 mod multipart;
 mod numbers;
+mod regulation_table;
 mod regulations;
 mod server;
 mod state;

@@ -424,6 +424,13 @@ pub(crate) async fn address_create(axum::extract::State(sh): Sh, body: Bytes) ->
     if iso.len() != 2 || !iso.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(ApiError::bad(21628, format!("IsoCountry {iso:?} is not an ISO 3166-1 alpha-2 code")));
     }
+    let postal = p.required("PostalCode")?;
+    if !postal_code_valid(&iso, postal) {
+        return Err(ApiError::bad(
+            21628,
+            format!("Address Validation Error: the postal code {postal:?} does not exist in {iso}"),
+        ));
+    }
     let a = AddressRec {
         sid: new_sid("AD"),
         customer_name: p.required("CustomerName")?.to_string(),
@@ -458,4 +465,26 @@ pub(crate) async fn addresses_list(axum::extract::State(sh): Sh, RawQuery(q): Ra
 
 pub(crate) async fn address_fetch(axum::extract::State(sh): Sh, Path((_, sid)): Path<(String, String)>) -> ApiResult {
     fetch_2010(&sh, "Addresses", &sid, |s, id| s.addresses.iter().find(|a| a.sid == id).map(|a| address_json(&sh, a)))
+}
+
+/// Twilio validates an address before creating it; the simulator checks the postal code's
+/// shape for the countries it has regulations for, and lets others through.
+fn postal_code_valid(iso: &str, code: &str) -> bool {
+    let c = code.trim();
+    let digits = |n: usize| c.len() == n && c.bytes().all(|b| b.is_ascii_digit());
+    match iso {
+        "AU" => digits(4),
+        "DE" => digits(5),
+        "US" => digits(5) || (c.len() == 10 && c.as_bytes()[5] == b'-' && c[..5].bytes().all(|b| b.is_ascii_digit())),
+        // Outward code (letters then digits), a space, inward code (digit and two letters).
+        "GB" => c.split_once(' ').is_some_and(|(out, inw)| {
+            (2..=4).contains(&out.len())
+                && out.as_bytes()[0].is_ascii_alphabetic()
+                && out.bytes().all(|b| b.is_ascii_alphanumeric())
+                && inw.len() == 3
+                && inw.as_bytes()[0].is_ascii_digit()
+                && inw[1..].bytes().all(|b| b.is_ascii_alphabetic())
+        }),
+        _ => !c.is_empty(),
+    }
 }

@@ -35,6 +35,15 @@ pub struct Compliance {
     #[specta(type = Option<EvaluationShown>)]
     pub evaluation: Option<serde_json::Value>,
     pub updated_at: String,
+    /// The regulation as a typed form (`crate::compliance::form::RegulationForm`), kept
+    /// from when the draft began so the form and its checks do not shift under the owner.
+    /// None on records made before regulation-driven forms.
+    pub form: Option<serde_json::Value>,
+    /// The owner's answers with the Twilio SIDs made for each part
+    /// (`crate::compliance::answers::FormAnswers`).
+    pub answers: Option<serde_json::Value>,
+    /// The rejected or non-compliant record this one was copied from to be corrected.
+    pub copied_from: Option<i64>,
 }
 
 /// The address part of the compliance form, as the UI writes it (TypeScript only: the
@@ -68,7 +77,8 @@ pub struct EvaluationResult {
 
 const SELECT: &str = "SELECT id, country, number_type, end_user_type, business_name, business_email, registration_id,
     address, document_path, regulation_sid, end_user_sid, document_sid, address_sid, bundle_sid, status,
-    rejection_reason, evaluation, updated_at, first_name, last_name, address_document_sid FROM compliance";
+    rejection_reason, evaluation, updated_at, first_name, last_name, address_document_sid, form, answers, copied_from
+    FROM compliance";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Compliance> {
     let address: Option<String> = r.get(7)?;
@@ -95,7 +105,15 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Compliance> {
         first_name: r.get(18)?,
         last_name: r.get(19)?,
         address_document_sid: r.get(20)?,
+        form: json_column(r, 21)?,
+        answers: json_column(r, 22)?,
+        copied_from: r.get(23)?,
     })
+}
+
+fn json_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<serde_json::Value>> {
+    let text: Option<String> = r.get(i)?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Compliance>> {
@@ -214,6 +232,71 @@ pub fn set_status(
         "UPDATE compliance SET status = ?2, rejection_reason = COALESCE(?3, rejection_reason),
            evaluation = COALESCE(?4, evaluation), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
         params![id, status, reason, evaluation.map(|e| e.to_string())],
+    )?;
+    Ok(())
+}
+
+/// A record begun from a regulation's form. The summary columns (business name, email,
+/// registration number, representative, address) are filled from the answers so that
+/// lists, the export and the number purchase read every record alike.
+#[derive(Debug, Clone)]
+pub struct FormRecord {
+    pub country: String,
+    pub number_type: String,
+    pub end_user_type: String,
+    pub form: serde_json::Value,
+    pub answers: serde_json::Value,
+    pub copied_from: Option<i64>,
+    /// Issues to show from the start (a copy carries its source's reasons).
+    pub evaluation: Option<serde_json::Value>,
+}
+
+pub fn create_form(conn: &Connection, f: &FormRecord) -> Result<i64> {
+    conn.exec(
+        "INSERT INTO compliance (country, number_type, end_user_type, form, answers, copied_from, evaluation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            f.country.to_ascii_uppercase(),
+            f.number_type,
+            f.end_user_type,
+            f.form.to_string(),
+            f.answers.to_string(),
+            f.copied_from,
+            f.evaluation.as_ref().map(|e| e.to_string())
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    set_answers(conn, id, &f.answers)?;
+    Ok(id)
+}
+
+/// Stores the answers and refreshes the summary columns from them.
+pub fn set_answers(conn: &Connection, id: i64, answers: &serde_json::Value) -> Result<()> {
+    let field = |k: &str| answers["end_user"][k].as_str().unwrap_or_default().trim().to_string();
+    let address = answers.get("address").filter(|a| !a.is_null()).map(|a| a.to_string());
+    conn.exec(
+        "UPDATE compliance SET answers = ?2, business_name = ?3, business_email = ?4, registration_id = ?5,
+           first_name = ?6, last_name = ?7, address = ?8, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+         WHERE id = ?1",
+        params![
+            id,
+            answers.to_string(),
+            field("business_name"),
+            field("email"),
+            field("business_registration_number"),
+            field("first_name"),
+            field("last_name"),
+            address
+        ],
+    )?;
+    Ok(())
+}
+
+/// Replaces the evaluation shown on the form (local checks, Twilio's evaluation or review).
+pub fn set_evaluation(conn: &Connection, id: i64, evaluation: &serde_json::Value) -> Result<()> {
+    conn.exec(
+        "UPDATE compliance SET evaluation = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+        params![id, evaluation.to_string()],
     )?;
     Ok(())
 }

@@ -89,6 +89,9 @@ pub struct Evaluation {
     pub status: Option<String>,
     #[serde(default)]
     pub results: Vec<serde_json::Value>,
+    /// ISO 8601, so the newest of a list sorts last.
+    #[serde(default)]
+    pub date_created: Option<String>,
 }
 
 /// One field that failed an evaluation, for the compliance form to point at.
@@ -253,6 +256,17 @@ impl TwilioClient {
     pub async fn assign_item(&self, bundle_sid: &str, object_sid: &str) -> Result<ItemAssignment> {
         let p = Params::new().add("ObjectSid", object_sid);
         self.post_form(&self.v2(&format!("Bundles/{bundle_sid}/ItemAssignments")), p.as_slice(), Retry::Never).await
+    }
+
+    /// Takes an item out of a bundle (a replaced document, an end user made anew).
+    pub async fn delete_item_assignment(&self, bundle_sid: &str, item_sid: &str) -> Result<()> {
+        self.delete(&self.v2(&format!("Bundles/{bundle_sid}/ItemAssignments/{item_sid}"))).await
+    }
+
+    /// The bundle's evaluations, newest first: after a rejection, the reviewers' findings.
+    pub async fn list_evaluations(&self, bundle_sid: &str) -> Result<Vec<Evaluation>> {
+        let url = self.v2(&format!("Bundles/{bundle_sid}/Evaluations"));
+        self.list(Host::Numbers, &url, &[], "results", 20).await
     }
 
     /// Asks Twilio to check the bundle now; see [`Evaluation::issues`] for what failed.
