@@ -45,7 +45,9 @@ pub async fn preview_bulk(
     contact_ids: Vec<i64>,
     vars: BTreeMap<String, String>,
     per_contact: Option<PerContactVars>,
+    tags: Option<Vec<String>>,
 ) -> Result<BulkPreview> {
-    let choice = BulkChoice { template_id, contact_ids, vars, per_contact: per_contact.unwrap_or_default() };
+    let per_contact = per_contact.unwrap_or_default();
+    let choice = BulkChoice { template_id, contact_ids, vars, per_contact, tags: tags.unwrap_or_default() };
     state.store.read_async(move |c| bulk::preview_in(c, &choice)).await
 }
