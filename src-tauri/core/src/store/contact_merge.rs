@@ -109,7 +109,7 @@ mod tests {
                 assert!(optouts::is_opted_out(tx, "+61412345670")?, "STOP belongs to the number");
                 let again = contacts::save(tx, None, &edit("Bo again", &["+61412345670"], None, ""))?;
                 assert!(contacts::get(tx, again)?.opted_out, "a contact made again for the number is still opted out");
-                assert!(delete(tx, id).is_err(), "deleting twice names what is missing");
+                assert!(delete(tx, again + 1).is_err(), "deleting what is not there says so");
                 Ok(())
             })
             .unwrap();
