@@ -9,7 +9,7 @@
 //! overwritten, numbers and tags are added. Nothing here touches the opt-out ledger: an
 //! imported number that once said STOP is still opted out.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rusqlite::{params, Connection};
 
@@ -220,7 +220,14 @@ pub fn plan(conn: &Connection, table: &Table, o: &ImportOptions) -> Result<Plan>
     let mut seen: HashMap<String, usize> = HashMap::new();
     let skip = usize::from(o.has_header);
     let mut names: HashMap<i64, String> = HashMap::new();
-    let mut touched: HashSet<i64> = HashSet::new();
+    // Contacts by email, read once: the column has no index, and a lookup per row would
+    // scan every contact for every row.
+    let mut by_email: HashMap<String, i64> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT id, email FROM contacts WHERE email IS NOT NULL ORDER BY id DESC")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+        let (id, email) = row?;
+        by_email.insert(email.to_lowercase(), id);
+    }
     for (i, row) in table.rows.iter().enumerate().skip(skip) {
         let n = i + 1;
         let (mut planned, warnings, refused) = read_row(n, row, o);
@@ -234,10 +241,10 @@ pub fn plan(conn: &Connection, table: &Table, o: &ImportOptions) -> Result<Plan>
             }
         }
         if refusal.is_none() {
-            match existing(conn, &planned, &mut names)? {
+            match existing(conn, &planned, &by_email, &mut names)? {
                 Err(names) => refusal = Some(Problem::TwoContacts { names }),
                 Ok(Some(id)) => {
-                    let contact = contacts::get(conn, id)?;
+                    let contact = contacts::get_plain(conn, id)?;
                     let changed = adds_something(&contact, &planned);
                     planned.action = Action::Merge { contact_id: id, contact_name: contact.name.clone(), changed };
                     if changed {
@@ -245,7 +252,6 @@ pub fn plan(conn: &Connection, table: &Table, o: &ImportOptions) -> Result<Plan>
                     } else {
                         plan.unchanged += 1;
                     }
-                    touched.insert(id);
                 }
                 Ok(None) => plan.created += 1,
             }
@@ -266,6 +272,7 @@ pub fn plan(conn: &Connection, table: &Table, o: &ImportOptions) -> Result<Plan>
 fn existing(
     conn: &Connection,
     row: &PlannedRow,
+    by_email: &HashMap<String, i64>,
     names: &mut HashMap<i64, String>,
 ) -> Result<std::result::Result<Option<i64>, Vec<String>>> {
     let mut owners: Vec<i64> = Vec::new();
@@ -280,7 +287,7 @@ fn existing(
         let mut out = Vec::new();
         for id in owners {
             if !names.contains_key(&id) {
-                names.insert(id, contacts::get(conn, id)?.name);
+                names.insert(id, contacts::get_plain(conn, id)?.name);
             }
             let name = names.get(&id).cloned().unwrap_or_default();
             out.push(if name.is_empty() { format!("contact #{id}") } else { name });
@@ -290,13 +297,7 @@ fn existing(
     if let Some(id) = owners.first() {
         return Ok(Ok(Some(*id)));
     }
-    let Some(email) = &row.email else { return Ok(Ok(None)) };
-    let by_email = conn
-        .prepare_cached("SELECT id FROM contacts WHERE email = ?1 COLLATE NOCASE ORDER BY id LIMIT 1")?
-        .query_row([email], |r| r.get(0))
-        .map(Some)
-        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
-    Ok(Ok(by_email))
+    Ok(Ok(row.email.as_ref().and_then(|e| by_email.get(&e.to_lowercase()).copied())))
 }
 
 /// Whether merging `row` into `c` adds anything (a name or email it lacks, a number, a

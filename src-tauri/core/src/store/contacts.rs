@@ -119,11 +119,15 @@ pub fn id_for_address(conn: &Connection, address: &str) -> Result<Option<i64>> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Contact> {
-    let c = conn
-        .row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
+    with_opt_outs(conn, get_plain(conn, id)?)
+}
+
+/// The contact's own fields (name, phones, email, notes, tags) without reading the opt-out
+/// ledger or the blocks: for work over many contacts that needs only those (an import).
+pub fn get_plain(conn: &Connection, id: i64) -> Result<Contact> {
+    conn.row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
         .optional()?
-        .ok_or_else(|| Error::not_found(format!("contact {id}")))?;
-    with_opt_outs(conn, c)
+        .ok_or_else(|| Error::not_found(format!("contact {id}")))
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Contact>> {
