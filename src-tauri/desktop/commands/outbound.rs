@@ -57,6 +57,9 @@ pub async fn start_call(live: State<'_, Live>, number_id: i64, to: String) -> Re
     click_to_call(&live.outbound().await?, number_id, &to).await
 }
 
+/// Starts a bulk send to the contacts chosen and everyone with one of `tags`.
+// The arguments are the IPC payload's fields, one per field, as every command has them.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub async fn start_bulk(
     app: tauri::AppHandle,

@@ -117,7 +117,7 @@ pub struct Plan {
     pub warnings: Vec<RowProblem>,
 }
 
-fn cell<'a>(row: &'a [String], i: Option<usize>) -> &'a str {
+fn cell(row: &[String], i: Option<usize>) -> &str {
     i.and_then(|i| row.get(i)).map_or("", String::as_str)
 }
 
@@ -286,10 +286,14 @@ fn existing(
     if owners.len() > 1 {
         let mut out = Vec::new();
         for id in owners {
-            if !names.contains_key(&id) {
-                names.insert(id, contacts::get_plain(conn, id)?.name);
-            }
-            let name = names.get(&id).cloned().unwrap_or_default();
+            let name = match names.get(&id) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = contacts::get_plain(conn, id)?.name;
+                    names.insert(id, n.clone());
+                    n
+                }
+            };
             out.push(if name.is_empty() { format!("contact #{id}") } else { name });
         }
         return Ok(Err(out));
