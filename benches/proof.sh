@@ -78,6 +78,9 @@ PIDS=()
 echo "== inbox at scale =="
 cargo bench --no-default-features --bench inbox --quiet
 
+echo "== contacts CSV import (10,000 rows; target < 5 s) =="
+cargo bench --no-default-features --bench contacts --quiet
+
 echo "== media: memory added by a large download =="
 cargo bench --no-default-features --bench media --quiet
 

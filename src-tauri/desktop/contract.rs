@@ -83,6 +83,19 @@ pub fn builder() -> Builder<tauri::Wry> {
             sandbox_panel::sim_phone_inbox,
             sandbox_panel::sim_drop_webhooks,
             reach::reconcile_status,
+            contacts::preview_contacts_import,
+            contacts::import_contacts,
+            contacts::merge_contacts,
+            contacts::delete_contact,
+            contacts::set_contact_tags,
+            contacts::list_tags,
+            contacts::set_blocked,
+            contacts::list_blocked,
+            outbound::list_campaigns,
+            outbound::campaign_detail,
+            outbound::cancel_campaign,
+            outbound::preview_resend,
+            outbound::resend_failed,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

@@ -13,6 +13,7 @@ mod client_sim;
 mod client_stub;
 mod common;
 mod composer;
+mod contacts;
 mod fault_bad_input;
 mod fault_campaign;
 mod fault_crash;

@@ -190,6 +190,7 @@ async fn bulk_preview_counts_and_skips_opted_out_recipients() -> TestResult {
         contact_ids: ids,
         vars: BTreeMap::from([("time".to_string(), "10am".to_string())]),
         per_contact: bulk::PerContactVars::new(),
+        tags: Vec::new(),
     };
     let c2 = choice.clone();
     let preview = store.read(move |c| bulk::preview_in(c, &c2))?;

@@ -101,6 +101,8 @@ pub enum Event {
     VoicemailUpdated {
         voicemail_id: i64,
     },
+    /// A contact changed (edited, merged, deleted, blocked, opted out); `contact_id` 0
+    /// when many changed at once (a CSV import).
     ContactUpdated {
         contact_id: i64,
     },

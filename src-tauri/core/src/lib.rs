@@ -7,6 +7,7 @@
 //! build on a machine without WebKitGTK. The app package (`switchboard`) re-exports these
 //! modules under the same names.
 
+pub mod addressbook;
 pub mod compliance;
 pub mod domain;
 pub mod error;

@@ -19,6 +19,8 @@ pub enum PickKind {
     Image,
     /// The registration document for the compliance form (one).
     Document,
+    /// A CSV of contacts to import (one).
+    Contacts,
 }
 
 fn into_path(f: FilePath) -> Result<std::path::PathBuf> {
@@ -43,6 +45,12 @@ pub async fn pick_files(app: tauri::AppHandle, state: State<'_, DesktopState>, k
                 let _ = tx.send(p.into_iter().collect());
             });
             Purpose::ComplianceDocument
+        }
+        PickKind::Contacts => {
+            dialog.add_filter("Contacts (CSV)", &["csv", "txt"]).pick_file(move |p| {
+                let _ = tx.send(p.into_iter().collect());
+            });
+            Purpose::ContactsImport
         }
     };
     let chosen = rx.await.map_err(|_| Error::Internal("the file dialog closed without an answer".into()))?;

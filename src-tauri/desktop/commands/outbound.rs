@@ -10,8 +10,9 @@ use super::super::DesktopState;
 use crate::error::Result;
 use crate::outbound::bulk::{self, BulkChoice, CampaignProgress};
 use crate::outbound::click_to_call::click_to_call;
-use crate::outbound::{campaign, composer, email, reply};
+use crate::outbound::{campaign, composer, email, history, reply};
 use crate::secrets::Keychain;
+use crate::store::campaign_history::{CampaignSummary, RecipientOutcome, ResendPlan};
 use crate::store::{calls, messages};
 
 /// The composer's Send. `media` are the tokens `pick_files` returned for the pictures the
@@ -60,6 +61,9 @@ pub async fn start_call(live: State<'_, Live>, number_id: i64, to: String) -> Re
     click_to_call(&live.outbound().await?, number_id, &to).await
 }
 
+/// Starts a bulk send to the contacts chosen and everyone with one of `tags`.
+// The arguments are the IPC payload's fields, one per field, as every command has them.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 #[specta::specta]
 pub async fn start_bulk(
@@ -70,8 +74,9 @@ pub async fn start_bulk(
     contact_ids: Vec<i64>,
     vars: BTreeMap<String, String>,
     per_contact: Option<crate::desktop::contract::PerContactArg>,
+    tags: Option<Vec<String>>,
 ) -> Result<i64> {
-    let choice = BulkChoice { template_id, contact_ids, vars, per_contact: per_contact.unwrap_or_default().0 };
+    let choice = BulkChoice { template_id, contact_ids, vars, per_contact: per_contact.unwrap_or_default().0, tags: tags.unwrap_or_default() };
     let id = bulk::start(&live.outbound().await?, number_id, choice).await?;
     spawn_campaign(app, id);
     Ok(id)
@@ -111,4 +116,49 @@ pub async fn resume_campaign(app: tauri::AppHandle, live: State<'_, Live>, id: i
         spawn_campaign(app, id);
     }
     Ok(())
+}
+
+/// The campaign history, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_campaigns(live: State<'_, Live>, limit: Option<i64>) -> Result<Vec<CampaignSummary>> {
+    history::list(&live.outbound().await?, limit.unwrap_or(0)).await
+}
+
+/// One campaign and what became of each recipient.
+#[derive(Debug, serde::Serialize)]
+pub struct CampaignDetail {
+    pub summary: CampaignSummary,
+    pub recipients: Vec<RecipientOutcome>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn campaign_detail(live: State<'_, Live>, id: i64) -> Result<CampaignDetail> {
+    let (summary, recipients) = history::detail(&live.outbound().await?, id).await?;
+    Ok(CampaignDetail { summary, recipients })
+}
+
+/// Cancel: stops before the next recipient, for good. False when it had already ended.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_campaign(live: State<'_, Live>, id: i64) -> Result<bool> {
+    history::cancel(&live.outbound().await?, id).await
+}
+
+/// Who "send again to those who failed" would text, for the confirmation.
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_resend(live: State<'_, Live>, id: i64) -> Result<ResendPlan> {
+    history::resend_preview(&live.outbound().await?, id).await
+}
+
+/// Sends campaign `id`'s failed recipients their text again (never an opted-out number,
+/// never anyone already sent to); returns the new campaign's id.
+#[tauri::command]
+#[specta::specta]
+pub async fn resend_failed(app: tauri::AppHandle, live: State<'_, Live>, id: i64) -> Result<i64> {
+    let (new_id, _) = history::resend_failed(&live.outbound().await?, id).await?;
+    spawn_campaign(app, new_id);
+    Ok(new_id)
 }

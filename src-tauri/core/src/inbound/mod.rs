@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use crate::domain::optout::{self, OptChange};
 use crate::error::Result;
 use crate::events::{Event, Events};
-use crate::store::{auto_replies, contacts, messages, numbers, optouts};
+use crate::store::{auto_replies, blocked, contacts, messages, numbers, optouts};
 
 /// How a message reached us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,9 @@ pub struct Applied {
     pub reply: Option<String>,
     /// The stored auto-reply row: (conversation id, message id).
     pub reply_message: Option<(i64, i64)>,
+    /// The sender is blocked: the text is stored, but nobody is told (no notification, no
+    /// auto-reply) and the inbox does not show it.
+    pub blocked: bool,
 }
 
 /// Runs the pipeline for `m` inside the caller's transaction. A message already stored
@@ -83,7 +86,7 @@ pub fn apply(conn: &Connection, m: &InboundMessage) -> Result<Applied> {
         return Ok(Applied { reply: repeat_reply(conn, m)?, ..Applied::default() });
     }
     messages::apply_pending(conn, &m.sid)?;
-    let mut applied = Applied::default();
+    let mut applied = Applied { blocked: blocked::is_blocked(conn, &m.from)?, ..Applied::default() };
     let change = optout::classify(&m.body, m.opt_out_type.as_deref());
     if let Some(change) = change {
         let reason = match m.opt_out_type.as_deref() {
@@ -110,7 +113,7 @@ pub fn apply(conn: &Connection, m: &InboundMessage) -> Result<Applied> {
             applied.contact_changed = contacts::id_for_address(conn, &m.from)?;
         }
     }
-    if m.via == Via::Webhook {
+    if m.via == Via::Webhook && !applied.blocked {
         // Any keyword (HELP included) is Twilio's to answer, never ours.
         let keyword = change.is_some() || m.opt_out_type.is_some();
         if let Some(body) = auto_reply::decide(conn, number_id, outcome.conversation_id, &m.from, keyword)? {
@@ -147,7 +150,9 @@ fn repeat_reply(conn: &Connection, m: &InboundMessage) -> Result<Option<String>>
 /// notifications.
 pub fn publish(events: &Events, applied: &Applied, notify_new: bool) {
     if let Some(o) = &applied.created {
-        if notify_new {
+        // A blocked sender's text is kept but never announced (the notification and the
+        // unread badge both follow this event).
+        if notify_new && !applied.blocked {
             events.publish(Event::MessageReceived { conversation_id: o.conversation_id, message_id: o.message_id });
         }
     }

@@ -13,7 +13,7 @@ use crate::domain::template;
 use crate::error::Result;
 use crate::store::contacts::{self, Contact};
 use crate::store::templates::{self, Template};
-use crate::store::{campaigns, numbers};
+use crate::store::{campaigns, numbers, tags};
 
 /// Template values for single contacts, by contact id.
 pub type PerContactVars = BTreeMap<i64, BTreeMap<String, String>>;
@@ -54,12 +54,52 @@ pub struct BulkChoice {
     pub vars: BTreeMap<String, String>,
     /// Values for single contacts (a blank one means "the shared one").
     pub per_contact: PerContactVars,
+    /// Everyone with any of these tags is chosen too (`store::tags`), each once.
+    pub tags: Vec<String>,
+}
+
+impl BulkChoice {
+    /// The contacts chosen: those picked one by one, then everyone with one of the tags,
+    /// each once, in that order.
+    pub fn audience(&self, conn: &Connection) -> Result<Vec<i64>> {
+        let tagged = tags::contacts_with_any(conn, &self.tags)?;
+        let mut seen = std::collections::HashSet::new();
+        let mut ids = Vec::new();
+        for id in self.contact_ids.iter().copied().chain(tagged) {
+            if seen.insert(id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Who the campaign is for, in the history's words: "tag VIP", "tags VIP, Staff and 2
+    /// contacts", "12 contacts".
+    pub fn describe(&self) -> String {
+        let contacts = match self.contact_ids.len() {
+            0 => None,
+            1 => Some("1 contact".to_string()),
+            n => Some(format!("{n} contacts")),
+        };
+        let tags = match self.tags.len() {
+            0 => None,
+            1 => Some(format!("tag {}", self.tags[0])),
+            _ => Some(format!("tags {}", self.tags.join(", "))),
+        };
+        match (tags, contacts) {
+            (Some(t), Some(c)) => format!("{t} and {c}"),
+            (Some(t), None) => t,
+            (None, Some(c)) => c,
+            (None, None) => "nobody".into(),
+        }
+    }
 }
 
 /// Renders the template for each chosen contact, reading them from the store.
 pub fn preview_in(conn: &Connection, choice: &BulkChoice) -> Result<BulkPreview> {
     let t = templates::get(conn, choice.template_id)?;
-    let chosen: Vec<Contact> = choice.contact_ids.iter().map(|id| contacts::get(conn, *id)).collect::<Result<_>>()?;
+    let chosen: Vec<Contact> =
+        choice.audience(conn)?.iter().map(|id| contacts::get(conn, *id)).collect::<Result<_>>()?;
     Ok(preview(&t, &chosen, &choice.vars, &choice.per_contact))
 }
 
@@ -103,7 +143,7 @@ pub fn preview(
 pub fn campaign_in(conn: &Connection, number_id: i64, choice: &BulkChoice) -> Result<campaign::NewCampaign> {
     let from = numbers::get(conn, number_id)?.e164;
     let mut recipients = Vec::new();
-    for &id in &choice.contact_ids {
+    for id in choice.audience(conn)? {
         let contact = contacts::get(conn, id)?;
         let Some(to) = contact.reachable_phone().or(contact.phones.first()).cloned() else { continue };
         let vars = campaign::contact_vars(&contact, &choice.vars, choice.per_contact.get(&id));
@@ -115,8 +155,9 @@ pub fn campaign_in(conn: &Connection, number_id: i64, choice: &BulkChoice) -> Re
 /// Stores the campaign for `choice` from `number_id`; the caller runs it
 /// ([`campaign::run`]) in the background. Returns its id.
 pub async fn start(ob: &Outbound, number_id: i64, choice: BulkChoice) -> Result<i64> {
+    let audience = choice.describe();
     let new = ob.store.read_async(move |c| campaign_in(c, number_id, &choice)).await?;
-    campaign::create(ob, new).await
+    campaign::create_for(ob, new, audience).await
 }
 
 /// A campaign's state and counts, as the bulk-send screen shows them.
@@ -159,6 +200,8 @@ mod tests {
             opt_out_source: None,
             opted_out_phones: if opted_out { phones.iter().map(|p| p.to_string()).collect() } else { Vec::new() },
             email_opted_out: false,
+            tags: Vec::new(),
+            blocked_phones: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@ use crate::domain::kinds::CampaignState;
 use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::store::campaign_history;
 use crate::store::campaigns::{self, NewRecipient, Progress};
 use crate::store::contacts::Contact;
 use crate::store::optouts;
@@ -69,6 +70,13 @@ pub fn client_ref(campaign_id: i64, recipient_id: i64) -> String {
 /// Validates and stores a campaign (state `running`); nothing is sent yet. Fails, naming
 /// the recipient, when a number is invalid or a template variable has no value.
 pub async fn create(ob: &Outbound, c: NewCampaign) -> Result<i64> {
+    let audience = format!("{} recipients", c.recipients.len());
+    create_for(ob, c, audience).await
+}
+
+/// [`create`], recording who the campaign was for as the owner chose it (the history
+/// shows "tag VIP" rather than a count).
+pub async fn create_for(ob: &Outbound, c: NewCampaign, audience: String) -> Result<i64> {
     let from = E164::parse(&c.from)?.as_str().to_string();
     let rate = c.rate_per_sec.unwrap_or(DEFAULT_RATE_PER_SEC);
     ob.store
@@ -82,7 +90,9 @@ pub async fn create(ob: &Outbound, c: NewCampaign) -> Result<i64> {
                 send::check_body(&body, false).map_err(|e| Error::InvalidInput(format!("{to}: {e}")))?;
                 rendered.push(NewRecipient { contact_id: r.contact_id, to, body });
             }
-            campaigns::create(tx, Some(template.id), &from, rate, &rendered)
+            let id = campaigns::create(tx, Some(template.id), &from, rate, &rendered)?;
+            campaign_history::describe(tx, id, &audience, None)?;
+            Ok(id)
         })
         .await
 }
@@ -272,6 +282,8 @@ mod tests {
             opt_out_source: None,
             opted_out_phones: Vec::new(),
             email_opted_out: false,
+            tags: Vec::new(),
+            blocked_phones: Vec::new(),
         };
         let shared = vars(&[("clinic", "Harbour Dental"), ("time", "9:00")]);
         let got = contact_vars(&contact, &shared, Some(&vars(&[("time", "14:30"), ("clinic", "  ")])));

@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod click_to_call;
 pub mod composer;
 pub mod email;
+pub mod history;
 pub mod media_links;
 pub mod reply;
 pub mod send;

@@ -1,5 +1,5 @@
-//! The desktop's "Export": writes everything (`json`) or the messages (`csv`) to the file
-//! the owner chose in the save dialog, and nowhere else.
+//! The desktop's "Export": writes everything (`json`), the messages (`csv`) or the contacts
+//! (`contacts`, CSV) to the file the owner chose in the save dialog, and nowhere else.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,8 @@ pub async fn export_to(store: &Store, picked: &PickedPaths, token: &str, format:
     let text = match format {
         "json" => serde_json::to_string_pretty(&store.read_async(export::to_json).await?)?,
         "csv" => store.read_async(export::messages_csv).await?,
-        other => return Err(Error::InvalidInput(format!("{other:?} is not an export format (json or csv)"))),
+        "contacts" => store.read_async(export::contacts_csv).await?,
+        other => return Err(Error::InvalidInput(format!("{other:?} is not an export format (json, csv or contacts)"))),
     };
     let to = target.clone();
     tokio::task::spawn_blocking(move || write_replacing(&to, text.as_bytes()))

@@ -41,6 +41,8 @@ pub enum Purpose {
     Attachment,
     /// The business registration document for a regulatory bundle.
     ComplianceDocument,
+    /// A CSV file of contacts to import (read only; never sent anywhere).
+    ContactsImport,
 }
 
 impl Purpose {

@@ -24,6 +24,12 @@ pub struct Contact {
     pub opted_out_phones: Vec<String>,
     /// Whether the contact's email address is unsubscribed (independent of SMS).
     pub email_opted_out: bool,
+    /// The owner's tags, alphabetical (`super::tags`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The contact's phones that are blocked (`super::blocked`, kept by number).
+    #[serde(default)]
+    pub blocked_phones: Vec<String>,
 }
 
 impl Contact {
@@ -36,6 +42,9 @@ impl Contact {
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     let phones: Option<String> = r.get(4)?;
+    let tags: Option<String> = r.get(5)?;
+    let mut tags: Vec<String> = tags.map(|t| t.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default();
+    tags.sort_by_key(|t| t.to_lowercase());
     Ok(Contact {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -47,6 +56,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         phones: phones.map(|p| p.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
         opted_out_phones: Vec::new(),
         email_opted_out: false,
+        tags,
+        blocked_phones: Vec::new(),
     })
 }
 
@@ -54,6 +65,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
 fn with_opt_outs(conn: &Connection, mut c: Contact) -> Result<Contact> {
     let mut newest: Option<super::optouts::OptOutEvent> = None;
     for phone in &c.phones {
+        if super::blocked::is_blocked(conn, phone)? {
+            c.blocked_phones.push(phone.clone());
+        }
         if let Some(e) = super::optouts::latest(conn, phone)?.filter(|e| e.opted_out) {
             c.opted_out_phones.push(phone.clone());
             if newest.as_ref().is_none_or(|n| e.at > n.at) {
@@ -72,7 +86,8 @@ fn with_opt_outs(conn: &Connection, mut c: Contact) -> Result<Contact> {
 }
 
 const SELECT: &str = "SELECT c.id, c.name, c.email, c.notes,
-    (SELECT group_concat(address, char(31)) FROM contact_phones p WHERE p.contact_id = c.id) FROM contacts c";
+    (SELECT group_concat(address, char(31)) FROM contact_phones p WHERE p.contact_id = c.id),
+    (SELECT group_concat(tag, char(31)) FROM contact_tags t WHERE t.contact_id = c.id) FROM contacts c";
 
 /// The contact owning `address`, creating a nameless one for a new customer.
 pub fn ensure_for_address(conn: &Connection, address: &str) -> Result<i64> {
@@ -104,11 +119,15 @@ pub fn id_for_address(conn: &Connection, address: &str) -> Result<Option<i64>> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Contact> {
-    let c = conn
-        .row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
+    with_opt_outs(conn, get_plain(conn, id)?)
+}
+
+/// The contact's own fields (name, phones, email, notes, tags) without reading the opt-out
+/// ledger or the blocks: for work over many contacts that needs only those (an import).
+pub fn get_plain(conn: &Connection, id: i64) -> Result<Contact> {
+    conn.row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
         .optional()?
-        .ok_or_else(|| Error::not_found(format!("contact {id}")))?;
-    with_opt_outs(conn, c)
+        .ok_or_else(|| Error::not_found(format!("contact {id}")))
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Contact>> {

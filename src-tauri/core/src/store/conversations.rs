@@ -160,7 +160,8 @@ pub struct ListFilter {
     pub before: Option<(String, i64)>,
 }
 
-/// A page of conversations, newest first. The plain `<=` on the sort key repeats part of
+/// A page of conversations, newest first; a blocked number's conversation is not among
+/// them (`super::blocked`: its texts are kept, not shown). The plain `<=` on the sort key repeats part of
 /// the row-value condition so SQLite seeks the index to the page instead of scanning
 /// every newer conversation (a page 25,000 deep: 2.9 ms -> 0.03 ms).
 pub fn list(conn: &Connection, filter: &ListFilter) -> Result<Vec<ConversationSummary>> {
@@ -168,6 +169,7 @@ pub fn list(conn: &Connection, filter: &ListFilter) -> Result<Vec<ConversationSu
     let (before_at, before_id) = filter.before.clone().unwrap_or_else(|| ("\u{10FFFF}".into(), i64::MAX));
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE (?1 = 0 OR v.unread > 0)
+           AND NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)
            AND COALESCE(v.last_message_at, '') <= ?2
            AND (COALESCE(v.last_message_at, ''), v.id) < (?2, ?3)
          ORDER BY COALESCE(v.last_message_at, '') DESC, v.id DESC LIMIT ?4"
@@ -187,8 +189,14 @@ pub fn mark_read(conn: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Unread texts over every conversation the inbox shows (a blocked number's are not).
 pub fn total_unread(conn: &Connection) -> Result<i64> {
-    Ok(conn.row("SELECT COALESCE(SUM(unread), 0) FROM conversations", [], |r| r.get(0))?)
+    Ok(conn.row(
+        "SELECT COALESCE(SUM(unread), 0) FROM conversations v
+         WHERE unread > 0 AND NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 pub fn set_reply_channel(conn: &Connection, id: i64, channel: Channel) -> Result<()> {

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub const EXPORT_VERSION: u32 = 1;
 
@@ -107,6 +107,48 @@ fn csv_field(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
+    }
+}
+
+/// Contacts as CSV, for a spreadsheet or another app, and back into Switchboard
+/// (`addressbook::import` guesses these columns): one row per contact, one column per phone
+/// number (so each cell is a plain number), tags joined by `; `.
+/// The CSV text of every contact, with a UTF-8 BOM so Excel reads accents right, and CRLF
+/// line ends as RFC 4180 has them.
+pub fn contacts_csv(conn: &Connection) -> Result<String> {
+    let all = super::contacts::list(conn)?;
+    let phone_columns = all.iter().map(|c| c.phones.len()).max().unwrap_or(1).max(1);
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut header = vec!["Name".to_string()];
+    header.extend((1..=phone_columns).map(|i| if i == 1 { "Phone".to_string() } else { format!("Phone {i}") }));
+    header.extend(["Email", "Tags", "Notes", "Opted out"].map(String::from));
+    w.write_record(&header).map_err(csv_error)?;
+    for c in &all {
+        let mut row = vec![neutralise(&c.name)];
+        row.extend((0..phone_columns).map(|i| c.phones.get(i).cloned().unwrap_or_default()));
+        row.push(neutralise(c.email.as_deref().unwrap_or("")));
+        row.push(neutralise(&c.tags.join("; ")));
+        row.push(neutralise(&c.notes));
+        row.push(c.opted_out_phones.join("; "));
+        w.write_record(&row).map_err(csv_error)?;
+    }
+    let bytes = w.into_inner().map_err(|e| Error::Internal(format!("writing the CSV: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::Internal(format!("writing the CSV: {e}")))?;
+    Ok(format!("\u{feff}{text}"))
+}
+
+fn csv_error(e: csv::Error) -> Error {
+    Error::Internal(format!("writing the CSV: {e}"))
+}
+
+/// A cell a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`) gets a `'` first; a
+/// phone number in E.164 is left as it is.
+fn neutralise(s: &str) -> String {
+    let phone = s.starts_with('+') && s.len() > 1 && s[1..].bytes().all(|b| b.is_ascii_digit());
+    if s.starts_with(['=', '+', '-', '@']) && !phone {
+        format!("'{s}")
+    } else {
+        s.to_string()
     }
 }
 

@@ -8,9 +8,12 @@
 //! for a webhook commit. Both keep their statements prepared (`sql::CachedSql`).
 
 pub mod auto_replies;
+pub mod blocked;
 pub mod calls;
+pub mod campaign_history;
 pub mod campaigns;
 pub mod compliance;
+pub mod contact_merge;
 pub mod contacts;
 pub mod conversations;
 pub mod downloads;
@@ -26,6 +29,7 @@ pub mod private;
 pub mod search;
 pub mod settings;
 pub mod sql;
+pub mod tags;
 pub mod templates;
 pub mod voicemails;
 

@@ -22,6 +22,9 @@ pub enum Verb {
     Record(Record),
     /// `<Hangup/>`.
     Hangup,
+    /// `<Reject/>`: refuse the call before it is answered (a blocked caller), so it is
+    /// never billed as answered and never reaches the owner or voicemail.
+    Reject,
     /// `<Message>text</Message>`: a reply to an inbound SMS.
     Message(String),
 }
@@ -108,6 +111,9 @@ fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb) -> std::io::Result<()> {
         }
         Verb::Hangup => {
             w.create_element("Hangup").write_empty()?;
+        }
+        Verb::Reject => {
+            w.create_element("Reject").write_empty()?;
         }
         Verb::Dial(d) => {
             let timeout = d.timeout.map(|t| t.to_string());

@@ -4,7 +4,7 @@
 //!
 //! The call flow is the number's own settings: greeting, then `<Dial>` to the forwarding
 //! number; outside business hours, or with forwarding off or no forwarding number,
-//! straight to voicemail. A retried `/twilio/voice` stores nothing new but still gets the
+//! straight to voicemail; a blocked caller (`store::blocked`) gets `<Reject/>`. A retried `/twilio/voice` stores nothing new but still gets the
 //! flow: the caller is waiting on it.
 
 use axum::extract::{Request, State};
@@ -16,8 +16,8 @@ use super::verify::{self, Accept};
 use super::{paths, twiml_response, AppState};
 use crate::domain::{now_rfc3339, Address, CallStatus};
 use crate::events::Event;
-use crate::store::calls;
 use crate::store::numbers::{self, NumberSettings};
+use crate::store::{blocked, calls};
 use crate::twilio::payloads::{CallStatusCallback, DialAction, InboundCall};
 use crate::twilio::twiml::{Dial, Record, Verb};
 
@@ -109,7 +109,10 @@ pub async fn inbound(State(state): State<AppState>, req: Request) -> Result<Resp
             let to = Address::from_twilio(&call.to).into_string();
             let number_id = numbers::ensure(tx, &to, true)?;
             let settings = numbers::get(tx, number_id)?.settings;
-            let verbs = call_flow(&settings, now, &cb);
+            let from = Address::from_twilio(&call.from).into_string();
+            // A blocked caller is refused before anything rings; the call is still logged.
+            let rejected = blocked::is_blocked(tx, &from)?;
+            let verbs = if rejected { vec![Verb::Reject] } else { call_flow(&settings, now, &cb) };
             if signed.seen_before(tx)? {
                 return Ok((verbs, None));
             }
@@ -119,10 +122,10 @@ pub async fn inbound(State(state): State<AppState>, req: Request) -> Result<Resp
                     sid: call.call_sid.clone(),
                     number_id: Some(number_id),
                     direction: call.direction.clone(),
-                    from: Address::from_twilio(&call.from).into_string(),
+                    from,
                     to,
                     status: call.status.clone(),
-                    forwarded_to: forward_to(&settings, now),
+                    forwarded_to: if rejected { None } else { forward_to(&settings, now) },
                     created_at: now_rfc3339(),
                 },
             )?;
