@@ -126,7 +126,7 @@ pub async fn list_campaigns(live: State<'_, Live>, limit: Option<i64>) -> Result
 }
 
 /// One campaign and what became of each recipient.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, specta::Type)]
 pub struct CampaignDetail {
     pub summary: CampaignSummary,
     pub recipients: Vec<RecipientOutcome>,

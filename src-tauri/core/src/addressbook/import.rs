@@ -20,7 +20,7 @@ use crate::store::sql::CachedSql;
 use crate::store::{contacts, tags};
 
 /// What the owner chose in the import dialog.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct ImportOptions {
     pub mapping: Mapping,
     /// Whether the first row holds column names (then it is not imported).
@@ -33,7 +33,7 @@ pub struct ImportOptions {
 }
 
 /// Why a row was not imported (or a number in it was left out).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Problem {
     /// Every cell is empty.
@@ -65,7 +65,7 @@ impl Problem {
 }
 
 /// A refused row, or a number left out of an imported row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct RowProblem {
     /// The row as a spreadsheet numbers it (the header is row 1).
     pub row: usize,
@@ -77,7 +77,7 @@ pub struct RowProblem {
 }
 
 /// What will happen to a row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     Create,
@@ -93,7 +93,7 @@ pub enum Action {
 }
 
 /// One row as read.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct PlannedRow {
     pub row: usize,
     pub name: String,

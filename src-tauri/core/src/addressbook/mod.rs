@@ -20,7 +20,7 @@ use table::Table;
 pub const PREVIEW_ROWS: usize = 50;
 
 /// What the import dialog shows before the owner confirms.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct ImportPreview {
     /// The column names (from the header, or "Column 1"… when there is none).
     pub columns: Vec<String>,
@@ -40,7 +40,7 @@ pub struct ImportPreview {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct ImportReport {
     pub created: usize,
     pub merged: usize,

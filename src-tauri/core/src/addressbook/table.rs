@@ -100,7 +100,7 @@ fn sniff_delimiter(text: &str) -> u8 {
 }
 
 /// Which column holds what. Indexes into a row; a missing cell reads as empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct Mapping {
     /// The whole name ("Ana Lima"); when None, `first_name` and `last_name` are joined.
     pub name: Option<usize>,

@@ -12,7 +12,7 @@ use crate::domain::{now_rfc3339, Address};
 use crate::error::{Error, Result};
 
 /// One blocked address.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct Blocked {
     pub address: String,
     pub blocked_at: String,

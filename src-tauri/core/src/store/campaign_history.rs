@@ -30,7 +30,7 @@ const OUTCOME: &str = "CASE
     ELSE 'pending' END";
 
 /// One campaign in the history list.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct CampaignSummary {
     pub id: i64,
     pub created_at: String,
@@ -55,7 +55,7 @@ pub struct CampaignSummary {
 }
 
 /// One recipient of a campaign and what became of them.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct RecipientOutcome {
     pub recipient_id: i64,
     pub contact_id: Option<i64>,
@@ -154,7 +154,7 @@ pub fn describe(conn: &Connection, id: i64, audience: &str, resend_of: Option<i6
 }
 
 /// Whom "send again to those who failed" would send to, and who is left out.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, specta::Type)]
 pub struct ResendPlan {
     /// The first campaign of the family (what the new campaign's `resend_of` names).
     pub family: i64,

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 pub const MAX_TAG_CHARS: usize = 40;
 
 /// A tag and how many contacts have it (the tag list and the bulk-send audience picker).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct TagCount {
     pub tag: String,
     pub contacts: i64,
