@@ -26,6 +26,7 @@ pub mod search;
 pub mod settings;
 pub mod sql;
 pub mod templates;
+pub mod text_backs;
 pub mod voicemails;
 
 use std::path::{Path, PathBuf};
