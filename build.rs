@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "list_calls",
     "list_numbers",
     "update_number_settings",
+    "call_flow_notes",
     "list_voicemails",
     "voicemail_audio",
     "set_voicemail_listened",

@@ -162,6 +162,7 @@ pub fn run(sandbox: bool, in_tray: bool) -> Result<()> {
             commands::calls::list_calls,
             commands::numbers::list_numbers,
             commands::numbers::update_number_settings,
+            commands::numbers::call_flow_notes,
             commands::voicemail::list_voicemails,
             commands::voicemail::voicemail_audio,
             commands::voicemail::set_voicemail_listened,

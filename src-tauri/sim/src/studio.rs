@@ -228,9 +228,10 @@ pub(crate) async fn execute(sh: &Arc<Shared>, leg: &Leg, flow_sid: &str, outcome
             "add-twiml-redirect" => {
                 let url = text("url", &vars);
                 sh.with(|s| s.flow_returns.remove(&leg.call_sid));
-                match callflow::fetch_twiml(sh, &url, callflow::call_params(sh, leg, "in-progress")).await {
-                    Some(verbs) => elapsed += callflow::play(sh, leg, verbs, url, outcome).await,
-                    None => {}
+                if let Some(verbs) =
+                    callflow::fetch_twiml(sh, &url, callflow::call_params(sh, leg, "in-progress")).await
+                {
+                    elapsed += callflow::play(sh, leg, verbs, url, outcome).await;
                 }
                 match sh.with(|s| s.flow_returns.remove(&leg.call_sid)) {
                     Some(params) => {

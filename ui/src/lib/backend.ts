@@ -51,6 +51,7 @@ export interface Backend {
   // Numbers
   listNumbers(): Promise<T.PhoneNumber[]>; // list_numbers
   updateNumberSettings(id: number, friendlyName: string, settings: T.NumberSettings): Promise<T.PhoneNumber>; // update_number_settings
+  callFlowNotes(): Promise<T.CallFlowNotes>; // call_flow_notes
   searchAvailableNumbers(q: { country: string; numberType: string; areaCode: string }): Promise<T.AvailableNumber[]>; // search_available_numbers
   buyNumber(e164: string, complianceId: number | null): Promise<T.PhoneNumber>; // buy_number
   releaseNumber(id: number): Promise<void>; // release_number
@@ -97,7 +98,7 @@ export interface Backend {
   openSandbox(): Promise<void>; // open_sandbox
   // The simulated customer phone (sandbox only)
   simCustomerText(from: string, body: string, withImage: boolean): Promise<void>; // sim_customer_text
-  simCustomerCall(from: string, outcome: 'answer' | 'voicemail'): Promise<void>; // sim_customer_call
+  simCustomerCall(from: string, outcome: T.SimCallOutcome): Promise<void>; // sim_customer_call
   simPhoneInbox(phone: string): Promise<T.SimPhoneMessage[]>; // sim_phone_inbox
   /** Sets the "drop webhooks" switch when `on` is given; answers whether webhooks are dropped. */
   simDropWebhooks(on: boolean | null): Promise<boolean>; // sim_drop_webhooks
@@ -155,6 +156,7 @@ export class TauriBackend implements Backend {
   listNumbers = () => this.call<T.PhoneNumber[]>('list_numbers');
   updateNumberSettings = (id: number, friendlyName: string, settings: T.NumberSettings) =>
     this.call<T.PhoneNumber>('update_number_settings', { id, friendlyName, settings });
+  callFlowNotes = () => this.call<T.CallFlowNotes>('call_flow_notes');
   searchAvailableNumbers = (q: { country: string; numberType: string; areaCode: string }) =>
     this.call<T.AvailableNumber[]>('search_available_numbers', q);
   buyNumber = (e164: string, complianceId: number | null) =>
@@ -200,7 +202,7 @@ export class TauriBackend implements Backend {
   openSandbox = () => this.call<void>('open_sandbox');
   simCustomerText = (from: string, body: string, withImage: boolean) =>
     this.call<void>('sim_customer_text', { from, body, withImage });
-  simCustomerCall = (from: string, outcome: 'answer' | 'voicemail') =>
+  simCustomerCall = (from: string, outcome: T.SimCallOutcome) =>
     this.call<void>('sim_customer_call', { from, outcome });
   simPhoneInbox = (phone: string) => this.call<T.SimPhoneMessage[]>('sim_phone_inbox', { phone });
   simDropWebhooks = (on: boolean | null) => this.call<boolean>('sim_drop_webhooks', { on });

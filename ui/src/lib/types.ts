@@ -179,6 +179,23 @@ export interface NumberSettings {
   voicemail_max_seconds: number;
   business_hours: BusinessHours | null;
   auto_reply: string | null;
+  /** The forwarded leg must press 1 to take the call; a mobile's voicemail never does. */
+  screening_enabled: boolean;
+  /** Said instead of the greeting outside business hours; '' = the greeting. */
+  closed_greeting: string;
+  record_calls: boolean;
+  recording_notice: string;
+  text_back_enabled: boolean;
+  text_back_body: string;
+  /** One text-back per caller per this many hours (1–168). */
+  text_back_window_hours: number;
+}
+
+/** What differs while Switchboard is closed (Twilio runs the call flow), in plain words. */
+export interface CallFlowNotes {
+  text_back: string;
+  hours: string;
+  screening: string;
 }
 
 export interface PhoneNumber {
@@ -404,3 +421,6 @@ export type CoreEvent =
   | { type: 'open_conversation'; conversation_id: number }
   | { type: 'open_voicemail' }
   | { type: 'resync' };
+
+/** What the owner's mobile does with a simulated forwarded call (sandbox). */
+export type SimCallOutcome = 'answer' | 'voicemail' | 'decline' | 'carrier-voicemail';

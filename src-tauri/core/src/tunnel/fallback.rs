@@ -40,6 +40,27 @@ pub const ECHO_TWIMLET: &str = "https://twimlets.com/echo";
 /// What the UI says about business hours while the app is closed.
 pub const HOSTED_HOURS_NOTE: &str = "While Switchboard is closed, Twilio checks your hours with your time zone's offset from when the app last updated the flow: if daylight saving starts or ends while the app stays closed, the hours are an hour off until Switchboard next starts.";
 
+/// How the closed-app flow differs from the open app's, in sentences the number settings
+/// show beside the settings concerned.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClosedNotes {
+    pub text_back: String,
+    pub hours: String,
+    pub screening: String,
+}
+
+/// What the UI says about calls while Switchboard is closed.
+pub fn closed_notes() -> ClosedNotes {
+    ClosedNotes {
+        text_back: HOSTED_TEXT_BACK_NOTE.into(),
+        hours: HOSTED_HOURS_NOTE.into(),
+        screening: HOSTED_SCREENING_NOTE.into(),
+    }
+}
+
+/// What the UI says about screening while the app is closed (see [`screened_dial`]).
+pub const HOSTED_SCREENING_NOTE: &str = "While Switchboard is closed, any key you press takes a screened call (not only 1); your mobile's voicemail presses none, so callers still reach your Switchboard voicemail.";
+
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct Flow {
     pub sid: String,
