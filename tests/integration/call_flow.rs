@@ -34,28 +34,31 @@ struct App {
     _dir: tempfile::TempDir,
 }
 
+fn config(sim: &Simulator, dir: &std::path::Path, backfill: bool) -> Result<RuntimeConfig, Box<dyn std::error::Error>> {
+    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
+    Ok(RuntimeConfig {
+        store: Store::open(dir)?,
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        reach: Reach::Loopback,
+        credentials: creds.clone(),
+        client: ClientConfig::with_base(creds.clone(), &sim.base_url()),
+        media: MediaConfig::new(&sim.base_url(), Some(&creds)),
+        wire_numbers: true,
+        fallback_flows: true,
+        // Catch-up runs (at start) only where a test says so (`Closed::reopen`).
+        backfill,
+        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
+        reconcile_interval: Some(Duration::from_secs(3600)),
+    })
+}
+
 impl App {
     async fn start() -> Result<App, Box<dyn std::error::Error>> {
         let sim =
             Simulator::start(SimConfig { callback_delay: Duration::from_millis(5), ..SimConfig::default() }).await?;
         let pn = sim.add_number(OURS, NAME);
-        let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
         let dir = tempfile::tempdir()?;
-        let rt = Runtime::start(RuntimeConfig {
-            store: Store::open(dir.path())?,
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            reach: Reach::Loopback,
-            credentials: creds.clone(),
-            client: ClientConfig::with_base(creds.clone(), &sim.base_url()),
-            media: MediaConfig::new(&sim.base_url(), Some(&creds)),
-            wire_numbers: true,
-            fallback_flows: true,
-            // Catch-up is not what these tests are about: each runs one on purpose.
-            backfill: false,
-            retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
-            reconcile_interval: Some(Duration::from_secs(3600)),
-        })
-        .await?;
+        let rt = Runtime::start(config(&sim, dir.path(), false)?).await?;
         let managed = switchboard::tunnel::numbers::manage(&rt.store, &rt.client, &[pn]).await?;
         let number_id = managed.iter().find(|n| n.e164 == OURS).ok_or("the number is ours")?.id;
         let app = App { sim, rt, number_id, _dir: dir };
@@ -96,10 +99,32 @@ impl App {
         self.sim.phone_inbox(caller).iter().filter(|m| m.body == TEXT_BACK).count()
     }
 
+    /// Quits the app: the listener is gone, so Twilio's side falls back to the flow.
+    async fn quit(self) -> Result<Closed, Box<dyn std::error::Error>> {
+        let App { sim, rt, number_id, _dir } = self;
+        rt.shutdown().await?;
+        Ok(Closed { sim, number_id, dir: _dir })
+    }
+
     async fn stop(self) -> TestResult {
         self.rt.shutdown().await?;
         self.sim.shutdown().await;
         Ok(())
+    }
+}
+
+/// The app while it is closed: the simulator (Twilio) runs on.
+struct Closed {
+    sim: Simulator,
+    number_id: i64,
+    dir: tempfile::TempDir,
+}
+
+impl Closed {
+    /// Starts the app again on the same data, with its start catch-up.
+    async fn reopen(self) -> Result<App, Box<dyn std::error::Error>> {
+        let rt = Runtime::start(config(&self.sim, self.dir.path(), true)?).await?;
+        Ok(App { sim: self.sim, rt, number_id: self.number_id, _dir: self.dir })
     }
 }
 
@@ -247,6 +272,47 @@ async fn a_missed_call_gets_exactly_one_text_back_per_caller_within_the_window_a
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.text_backs_to(alice), 1, "exactly one text-back to Alice");
     assert_eq!(app.text_backs_to(bob), 0, "never to a number that opted out");
+    app.stop().await
+}
+
+/// While the app is closed the hosted flow texts a missed caller; catch-up brings that text
+/// into the thread and never sends one of its own for that call, and a second missed call
+/// within the window gets none either (the hosted text counts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_back_sent_while_closed_is_not_sent_again_after_catch_up() -> TestResult {
+    let app = App::start().await?;
+    let alice = "+61412555441";
+    let closed = app.quit().await?;
+    let out = closed.sim.customer_call_with(alice, OURS, LegAnswer::NoAnswer, Some(3)).await?;
+    assert_eq!((out.host.as_str(), out.texts_sent.len()), ("studio", 1), "{out:?}");
+    let app = closed.reopen().await?;
+    let in_thread = |app: &App| -> i64 {
+        app.rt
+            .store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND to_addr = ?1 AND body = ?2",
+                    [alice, TEXT_BACK],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap_or(-1)
+    };
+    eventually(WAIT, "catch-up brings the hosted text-back into Alice's thread", || in_thread(&app) == 1).await?;
+    let decided: i64 = app.rt.store.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM text_backs", [], |r| r.get(0))?))?;
+    assert_eq!(decided, 0, "catch-up decides no text-back for a call the hosted flow handled");
+
+    let again = app.sim.customer_call_with(alice, OURS, LegAnswer::NoAnswer, None).await?;
+    let sid = again.call_sid.clone();
+    eventually(WAIT, "the open app decides", || {
+        app.rt.store.read(|c| text_backs::for_call(c, &sid)).ok().flatten().is_some()
+    })
+    .await?;
+    let tb = app.rt.store.read(|c| text_backs::for_call(c, &sid))?.ok_or("decided")?;
+    assert_eq!(tb.reason.as_deref(), Some(text_backs::SKIP_WINDOW), "the hosted text counts: {tb:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.text_backs_to(alice), 1, "one text-back in all");
+    assert_eq!(in_thread(&app), 1);
     app.stop().await
 }
 
