@@ -105,8 +105,9 @@ impl Sandbox {
                 },
                 credentials: creds,
                 wire_numbers: true,
-                // The simulator has no Studio: the sandbox has no "while closed" fallback.
-                fallback_flows: false,
+                // The simulator runs Studio flows: with webhooks dropped (the sandbox's
+                // switch) calls get the "while closed" flow, as they would from Twilio.
+                fallback_flows: true,
                 backfill: true,
                 retry: RetryPolicy::default(),
                 // Short, so a text whose webhook was dropped (the simulated phone's switch)

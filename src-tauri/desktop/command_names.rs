@@ -79,4 +79,5 @@ pub const COMMANDS: &[&str] = &[
     "cancel_campaign",
     "preview_resend",
     "resend_failed",
+    "call_flow_notes",
 ];

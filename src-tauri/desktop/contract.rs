@@ -96,6 +96,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             outbound::cancel_campaign,
             outbound::preview_resend,
             outbound::resend_failed,
+            numbers::call_flow_notes,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

@@ -49,8 +49,7 @@ pub struct RuntimeConfig {
     pub media: MediaConfig,
     /// Point managed numbers at the public URL (and keep them pointed) as it changes.
     pub wire_numbers: bool,
-    /// Keep a Twilio-hosted fallback flow per managed number (off for the simulator,
-    /// which has no Studio).
+    /// Keep a Twilio-hosted fallback flow per managed number (the simulator runs them too).
     pub fallback_flows: bool,
     /// Backfill on start and after each reconnect, and reconcile while running.
     pub backfill: bool,
@@ -115,6 +114,8 @@ pub struct Runtime {
     reconcile: reconcile::Handle,
     /// Repairs sends the last run left half-done and resumes its campaigns.
     startup: JoinHandle<()>,
+    /// Sends missed-call text-backs the call-status webhook decided on.
+    text_backs: JoinHandle<()>,
 }
 
 impl Runtime {
@@ -137,7 +138,9 @@ impl Runtime {
             Reach::Manual(url) => crate::tunnel::normalise_public_url(url)?,
             _ => store.read_async(|c| settings::get(c, settings::keys::PUBLIC_URL)).await?.unwrap_or_default(),
         };
-        let state = AppState::new(store.clone(), &first_url, auth_token, events.clone());
+        let text_back_wake = crate::media::Wake::default();
+        let state = AppState::new(store.clone(), &first_url, auth_token, events.clone())
+            .with_text_backs(text_back_wake.clone());
         let running = webhook::start(cfg.listen, state.clone(), cfg.media).await?;
         let addr = running.addr;
         let tunnel: Arc<dyn Tunnel> = match cfg.reach {
@@ -167,6 +170,15 @@ impl Runtime {
         let media_janitor = crate::outbound::media_links::spawn_janitor(store.clone());
         let pacer = crate::outbound::Pacer::default();
         let startup = tokio::spawn(finish_interrupted_work(sender(&store, &client, &events, &tunnel, &pacer)));
+        let text_backs = {
+            let (store, client, events, pacer, rx) =
+                (store.clone(), client.clone(), events.clone(), pacer.clone(), tunnel.subscribe());
+            let outbound = move || {
+                let url = rx.borrow().url().map(str::to_string);
+                Outbound::new(store.clone(), client.clone(), events.clone(), url).with_pacer(pacer.clone())
+            };
+            tokio::spawn(crate::outbound::text_back::run(outbound, text_back_wake))
+        };
         Ok(Runtime {
             store,
             events,
@@ -181,6 +193,7 @@ impl Runtime {
             media_janitor,
             reconcile,
             startup,
+            text_backs,
         })
     }
 
@@ -232,7 +245,7 @@ impl Runtime {
     pub async fn shutdown(self) -> Result<()> {
         // Each task is awaited after its abort, so nothing holds the Store once this returns.
         self.reconcile.stop().await;
-        for task in [self.reach_task, self.media_janitor, self.startup] {
+        for task in [self.reach_task, self.media_janitor, self.startup, self.text_backs] {
             task.abort();
             let _ = task.await;
         }

@@ -34,6 +34,14 @@ pub async fn update_number_settings(
     Ok(saved)
 }
 
+/// The sentences the number settings show about calls while the app is closed (text-back,
+/// business hours, screening), from the code that builds the closed-app flow.
+#[tauri::command]
+#[specta::specta]
+pub fn call_flow_notes() -> crate::tunnel::fallback::ClosedNotes {
+    crate::tunnel::fallback::closed_notes()
+}
+
 /// Records the account's numbers and starts managing the chosen ones; the runtime wires
 /// them now when the tunnel is online, else as soon as it is.
 #[tauri::command]

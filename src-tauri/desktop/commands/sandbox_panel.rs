@@ -5,7 +5,7 @@ use tauri::State;
 use super::super::live::{Live, Mode};
 use crate::error::{Error, Result};
 use crate::sandbox::BUSINESS_NUMBER;
-use crate::sim::SimMessage;
+use crate::sim::{LegAnswer, SimMessage};
 
 fn not_sandbox() -> Error {
     Error::InvalidInput("the simulated phone exists only in the sandbox".into())
@@ -20,16 +20,23 @@ pub async fn sim_customer_text(live: State<'_, Live>, from: String, body: String
     }
 }
 
-/// `outcome`: "answer" (the owner picks up the forwarded call) or "voicemail" (nobody
-/// answers and the caller leaves a few seconds of message).
+/// `outcome`: what the owner's mobile does with the forwarded call: "answer" (picks up and,
+/// when screened, presses 1), "decline", "voicemail" (rings out), or "carrier-voicemail"
+/// (the mobile's own voicemail answers and presses nothing). A caller nobody took leaves a
+/// few seconds of message.
 #[tauri::command]
 #[specta::specta]
 pub async fn sim_customer_call(live: State<'_, Live>, from: String, outcome: String) -> Result<()> {
-    let answered = outcome == "answer";
+    let answer = match outcome.as_str() {
+        "answer" | "accept" => LegAnswer::Accept,
+        "decline" => LegAnswer::Decline,
+        "carrier-voicemail" => LegAnswer::CarrierVoicemail,
+        "voicemail" | "no-answer" => LegAnswer::NoAnswer,
+        other => return Err(Error::InvalidInput(format!("unknown call outcome {other:?}"))),
+    };
+    let message = (answer != LegAnswer::Accept).then_some(4);
     match &*live.mode.read().await {
-        Mode::Sandbox(sb) => {
-            sb.sim.customer_call_answered(&from, BUSINESS_NUMBER, answered, (!answered).then_some(4)).await.map(|_| ())
-        }
+        Mode::Sandbox(sb) => sb.sim.customer_call_with(&from, BUSINESS_NUMBER, answer, message).await.map(|_| ()),
         _ => Err(not_sandbox()),
     }
 }

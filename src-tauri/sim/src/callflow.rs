@@ -11,7 +11,8 @@ use chrono::Utc;
 use super::customer::country;
 use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared, TranscriptionRec};
 use super::twiml::{self, Verb};
-use super::{media, webhooks, CallOutcome};
+use super::{media, studio, webhooks, CallOutcome};
+use switchboard_core::twilio::callflow::{LegAnswer, ACCEPT_DIGIT};
 
 /// Twilio stops following a document chain that keeps redirecting.
 const MAX_VERBS: usize = 100;
@@ -23,8 +24,9 @@ pub(crate) struct Leg {
     pub to: String,
     /// `inbound` or `outbound-api`.
     pub direction: String,
-    /// Whether the party a `<Dial>` rings picks up.
-    pub dial_answers: bool,
+    /// What the party a `<Dial>` rings does (picks up and accepts, declines, rings out, or
+    /// its own voicemail answers and presses nothing).
+    pub answer: LegAnswer,
     /// How long the caller speaks at a `<Record>`; `None` hangs up instead.
     pub record_secs: Option<u32>,
 }
@@ -65,6 +67,16 @@ pub(crate) fn call_params(sh: &Shared, leg: &Leg, status: &str) -> Vec<(String, 
 /// Posts a voice request and parses the TwiML answer; `None` when the app failed to answer
 /// with valid TwiML (Twilio would play "an application error has occurred").
 pub(crate) async fn fetch_twiml(sh: &Arc<Shared>, url: &str, params: Vec<(String, String)>) -> Option<Vec<Verb>> {
+    // Twilio-hosted TwiML (the Echo Twimlet) and a Studio flow's return are Twilio's own:
+    // played here, never posted anywhere.
+    if let Some(doc) = studio::echo_twimlet(url) {
+        sh.with(|s| s.twiml.push((url.to_string(), doc.clone())));
+        return twiml::parse(&doc).ok();
+    }
+    if studio::is_flow_return(sh, url) {
+        studio::note_return(sh, params);
+        return Some(Vec::new());
+    }
     let d = webhooks::post(sh, url, params).await;
     if !d.status.is_some_and(|s| (200..300).contains(&s)) {
         return None;
@@ -112,7 +124,21 @@ pub(crate) async fn play(
                     }
                 }
                 elapsed += v.attr_u32("timeout", 5);
-                if v.attr_bool("actionOnEmptyResult") {
+                // The owner's own leg of a click-to-call is screened too: a person presses 1.
+                let answer = sh.faults.forwarded_leg().unwrap_or(leg.answer);
+                let press = (leg.direction == "outbound-api" && answer == LegAnswer::Accept).then_some(ACCEPT_DIGIT);
+                if let (Some(digits), Some(action)) = (press, v.attr("action")) {
+                    let url = webhooks::resolve(&doc_url, action);
+                    let mut params = call_params(sh, leg, "in-progress");
+                    params.push(("Digits".into(), digits.into()));
+                    match fetch_twiml(sh, &url, params).await {
+                        Some(next) => {
+                            queue = next.into();
+                            doc_url = url;
+                        }
+                        None => break,
+                    }
+                } else if v.attr_bool("actionOnEmptyResult") {
                     if let Some(action) = v.attr("action") {
                         let url = webhooks::resolve(&doc_url, action);
                         let mut params = call_params(sh, leg, "in-progress");
@@ -128,7 +154,7 @@ pub(crate) async fn play(
                 }
             }
             "Dial" => {
-                let (ended, next) = dial(sh, leg, &v, &doc_url, outcome, &mut elapsed).await;
+                let (ended, next) = dial_leg(sh, leg, &v, &doc_url, outcome, &mut elapsed).await;
                 if let Some((url, next)) = next {
                     queue = next.into();
                     doc_url = url;
@@ -164,8 +190,10 @@ pub(crate) async fn play(
 }
 
 /// `<Dial>`: rings the number; returns whether the call is over, and the next document when
-/// the action URL answered one.
-async fn dial(
+/// the action URL answered one. A `<Number url>` is screening: the answered leg plays that
+/// TwiML first (accept presses 1; carrier voicemail presses nothing), and the legs are
+/// bridged only if it ends without hanging up.
+pub(crate) async fn dial_leg(
     sh: &Arc<Shared>,
     leg: &Leg,
     v: &Verb,
@@ -174,10 +202,41 @@ async fn dial(
     elapsed: &mut u32,
 ) -> (bool, Option<(String, Vec<Verb>)>) {
     let number = v.child_text("Number").map(str::to_string).unwrap_or_else(|| v.text.clone());
-    let answered = leg.dial_answers;
+    let screen_url = v
+        .children
+        .iter()
+        .find(|(n, _, _)| n == "Number")
+        .and_then(|(_, a, _)| a.get("url").cloned())
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| webhooks::resolve(doc_url, &u));
     let timeout = v.attr_u32("timeout", 30);
-    let (dial_status, talk) = if answered { ("completed", 7u32) } else { ("no-answer", 0u32) };
     let child_sid = new_sid("CA");
+    let answer = sh.faults.forwarded_leg().unwrap_or(leg.answer);
+    let picks_up = match answer {
+        LegAnswer::NoAnswer => false,
+        LegAnswer::Accept | LegAnswer::CarrierVoicemail => true,
+        // Declining a screened call is hearing the prompt and hanging up; an unscreened
+        // one is rejecting it while it rings.
+        LegAnswer::Decline => screen_url.is_some(),
+    };
+    let bridged = match (&screen_url, picks_up) {
+        (_, false) => false,
+        (None, true) => true,
+        (Some(url), true) => {
+            let press = match answer {
+                LegAnswer::Accept => Some(ACCEPT_DIGIT),
+                _ => None,
+            };
+            let hangs_up = answer == LegAnswer::Decline;
+            screen(sh, leg, &child_sid, &number, url, press, hangs_up, outcome).await
+        }
+    };
+    let (dial_status, talk) = match (answer, picks_up, bridged) {
+        (_, true, true) => ("completed", 7u32),
+        (_, true, false) => ("completed", 0u32),
+        (LegAnswer::Decline, false, _) => ("busy", 0),
+        _ => ("no-answer", 0),
+    };
     let now = Utc::now();
     sh.with(|s| {
         s.calls.push(CallRec {
@@ -195,25 +254,96 @@ async fn dial(
             end_time: Some(now),
         })
     });
-    *elapsed += if answered { talk } else { timeout };
+    *elapsed += if picks_up { talk + 3 } else { timeout };
     outcome.dialed = Some(number);
     outcome.dial_status = Some(dial_status.to_string());
+    outcome.bridged = Some(bridged);
     let Some(action) = v.attr("action") else {
         // Without an action Twilio continues with the next verb; after a conversation the
         // caller hangs up.
-        return (answered, None);
+        return (bridged, None);
     };
     let url = webhooks::resolve(doc_url, action);
-    let mut params = call_params(sh, leg, if answered { "completed" } else { "in-progress" });
+    let mut params = call_params(sh, leg, if bridged { "completed" } else { "in-progress" });
     params.push(("DialCallStatus".into(), dial_status.into()));
     params.push(("DialCallSid".into(), child_sid));
     params.push(("DialCallDuration".into(), talk.to_string()));
-    params.push(("DialBridged".into(), answered.to_string()));
+    params.push(("DialBridged".into(), bridged.to_string()));
     match fetch_twiml(sh, &url, params).await {
-        Some(next) if !answered => (false, Some((url, next))),
+        Some(next) if !bridged => (false, Some((url, next))),
         Some(_) => (true, None),
         None => (true, None),
     }
+}
+
+/// Plays the screening TwiML (`<Number url>`) to the answered leg `child_sid`: `press` is
+/// the key pressed at a `<Gather>` (none: it times out and TwiML continues), `hangs_up`
+/// drops the leg after the prompt. Returns whether the legs are then bridged.
+#[allow(clippy::too_many_arguments)]
+async fn screen(
+    sh: &Arc<Shared>,
+    leg: &Leg,
+    child_sid: &str,
+    number: &str,
+    url: &str,
+    press: Option<&str>,
+    hangs_up: bool,
+    outcome: &mut CallOutcome,
+) -> bool {
+    let child = Leg {
+        call_sid: child_sid.to_string(),
+        from: leg.from.clone(),
+        to: number.to_string(),
+        direction: "outbound-dial".into(),
+        answer: LegAnswer::NoAnswer,
+        record_secs: None,
+    };
+    let mut params = call_params(sh, &child, "in-progress");
+    params.push(("ParentCallSid".into(), leg.call_sid.clone()));
+    let Some(mut verbs) = fetch_twiml(sh, url, params).await else { return false };
+    let mut doc_url = url.to_string();
+    let mut steps = 0;
+    while !verbs.is_empty() && steps < 10 {
+        steps += 1;
+        let mut next = None;
+        for v in std::mem::take(&mut verbs) {
+            match v.name.as_str() {
+                "Say" => outcome.screened.push(v.text.clone()),
+                "Hangup" | "Reject" => return false,
+                "Gather" => {
+                    for (name, _, text) in &v.children {
+                        if name == "Say" {
+                            outcome.screened.push(text.clone());
+                        }
+                    }
+                    if hangs_up {
+                        return false;
+                    }
+                    if let (Some(digits), Some(action)) = (press, v.attr("action")) {
+                        let target = webhooks::resolve(&doc_url, action);
+                        let mut params = call_params(sh, &child, "in-progress");
+                        params.push(("Digits".into(), digits.to_string()));
+                        params.push(("ParentCallSid".into(), leg.call_sid.clone()));
+                        match fetch_twiml(sh, &target, params).await {
+                            Some(doc) => next = Some((target, doc)),
+                            None => return false,
+                        }
+                        break;
+                    }
+                    // No key: Twilio carries on with the next verb.
+                }
+                _ => {}
+            }
+        }
+        match next {
+            Some((u, doc)) => {
+                doc_url = u;
+                verbs = doc;
+            }
+            None => break,
+        }
+    }
+    !hangs_up
 }
 
 /// `<Record>`: the caller speaks (a real WAV is stored), then hangs up; posts the action,

@@ -16,6 +16,7 @@ use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared, Transcriptio
 use super::{twiml, CallOutcome};
 use crate::domain::phone::E164;
 use crate::error::{Error, Result};
+use switchboard_core::twilio::callflow::LegAnswer;
 
 fn call_json(sh: &Shared, c: &CallRec) -> Value {
     let path = sh.account_path();
@@ -114,7 +115,7 @@ pub(crate) async fn customer_call(
     from: &str,
     to: &str,
     leave_voicemail_secs: Option<u32>,
-    owner_answers: bool,
+    answer: LegAnswer,
 ) -> Result<CallOutcome> {
     let from = E164::parse(from)?.as_str().to_string();
     let number = sh.with(|s| {
@@ -130,7 +131,7 @@ pub(crate) async fn customer_call(
         from,
         to: to.to_string(),
         direction: "inbound".into(),
-        dial_answers: owner_answers,
+        answer,
         record_secs: leave_voicemail_secs,
     };
     let mut outcome = CallOutcome::completed(call_sid);
@@ -139,7 +140,15 @@ pub(crate) async fn customer_call(
         first = callflow::fetch_twiml(sh, &url, callflow::call_params(sh, &leg, "ringing")).await.map(|v| (url, v));
     }
     if first.is_none() {
-        // Twilio tries the fallback URL when the primary fails (pitfall 7).
+        // Twilio tries the fallback URL when the primary fails (pitfall 7): one of the
+        // account's Studio flows is executed here, as Twilio would.
+        if let Some(flow_sid) = fallback_url.as_deref().and_then(|u| super::studio::flow_of_url(sh, u)) {
+            set_status(sh, &leg.call_sid, "in-progress");
+            let secs = super::studio::execute(sh, &leg, &flow_sid, &mut outcome).await;
+            outcome.duration_secs = secs;
+            callflow::finish(sh, &leg, &outcome.status, secs, status_callback).await;
+            return Ok(outcome);
+        }
         if let Some(url) = fallback_url {
             let mut params = callflow::call_params(sh, &leg, "ringing");
             params.push(("ErrorCode".into(), "11200".into()));
@@ -195,7 +204,14 @@ pub(crate) async fn create(axum::extract::State(sh): Sh, body: Bytes) -> ApiResu
         .flat_map(|e| e.split_whitespace().map(str::to_string).collect::<Vec<_>>())
         .collect();
     let job = Outbound {
-        leg: Leg { call_sid: sid, from, to, direction: "outbound-api".into(), dial_answers: true, record_secs: None },
+        leg: Leg {
+            call_sid: sid,
+            from,
+            to,
+            direction: "outbound-api".into(),
+            answer: LegAnswer::Accept,
+            record_secs: None,
+        },
         url,
         inline,
         status_callback: p.non_empty("StatusCallback").map(str::to_string),

@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use switchboard_core::twilio::callflow::LegAnswer;
+
 #[derive(Debug, Default, Clone)]
 struct FaultState {
     rate_limited: u32,
@@ -15,6 +17,8 @@ struct FaultState {
     dropped_webhooks: Option<String>,
     shuffle_status_callbacks: bool,
     fail_delivery: Option<u32>,
+    forwarded_leg: Option<LegAnswer>,
+    clock: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Handle on the simulator's fault switches. Counted faults (`*_next`) apply to that many of
@@ -86,6 +90,27 @@ impl Faults {
     /// Fail delivery of every following send with this error code (e.g. 30003), ending `undelivered`.
     pub fn set_fail_delivery(&self, code: Option<u32>) {
         self.with(|f| f.fail_delivery = code);
+    }
+
+    /// Every forwarded leg (and click-to-call's owner leg) does `answer` whatever the call
+    /// asked: accept, decline, ring out, or the mobile's own voicemail picks up and presses
+    /// nothing. `None` restores each call's own choice.
+    pub fn set_forwarded_leg(&self, answer: Option<LegAnswer>) {
+        self.with(|f| f.forwarded_leg = answer);
+    }
+
+    /// The time Twilio's side believes it is (Studio's `'now'`), e.g. 3 a.m. for a test of
+    /// closed hours; `None` is the real clock.
+    pub fn set_clock(&self, now: Option<chrono::DateTime<chrono::Utc>>) {
+        self.with(|f| f.clock = now);
+    }
+
+    pub(crate) fn forwarded_leg(&self) -> Option<LegAnswer> {
+        self.with(|f| f.forwarded_leg)
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.with(|f| f.clock).unwrap_or_else(chrono::Utc::now)
     }
 
     /// Switches every fault off.

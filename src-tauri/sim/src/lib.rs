@@ -28,6 +28,7 @@ mod regulation_table;
 mod regulations;
 mod server;
 mod state;
+mod studio;
 mod twiml;
 mod webhooks;
 
@@ -42,6 +43,7 @@ use crate::error::{Error, Result};
 
 pub use faults::Faults;
 pub use media::{png_image, wav_tone};
+pub use switchboard_core::twilio::callflow::LegAnswer;
 
 /// How the simulated Twilio behaves. `Default` gives a random account and quick callbacks.
 #[derive(Debug, Clone)]
@@ -135,6 +137,14 @@ pub struct CallOutcome {
     pub recording_sid: Option<String>,
     /// Seconds the call lasted (as reported in the status callback).
     pub duration_secs: u32,
+    /// Whether the forwarded leg was connected to the caller (`DialBridged`).
+    pub bridged: Option<bool>,
+    /// What the forwarded leg heard before being connected (screening prompts).
+    pub screened: Vec<String>,
+    /// Which host answered: `app` (the TwiML webhook) or `studio` (the fallback flow).
+    pub host: String,
+    /// Text-backs the hosted flow sent during the call (message SIDs).
+    pub texts_sent: Vec<String>,
 }
 
 impl CallOutcome {
@@ -148,6 +158,10 @@ impl CallOutcome {
             said: Vec::new(),
             recording_sid: None,
             duration_secs: 0,
+            bridged: None,
+            screened: Vec::new(),
+            host: "app".into(),
+            texts_sent: Vec::new(),
         }
     }
 }
@@ -314,7 +328,8 @@ impl Simulator {
     /// A simulated customer calls `to`, and the simulator follows the app's TwiML until the
     /// call ends. With `leave_voicemail_secs`, the caller speaks that long at a `<Record>`.
     pub async fn customer_call(&self, from: &str, to: &str, leave_voicemail_secs: Option<u32>) -> Result<CallOutcome> {
-        calls::customer_call(&self.shared, from, to, leave_voicemail_secs, self.shared.config.owner_answers).await
+        let answer = if self.shared.config.owner_answers { LegAnswer::Accept } else { LegAnswer::NoAnswer };
+        calls::customer_call(&self.shared, from, to, leave_voicemail_secs, answer).await
     }
 
     /// [`Simulator::customer_call`], choosing for this one call whether the owner picks up
@@ -326,7 +341,31 @@ impl Simulator {
         owner_answers: bool,
         leave_voicemail_secs: Option<u32>,
     ) -> Result<CallOutcome> {
-        calls::customer_call(&self.shared, from, to, leave_voicemail_secs, owner_answers).await
+        let answer = if owner_answers { LegAnswer::Accept } else { LegAnswer::NoAnswer };
+        calls::customer_call(&self.shared, from, to, leave_voicemail_secs, answer).await
+    }
+
+    /// [`Simulator::customer_call`] where the forwarded leg (the owner's mobile) does
+    /// `answer`: accepts (presses 1 when screened), declines, rings out, or is answered by
+    /// the mobile's own voicemail, which presses nothing (the sandbox's call controls).
+    pub async fn customer_call_with(
+        &self,
+        from: &str,
+        to: &str,
+        answer: LegAnswer,
+        leave_voicemail_secs: Option<u32>,
+    ) -> Result<CallOutcome> {
+        calls::customer_call(&self.shared, from, to, leave_voicemail_secs, answer).await
+    }
+
+    /// The Studio flows in the account: `(sid, definition)`, as the app last wrote them.
+    pub fn studio_flows(&self) -> Vec<(String, serde_json::Value)> {
+        self.shared.with(|s| s.flows.iter().map(|f| (f.sid.clone(), f.definition.clone())).collect())
+    }
+
+    /// The number's voice fallback URL, as the app wired it (a Studio flow's URL while managed).
+    pub fn voice_fallback_url(&self, e164: &str) -> Option<String> {
+        self.shared.with(|s| s.number(e164).and_then(|n| n.voice_fallback_url.clone()))
     }
 
     /// The fault switches (a cloneable handle; changes apply to the running simulator).

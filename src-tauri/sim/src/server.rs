@@ -60,6 +60,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(&format!("{acct}/AvailablePhoneNumbers/{{country}}/{{kind}}"), get(numbers::available))
         .route(&format!("{acct}/Addresses.json"), get(numbers::addresses_list).post(numbers::address_create))
         .route(&format!("{acct}/Addresses/{{sid}}"), get(numbers::address_fetch))
+        .route("/v2/Flows", axum::routing::post(super::studio::create))
+        .route("/v2/Flows/{sid}", get(super::studio::fetch).post(super::studio::update).delete(super::studio::delete))
         .route(&format!("{v2}/Regulations"), get(compliance::regulations_list))
         .route(&format!("{v2}/Regulations/{{sid}}"), get(compliance::regulation_fetch))
         .route(&format!("{v2}/EndUsers"), get(compliance::end_users_list).post(compliance::end_user_create))

@@ -84,6 +84,10 @@ pub(crate) struct State {
     pub opted_out: Vec<(String, String)>,
     pub twiml: Vec<(String, String)>,
     pub webhooks: Vec<WebhookDelivery>,
+    /// Studio flows (the app's fallback flows), executed when a number's voice URL fails.
+    pub flows: Vec<FlowRec>,
+    /// The parameters of each call's latest return to its Studio flow (`?FlowEvent=return`).
+    pub flow_returns: HashMap<String, Vec<(String, String)>>,
     /// Requests received, by `"METHOD /path"` (the raw path, SIDs included), so tests can
     /// count what the app asks: one list per resource per reconciliation, no download twice.
     pub requests: std::collections::BTreeMap<String, u64>,
@@ -230,6 +234,16 @@ pub(crate) struct TranscriptionRec {
     pub status: String,
     pub text: Option<String>,
     pub duration: u32,
+    pub date_created: DateTime<Utc>,
+    pub date_updated: DateTime<Utc>,
+}
+
+pub(crate) struct FlowRec {
+    pub sid: String,
+    pub friendly_name: String,
+    pub status: String,
+    pub definition: serde_json::Value,
+    pub revision: u32,
     pub date_created: DateTime<Utc>,
     pub date_updated: DateTime<Utc>,
 }

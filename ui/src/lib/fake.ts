@@ -45,6 +45,13 @@ export const defaultSettings = (): T.NumberSettings => ({
   voicemail_max_seconds: 120,
   business_hours: null,
   auto_reply: null,
+  screening_enabled: true,
+  closed_greeting: '',
+  record_calls: false,
+  recording_notice: 'This call may be recorded.',
+  text_back_enabled: false,
+  text_back_body: "Sorry we missed your call. Reply here and we'll get back to you.",
+  text_back_window_hours: 12,
 });
 
 export function emptyData(): FakeData {
@@ -647,6 +654,8 @@ export class FakeBackend implements Backend {
     this.log('updateNumberSettings', id, friendlyName, settings);
     const n = this.d.numbers.find((x) => x.id === id);
     if (!n) throw notFound(`number ${id}`);
+    if (settings.text_back_window_hours < 1 || settings.text_back_window_hours > 168)
+      throw { code: 'invalid_input', message: 'the text-back window must be between 1 and 168 hours' };
     if (settings.ring_seconds < 5 || settings.ring_seconds > 120)
       throw { code: 'invalid_input', message: 'ring time must be between 5 and 120 seconds' };
     if (settings.forwarding_number && !/^\+[1-9]\d{6,14}$/.test(settings.forwarding_number))
@@ -654,6 +663,15 @@ export class FakeBackend implements Backend {
     n.friendly_name = friendlyName;
     n.settings = structuredClone(settings);
     return n;
+  }
+  async callFlowNotes(): Promise<T.CallFlowNotes> {
+    return {
+      text_back:
+        'While Switchboard is closed, Twilio sends the text-back itself after every missed call, even to a caller who already got one in the last hours.',
+      hours:
+        'While Switchboard is closed, Twilio checks your hours with the offset from when the app last updated the flow.',
+      screening: 'While Switchboard is closed, any key you press takes a screened call (not only 1).',
+    };
   }
   async searchAvailableNumbers(q: { country: string; numberType: string; areaCode: string }) {
     this.log('searchAvailableNumbers', q);

@@ -20,3 +20,7 @@ export interface BulkRequest {
   vars: Record<string, string>;
   perContact: PerContactVars;
 }
+
+/** What the owner's mobile does with a simulated forwarded call (sandbox): the words
+ * `sim_customer_call` takes (Rust reads them as a string and refuses any other). */
+export type SimCallOutcome = 'answer' | 'voicemail' | 'decline' | 'carrier-voicemail';

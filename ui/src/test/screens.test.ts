@@ -117,6 +117,29 @@ describe('Numbers', () => {
     expect(settings.business_hours.spans).toHaveLength(5);
   });
 
+  it('saves screening, text-back and call recording, and says what happens while closed', async () => {
+    const b = new FakeBackend(demoData());
+    render(Numbers, { backend: b });
+    const screening = (await screen.findByTestId('screening')) as HTMLInputElement;
+    expect(screening.checked).toBe(true);
+    expect(await screen.findByTestId('screening-note')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('record-calls'));
+    await fireEvent.input(screen.getByTestId('recording-notice'), { target: { value: 'Calls are recorded.' } });
+    await fireEvent.click(screen.getByTestId('text-back-on'));
+    await fireEvent.input(screen.getByTestId('text-back-body'), { target: { value: 'Missed you! Reply here.' } });
+    await fireEvent.input(screen.getByTestId('text-back-window'), { target: { value: '24' } });
+    expect((await screen.findByTestId('text-back-note')).textContent).toContain('every missed call');
+    await fireEvent.click(screen.getByTestId('save-number'));
+    expect(await screen.findByText(/Saved/)).toBeTruthy();
+    const [, , settings] = b.calls.find((c) => c.method === 'updateNumberSettings')!.args as any[];
+    expect(settings.screening_enabled).toBe(true);
+    expect(settings.record_calls).toBe(true);
+    expect(settings.recording_notice).toBe('Calls are recorded.');
+    expect(settings.text_back_enabled).toBe(true);
+    expect(settings.text_back_body).toBe('Missed you! Reply here.');
+    expect(settings.text_back_window_hours).toBe(24);
+  });
+
   it('shows a refused setting', async () => {
     const d = demoData();
     render(Numbers, { backend: new FakeBackend(d) });

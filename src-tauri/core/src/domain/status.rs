@@ -124,6 +124,10 @@ impl CallStatus {
     pub fn advances_from(&self, current_rank: i64) -> bool {
         self.rank() > current_rank
     }
+    /// The call is over (completed, busy, no-answer, failed, canceled).
+    pub fn is_final(&self) -> bool {
+        self.rank() >= FINAL_RANK
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,8 @@ pub async fn click_to_call(ob: &Outbound, number_id: i64, to: &str) -> Result<ca
             owner_phone: owner.clone(),
             customer: customer.clone(),
             status_callback: ob.voice_status_callback(),
+            // Screened like a forwarded call: the owner's leg must press 1 first.
+            accept_url: ob.click_accept_url().filter(|_| number.settings.screening_enabled),
         })
         .await?;
     let row = calls::NewCall {

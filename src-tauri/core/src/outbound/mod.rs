@@ -13,6 +13,7 @@ pub mod history;
 pub mod media_links;
 pub mod reply;
 pub mod send;
+pub mod text_back;
 pub mod threading;
 
 use std::collections::HashMap;
@@ -122,6 +123,11 @@ impl Outbound {
     /// `<public_url>/twilio/voice/status`, where Twilio reports call progress.
     pub fn voice_status_callback(&self) -> Option<String> {
         self.public_url.as_ref().map(|u| format!("{}/twilio/voice/status", u.trim_end_matches('/')))
+    }
+
+    /// Click-to-call's screening answer (`webhook::paths::VOICE_CLICK_ACCEPT`).
+    pub fn click_accept_url(&self) -> Option<String> {
+        self.public_url.as_ref().map(|u| format!("{}/twilio/voice/click/accept", u.trim_end_matches('/')))
     }
 }
 

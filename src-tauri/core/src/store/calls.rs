@@ -173,6 +173,35 @@ pub fn page(conn: &Connection, missed_only: bool, after: Option<&CallCursor>) ->
     Ok(CallPage { calls, next })
 }
 
+/// The screened leg of call `sid` pressed the accept key: recorded on the call, so the
+/// dial action knows the owner (not a voicemail) took it, and the log says so.
+pub fn mark_screen_accepted(conn: &Connection, sid: &str) -> Result<bool> {
+    let changed = conn.exec(
+        "UPDATE calls SET screen_accepted_at = COALESCE(screen_accepted_at, ?2), updated_at = ?2 WHERE sid = ?1",
+        params![sid, now_rfc3339()],
+    )?;
+    Ok(changed > 0)
+}
+
+/// Whether the screened leg of call `sid` accepted it.
+pub fn screen_accepted(conn: &Connection, sid: &str) -> Result<bool> {
+    Ok(conn
+        .row("SELECT screen_accepted_at IS NOT NULL FROM calls WHERE sid = ?1", [sid], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The number a call came in on (or was placed from).
+pub fn number_id(conn: &Connection, sid: &str) -> Result<Option<i64>> {
+    Ok(conn.row("SELECT number_id FROM calls WHERE sid = ?1", [sid], |r| r.get(0)).optional()?.flatten())
+}
+
+/// Whether someone on the owner's side took the call: the dial completed (the dial action
+/// writes `no-answer` for a screened leg that never accepted) or the owner accepted.
+pub fn answered_by_owner(call: &Call) -> bool {
+    call.answered_by.as_deref() == Some("owner") || call.dial_status.as_deref() == Some("completed")
+}
+
 pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Call>> {
     Ok(conn.row(&format!("{SELECT} WHERE c.sid = ?1"), [sid], from_row).optional()?)
 }

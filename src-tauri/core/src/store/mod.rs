@@ -31,6 +31,7 @@ pub mod settings;
 pub mod sql;
 pub mod tags;
 pub mod templates;
+pub mod text_backs;
 pub mod voicemails;
 
 use std::path::{Path, PathBuf};

@@ -35,11 +35,52 @@ pub struct NumberSettings {
     pub voicemail_max_seconds: i64,
     pub business_hours: Option<BusinessHours>,
     pub auto_reply: Option<String>,
+    /// The forwarded leg must press 1 to take the call (issue 14); otherwise the caller
+    /// comes back to our voicemail. Default `true` so a form or file without it screens.
+    #[serde(default = "yes")]
+    pub screening_enabled: bool,
+    /// Said instead of the greeting outside business hours; empty means the greeting.
+    #[serde(default)]
+    pub closed_greeting: String,
+    /// Record forwarded calls (after [`NumberSettings::recording_notice`] is said).
+    #[serde(default)]
+    pub record_calls: bool,
+    #[serde(default = "default_recording_notice")]
+    pub recording_notice: String,
+    /// Missed-call text-back: on/off, its text, and how long one caller waits for another.
+    #[serde(default)]
+    pub text_back_enabled: bool,
+    #[serde(default = "default_text_back_body")]
+    pub text_back_body: String,
+    #[serde(default = "default_text_back_window")]
+    pub text_back_window_hours: i64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub const DEFAULT_RECORDING_NOTICE: &str = "This call may be recorded.";
+pub const DEFAULT_TEXT_BACK_BODY: &str = "Sorry we missed your call. Reply here and we'll get back to you.";
+pub const DEFAULT_TEXT_BACK_WINDOW_HOURS: i64 = 12;
+
+fn default_recording_notice() -> String {
+    DEFAULT_RECORDING_NOTICE.to_string()
+}
+
+fn default_text_back_body() -> String {
+    DEFAULT_TEXT_BACK_BODY.to_string()
+}
+
+fn default_text_back_window() -> i64 {
+    DEFAULT_TEXT_BACK_WINDOW_HOURS
 }
 
 const COLUMNS: &str = "id, e164, sid, friendly_name, managed, seen_in_webhook, forwarding_number, \
     forwarding_enabled, greeting, voice, ring_seconds, voicemail_enabled, voicemail_prompt, \
-    voicemail_max_seconds, business_hours, auto_reply, wired_url, wired_at, wiring_error";
+    voicemail_max_seconds, business_hours, auto_reply, wired_url, wired_at, wiring_error, \
+    screening_enabled, closed_greeting, record_calls, recording_notice, text_back_enabled, \
+    text_back_body, text_back_window_hours";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Number> {
     let hours: Option<String> = r.get(14)?;
@@ -62,6 +103,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Number> {
             // A corrupt JSON value means "always open", never a failed call.
             business_hours: hours.and_then(|h| serde_json::from_str(&h).ok()),
             auto_reply: r.get(15)?,
+            screening_enabled: r.get(19)?,
+            closed_greeting: r.get(20)?,
+            record_calls: r.get(21)?,
+            recording_notice: r.get(22)?,
+            text_back_enabled: r.get(23)?,
+            text_back_body: r.get(24)?,
+            text_back_window_hours: r.get(25)?,
         },
         wired_url: r.get(16)?,
         wired_at: r.get(17)?,
@@ -116,6 +164,9 @@ pub fn update_settings(conn: &Connection, id: i64, s: &NumberSettings) -> Result
         voice: clean(&s.voice),
         voicemail_prompt: clean(&s.voicemail_prompt),
         auto_reply: s.auto_reply.as_deref().map(clean),
+        closed_greeting: clean(&s.closed_greeting),
+        recording_notice: clean(&s.recording_notice),
+        text_back_body: clean(&s.text_back_body),
         ..s.clone()
     };
     if let Some(h) = &s.business_hours {
@@ -125,7 +176,9 @@ pub fn update_settings(conn: &Connection, id: i64, s: &NumberSettings) -> Result
     let changed = conn.exec(
         "UPDATE numbers SET forwarding_number = ?2, forwarding_enabled = ?3, greeting = ?4, voice = ?5,
            ring_seconds = ?6, voicemail_enabled = ?7, voicemail_prompt = ?8, voicemail_max_seconds = ?9,
-           business_hours = ?10, auto_reply = ?11, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+           business_hours = ?10, auto_reply = ?11, screening_enabled = ?12, closed_greeting = ?13,
+           record_calls = ?14, recording_notice = ?15, text_back_enabled = ?16, text_back_body = ?17,
+           text_back_window_hours = ?18, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
          WHERE id = ?1",
         params![
             id,
@@ -138,7 +191,14 @@ pub fn update_settings(conn: &Connection, id: i64, s: &NumberSettings) -> Result
             s.voicemail_prompt,
             s.voicemail_max_seconds,
             hours,
-            s.auto_reply
+            s.auto_reply,
+            s.screening_enabled,
+            s.closed_greeting,
+            s.record_calls,
+            s.recording_notice,
+            s.text_back_enabled,
+            s.text_back_body,
+            s.text_back_window_hours
         ],
     )?;
     if changed == 0 {

@@ -144,6 +144,7 @@ pub async fn manage(store: &Store, client: &TwilioClient, sids: &[String]) -> Re
 /// "Stop managing": the number gets back the webhooks it had before; returns our numbers.
 pub async fn stop_managing(store: &Store, client: &TwilioClient, id: i64) -> Result<Vec<numbers::Number>> {
     wiring::unmanage(store, client, id).await?;
+    forget_flow(store, client, id).await;
     store.read_async(numbers::list).await
 }
 
@@ -153,7 +154,17 @@ pub async fn release(store: &Store, client: &TwilioClient, id: i64) -> Result<()
     let sid =
         number.sid.ok_or_else(|| Error::InvalidInput(format!("{} is not a number of this account", number.e164)))?;
     client.release_number(&sid).await?;
+    forget_flow(store, client, id).await;
     store.write_async(move |tx| numbers::delete(tx, id)).await
+}
+
+/// The number no longer answers through us: its fallback flow goes too (issue 14). A flow
+/// that cannot be deleted now is logged and kept on record; nothing routes calls to it any
+/// more (the number's fallback URL was restored or the number released).
+async fn forget_flow(store: &Store, client: &TwilioClient, id: i64) {
+    if let Err(e) = super::fallback::remove_for_number(store, client, id).await {
+        tracing::warn!(number = id, error = %e, "could not delete the number's fallback flow");
+    }
 }
 
 /// Gives every managed number back the webhooks it had before Switchboard managed it, or
@@ -161,11 +172,12 @@ pub async fn release(store: &Store, client: &TwilioClient, id: i64) -> Result<()
 /// so the owner can try again): done before the credentials are removed, since afterwards
 /// nothing could point the numbers away from a tunnel that no longer answers.
 pub async fn restore_all(store: &Store, client: &TwilioClient) -> Result<()> {
-    let failed: Vec<String> = wiring::unmanage_all(store, client)
-        .await?
-        .into_iter()
-        .filter_map(|w| w.error.map(|e| format!("{} ({e})", w.e164)))
-        .collect();
+    let outcome = wiring::unmanage_all(store, client).await?;
+    for w in outcome.iter().filter(|w| w.error.is_none()) {
+        forget_flow(store, client, w.number_id).await;
+    }
+    let failed: Vec<String> =
+        outcome.into_iter().filter_map(|w| w.error.map(|e| format!("{} ({e})", w.e164))).collect();
     if failed.is_empty() {
         return Ok(());
     }
@@ -212,6 +224,15 @@ pub fn validated(mut s: NumberSettings) -> Result<NumberSettings> {
         h.validate()?;
     }
     s.auto_reply = s.auto_reply.filter(|t| !t.trim().is_empty());
+    if !(1..=168).contains(&s.text_back_window_hours) {
+        return Err(Error::InvalidInput("the text-back window must be between 1 and 168 hours".into()));
+    }
+    if s.text_back_enabled && s.text_back_body.trim().is_empty() {
+        return Err(Error::InvalidInput("write the text-back message, or turn text-back off".into()));
+    }
+    if s.record_calls && s.recording_notice.trim().is_empty() {
+        return Err(Error::InvalidInput("write the recording notice callers hear, or turn recording off".into()));
+    }
     Ok(s)
 }
 
@@ -233,6 +254,13 @@ mod tests {
             voicemail_max_seconds: 120,
             business_hours: None,
             auto_reply: Some("  ".into()),
+            screening_enabled: true,
+            closed_greeting: String::new(),
+            record_calls: false,
+            recording_notice: String::new(),
+            text_back_enabled: false,
+            text_back_body: String::new(),
+            text_back_window_hours: 12,
         }
     }
 

@@ -24,6 +24,8 @@ pub struct ClientConfig {
     pub numbers_base: String,
     /// numbers-upload.twilio.com: supporting documents are uploaded here as multipart.
     pub upload_base: String,
+    /// studio.twilio.com v2: the fallback flow that answers calls while the app is closed.
+    pub studio_base: String,
     pub credentials: TwilioCredentials,
     /// Per-request timeout; Twilio answers in well under a second normally.
     pub timeout: Duration,
@@ -38,6 +40,7 @@ pub struct ClientConfig {
 pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
 pub const DEFAULT_NUMBERS_BASE: &str = "https://numbers.twilio.com";
 pub const DEFAULT_UPLOAD_BASE: &str = "https://numbers-upload.twilio.com";
+pub const DEFAULT_STUDIO_BASE: &str = "https://studio.twilio.com";
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -54,6 +57,7 @@ impl ClientConfig {
             api_base: DEFAULT_API_BASE.into(),
             numbers_base: DEFAULT_NUMBERS_BASE.into(),
             upload_base: DEFAULT_UPLOAD_BASE.into(),
+            studio_base: DEFAULT_STUDIO_BASE.into(),
             credentials,
             timeout: Duration::from_secs(30),
             max_retries: 3,
@@ -69,6 +73,7 @@ impl ClientConfig {
             api_base: env_or("SWITCHBOARD_TWILIO_API_BASE", DEFAULT_API_BASE),
             numbers_base: env_or("SWITCHBOARD_TWILIO_NUMBERS_BASE", DEFAULT_NUMBERS_BASE),
             upload_base: env_or("SWITCHBOARD_TWILIO_UPLOAD_BASE", DEFAULT_UPLOAD_BASE),
+            studio_base: env_or("SWITCHBOARD_TWILIO_STUDIO_BASE", DEFAULT_STUDIO_BASE),
             ..Self::new(credentials)
         }
     }
@@ -76,7 +81,13 @@ impl ClientConfig {
     /// All three hosts at one base URL (a simulator or stub that serves every path).
     pub fn with_base(credentials: TwilioCredentials, base: &str) -> Self {
         let base = base.trim_end_matches('/').to_string();
-        ClientConfig { api_base: base.clone(), numbers_base: base.clone(), upload_base: base, ..Self::new(credentials) }
+        ClientConfig {
+            api_base: base.clone(),
+            numbers_base: base.clone(),
+            upload_base: base.clone(),
+            studio_base: base,
+            ..Self::new(credentials)
+        }
     }
 }
 
@@ -130,6 +141,11 @@ impl TwilioClient {
     /// The base URL of the REST API this client talks to (Twilio, or a simulator).
     pub fn api_base(&self) -> &str {
         &self.cfg.api_base
+    }
+
+    /// The Studio v2 API this client talks to (Twilio, or a simulator).
+    pub fn studio_base(&self) -> &str {
+        &self.cfg.studio_base
     }
 
     pub fn account_sid(&self) -> &str {

@@ -2,6 +2,7 @@
 //! webhook signatures, TwiML and webhook payload types.
 
 pub mod api;
+pub mod callflow;
 pub mod client;
 /// The error codes and their explanations live in the domain (the store words them too).
 pub use crate::domain::twilio_errors as errors;

@@ -27,6 +27,20 @@ pub enum Verb {
     Reject,
     /// `<Message>text</Message>`: a reply to an inbound SMS.
     Message(String),
+    /// `<Gather …><Say>…</Say></Gather>`: waits for a key (call screening).
+    Gather(Gather),
+}
+
+/// `<Gather>` with one prompt inside: what the screened leg hears.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gather {
+    pub num_digits: Option<u32>,
+    pub timeout: Option<u32>,
+    pub action: Option<String>,
+    pub method: Option<String>,
+    /// Said while waiting for the key.
+    pub say: String,
+    pub voice: Option<String>,
 }
 
 /// `<Dial>` with the attributes the forwarding flow needs.
@@ -42,6 +56,12 @@ pub struct Dial {
     pub action: Option<String>,
     pub method: Option<String>,
     pub caller_id: Option<String>,
+    /// `<Number url=…>`: TwiML the dialled party hears before being connected (screening);
+    /// only with `number_noun`.
+    pub number_url: Option<String>,
+    /// `record="record-from-answer-dual"` when the owner records calls.
+    pub record: Option<String>,
+    pub recording_status_callback: Option<String>,
 }
 
 /// `<Record>` for voicemail.
@@ -118,10 +138,12 @@ fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb) -> std::io::Result<()> {
         Verb::Dial(d) => {
             let timeout = d.timeout.map(|t| t.to_string());
             let mut el = w.create_element("Dial");
-            let attrs: [(&str, Option<&str>); 4] = [
+            let attrs: [(&str, Option<&str>); 6] = [
                 ("action", d.action.as_deref()),
                 ("callerId", d.caller_id.as_deref()),
                 ("method", d.method.as_deref()),
+                ("record", d.record.as_deref()),
+                ("recordingStatusCallback", d.recording_status_callback.as_deref()),
                 ("timeout", timeout.as_deref()),
             ];
             for (name, value) in attrs {
@@ -131,13 +153,36 @@ fn write_verb(w: &mut Writer<Vec<u8>>, verb: &Verb) -> std::io::Result<()> {
             }
             let number = xml_safe(&d.number);
             if d.number_noun {
+                let url = d.number_url.as_deref().map(xml_safe);
                 el.write_inner_content(|w| {
-                    w.create_element("Number").write_text_content(BytesText::new(&number))?;
+                    let mut n = w.create_element("Number");
+                    if let Some(u) = url.as_deref() {
+                        n = n.with_attribute(("url", u)).with_attribute(("method", "POST"));
+                    }
+                    n.write_text_content(BytesText::new(&number))?;
                     Ok::<(), std::io::Error>(())
                 })?;
             } else {
                 el.write_text_content(BytesText::new(&number))?;
             }
+        }
+        Verb::Gather(g) => {
+            let num_digits = g.num_digits.map(|n| n.to_string());
+            let timeout = g.timeout.map(|t| t.to_string());
+            let attrs: [(&str, Option<&str>); 4] = [
+                ("action", g.action.as_deref()),
+                ("method", g.method.as_deref()),
+                ("numDigits", num_digits.as_deref()),
+                ("timeout", timeout.as_deref()),
+            ];
+            let mut el = w.create_element("Gather");
+            for (name, value) in attrs {
+                if let Some(v) = value {
+                    el = el.with_attribute((name, xml_safe(v).as_ref()));
+                }
+            }
+            let say = Verb::Say { text: g.say.clone(), voice: g.voice.clone() };
+            el.write_inner_content(|w| write_verb(w, &say))?;
         }
         Verb::Record(r) => {
             let max_length = r.max_length.map(|m| m.to_string());

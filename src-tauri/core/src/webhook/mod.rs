@@ -12,6 +12,7 @@ pub mod error;
 pub mod listen;
 pub mod media;
 pub mod recording;
+pub mod screen;
 pub mod selftest;
 pub mod sms;
 pub mod status;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub events: Events,
     /// Nudges the media worker right after a commit that queued a download.
     pub downloads: Wake,
+    /// Nudges the missed-call text-back sender after a commit that decided one.
+    pub text_backs: Wake,
 }
 
 impl AppState {
@@ -63,7 +66,14 @@ impl AppState {
             auth_token,
             events,
             downloads: Wake::default(),
+            text_backs: Wake::default(),
         }
+    }
+
+    /// The wake of the text-back sender the runtime runs (`outbound::text_back::run`).
+    pub fn with_text_backs(mut self, wake: Wake) -> Self {
+        self.text_backs = wake;
+        self
     }
 
     pub fn with_downloads(mut self, wake: Wake) -> Self {
@@ -102,6 +112,12 @@ pub mod paths {
     /// `<Record action>`: where Twilio goes when the caller finishes the voicemail.
     /// Without an action Twilio re-requests the current document and the flow would loop.
     pub const VOICE_RECORDED: &str = "/twilio/voice/recorded";
+    /// `<Number url>`: what the screened (forwarded) leg hears before being connected.
+    pub const VOICE_SCREEN: &str = "/twilio/voice/screen";
+    /// The screened leg's `<Gather action>`: 1 takes the call, anything else drops the leg.
+    pub const VOICE_SCREEN_ANSWER: &str = "/twilio/voice/screen/answer";
+    /// Click-to-call: the owner's leg pressed a key (accept) before the customer is dialled.
+    pub const VOICE_CLICK_ACCEPT: &str = "/twilio/voice/click/accept";
     pub const COMPLIANCE: &str = "/twilio/compliance";
 }
 
@@ -114,6 +130,9 @@ pub fn router(state: AppState) -> Router {
         .route(paths::VOICE_DIAL, post(voice::dial_action))
         .route(paths::VOICE_STATUS, post(voice::call_status))
         .route(paths::VOICE_RECORDED, post(voice::recorded))
+        .route(paths::VOICE_SCREEN, post(screen::screen))
+        .route(paths::VOICE_SCREEN_ANSWER, post(screen::answer))
+        .route(paths::VOICE_CLICK_ACCEPT, post(screen::click_accept))
         .route(paths::VOICE_RECORDING, post(recording::recording_status))
         .route(paths::VOICE_TRANSCRIPTION, post(recording::transcription))
         .route(paths::COMPLIANCE, post(compliance::bundle_status))

@@ -14,6 +14,7 @@ use super::voice::{call_flow, voicemail, Callbacks};
 use crate::domain::hours::{BusinessHours, Span};
 use crate::domain::xmltext::is_xml_char;
 use crate::store::numbers::NumberSettings;
+use crate::twilio::callflow::{screen_prompt, CallFlow};
 use crate::twilio::twiml::Verb;
 
 /// Text with a good share of what breaks XML: C0 and C1 controls, DEL, the two
@@ -36,8 +37,9 @@ fn settings() -> impl Strategy<Value = NumberSettings> {
         hostile_text(),
         prop::option::of(hostile_text()),
         any::<(bool, bool, bool)>(),
+        hostile_text(),
     )
-        .prop_map(|(greeting, voice, prompt, forward, auto_reply, (fwd, vm, hours))| NumberSettings {
+        .prop_map(|(greeting, voice, prompt, forward, auto_reply, (fwd, vm, hours), prompt2)| NumberSettings {
             forwarding_number: Some(forward),
             forwarding_enabled: fwd,
             greeting,
@@ -51,6 +53,13 @@ fn settings() -> impl Strategy<Value = NumberSettings> {
                 spans: (0..5).map(|day| Span { day, open: "09:00".into(), close: "17:00".into() }).collect(),
             }),
             auto_reply,
+            screening_enabled: fwd,
+            closed_greeting: prompt2.clone(),
+            record_calls: vm,
+            recording_notice: prompt2,
+            text_back_enabled: false,
+            text_back_body: String::new(),
+            text_back_window_hours: 12,
         })
 }
 
@@ -126,9 +135,11 @@ proptest! {
     fn twiml_from_arbitrary_settings_is_well_formed(s in settings(), base in hostile_text(), hour in 0u32..24) {
         let cb = Callbacks::new(&format!("https://example.test/{base}"));
         let now = Utc.with_ymd_and_hms(2026, 11, 23, hour, 0, 0).single().expect("a valid time");
+        let flow = CallFlow::from_settings(&base, &s);
         let mut documents = vec![
-            body_of(&call_flow(&s, now, &cb)),
-            body_of(&voicemail(&s, &cb)),
+            body_of(&call_flow(&flow, now, &cb, &base)),
+            body_of(&voicemail(&flow, &cb)),
+            body_of(&super::screen::screen_twiml(&screen_prompt(&base), flow.voice.clone(), &cb.screen_answer)),
         ];
         // The SMS webhook answers with the auto-reply as <Message>.
         documents.push(body_of(&s.auto_reply.iter().cloned().map(Verb::Message).collect::<Vec<_>>()));

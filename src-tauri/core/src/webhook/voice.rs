@@ -17,12 +17,13 @@ use super::{paths, twiml_response, AppState};
 use crate::domain::{now_rfc3339, Address, CallStatus};
 use crate::events::Event;
 use crate::store::numbers::{self, NumberSettings};
-use crate::store::{blocked, calls};
+use crate::store::{blocked, calls, text_backs};
+use crate::twilio::callflow::{CallFlow, UNAVAILABLE as UNAVAILABLE_TEXT};
 use crate::twilio::payloads::{CallStatusCallback, DialAction, InboundCall};
 use crate::twilio::twiml::{Dial, Record, Verb};
 
 /// Said when voicemail is off and nobody answered.
-pub const UNAVAILABLE: &str = "Sorry, nobody can take your call right now. Please try again later.";
+pub const UNAVAILABLE: &str = UNAVAILABLE_TEXT;
 
 /// The absolute callback URLs the TwiML points at (built from the public base URL, so a
 /// base with a path prefix still works).
@@ -32,6 +33,8 @@ pub struct Callbacks {
     pub recording: String,
     pub transcription: String,
     pub recorded: String,
+    pub screen: String,
+    pub screen_answer: String,
 }
 
 impl Callbacks {
@@ -42,54 +45,62 @@ impl Callbacks {
             recording: format!("{base}{}", paths::VOICE_RECORDING),
             transcription: format!("{base}{}", paths::VOICE_TRANSCRIPTION),
             recorded: format!("{base}{}", paths::VOICE_RECORDED),
+            screen: format!("{base}{}", paths::VOICE_SCREEN),
+            screen_answer: format!("{base}{}", paths::VOICE_SCREEN_ANSWER),
         }
     }
 }
 
-fn voice_of(s: &NumberSettings) -> Option<String> {
-    Some(s.voice.clone()).filter(|v| !v.trim().is_empty())
-}
-
 /// The number to forward to at `now`, if the call should be forwarded at all.
 pub fn forward_to(s: &NumberSettings, now: DateTime<Utc>) -> Option<String> {
-    let open = s.business_hours.as_ref().is_none_or(|h| h.is_open_at(now));
-    if !open || !s.forwarding_enabled {
-        return None;
-    }
-    s.forwarding_number.clone().filter(|n| !n.trim().is_empty())
+    let flow = CallFlow::from_settings("", s);
+    flow.forward_when(flow.is_open(now)).map(|f| f.to.clone())
 }
 
-/// What an inbound call hears: greeting, then the forward or voicemail.
-pub fn call_flow(s: &NumberSettings, now: DateTime<Utc>, cb: &Callbacks) -> Vec<Verb> {
+/// What an inbound call hears (the open-app host of [`CallFlow`]): the greeting (or the
+/// closed-hours greeting), then the forward (recording notice, screened `<Number url>`) or,
+/// when it does not ring the owner, voicemail. `call_sid` names the call in the screening
+/// URL, so the screened leg's answer is recorded on it.
+pub fn call_flow(flow: &CallFlow, now: DateTime<Utc>, cb: &Callbacks, call_sid: &str) -> Vec<Verb> {
+    let open = flow.is_open(now);
     let mut verbs = Vec::new();
-    if !s.greeting.trim().is_empty() {
-        verbs.push(Verb::Say { text: s.greeting.clone(), voice: voice_of(s) });
+    if let Some(text) = flow.opening(open) {
+        verbs.push(Verb::Say { text: text.to_string(), voice: flow.voice.clone() });
     }
-    match forward_to(s, now) {
-        Some(number) => verbs.push(Verb::Dial(Dial {
-            number,
-            timeout: Some(s.ring_seconds),
-            action: Some(cb.dial.clone()),
-            method: Some("POST".into()),
-            ..Dial::default()
-        })),
-        None => verbs.extend(voicemail(s, cb)),
+    match flow.forward_when(open) {
+        Some(f) => {
+            if let Some(notice) = &f.recording_notice {
+                verbs.push(Verb::Say { text: notice.clone(), voice: flow.voice.clone() });
+            }
+            let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("call", call_sid).finish();
+            verbs.push(Verb::Dial(Dial {
+                number: f.to.clone(),
+                number_noun: f.screen_prompt.is_some(),
+                number_url: f.screen_prompt.as_ref().map(|_| format!("{}?{query}", cb.screen)),
+                timeout: Some(f.ring_seconds),
+                action: Some(cb.dial.clone()),
+                method: Some("POST".into()),
+                record: f.recording_notice.as_ref().map(|_| "record-from-answer-dual".to_string()),
+                ..Dial::default()
+            }))
+        }
+        None => verbs.extend(voicemail(flow, cb)),
     }
     verbs
 }
 
 /// Voicemail: prompt and `<Record>` (transcribed), or an apology when voicemail is off.
-pub fn voicemail(s: &NumberSettings, cb: &Callbacks) -> Vec<Verb> {
-    if !s.voicemail_enabled {
-        return vec![Verb::Say { text: UNAVAILABLE.into(), voice: voice_of(s) }, Verb::Hangup];
-    }
+pub fn voicemail(flow: &CallFlow, cb: &Callbacks) -> Vec<Verb> {
+    let Some(vm) = &flow.voicemail else {
+        return vec![Verb::Say { text: UNAVAILABLE.into(), voice: flow.voice.clone() }, Verb::Hangup];
+    };
     vec![
-        Verb::Say { text: s.voicemail_prompt.clone(), voice: voice_of(s) },
+        Verb::Say { text: vm.prompt.clone(), voice: flow.voice.clone() },
         Verb::Record(Record {
-            max_length: Some(s.voicemail_max_seconds),
+            max_length: Some(vm.max_seconds),
             play_beep: Some(true),
-            transcribe: Some(true),
-            transcribe_callback: Some(cb.transcription.clone()),
+            transcribe: Some(vm.transcribe),
+            transcribe_callback: vm.transcribe.then(|| cb.transcription.clone()),
             recording_status_callback: Some(cb.recording.clone()),
             recording_status_callback_event: None,
             action: Some(cb.recorded.clone()),
@@ -108,11 +119,13 @@ pub async fn inbound(State(state): State<AppState>, req: Request) -> Result<Resp
         .write_async(move |tx| {
             let to = Address::from_twilio(&call.to).into_string();
             let number_id = numbers::ensure(tx, &to, true)?;
-            let settings = numbers::get(tx, number_id)?.settings;
+            let number = numbers::get(tx, number_id)?;
             let from = Address::from_twilio(&call.from).into_string();
             // A blocked caller is refused before anything rings; the call is still logged.
             let rejected = blocked::is_blocked(tx, &from)?;
-            let verbs = if rejected { vec![Verb::Reject] } else { call_flow(&settings, now, &cb) };
+            let flow = CallFlow::of(&number);
+            let verbs = if rejected { vec![Verb::Reject] } else { call_flow(&flow, now, &cb, &call.call_sid) };
+            let settings = number.settings;
             if signed.seen_before(tx)? {
                 return Ok((verbs, None));
             }
@@ -144,25 +157,29 @@ pub async fn inbound(State(state): State<AppState>, req: Request) -> Result<Resp
 pub async fn dial_action(State(state): State<AppState>, req: Request) -> Result<Response, WebhookError> {
     let signed = verify::signed(&state, req, Accept::Form).await?;
     let dial = DialAction::from_params(&signed.params)?;
+    let bridged = signed.params.get("DialBridged").map(|b| b.eq_ignore_ascii_case("true"));
     let to = signed.params.first_of(&["To", "Called"]).map(|t| Address::from_twilio(t).into_string());
     let cb = Callbacks::new(&state.public_url());
     let call_sid = dial.call_sid.clone();
     let (verbs, changed) = state
         .store
         .write_async(move |tx| {
-            let verbs = if dial.answered() {
-                vec![Verb::Hangup]
-            } else {
-                let settings = match &to {
-                    Some(to) => numbers::get(tx, numbers::ensure(tx, to, true)?)?.settings,
-                    None => return Err(crate::error::Error::InvalidInput("missing required field To".into())),
-                };
-                voicemail(&settings, &cb)
+            let Some(to) = &to else {
+                return Err(crate::error::Error::InvalidInput("missing required field To".into()));
             };
+            let flow = CallFlow::of(&numbers::get(tx, numbers::ensure(tx, to, true)?)?);
+            let accepted = calls::screen_accepted(tx, &dial.call_sid)?;
+            // The one rule of both hosts: completed, bridged, and (screened) accepted. A
+            // leg answered by the mobile's voicemail is "completed" to Twilio, not to us.
+            let answered = flow.answered(&dial.dial_status, bridged, accepted);
+            let verbs = if answered { vec![Verb::Hangup] } else { voicemail(&flow, &cb) };
             if signed.seen_before(tx)? {
                 return Ok((verbs, false));
             }
-            calls::set_dial_result(tx, &dial.call_sid, &dial.dial_status, None, dial.dial_duration)?;
+            // A completed leg nobody took counts as not answered in the call log.
+            let status = if answered || !dial.answered() { dial.dial_status.as_str() } else { "no-answer" };
+            let by = (answered && flow.forward.as_ref().is_some_and(|f| f.screen_prompt.is_some())).then_some("owner");
+            calls::set_dial_result(tx, &dial.call_sid, status, by, dial.dial_duration)?;
             signed.journal(tx, Some(&dial.call_sid))?;
             Ok((verbs, true))
         })
@@ -181,7 +198,7 @@ pub async fn call_status(State(state): State<AppState>, req: Request) -> Result<
         .store
         .write_async(move |tx| {
             if signed.seen_before(tx)? {
-                return Ok(false);
+                return Ok((false, false));
             }
             // A callback for a call we never saw (placed elsewhere, or its webhook lost)
             // is recorded rather than dropped.
@@ -204,21 +221,39 @@ pub async fn call_status(State(state): State<AppState>, req: Request) -> Result<
                     )?;
                 }
             }
-            let changed = calls::apply_status(
-                tx,
-                &cb.call_sid,
-                &CallStatus::parse(&cb.status),
-                cb.duration,
-                cb.answered_by.as_deref(),
-            )?;
+            let status = CallStatus::parse(&cb.status);
+            let changed = calls::apply_status(tx, &cb.call_sid, &status, cb.duration, cb.answered_by.as_deref())?;
+            let text_back = match status.is_final() {
+                true => decide_text_back(tx, &cb.call_sid)?,
+                false => false,
+            };
             signed.journal(tx, Some(&cb.call_sid))?;
-            Ok(changed)
+            Ok((changed, text_back))
         })
         .await?;
+    let (changed, text_back) = changed;
+    if text_back {
+        state.text_backs.wake();
+    }
     if changed {
         state.events.publish(Event::CallUpdated { call_sid });
     }
     Ok(twiml_response(&[]))
+}
+
+/// A call to one of our numbers ended: when nobody on the owner's side took it (voicemail
+/// or not) and the number sends text-backs, decide the text-back in this transaction
+/// (pending, or skipped for the window or an opt-out). True when one is pending.
+fn decide_text_back(tx: &rusqlite::Connection, call_sid: &str) -> crate::error::Result<bool> {
+    let Some(call) = calls::find_by_sid(tx, call_sid)? else { return Ok(false) };
+    let Some(number_id) = calls::number_id(tx, call_sid)? else { return Ok(false) };
+    if call.direction != "inbound" || calls::answered_by_owner(&call) {
+        return Ok(false);
+    }
+    let number = numbers::get(tx, number_id)?;
+    let Some(tb) = CallFlow::of(&number).text_back else { return Ok(false) };
+    let decision = text_backs::decide(tx, call_sid, number_id, &call.from, &tb.body, tb.window_hours, Utc::now())?;
+    Ok(decision == text_backs::Decision::Pending)
 }
 
 /// The voicemail `<Record>` ended: hang up. The recording itself arrives on
@@ -249,7 +284,18 @@ mod tests {
                 spans: (0..5).map(|day| Span { day, open: "09:00".into(), close: "17:00".into() }).collect(),
             }),
             auto_reply: None,
+            screening_enabled: false,
+            closed_greeting: String::new(),
+            record_calls: false,
+            recording_notice: "This call may be recorded.".into(),
+            text_back_enabled: false,
+            text_back_body: String::new(),
+            text_back_window_hours: 12,
         }
+    }
+
+    fn flow(s: &NumberSettings) -> CallFlow {
+        CallFlow::from_settings("Shop", s)
     }
 
     #[test]
@@ -257,14 +303,39 @@ mod tests {
         let cb = Callbacks::new("https://example.test/");
         // Monday 10:00 in Sydney.
         let open = Utc.with_ymd_and_hms(2026, 11, 22, 23, 0, 0).unwrap();
-        let flow = call_flow(&settings(), open, &cb);
-        assert!(matches!(&flow[1], Verb::Dial(d) if d.number == "+61412345678" && d.timeout == Some(25)
+        let verbs = call_flow(&flow(&settings()), open, &cb, "CA1");
+        assert!(matches!(&verbs[1], Verb::Dial(d) if d.number == "+61412345678" && d.timeout == Some(25)
             && d.action.as_deref() == Some("https://example.test/twilio/voice/dial")));
         // Saturday noon in Sydney.
         let closed = Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap();
-        let flow = call_flow(&settings(), closed, &cb);
-        assert!(flow.iter().all(|v| !matches!(v, Verb::Dial(_))), "closed hours must not ring the owner");
-        assert!(matches!(&flow[2], Verb::Record(r) if r.max_length == Some(90)));
+        let verbs = call_flow(&flow(&settings()), closed, &cb, "CA1");
+        assert!(verbs.iter().all(|v| !matches!(v, Verb::Dial(_))), "closed hours must not ring the owner");
+        assert!(matches!(&verbs[2], Verb::Record(r) if r.max_length == Some(90)));
+    }
+
+    #[test]
+    fn closed_hours_say_the_closed_greeting() {
+        let cb = Callbacks::new("https://example.test");
+        let mut s = settings();
+        s.closed_greeting = "We are closed".into();
+        let saturday = Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap();
+        let verbs = call_flow(&flow(&s), saturday, &cb, "CA1");
+        assert!(matches!(&verbs[0], Verb::Say { text, .. } if text == "We are closed"), "{verbs:?}");
+    }
+
+    #[test]
+    fn screening_dials_a_number_noun_with_the_screen_url_and_recording_says_the_notice() {
+        let cb = Callbacks::new("https://example.test");
+        let mut s = settings();
+        s.business_hours = None;
+        s.screening_enabled = true;
+        s.record_calls = true;
+        let verbs = call_flow(&flow(&s), Utc::now(), &cb, "CA42");
+        assert!(matches!(&verbs[1], Verb::Say { text, .. } if text == "This call may be recorded."), "{verbs:?}");
+        let Verb::Dial(d) = &verbs[2] else { panic!("no dial: {verbs:?}") };
+        assert!(d.number_noun);
+        assert_eq!(d.number_url.as_deref(), Some("https://example.test/twilio/voice/screen?call=CA42"));
+        assert_eq!(d.record.as_deref(), Some("record-from-answer-dual"));
     }
 
     #[test]
@@ -273,9 +344,9 @@ mod tests {
         let mut s = settings();
         s.business_hours = None;
         s.forwarding_enabled = false;
-        assert!(call_flow(&s, Utc::now(), &cb).iter().any(|v| matches!(v, Verb::Record(_))));
+        assert!(call_flow(&flow(&s), Utc::now(), &cb, "CA1").iter().any(|v| matches!(v, Verb::Record(_))));
         s.voicemail_enabled = false;
-        let flow = call_flow(&s, Utc::now(), &cb);
-        assert!(flow.contains(&Verb::Hangup) && !flow.iter().any(|v| matches!(v, Verb::Record(_))));
+        let verbs = call_flow(&flow(&s), Utc::now(), &cb, "CA1");
+        assert!(verbs.contains(&Verb::Hangup) && !verbs.iter().any(|v| matches!(v, Verb::Record(_))));
     }
 }

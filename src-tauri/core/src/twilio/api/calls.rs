@@ -34,13 +34,35 @@ pub struct ClickToCall {
     pub customer: String,
     /// `<public_url>/twilio/voice/status`; None when there is no public URL.
     pub status_callback: Option<String>,
+    /// Screening (issue 14): the owner's leg must press 1, and this URL (ours) then dials
+    /// the customer; a mobile's voicemail never does, so the customer is never connected to
+    /// it. `None` (screening off, or no public URL): the customer is dialled at once.
+    pub accept_url: Option<String>,
 }
 
 impl ClickToCall {
     /// The TwiML run when the owner answers: dial the customer with our number as caller ID.
     /// Written by the TwiML writer, so escaping is the XML library's, not ours.
     pub fn twiml(&self) -> String {
-        crate::twilio::twiml::render(&[crate::twilio::twiml::Verb::Dial(crate::twilio::twiml::Dial {
+        use crate::twilio::twiml::{render, Dial, Gather, Verb};
+        if let Some(url) = &self.accept_url {
+            return render(&[
+                Verb::Gather(Gather {
+                    num_digits: Some(1),
+                    timeout: Some(crate::twilio::callflow::SCREEN_TIMEOUT_SECS),
+                    action: Some(url.clone()),
+                    method: Some("POST".into()),
+                    say: format!(
+                        "Switchboard call to {}. Press {} to connect.",
+                        self.customer,
+                        crate::twilio::callflow::ACCEPT_DIGIT
+                    ),
+                    voice: None,
+                }),
+                Verb::Hangup,
+            ]);
+        }
+        render(&[Verb::Dial(Dial {
             number: self.customer.clone(),
             number_noun: true,
             caller_id: Some(self.our_number.clone()),
