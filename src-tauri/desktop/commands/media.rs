@@ -3,6 +3,7 @@
 use tauri::ipc::Response;
 use tauri::State;
 
+use super::super::live::Live;
 use crate::desktop::{files, DesktopState};
 use crate::error::{Error, Result};
 use crate::store::messages;
@@ -22,4 +23,11 @@ pub async fn media_bytes(state: State<'_, DesktopState>, message_id: i64, media_
         .await
         .map_err(|e| Error::Internal(format!("read task failed: {e}")))??;
     Ok(Response::new(bytes))
+}
+
+/// Retry on a failed attachment or voicemail download: queued again now, the worker woken.
+#[tauri::command]
+pub async fn retry_download(live: State<'_, Live>, of: crate::media::DownloadOf) -> Result<()> {
+    let (store, wake) = live.downloads().await?;
+    crate::media::retry_download(&store, &wake, of).await
 }
