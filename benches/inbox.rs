@@ -338,9 +338,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(older_page);
 
         let t = Instant::now();
-        let page = store.read(|c| {
-            conversations::list(c, &conversations::ListFilter { unread_only: true, ..Default::default() })
-        })?;
+        let page = store
+            .read(|c| conversations::list(c, &conversations::ListFilter { unread_only: true, ..Default::default() }))?;
         list_unread.push(t.elapsed());
         std::hint::black_box(page);
         let t = Instant::now();

@@ -290,7 +290,8 @@ fn the_unread_count_covers_every_conversation_not_the_first_page() -> TestResult
     })?;
     let after = store.read(conversations::counts)?;
     assert_eq!((after.unread_conversations, after.open, after.done), (10_000 - 30 + 1, 9_990, 10));
-    let unread = store.read(|c| conversations::list(c, &ListFilter { unread_only: true, limit: 500, ..Default::default() }))?;
+    let unread =
+        store.read(|c| conversations::list(c, &ListFilter { unread_only: true, limit: 500, ..Default::default() }))?;
     assert!(unread.iter().all(|c| c.unread > 0) && unread.iter().any(|c| c.id == first_page[0].id));
     assert!(store.write(|tx| conversations::mark_unread(tx, 987_654)).is_err(), "an unknown conversation says so");
     Ok(())
@@ -316,7 +317,11 @@ async fn refusing_then_slow_twilio() -> Result<Stub, Box<dyn std::error::Error>>
     .await
 }
 
-fn outbound_at(stub: &Stub, dir: &std::path::Path, public: Option<String>) -> Result<Outbound, Box<dyn std::error::Error>> {
+fn outbound_at(
+    stub: &Stub,
+    dir: &std::path::Path,
+    public: Option<String>,
+) -> Result<Outbound, Box<dyn std::error::Error>> {
     let store = Store::open(dir)?;
     store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), "1000"))?;
     Ok(Outbound::new(store, client_at(&stub.base)?, Events::new(), public))
@@ -367,9 +372,8 @@ async fn an_undelivered_message_can_be_retried_and_a_delivered_one_cannot() -> T
     let first = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "Pick-up at 4")).await?;
     let sid1 = first.sid.clone().ok_or("sid")?;
     // The carrier could not deliver it (30003: unreachable handset).
-    ob.store.write(move |tx| {
-        messages::apply_status(tx, &sid1, &MessageStatus::parse("undelivered"), Some(30003), None)
-    })?;
+    ob.store
+        .write(move |tx| messages::apply_status(tx, &sid1, &MessageStatus::parse("undelivered"), Some(30003), None))?;
     let out = send::retry(&ob, first.message_id).await?;
     assert!(!out.already_sent && out.message_id != first.message_id, "a new send: {out:?}");
     assert_eq!(stub.count("POST", "Messages.json"), 2);
@@ -387,9 +391,7 @@ async fn retry_checks_the_opt_out_ledger_again() -> TestResult {
     let ob = outbound_at(&stub, dir.path(), None)?;
     let _ = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "Sale today")).await;
     let failed = ob.store.read(messages::all)?.pop().ok_or("row")?;
-    ob.store.write(|tx| {
-        store::optouts::set_by_owner(tx, CUSTOMER, true)
-    })?;
+    ob.store.write(|tx| store::optouts::set_by_owner(tx, CUSTOMER, true))?;
     let r = send::retry(&ob, failed.id).await;
     assert!(matches!(r, Err(Error::OptedOut(_))), "{r:?}");
     assert_eq!(stub.count("POST", "Messages.json"), 1, "nothing sent to someone who said STOP");
@@ -410,7 +412,8 @@ fn files(dir: &std::path::Path, names: &[(&str, usize)]) -> Result<Vec<std::path
 }
 
 async fn refused_before_anything(files: Vec<std::path::PathBuf>, expect: &str) -> TestResult {
-    let stub = Stub::start(Arc::new(|_, _| (201, vec![], message_json(&sid("SM", 1), OURS, CUSTOMER, "", "queued")))).await?;
+    let stub =
+        Stub::start(Arc::new(|_, _| (201, vec![], message_json(&sid("SM", 1), OURS, CUSTOMER, "", "queued")))).await?;
     let dir = tempfile::tempdir()?;
     let ob = outbound_at(&stub, dir.path(), Some("http://127.0.0.1:9".into()))?;
     let mut req = SendRequest::text(OURS, CUSTOMER, "Here you go");
@@ -489,7 +492,8 @@ async fn a_failed_download_shows_its_reason_and_retry_queues_it_again() -> TestR
     let (message_id, media_id) = store.write(|tx| {
         let ours = numbers::ensure(tx, OURS, true)?;
         let mut m = inbound(&sid("MM", 1), ours, CUSTOMER, "", &at(1));
-        m.media = vec![("image/jpeg".into(), "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1".into())];
+        m.media =
+            vec![("image/jpeg".into(), "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1".into())];
         let out = messages::insert_inbound(tx, &m)?;
         Ok((out.message_id, out.media_ids[0]))
     })?;

@@ -222,8 +222,7 @@ async fn enqueue_and_deliver(
         client_ref: Some(row.client_ref.clone()),
     };
     let info = row.info.clone();
-    let attempt =
-        Attempt { message_id, conversation_id, segments: info.segments, campaign_id: row.campaign_id, new };
+    let attempt = Attempt { message_id, conversation_id, segments: info.segments, campaign_id: row.campaign_id, new };
     let outcome = |d: Delivered| SendOutcome {
         message_id,
         conversation_id,
@@ -271,7 +270,11 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
     let (m, state, client_ref) = ob
         .store
         .read_async(move |c| {
-            Ok((messages::get(c, message_id)?, messages::outbox_state(c, message_id)?, messages::client_ref(c, message_id)?))
+            Ok((
+                messages::get(c, message_id)?,
+                messages::outbox_state(c, message_id)?,
+                messages::client_ref(c, message_id)?,
+            ))
         })
         .await?;
     if m.direction != "outbound" || m.channel != "sms" {
@@ -289,9 +292,7 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
         return Err(Error::InvalidInput("only a message that failed can be retried".into()));
     }
     let tokens = if earlier.is_none() {
-        ob.store
-            .read_async(move |c| outbound_media::live_tokens(c, message_id, &crate::domain::now_rfc3339()))
-            .await?
+        ob.store.read_async(move |c| outbound_media::live_tokens(c, message_id, &crate::domain::now_rfc3339())).await?
     } else {
         Vec::new()
     };

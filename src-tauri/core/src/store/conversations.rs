@@ -199,8 +199,7 @@ pub fn list(conn: &Connection, filter: &ListFilter) -> Result<Vec<ConversationSu
            AND (COALESCE(v.last_message_at, ''), v.id) < (?1, ?2)
          ORDER BY COALESCE(v.last_message_at, '') DESC, v.id DESC LIMIT ?3"
     ))?;
-    let rows =
-        stmt.query_map(params![before_at, before_id, limit, filter.state.map(State::as_str)], from_row)?;
+    let rows = stmt.query_map(params![before_at, before_id, limit, filter.state.map(State::as_str)], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -256,7 +255,9 @@ pub fn counts(conn: &Connection) -> Result<Counts> {
                 COALESCE(SUM(state = 'open'), 0), COALESCE(SUM(state = 'done'), 0)
          FROM conversations",
         [],
-        |r| Ok(Counts { unread_messages: r.get(0)?, unread_conversations: r.get(1)?, open: r.get(2)?, done: r.get(3)? }),
+        |r| {
+            Ok(Counts { unread_messages: r.get(0)?, unread_conversations: r.get(1)?, open: r.get(2)?, done: r.get(3)? })
+        },
     )?)
 }
 
