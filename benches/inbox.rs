@@ -7,6 +7,13 @@
 //! thread (last 50 messages) and a full-text search for a word: p50/p95/max over
 //! `BENCH_INBOX_ITERATIONS` (default 200) runs each.
 //!
+//! With calls and voicemails in the timeline (issue 15): `BENCH_INBOX_TIMELINE_CALLS`
+//! (default 100,000) more calls spread over the conversations, one in four missed with a
+//! voicemail (and its transcript), and one conversation in eleven marked done. It then also
+//! times opening a conversation's timeline (texts, calls and voicemails merged, last 50),
+//! an older page of it, the Unread and Done filters of the list, and the one count query
+//! behind the unread badge and the tray.
+//!
 //! The store is kept in `BENCH_INBOX_DIR` (default `/tmp/switchboard-bench-inbox`) and reused
 //! when it already holds the requested size, so `benches/desktop.sh` can open it too.
 
@@ -15,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
 use rusqlite::params;
-use switchboard::store::{self, calls, conversations, messages, search, Store};
+use switchboard::store::{self, calls, conversations, messages, search, timeline, Store};
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.trim().replace('_', "").parse().ok()).unwrap_or(default)
@@ -176,6 +183,62 @@ fn generate_calls(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Calls and voicemails on the customers' timelines: `n` calls over the year, each with a
+/// customer of the benchmark (so every conversation has a couple), one in four missed with a
+/// voicemail and its transcript; and one conversation in eleven marked done. Added on its
+/// own (SIDs `CB…`/`RB…`), so a store generated before the timeline existed is reused.
+fn generate_timeline(store: &Store, n: i64, convs: u64) -> Result<(), Box<dyn std::error::Error>> {
+    let have: i64 =
+        store.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM calls WHERE sid LIKE 'CB%'", [], |r| r.get(0))?))?;
+    if have >= n {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let base = chrono::Utc::now() - chrono::Duration::days(365);
+    let convs = convs as i64;
+    store.write(move |tx| {
+        let mut call = tx.prepare(
+            "INSERT INTO calls (sid, number_id, direction, from_addr, to_addr, status, status_rank, forwarded_to,
+               answered_by, dial_status, duration, created_at)
+             VALUES (?1, 1, 'inbound', ?2, '+61255501234', 'completed', 50, '+61400000000', ?3, ?4, ?5, ?6)",
+        )?;
+        let mut recording = tx.prepare(
+            "INSERT INTO recordings (sid, call_sid, kind, remote_url, duration, content_type, path, created_at)
+             VALUES (?1, ?2, 'voicemail', 'https://api.twilio.com/r', 14, 'audio/x-wav', 'recordings/x.wav', ?3)",
+        )?;
+        let mut voicemail = tx.prepare(
+            "INSERT INTO voicemails (recording_sid, call_sid, number_id, from_addr, duration, transcription,
+               transcription_status, created_at)
+             VALUES (?1, ?2, 1, ?3, 14, 'Hi, it is about my order, please call me back', 'completed', ?4)",
+        )?;
+        for i in have..n {
+            let missed = i % 4 == 0;
+            // Spread over the conversations by a stride, and over the year.
+            let customer = format!("+614{:08}", 1 + (i * 7919) % convs);
+            let at = (base + chrono::Duration::seconds(i * 315)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+            let sid = format!("CB{i:032x}");
+            call.execute(params![
+                sid,
+                customer,
+                (!missed).then_some("human"),
+                if missed { "no-answer" } else { "completed" },
+                if missed { 0 } else { 95 },
+                at
+            ])?;
+            if missed {
+                let rec = format!("RB{i:032x}");
+                recording.execute(params![rec, sid, at])?;
+                voicemail.execute(params![rec, sid, customer, at])?;
+            }
+        }
+        tx.execute("UPDATE conversations SET state = 'done', unread = 0 WHERE id % 11 = 0", [])?;
+        Ok(())
+    })?;
+    store.write(|tx| Ok(tx.execute_batch("ANALYZE")?))?;
+    println!("inbox: added {} calls with voicemails in {:.1} s", n - have, started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
@@ -197,6 +260,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         PathBuf::from(std::env::var("BENCH_INBOX_DIR").unwrap_or_else(|_| "/tmp/switchboard-bench-inbox".to_string()));
     let store = generate(&dir, total, convs)?;
     generate_calls(&store)?;
+    generate_timeline(&store, env_num("BENCH_INBOX_TIMELINE_CALLS", 100_000) as i64, convs)?;
     let bytes = std::fs::metadata(dir.join(store::DB_FILE)).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(dir.join(format!("{}-wal", store::DB_FILE))).map(|m| m.len()).unwrap_or(0);
     println!("inbox: database {:.0} MB on disk", bytes as f64 / 1e6);
@@ -225,8 +289,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rows = stmt.query_map([], |r| Ok(calls::CallCursor { created_at: r.get(0)?, id: r.get(1)? }))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     })?;
-    let mut first_page_len = 0;
-    let mut hits = 0;
+    let mut timeline_first = Vec::with_capacity(iterations);
+    let mut timeline_older = Vec::with_capacity(iterations);
+    let mut list_unread = Vec::with_capacity(iterations);
+    let mut list_done = Vec::with_capacity(iterations);
+    let mut count = Vec::with_capacity(iterations);
+    let (mut kinds, mut first_page_len, mut hits) = ([0usize; 3], 0, 0);
     for _ in 0..iterations {
         let t = Instant::now();
         let page = store.read(|c| conversations::list(c, &conversations::ListFilter::default()))?;
@@ -251,6 +319,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let msgs = store.read(|c| messages::thread(c, cid, 50, None))?;
         thread.push(t.elapsed());
         std::hint::black_box(msgs);
+
+        // The conversation as the app opens it now: texts, calls and voicemails merged.
+        let t = Instant::now();
+        let page = store.read(|c| timeline::page(c, cid, 50, None))?;
+        timeline_first.push(t.elapsed());
+        for item in &page.items {
+            kinds[match item {
+                timeline::Item::Message(_) => 0,
+                timeline::Item::Call(_) => 1,
+                timeline::Item::Voicemail(_) => 2,
+            }] += 1;
+        }
+        let before = page.before.clone();
+        let t = Instant::now();
+        let older_page = store.read(|c| timeline::page(c, cid, 50, before.as_ref()))?;
+        timeline_older.push(t.elapsed());
+        std::hint::black_box(older_page);
+
+        let t = Instant::now();
+        let page = store
+            .read(|c| conversations::list(c, &conversations::ListFilter { unread_only: true, ..Default::default() }))?;
+        list_unread.push(t.elapsed());
+        std::hint::black_box(page);
+        let t = Instant::now();
+        let page = store.read(|c| {
+            let done = conversations::ListFilter { state: Some(conversations::State::Done), ..Default::default() };
+            conversations::list(c, &done)
+        })?;
+        list_done.push(t.elapsed());
+        std::hint::black_box(page);
+        let t = Instant::now();
+        let counts = store.read(conversations::counts)?;
+        count.push(t.elapsed());
+        std::hint::black_box(counts);
 
         let t = Instant::now();
         let h = store.read(|c| search::search(c, "invoice", 50))?;
@@ -287,5 +389,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     report(&format!("call log, first page ({})", calls::PAGE), call_first);
     report("call log, an older page (of 10,000)", call_deep);
     report("call log, missed only, an older page", call_missed);
+    report("open a timeline (last 50: texts+calls+vm)", timeline_first);
+    report("timeline, the next older page", timeline_older);
+    report("conversation list, Unread filter", list_unread);
+    report("conversation list, Done filter", list_done);
+    report("unread badge + tray (one count, all)", count);
+    let n = iterations.max(1);
+    println!(
+        "inbox: an opened timeline held on average {} texts, {} calls, {} voicemails",
+        kinds[0] / n,
+        kinds[1] / n,
+        kinds[2] / n
+    );
     Ok(())
 }

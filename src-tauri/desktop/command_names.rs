@@ -80,4 +80,10 @@ pub const COMMANDS: &[&str] = &[
     "preview_resend",
     "resend_failed",
     "call_flow_notes",
+    "get_timeline",
+    "inbox_counts",
+    "set_conversation_state",
+    "mark_conversation_unread",
+    "text_back",
+    "retry_download",
 ];

@@ -97,6 +97,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             outbound::preview_resend,
             outbound::resend_failed,
             numbers::call_flow_notes,
+            conversations::get_timeline,
+            conversations::inbox_counts,
+            conversations::set_conversation_state,
+            conversations::mark_conversation_unread,
+            conversations::text_back,
+            media::retry_download,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

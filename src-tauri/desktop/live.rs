@@ -148,6 +148,16 @@ impl Live {
         }
     }
 
+    /// The store and the download worker's wake-up of the running core (a Retry on a
+    /// failed download queues it and wakes the worker).
+    pub async fn downloads(&self) -> Result<(crate::store::Store, crate::media::Wake)> {
+        match &*self.mode.read().await {
+            Mode::Real(rt) => Ok((rt.store.clone(), rt.state.downloads.clone())),
+            Mode::Sandbox(sb) => Ok((sb.runtime.store.clone(), sb.runtime.state.downloads.clone())),
+            Mode::Stopped(why) => Err(Self::not_running(why)),
+        }
+    }
+
     pub async fn client(&self) -> Result<TwilioClient> {
         match &*self.mode.read().await {
             Mode::Real(rt) => Ok(rt.client.clone()),

@@ -48,6 +48,7 @@ mod sim_schema;
 mod sim_support;
 mod sim_webhooks;
 mod store_migrations;
+mod timeline;
 mod unmanage;
 mod webhook_media;
 mod webhook_routes;

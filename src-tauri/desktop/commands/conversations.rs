@@ -5,9 +5,10 @@ use tauri::State;
 use crate::desktop::DesktopState;
 use crate::domain::kinds::Channel;
 use crate::error::Result;
-use crate::store::conversations::{self, ConversationSummary, ListFilter, StartWith};
+use crate::store::conversations::{self, ConversationSummary, Counts, ListFilter, StartWith};
 use crate::store::messages::{self, Message};
 use crate::store::search::{self, Hit};
+use crate::store::timeline::{self, TextBack};
 
 /// A page of conversations, newest first; `before` (`[last_message_at or "", id]` of the
 /// last one shown) pages further back, so the owner can scroll through all of them.
@@ -16,9 +17,10 @@ use crate::store::search::{self, Hit};
 pub async fn list_conversations(
     state: State<'_, DesktopState>,
     unread_only: bool,
+    conversation_state: Option<conversations::State>,
     before: Option<(String, i64)>,
 ) -> Result<Vec<ConversationSummary>> {
-    let filter = ListFilter { unread_only, before, ..Default::default() };
+    let filter = ListFilter { unread_only, state: conversation_state, before, ..Default::default() };
     state.store.read_async(move |c| conversations::list(c, &filter)).await
 }
 
@@ -57,6 +59,68 @@ pub async fn get_thread(
     before_id: Option<i64>,
 ) -> Result<Vec<Message>> {
     state.store.read_async(move |c| messages::thread(c, conversation_id, 100, before_id)).await
+}
+
+/// A page of the conversation's timeline (texts, calls and voicemails, oldest first);
+/// `before` (the previous page's `before`) pages further back.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_timeline(
+    state: State<'_, DesktopState>,
+    conversation_id: i64,
+    before: Option<timeline::Cursor>,
+) -> Result<timeline::Page> {
+    state.store.read_async(move |c| timeline::page(c, conversation_id, 50, before.as_ref())).await
+}
+
+/// The unread badge's and the filters' counts over every conversation (one query).
+#[tauri::command]
+#[specta::specta]
+pub async fn inbox_counts(state: State<'_, DesktopState>) -> Result<Counts> {
+    state.store.read_async(conversations::counts).await
+}
+
+/// Marks a conversation open or done (done also marks it read) and refreshes the tray.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_conversation_state(
+    app: tauri::AppHandle,
+    state: State<'_, DesktopState>,
+    id: i64,
+    to: conversations::State,
+) -> Result<ConversationSummary> {
+    let summary = state
+        .store
+        .write_async(move |tx| {
+            conversations::set_state(tx, id, to)?;
+            conversations::get(tx, id)
+        })
+        .await?;
+    crate::desktop::tray::refresh(&app);
+    Ok(summary)
+}
+
+/// Marks a conversation unread again and refreshes the tray badge.
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_conversation_unread(app: tauri::AppHandle, state: State<'_, DesktopState>, id: i64) -> Result<()> {
+    state.store.write_async(move |tx| conversations::mark_unread(tx, id)).await?;
+    crate::desktop::tray::refresh(&app);
+    Ok(())
+}
+
+/// "Text back" on a missed call or a voicemail: the conversation with that customer on
+/// the number they called (created if new); the UI opens it with the composer focused.
+#[tauri::command]
+#[specta::specta]
+pub async fn text_back(state: State<'_, DesktopState>, from: TextBack) -> Result<ConversationSummary> {
+    state
+        .store
+        .write_async(move |tx| {
+            let id = timeline::text_back(tx, &from)?;
+            conversations::get(tx, id)
+        })
+        .await
 }
 
 /// Clears the unread count and refreshes the tray badge.

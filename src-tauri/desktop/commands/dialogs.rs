@@ -15,7 +15,8 @@ use crate::picked::{Grant, Purpose};
 #[derive(Debug, Clone, Copy, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum PickKind {
-    /// Pictures for an MMS (several at once).
+    /// Attachments for an MMS (several at once): any type Twilio accepts. Named `image`
+    /// on the wire since the composer first attached pictures only.
     Image,
     /// The registration document for the compliance form (one).
     Document,
@@ -35,7 +36,9 @@ pub async fn pick_files(app: tauri::AppHandle, state: State<'_, DesktopState>, k
     let dialog = app.dialog().file();
     let purpose = match kind {
         PickKind::Image => {
-            dialog.add_filter("Images", &["jpg", "jpeg", "png", "gif", "webp"]).pick_files(move |p| {
+            // Every type Twilio accepts in an MMS (pictures, PDF, vCard, audio, video…).
+            let accepted: Vec<&str> = crate::outbound::media_links::accepted_extensions().collect();
+            dialog.add_filter("Attachments", &accepted).pick_files(move |p| {
                 let _ = tx.send(p.unwrap_or_default());
             });
             Purpose::Attachment

@@ -3,6 +3,7 @@
 use tauri::State;
 
 use crate::desktop::contract::Bytes;
+use super::super::live::Live;
 use crate::desktop::{files, DesktopState};
 use crate::error::{Error, Result};
 use crate::store::messages;
@@ -23,4 +24,12 @@ pub async fn media_bytes(state: State<'_, DesktopState>, message_id: i64, media_
         .await
         .map_err(|e| Error::Internal(format!("read task failed: {e}")))??;
     Ok(Bytes::new(bytes))
+}
+
+/// Retry on a failed attachment or voicemail download: queued again now, the worker woken.
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_download(live: State<'_, Live>, of: crate::media::DownloadOf) -> Result<()> {
+    let (store, wake) = live.downloads().await?;
+    crate::media::retry_download(&store, &wake, of).await
 }

@@ -15,6 +15,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rusqlite::OptionalExtension;
 use tokio::sync::Notify;
 
 use crate::domain::now_rfc3339;
@@ -194,6 +195,48 @@ impl Worker {
         }
         Ok(())
     }
+}
+
+/// What a download is for, as the owner's Retry names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DownloadOf {
+    /// A message's attachment (`message_media.id`).
+    Media(i64),
+    /// A voicemail's audio (`voicemails.id`).
+    Voicemail(i64),
+}
+
+/// The owner's Retry on a failed attachment or voicemail download: queued again now with
+/// a fresh count of attempts, and the worker woken. Refused plainly when there is nothing
+/// to retry (already downloaded, or unknown).
+pub async fn retry_download(store: &Store, wake: &Wake, of: DownloadOf) -> Result<()> {
+    let queued = store
+        .write_async(move |tx| {
+            let (kind, target_id) = match of {
+                DownloadOf::Media(id) => ("media", id),
+                DownloadOf::Voicemail(id) => {
+                    let recording_id: Option<i64> = tx
+                        .query_row(
+                            "SELECT r.id FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid WHERE v.id = ?1",
+                            [id],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    match recording_id {
+                        Some(r) => ("recording", r),
+                        None => return Ok(false),
+                    }
+                }
+            };
+            downloads::retry_now(tx, kind, target_id, &now_rfc3339())
+        })
+        .await?;
+    if !queued {
+        return Err(Error::InvalidInput("there is no failed download to retry here".into()));
+    }
+    wake.wake();
+    Ok(())
 }
 
 /// Backoff: 30 s, 1 min, 2 min … capped at one hour.

@@ -20,6 +20,9 @@ pub const DIR: &str = "outbound-media";
 /// Twilio's limit for one MMS (all attachments together) is 5 MB.
 pub const MAX_BYTES: u64 = 5 * 1024 * 1024;
 
+/// Twilio takes at most 10 media URLs in one message.
+pub const MAX_ATTACHMENTS: usize = 10;
+
 /// A file Twilio may now fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaLink {
@@ -28,28 +31,95 @@ pub struct MediaLink {
     pub url: String,
 }
 
+/// The types Twilio accepts in an MMS, by file extension: its "accepted content types
+/// for media" (www.twilio.com/docs/messaging/guides/accepted-mime-types). Twilio checks
+/// the `Content-Type` we serve each file with, so the extension decides it here. WebP is
+/// not in the list (Twilio takes it for WhatsApp stickers only), nor is plain text.
+const ACCEPTED: &[(&[&str], &str)] = &[
+    (&["jpg", "jpeg"], "image/jpeg"),
+    (&["png"], "image/png"),
+    (&["gif"], "image/gif"),
+    (&["bmp"], "image/bmp"),
+    (&["tif", "tiff"], "image/tiff"),
+    (&["heic"], "image/heic"),
+    (&["heif"], "image/heif"),
+    (&["mp3"], "audio/mpeg"),
+    (&["m4a"], "audio/mp4"),
+    (&["aac"], "audio/aac"),
+    (&["ogg", "oga", "opus"], "audio/ogg"),
+    (&["wav"], "audio/vnd.wave"),
+    (&["amr"], "audio/amr"),
+    (&["ac3"], "audio/ac3"),
+    (&["weba"], "audio/webm"),
+    (&["mp4", "m4v"], "video/mp4"),
+    (&["mov", "qt"], "video/quicktime"),
+    (&["mpeg", "mpg"], "video/mpeg"),
+    (&["webm"], "video/webm"),
+    (&["3gp"], "video/3gpp"),
+    (&["3g2"], "video/3gpp2"),
+    (&["vcf", "vcard"], "text/vcard"),
+    (&["csv"], "text/csv"),
+    (&["rtf"], "text/rtf"),
+    (&["ics"], "text/calendar"),
+    (&["pdf"], "application/pdf"),
+    (&["pkpass"], "application/vnd.apple.pkpass"),
+    (&["doc"], "application/msword"),
+    (&["docx"], "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (&["xls"], "application/vnd.ms-excel"),
+    (&["xlsx"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (&["ppt"], "application/vnd.ms-powerpoint"),
+    (&["pptx"], "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+];
+
+/// Every extension an attachment may have (the desktop's file dialog offers these).
+pub fn accepted_extensions() -> impl Iterator<Item = &'static str> {
+    ACCEPTED.iter().flat_map(|(exts, _)| exts.iter().copied())
+}
+
 /// The content type Twilio accepts for a file, from its extension.
 pub fn content_type_for(path: &Path) -> Result<&'static str> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
-    Ok(match ext.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "bmp" => "image/bmp",
-        "mp3" => "audio/mpeg",
-        "m4a" => "audio/mp4",
-        "mp4" => "video/mp4",
-        "pdf" => "application/pdf",
-        "vcf" => "text/vcard",
-        "txt" => "text/plain",
-        _ => {
-            return Err(Error::InvalidInput(format!(
-                "{} cannot be sent by MMS: use a JPEG, PNG, GIF, PDF, MP3, MP4 or vCard file",
-                path.display()
-            )))
-        }
+    ACCEPTED.iter().find(|(exts, _)| exts.contains(&ext.as_str())).map(|(_, t)| *t).ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "{} cannot be sent by MMS: Twilio takes pictures (JPEG, PNG, GIF, BMP, TIFF, HEIC), audio, video, PDF, vCard, calendar and Office files",
+            file_name(path)
+        ))
     })
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Checks the attachments of one message before anything is copied or written: at most
+/// [`MAX_ATTACHMENTS`], each a type Twilio accepts and a readable file, and all of them
+/// together at most [`MAX_BYTES`] (Twilio's limit is per message, not per file: three
+/// pictures of 2 MB are refused here rather than by Twilio after the send).
+pub async fn check_attachments(files: &[PathBuf]) -> Result<u64> {
+    if files.len() > MAX_ATTACHMENTS {
+        return Err(Error::InvalidInput(format!(
+            "{} attachments: a text message can carry at most {MAX_ATTACHMENTS}",
+            files.len()
+        )));
+    }
+    let mut total = 0u64;
+    for file in files {
+        content_type_for(file)?;
+        let meta = tokio::fs::metadata(file)
+            .await
+            .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", file_name(file))))?;
+        if !meta.is_file() {
+            return Err(Error::InvalidInput(format!("{} is not a file", file_name(file))));
+        }
+        total = total.saturating_add(meta.len());
+    }
+    if total > MAX_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "the attachments come to {:.1} MB; a text message can carry at most 5 MB in all",
+            total as f64 / 1_048_576.0
+        )));
+    }
+    Ok(total)
 }
 
 /// Copies `file` into the data directory and registers a token for it, valid for `ttl`.

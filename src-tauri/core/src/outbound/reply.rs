@@ -16,16 +16,21 @@ pub async fn email_from(store: &crate::store::Store) -> Result<String> {
         .ok_or_else(|| Error::MissingCredentials("the sender address for email (Settings > Email replies)".into()))
 }
 
-/// Retry on a failed message Twilio never accepted: Twilio's log is checked first, so a
-/// message that did go out is adopted, never sent twice. When Twilio still cannot be
-/// asked, the row (failed, `unconfirmed`, Retry offered again) is returned as it is.
+/// Retry on a failed message (see [`send::retry`]: a new send linked to the failed one,
+/// or, when Twilio's answer was lost, the same row after a look in its log). Returns the
+/// message the thread should show for it: the retry, or the row itself. When Twilio still
+/// cannot be asked, that row (failed, `unconfirmed`, Retry offered again) is returned.
 pub async fn retry(ob: &Outbound, message_id: i64) -> Result<messages::Message> {
-    let message_id = match send::retry(ob, message_id).await {
+    let shown = match send::retry(ob, message_id).await {
         Ok(o) => o.message_id,
-        Err(Error::Network(_)) => message_id,
+        Err(Error::Network(_)) => {
+            let key = send::retry_ref(message_id);
+            let retry = ob.store.read_async(move |c| messages::find_by_client_ref(c, &key)).await?;
+            retry.map_or(message_id, |m| m.id)
+        }
         Err(e) => return Err(e),
     };
-    ob.store.read_async(move |c| messages::get(c, message_id)).await
+    ob.store.read_async(move |c| messages::get(c, shown)).await
 }
 
 /// Saves what email replies need: the Resend API key through `keep_secret` (the keychain

@@ -125,36 +125,74 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
         }
     };
     let info = check_body(&body, !req.media.is_empty())?;
+    // Every attachment rule (count, types, the total size) before anything is copied.
+    media_links::check_attachments(&req.media).await?;
     let to_check = to.clone();
     // The ledger, by the recipient's address: whoever the number belongs to now.
     if ob.store.read_async(move |c| optouts::is_opted_out(c, &to_check)).await? {
         return Err(Error::OptedOut(to));
     }
+    if !req.media.is_empty() && ob.public_url.is_none() {
+        return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into()));
+    }
+    let client_ref =
+        req.client_ref.clone().unwrap_or_else(|| format!("send-{}", hex::encode(rand::random::<[u8; 16]>())));
+    // One sender of this row at a time; a repeat waits and then finds the first's outcome.
+    let guard = ob.store.lock_outbox(&client_ref).await;
     let mut links = Vec::new();
-    if !req.media.is_empty() {
-        let Some(public) = ob.public_url.as_deref() else {
-            return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into()));
-        };
+    if let Some(public) = ob.public_url.as_deref() {
         for file in &req.media {
             links.push(media_links::register(&ob.store, public, file, ob.media_ttl).await?);
         }
     }
-    let media_urls: Vec<String> = links.iter().map(|l| l.url.clone()).collect();
-    let tokens: Vec<String> = links.into_iter().map(|l| l.token).collect();
-
-    let client_ref =
-        req.client_ref.clone().unwrap_or_else(|| format!("send-{}", hex::encode(rand::random::<[u8; 16]>())));
-    let outbox = messages::Outbound {
-        client_ref: client_ref.clone(),
-        number_id: 0,
-        from: from.clone(),
-        to: to.clone(),
-        body: body.clone(),
-        channel: crate::domain::Channel::Sms,
-        num_segments: info.segments as i64,
-        num_media: media_urls.len() as i64,
+    let row = Row {
+        from,
+        to,
+        body,
+        info,
+        media_urls: links.iter().map(|l| l.url.clone()).collect(),
+        tokens: links.into_iter().map(|l| l.token).collect(),
+        client_ref,
         campaign_id: req.campaign_id,
+        retry_of: None,
     };
+    enqueue_and_deliver(ob, &guard, row).await
+}
+
+/// An outbox row about to be written (or found again by its `client_ref`) and sent.
+struct Row {
+    from: String,
+    to: String,
+    body: String,
+    info: SegmentInfo,
+    media_urls: Vec<String>,
+    tokens: Vec<String>,
+    client_ref: String,
+    campaign_id: Option<i64>,
+    /// The failed message this row retries.
+    retry_of: Option<i64>,
+}
+
+/// Writes `row` to the outbox (or finds it by its `client_ref`) and delivers it exactly
+/// once. The caller holds the row's [`crate::store::outbox_lock`] (`_held`), so what is
+/// read here is not changing under another sender of the same row.
+async fn enqueue_and_deliver(
+    ob: &Outbound,
+    _held: &crate::store::outbox_lock::OutboxGuard,
+    row: Row,
+) -> Result<SendOutcome> {
+    let outbox = messages::Outbound {
+        client_ref: row.client_ref.clone(),
+        number_id: 0,
+        from: row.from.clone(),
+        to: row.to.clone(),
+        body: row.body.clone(),
+        channel: crate::domain::Channel::Sms,
+        num_segments: row.info.segments as i64,
+        num_media: row.media_urls.len() as i64,
+        campaign_id: row.campaign_id,
+    };
+    let (tokens, retry_of) = (row.tokens.clone(), row.retry_of);
     let (previous, message_id, conversation_id, state) = ob
         .store
         .write_async(move |tx| {
@@ -163,6 +201,9 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
             let (id, conv) = messages::insert_outbound(tx, &messages::Outbound { number_id, ..outbox })?;
             if previous.is_none() {
                 outbound_media::attach(tx, &tokens, id)?;
+                if let Some(failed) = retry_of {
+                    messages::set_retry_of(tx, id, failed)?;
+                }
             }
             Ok((previous, id, conv, messages::outbox_state(tx, id)?))
         })
@@ -173,14 +214,15 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
         tracing::info!("no public URL: sending without a StatusCallback; catch-up repairs the delivery status");
     }
     let new = NewMessage {
-        from: from.clone(),
-        to: to.clone(),
-        body: body.clone(),
-        media_urls,
+        from: row.from.clone(),
+        to: row.to.clone(),
+        body: row.body.clone(),
+        media_urls: row.media_urls.clone(),
         status_callback: status_callback.clone(),
-        client_ref: Some(client_ref),
+        client_ref: Some(row.client_ref.clone()),
     };
-    let attempt = Attempt { message_id, conversation_id, segments: info.segments, campaign_id: req.campaign_id, new };
+    let info = row.info.clone();
+    let attempt = Attempt { message_id, conversation_id, segments: info.segments, campaign_id: row.campaign_id, new };
     let outcome = |d: Delivered| SendOutcome {
         message_id,
         conversation_id,
@@ -209,10 +251,85 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
     deliver(ob, &attempt, None).await.map(outcome)
 }
 
-/// Retries a failed outbound text that Twilio never accepted (the thread's Retry button),
-/// on the same outbox row: Twilio's log is checked first when an earlier request may have
-/// reached it, so a retry never makes a second copy.
+/// The `client_ref` of the send that retries failed message `failed_id`: one per failed
+/// message, so Retry pressed twice finds the first retry instead of sending again.
+pub fn retry_ref(failed_id: i64) -> String {
+    format!("retry-of-{failed_id}")
+}
+
+/// Retry on a failed outbound text (the thread's Retry button). Never a second copy:
+/// - Twilio's answer was lost and its log could not be read (`unconfirmed`): the same row,
+///   after a look in Twilio's log (adopted when Twilio has it, sent only when it does not);
+/// - Twilio refused it, or accepted it and the carrier failed it: a NEW outbox row linked
+///   to the failed one (`retry_of`), keyed by [`retry_ref`], so a second Retry of the same
+///   message returns the first retry's outcome and sends nothing.
+///
+/// Either way the row is held ([`crate::store::outbox_lock`]) while it is sent, and read
+/// again once held: Retry clicked twice in a row waits for the first and sends nothing.
 pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
+    let (m, state, client_ref) = ob
+        .store
+        .read_async(move |c| {
+            Ok((
+                messages::get(c, message_id)?,
+                messages::outbox_state(c, message_id)?,
+                messages::client_ref(c, message_id)?,
+            ))
+        })
+        .await?;
+    if m.direction != crate::domain::kinds::Direction::Outbound || m.channel != crate::domain::Channel::Sms {
+        return Err(Error::InvalidInput("only a text message we sent can be retried".into()));
+    }
+    if m.sid.is_none() && state.unconfirmed {
+        let key = client_ref.unwrap_or_else(|| format!("message-{message_id}"));
+        return retry_unconfirmed(ob, message_id, &key).await;
+    }
+    let key = retry_ref(message_id);
+    let guard = ob.store.lock_outbox(&key).await;
+    let k = key.clone();
+    let earlier = ob.store.read_async(move |c| messages::find_by_client_ref(c, &k)).await?;
+    if earlier.is_none() && !matches!(m.status.as_str(), "failed" | "undelivered") {
+        return Err(Error::InvalidInput("only a message that failed can be retried".into()));
+    }
+    let tokens = if earlier.is_none() {
+        ob.store.read_async(move |c| outbound_media::live_tokens(c, message_id, &crate::domain::now_rfc3339())).await?
+    } else {
+        Vec::new()
+    };
+    if earlier.is_none() {
+        if m.num_media as usize != tokens.len() {
+            return Err(Error::InvalidInput(
+                "the attachments of this message are no longer kept; send it again with its attachments".into(),
+            ));
+        }
+        let to = m.to.clone();
+        if ob.store.read_async(move |c| optouts::is_opted_out(c, &to)).await? {
+            return Err(Error::OptedOut(m.to));
+        }
+    }
+    let media_urls = match (ob.public_url.as_deref(), tokens.is_empty()) {
+        (_, true) => Vec::new(),
+        (Some(public), false) => tokens.iter().map(|t| media_links::url(public, t)).collect(),
+        (None, false) => return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into())),
+    };
+    let row = Row {
+        info: segments::count(&m.body),
+        from: m.from,
+        to: m.to,
+        body: m.body,
+        media_urls,
+        tokens,
+        client_ref: key,
+        campaign_id: None,
+        retry_of: Some(message_id),
+    };
+    enqueue_and_deliver(ob, &guard, row).await
+}
+
+/// Retry of a row whose fate Twilio never told us, on the same row: held, read again (a
+/// Retry that got there first may have settled it), then Twilio's log is checked first.
+async fn retry_unconfirmed(ob: &Outbound, message_id: i64, key: &str) -> Result<SendOutcome> {
+    let _held = ob.store.lock_outbox(key).await;
     let (m, state, client_ref, tokens) = ob
         .store
         .read_async(move |c| {
@@ -224,15 +341,20 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
             ))
         })
         .await?;
-    if !m.retryable {
-        return Err(Error::InvalidInput(match m.status.as_str() {
-            "failed" | "undelivered" => {
-                "Twilio accepted this message and the carrier could not deliver it; send a new message instead".into()
-            }
-            _ => "only a message that failed before Twilio accepted it can be retried".into(),
-        }));
+    let info = segments::count(&m.body);
+    if m.sid.is_some() || !state.unconfirmed {
+        // Settled meanwhile (adopted, sent or refused by the Retry before this one).
+        return Ok(SendOutcome {
+            message_id,
+            conversation_id: m.conversation_id,
+            sid: m.sid,
+            status: m.status,
+            segments: info,
+            status_callback: ob.sms_status_callback().is_some(),
+            already_sent: true,
+        });
     }
-    if !m.media.is_empty() || m.num_media as usize != tokens.len() {
+    if m.num_media as usize != tokens.len() {
         return Err(Error::InvalidInput(
             "the attachments of this message are no longer kept; send it again with its attachments".into(),
         ));
@@ -258,7 +380,6 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
         status_callback: status_callback.clone(),
         client_ref,
     };
-    let info = segments::count(&m.body);
     let attempt = Attempt { message_id, conversation_id, segments: info.segments, campaign_id: None, new };
     let earlier = state.request_started_at.unwrap_or(m.created_at);
     let d = deliver(ob, &attempt, Some(&earlier)).await?;

@@ -24,6 +24,49 @@ pub struct Call {
     pub has_voicemail: bool,
     /// A customer called and nobody took it ([`MISSED`]): the UI marks it and can filter by it.
     pub missed: bool,
+    /// Our number's id (None for a call Twilio's log showed on a number we do not know).
+    pub number_id: Option<i64>,
+    /// The customer's side: the caller of an inbound call, the callee of one we placed.
+    pub customer: String,
+    /// The customer's contact name, "" when the number is not a contact: the UI shows the
+    /// name and keeps the number for the hover.
+    pub contact_name: String,
+    /// How the call went, in one word the timeline and the call log show ([`outcome`]).
+    pub outcome: Outcome,
+}
+
+/// How a call went, from the customer's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// We called the customer (click-to-call).
+    Outgoing,
+    /// Nobody took it: the forward was not answered, or it went straight to voicemail.
+    Missed,
+    /// Answered on the owner's phone it was forwarded to.
+    Forwarded,
+    /// Taken without a forward (answered by the number itself, e.g. elsewhere in Twilio).
+    Answered,
+    /// Not over yet (ringing, in progress).
+    Ringing,
+}
+
+/// The one rule for [`Outcome`]: written once, used by the call log and the timeline.
+pub fn outcome(c: &Call) -> Outcome {
+    let settled = crate::domain::status::CallStatus::parse(&c.status).rank() >= crate::domain::status::FINAL_RANK;
+    let forward_taken =
+        c.answered_by.is_some() || matches!(c.dial_status.as_deref(), Some("completed") | Some("answered"));
+    if c.direction != "inbound" {
+        Outcome::Outgoing
+    } else if c.missed || (c.has_voicemail && !forward_taken) {
+        Outcome::Missed
+    } else if c.forwarded_to.is_some() && forward_taken {
+        Outcome::Forwarded
+    } else if settled {
+        Outcome::Answered
+    } else {
+        Outcome::Ringing
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -102,11 +145,13 @@ const SELECT: &str = concat!(
     c.answered_by, c.dial_status, c.created_at,
     EXISTS(SELECT 1 FROM voicemails v WHERE v.call_sid = c.sid AND v.deleted = 0), ",
     missed_sql!(),
-    " FROM calls c"
+    ", c.number_id, c.customer,
+    COALESCE((SELECT k.name FROM contact_phones p JOIN contacts k ON k.id = p.contact_id WHERE p.address = c.customer), '')
+    FROM calls c"
 );
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Call> {
-    Ok(Call {
+    let mut call = Call {
         id: r.get(0)?,
         sid: r.get(1)?,
         direction: r.get(2)?,
@@ -120,7 +165,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Call> {
         created_at: r.get(10)?,
         has_voicemail: r.get(11)?,
         missed: r.get(12)?,
-    })
+        number_id: r.get(13)?,
+        customer: r.get(14)?,
+        contact_name: r.get(15)?,
+        outcome: Outcome::Ringing,
+    };
+    call.outcome = outcome(&call);
+    Ok(call)
 }
 
 /// Calls in one page of the call log.
@@ -200,6 +251,32 @@ pub fn number_id(conn: &Connection, sid: &str) -> Result<Option<i64>> {
 /// writes `no-answer` for a screened leg that never accepted) or the owner accepted.
 pub fn answered_by_owner(call: &Call) -> bool {
     call.answered_by.as_deref() == Some("owner") || call.dial_status.as_deref() == Some("completed")
+}
+
+/// The calls between our number `number_id` and `customer` strictly older than the
+/// timeline position `before` (see [`super::timeline`]), newest first, at most `limit`.
+/// The forwarded leg to the owner's phone (`outbound-dial`) is part of its inbound call,
+/// not a call with the customer. Seeks `calls_timeline` (migration 11).
+pub fn for_customer(
+    conn: &Connection,
+    number_id: i64,
+    customer: &str,
+    before: (&str, i64),
+    limit: i64,
+) -> Result<Vec<Call>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE c.number_id = ?1 AND c.customer = ?2 AND c.direction != 'outbound-dial'
+           AND c.created_at <= ?3 AND (c.created_at < ?3 OR c.id < ?4)
+         ORDER BY c.created_at DESC, c.id DESC LIMIT ?5"
+    ))?;
+    let rows = stmt.query_map(params![number_id, customer, before.0, before.1, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Call> {
+    conn.row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
+        .optional()?
+        .ok_or_else(|| crate::error::Error::not_found(format!("call {id}")))
 }
 
 pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Call>> {

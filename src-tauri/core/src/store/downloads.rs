@@ -72,3 +72,15 @@ pub fn outstanding(conn: &Connection) -> Result<Vec<Download>> {
     let rows = stmt.query_map([], download_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Queues a download again now, at the owner's Retry (a failed attachment or voicemail),
+/// with a fresh count of attempts. Returns false when there was nothing to retry (it is
+/// done, or unknown).
+pub fn retry_now(conn: &Connection, kind: &str, target_id: i64, now: &str) -> Result<bool> {
+    let n = conn.exec(
+        "UPDATE downloads SET state = 'queued', attempts = 0, next_at = ?3
+         WHERE kind = ?1 AND target_id = ?2 AND state != 'done'",
+        params![kind, target_id, now],
+    )?;
+    Ok(n > 0)
+}

@@ -29,9 +29,14 @@ pub struct Message {
     pub created_at: String,
     pub updated_at: String,
     pub media: Vec<Media>,
-    /// A failed outbound text Twilio never accepted (or whose fate was unknown): the
-    /// thread offers Retry, which checks Twilio's log before sending again.
+    /// A failed (or undelivered) outbound text not retried yet: the thread offers Retry,
+    /// a new send linked to this one (or, when Twilio's answer was lost, a look in its log
+    /// first: see `outbound::send::retry`).
     pub retryable: bool,
+    /// The failed message this one retries.
+    pub retry_of: Option<i64>,
+    /// The message that retried this one (at most one: migration 11's unique index).
+    pub retried_by: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
@@ -43,6 +48,12 @@ pub struct Media {
     pub path: Option<String>,
     pub sha256: Option<String>,
     pub bytes: Option<i64>,
+    /// Why the file is not here yet, when a download attempt failed (None while it is
+    /// simply on its way): the thread shows it instead of "Downloading…" for ever.
+    pub download_error: Option<String>,
+    /// The download was given up (too large, not a Twilio host, or too many attempts):
+    /// only the owner's Retry queues it again.
+    pub download_failed: bool,
 }
 
 /// An inbound message as the webhook (or backfill) reports it.
@@ -392,9 +403,12 @@ pub fn client_ref(conn: &Connection, id: i64) -> Result<Option<String>> {
     Ok(conn.row("SELECT client_ref FROM messages WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten())
 }
 
+/// `retryable` needs no retry yet (`retried_by`, one probe of the unique index on
+/// `retry_of`) and a failed or undelivered outbound text.
 const SELECT: &str = "SELECT id, sid, conversation_id, direction, channel, from_addr, to_addr, body, status,
     error_code, error_message, num_segments, num_media, price, created_at, updated_at,
-    (direction = 'outbound' AND channel = 'sms' AND status = 'failed' AND sid IS NULL) FROM messages";
+    (direction = 'outbound' AND channel = 'sms' AND status IN ('failed', 'undelivered')), retry_of,
+    (SELECT r.id FROM messages r WHERE r.retry_of = messages.id) FROM messages";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -415,13 +429,18 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         created_at: r.get(14)?,
         updated_at: r.get(15)?,
         media: Vec::new(),
-        retryable: r.get(16)?,
+        retryable: r.get::<_, bool>(16)? && r.get::<_, Option<i64>>(18)?.is_none(),
+        retry_of: r.get(17)?,
+        retried_by: r.get(18)?,
     })
 }
 
 fn attach_media(conn: &Connection, messages: &mut [Message]) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, idx, content_type, path, sha256, bytes FROM message_media WHERE message_id = ?1 ORDER BY idx",
+        "SELECT m.id, m.idx, m.content_type, m.path, m.sha256, m.bytes, d.last_error, COALESCE(d.state = 'failed', 0)
+         FROM message_media m
+         LEFT JOIN downloads d ON d.kind = 'media' AND d.target_id = m.id AND d.state != 'done'
+         WHERE m.message_id = ?1 ORDER BY m.idx",
     )?;
     for m in messages.iter_mut().filter(|m| m.num_media > 0) {
         m.media = stmt
@@ -433,6 +452,8 @@ fn attach_media(conn: &Connection, messages: &mut [Message]) -> Result<()> {
                     path: r.get(3)?,
                     sha256: r.get(4)?,
                     bytes: r.get(5)?,
+                    download_error: r.get(6)?,
+                    download_failed: r.get(7)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -452,6 +473,28 @@ pub fn thread(conn: &Connection, conversation_id: i64, limit: i64, before_id: Op
     rows.reverse();
     attach_media(conn, &mut rows)?;
     Ok(rows)
+}
+
+/// The messages of a conversation strictly older than the timeline position `before`
+/// (`created_at`, and `id` among equal times; see [`super::timeline`]), newest first, at
+/// most `limit`, with their media. Seeks `messages_thread`.
+pub fn before(conn: &Connection, conversation_id: i64, before: (&str, i64), limit: i64) -> Result<Vec<Message>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE conversation_id = ?1 AND created_at <= ?2 AND (created_at < ?2 OR id < ?3)
+         ORDER BY created_at DESC, id DESC LIMIT ?4"
+    ))?;
+    let mut rows: Vec<Message> = stmt
+        .query_map(params![conversation_id, before.0, before.1, limit], from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    attach_media(conn, &mut rows)?;
+    Ok(rows)
+}
+
+/// Links an outbox row to the failed message it retries. Fails (unique index) when that
+/// message already has a retry, so two Retries can never both be written.
+pub fn set_retry_of(conn: &Connection, id: i64, failed_id: i64) -> Result<()> {
+    conn.exec("UPDATE messages SET retry_of = ?2 WHERE id = ?1 AND retry_of IS NULL", params![id, failed_id])?;
+    Ok(())
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Message> {

@@ -25,6 +25,7 @@ pub mod messages;
 pub mod numbers;
 pub mod optouts;
 pub mod outbound_media;
+pub mod outbox_lock;
 pub mod private;
 pub mod search;
 pub mod settings;
@@ -32,6 +33,7 @@ pub mod sql;
 pub mod tags;
 pub mod templates;
 pub mod text_backs;
+pub mod timeline;
 pub mod voicemails;
 
 use std::path::{Path, PathBuf};
@@ -72,6 +74,9 @@ struct Inner {
     /// Writes go to the writer thread, which owns the only writing connection.
     writer: std::sync::mpsc::Sender<Box<dyn Work>>,
     reader: Mutex<Connection>,
+    /// One send at a time per outbox row in this process (see [`outbox_lock`]): kept with
+    /// the store because the store, like the outbox, is one per process.
+    outbox_locks: outbox_lock::OutboxLocks,
 }
 
 /// How many `Store`s (each with its own writer thread and writing connection) are open in
@@ -254,6 +259,7 @@ impl Store {
                 registered,
                 writer: tx,
                 reader: Mutex::new(reader),
+                outbox_locks: Default::default(),
             }),
         })
     }
@@ -307,6 +313,11 @@ impl Store {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.queue(Box::new(Job { f: Some(f), outcome: None, reply: Reply::Async(tx) }))?;
         rx.await.map_err(|_| Error::Internal("the database writer has stopped".into()))?
+    }
+
+    /// Holds the outbox row `client_ref` for one sender of this process (see [`outbox_lock`]).
+    pub async fn lock_outbox(&self, client_ref: &str) -> outbox_lock::OutboxGuard {
+        self.inner.outbox_locks.lock(client_ref).await
     }
 
     /// Frees the page caches and statements both connections hold (`PRAGMA shrink_memory`):

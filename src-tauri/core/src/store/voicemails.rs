@@ -22,6 +22,12 @@ pub struct Voicemail {
     pub created_at: String,
     /// Why the audio is not here yet, when a download failed.
     pub download_error: Option<String>,
+    /// The download was given up (it will not be tried again without the owner's Retry).
+    pub download_failed: bool,
+    /// Our number's id, when the call was known.
+    pub number_id: Option<i64>,
+    /// The caller's contact name, "" when the number is not a contact.
+    pub contact_name: String,
 }
 
 #[derive(Debug, Clone)]
@@ -94,8 +100,10 @@ pub fn set_transcription(conn: &Connection, recording_sid: &str, text: &str, sta
 
 const SELECT: &str = "SELECT v.id, v.recording_sid, v.call_sid, v.from_addr, COALESCE(r.duration, v.duration), r.path,
     r.sha256, r.content_type, v.transcription, v.transcription_status, v.listened, v.created_at,
-    (SELECT last_error FROM downloads d WHERE d.kind = 'recording' AND d.target_id = r.id AND d.state != 'done')
-    FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid";
+    d.last_error, COALESCE(d.state = 'failed', 0), v.number_id,
+    COALESCE((SELECT k.name FROM contact_phones p JOIN contacts k ON k.id = p.contact_id WHERE p.address = v.from_addr), '')
+    FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid
+    LEFT JOIN downloads d ON d.kind = 'recording' AND d.target_id = r.id AND d.state != 'done'";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Voicemail> {
     Ok(Voicemail {
@@ -112,6 +120,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Voicemail> {
         listened: r.get(10)?,
         created_at: r.get(11)?,
         download_error: r.get(12)?,
+        download_failed: r.get(13)?,
+        number_id: r.get(14)?,
+        contact_name: r.get(15)?,
     })
 }
 
@@ -120,6 +131,25 @@ pub fn list(conn: &Connection) -> Result<Vec<Voicemail>> {
     let mut stmt =
         conn.prepare_cached(&format!("{SELECT} WHERE v.deleted = 0 ORDER BY v.created_at DESC, v.id DESC"))?;
     let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The voicemails `customer` left on our number `number_id` (or on a call whose number was
+/// not known) strictly older than the timeline position `before`, newest first, at most
+/// `limit` (see [`super::timeline`]). Seeks `voicemails_timeline` (migration 11).
+pub fn for_customer(
+    conn: &Connection,
+    number_id: i64,
+    customer: &str,
+    before: (&str, i64),
+    limit: i64,
+) -> Result<Vec<Voicemail>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE v.from_addr = ?2 AND (v.number_id = ?1 OR v.number_id IS NULL) AND v.deleted = 0
+           AND v.created_at <= ?3 AND (v.created_at < ?3 OR v.id < ?4)
+         ORDER BY v.created_at DESC, v.id DESC LIMIT ?5"
+    ))?;
+    let rows = stmt.query_map(params![number_id, customer, before.0, before.1, limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
