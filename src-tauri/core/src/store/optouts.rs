@@ -124,6 +124,13 @@ pub fn record(conn: &Connection, c: &Change<'_>) -> Result<Recorded> {
         params![address, channel_of(&address), c.opted_out, c.at, c.reason, c.source.as_str(), c.message_sid],
     )? > 0;
     let after = is_opted_out(conn, &address)?;
+    // The list's copy of the latest state (migrations/13-read-less): written here, by the
+    // only function that adds to the ledger, in the same transaction.
+    conn.exec(
+        "INSERT INTO opt_out_state (address, opted_out) VALUES (?1, ?2)
+         ON CONFLICT (address) DO UPDATE SET opted_out = excluded.opted_out",
+        params![address, after],
+    )?;
     Ok(Recorded { inserted, changed: before != after })
 }
 

@@ -176,8 +176,11 @@ pub fn delete_local(conn: &Connection, id: i64) -> Result<Option<String>> {
 }
 
 pub fn unheard_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.row("SELECT COUNT(*) FROM voicemails WHERE listened = 0 AND deleted = 0", [], |r| r.get(0))?)
+    Ok(conn.row(UNHEARD, [], |r| r.get(0))?)
 }
+
+/// Counted from the partial index `voicemails_unheard` (the tray asks after every event).
+pub(crate) const UNHEARD: &str = "SELECT COUNT(*) FROM voicemails WHERE listened = 0 AND deleted = 0";
 
 pub fn all(conn: &Connection) -> Result<Vec<Voicemail>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY v.created_at, v.id"))?;
