@@ -2,6 +2,7 @@
 //! call status, SMS segments, templates, opt-out keywords, business hours.
 
 pub mod hours;
+pub mod nanp;
 pub mod optout;
 pub mod phone;
 pub mod segments;
@@ -9,6 +10,7 @@ pub mod sid;
 pub mod status;
 pub mod template;
 pub mod twilio_errors;
+pub mod us_registration;
 pub mod xmltext;
 
 pub use phone::{Address, E164};

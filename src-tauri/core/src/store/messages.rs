@@ -31,6 +31,10 @@ pub struct Message {
     /// A failed outbound text Twilio never accepted (or whose fate was unknown): the
     /// thread offers Retry, which checks Twilio's log before sending again.
     pub retryable: bool,
+    /// What fixes a failed outbound text (the US registration or toll-free form for 30034,
+    /// 30032 and 30007 from a US number; the customer's opt-out for 21610), for the thread
+    /// to link to. Derived from `error_code` and the sending number, never stored.
+    pub remedy: Option<crate::domain::twilio_errors::Remedy>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -396,17 +400,24 @@ const SELECT: &str = "SELECT id, sid, conversation_id, direction, channel, from_
     (direction = 'outbound' AND channel = 'sms' AND status = 'failed' AND sid IS NULL) FROM messages";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    let direction: String = r.get(3)?;
+    let from: String = r.get(5)?;
+    let error_code: Option<i64> = r.get(9)?;
+    let remedy = match (direction.as_str(), error_code.and_then(|c| u32::try_from(c).ok())) {
+        ("outbound", Some(code)) => crate::domain::twilio_errors::remedy(code, &from),
+        _ => None,
+    };
     Ok(Message {
         id: r.get(0)?,
         sid: r.get(1)?,
         conversation_id: r.get(2)?,
-        direction: r.get(3)?,
+        direction,
         channel: r.get(4)?,
-        from: r.get(5)?,
+        from,
         to: r.get(6)?,
         body: r.get(7)?,
         status: r.get(8)?,
-        error_code: r.get(9)?,
+        error_code,
         error_message: r.get(10)?,
         num_segments: r.get(11)?,
         num_media: r.get(12)?,
@@ -415,6 +426,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         updated_at: r.get(15)?,
         media: Vec::new(),
         retryable: r.get(16)?,
+        remedy,
     })
 }
 

@@ -26,6 +26,7 @@ pub mod search;
 pub mod settings;
 pub mod sql;
 pub mod templates;
+pub mod us_registration;
 pub mod voicemails;
 
 use std::path::{Path, PathBuf};
