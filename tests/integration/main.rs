@@ -45,6 +45,8 @@ mod sim_support;
 mod sim_webhooks;
 mod store_migrations;
 mod unmanage;
+mod us_registration;
+mod us_registration_prism;
 mod webhook_media;
 mod webhook_routes;
 mod webhook_serve;
