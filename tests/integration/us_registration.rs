@@ -351,3 +351,44 @@ async fn us_a_rejected_toll_free_verification_shows_the_reason_and_is_resubmitte
     s.sim.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn us_trust_hub_reviews_reach_the_app_by_status_callback() -> TestResult {
+    let s = setup(UsOutcomes::default()).await?;
+    let listener = webhook::bind("127.0.0.1:0".parse()?).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = AppState::new(s.store.clone(), &base, Secret::new(s.sim.auth_token().to_string()), Events::new());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(webhook::serve(listener, webhook::router(state), async move {
+        let _ = stopped.await;
+    }));
+    let r = a2p::start(&s.store, BrandKind::SoleProprietor, sole_proprietor(), vec![OURS.into()]).await?;
+    let callback = Some(format!("{base}{}", webhook::paths::TRUSTHUB));
+    let ctx = a2p::Ctx { store: &s.store, client: &s.client, status_callback: callback };
+    let r = a2p::advance(&ctx, r.id).await?;
+    assert_eq!(r.step, Step::ProfileReview, "both submitted, waiting for review");
+    // No polling from here: only the callbacks can tell the store.
+    wait_until("both reviews arrive by callback", || async {
+        s.store.read(|c| store::us_registration::get(c, r.id)).is_ok_and(|now| {
+            now.customer_profile_status.as_deref() == Some("twilio-approved")
+                && now.trust_product_status.as_deref() == Some("twilio-approved")
+        })
+    })
+    .await?;
+    // The simulator logs a delivery once the app has answered it.
+    wait_until("both deliveries are logged", || async {
+        s.sim.webhook_log().iter().filter(|d| d.url.ends_with(webhook::paths::TRUSTHUB)).count() == 2
+    })
+    .await?;
+    let hooks: Vec<_> = s.sim.webhook_log().into_iter().filter(|d| d.url.ends_with(webhook::paths::TRUSTHUB)).collect();
+    assert_eq!(hooks.len(), 2, "{hooks:?}");
+    assert!(hooks.iter().all(|d| d.status == Some(200)), "signed and accepted: {hooks:?}");
+    s.sim.reset_request_counts();
+    let next = a2p::advance(&ctx, r.id).await?;
+    assert_eq!(next.step, Step::BrandOtp, "the brand is registered on the callbacks' word");
+    assert_eq!(s.sim.requests_ending("GET", &r.customer_profile_sid.clone().unwrap_or_default()), 0, "the profile was not polled");
+    let _ = stop.send(());
+    let _ = server.await;
+    s.sim.shutdown().await;
+    Ok(())
+}

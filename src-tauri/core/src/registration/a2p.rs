@@ -147,27 +147,6 @@ pub async fn resend_otp(ctx: &Ctx<'_>, id: i64) -> Result<UsRegistration> {
     Ok(r)
 }
 
-/// A Trust Hub status callback for a customer profile or trust product: records the status
-/// and reason. Returns false when no registration has that SID.
-pub async fn apply_trust_callback(store: &Store, sid: &str, status: &str, reason: Option<&str>) -> Result<bool> {
-    let (sid, status, reason) = (sid.to_string(), status.to_string(), reason.map(str::to_string));
-    store
-        .write_async(move |tx| {
-            let Some(mut r) = records::find_by_trust_sid(tx, &sid)? else { return Ok(false) };
-            if r.customer_profile_sid.as_deref() == Some(sid.as_str()) {
-                r.customer_profile_status = Some(status.clone());
-            } else {
-                r.trust_product_status = Some(status.clone());
-            }
-            if status == "twilio-rejected" {
-                r.failure_reason = reason.or(r.failure_reason);
-            }
-            records::save(tx, &r)?;
-            Ok(true)
-        })
-        .await
-}
-
 fn profile_name(r: &UsRegistration) -> String {
     format!("{} customer profile (Switchboard #{})", r.details.business_name, r.id)
 }

@@ -119,6 +119,22 @@ pub fn find_by_trust_sid(conn: &Connection, bundle_sid: &str) -> Result<Option<U
         .optional()?)
 }
 
+/// A Trust Hub status callback: the status (and a rejection's reason) of the customer
+/// profile or trust product `sid`. Returns false when no registration has that SID.
+pub fn apply_trust_status(conn: &Connection, sid: &str, status: &str, reason: Option<&str>) -> Result<bool> {
+    let Some(mut r) = find_by_trust_sid(conn, sid)? else { return Ok(false) };
+    if r.customer_profile_sid.as_deref() == Some(sid) {
+        r.customer_profile_status = Some(status.to_string());
+    } else {
+        r.trust_product_status = Some(status.to_string());
+    }
+    if status == "twilio-rejected" {
+        r.failure_reason = reason.map(str::to_string).or(r.failure_reason);
+    }
+    save(conn, &r)?;
+    Ok(true)
+}
+
 /// Writes every field of `r` (the workflow's one way to record progress).
 pub fn save(conn: &Connection, r: &UsRegistration) -> Result<()> {
     let n = conn.exec(
