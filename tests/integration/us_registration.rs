@@ -101,7 +101,11 @@ async fn advance_until(ctx: &a2p::Ctx<'_>, id: i64, step: Step) -> Result<UsRegi
             return Ok(r);
         }
         if r.step.is_final() || Instant::now() > deadline {
-            return Err(format!("expected {step:?}, stopped at {:?}: {:?} / {:?}", r.step, r.failure_reason, r.last_error).into());
+            return Err(format!(
+                "expected {step:?}, stopped at {:?}: {:?} / {:?}",
+                r.step, r.failure_reason, r.last_error
+            )
+            .into());
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -123,7 +127,10 @@ async fn us_sole_proprietor_goes_from_nothing_to_a_sending_number_with_the_otp()
     let status = s.store.read(|c| overview::number_status(c, OURS))?;
     assert_eq!((status.state, status.can_send_to_us), (RegistrationState::NotRegistered, false), "{status:?}");
 
-    s.store.write(|tx| store::templates::save(tx, None, "reminder", "Hi {{name}}, see you {{day}} at {{time}} for your nails.").map(|_| ()))?;
+    s.store.write(|tx| {
+        store::templates::save(tx, None, "reminder", "Hi {{name}}, see you {{day}} at {{time}} for your nails.")
+            .map(|_| ())
+    })?;
     let r = a2p::start(&s.store, BrandKind::SoleProprietor, sole_proprietor(), vec![OURS.into()]).await?;
     let ctx = a2p::Ctx { store: &s.store, client: &s.client, status_callback: None };
     let r = advance_until(&ctx, r.id, Step::BrandOtp).await?;
@@ -282,7 +289,8 @@ fn tollfree_form(website: &str) -> NewTollfreeVerification {
         notification_email: "dana@maplenails.example".into(),
         use_case_categories: vec!["ACCOUNT_NOTIFICATIONS".into(), "CUSTOMER_CARE".into()],
         use_case_summary: "Appointment reminders and replies to customers who text the salon.".into(),
-        production_message_sample: "Maple Street Nails: your appointment is tomorrow at 2pm. Reply STOP to opt out.".into(),
+        production_message_sample: "Maple Street Nails: your appointment is tomorrow at 2pm. Reply STOP to opt out."
+            .into(),
         opt_in_image_urls: vec![format!("{website}/booking-form.png")],
         opt_in_type: "WEB_FORM".into(),
         message_volume: "1,000".into(),
@@ -346,8 +354,15 @@ async fn us_a_rejected_toll_free_verification_shows_the_reason_and_is_resubmitte
     assert_eq!(status.state, RegistrationState::Failed);
     assert_eq!(status.detail, why);
     let again = tollfree::submit(&s.store, &s.client, TOLLFREE, tollfree_form("https://maplenails.example")).await?;
-    assert_eq!((again.status.as_str(), again.verification_sid.as_deref()), ("PENDING_REVIEW", t.verification_sid.as_deref()));
-    assert_eq!(s.client.find_tollfree_verifications(&again.phone_number_sid).await?.len(), 1, "corrected, not duplicated");
+    assert_eq!(
+        (again.status.as_str(), again.verification_sid.as_deref()),
+        ("PENDING_REVIEW", t.verification_sid.as_deref())
+    );
+    assert_eq!(
+        s.client.find_tollfree_verifications(&again.phone_number_sid).await?.len(),
+        1,
+        "corrected, not duplicated"
+    );
     s.sim.shutdown().await;
     Ok(())
 }
@@ -386,7 +401,11 @@ async fn us_trust_hub_reviews_reach_the_app_by_status_callback() -> TestResult {
     s.sim.reset_request_counts();
     let next = a2p::advance(&ctx, r.id).await?;
     assert_eq!(next.step, Step::BrandOtp, "the brand is registered on the callbacks' word");
-    assert_eq!(s.sim.requests_ending("GET", &r.customer_profile_sid.clone().unwrap_or_default()), 0, "the profile was not polled");
+    assert_eq!(
+        s.sim.requests_ending("GET", &r.customer_profile_sid.clone().unwrap_or_default()),
+        0,
+        "the profile was not polled"
+    );
     let _ = stop.send(());
     let _ = server.await;
     s.sim.shutdown().await;

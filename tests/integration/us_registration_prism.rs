@@ -43,11 +43,18 @@ fn client() -> Result<TwilioClient, Error> {
 #[tokio::test]
 async fn prism_trusthub_customer_profile_and_trust_product_requests() -> TestResult {
     let c = client()?;
-    for (kind, policy_sid) in
-        [(TrustKind::CustomerProfile, policy::SOLE_PROPRIETOR_PROFILE), (TrustKind::TrustProduct, policy::SOLE_PROPRIETOR_A2P)]
-    {
+    for (kind, policy_sid) in [
+        (TrustKind::CustomerProfile, policy::SOLE_PROPRIETOR_PROFILE),
+        (TrustKind::TrustProduct, policy::SOLE_PROPRIETOR_A2P),
+    ] {
         let made = c
-            .create_trust_object(kind, "Maple Street Nails (Switchboard #1)", "dana@maplenails.example", policy_sid, Some("https://shop.example/twilio/trusthub"))
+            .create_trust_object(
+                kind,
+                "Maple Street Nails (Switchboard #1)",
+                "dana@maplenails.example",
+                policy_sid,
+                Some("https://shop.example/twilio/trusthub"),
+            )
             .await?;
         assert!(made.sid.starts_with("BU"), "{made:?}");
         c.find_trust_objects(kind, "Maple Street Nails (Switchboard #1)").await?;
@@ -60,8 +67,12 @@ async fn prism_trusthub_customer_profile_and_trust_product_requests() -> TestRes
     }
     let attrs = serde_json::json!({"brand_name": "Maple Street Nails", "vertical": "PROFESSIONAL", "mobile_phone_number": "+14155550199"});
     c.create_trust_end_user("Maple Street Nails messaging profile", "sole_proprietor_information", &attrs).await?;
-    c.create_trust_document("Maple Street Nails address", "customer_profile_address", &serde_json::json!({"address_sids": "AD0123456789abcdef0123456789abcdef"}))
-        .await?;
+    c.create_trust_document(
+        "Maple Street Nails address",
+        "customer_profile_address",
+        &serde_json::json!({"address_sids": "AD0123456789abcdef0123456789abcdef"}),
+    )
+    .await?;
     Ok(())
 }
 
@@ -92,7 +103,11 @@ async fn capture(body: &'static str) -> Result<Stub, Error> {
 /// Replays a captured request to Prism; Ok when Prism accepts it, or when its only
 /// complaints are "must be array" on `arrays` (each sent as repeated keys in the capture).
 async fn replay(prism_base: &str, rec: &Recorded, arrays: &[&str]) -> Result<(), Error> {
-    let url = format!("{prism_base}{}{}", rec.path, if rec.query.is_empty() { String::new() } else { format!("?{}", rec.query) });
+    let url = format!(
+        "{prism_base}{}{}",
+        rec.path,
+        if rec.query.is_empty() { String::new() } else { format!("?{}", rec.query) }
+    );
     let resp = reqwest::Client::new()
         .post(url)
         .basic_auth(&creds().username, Some(creds().password.expose()))
@@ -110,7 +125,8 @@ async fn replay(prism_base: &str, rec: &Recorded, arrays: &[&str]) -> Result<(),
         return Err(format!("Prism answered {status}: {body}").into());
     }
     for p in &problems {
-        let field = p.get("location").and_then(|l| l.as_array()).and_then(|l| l.get(1)).and_then(|f| f.as_str()).unwrap_or("");
+        let field =
+            p.get("location").and_then(|l| l.as_array()).and_then(|l| l.get(1)).and_then(|f| f.as_str()).unwrap_or("");
         let message = p.get("message").and_then(|m| m.as_str()).unwrap_or("");
         if !(arrays.contains(&field) && message.contains(" must be array")) {
             return Err(format!("Prism refuses {field:?}: {message} ({body})").into());
@@ -161,7 +177,8 @@ async fn prism_tollfree_verification_create_and_update_requests() -> TestResult 
         notification_email: "dana@maplenails.example".into(),
         use_case_categories: vec!["ACCOUNT_NOTIFICATIONS".into(), "CUSTOMER_CARE".into()],
         use_case_summary: "Appointment reminders and replies to customers who text the salon.".into(),
-        production_message_sample: "Maple Street Nails: your appointment is tomorrow at 2pm. Reply STOP to opt out.".into(),
+        production_message_sample: "Maple Street Nails: your appointment is tomorrow at 2pm. Reply STOP to opt out."
+            .into(),
         opt_in_image_urls: vec!["https://maplenails.example/booking-form.png".into()],
         opt_in_type: "WEB_FORM".into(),
         message_volume: "1,000".into(),

@@ -135,7 +135,11 @@ fn service_number_json(sh: &Shared, service: &str, pn: &str, e164: &str) -> Valu
     })
 }
 
-pub(crate) async fn service_numbers_add(axum::extract::State(sh): St, Path(sid): Path<String>, body: Bytes) -> ApiResult {
+pub(crate) async fn service_numbers_add(
+    axum::extract::State(sh): St,
+    Path(sid): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let p = Params::parse(&body)?;
     let pn = p.required("PhoneNumberSid")?.to_string();
     let v = sh.with(|s| {
@@ -148,7 +152,8 @@ pub(crate) async fn service_numbers_add(axum::extract::State(sh): St, Path(sid):
         if s.us.services.iter().any(|x| x.sid != sid && x.numbers.iter().any(|(n, _)| *n == pn)) {
             return Err(ApiError::bad(21712, format!("Phone Number {pn} is already in another Messaging Service")));
         }
-        let svc = s.us.services.iter_mut().find(|x| x.sid == sid).ok_or_else(|| not_found(&format!("Services/{sid}")))?;
+        let svc =
+            s.us.services.iter_mut().find(|x| x.sid == sid).ok_or_else(|| not_found(&format!("Services/{sid}")))?;
         if svc.numbers.iter().any(|(n, _)| *n == pn) {
             return Err(ApiError::bad(21710, format!("Phone Number {pn} is already in the Messaging Service")));
         }
@@ -158,7 +163,11 @@ pub(crate) async fn service_numbers_add(axum::extract::State(sh): St, Path(sid):
     Ok(json_response(StatusCode::CREATED, v))
 }
 
-pub(crate) async fn service_numbers_list(axum::extract::State(sh): St, Path(sid): Path<String>, RawQuery(q): RawQuery) -> ApiResult {
+pub(crate) async fn service_numbers_list(
+    axum::extract::State(sh): St,
+    Path(sid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Params::query(q)?;
     let items = sh.with(|s| {
         let svc = s.us.services.iter().find(|x| x.sid == sid).ok_or_else(|| not_found(&format!("Services/{sid}")))?;
@@ -187,7 +196,11 @@ fn text_otp(s: &mut super::state::State, mobile: &str, brand_name: &str) -> Stri
     code
 }
 
-pub(crate) async fn brands_create(axum::extract::State(sh): St, kill: Option<Extension<ConnKill>>, body: Bytes) -> ApiResult {
+pub(crate) async fn brands_create(
+    axum::extract::State(sh): St,
+    kill: Option<Extension<ConnKill>>,
+    body: Bytes,
+) -> ApiResult {
     let p = Params::parse(&body)?;
     let cp = p.required("CustomerProfileBundleSid")?.to_string();
     let tp = p.required("A2PProfileBundleSid")?.to_string();
@@ -214,11 +227,10 @@ pub(crate) async fn brands_create(axum::extract::State(sh): St, kill: Option<Ext
         let sole = brand_type == "SOLE_PROPRIETOR";
         if sole {
             let info = s.us.trust.iter().find(|t| t.sid == tp).map(|t| t.assigned.clone()).unwrap_or_default();
-            let end_user = s
-                .us
-                .end_users
-                .iter()
-                .find(|e| e.kind == "sole_proprietor_information" && info.iter().any(|(_, o)| *o == e.sid));
+            let end_user =
+                s.us.end_users
+                    .iter()
+                    .find(|e| e.kind == "sole_proprietor_information" && info.iter().any(|(_, o)| *o == e.sid));
             let mobile = end_user.and_then(|e| e.attributes.get("mobile_phone_number")).and_then(|m| m.as_str());
             let name = end_user.and_then(|e| e.attributes.get("brand_name")).and_then(|m| m.as_str()).unwrap_or("");
             let (Some(mobile), name) = (mobile.map(str::to_string), name.to_string()) else {
@@ -294,7 +306,11 @@ pub(crate) async fn brands_list(axum::extract::State(sh): St, RawQuery(q): RawQu
 
 pub(crate) async fn brand_fetch(axum::extract::State(sh): St, Path(sid): Path<String>) -> ApiResult {
     sh.with(|s| {
-        let b = s.us.brands.iter().find(|b| b.sid == sid).ok_or_else(|| not_found(&format!("a2p/BrandRegistrations/{sid}")))?;
+        let b =
+            s.us.brands
+                .iter()
+                .find(|b| b.sid == sid)
+                .ok_or_else(|| not_found(&format!("a2p/BrandRegistrations/{sid}")))?;
         Ok(json_response(StatusCode::OK, brand_json(&sh, b)))
     })
 }
@@ -302,19 +318,17 @@ pub(crate) async fn brand_fetch(axum::extract::State(sh): St, Path(sid): Path<St
 /// Texts a new code to a Sole Proprietor brand still waiting for one.
 pub(crate) async fn brand_otp_resend(axum::extract::State(sh): St, Path(sid): Path<String>) -> ApiResult {
     sh.with(|s| {
-        let b = s.us.brands.iter().find(|b| b.sid == sid).ok_or_else(|| not_found(&format!("a2p/BrandRegistrations/{sid}")))?;
+        let b =
+            s.us.brands
+                .iter()
+                .find(|b| b.sid == sid)
+                .ok_or_else(|| not_found(&format!("a2p/BrandRegistrations/{sid}")))?;
         if b.brand_type != "SOLE_PROPRIETOR" || b.status != "PENDING" {
             return Err(ApiError::bad(21732, "Only a pending Sole Proprietor brand can be sent a new code"));
         }
         let mobile = b.otp_mobile.clone().unwrap_or_default();
         let tp = b.trust_product_sid.clone();
-        let name = s
-            .us
-            .trust
-            .iter()
-            .find(|t| t.sid == tp)
-            .map(|t| t.friendly_name.clone())
-            .unwrap_or_default();
+        let name = s.us.trust.iter().find(|t| t.sid == tp).map(|t| t.friendly_name.clone()).unwrap_or_default();
         let code = text_otp(s, &mobile, &name);
         if let Some(b) = s.us.brands.iter_mut().find(|b| b.sid == sid) {
             b.otp = Some(code);
@@ -326,7 +340,11 @@ pub(crate) async fn brand_otp_resend(axum::extract::State(sh): St, Path(sid): Pa
     })
 }
 
-pub(crate) async fn campaigns_create(axum::extract::State(sh): St, Path(service): Path<String>, body: Bytes) -> ApiResult {
+pub(crate) async fn campaigns_create(
+    axum::extract::State(sh): St,
+    Path(service): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let p = Params::parse(&body)?;
     let brand = p.required("BrandRegistrationSid")?.to_string();
     let description = p.required("Description")?.to_string();
@@ -342,7 +360,11 @@ pub(crate) async fn campaigns_create(axum::extract::State(sh): St, Path(service)
         if !s.us.services.iter().any(|x| x.sid == service) {
             return Err(not_found(&format!("Services/{service}")));
         }
-        let b = s.us.brands.iter().find(|b| b.sid == brand).ok_or_else(|| ApiError::bad(21714, format!("Brand {brand} not found")))?;
+        let b =
+            s.us.brands
+                .iter()
+                .find(|b| b.sid == brand)
+                .ok_or_else(|| ApiError::bad(21714, format!("Brand {brand} not found")))?;
         if b.status != "APPROVED" {
             return Err(ApiError::bad(21715, format!("Brand {brand} is {} and cannot register a campaign", b.status)));
         }
@@ -388,7 +410,11 @@ async fn review_campaign(sh: Arc<Shared>, sid: String) {
     });
 }
 
-pub(crate) async fn campaigns_list(axum::extract::State(sh): St, Path(service): Path<String>, RawQuery(q): RawQuery) -> ApiResult {
+pub(crate) async fn campaigns_list(
+    axum::extract::State(sh): St,
+    Path(service): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let q = Params::query(q)?;
     let items = sh.with(|s| {
         s.us.campaigns.iter().filter(|c| c.service_sid == service).map(|c| campaign_json(&sh, c)).collect::<Vec<_>>()
@@ -396,14 +422,16 @@ pub(crate) async fn campaigns_list(axum::extract::State(sh): St, Path(service): 
     page_v2(&sh.base_url, &format!("/v1/Services/{service}/Compliance/Usa2p"), "compliance", &q, items)
 }
 
-pub(crate) async fn campaign_fetch(axum::extract::State(sh): St, Path((service, sid)): Path<(String, String)>) -> ApiResult {
+pub(crate) async fn campaign_fetch(
+    axum::extract::State(sh): St,
+    Path((service, sid)): Path<(String, String)>,
+) -> ApiResult {
     sh.with(|s| {
-        let c = s
-            .us
-            .campaigns
-            .iter()
-            .find(|c| c.sid == sid && c.service_sid == service)
-            .ok_or_else(|| not_found(&format!("Services/{service}/Compliance/Usa2p/{sid}")))?;
+        let c =
+            s.us.campaigns
+                .iter()
+                .find(|c| c.sid == sid && c.service_sid == service)
+                .ok_or_else(|| not_found(&format!("Services/{service}/Compliance/Usa2p/{sid}")))?;
         Ok(json_response(StatusCode::OK, campaign_json(&sh, c)))
     })
 }

@@ -414,7 +414,10 @@ impl Simulator {
     /// The Messaging Services and, for each, the numbers in it: `(friendly name, [E.164])`.
     pub fn messaging_services(&self) -> Vec<(String, Vec<String>)> {
         self.shared.with(|s| {
-            s.us.services.iter().map(|x| (x.friendly_name.clone(), x.numbers.iter().map(|(_, e)| e.clone()).collect())).collect()
+            s.us.services
+                .iter()
+                .map(|x| (x.friendly_name.clone(), x.numbers.iter().map(|(_, e)| e.clone()).collect()))
+                .collect()
         })
     }
 

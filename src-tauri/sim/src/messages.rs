@@ -138,7 +138,8 @@ async fn deliver(sh: Arc<Shared>, sid: String) {
     let delay = sh.config.callback_delay;
     // US carriers block texts to US phones from unregistered US numbers (30034) and
     // unverified toll-free numbers (30032), whatever the other faults say.
-    let blocked = sh.with(|s| s.message_mut(&sid).map(|m| (m.from.clone(), m.to.clone())))
+    let blocked = sh
+        .with(|s| s.message_mut(&sid).map(|m| (m.from.clone(), m.to.clone())))
         .and_then(|(from, to)| sh.with(|s| s.us.carrier_block(&from, &to)));
     let fail = sh.faults.fail_delivery();
     let urls = sh.with(|s| s.message_mut(&sid).map(|m| m.media_urls.clone())).unwrap_or_default();

@@ -131,12 +131,11 @@ pub(crate) async fn list(axum::extract::State(sh): St, RawQuery(q): RawQuery) ->
 
 pub(crate) async fn fetch(axum::extract::State(sh): St, Path(sid): Path<String>) -> ApiResult {
     sh.with(|s| {
-        let t = s
-            .us
-            .tollfree
-            .iter()
-            .find(|t| t.sid == sid)
-            .ok_or_else(|| ApiError::not_found(&format!("/v1/Tollfree/Verifications/{sid}")))?;
+        let t =
+            s.us.tollfree
+                .iter()
+                .find(|t| t.sid == sid)
+                .ok_or_else(|| ApiError::not_found(&format!("/v1/Tollfree/Verifications/{sid}")))?;
         Ok(json_response(StatusCode::OK, json_of(&sh, t)))
     })
 }
@@ -145,12 +144,11 @@ pub(crate) async fn fetch(axum::extract::State(sh): St, Path(sid): Path<String>)
 pub(crate) async fn update(axum::extract::State(sh): St, Path(sid): Path<String>, body: Bytes) -> ApiResult {
     let p = Params::parse(&body)?;
     let v = sh.with(|s| {
-        let t = s
-            .us
-            .tollfree
-            .iter_mut()
-            .find(|t| t.sid == sid)
-            .ok_or_else(|| ApiError::not_found(&format!("/v1/Tollfree/Verifications/{sid}")))?;
+        let t =
+            s.us.tollfree
+                .iter_mut()
+                .find(|t| t.sid == sid)
+                .ok_or_else(|| ApiError::not_found(&format!("/v1/Tollfree/Verifications/{sid}")))?;
         if t.status != "TWILIO_REJECTED" {
             return Err(ApiError::bad(30446, "Only a rejected verification can be edited"));
         }

@@ -158,13 +158,17 @@ async fn update(sh: Arc<Shared>, collection: &'static str, sid: String, body: By
     let v = sh.with(|s| {
         let (compliant, _) = {
             let t = find(&mut s.us, collection, &sid)?;
-            let snapshot = TrustRec { assigned: t.assigned.clone(), policy_sid: t.policy_sid.clone(), ..blank(collection) };
+            let snapshot =
+                TrustRec { assigned: t.assigned.clone(), policy_sid: t.policy_sid.clone(), ..blank(collection) };
             evaluate(&s.us, &snapshot)
         };
         let t = find(&mut s.us, collection, &sid)?;
         if submit {
             if !compliant {
-                return Err(ApiError::bad(22214, format!("{sid} is not compliant; evaluate it to see what is missing")));
+                return Err(ApiError::bad(
+                    22214,
+                    format!("{sid} is not compliant; evaluate it to see what is missing"),
+                ));
             }
             if t.status == "draft" || t.status == "twilio-rejected" {
                 t.status = "pending-review".into();
@@ -235,7 +239,8 @@ async fn review(sh: Arc<Shared>, collection: &'static str, sid: String) {
     if sh.faults.silent() {
         return;
     }
-    let mut params = webhooks::pairs(&[("AccountSid", &sh.config.account_sid), ("BundleSid", &sid), ("Status", status)]);
+    let mut params =
+        webhooks::pairs(&[("AccountSid", &sh.config.account_sid), ("BundleSid", &sid), ("Status", status)]);
     if let Some(r) = reason {
         params.push(("FailureReason".into(), r));
     }

@@ -124,9 +124,10 @@ pub(crate) struct TollfreeRec {
 impl UsState {
     /// Whether `e164` is in a Messaging Service whose campaign the carriers verified.
     pub fn in_verified_campaign(&self, e164: &str) -> bool {
-        self.services.iter().filter(|s| s.numbers.iter().any(|(_, n)| n == e164)).any(|s| {
-            self.campaigns.iter().any(|c| c.service_sid == s.sid && c.status == "VERIFIED")
-        })
+        self.services
+            .iter()
+            .filter(|s| s.numbers.iter().any(|(_, n)| n == e164))
+            .any(|s| self.campaigns.iter().any(|c| c.service_sid == s.sid && c.status == "VERIFIED"))
     }
 
     pub fn tollfree_verified(&self, e164: &str) -> bool {

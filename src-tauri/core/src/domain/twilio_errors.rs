@@ -108,9 +108,10 @@ mod tests {
 
     #[test]
     fn common_codes_have_plain_explanations() {
-        for code in
-            [21211, 21408, 21610, 21614, 21617, 30003, 30004, 30005, 30006, 30007, 30008, 30032, 30034, 21631, 21649, 20003, 20429]
-        {
+        for code in [
+            21211, 21408, 21610, 21614, 21617, 30003, 30004, 30005, 30006, 30007, 30008, 30032, 30034, 21631, 21649,
+            20003, 20429,
+        ] {
             assert!(!explain(code).starts_with("Twilio reported error"), "{code} needs an explanation");
         }
         assert_eq!(explain(99999), "Twilio reported error 99999.");

@@ -181,9 +181,9 @@ fn required(field: &str, value: &str) -> Result<()> {
 }
 
 fn e164_field(field: &str, value: &str) -> Result<()> {
-    crate::domain::E164::parse(value)
-        .map(|_| ())
-        .map_err(|_| Error::InvalidInput(format!("{field} must be a phone number with its country code, like +14155550123")))
+    crate::domain::E164::parse(value).map(|_| ()).map_err(|_| {
+        Error::InvalidInput(format!("{field} must be a phone number with its country code, like +14155550123"))
+    })
 }
 
 /// The checks Twilio's reviewers would fail the details on, with the field named.
@@ -206,7 +206,9 @@ pub fn validate_details(kind: BrandKind, d: &BusinessDetails) -> Result<()> {
             let mobile = d.mobile.as_deref().unwrap_or("");
             e164_field("your mobile number (for the one-time code)", mobile)?;
             if !mobile.starts_with("+1") {
-                return Err(Error::InvalidInput("the one-time code can only be texted to a US or Canadian mobile".into()));
+                return Err(Error::InvalidInput(
+                    "the one-time code can only be texted to a US or Canadian mobile".into(),
+                ));
             }
         }
         BrandKind::LowVolumeStandard | BrandKind::Standard => {
@@ -311,7 +313,10 @@ mod tests {
         let one = CampaignForm { message_samples: vec![c.message_samples[0].clone()], ..c.clone() };
         assert!(validate_campaign(BrandKind::SoleProprietor, &one).is_err());
         let short = CampaignForm { message_samples: vec!["hi".into(), c.message_samples[0].clone()], ..c };
-        assert!(validate_campaign(BrandKind::SoleProprietor, &short).unwrap_err().to_string().contains("sample message 1"));
+        assert!(validate_campaign(BrandKind::SoleProprietor, &short)
+            .unwrap_err()
+            .to_string()
+            .contains("sample message 1"));
     }
 
     #[test]

@@ -11,7 +11,9 @@
 use serde_json::json;
 
 use crate::domain::nanp::{sender_kind, UsSenderKind};
-use crate::domain::us_registration::{validate_campaign, validate_details, BrandKind, BusinessDetails, CampaignForm, Step};
+use crate::domain::us_registration::{
+    validate_campaign, validate_details, BrandKind, BusinessDetails, CampaignForm, Step,
+};
 use crate::error::{Error, Result};
 use crate::store::us_registration::{self as records, RegNumber, UsRegistration};
 use crate::store::Store;
@@ -27,7 +29,12 @@ pub const SERVICE_NAME: &str = "Switchboard";
 const ALREADY_IN_SERVICE: u32 = 21710;
 
 /// Starts a registration for `numbers` (E.164 US local numbers the account owns).
-pub async fn start(store: &Store, kind: BrandKind, details: BusinessDetails, numbers: Vec<String>) -> Result<UsRegistration> {
+pub async fn start(
+    store: &Store,
+    kind: BrandKind,
+    details: BusinessDetails,
+    numbers: Vec<String>,
+) -> Result<UsRegistration> {
     validate_details(kind, &details)?;
     if numbers.is_empty() {
         return Err(Error::InvalidInput("choose the US number to register".into()));
@@ -188,7 +195,13 @@ async fn ensure_entity(
 
 /// Assigns each of `objects` to the trust object once; after an unconfirmed assignment the
 /// object's assignments are read first.
-async fn assign_all(ctx: &Ctx<'_>, r: &mut UsRegistration, kind: TrustKind, sid: &str, objects: &[String]) -> Result<()> {
+async fn assign_all(
+    ctx: &Ctx<'_>,
+    r: &mut UsRegistration,
+    kind: TrustKind,
+    sid: &str,
+    objects: &[String],
+) -> Result<()> {
     let key = match kind {
         TrustKind::CustomerProfile => "cp_assigned",
         TrustKind::TrustProduct => "tp_assigned",
@@ -236,13 +249,16 @@ async fn ensure_trust_object(
         TrustKind::CustomerProfile => "customer_profile",
         TrustKind::TrustProduct => "trust_product",
     };
-    let found = ctx.client.find_trust_objects(kind, name).await?.into_iter().find(|o| o.friendly_name.as_deref() == Some(name));
+    let found =
+        ctx.client.find_trust_objects(kind, name).await?.into_iter().find(|o| o.friendly_name.as_deref() == Some(name));
     let object = match found {
         Some(o) => o,
         None => {
             r.pending_create = Some(pending.into());
             save(ctx.store, r).await?;
-            ctx.client.create_trust_object(kind, name, &r.details.email, policy_sid, ctx.status_callback.as_deref()).await?
+            ctx.client
+                .create_trust_object(kind, name, &r.details.email, policy_sid, ctx.status_callback.as_deref())
+                .await?
         }
     };
     match kind {
@@ -262,7 +278,13 @@ async fn ensure_trust_object(
 
 /// Evaluates, then submits a compliant object for review; a noncompliant one fails the
 /// registration with Twilio's per-requirement reasons.
-async fn evaluate_and_submit(ctx: &Ctx<'_>, r: &mut UsRegistration, kind: TrustKind, sid: &str, policy_sid: &str) -> Result<bool> {
+async fn evaluate_and_submit(
+    ctx: &Ctx<'_>,
+    r: &mut UsRegistration,
+    kind: TrustKind,
+    sid: &str,
+    policy_sid: &str,
+) -> Result<bool> {
     let status = match kind {
         TrustKind::CustomerProfile => r.customer_profile_status.clone(),
         TrustKind::TrustProduct => r.trust_product_status.clone(),
@@ -351,7 +373,10 @@ async fn customer_profile(ctx: &Ctx<'_>, r: &mut UsRegistration) -> Result<()> {
                     "website_url": d.website,
                     "social_media_profile_urls": "",
                 });
-                Ok(client.create_trust_end_user(&d.business_name, "customer_profile_business_information", &attrs).await?.sid)
+                Ok(client
+                    .create_trust_end_user(&d.business_name, "customer_profile_business_information", &attrs)
+                    .await?
+                    .sid)
             })
             .await?,
         );
@@ -454,7 +479,8 @@ async fn brand(ctx: &Ctx<'_>, r: &mut UsRegistration) -> Result<()> {
         return Err(Error::Internal("the brand needs the customer profile and trust product".into()));
     };
     let existing = ctx.client.list_brands().await?.into_iter().find(|b| {
-        b.customer_profile_bundle_sid.as_deref() == Some(cp.as_str()) && b.a2p_profile_bundle_sid.as_deref() == Some(tp.as_str())
+        b.customer_profile_bundle_sid.as_deref() == Some(cp.as_str())
+            && b.a2p_profile_bundle_sid.as_deref() == Some(tp.as_str())
     });
     let brand = match existing {
         Some(b) => b,
@@ -499,8 +525,12 @@ async fn messaging_service(ctx: &Ctx<'_>, r: &mut UsRegistration) -> Result<()> 
     let service = match r.messaging_service_sid.clone() {
         Some(s) => s,
         None => {
-            let found =
-                ctx.client.list_messaging_services().await?.into_iter().find(|s| s.friendly_name.as_deref() == Some(SERVICE_NAME));
+            let found = ctx
+                .client
+                .list_messaging_services()
+                .await?
+                .into_iter()
+                .find(|s| s.friendly_name.as_deref() == Some(SERVICE_NAME));
             let s = match found {
                 Some(s) => s,
                 None => {

@@ -42,7 +42,8 @@ mod tests {
 
     #[test]
     fn twilio_error_lists_become_one_line() {
-        let v = json!([{"code": 30886, "description": "Sample messages do not match the use case"}, {"message": "x"}, "y"]);
+        let v =
+            json!([{"code": 30886, "description": "Sample messages do not match the use case"}, {"message": "x"}, "y"]);
         assert_eq!(errors_text(Some(&v)).as_deref(), Some("Sample messages do not match the use case; x; y"));
         assert_eq!(errors_text(Some(&json!([]))), None);
         assert_eq!(errors_text(None), None);

@@ -53,7 +53,9 @@ pub fn number_status(conn: &Connection, e164: &str) -> Result<NumberUsStatus> {
                 Some(r) => {
                     let added = r.numbers.iter().any(|n| n.e164 == e164 && n.added);
                     let (state, detail) = match r.step {
-                        Step::Done if added => (RegistrationState::Registered, "Registered: US carriers accept its texts.".to_string()),
+                        Step::Done if added => {
+                            (RegistrationState::Registered, "Registered: US carriers accept its texts.".to_string())
+                        }
                         Step::Failed => (
                             RegistrationState::Failed,
                             r.failure_reason.clone().unwrap_or_else(|| "The registration failed.".into()),
@@ -71,13 +73,17 @@ pub fn number_status(conn: &Connection, e164: &str) -> Result<NumberUsStatus> {
                 "US carriers block texts from this toll-free number until it is verified.".to_string(),
             ),
             Some(t) => match t.status.as_str() {
-                "TWILIO_APPROVED" => (RegistrationState::Registered, None, "Verified: US carriers accept its texts.".into()),
+                "TWILIO_APPROVED" => {
+                    (RegistrationState::Registered, None, "Verified: US carriers accept its texts.".into())
+                }
                 "TWILIO_REJECTED" => (
                     RegistrationState::Failed,
                     None,
                     t.rejection_reason.unwrap_or_else(|| "Twilio rejected the verification.".into()),
                 ),
-                "draft" => (RegistrationState::NotRegistered, None, "The verification form has not reached Twilio yet.".into()),
+                "draft" => {
+                    (RegistrationState::NotRegistered, None, "The verification form has not reached Twilio yet.".into())
+                }
                 _ => (RegistrationState::InProgress, None, "Twilio is reviewing the verification.".into()),
             },
         },

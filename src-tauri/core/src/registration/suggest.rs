@@ -29,7 +29,8 @@ fn example(var: &str) -> String {
 
 /// Twilio asks for samples of 20 characters or more that say who is texting and how to stop.
 fn sample(body: &str, business: &str) -> Option<String> {
-    let vars: BTreeMap<String, String> = template::variables(body).into_iter().map(|v| (v.clone(), example(&v))).collect();
+    let vars: BTreeMap<String, String> =
+        template::variables(body).into_iter().map(|v| (v.clone(), example(&v))).collect();
     let mut text = template::render(body, &vars).ok()?.trim().to_string();
     // A template too short to say anything ("ok") is not a sample of the traffic.
     if text.chars().count() < 20 {
@@ -51,7 +52,9 @@ pub fn campaign(kind: BrandKind, details: &BusinessDetails, templates: &[Templat
     let business = details.business_name.trim();
     let mut samples: Vec<String> = templates.iter().filter_map(|t| sample(&t.body, business)).take(5).collect();
     let generic = [
-        format!("{business}: Hi Sam, this is a reminder of your appointment on Friday at 2:30pm. Reply STOP to opt out."),
+        format!(
+            "{business}: Hi Sam, this is a reminder of your appointment on Friday at 2:30pm. Reply STOP to opt out."
+        ),
         format!("{business}: Thanks for your message! We'll get back to you shortly. Reply STOP to opt out."),
     ];
     for g in generic {
@@ -95,7 +98,11 @@ mod tests {
         let c = campaign(
             BrandKind::SoleProprietor,
             &d,
-            &[t("Hi {{name}}, your appointment is {{day}} at {{time}}."), t("ok"), t("Your order {{order}} is ready to collect!")],
+            &[
+                t("Hi {{name}}, your appointment is {{day}} at {{time}}."),
+                t("ok"),
+                t("Your order {{order}} is ready to collect!"),
+            ],
         );
         assert_eq!(c.message_samples.len(), 2, "{:?}", c.message_samples);
         assert_eq!(

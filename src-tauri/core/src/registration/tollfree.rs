@@ -68,7 +68,9 @@ pub async fn submit(
         .read_async(move |c| crate::store::numbers::find_by_e164(c, &number))
         .await?
         .and_then(|n| n.sid)
-        .ok_or_else(|| Error::InvalidInput(format!("{e164} is not in your Twilio account yet; sync your numbers first")))?;
+        .ok_or_else(|| {
+            Error::InvalidInput(format!("{e164} is not in your Twilio account yet; sync your numbers first"))
+        })?;
     form.tollfree_phone_number_sid = pn.clone();
     check(&form)?;
     let stored = serde_json::to_value(&form)?;

@@ -210,7 +210,12 @@ fn tf_from_row(r: &Row<'_>) -> rusqlite::Result<TollfreeRecord> {
 }
 
 /// The number's verification record, made (as a draft) or its form replaced.
-pub fn upsert_tollfree(conn: &Connection, e164: &str, pn_sid: &str, form: &serde_json::Value) -> Result<TollfreeRecord> {
+pub fn upsert_tollfree(
+    conn: &Connection,
+    e164: &str,
+    pn_sid: &str,
+    form: &serde_json::Value,
+) -> Result<TollfreeRecord> {
     conn.exec(
         "INSERT INTO tollfree_verifications (e164, phone_number_sid, form) VALUES (?1, ?2, ?3)
          ON CONFLICT (e164) DO UPDATE SET form = excluded.form, phone_number_sid = excluded.phone_number_sid,

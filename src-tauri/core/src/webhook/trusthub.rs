@@ -33,12 +33,7 @@ pub async fn trust_status(State(state): State<AppState>, req: Request) -> Result
                 return Ok(());
             }
             if let Some(status) = bundle.status.as_deref() {
-                us_registration::apply_trust_status(
-                    tx,
-                    &bundle.bundle_sid,
-                    status,
-                    bundle.failure_reason.as_deref(),
-                )?;
+                us_registration::apply_trust_status(tx, &bundle.bundle_sid, status, bundle.failure_reason.as_deref())?;
             }
             signed.journal(tx, Some(&bundle.bundle_sid))
         })

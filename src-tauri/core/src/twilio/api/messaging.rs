@@ -254,8 +254,7 @@ impl TwilioClient {
     /// The verifications of one toll-free number (PN…).
     pub async fn find_tollfree_verifications(&self, phone_number_sid: &str) -> Result<Vec<TollfreeVerification>> {
         let p = Params::new().add("TollfreePhoneNumberSid", phone_number_sid);
-        self.list(Host::Messaging, &self.messaging("Tollfree/Verifications"), p.as_slice(), "verifications", 100)
-            .await
+        self.list(Host::Messaging, &self.messaging("Tollfree/Verifications"), p.as_slice(), "verifications", 100).await
     }
 
     pub async fn fetch_tollfree_verification(&self, sid: &str) -> Result<TollfreeVerification> {
