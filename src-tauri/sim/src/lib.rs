@@ -97,7 +97,8 @@ impl Default for SimConfig {
 }
 
 /// A message as the simulator knows it (sent by the app, or texted by a simulated customer).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename = "SimPhoneMessage")] // the name the UI knows it by (bindings.ts)
 pub struct SimMessage {
     pub sid: String,
     pub from: String,

@@ -6,6 +6,7 @@ import type * as T from './types';
 import { render, variables } from './template';
 import { openableUrl } from './format';
 import { PAGE, sortKey, sortsAfter } from './inbox';
+import { CALL_PAGE } from './bindings';
 
 export interface FakeData {
   info: T.AppInfo;
@@ -20,7 +21,7 @@ export interface FakeData {
   settings: T.DesktopSettings;
   credentials: T.CredentialsStatus;
   tunnel: T.TunnelStatus;
-  available: T.AvailableNumber[];
+  available: T.Available[];
   simInbox: T.SimPhoneMessage[];
   reconcile: T.ReconcileReport;
   /** The sandbox's "drop webhooks" switch: texts then arrive only by reconciliation. */
@@ -30,8 +31,8 @@ export interface FakeData {
 }
 
 const now = () => new Date().toISOString();
-/** Calls in one page of the call log (store/calls.rs PAGE). */
-export const CALL_PAGE = 100;
+/** Calls in one page of the call log (store/calls.rs PAGE, exported into the bindings). */
+export { CALL_PAGE };
 
 export const defaultSettings = (): T.NumberSettings => ({
   forwarding_number: null,
@@ -65,7 +66,7 @@ export function emptyData(): FakeData {
       tray_keeps_window: false,
     },
     credentials: { sandbox: true, twilio: true, account_hint: null, ngrok: false },
-    tunnel: { kind: 'none', state: 'off', public_url: null, error: null },
+    tunnel: { kind: 'none', state: { state: 'stopped', reason: null } },
     available: [],
     simInbox: [],
     reconcile: {
@@ -108,6 +109,8 @@ export function demoData(): FakeData {
       opted_out: false,
       opted_out_at: null,
       opt_out_source: null,
+      opted_out_phones: [],
+      email_opted_out: false,
     },
     {
       id: 2,
@@ -118,6 +121,8 @@ export function demoData(): FakeData {
       opted_out: true,
       opted_out_at: t(3000),
       opt_out_source: 'STOP',
+      opted_out_phones: ['+61412345679'],
+      email_opted_out: false,
     },
     {
       id: 3,
@@ -128,6 +133,8 @@ export function demoData(): FakeData {
       opted_out: false,
       opted_out_at: null,
       opt_out_source: null,
+      opted_out_phones: [],
+      email_opted_out: false,
     },
   ];
   const conv = (
@@ -184,6 +191,7 @@ export function demoData(): FakeData {
       updated_at: t(minsAgo),
       media: [],
       retryable: false,
+      remedy: null,
     };
   };
   d.messages = [
@@ -253,6 +261,7 @@ export function demoData(): FakeData {
       from: '+61412345680',
       duration: 12,
       path: 'recordings/RE1.wav',
+      sha256: null,
       content_type: 'audio/wav',
       transcription: 'Hi, it\u2019s Priya, could you call me back about the birthday order? Thanks.',
       transcription_status: 'completed',
@@ -483,6 +492,7 @@ export class FakeBackend implements Backend {
       updated_at: now(),
       media: [],
       retryable: false,
+      remedy: null,
     };
     req.media.forEach((t) => this.granted.delete(t));
     this.d.messages.push(m);
@@ -506,6 +516,7 @@ export class FakeBackend implements Backend {
       error_code: null,
       error_message: null,
       retryable: false,
+      remedy: null,
       sid: `SM${String(m.id).padStart(32, '0')}`,
     });
     this.emit({ type: 'message_updated', conversation_id: m.conversation_id, message_id: m.id, status: 'queued' });
@@ -563,6 +574,8 @@ export class FakeBackend implements Backend {
         opted_out: false,
         opted_out_at: null,
         opt_out_source: null,
+        opted_out_phones: [],
+        email_opted_out: false,
       };
       this.d.contacts.push(c);
       return c;
@@ -659,7 +672,7 @@ export class FakeBackend implements Backend {
       managed: true,
       seen_in_webhook: false,
       settings: defaultSettings(),
-      wired_url: this.d.tunnel.public_url,
+      wired_url: this.d.tunnel.state.state === 'online' ? this.d.tunnel.state.url : null,
       wired_at: now(),
       wiring_error: null,
     };
@@ -702,7 +715,7 @@ export class FakeBackend implements Backend {
     templateId: number,
     contactIds: number[],
     vars: Record<string, string>,
-    perContact: T.PerContactVars,
+    perContact: T.PerContactVars | null,
   ) {
     const t = this.d.templates.find((x) => x.id === templateId);
     if (!t) throw notFound(`template ${templateId}`);
@@ -717,7 +730,7 @@ export class FakeBackend implements Backend {
         continue;
       }
       // As outbound::campaign::contact_vars: the contact's names, shared values, then own non-blank values.
-      const own = Object.entries(perContact[c.id] ?? {}).filter(([, v]) => v.trim());
+      const own = Object.entries(perContact?.[c.id] ?? {}).filter(([, v]) => v.trim());
       const r = render(t.body, {
         name: c.name,
         first_name: c.name.split(/\s+/)[0] ?? '',
@@ -786,6 +799,155 @@ export class FakeBackend implements Backend {
     }
   }
 
+  // US carrier registration: a fake that moves one step per call, as polling would.
+  usRegs: T.UsRegistration[] = [];
+  tollfree: T.TollfreeRecord[] = [];
+
+  private usKind(e164: string): T.UsSenderKind {
+    const m = /^\+1(\d{3})\d{7}$/.exec(e164);
+    if (!m) return 'not_nanp';
+    return ['800', '833', '844', '855', '866', '877', '888'].includes(m[1]) ? 'toll_free' : 'local10dlc';
+  }
+  async usNumbersStatus() {
+    return this.d.numbers.map((n): T.NumberUsStatus => {
+      const kind = this.usKind(n.e164);
+      const reg = this.usRegs.find((r) => r.numbers.some((x) => x.e164 === n.e164));
+      const tf = this.tollfree.find((t) => t.e164 === n.e164);
+      let state: T.RegistrationState = 'not_needed';
+      let detail = 'Not a US number.';
+      if (kind === 'local10dlc') {
+        state = !reg
+          ? 'not_registered'
+          : reg.step === 'done'
+            ? 'registered'
+            : reg.step === 'failed'
+              ? 'failed'
+              : 'in_progress';
+        detail =
+          reg?.failure_reason ??
+          (state === 'registered' ? 'Registered.' : 'US carriers block texts until it is registered.');
+      } else if (kind === 'toll_free') {
+        state = !tf
+          ? 'not_registered'
+          : tf.status === 'TWILIO_APPROVED'
+            ? 'registered'
+            : tf.status === 'TWILIO_REJECTED'
+              ? 'failed'
+              : 'in_progress';
+        detail =
+          tf?.rejection_reason ??
+          (state === 'registered' ? 'Verified.' : 'US carriers block texts until it is verified.');
+      }
+      return {
+        e164: n.e164,
+        kind,
+        state,
+        can_send_to_us: state === 'registered',
+        registration_id: reg?.id ?? null,
+        detail,
+      };
+    });
+  }
+  async listUsRegistrations() {
+    return this.usRegs;
+  }
+  async startUsRegistration(kind: T.BrandKind, details: T.BusinessDetails, numbers: string[]) {
+    this.log('startUsRegistration', kind, details, numbers);
+    if (!details.business_name.trim()) throw { code: 'invalid_input', message: 'the business name is required' };
+    const r: T.UsRegistration = {
+      id: this.nextId(this.usRegs),
+      brand_kind: kind,
+      details,
+      campaign_form: null,
+      numbers: numbers.map((e164) => ({ e164, sid: 'PN' + '0'.repeat(32), added: false })),
+      step: kind === 'sole_proprietor' ? 'brand_otp' : 'brand_review',
+      customer_profile_sid: null,
+      customer_profile_status: 'twilio-approved',
+      trust_product_sid: null,
+      trust_product_status: 'twilio-approved',
+      brand_sid: null,
+      brand_status: 'PENDING',
+      identity_status: null,
+      messaging_service_sid: null,
+      campaign_sid: null,
+      campaign_status: null,
+      failure_reason: null,
+      pending_create: null,
+      last_error: null,
+      created_at: now(),
+      updated_at: now(),
+    };
+    this.usRegs.push(r);
+    return r;
+  }
+  private usReg(id: number) {
+    const r = this.usRegs.find((x) => x.id === id);
+    if (!r) throw notFound(`US registration ${id}`);
+    return r;
+  }
+  async advanceUsRegistration(id: number) {
+    const r = this.usReg(id);
+    if (r.step === 'brand_otp' || r.step === 'brand_review') {
+      r.brand_status = 'APPROVED';
+      r.numbers = r.numbers.map((n) => ({ ...n, added: true }));
+      r.step = 'campaign';
+    } else if (r.step === 'campaign_review') {
+      r.campaign_status = 'VERIFIED';
+      r.step = 'done';
+    }
+    return r;
+  }
+  async suggestUsCampaign(id: number) {
+    const r = this.usReg(id);
+    const name = r.details.business_name;
+    const form: T.CampaignForm = {
+      usecase: r.brand_kind === 'sole_proprietor' ? 'SOLE_PROPRIETOR' : 'LOW_VOLUME',
+      description: `${name} texts its own customers about their appointments, orders and questions.`,
+      message_flow: `Customers give ${name} their mobile number when they book and agree to receive texts.`,
+      message_samples: this.d.templates.slice(0, 5).map((t) => `${name}: ${t.body} Reply STOP to opt out.`),
+      has_embedded_links: false,
+      has_embedded_phone: false,
+      opt_in_message: null,
+    };
+    return form;
+  }
+  async setUsCampaign(id: number, form: T.CampaignForm) {
+    this.log('setUsCampaign', id, form);
+    const r = this.usReg(id);
+    if (form.message_samples.length < 2) throw { code: 'invalid_input', message: 'give two to five sample messages' };
+    r.campaign_form = form;
+    r.campaign_status = 'IN_PROGRESS';
+    r.step = 'campaign_review';
+    return r;
+  }
+  async resendUsOtp(id: number) {
+    this.log('resendUsOtp', id);
+    return this.usReg(id);
+  }
+  async submitTollfreeVerification(e164: string, form: T.NewTollfreeVerification) {
+    this.log('submitTollfreeVerification', e164, form);
+    if (this.usKind(e164) !== 'toll_free')
+      throw { code: 'invalid_input', message: `${e164} is not a toll-free number` };
+    const rec: T.TollfreeRecord = {
+      id: this.nextId(this.tollfree),
+      e164,
+      phone_number_sid: form.tollfree_phone_number_sid,
+      form,
+      verification_sid: 'HH' + '0'.repeat(32),
+      status: 'PENDING_REVIEW',
+      rejection_reason: null,
+      error_code: null,
+      pending_create: false,
+      last_error: null,
+      updated_at: now(),
+    };
+    this.tollfree = [...this.tollfree.filter((t) => t.e164 !== e164), rec];
+    return rec;
+  }
+  async getTollfreeVerification(e164: string) {
+    return this.tollfree.find((t) => t.e164 === e164) ?? null;
+  }
+
   async listCompliance() {
     return this.d.compliance;
   }
@@ -797,12 +959,15 @@ export class FakeBackend implements Backend {
     if (document !== null) this.granted.delete(document);
     const c: T.Compliance = {
       ...draft,
+      first_name: draft.first_name ?? '',
+      last_name: draft.last_name ?? '',
       document_path,
       id: this.nextId(this.d.compliance),
       regulation_sid: null,
       end_user_sid: null,
       document_sid: null,
       address_sid: null,
+      address_document_sid: null,
       bundle_sid: null,
       status: 'draft',
       rejection_reason: null,
@@ -816,14 +981,24 @@ export class FakeBackend implements Backend {
     const c = this.d.compliance.find((x) => x.id === id);
     if (!c) throw notFound(`compliance ${id}`);
     const results: T.EvaluationResult[] = [
-      { field: 'business_name', passed: !!c.business_name, reason: c.business_name ? '' : 'required' },
+      {
+        field: 'business_name',
+        requirement: null,
+        error_code: null,
+        passed: !!c.business_name,
+        reason: c.business_name ? '' : 'required',
+      },
       {
         field: 'address',
+        requirement: null,
+        error_code: null,
         passed: !!c.address?.street,
         reason: c.address?.street ? '' : 'a street address is required',
       },
       {
         field: 'document',
+        requirement: null,
+        error_code: null,
         passed: !!c.document_path,
         reason: c.document_path ? '' : 'a registration document is required',
       },
@@ -846,7 +1021,7 @@ export class FakeBackend implements Backend {
   async setTrayKeepsWindow(keep: boolean) {
     this.d.settings.tray_keeps_window = keep;
   }
-  async exportData(target: string, format: 'json' | 'csv') {
+  async exportData(target: string, format: string) {
     this.log('exportData', target, format);
     this.resolve(target, 'export_target');
     this.granted.delete(target);
@@ -867,7 +1042,7 @@ export class FakeBackend implements Backend {
   }
   async testWebhooks() {
     this.log('testWebhooks');
-    return this.d.tunnel.public_url
+    return this.d.tunnel.state.state === 'online'
       ? { ok: true, message: 'Webhooks reach Switchboard' }
       : { ok: false, message: 'No public URL yet: the tunnel is not online' };
   }
@@ -915,8 +1090,8 @@ export class FakeBackend implements Backend {
       throw { code: 'invalid_input', message: 'the public URL must start with https://' };
     this.d.tunnel =
       config.kind === 'manual'
-        ? { kind: 'manual', state: 'connected', public_url: config.url, error: null }
-        : { kind: 'ngrok', state: 'connected', public_url: 'https://example.ngrok-free.app', error: null };
+        ? { kind: 'manual', state: { state: 'online', kind: 'manual', url: config.url } }
+        : { kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://example.ngrok-free.app' } };
     return this.d.tunnel;
   }
   async tunnelStatus() {
@@ -975,6 +1150,7 @@ export class FakeBackend implements Backend {
         ? [{ id: Date.now(), idx: 0, content_type: 'image/png', path: 'media/sim.png', sha256: null, bytes: 68 }]
         : [],
       retryable: false,
+      remedy: null,
     };
     this.d.messages.push(m);
     c.last_message_at = m.created_at;
@@ -984,7 +1160,7 @@ export class FakeBackend implements Backend {
     this.d.simInbox.push(simMessage('inbound', from, number.e164, body));
     this.emit({ type: 'message_received', conversation_id: c.id, message_id: m.id });
   }
-  async simCustomerCall(from: string, outcome: 'answer' | 'voicemail') {
+  async simCustomerCall(from: string, outcome: string) {
     this.log('simCustomerCall', from, outcome);
     const number = this.d.numbers[0];
     if (!number) throw notFound('a sandbox number');
@@ -1013,6 +1189,7 @@ export class FakeBackend implements Backend {
         from,
         duration: 2,
         path: 'recordings/sim.wav',
+        sha256: null,
         content_type: 'audio/wav',
         transcription: 'This is a test voicemail from the simulated phone.',
         transcription_status: 'completed',

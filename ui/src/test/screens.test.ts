@@ -277,6 +277,8 @@ describe('A clinic with thousands of contacts', () => {
         opted_out: false,
         opted_out_at: null,
         opt_out_source: null,
+        opted_out_phones: [],
+        email_opted_out: false,
       });
     }
     render(Contacts, { backend: new FakeBackend(d), onopenthread: () => {} });
@@ -302,6 +304,8 @@ describe('A contact who only has an email address', () => {
       opted_out: false,
       opted_out_at: null,
       opt_out_source: null,
+      opted_out_phones: [],
+      email_opted_out: false,
     });
     const b = new FakeBackend(d);
     let opened: number | null = null;

@@ -3,7 +3,7 @@
 //! US carriers let its texts through. No I/O: the area code decides.
 
 /// The US carrier rule a sending number falls under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum UsSenderKind {
     /// A US local number: A2P 10DLC registration (brand + campaign) is required.

@@ -40,7 +40,7 @@ pub mod code {
 }
 
 /// What fixes a failed send, for the UI to link to: the form or the screen that helps.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Remedy {
     /// Register the sending number for US A2P 10DLC (the guided US registration).

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 
 /// The A2P 10DLC brand path. Sole Proprietor needs no tax ID but an OTP on the owner's
 /// mobile and allows one number; Low-Volume Standard and Standard need an EIN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum BrandKind {
     SoleProprietor,
@@ -54,7 +54,7 @@ impl BrandKind {
 
 /// The business and its contact, entered once and used for the customer profile, the
 /// trust product and the brand.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct BusinessDetails {
     /// The business (or, for a sole proprietor, the brand) name customers know.
     pub business_name: String,
@@ -89,7 +89,7 @@ pub struct BusinessDetails {
 }
 
 /// What the campaign says about the texts (Twilio shows it to the carriers' reviewers).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct CampaignForm {
     pub usecase: String,
     pub description: String,
@@ -106,7 +106,7 @@ pub struct CampaignForm {
 }
 
 /// Where a registration stands. Each step is done once; a run resumes at its step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// Making and submitting the Trust Hub customer profile.

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::store::us_registration as records;
 
 /// Where a number's US registration stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationState {
     /// Nothing submitted yet.
@@ -25,7 +25,7 @@ pub enum RegistrationState {
     NotNeeded,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct NumberUsStatus {
     pub e164: String,
     pub kind: UsSenderKind,

@@ -5,17 +5,18 @@
 use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::domain::kinds::{Channel, Direction};
 use crate::domain::now_rfc3339;
 use crate::domain::status::MessageStatus;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct Message {
     pub id: i64,
     pub sid: Option<String>,
     pub conversation_id: i64,
-    pub direction: String,
-    pub channel: String,
+    pub direction: Direction,
+    pub channel: Channel,
     pub from: String,
     pub to: String,
     pub body: String,
@@ -37,7 +38,7 @@ pub struct Message {
     pub remedy: Option<crate::domain::twilio_errors::Remedy>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct Media {
     pub id: i64,
     pub idx: i64,
@@ -185,7 +186,7 @@ pub struct Outbound {
     pub from: String,
     pub to: String,
     pub body: String,
-    pub channel: String,
+    pub channel: Channel,
     pub num_segments: i64,
     pub num_media: i64,
     pub campaign_id: Option<i64>,
@@ -400,11 +401,11 @@ const SELECT: &str = "SELECT id, sid, conversation_id, direction, channel, from_
     (direction = 'outbound' AND channel = 'sms' AND status = 'failed' AND sid IS NULL) FROM messages";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
-    let direction: String = r.get(3)?;
+    let direction: Direction = r.get(3)?;
     let from: String = r.get(5)?;
     let error_code: Option<i64> = r.get(9)?;
-    let remedy = match (direction.as_str(), error_code.and_then(|c| u32::try_from(c).ok())) {
-        ("outbound", Some(code)) => crate::domain::twilio_errors::remedy(code, &from),
+    let remedy = match (direction, error_code.and_then(|c| u32::try_from(c).ok())) {
+        (Direction::Outbound, Some(code)) => crate::domain::twilio_errors::remedy(code, &from),
         _ => None,
     };
     Ok(Message {
@@ -575,7 +576,7 @@ mod tests {
                         from: "+61255501234".into(),
                         to: "+61412345678".into(),
                         body: "hello".into(),
-                        channel: "sms".into(),
+                        channel: Channel::Sms,
                         num_segments: 1,
                         num_media: 0,
                         campaign_id: None,
@@ -601,7 +602,7 @@ mod tests {
                     from: "+61255501234".into(),
                     to: "+61412345678".into(),
                     body: "x".into(),
-                    channel: "sms".into(),
+                    channel: Channel::Sms,
                     num_segments: 1,
                     num_media: 0,
                     campaign_id: None,

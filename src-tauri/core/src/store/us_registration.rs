@@ -10,7 +10,7 @@ use crate::domain::us_registration::{BrandKind, BusinessDetails, CampaignForm, S
 use crate::error::{Error, Result};
 
 /// One number in a registration, and whether it is in the Messaging Service yet.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct RegNumber {
     pub e164: String,
     /// Twilio's PN… SID of the number.
@@ -19,7 +19,7 @@ pub struct RegNumber {
     pub added: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct UsRegistration {
     pub id: i64,
     pub brand_kind: BrandKind,
@@ -28,7 +28,10 @@ pub struct UsRegistration {
     pub numbers: Vec<RegNumber>,
     pub step: Step,
     /// Trust Hub objects made on the way, by role ("cp_end_user", "address"…), and the
-    /// assignments done ("cp_assigned", "tp_assigned": lists of object SIDs).
+    /// assignments done ("cp_assigned", "tp_assigned": lists of object SIDs). Internal to
+    /// the workflow: not sent to the UI.
+    #[serde(skip)]
+    #[specta(skip)]
     pub trust_entities: serde_json::Map<String, serde_json::Value>,
     pub customer_profile_sid: Option<String>,
     pub customer_profile_status: Option<String>,
@@ -173,11 +176,13 @@ pub fn save(conn: &Connection, r: &UsRegistration) -> Result<()> {
 }
 
 /// A toll-free number's verification.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct TollfreeRecord {
     pub id: i64,
     pub e164: String,
     pub phone_number_sid: String,
+    /// The form as submitted (a `NewTollfreeVerification`), for a correction to start from.
+    #[specta(type = crate::twilio::api::messaging::NewTollfreeVerification)]
     pub form: serde_json::Value,
     pub verification_sid: Option<String>,
     /// `draft` before it reached Twilio; then Twilio's PENDING_REVIEW, IN_REVIEW,

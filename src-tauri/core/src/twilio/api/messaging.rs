@@ -80,7 +80,7 @@ pub struct TollfreeVerification {
 }
 
 /// The toll-free verification form, as Twilio's fields name it.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct NewTollfreeVerification {
     pub business_name: String,
     pub business_website: String,
