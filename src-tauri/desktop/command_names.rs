@@ -86,4 +86,13 @@ pub const COMMANDS: &[&str] = &[
     "mark_conversation_unread",
     "text_back",
     "retry_download",
+    "us_numbers_status",
+    "list_us_registrations",
+    "start_us_registration",
+    "advance_us_registration",
+    "suggest_us_campaign",
+    "set_us_campaign",
+    "resend_us_otp",
+    "submit_tollfree_verification",
+    "get_tollfree_verification",
 ];

@@ -50,6 +50,8 @@ mod sim_webhooks;
 mod store_migrations;
 mod timeline;
 mod unmanage;
+mod us_registration;
+mod us_registration_prism;
 mod webhook_media;
 mod webhook_routes;
 mod webhook_serve;

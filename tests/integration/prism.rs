@@ -24,6 +24,8 @@ static KEEPALIVE: Mutex<Vec<ChildStdin>> = Mutex::new(Vec::new());
 static API: OnceLock<Result<Prism, String>> = OnceLock::new();
 static NUMBERS: OnceLock<Result<Prism, String>> = OnceLock::new();
 static STUDIO: OnceLock<Result<Prism, String>> = OnceLock::new();
+static MESSAGING: OnceLock<Result<Prism, String>> = OnceLock::new();
+static TRUSTHUB: OnceLock<Result<Prism, String>> = OnceLock::new();
 
 /// Prism serving `twilio_api_v2010.json` (api.twilio.com).
 pub fn api() -> Result<&'static Prism, String> {
@@ -38,6 +40,16 @@ pub fn numbers() -> Result<&'static Prism, String> {
 /// Prism serving `twilio_studio_v2.json` (studio.twilio.com), for the fallback flow.
 pub fn studio() -> Result<&'static Prism, String> {
     STUDIO.get_or_init(|| start("twilio_studio_v2.json")).as_ref().map_err(Clone::clone)
+}
+
+/// Prism serving `twilio_messaging_v1.json` (messaging.twilio.com), for US registration.
+pub fn messaging() -> Result<&'static Prism, String> {
+    MESSAGING.get_or_init(|| start("twilio_messaging_v1.json")).as_ref().map_err(Clone::clone)
+}
+
+/// Prism serving `twilio_trusthub_v1.json` (trusthub.twilio.com), for US registration.
+pub fn trusthub() -> Result<&'static Prism, String> {
+    TRUSTHUB.get_or_init(|| start("twilio_trusthub_v1.json")).as_ref().map_err(Clone::clone)
 }
 
 fn prism_bin() -> PathBuf {

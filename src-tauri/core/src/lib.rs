@@ -17,6 +17,7 @@ pub mod media;
 pub mod notifications;
 pub mod outbound;
 pub mod picked;
+pub mod registration;
 pub mod runtime;
 pub mod secrets;
 pub mod store;

@@ -13,6 +13,7 @@ pub mod numbers;
 pub mod onboarding;
 pub mod outbound;
 pub mod reach;
+pub mod registration;
 pub mod sandbox_panel;
 pub mod settings;
 pub mod templates;

@@ -15,6 +15,7 @@
 // simulator was a module of the one crate.
 use switchboard_core::{domain, error, twilio};
 
+mod a2p;
 mod callflow;
 mod calls;
 mod compliance;
@@ -29,7 +30,10 @@ mod regulations;
 mod server;
 mod state;
 mod studio;
+mod tollfree;
+mod trusthub;
 mod twiml;
+mod us_state;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -44,6 +48,7 @@ use crate::error::{Error, Result};
 pub use faults::Faults;
 pub use media::{png_image, wav_tone};
 pub use switchboard_core::twilio::callflow::LegAnswer;
+pub use us_state::UsOutcomes;
 
 /// How the simulated Twilio behaves. `Default` gives a random account and quick callbacks.
 #[derive(Debug, Clone)]
@@ -62,6 +67,11 @@ pub struct SimConfig {
     pub owner_answers: bool,
     /// The text the simulated transcription service "hears" in a voicemail.
     pub voicemail_transcript: String,
+    /// How long each US registration review takes (Trust Hub objects, brand, campaign,
+    /// toll-free verification).
+    pub us_review_delay: Duration,
+    /// What the simulated reviewers decide for US registration.
+    pub us_outcomes: UsOutcomes,
 }
 
 /// The review decision for every bundle submitted to this simulator.
@@ -83,6 +93,8 @@ impl Default for SimConfig {
             owner_answers: false,
             voicemail_transcript: "Hi, this is a customer calling about my booking. Please call me back when you can."
                 .to_string(),
+            us_review_delay: us_state::DEFAULT_US_REVIEW_DELAY,
+            us_outcomes: UsOutcomes::default(),
         }
     }
 }
@@ -436,6 +448,30 @@ impl Simulator {
             .find(|r| r.iso_country == iso_country && r.number_type == number_type && r.end_user_type == end_user_type)
             .map(|r| r.sid)
     }
+
+    /// The simulated owner replies to the brand's one-time code text from their `mobile`
+    /// with `text`. Returns whether it was the pending code (the brand then goes to review).
+    pub fn reply_to_brand_otp(&self, mobile: &str, text: &str) -> bool {
+        a2p::reply_to_otp(&self.shared, mobile, text)
+    }
+
+    /// How many A2P brands the account has registered (a second one is a second fee).
+    pub fn brand_count(&self) -> usize {
+        self.shared.with(|s| s.us.brands.len())
+    }
+
+    /// The Messaging Services and, for each, the numbers in it: `(friendly name, [E.164])`.
+    pub fn messaging_services(&self) -> Vec<(String, Vec<String>)> {
+        self.shared.with(|s| {
+            s.us.services
+                .iter()
+                .map(|x| (x.friendly_name.clone(), x.numbers.iter().map(|(_, e)| e.clone()).collect()))
+                .collect()
+        })
+    }
+
+    /// The sender of the brand's one-time code texts on the owner's phone.
+    pub const OTP_SENDER: &'static str = a2p::OTP_SENDER;
 
     /// Stops the server and every pending callback task.
     pub async fn shutdown(mut self) {

@@ -57,6 +57,8 @@ fn error_message(code: u32) -> &'static str {
         30006 => "Landline or unreachable carrier",
         30007 => "Message filtered",
         30008 => "Unknown error",
+        30032 => "Toll-Free Number Has Not Been Verified",
+        30034 => "US A2P 10DLC - Message from an Unregistered Number",
         11200 => "HTTP retrieval failure",
         _ => "Message delivery failed",
     }
@@ -134,6 +136,11 @@ pub(crate) async fn create(axum::extract::State(sh): Sh, kill: Option<Extension<
 /// Moves a sent message through its statuses, posting a signed callback at each step.
 async fn deliver(sh: Arc<Shared>, sid: String) {
     let delay = sh.config.callback_delay;
+    // US carriers block texts to US phones from unregistered US numbers (30034) and
+    // unverified toll-free numbers (30032), whatever the other faults say.
+    let blocked = sh
+        .with(|s| s.message_mut(&sid).map(|m| (m.from.clone(), m.to.clone())))
+        .and_then(|(from, to)| sh.with(|s| s.us.carrier_block(&from, &to)));
     let fail = sh.faults.fail_delivery();
     let urls = sh.with(|s| s.message_mut(&sid).map(|m| m.media_urls.clone())).unwrap_or_default();
     let mut fetch_failed = false;
@@ -161,6 +168,7 @@ async fn deliver(sh: Arc<Shared>, sid: String) {
         }
     }
     let steps: Vec<(&str, Option<u32>)> = match (fetch_failed, fail) {
+        _ if blocked.is_some() => vec![("queued", None), ("failed", blocked)],
         (true, _) => vec![("queued", None), ("failed", Some(11200))],
         (false, Some(code)) => vec![("queued", None), ("sent", None), ("undelivered", Some(code))],
         (false, None) => vec![("queued", None), ("sent", None), ("delivered", None)],

@@ -20,7 +20,7 @@ use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
 use super::state::Shared;
-use super::{calls, compliance, customer, messages, numbers};
+use super::{a2p, calls, compliance, customer, messages, numbers, tollfree, trusthub};
 
 pub(crate) type Sh = AxState<Arc<Shared>>;
 
@@ -92,6 +92,33 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(compliance::evaluations_list).post(compliance::evaluation_create),
         )
         .route(&format!("{v2}/Bundles/{{sid}}/Evaluations/{{eval}}"), get(compliance::evaluation_fetch))
+        // Messaging v1 and Trust Hub v1: US carrier registration.
+        .route("/v1/Services", get(a2p::services_list).post(a2p::services_create))
+        .route("/v1/Services/{sid}", get(a2p::service_fetch))
+        .route("/v1/Services/{sid}/PhoneNumbers", get(a2p::service_numbers_list).post(a2p::service_numbers_add))
+        .route("/v1/Services/{sid}/Compliance/Usa2p", get(a2p::campaigns_list).post(a2p::campaigns_create))
+        .route("/v1/Services/{sid}/Compliance/Usa2p/{campaign}", get(a2p::campaign_fetch))
+        .route("/v1/a2p/BrandRegistrations", get(a2p::brands_list).post(a2p::brands_create))
+        .route("/v1/a2p/BrandRegistrations/{sid}", get(a2p::brand_fetch))
+        .route("/v1/a2p/BrandRegistrations/{sid}/SmsOtp", axum::routing::post(a2p::brand_otp_resend))
+        .route("/v1/Tollfree/Verifications", get(tollfree::list).post(tollfree::create))
+        .route("/v1/Tollfree/Verifications/{sid}", get(tollfree::fetch).post(tollfree::update))
+        .route("/v1/CustomerProfiles", get(trusthub::profiles_list).post(trusthub::profiles_create))
+        .route("/v1/CustomerProfiles/{sid}", get(trusthub::profile_fetch).post(trusthub::profile_update))
+        .route(
+            "/v1/CustomerProfiles/{sid}/EntityAssignments",
+            get(trusthub::profile_assignments).post(trusthub::profile_assign),
+        )
+        .route("/v1/CustomerProfiles/{sid}/Evaluations", axum::routing::post(trusthub::profile_evaluate))
+        .route("/v1/TrustProducts", get(trusthub::products_list).post(trusthub::products_create))
+        .route("/v1/TrustProducts/{sid}", get(trusthub::product_fetch).post(trusthub::product_update))
+        .route(
+            "/v1/TrustProducts/{sid}/EntityAssignments",
+            get(trusthub::product_assignments).post(trusthub::product_assign),
+        )
+        .route("/v1/TrustProducts/{sid}/Evaluations", axum::routing::post(trusthub::product_evaluate))
+        .route("/v1/EndUsers", axum::routing::post(trusthub::end_user_create))
+        .route("/v1/SupportingDocuments", axum::routing::post(trusthub::document_create))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), gate))
         .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024))

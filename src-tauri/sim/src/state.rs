@@ -78,6 +78,8 @@ pub(crate) struct State {
     pub bundles: Vec<BundleRec>,
     pub items: Vec<ItemRec>,
     pub evaluations: Vec<EvaluationRec>,
+    /// US carrier registration: Trust Hub, Messaging Services, brands, campaigns, toll-free.
+    pub us: super::us_state::UsState,
     /// What reached each simulated customer's phone.
     pub phones: HashMap<String, Vec<SimMessage>>,
     /// (customer, business number) pairs where the customer texted STOP.

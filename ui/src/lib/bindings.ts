@@ -180,6 +180,28 @@ export const commands = {
    *  arrives at `/twilio/compliance` while the tunnel is online, else by the next sync.
    */
   submitCompliance: (id: number) => __TAURI_INVOKE<Compliance>('submit_compliance', { id }),
+  /**
+   *  Each number of the account with its registration state and whether it can text US
+   *  phones today (the Numbers screen).
+   */
+  usNumbersStatus: () => __TAURI_INVOKE<NumberUsStatus[]>('us_numbers_status'),
+  listUsRegistrations: () => __TAURI_INVOKE<UsRegistration[]>('list_us_registrations'),
+  /**  Starts a registration from the details entered once, and runs it as far as it goes. */
+  startUsRegistration: (kind: BrandKind, details: BusinessDetails, numbers: string[]) =>
+    __TAURI_INVOKE<UsRegistration>('start_us_registration', { kind, details, numbers }),
+  /**  Runs the registration on from where it stands (the screen's Refresh, and after an error). */
+  advanceUsRegistration: (id: number) => __TAURI_INVOKE<UsRegistration>('advance_us_registration', { id }),
+  /**  The campaign form pre-filled from the owner's templates. */
+  suggestUsCampaign: (id: number) => __TAURI_INVOKE<CampaignForm>('suggest_us_campaign', { id }),
+  /**  Records the owner's campaign and registers it. */
+  setUsCampaign: (id: number, form: CampaignForm) => __TAURI_INVOKE<UsRegistration>('set_us_campaign', { id, form }),
+  /**  Sole Proprietor: a new one-time code texted to the owner's mobile. */
+  resendUsOtp: (id: number) => __TAURI_INVOKE<UsRegistration>('resend_us_otp', { id }),
+  /**  Submits (or corrects and resubmits) a toll-free number's verification. */
+  submitTollfreeVerification: (e164: string, form: NewTollfreeVerification) =>
+    __TAURI_INVOKE<TollfreeRecord>('submit_tollfree_verification', { e164, form }),
+  getTollfreeVerification: (e164: string) =>
+    __TAURI_INVOKE<TollfreeRecord | null>('get_tollfree_verification', { e164 }),
   simCustomerText: (from: string, body: string, withImage: boolean) =>
     __TAURI_INVOKE<null>('sim_customer_text', { from, body, withImage }),
   /**
@@ -254,6 +276,12 @@ export type AwaySummary = {
   voicemails: number;
 };
 
+/**
+ *  The A2P 10DLC brand path. Sole Proprietor needs no tax ID but an OTP on the owner's
+ *  mobile and allows one number; Low-Volume Standard and Standard need an EIN.
+ */
+export type BrandKind = 'sole_proprietor' | 'low_volume_standard' | 'standard';
+
 export type BulkPreview = {
   /**  Recipients that would be sent to (all of them, so the count is exact). */
   recipients: BulkRecipient[];
@@ -276,6 +304,39 @@ export type BulkRecipient = {
   name: string;
   to: string;
   body: string;
+};
+
+/**
+ *  The business and its contact, entered once and used for the customer profile, the
+ *  trust product and the brand.
+ */
+export type BusinessDetails = {
+  /**  The business (or, for a sole proprietor, the brand) name customers know. */
+  business_name: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  /**  The contact's phone, E.164. */
+  phone: string;
+  /**  Sole Proprietor: the owner's own US mobile, where the OTP is texted (E.164). */
+  mobile?: string | null;
+  street: string;
+  city: string;
+  /**  State (two letters, e.g. "CA"). */
+  region: string;
+  postal_code: string;
+  website?: string | null;
+  /**  Standard paths: the EIN (nine digits). */
+  ein?: string | null;
+  /**
+   *  Standard paths: "Limited Liability Corporation", "Corporation", "Partnership",
+   *  "Non-profit Corporation", "Co-operative".
+   */
+  business_type?: string | null;
+  /**  Twilio's industry / vertical code: "RETAIL", "HEALTHCARE", "PROFESSIONAL"… */
+  industry?: string | null;
+  /**  Standard paths: the contact's job title ("Owner"). */
+  job_title?: string | null;
 };
 
 export type BusinessHours = {
@@ -313,6 +374,19 @@ export type CallCursor = {
 export type CallPage = {
   calls: Call[];
   next: CallCursor | null;
+};
+
+/**  What the campaign says about the texts (Twilio shows it to the carriers' reviewers). */
+export type CampaignForm = {
+  usecase: string;
+  description: string;
+  /**  How customers opt in: where, and what they are told. */
+  message_flow: string;
+  message_samples: string[];
+  has_embedded_links?: boolean;
+  has_embedded_phone?: boolean;
+  /**  The reply a customer gets on opting in, if any. */
+  opt_in_message?: string | null;
 };
 
 /**  A campaign's state and counts, as the bulk-send screen shows them. */
@@ -557,10 +631,44 @@ export type Message = {
    *  thread offers Retry, which checks Twilio's log before sending again.
    */
   retryable: boolean;
+  /**
+   *  What fixes a failed outbound text (the US registration or toll-free form for 30034,
+   *  30032 and 30007 from a US number; the customer's opt-out for 21610), for the thread
+   *  to link to. Derived from `error_code` and the sending number, never stored.
+   */
+  remedy: Remedy | null;
 };
 
 /**  How a message travels, and how the owner's replies in a conversation go out. */
 export type MessageChannel = 'sms' | 'email';
+
+/**  The toll-free verification form, as Twilio's fields name it. */
+export type NewTollfreeVerification = {
+  business_name: string;
+  business_website: string;
+  notification_email: string;
+  /**  e.g. `ACCOUNT_NOTIFICATIONS`, `CUSTOMER_CARE`, `DELIVERY_NOTIFICATIONS`, `MARKETING`. */
+  use_case_categories: string[];
+  use_case_summary: string;
+  production_message_sample: string;
+  /**  Where a customer opts in (a screenshot or page); Twilio requires at least one. */
+  opt_in_image_urls: string[];
+  /**  VERBAL, WEB_FORM, PAPER_FORM, VIA_TEXT, MOBILE_QR_CODE. */
+  opt_in_type: string;
+  /**  Expected monthly volume: "10", "1,000", "10,000"… */
+  message_volume: string;
+  tollfree_phone_number_sid: string;
+  business_street_address: string | null;
+  business_city: string | null;
+  business_state_province_region: string | null;
+  business_postal_code: string | null;
+  business_country: string | null;
+  business_contact_first_name: string | null;
+  business_contact_last_name: string | null;
+  business_contact_email: string | null;
+  business_contact_phone: string | null;
+  additional_information: string | null;
+};
 
 /**  What the owner can change about how a number answers. */
 export type NumberSettings = {
@@ -574,6 +682,18 @@ export type NumberSettings = {
   voicemail_max_seconds: number;
   business_hours: BusinessHours | null;
   auto_reply: string | null;
+};
+
+export type NumberUsStatus = {
+  e164: string;
+  kind: UsSenderKind;
+  state: RegistrationState;
+  /**  Whether a text from this number to a US phone goes through today. */
+  can_send_to_us: boolean;
+  /**  The A2P registration that holds it, for the UI to open. */
+  registration_id: number | null;
+  /**  One sentence for the owner: what is missing, what Twilio said, or what is next. */
+  detail: string;
 };
 
 /**  One change of an address's subscription. */
@@ -657,6 +777,36 @@ export type ReconcileStatus = {
   runs: number;
 };
 
+/**  One number in a registration, and whether it is in the Messaging Service yet. */
+export type RegNumber = {
+  e164: string;
+  /**  Twilio's PN… SID of the number. */
+  sid: string;
+  added?: boolean;
+};
+
+/**  Where a number's US registration stands. */
+export type RegistrationState =
+  /**  Nothing submitted yet. */
+  | 'not_registered'
+  /**  Submitted; waiting for Twilio, the carriers or the owner (OTP, campaign form). */
+  | 'in_progress'
+  /**  Approved: US carriers accept its texts. */
+  | 'registered'
+  /**  Rejected or failed; `detail` says why. */
+  | 'failed'
+  /**  No US rule applies to this sender. */
+  | 'not_needed';
+
+/**  What fixes a failed send, for the UI to link to: the form or the screen that helps. */
+export type Remedy =
+  /**  Register the sending number for US A2P 10DLC (the guided US registration). */
+  | { kind: 'us_registration'; number: string }
+  /**  Verify the toll-free sending number (the toll-free verification form). */
+  | { kind: 'tollfree_verification'; number: string }
+  /**  Nothing to fill in: the customer opted out and must text START. */
+  | { kind: 'customer_opted_out' };
+
 export type SearchHit = {
   conversation_id: number;
   message_id: number | null;
@@ -720,11 +870,56 @@ export type StartWith =
    */
   | ({ phone: string } & { contact?: never });
 
+/**  Where a registration stands. Each step is done once; a run resumes at its step. */
+export type Step =
+  /**  Making and submitting the Trust Hub customer profile. */
+  | 'customer_profile'
+  /**  Making and submitting the A2P trust product. */
+  | 'trust_product'
+  /**  Waiting for Twilio to approve the profile and the trust product. */
+  | 'profile_review'
+  /**  Registering the brand. */
+  | 'brand'
+  /**  Sole Proprietor: waiting for the owner to answer the OTP texted to their mobile. */
+  | 'brand_otp'
+  /**  Waiting for the brand's review (and vetting). */
+  | 'brand_review'
+  /**  Creating (or reusing) the Messaging Service and adding the numbers to it. */
+  | 'messaging_service'
+  /**  Waiting for the owner's campaign description, then registering the campaign. */
+  | 'campaign'
+  /**  Waiting for the campaign's review. */
+  | 'campaign_review'
+  /**  Registered: the numbers can text US phones. */
+  | 'done'
+  /**  Twilio rejected something; `failure_reason` says what. */
+  | 'failed';
+
 export type Template = {
   id: number;
   name: string;
   body: string;
   variables: string[];
+};
+
+/**  A toll-free number's verification. */
+export type TollfreeRecord = {
+  id: number;
+  e164: string;
+  phone_number_sid: string;
+  /**  The form as submitted (a `NewTollfreeVerification`), for a correction to start from. */
+  form: NewTollfreeVerification;
+  verification_sid: string | null;
+  /**
+   *  `draft` before it reached Twilio; then Twilio's PENDING_REVIEW, IN_REVIEW,
+   *  TWILIO_APPROVED, TWILIO_REJECTED.
+   */
+  status: string;
+  rejection_reason: string | null;
+  error_code: number | null;
+  pending_create: boolean;
+  last_error: string | null;
+  updated_at: string;
 };
 
 /**  What the tunnel form sends. */
@@ -764,6 +959,44 @@ export type TunnelStatus = {
   kind: TunnelKind;
   state: TunnelState;
 };
+
+export type UsRegistration = {
+  id: number;
+  brand_kind: BrandKind;
+  details: BusinessDetails;
+  campaign_form: CampaignForm | null;
+  numbers: RegNumber[];
+  step: Step;
+  customer_profile_sid: string | null;
+  customer_profile_status: string | null;
+  trust_product_sid: string | null;
+  trust_product_status: string | null;
+  brand_sid: string | null;
+  brand_status: string | null;
+  identity_status: string | null;
+  messaging_service_sid: string | null;
+  campaign_sid: string | null;
+  campaign_status: string | null;
+  /**  Twilio's words when something was rejected or failed. */
+  failure_reason: string | null;
+  /**  A create sent whose answer was not seen: looked up before creating again. */
+  pending_create: string | null;
+  /**  What stopped the last run (network, a refused request), for the owner. */
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+/**  The US carrier rule a sending number falls under. */
+export type UsSenderKind =
+  /**  A US local number: A2P 10DLC registration (brand + campaign) is required. */
+  | 'local10dlc'
+  /**  A +1 toll-free number (800, 833, 844, 855, 866, 877, 888): toll-free verification. */
+  | 'toll_free'
+  /**  A Canadian number: no US registration applies to it as a sender. */
+  | 'canadian'
+  /**  Not a North American number. */
+  | 'not_nanp';
 
 export type Voicemail = {
   id: number;

@@ -198,6 +198,7 @@ export function demoData(): FakeData {
       updated_at: t(minsAgo),
       media: [],
       retryable: false,
+      remedy: null,
     };
   };
   d.messages = [
@@ -498,6 +499,7 @@ export class FakeBackend implements Backend {
       updated_at: now(),
       media: [],
       retryable: false,
+      remedy: null,
     };
     req.media.forEach((t) => this.granted.delete(t));
     this.d.messages.push(m);
@@ -521,6 +523,7 @@ export class FakeBackend implements Backend {
       error_code: null,
       error_message: null,
       retryable: false,
+      remedy: null,
       sid: `SM${String(m.id).padStart(32, '0')}`,
     });
     this.emit({ type: 'message_updated', conversation_id: m.conversation_id, message_id: m.id, status: 'queued' });
@@ -814,6 +817,155 @@ export class FakeBackend implements Backend {
     }
   }
 
+  // US carrier registration: a fake that moves one step per call, as polling would.
+  usRegs: T.UsRegistration[] = [];
+  tollfree: T.TollfreeRecord[] = [];
+
+  private usKind(e164: string): T.UsSenderKind {
+    const m = /^\+1(\d{3})\d{7}$/.exec(e164);
+    if (!m) return 'not_nanp';
+    return ['800', '833', '844', '855', '866', '877', '888'].includes(m[1]) ? 'toll_free' : 'local10dlc';
+  }
+  async usNumbersStatus() {
+    return this.d.numbers.map((n): T.NumberUsStatus => {
+      const kind = this.usKind(n.e164);
+      const reg = this.usRegs.find((r) => r.numbers.some((x) => x.e164 === n.e164));
+      const tf = this.tollfree.find((t) => t.e164 === n.e164);
+      let state: T.RegistrationState = 'not_needed';
+      let detail = 'Not a US number.';
+      if (kind === 'local10dlc') {
+        state = !reg
+          ? 'not_registered'
+          : reg.step === 'done'
+            ? 'registered'
+            : reg.step === 'failed'
+              ? 'failed'
+              : 'in_progress';
+        detail =
+          reg?.failure_reason ??
+          (state === 'registered' ? 'Registered.' : 'US carriers block texts until it is registered.');
+      } else if (kind === 'toll_free') {
+        state = !tf
+          ? 'not_registered'
+          : tf.status === 'TWILIO_APPROVED'
+            ? 'registered'
+            : tf.status === 'TWILIO_REJECTED'
+              ? 'failed'
+              : 'in_progress';
+        detail =
+          tf?.rejection_reason ??
+          (state === 'registered' ? 'Verified.' : 'US carriers block texts until it is verified.');
+      }
+      return {
+        e164: n.e164,
+        kind,
+        state,
+        can_send_to_us: state === 'registered',
+        registration_id: reg?.id ?? null,
+        detail,
+      };
+    });
+  }
+  async listUsRegistrations() {
+    return this.usRegs;
+  }
+  async startUsRegistration(kind: T.BrandKind, details: T.BusinessDetails, numbers: string[]) {
+    this.log('startUsRegistration', kind, details, numbers);
+    if (!details.business_name.trim()) throw { code: 'invalid_input', message: 'the business name is required' };
+    const r: T.UsRegistration = {
+      id: this.nextId(this.usRegs),
+      brand_kind: kind,
+      details,
+      campaign_form: null,
+      numbers: numbers.map((e164) => ({ e164, sid: 'PN' + '0'.repeat(32), added: false })),
+      step: kind === 'sole_proprietor' ? 'brand_otp' : 'brand_review',
+      customer_profile_sid: null,
+      customer_profile_status: 'twilio-approved',
+      trust_product_sid: null,
+      trust_product_status: 'twilio-approved',
+      brand_sid: null,
+      brand_status: 'PENDING',
+      identity_status: null,
+      messaging_service_sid: null,
+      campaign_sid: null,
+      campaign_status: null,
+      failure_reason: null,
+      pending_create: null,
+      last_error: null,
+      created_at: now(),
+      updated_at: now(),
+    };
+    this.usRegs.push(r);
+    return r;
+  }
+  private usReg(id: number) {
+    const r = this.usRegs.find((x) => x.id === id);
+    if (!r) throw notFound(`US registration ${id}`);
+    return r;
+  }
+  async advanceUsRegistration(id: number) {
+    const r = this.usReg(id);
+    if (r.step === 'brand_otp' || r.step === 'brand_review') {
+      r.brand_status = 'APPROVED';
+      r.numbers = r.numbers.map((n) => ({ ...n, added: true }));
+      r.step = 'campaign';
+    } else if (r.step === 'campaign_review') {
+      r.campaign_status = 'VERIFIED';
+      r.step = 'done';
+    }
+    return r;
+  }
+  async suggestUsCampaign(id: number) {
+    const r = this.usReg(id);
+    const name = r.details.business_name;
+    const form: T.CampaignForm = {
+      usecase: r.brand_kind === 'sole_proprietor' ? 'SOLE_PROPRIETOR' : 'LOW_VOLUME',
+      description: `${name} texts its own customers about their appointments, orders and questions.`,
+      message_flow: `Customers give ${name} their mobile number when they book and agree to receive texts.`,
+      message_samples: this.d.templates.slice(0, 5).map((t) => `${name}: ${t.body} Reply STOP to opt out.`),
+      has_embedded_links: false,
+      has_embedded_phone: false,
+      opt_in_message: null,
+    };
+    return form;
+  }
+  async setUsCampaign(id: number, form: T.CampaignForm) {
+    this.log('setUsCampaign', id, form);
+    const r = this.usReg(id);
+    if (form.message_samples.length < 2) throw { code: 'invalid_input', message: 'give two to five sample messages' };
+    r.campaign_form = form;
+    r.campaign_status = 'IN_PROGRESS';
+    r.step = 'campaign_review';
+    return r;
+  }
+  async resendUsOtp(id: number) {
+    this.log('resendUsOtp', id);
+    return this.usReg(id);
+  }
+  async submitTollfreeVerification(e164: string, form: T.NewTollfreeVerification) {
+    this.log('submitTollfreeVerification', e164, form);
+    if (this.usKind(e164) !== 'toll_free')
+      throw { code: 'invalid_input', message: `${e164} is not a toll-free number` };
+    const rec: T.TollfreeRecord = {
+      id: this.nextId(this.tollfree),
+      e164,
+      phone_number_sid: form.tollfree_phone_number_sid,
+      form,
+      verification_sid: 'HH' + '0'.repeat(32),
+      status: 'PENDING_REVIEW',
+      rejection_reason: null,
+      error_code: null,
+      pending_create: false,
+      last_error: null,
+      updated_at: now(),
+    };
+    this.tollfree = [...this.tollfree.filter((t) => t.e164 !== e164), rec];
+    return rec;
+  }
+  async getTollfreeVerification(e164: string) {
+    return this.tollfree.find((t) => t.e164 === e164) ?? null;
+  }
+
   async listCompliance() {
     return this.d.compliance;
   }
@@ -1016,6 +1168,7 @@ export class FakeBackend implements Backend {
         ? [{ id: Date.now(), idx: 0, content_type: 'image/png', path: 'media/sim.png', sha256: null, bytes: 68 }]
         : [],
       retryable: false,
+      remedy: null,
     };
     this.d.messages.push(m);
     c.last_message_at = m.created_at;

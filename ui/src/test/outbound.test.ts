@@ -29,6 +29,7 @@ function outbound(over: Partial<Message>): Message {
     updated_at: '2026-11-20T10:00:00Z',
     media: [],
     retryable: true,
+    remedy: null,
     ...over,
   };
 }

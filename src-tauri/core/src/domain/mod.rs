@@ -3,6 +3,7 @@
 
 pub mod hours;
 pub mod kinds;
+pub mod nanp;
 pub mod optout;
 pub mod phone;
 pub mod segments;
@@ -10,6 +11,7 @@ pub mod sid;
 pub mod status;
 pub mod template;
 pub mod twilio_errors;
+pub mod us_registration;
 pub mod xmltext;
 
 pub use kinds::{CampaignState, Channel, Direction};

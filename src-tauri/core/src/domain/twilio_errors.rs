@@ -31,6 +31,43 @@ pub mod code {
     pub const LANDLINE_OR_UNREACHABLE: u32 = 30006;
     pub const FILTERED: u32 = 30007;
     pub const UNKNOWN_ERROR: u32 = 30008;
+    /// "Toll-Free Number Has Not Been Verified": US carriers block texts from an
+    /// unverified toll-free number.
+    pub const TOLL_FREE_UNVERIFIED: u32 = 30032;
+    /// "US A2P 10DLC - Message from an Unregistered Number": US carriers block texts from a
+    /// US local number that is not in a registered campaign.
+    pub const UNREGISTERED_10DLC: u32 = 30034;
+}
+
+/// What fixes a failed send, for the UI to link to: the form or the screen that helps.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Remedy {
+    /// Register the sending number for US A2P 10DLC (the guided US registration).
+    UsRegistration { number: String },
+    /// Verify the toll-free sending number (the toll-free verification form).
+    TollfreeVerification { number: String },
+    /// Nothing to fill in: the customer opted out and must text START.
+    CustomerOptedOut,
+}
+
+/// The remedy for a send from `from` that failed with `code`, when there is one. 30007
+/// (filtered as spam) from a US number is most often unregistered or off-campaign content,
+/// so it points at the registration too.
+pub fn remedy(code: u32, from: &str) -> Option<Remedy> {
+    use super::nanp::{sender_kind, UsSenderKind};
+    let number = from.to_string();
+    match code {
+        code::UNREGISTERED_10DLC => Some(Remedy::UsRegistration { number }),
+        code::TOLL_FREE_UNVERIFIED => Some(Remedy::TollfreeVerification { number }),
+        code::UNSUBSCRIBED => Some(Remedy::CustomerOptedOut),
+        code::FILTERED => match sender_kind(from) {
+            UsSenderKind::Local10dlc => Some(Remedy::UsRegistration { number }),
+            UsSenderKind::TollFree => Some(Remedy::TollfreeVerification { number }),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// What a Twilio error code means for a shop owner, in one sentence.
@@ -56,7 +93,9 @@ pub fn explain(code: u32) -> String {
         code::MESSAGE_BLOCKED => "The message was blocked: the customer may have blocked your number, or their carrier blocks it.",
         code::UNKNOWN_HANDSET => "The number does not exist or is no longer in service.",
         code::LANDLINE_OR_UNREACHABLE => "The number is a landline or cannot receive texts.",
-        code::FILTERED => "The carrier filtered this message as spam. Avoid link shorteners and all-caps text.",
+        code::FILTERED => "The carrier filtered this message as spam. From a US number this usually means the number is not registered or the text does not match your registered campaign; avoid link shorteners and all-caps text.",
+        code::TOLL_FREE_UNVERIFIED => "US carriers block texts from toll-free numbers that are not verified. Fill in the toll-free verification form for this number; once Twilio approves it, your texts go through.",
+        code::UNREGISTERED_10DLC => "US carriers block texts from US numbers that are not registered for A2P 10DLC. Register your business and this number (US registration); once the campaign is approved, your texts go through.",
         code::UNKNOWN_ERROR => "The message could not be delivered for an unknown reason at the carrier.",
         _ => return format!("Twilio reported error {code}."),
     };
@@ -69,11 +108,26 @@ mod tests {
 
     #[test]
     fn common_codes_have_plain_explanations() {
-        for code in
-            [21211, 21408, 21610, 21614, 21617, 30003, 30004, 30005, 30006, 30007, 30008, 21631, 21649, 20003, 20429]
-        {
+        for code in [
+            21211, 21408, 21610, 21614, 21617, 30003, 30004, 30005, 30006, 30007, 30008, 30032, 30034, 21631, 21649,
+            20003, 20429,
+        ] {
             assert!(!explain(code).starts_with("Twilio reported error"), "{code} needs an explanation");
         }
         assert_eq!(explain(99999), "Twilio reported error 99999.");
+    }
+
+    #[test]
+    fn us_carrier_errors_point_at_the_form_that_fixes_them() {
+        use super::{remedy, Remedy};
+        let us = "+14155550123".to_string();
+        let tf = "+18885550123".to_string();
+        assert_eq!(remedy(30034, &us), Some(Remedy::UsRegistration { number: us.clone() }));
+        assert_eq!(remedy(30032, &tf), Some(Remedy::TollfreeVerification { number: tf.clone() }));
+        assert_eq!(remedy(30007, &us), Some(Remedy::UsRegistration { number: us.clone() }));
+        assert_eq!(remedy(30007, &tf), Some(Remedy::TollfreeVerification { number: tf }));
+        assert_eq!(remedy(30007, "+61291234567"), None, "no US form fixes an Australian number's filtering");
+        assert_eq!(remedy(21610, &us), Some(Remedy::CustomerOptedOut));
+        assert_eq!(remedy(30003, &us), None);
     }
 }

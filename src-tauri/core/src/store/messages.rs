@@ -37,6 +37,10 @@ pub struct Message {
     pub retry_of: Option<i64>,
     /// The message that retried this one (at most one: migration 11's unique index).
     pub retried_by: Option<i64>,
+    /// What fixes a failed outbound text (the US registration or toll-free form for 30034,
+    /// 30032 and 30007 from a US number; the customer's opt-out for 21610), for the thread
+    /// to link to. Derived from `error_code` and the sending number, never stored.
+    pub remedy: Option<crate::domain::twilio_errors::Remedy>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
@@ -411,17 +415,24 @@ const SELECT: &str = "SELECT id, sid, conversation_id, direction, channel, from_
     (SELECT r.id FROM messages r WHERE r.retry_of = messages.id) FROM messages";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    let direction: Direction = r.get(3)?;
+    let from: String = r.get(5)?;
+    let error_code: Option<i64> = r.get(9)?;
+    let remedy = match (direction, error_code.and_then(|c| u32::try_from(c).ok())) {
+        (Direction::Outbound, Some(code)) => crate::domain::twilio_errors::remedy(code, &from),
+        _ => None,
+    };
     Ok(Message {
         id: r.get(0)?,
         sid: r.get(1)?,
         conversation_id: r.get(2)?,
-        direction: r.get(3)?,
+        direction,
         channel: r.get(4)?,
-        from: r.get(5)?,
+        from,
         to: r.get(6)?,
         body: r.get(7)?,
         status: r.get(8)?,
-        error_code: r.get(9)?,
+        error_code,
         error_message: r.get(10)?,
         num_segments: r.get(11)?,
         num_media: r.get(12)?,
@@ -432,6 +443,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         retryable: r.get::<_, bool>(16)? && r.get::<_, Option<i64>>(18)?.is_none(),
         retry_of: r.get(17)?,
         retried_by: r.get(18)?,
+        remedy,
     })
 }
 

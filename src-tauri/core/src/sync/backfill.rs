@@ -78,6 +78,15 @@ pub async fn run(store: &Store, client: &TwilioClient, events: &Events) -> Resul
     if let Err(e) = crate::compliance::refresh_pending(store, client).await {
         first_error = first_error.or(Some(e));
     }
+    // US registrations resume here after a restart, and move on by polling where Twilio
+    // has no callback (brands, campaigns, toll-free verifications).
+    let ctx = crate::registration::a2p::Ctx { store, client, status_callback: None };
+    if let Err(e) = crate::registration::a2p::poll_all(&ctx).await {
+        first_error = first_error.or(Some(e));
+    }
+    if let Err(e) = crate::registration::tollfree::poll_all(store, client).await {
+        first_error = first_error.or(Some(e));
+    }
     if summary.messages + summary.calls + summary.voicemails > 0 {
         events.publish(Event::SyncCompleted {
             messages: summary.messages,

@@ -26,6 +26,11 @@ pub struct ClientConfig {
     pub upload_base: String,
     /// studio.twilio.com v2: the fallback flow that answers calls while the app is closed.
     pub studio_base: String,
+    /// messaging.twilio.com v1: Messaging Services, A2P 10DLC brands and campaigns,
+    /// toll-free verifications.
+    pub messaging_base: String,
+    /// trusthub.twilio.com v1: customer profiles and trust products (US registration).
+    pub trusthub_base: String,
     pub credentials: TwilioCredentials,
     /// Per-request timeout; Twilio answers in well under a second normally.
     pub timeout: Duration,
@@ -41,6 +46,8 @@ pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
 pub const DEFAULT_NUMBERS_BASE: &str = "https://numbers.twilio.com";
 pub const DEFAULT_UPLOAD_BASE: &str = "https://numbers-upload.twilio.com";
 pub const DEFAULT_STUDIO_BASE: &str = "https://studio.twilio.com";
+pub const DEFAULT_MESSAGING_BASE: &str = "https://messaging.twilio.com";
+pub const DEFAULT_TRUSTHUB_BASE: &str = "https://trusthub.twilio.com";
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -58,6 +65,8 @@ impl ClientConfig {
             numbers_base: DEFAULT_NUMBERS_BASE.into(),
             upload_base: DEFAULT_UPLOAD_BASE.into(),
             studio_base: DEFAULT_STUDIO_BASE.into(),
+            messaging_base: DEFAULT_MESSAGING_BASE.into(),
+            trusthub_base: DEFAULT_TRUSTHUB_BASE.into(),
             credentials,
             timeout: Duration::from_secs(30),
             max_retries: 3,
@@ -66,26 +75,31 @@ impl ClientConfig {
         }
     }
 
-    /// Hosts from `SWITCHBOARD_TWILIO_API_BASE`, `SWITCHBOARD_TWILIO_NUMBERS_BASE` and
-    /// `SWITCHBOARD_TWILIO_UPLOAD_BASE`, each defaulting to Twilio's own.
+    /// Hosts from `SWITCHBOARD_TWILIO_API_BASE`, `SWITCHBOARD_TWILIO_NUMBERS_BASE`,
+    /// `SWITCHBOARD_TWILIO_UPLOAD_BASE`, `SWITCHBOARD_TWILIO_MESSAGING_BASE` and
+    /// `SWITCHBOARD_TWILIO_TRUSTHUB_BASE`, each defaulting to Twilio's own.
     pub fn from_env(credentials: TwilioCredentials) -> Self {
         ClientConfig {
             api_base: env_or("SWITCHBOARD_TWILIO_API_BASE", DEFAULT_API_BASE),
             numbers_base: env_or("SWITCHBOARD_TWILIO_NUMBERS_BASE", DEFAULT_NUMBERS_BASE),
             upload_base: env_or("SWITCHBOARD_TWILIO_UPLOAD_BASE", DEFAULT_UPLOAD_BASE),
             studio_base: env_or("SWITCHBOARD_TWILIO_STUDIO_BASE", DEFAULT_STUDIO_BASE),
+            messaging_base: env_or("SWITCHBOARD_TWILIO_MESSAGING_BASE", DEFAULT_MESSAGING_BASE),
+            trusthub_base: env_or("SWITCHBOARD_TWILIO_TRUSTHUB_BASE", DEFAULT_TRUSTHUB_BASE),
             ..Self::new(credentials)
         }
     }
 
-    /// All three hosts at one base URL (a simulator or stub that serves every path).
+    /// Every host at one base URL (a simulator or stub that serves every path).
     pub fn with_base(credentials: TwilioCredentials, base: &str) -> Self {
         let base = base.trim_end_matches('/').to_string();
         ClientConfig {
             api_base: base.clone(),
             numbers_base: base.clone(),
             upload_base: base.clone(),
-            studio_base: base,
+            studio_base: base.clone(),
+            messaging_base: base.clone(),
+            trusthub_base: base,
             ..Self::new(credentials)
         }
     }
@@ -97,6 +111,8 @@ pub enum Host {
     Api,
     Numbers,
     Upload,
+    Messaging,
+    TrustHub,
 }
 
 /// Whether a request may be sent again after a failure.
@@ -157,6 +173,8 @@ impl TwilioClient {
             Host::Api => &self.cfg.api_base,
             Host::Numbers => &self.cfg.numbers_base,
             Host::Upload => &self.cfg.upload_base,
+            Host::Messaging => &self.cfg.messaging_base,
+            Host::TrustHub => &self.cfg.trusthub_base,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod screen;
 pub mod selftest;
 pub mod sms;
 pub mod status;
+pub mod trusthub;
 #[cfg(test)]
 mod twiml_props;
 pub mod verify;
@@ -119,6 +120,8 @@ pub mod paths {
     /// Click-to-call: the owner's leg pressed a key (accept) before the customer is dialled.
     pub const VOICE_CLICK_ACCEPT: &str = "/twilio/voice/click/accept";
     pub const COMPLIANCE: &str = "/twilio/compliance";
+    /// Trust Hub status callbacks (US registration's customer profile and trust product).
+    pub const TRUSTHUB: &str = "/twilio/trusthub";
 }
 
 pub fn router(state: AppState) -> Router {
@@ -136,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::VOICE_RECORDING, post(recording::recording_status))
         .route(paths::VOICE_TRANSCRIPTION, post(recording::transcription))
         .route(paths::COMPLIANCE, post(compliance::bundle_status))
+        .route(paths::TRUSTHUB, post(trusthub::trust_status))
         .route(crate::tunnel::selftest::PATH, post(selftest::probe))
         // Outbound MMS attachments Twilio fetches: unsigned, protected by a 256-bit
         // expiring token (see outbound::media_links).

@@ -6,9 +6,11 @@ pub mod account;
 pub mod calls;
 pub mod compliance;
 pub mod messages;
+pub mod messaging;
 pub mod numbers;
 pub mod recordings;
 pub mod transcriptions;
+pub mod trusthub;
 
 /// Twilio is inconsistent about scalars (`num_segments` is `"1"`, `channels` is `1`):
 /// accept a string, number or bool as text, and null as absent.
