@@ -7,7 +7,8 @@
 //! so `crate::store::…` in the shell and `switchboard::…` in the tests read as before.
 
 pub use switchboard_core::{
-    compliance, domain, error, events, inbound, media, notifications, outbound, picked, runtime, secrets, store, sync,
+    compliance, domain, error, events, inbound, media, notifications, outbound, picked, recordings, runtime, secrets,
+    store, sync,
     tunnel, twilio, wake, webhook,
 };
 pub use switchboard_sim as sim;

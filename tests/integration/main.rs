@@ -5,6 +5,7 @@
 // workspace's deny of unwrap/expect, meant for what ships, does not apply.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod call_artifacts;
 mod cli;
 mod client_cli;
 mod client_prism;

@@ -16,6 +16,7 @@ pub mod media;
 pub mod notifications;
 pub mod outbound;
 pub mod picked;
+pub mod recordings;
 pub mod runtime;
 pub mod secrets;
 pub mod store;

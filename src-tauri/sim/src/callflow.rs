@@ -198,6 +198,10 @@ async fn dial(
     *elapsed += if answered { talk } else { timeout };
     outcome.dialed = Some(number);
     outcome.dial_status = Some(dial_status.to_string());
+    if answered && super::recordings::dial_records(v.attr("record")) {
+        let callback = v.attr("recordingStatusCallback").map(|cb| webhooks::resolve(doc_url, cb));
+        outcome.call_recording_sid = Some(super::recordings::after_dial(sh, leg, callback, talk).await);
+    }
     let Some(action) = v.attr("action") else {
         // Without an action Twilio continues with the next verb; after a conversation the
         // caller hangs up.
@@ -232,6 +236,7 @@ async fn record(sh: &Arc<Shared>, leg: &Leg, v: &Verb, doc_url: &str, outcome: &
             duration: secs,
             wav: media::wav_tone(secs).into(),
             date_created: started,
+            source: "RecordVerb".into(),
         })
     });
     outcome.recording_sid = Some(recording_sid.clone());

@@ -24,6 +24,8 @@ pub struct Call {
     pub has_voicemail: bool,
     /// A customer called and nobody took it ([`MISSED`]): the UI marks it and can filter by it.
     pub missed: bool,
+    /// Recordings of this call the owner has not deleted (none unless it was recorded).
+    pub recordings: Vec<super::call_recordings::CallRecording>,
 }
 
 #[derive(Debug, Clone)]
@@ -120,7 +122,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Call> {
         created_at: r.get(10)?,
         has_voicemail: r.get(11)?,
         missed: r.get(12)?,
+        recordings: Vec::new(),
     })
+}
+
+/// Fills in each call's recordings (one indexed lookup per call, so a page costs a page).
+fn with_recordings(conn: &Connection, mut calls: Vec<Call>) -> Result<Vec<Call>> {
+    for c in &mut calls {
+        c.recordings = super::call_recordings::for_call(conn, &c.sid)?;
+    }
+    Ok(calls)
 }
 
 /// Calls in one page of the call log.
@@ -170,17 +181,18 @@ pub fn page(conn: &Connection, missed_only: bool, after: Option<&CallCursor>) ->
     } else {
         None
     };
-    Ok(CallPage { calls, next })
+    Ok(CallPage { calls: with_recordings(conn, calls)?, next })
 }
 
 pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Call>> {
-    Ok(conn.row(&format!("{SELECT} WHERE c.sid = ?1"), [sid], from_row).optional()?)
+    let call = conn.row(&format!("{SELECT} WHERE c.sid = ?1"), [sid], from_row).optional()?;
+    Ok(with_recordings(conn, call.into_iter().collect())?.pop())
 }
 
 pub fn all(conn: &Connection) -> Result<Vec<Call>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY c.created_at, c.id"))?;
     let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    with_recordings(conn, rows.collect::<rusqlite::Result<_>>()?)
 }
 
 #[cfg(test)]

@@ -64,6 +64,18 @@ pub fn fail(conn: &Connection, id: i64, error: &str, retry_at: Option<&str>) -> 
     Ok(())
 }
 
+/// Asks for the download of `kind`/`target_id` now, with a fresh count of attempts (the
+/// owner pressed "Try again", possibly after it was given up). Returns false when there is
+/// no such download still to do (it is done, or was never queued).
+pub fn retry_now(conn: &Connection, kind: &str, target_id: i64, now: &str) -> Result<bool> {
+    let n = conn.exec(
+        "UPDATE downloads SET state = 'queued', attempts = 0, next_at = ?3
+         WHERE kind = ?1 AND target_id = ?2 AND state != 'done'",
+        params![kind, target_id, now],
+    )?;
+    Ok(n > 0)
+}
+
 /// Downloads not done (queued or given up), for the UI.
 pub fn outstanding(conn: &Connection) -> Result<Vec<Download>> {
     let mut stmt = conn.prepare(

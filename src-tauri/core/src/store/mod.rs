@@ -8,6 +8,7 @@
 //! for a webhook commit. Both keep their statements prepared (`sql::CachedSql`).
 
 pub mod auto_replies;
+pub mod call_recordings;
 pub mod calls;
 pub mod campaigns;
 pub mod compliance;
