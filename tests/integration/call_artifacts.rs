@@ -121,8 +121,14 @@ async fn a_long_voicemail_by_webhook_is_too_long_not_failed() -> TestResult {
     settings.forwarding_enabled = false;
     settings.voicemail_max_seconds = 600;
     store.write(move |tx| numbers::update_settings(tx, number.id, &settings))?;
+    let st = store.clone();
+    wait_until("the number wired to the app", || {
+        let wired = st.read(|c| numbers::find_by_e164(c, BUSINESS_NUMBER)).ok().flatten().and_then(|n| n.wired_url);
+        async move { wired.is_some() }
+    })
+    .await?;
     let out = sb.sim.customer_call(CUSTOMERS[0].0, BUSINESS_NUMBER, Some(300)).await?;
-    let rec = out.recording_sid.ok_or("no voicemail recorded")?;
+    let rec = out.recording_sid.clone().ok_or_else(|| format!("no voicemail recorded: {out:?}"))?;
     let r = rec.clone();
     let st = store.clone();
     wait_until("the failed transcription callback", || {
