@@ -8,8 +8,7 @@
 
 pub use switchboard_core::{
     compliance, domain, error, events, inbound, media, notifications, outbound, picked, recordings, runtime, secrets,
-    store, sync,
-    tunnel, twilio, wake, webhook,
+    store, sync, tunnel, twilio, wake, webhook,
 };
 pub use switchboard_sim as sim;
 

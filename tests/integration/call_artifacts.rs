@@ -199,7 +199,11 @@ async fn a_recording_found_by_catch_up_before_its_callback_is_stored_once() -> T
     switchboard::sync::run(&store, &sb.runtime.client, &Events::new()).await?;
     assert_eq!(recordings_of(&store, &call.sid).len(), 1, "catch-up stored it first");
     wait_until("the late callback", || {
-        let n = sim.webhook_log().iter().filter(|d| d.url.ends_with("/twilio/voice/recording") && d.status.is_some()).count();
+        let n = sim
+            .webhook_log()
+            .iter()
+            .filter(|d| d.url.ends_with("/twilio/voice/recording") && d.status.is_some())
+            .count();
         async move { n == 1 }
     })
     .await?;
@@ -233,7 +237,10 @@ async fn delete_removes_the_file_and_on_request_twilios_copy() -> TestResult {
     worker.run_once().await?;
     let a = recordings_of(&store, &call_a).pop().ok_or("no recording of the first call")?;
     let b = recordings_of(&store, &call_b).pop().ok_or("no recording of the second call")?;
-    assert_eq!((a.recording_sid.as_str(), a.duration, a.download), (rec_a.as_str(), Some(30), DownloadState::Downloaded));
+    assert_eq!(
+        (a.recording_sid.as_str(), a.duration, a.download),
+        (rec_a.as_str(), Some(30), DownloadState::Downloaded)
+    );
     let path = a.path.clone().ok_or("not downloaded")?;
     assert_eq!(b.path.as_deref(), Some(path.as_str()), "identical audio, one file");
     let played = recordings::audio(&store, a.id).await?;

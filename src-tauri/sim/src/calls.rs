@@ -323,7 +323,11 @@ pub(crate) async fn recording_fetch(
             .ok_or_else(missing),
         "" | "wav" => {
             if sh.faults.take_recording_download_failure() {
-                return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 20500, "An internal server error has occurred"));
+                return Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    20500,
+                    "An internal server error has occurred",
+                ));
             }
             let wav =
                 sh.with(|s| s.recordings.iter().find(|r| r.sid == id).map(|r| r.wav.clone())).ok_or_else(missing)?;

@@ -37,7 +37,15 @@ fn store(sh: &Shared, call_sid: &str, secs: u32, source: &str) -> (String, Strin
 }
 
 /// Posts the recording status callback of a finished recording to `callback`, when given.
-async fn post_callback(sh: &Arc<Shared>, callback: Option<String>, call_sid: &str, sid: &str, url: &str, secs: u32, source: &str) {
+async fn post_callback(
+    sh: &Arc<Shared>,
+    callback: Option<String>,
+    call_sid: &str,
+    sid: &str,
+    url: &str,
+    secs: u32,
+    source: &str,
+) {
     let Some(callback) = callback else { return };
     let params = webhooks::pairs(&[
         ("RecordingSource", source),
@@ -76,7 +84,13 @@ pub(crate) async fn after_outbound(sh: &Arc<Shared>, leg: &Leg, callback: Option
 
 /// A forwarded call, answered by the owner and recorded (`DialVerb`), while the app was
 /// closed: in the account's logs only, `ago` back. Returns `(call SID, recording SID)`.
-pub(crate) fn seed_recorded_call(sh: &Shared, from: &str, to: &str, secs: u32, ago: std::time::Duration) -> (String, String) {
+pub(crate) fn seed_recorded_call(
+    sh: &Shared,
+    from: &str,
+    to: &str,
+    secs: u32,
+    ago: std::time::Duration,
+) -> (String, String) {
     let at = Utc::now() - chrono::Duration::from_std(ago).unwrap_or_default();
     let call_sid = new_sid("CA");
     let recording_sid = new_sid("RE");

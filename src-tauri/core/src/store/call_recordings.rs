@@ -45,7 +45,13 @@ pub struct CallRecording {
 }
 
 /// Links a recording row (kind `call`) to the call it recorded; a second link is ignored.
-pub fn link(conn: &Connection, recording_id: i64, recording_sid: &str, call_sid: &str, source: Option<&str>) -> Result<()> {
+pub fn link(
+    conn: &Connection,
+    recording_id: i64,
+    recording_sid: &str,
+    call_sid: &str,
+    source: Option<&str>,
+) -> Result<()> {
     conn.exec(
         "INSERT INTO call_recordings (recording_id, recording_sid, call_sid, source) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(recording_id) DO NOTHING",
@@ -108,7 +114,9 @@ pub fn find_by_sid(conn: &Connection, recording_sid: &str) -> Result<Option<Call
 /// The call recorded by the recording row `recording_id`, if it is a call recording (the
 /// download worker tells the call log when its audio arrives).
 pub fn call_sid_for_recording(conn: &Connection, recording_id: i64) -> Result<Option<String>> {
-    Ok(conn.row("SELECT call_sid FROM call_recordings WHERE recording_id = ?1", [recording_id], |r| r.get(0)).optional()?)
+    Ok(conn
+        .row("SELECT call_sid FROM call_recordings WHERE recording_id = ?1", [recording_id], |r| r.get(0))
+        .optional()?)
 }
 
 /// Forgets the recording's local copy: hidden from the call log, its download dropped (a

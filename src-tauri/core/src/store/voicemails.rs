@@ -157,7 +157,8 @@ pub fn pending_transcripts(conn: &Connection, limit: i64) -> Result<Vec<PendingT
         "SELECT recording_sid, created_at FROM voicemails WHERE transcript_state = 'pending'
          ORDER BY created_at, id LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| Ok(PendingTranscript { recording_sid: r.get(0)?, created_at: r.get(1)? }))?;
+    let rows =
+        stmt.query_map([limit], |r| Ok(PendingTranscript { recording_sid: r.get(0)?, created_at: r.get(1)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -248,7 +248,10 @@ mod tests {
 
     #[test]
     fn a_completed_transcription_settles_before_a_failed_one_and_in_progress_settles_nothing() {
-        assert_eq!(settling(&[t("failed", None), t("completed", Some("hi"))]).and_then(|t| t.status.clone()).as_deref(), Some("completed"));
+        assert_eq!(
+            settling(&[t("failed", None), t("completed", Some("hi"))]).and_then(|t| t.status.clone()).as_deref(),
+            Some("completed")
+        );
         assert_eq!(settling(&[t("failed", None)]).and_then(|t| t.status.clone()).as_deref(), Some("failed"));
         assert!(settling(&[t("in-progress", None)]).is_none());
         assert!(settling(&[]).is_none());
