@@ -327,3 +327,52 @@ async fn a_failed_download_is_retried_and_reported() -> TestResult {
     sim.shutdown().await;
     Ok(())
 }
+
+/// A forwarded call with `<Dial record>` that the owner answers (the TwiML the call flow
+/// answers with when the number records calls): the simulator records the conversation on
+/// the customer's call (`DialVerb`) and its signed callback puts it in the call log.
+#[tokio::test]
+async fn an_answered_dial_with_record_reaches_the_call_log() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let sb = Sandbox::start(dir.path(), fast_config()).await?;
+    let store = sb.runtime.store.clone();
+    let callback = format!("http://{}/twilio/voice/recording", sb.runtime.addr);
+    let twiml = format!(
+        "<Response><Dial record=\"record-from-answer-dual\" recordingStatusCallback=\"{callback}\">\
+         <Number>{}</Number></Dial></Response>",
+        CUSTOMERS[2].0
+    );
+    let form = [("To", CUSTOMERS[2].0), ("From", BUSINESS_NUMBER), ("Twiml", twiml.as_str())];
+    let url = format!("{}/2010-04-01/Accounts/{}/Calls.json", sb.sim.base_url(), sb.sim.account_sid());
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(url)
+        .basic_auth(sb.sim.account_sid(), Some(sb.sim.auth_token()))
+        .form(&form)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let call_sid = created["sid"].as_str().ok_or("no call SID")?.to_string();
+    let sim = &sb.sim;
+    wait_until("the Dial recording", || {
+        let n = sim.recordings_of_call(&call_sid).len();
+        async move { n == 1 }
+    })
+    .await?;
+    let rec_sid = sim.recordings_of_call(&call_sid).remove(0);
+    let (st, r) = (store.clone(), rec_sid.clone());
+    wait_until("the recording stored and downloaded", || {
+        let r = r.clone();
+        let rec = st.read(move |c| switchboard::store::call_recordings::find_by_sid(c, &r)).ok().flatten();
+        async move { rec.is_some_and(|r| r.download == DownloadState::Downloaded) }
+    })
+    .await?;
+    let rec = store
+        .read(move |c| switchboard::store::call_recordings::find_by_sid(c, &rec_sid))?
+        .ok_or("no call recording")?;
+    assert_eq!((rec.call_sid.as_str(), rec.source.as_deref()), (call_sid.as_str(), Some("DialVerb")), "{rec:?}");
+    assert!(rec.duration.is_some_and(|d| d > 0), "{rec:?}");
+    sb.shutdown().await?;
+    Ok(())
+}
