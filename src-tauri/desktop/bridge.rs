@@ -16,25 +16,39 @@ use crate::notifications::NotificationSink;
 use crate::notifications::{Notice, Notifier, NotifierPolicy, Topic};
 use crate::store::{conversations, messages, voicemails};
 
-/// The single Tauri event the UI listens to (`ui/src/lib/events.ts` uses the same name).
+/// The single Tauri event the UI listens to (`events.coreEvent` in the generated
+/// `ui/src/lib/bindings.ts` listens under this name).
 pub const EVENT: &str = "switchboard:event";
 
-/// What the webview receives: a core event, or `{"type":"resync"}` when this subscriber
-/// fell behind and some events were lost (the UI then reloads what it shows).
-#[derive(Clone, serde::Serialize)]
+/// What the webview receives on [`EVENT`]: a core event, or a notice from the shell. Both
+/// are tagged by `type`, so the UI narrows one union (`CoreEvent` in bindings.ts).
+#[derive(Debug, Clone, serde::Serialize, specta::Type, tauri_specta::Event)]
 #[serde(untagged)]
-pub(super) enum Payload<'a> {
-    Core(&'a Event),
-    Resync {
-        #[serde(rename = "type")]
-        kind: &'static str,
-    },
-    /// The owner clicked a notification: open what it was about.
-    Open {
-        #[serde(rename = "type")]
-        kind: &'static str,
-        conversation_id: Option<i64>,
-    },
+#[tauri_specta(event_name = "switchboard:event")]
+pub enum CoreEvent {
+    Core(Event),
+    Shell(ShellNotice),
+}
+
+/// What the shell itself tells the webview.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ShellNotice {
+    /// This subscriber fell behind and some events were lost: reload what is shown.
+    Resync,
+    /// The owner clicked a notification about a conversation: open it.
+    OpenConversation { conversation_id: i64 },
+    /// The owner clicked a voicemail notification: open the voicemail list.
+    OpenVoicemail,
+}
+
+/// Sends `event` to the webview under [`EVENT`]. Through Tauri's emitter rather than
+/// tauri-specta's `Event::emit`, which panics when the event was not mounted: this runs
+/// in a background task, and a lost event only means the UI re-reads on the next one.
+pub(super) fn emit<R: Runtime>(app: &AppHandle<R>, event: CoreEvent) {
+    if let Err(e) = app.emit(<CoreEvent as tauri_specta::Event>::NAME, event) {
+        tracing::debug!("event not delivered to the webview: {e}");
+    }
 }
 
 pub fn spawn<R: Runtime>(app: AppHandle<R>, events: &Events) {
@@ -45,11 +59,11 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>, events: &Events) {
         loop {
             match rx.recv().await {
                 Ok(event) => {
-                    let _ = app.emit(EVENT, Payload::Core(&event));
+                    emit(&app, CoreEvent::Core(event.clone()));
                     react(&app, &event, &mut notified_voicemails, notifier.as_ref()).await;
                 }
                 Err(RecvError::Lagged(_)) => {
-                    let _ = app.emit(EVENT, Payload::Resync { kind: "resync" });
+                    emit(&app, CoreEvent::Shell(ShellNotice::Resync));
                     super::tray::refresh(&app);
                 }
                 Err(RecvError::Closed) => break,
@@ -70,7 +84,7 @@ async fn react<R: Runtime>(
             let (conversation_id, message_id) = (*conversation_id, *message_id);
             let found =
                 read(app, move |c| Ok((conversations::get(c, conversation_id)?, messages::get(c, message_id)?))).await;
-            if let Some((conv, msg)) = found.filter(|(_, m)| m.direction == "inbound") {
+            if let Some((conv, msg)) = found.filter(|(_, m)| m.direction == crate::domain::Direction::Inbound) {
                 let who = if conv.contact_name.is_empty() { conv.customer } else { conv.contact_name };
                 let body = if msg.body.is_empty() { "(picture)".to_string() } else { msg.body };
                 notify(app, notifier, &who, &body, Topic::Conversation(conv.id)).await;

@@ -35,22 +35,30 @@ pub struct Live {
 }
 
 /// "While you were away": the counts of the latest backfill run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct AwaySummary {
     pub messages: usize,
     pub calls: usize,
     pub voicemails: usize,
 }
 
-/// The tunnel as the settings screen shows it.
-#[derive(Debug, Clone, serde::Serialize)]
+/// How the owner chose to be reached (the `tunnel_kind` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum TunnelKind {
+    Ngrok,
+    Manual,
+    /// Not set up yet: nothing is opened.
+    None,
+}
+
+/// The tunnel as the settings screen shows it: the chosen kind, and the core's own
+/// [`TunnelState`] (the same value a `tunnel_changed` event carries), so the UI has one
+/// model of the tunnel rather than a second, stringly one.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct TunnelStatus {
-    /// ngrok, manual or none.
-    pub kind: String,
-    /// connected, connecting, down or off.
-    pub state: &'static str,
-    pub public_url: Option<String>,
-    pub error: Option<String>,
+    pub kind: TunnelKind,
+    pub state: TunnelState,
 }
 
 impl Live {
@@ -177,36 +185,22 @@ impl Live {
     }
 
     pub async fn tunnel_status(&self) -> TunnelStatus {
-        let kind = self.store.read_async(|c| settings::get(c, TUNNEL_KIND)).await.ok().flatten().unwrap_or_else(|| {
-            if self.sandbox {
-                "manual".into()
-            } else {
-                "none".into()
-            }
-        });
+        let stored = self.store.read_async(|c| settings::get(c, TUNNEL_KIND)).await.ok().flatten();
+        let kind = match stored.as_deref() {
+            Some("ngrok") => TunnelKind::Ngrok,
+            Some("manual") => TunnelKind::Manual,
+            Some(_) => TunnelKind::None,
+            None if self.sandbox => TunnelKind::Manual,
+            None => TunnelKind::None,
+        };
         let state = match &*self.mode.read().await {
+            // Why the core is not running is worth showing whatever the kind.
+            Mode::Stopped(why) => TunnelState::Stopped { reason: Some(why.clone()) },
+            _ if kind == TunnelKind::None => TunnelState::Stopped { reason: None },
             Mode::Real(rt) => rt.tunnel_state(),
             Mode::Sandbox(sb) => sb.runtime.tunnel_state(),
-            Mode::Stopped(why) => {
-                return TunnelStatus { kind, state: "off", public_url: None, error: Some(why.clone()) };
-            }
         };
-        if kind == "none" {
-            return TunnelStatus { kind, state: "off", public_url: None, error: None };
-        }
-        match state {
-            TunnelState::Online { url, .. } => {
-                TunnelStatus { kind, state: "connected", public_url: Some(url), error: None }
-            }
-            TunnelState::Connecting { .. } => TunnelStatus { kind, state: "connecting", public_url: None, error: None },
-            TunnelState::Reconnecting { reason, .. } => {
-                TunnelStatus { kind, state: "connecting", public_url: None, error: Some(reason) }
-            }
-            TunnelState::Failed { reason, .. } => {
-                TunnelStatus { kind, state: "down", public_url: None, error: Some(reason) }
-            }
-            TunnelState::Stopped => TunnelStatus { kind, state: "off", public_url: None, error: None },
-        }
+        TunnelStatus { kind, state }
     }
 
     pub async fn shutdown(&self) {
@@ -219,5 +213,34 @@ impl Live {
         if let Err(e) = result {
             tracing::warn!(error = %e, "shutting down");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The settings screen gets the core's own tunnel state, and the chosen kind; while the
+    /// core is not running, why not (the old stringly status showed that as `off` + error).
+    #[tokio::test]
+    async fn tunnel_status_is_the_kind_and_the_core_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let live = Live::new(store.clone(), Events::new(), false);
+        let status = live.tunnel_status().await;
+        assert_eq!(status.kind, TunnelKind::None, "nothing chosen yet");
+        assert_eq!(status.state, TunnelState::Stopped { reason: Some("starting".into()) });
+
+        store.write(|tx| settings::set(tx, TUNNEL_KIND, "ngrok")).unwrap();
+        *live.mode.write().await = Mode::Stopped("no credentials".into());
+        let status = live.tunnel_status().await;
+        assert_eq!(status.kind, TunnelKind::Ngrok);
+        assert_eq!(status.state, TunnelState::Stopped { reason: Some("no credentials".into()) });
+        let json = serde_json::to_value(&status).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "ngrok", "state": {"state": "stopped", "reason": "no credentials"}}),
+            "the shape bindings.ts declares"
+        );
     }
 }

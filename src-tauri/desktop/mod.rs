@@ -2,7 +2,10 @@
 //! core, and exposes thin commands to the UI; all logic lives in the core.
 
 mod bridge;
+#[cfg(test)]
+mod command_names;
 mod commands;
+pub(crate) mod contract;
 mod files;
 mod live;
 #[cfg(target_os = "linux")]
@@ -105,6 +108,10 @@ pub fn run(sandbox: bool, in_tray: bool) -> Result<()> {
     let keep_window = store.read(|c| crate::store::settings::get(c, window::KEEP_WINDOW_SETTING))?;
     window::KEEP_WINDOW.store(keep_window.as_deref() == Some("1"), std::sync::atomic::Ordering::Relaxed);
     let events = Events::new();
+    // The commands and the event of the UI contract (contract.rs), one list for the
+    // invoke handler and the generated bindings.
+    let contract = contract::builder();
+    let invoke_handler = contract.invoke_handler();
     let mut builder = tauri::Builder::default();
     builder = builder.plugin(single_instance(sandbox));
     builder
@@ -126,6 +133,7 @@ pub fn run(sandbox: bool, in_tray: bool) -> Result<()> {
         })
         .manage(live::Live::new(store, events.clone(), sandbox))
         .setup(move |app| {
+            contract.mount_events(app);
             bridge::spawn(app.handle().clone(), &events);
             // No tray host (a bare X server, some Wayland desktops) is not fatal: the app
             // then behaves like an ordinary window, and always opens one.
@@ -147,70 +155,7 @@ pub fn run(sandbox: bool, in_tray: bool) -> Result<()> {
             WindowEvent::Destroyed if window.label() == window::MAIN => window::trim(window.app_handle()),
             _ => {}
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::conversations::list_conversations,
-            commands::conversations::get_conversation,
-            commands::conversations::start_conversation,
-            commands::conversations::get_thread,
-            commands::conversations::mark_conversation_read,
-            commands::conversations::set_reply_channel,
-            commands::conversations::search_messages,
-            commands::contacts::list_contacts,
-            commands::contacts::save_contact,
-            commands::contacts::set_opt_out,
-            commands::calls::list_calls,
-            commands::numbers::list_numbers,
-            commands::numbers::update_number_settings,
-            commands::voicemail::list_voicemails,
-            commands::voicemail::voicemail_audio,
-            commands::voicemail::set_voicemail_listened,
-            commands::voicemail::delete_voicemail,
-            commands::media::media_bytes,
-            commands::templates::list_templates,
-            commands::templates::save_template,
-            commands::templates::delete_template,
-            commands::templates::preview_bulk,
-            commands::compliance::list_compliance,
-            commands::compliance::save_compliance_draft,
-            commands::settings::get_settings,
-            commands::settings::set_notifications,
-            commands::settings::set_autostart,
-            commands::settings::set_tray_keeps_window,
-            commands::settings::export_data,
-            commands::dialogs::pick_files,
-            commands::dialogs::pick_save_path,
-            commands::outbound::email_reply_subject,
-            commands::settings::credentials_status,
-            commands::settings::remove_credentials,
-            commands::onboarding::open_sandbox,
-            commands::outbound::send_message,
-            commands::outbound::retry_message,
-            commands::outbound::start_call,
-            commands::outbound::start_bulk,
-            commands::outbound::campaign_progress,
-            commands::outbound::pause_campaign,
-            commands::outbound::resume_campaign,
-            commands::account::check_twilio_credentials,
-            commands::account::save_credentials,
-            commands::reach::configure_tunnel,
-            commands::reach::tunnel_status,
-            commands::reach::test_webhooks,
-            commands::account::save_email_settings,
-            commands::reach::away_summary,
-            commands::inbox_painted,
-            commands::numbers::manage_numbers,
-            commands::numbers::stop_managing_number,
-            commands::numbers::search_available_numbers,
-            commands::numbers::buy_number,
-            commands::numbers::release_number,
-            commands::compliance::submit_compliance,
-            commands::sandbox_panel::sim_customer_text,
-            commands::sandbox_panel::sim_customer_call,
-            commands::sandbox_panel::sim_phone_inbox,
-            commands::sandbox_panel::sim_drop_webhooks,
-            commands::reach::reconcile_status,
-        ])
+        .invoke_handler(invoke_handler)
         .build(tauri::generate_context!())
         .map_err(|e| Error::Internal(format!("the window could not start: {e}")))?
         .run(|app, event| match event {

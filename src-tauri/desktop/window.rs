@@ -14,9 +14,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
+use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
 
-use super::bridge::{Payload, EVENT};
+use super::bridge::{emit, CoreEvent, ShellNotice};
 
 /// The label of the one window, as in `tauri.conf.json`.
 pub const MAIN: &str = "main";
@@ -58,14 +58,12 @@ pub fn show<R: Runtime>(app: &AppHandle<R>, opened: Opened) {
         let _ = w.show();
         let _ = w.set_focus();
         // An existing UI is listening: the event opens the conversation in place.
-        let payload = match opened {
-            Opened::Conversation { conversation_id } => {
-                Payload::Open { kind: "open_conversation", conversation_id: Some(conversation_id) }
-            }
-            Opened::Voicemail => Payload::Open { kind: "open_voicemail", conversation_id: None },
+        let notice = match opened {
+            Opened::Conversation { conversation_id } => ShellNotice::OpenConversation { conversation_id },
+            Opened::Voicemail => ShellNotice::OpenVoicemail,
             Opened::Start | Opened::Restore => return,
         };
-        let _ = app.emit(EVENT, payload);
+        emit(app, CoreEvent::Shell(notice));
         return;
     }
     if let Ok(mut at) = REOPENED.lock() {

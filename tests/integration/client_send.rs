@@ -243,7 +243,7 @@ async fn campaigns_skip_opted_out_contacts_and_report_progress() -> TestResult {
             last = Some(state);
         }
     }
-    assert_eq!(last.as_deref(), Some("done"), "the last progress event says done");
+    assert_eq!(last, Some(switchboard::domain::CampaignState::Done), "the last progress event says done");
     // Running it again sends nothing more.
     campaign::run(&ob, id).await?;
     assert_eq!(stub.count("POST", "Messages.json"), 2);
@@ -336,7 +336,7 @@ async fn a_campaign_resumed_after_a_crash_mid_send_does_not_send_twice() -> Test
                 from: OURS.into(),
                 to: interrupted_to.into(),
                 body: first.body.clone(),
-                channel: "sms".into(),
+                channel: switchboard::domain::Channel::Sms,
                 num_segments: 1,
                 num_media: 0,
                 campaign_id: Some(id),

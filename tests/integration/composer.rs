@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use switchboard::domain::kinds::Channel;
 use switchboard::events::Events;
 use switchboard::outbound::composer::{send_from_composer, ComposerMessage, EmailSetup};
 use switchboard::outbound::email::ResendConfig;
@@ -75,7 +76,7 @@ fn setup(twilio: &Stub, dir: &std::path::Path) -> Result<(Outbound, i64), Boxed>
 }
 
 fn text(conversation_id: i64, media: Vec<String>) -> ComposerMessage {
-    ComposerMessage { conversation_id, body: "Your cake".into(), channel: "sms".into(), subject: None, media }
+    ComposerMessage { conversation_id, body: "Your cake".into(), channel: Channel::Sms, subject: None, media }
 }
 
 fn no_email() -> switchboard::Result<EmailSetup> {
@@ -129,7 +130,7 @@ fn email(conversation_id: i64, subject: Option<&str>) -> ComposerMessage {
     ComposerMessage {
         conversation_id,
         body: "Yes, Friday at 10 works.".into(),
-        channel: "email".into(),
+        channel: Channel::Email,
         subject: subject.map(str::to_string),
         media: vec![],
     }

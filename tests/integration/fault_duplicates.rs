@@ -68,7 +68,7 @@ async fn duplicated_and_shuffled_webhooks_leave_one_row_each_with_the_right_fina
                     from: OURS.into(),
                     to: to2,
                     body: format!("order {i} is ready"),
-                    channel: "sms".into(),
+                    channel: switchboard::domain::Channel::Sms,
                     num_segments: 1,
                     num_media: 0,
                     campaign_id: None,

@@ -118,7 +118,7 @@ fn only_row(ob: &Outbound) -> Result<store::messages::Message, Box<dyn std::erro
         .store
         .read(store::messages::all)?
         .into_iter()
-        .filter(|m| m.direction == "outbound" && m.to == CUSTOMER)
+        .filter(|m| m.direction == switchboard::domain::Direction::Outbound && m.to == CUSTOMER)
         .collect();
     let mut ours: Vec<_> = rows.into_iter().filter(|m| m.sid.as_deref().is_none_or(|s| s.starts_with("SM0"))).collect();
     ours.pop().ok_or_else(|| "no outbox row".into())
@@ -312,7 +312,7 @@ async fn a_send_interrupted_by_a_crash_is_repaired_at_the_next_start() -> TestRe
                     from: OURS.into(),
                     to: CUSTOMER.into(),
                     body: body.into(),
-                    channel: "sms".into(),
+                    channel: switchboard::domain::Channel::Sms,
                     num_segments: 1,
                     num_media: 0,
                     campaign_id: None,

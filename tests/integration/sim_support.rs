@@ -50,10 +50,10 @@ impl Harness {
     }
 }
 
+/// The simulator stops itself when dropped; the stub app is stopped here.
 impl Drop for Harness {
     fn drop(&mut self) {
         self.app.abort();
-        self.sim.stop();
     }
 }
 

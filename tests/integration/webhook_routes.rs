@@ -28,7 +28,7 @@ async fn oracle_inbound_sms_is_stored_once_even_to_an_odd_unknown_number() -> Te
         .read(|c| messages::find_by_sid(c, "SMa56324aa4a31735561b7205472192d68"))?
         .ok_or("the message must be stored under its MessageSid")?;
     assert_eq!((m.body.as_str(), m.from.as_str(), m.to.as_str()), ("Hello", "+571138050810", "+1A693421974"));
-    assert_eq!(m.direction, "inbound");
+    assert_eq!(m.direction, switchboard::domain::Direction::Inbound);
     let n = f.store.read(|c| numbers::find_by_e164(c, "+1A693421974"))?.ok_or("the unknown To number is recorded")?;
     assert!(n.seen_in_webhook, "a number first seen in a webhook is marked so");
     assert!(
@@ -190,7 +190,7 @@ fn outbound(f: &Fixture, sid: &str) -> Result<i64, Box<dyn std::error::Error>> {
                 from: "+61255501234".into(),
                 to: "+61412345678".into(),
                 body: "hello".into(),
-                channel: "sms".into(),
+                channel: switchboard::domain::Channel::Sms,
                 num_segments: 1,
                 num_media: 0,
                 campaign_id: None,

@@ -98,6 +98,22 @@ impl Error {
     }
 }
 
+/// An [`Error`] as the UI receives it (`AppError` in `ui/src/lib/bindings.ts`): what
+/// `Serialize` below writes, spelled out as a type so the contract can be generated.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct AppError {
+    /// [`Error::code`]: the UI branches on it.
+    pub code: String,
+    /// The plain-language text shown to the owner.
+    pub message: String,
+}
+
+impl specta::Type for Error {
+    fn definition(types: &mut specta::Types) -> specta::datatype::DataType {
+        AppError::definition(types)
+    }
+}
+
 impl serde::Serialize for Error {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Error", 2)?;

@@ -7,14 +7,33 @@ use tokio::sync::broadcast;
 
 /// The tunnel's state as the supervisor (`crate::tunnel::supervisor`) publishes it. It is
 /// defined here, with the bus that carries it, so that events depend on nothing above them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// The one model of the tunnel: `tunnel_changed` carries it and the settings screen shows it
+/// (inside the desktop's `TunnelStatus`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum TunnelState {
-    Stopped,
-    Connecting { kind: String },
-    Online { kind: String, url: String },
-    Reconnecting { kind: String, attempt: u32, reason: String, retry_in_secs: u64 },
-    Failed { kind: String, reason: String },
+    /// Not running. `reason` says why when it was not asked to stop (the desktop sets it
+    /// when the core could not start); the supervisor's own stop leaves it empty.
+    Stopped {
+        reason: Option<String>,
+    },
+    Connecting {
+        kind: String,
+    },
+    Online {
+        kind: String,
+        url: String,
+    },
+    Reconnecting {
+        kind: String,
+        attempt: u32,
+        reason: String,
+        retry_in_secs: u64,
+    },
+    Failed {
+        kind: String,
+        reason: String,
+    },
 }
 
 impl TunnelState {
@@ -27,7 +46,7 @@ impl TunnelState {
 }
 
 /// When the app last heard from Twilio, as the status line shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct ReconcileStatus {
     /// RFC 3339 time of the last catch-up that succeeded.
     pub last_ok: Option<String>,
@@ -41,8 +60,9 @@ pub struct ReconcileStatus {
     pub runs: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename = "CoreChange")] // in bindings.ts: `Event` would shadow the DOM's
 pub enum Event {
     /// The tunnel's state changed (connecting, online with its URL, reconnecting, failed).
     TunnelChanged {
@@ -104,7 +124,7 @@ pub enum Event {
         skipped: i64,
         failed: i64,
         pending: i64,
-        state: String,
+        state: crate::domain::kinds::CampaignState,
     },
 }
 

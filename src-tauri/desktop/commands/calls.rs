@@ -8,6 +8,7 @@ use crate::store::calls::{self, CallCursor, CallPage};
 
 /// A page of the call log, newest first (all calls, or only missed ones), after `after`.
 #[tauri::command]
+#[specta::specta]
 pub async fn list_calls(
     state: State<'_, DesktopState>,
     missed_only: bool,

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::store::compliance::{self, Compliance, Draft};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_compliance(state: State<'_, DesktopState>) -> Result<Vec<Compliance>> {
     state.store.read_async(compliance::list).await
 }
@@ -16,6 +17,7 @@ pub async fn list_compliance(state: State<'_, DesktopState>) -> Result<Vec<Compl
 /// Stores a new draft (not yet sent to Twilio); `document` is the token `pick_files`
 /// returned for the registration document, never a path (see `crate::compliance::save_draft`).
 #[tauri::command]
+#[specta::specta]
 pub async fn save_compliance_draft(
     state: State<'_, DesktopState>,
     draft: Draft,
@@ -27,6 +29,7 @@ pub async fn save_compliance_draft(
 /// Creates (or resumes) the bundle at Twilio and submits it for review; the review result
 /// arrives at `/twilio/compliance` while the tunnel is online, else by the next sync.
 #[tauri::command]
+#[specta::specta]
 pub async fn submit_compliance(live: State<'_, Live>, id: i64) -> Result<Compliance> {
     let client = live.client().await?;
     let callback = live.public_url().await.map(|u| format!("{u}/twilio/compliance"));

@@ -11,12 +11,14 @@ use crate::store::contacts::{self, Contact, ContactEdit};
 use crate::store::optouts::{self, OptOutEvent};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_contacts(state: State<'_, DesktopState>) -> Result<Vec<Contact>> {
     state.store.read_async(contacts::list).await
 }
 
 /// Creates (`id` null) or updates a contact and returns it as stored.
 #[tauri::command]
+#[specta::specta]
 pub async fn save_contact(state: State<'_, DesktopState>, id: Option<i64>, edit: ContactEdit) -> Result<Contact> {
     state
         .store
@@ -30,6 +32,7 @@ pub async fn save_contact(state: State<'_, DesktopState>, id: Option<i64>, edit:
 /// Opts `address` (a phone number or an email address) out, or back in, by hand, recorded
 /// as the owner's. Returns the ledger's new latest event for the address.
 #[tauri::command]
+#[specta::specta]
 pub async fn set_opt_out(state: State<'_, DesktopState>, address: String, opted_out: bool) -> Result<OptOutEvent> {
     let (event, contact_id) = state
         .store

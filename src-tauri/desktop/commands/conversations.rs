@@ -3,7 +3,8 @@
 use tauri::State;
 
 use crate::desktop::DesktopState;
-use crate::error::{Error, Result};
+use crate::domain::kinds::Channel;
+use crate::error::Result;
 use crate::store::conversations::{self, ConversationSummary, ListFilter, StartWith};
 use crate::store::messages::{self, Message};
 use crate::store::search::{self, Hit};
@@ -11,6 +12,7 @@ use crate::store::search::{self, Hit};
 /// A page of conversations, newest first; `before` (`[last_message_at or "", id]` of the
 /// last one shown) pages further back, so the owner can scroll through all of them.
 #[tauri::command]
+#[specta::specta]
 pub async fn list_conversations(
     state: State<'_, DesktopState>,
     unread_only: bool,
@@ -23,27 +25,32 @@ pub async fn list_conversations(
 /// Opens the conversation to write to a contact or a typed number (creating it when
 /// new), from `number_id` or our first managed number.
 #[tauri::command]
+#[specta::specta]
 pub async fn start_conversation(
     state: State<'_, DesktopState>,
     number_id: Option<i64>,
-    with: StartWith,
+    // Not `with`: the generated TypeScript names its parameter after it, and `with` is
+    // reserved in JavaScript.
+    with_whom: StartWith,
 ) -> Result<ConversationSummary> {
     state
         .store
         .write_async(move |tx| {
-            let id = conversations::start(tx, number_id, &with)?;
+            let id = conversations::start(tx, number_id, &with_whom)?;
             conversations::get(tx, id)
         })
         .await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn get_conversation(state: State<'_, DesktopState>, id: i64) -> Result<ConversationSummary> {
     state.store.read_async(move |c| conversations::get(c, id)).await
 }
 
 /// The newest messages of a conversation (oldest first); `before_id` pages further back.
 #[tauri::command]
+#[specta::specta]
 pub async fn get_thread(
     state: State<'_, DesktopState>,
     conversation_id: i64,
@@ -54,6 +61,7 @@ pub async fn get_thread(
 
 /// Clears the unread count and refreshes the tray badge.
 #[tauri::command]
+#[specta::specta]
 pub async fn mark_conversation_read(app: tauri::AppHandle, state: State<'_, DesktopState>, id: i64) -> Result<()> {
     state.store.write_async(move |tx| conversations::mark_read(tx, id)).await?;
     crate::desktop::tray::refresh(&app);
@@ -61,14 +69,13 @@ pub async fn mark_conversation_read(app: tauri::AppHandle, state: State<'_, Desk
 }
 
 #[tauri::command]
-pub async fn set_reply_channel(state: State<'_, DesktopState>, id: i64, channel: String) -> Result<()> {
-    if channel != "sms" && channel != "email" {
-        return Err(Error::InvalidInput(format!("{channel:?} is not a channel (sms or email)")));
-    }
-    state.store.write_async(move |tx| conversations::set_reply_channel(tx, id, &channel)).await
+#[specta::specta]
+pub async fn set_reply_channel(state: State<'_, DesktopState>, id: i64, channel: Channel) -> Result<()> {
+    state.store.write_async(move |tx| conversations::set_reply_channel(tx, id, channel)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn search_messages(state: State<'_, DesktopState>, query: String) -> Result<Vec<Hit>> {
     state.store.read_async(move |c| search::search(c, &query, 50)).await
 }

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::picked::{Grant, Purpose};
 
 /// What the owner is choosing files for.
-#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum PickKind {
     /// Pictures for an MMS (several at once).
@@ -27,6 +27,7 @@ fn into_path(f: FilePath) -> Result<std::path::PathBuf> {
 
 /// Opens the file dialog; returns a grant per chosen file (none when cancelled).
 #[tauri::command]
+#[specta::specta]
 pub async fn pick_files(app: tauri::AppHandle, state: State<'_, DesktopState>, kind: PickKind) -> Result<Vec<Grant>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let dialog = app.dialog().file();
@@ -50,6 +51,7 @@ pub async fn pick_files(app: tauri::AppHandle, state: State<'_, DesktopState>, k
 
 /// Opens the save dialog for an export; returns its grant, or None when cancelled.
 #[tauri::command]
+#[specta::specta]
 pub async fn pick_save_path(
     app: tauri::AppHandle,
     state: State<'_, DesktopState>,

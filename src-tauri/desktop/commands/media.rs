@@ -1,15 +1,16 @@
 //! MMS attachments for the thread view, read from the data folder only.
 
-use tauri::ipc::Response;
 use tauri::State;
 
+use crate::desktop::contract::Bytes;
 use crate::desktop::{files, DesktopState};
 use crate::error::{Error, Result};
 use crate::store::messages;
 
 /// The bytes of attachment `media_id` of message `message_id` (raw IPC body).
 #[tauri::command]
-pub async fn media_bytes(state: State<'_, DesktopState>, message_id: i64, media_id: i64) -> Result<Response> {
+#[specta::specta]
+pub async fn media_bytes(state: State<'_, DesktopState>, message_id: i64, media_id: i64) -> Result<Bytes> {
     let message = state.store.read_async(move |c| messages::get(c, message_id)).await?;
     let rel = message
         .media
@@ -21,5 +22,5 @@ pub async fn media_bytes(state: State<'_, DesktopState>, message_id: i64, media_
     let bytes = tokio::task::spawn_blocking(move || files::read_inside(&data_dir, &rel))
         .await
         .map_err(|e| Error::Internal(format!("read task failed: {e}")))??;
-    Ok(Response::new(bytes))
+    Ok(Bytes::new(bytes))
 }

@@ -22,7 +22,7 @@ use tauri::State;
 
 use super::DesktopState;
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, specta::Type)]
 pub struct AppInfo {
     version: &'static str,
     sandbox: bool,
@@ -33,6 +33,7 @@ pub struct AppInfo {
 /// log then says how long the app took to show something useful ("startup", the cold-start
 /// figure of `benches/desktop.sh`; "reopened", its tray-to-inbox figure).
 #[tauri::command]
+#[specta::specta]
 pub fn inbox_painted(state: State<'_, DesktopState>) {
     if !state.inbox_painted.swap(true, std::sync::atomic::Ordering::Relaxed) {
         tracing::info!(ms = state.started.elapsed().as_millis() as u64, "startup: first paint of the inbox");
@@ -43,6 +44,7 @@ pub fn inbox_painted(state: State<'_, DesktopState>) {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn app_info(state: State<'_, DesktopState>) -> AppInfo {
     AppInfo {
         version: env!("CARGO_PKG_VERSION"),

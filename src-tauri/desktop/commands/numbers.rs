@@ -12,12 +12,14 @@ use crate::store::numbers::{self, Number, NumberSettings};
 use crate::tunnel::numbers::{self as account, Available};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_numbers(state: State<'_, DesktopState>) -> Result<Vec<Number>> {
     state.store.read_async(numbers::list).await
 }
 
 /// Validates and saves a number's settings; returns the number as stored.
 #[tauri::command]
+#[specta::specta]
 pub async fn update_number_settings(
     live: State<'_, Live>,
     id: i64,
@@ -35,6 +37,7 @@ pub async fn update_number_settings(
 /// Records the account's numbers and starts managing the chosen ones; the runtime wires
 /// them now when the tunnel is online, else as soon as it is.
 #[tauri::command]
+#[specta::specta]
 pub async fn manage_numbers(live: State<'_, Live>, sids: Vec<String>) -> Result<Vec<Number>> {
     let list = account::manage(&live.store, &live.client().await?, &sids).await?;
     live.rewire().await;
@@ -43,11 +46,13 @@ pub async fn manage_numbers(live: State<'_, Live>, sids: Vec<String>) -> Result<
 
 /// "Stop managing": the number gets back the webhooks it had before Switchboard managed it.
 #[tauri::command]
+#[specta::specta]
 pub async fn stop_managing_number(live: State<'_, Live>, id: i64) -> Result<Vec<Number>> {
     account::stop_managing(&live.store, &live.client().await?, id).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn search_available_numbers(
     live: State<'_, Live>,
     country: String,
@@ -60,6 +65,7 @@ pub async fn search_available_numbers(
 /// Buys `e164` (with the approved bundle and address of `compliance_id` when given) and
 /// starts managing it.
 #[tauri::command]
+#[specta::specta]
 pub async fn buy_number(live: State<'_, Live>, e164: String, compliance_id: Option<i64>) -> Result<Number> {
     let number = account::buy_and_manage(&live.store, &live.client().await?, &e164, compliance_id).await?;
     live.rewire().await;
@@ -68,6 +74,7 @@ pub async fn buy_number(live: State<'_, Live>, e164: String, compliance_id: Opti
 
 /// Releases a number back to Twilio (the UI asked for confirmation first).
 #[tauri::command]
+#[specta::specta]
 pub async fn release_number(live: State<'_, Live>, id: i64) -> Result<()> {
     account::release(&live.store, &live.client().await?, id).await
 }

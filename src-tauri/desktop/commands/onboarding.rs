@@ -9,6 +9,7 @@ use crate::error::Result;
 /// instead of Twilio) and closes this window, which has no account to serve yet. The
 /// sandbox does not take the single-instance lock, so the two never block each other.
 #[tauri::command]
+#[specta::specta]
 pub fn open_sandbox(app: tauri::AppHandle, state: State<'_, DesktopState>) -> Result<()> {
     if state.sandbox {
         return Ok(());

@@ -8,7 +8,7 @@ use tauri::State;
 use super::super::live::Live;
 use super::super::DesktopState;
 use crate::error::Result;
-use crate::outbound::bulk::{self, BulkChoice, CampaignProgress, PerContactVars};
+use crate::outbound::bulk::{self, BulkChoice, CampaignProgress};
 use crate::outbound::click_to_call::click_to_call;
 use crate::outbound::{campaign, composer, email, reply};
 use crate::secrets::Keychain;
@@ -17,12 +17,13 @@ use crate::store::{calls, messages};
 /// The composer's Send. `media` are the tokens `pick_files` returned for the pictures the
 /// owner chose (never paths); `subject` is the email subject the owner edited, if any.
 #[tauri::command]
+#[specta::specta]
 pub async fn send_message(
     live: State<'_, Live>,
     state: State<'_, DesktopState>,
     conversation_id: i64,
     body: String,
-    channel: String,
+    channel: crate::domain::kinds::Channel,
     subject: Option<String>,
     media: Vec<String>,
 ) -> Result<messages::Message> {
@@ -39,6 +40,7 @@ pub async fn send_message(
 /// The subject the composer offers for an email reply in this conversation: "Re:" the
 /// customer's last email, else our last subject, else "Message from <sender>".
 #[tauri::command]
+#[specta::specta]
 pub async fn email_reply_subject(state: State<'_, DesktopState>, conversation_id: i64) -> Result<String> {
     let from = reply::email_from(&state.store).await.unwrap_or_default();
     email::suggested_subject(&state.store, conversation_id, from).await
@@ -46,12 +48,14 @@ pub async fn email_reply_subject(state: State<'_, DesktopState>, conversation_id
 
 /// Retry on a failed message Twilio never accepted (never sent twice: see `reply::retry`).
 #[tauri::command]
+#[specta::specta]
 pub async fn retry_message(live: State<'_, Live>, message_id: i64) -> Result<messages::Message> {
     reply::retry(&live.outbound().await?, message_id).await
 }
 
 /// Click-to-call: Twilio rings the owner's phone, then connects them to `to`.
 #[tauri::command]
+#[specta::specta]
 pub async fn start_call(live: State<'_, Live>, number_id: i64, to: String) -> Result<calls::Call> {
     // Recorded when the number's "record calls" setting is on: that setting comes with the
     // call-flow work (issue 14); until it is merged, click-to-call is not recorded.
@@ -59,6 +63,7 @@ pub async fn start_call(live: State<'_, Live>, number_id: i64, to: String) -> Re
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn start_bulk(
     app: tauri::AppHandle,
     live: State<'_, Live>,
@@ -66,9 +71,9 @@ pub async fn start_bulk(
     number_id: i64,
     contact_ids: Vec<i64>,
     vars: BTreeMap<String, String>,
-    per_contact: Option<PerContactVars>,
+    per_contact: Option<crate::desktop::contract::PerContactArg>,
 ) -> Result<i64> {
-    let choice = BulkChoice { template_id, contact_ids, vars, per_contact: per_contact.unwrap_or_default() };
+    let choice = BulkChoice { template_id, contact_ids, vars, per_contact: per_contact.unwrap_or_default().0 };
     let id = bulk::start(&live.outbound().await?, number_id, choice).await?;
     spawn_campaign(app, id);
     Ok(id)
@@ -90,16 +95,19 @@ pub fn spawn_campaign(app: tauri::AppHandle, id: i64) {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn campaign_progress(state: State<'_, DesktopState>, id: i64) -> Result<CampaignProgress> {
     state.store.read_async(move |c| bulk::progress(c, id)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn pause_campaign(live: State<'_, Live>, id: i64) -> Result<()> {
     campaign::pause(&live.outbound().await?, id).await.map(|_| ())
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn resume_campaign(app: tauri::AppHandle, live: State<'_, Live>, id: i64) -> Result<()> {
     if campaign::resume(&live.outbound().await?, id).await? {
         spawn_campaign(app, id);

@@ -12,7 +12,7 @@ use crate::secrets::{keys, Keychain};
 use crate::sync::reconcile::{CaughtUp, ReconcileStatus};
 use crate::tunnel::settings::{self as reach, TunnelConfig};
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct ReconcileReport {
     /// `None` while the core is not running (no credentials yet).
     pub status: Option<ReconcileStatus>,
@@ -20,6 +20,7 @@ pub struct ReconcileReport {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn reconcile_status(live: State<'_, Live>, state: State<'_, DesktopState>) -> Result<ReconcileReport> {
     let status = live.reconcile_status().await;
     let caught_up = state.store.read_async(CaughtUp::read).await?;
@@ -28,6 +29,7 @@ pub async fn reconcile_status(live: State<'_, Live>, state: State<'_, DesktopSta
 
 /// Saves the tunnel choice (the ngrok authtoken in the keychain) and restarts the core.
 #[tauri::command]
+#[specta::specta]
 pub async fn configure_tunnel(live: State<'_, Live>, config: TunnelConfig) -> Result<TunnelStatus> {
     reach::configure(&live.store, config, |token| Keychain::default().set(keys::NGROK_AUTHTOKEN, &token)).await?;
     live.restart().await?;
@@ -35,11 +37,12 @@ pub async fn configure_tunnel(live: State<'_, Live>, config: TunnelConfig) -> Re
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn tunnel_status(live: State<'_, Live>) -> Result<TunnelStatus> {
     Ok(live.tunnel_status().await)
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, specta::Type)]
 pub struct SelfTestResult {
     ok: bool,
     message: String,
@@ -47,6 +50,7 @@ pub struct SelfTestResult {
 
 /// Sends ourselves a signed request through the public URL.
 #[tauri::command]
+#[specta::specta]
 pub async fn test_webhooks(live: State<'_, Live>) -> Result<SelfTestResult> {
     let test = match &*live.mode.read().await {
         live::Mode::Real(rt) => rt.selftest().await,
@@ -58,6 +62,7 @@ pub async fn test_webhooks(live: State<'_, Live>) -> Result<SelfTestResult> {
 
 /// What the latest catch-up with Twilio brought in ("while you were away"), if anything.
 #[tauri::command]
+#[specta::specta]
 pub fn away_summary(live: State<'_, Live>) -> Option<live::AwaySummary> {
     live.away_summary()
 }

@@ -12,6 +12,7 @@ fn not_sandbox() -> Error {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn sim_customer_text(live: State<'_, Live>, from: String, body: String, with_image: bool) -> Result<()> {
     match &*live.mode.read().await {
         Mode::Sandbox(sb) => sb.sim.customer_sms(&from, BUSINESS_NUMBER, &body, with_image).await.map(|_| ()),
@@ -22,6 +23,7 @@ pub async fn sim_customer_text(live: State<'_, Live>, from: String, body: String
 /// `outcome`: "answer" (the owner picks up the forwarded call) or "voicemail" (nobody
 /// answers and the caller leaves a few seconds of message).
 #[tauri::command]
+#[specta::specta]
 pub async fn sim_customer_call(live: State<'_, Live>, from: String, outcome: String) -> Result<()> {
     let answered = outcome == "answer";
     match &*live.mode.read().await {
@@ -36,6 +38,7 @@ pub async fn sim_customer_call(live: State<'_, Live>, from: String, outcome: Str
 /// as in a tunnel blip, so what happens meanwhile arrives only by reconciliation); answers
 /// whether webhooks are being dropped.
 #[tauri::command]
+#[specta::specta]
 pub async fn sim_drop_webhooks(live: State<'_, Live>, on: Option<bool>) -> Result<bool> {
     match &*live.mode.read().await {
         Mode::Sandbox(sb) => {
@@ -50,6 +53,7 @@ pub async fn sim_drop_webhooks(live: State<'_, Live>, on: Option<bool>) -> Resul
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn sim_phone_inbox(live: State<'_, Live>, phone: String) -> Result<Vec<SimMessage>> {
     match &*live.mode.read().await {
         Mode::Sandbox(sb) => Ok(sb.sim.phone_inbox(&phone)),

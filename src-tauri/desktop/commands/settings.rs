@@ -13,7 +13,7 @@ use crate::store::settings;
 /// The settings key that turns native notifications off ("off"); on by default.
 pub use crate::store::settings::keys::NOTIFICATIONS as NOTIFICATIONS_KEY;
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct DesktopSettings {
     pub notifications: bool,
     pub autostart: bool,
@@ -25,6 +25,7 @@ pub struct DesktopSettings {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn get_settings(app: tauri::AppHandle, state: State<'_, DesktopState>) -> Result<DesktopSettings> {
     let notifications = state.store.read_async(notifications_enabled).await?;
     Ok(DesktopSettings {
@@ -38,6 +39,7 @@ pub async fn get_settings(app: tauri::AppHandle, state: State<'_, DesktopState>)
 
 /// Keep the window (hidden) when it is closed, or destroy it (the light tray mode).
 #[tauri::command]
+#[specta::specta]
 pub async fn set_tray_keeps_window(state: State<'_, DesktopState>, keep: bool) -> Result<()> {
     let value = if keep { "1" } else { "0" };
     let key = crate::desktop::window::KEEP_WINDOW_SETTING;
@@ -51,12 +53,14 @@ pub fn notifications_enabled(conn: &rusqlite::Connection) -> Result<bool> {
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn set_notifications(state: State<'_, DesktopState>, enabled: bool) -> Result<()> {
     let value = if enabled { "on" } else { "off" };
     state.store.write_async(move |tx| settings::set(tx, NOTIFICATIONS_KEY, value)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Result<()> {
     let launcher = app.autolaunch();
     let done = if enabled { launcher.enable() } else { launcher.disable() };
@@ -66,11 +70,13 @@ pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Result<()> {
 /// Writes everything (`json`) or the messages (`csv`) to the file the owner chose in the
 /// save dialog: `target` is the token `pick_save_path` returned, never a path.
 #[tauri::command]
+#[specta::specta]
 pub async fn export_data(state: State<'_, DesktopState>, target: String, format: String) -> Result<()> {
     crate::picked::export::export_to(&state.store, &state.picked, &target, &format).await.map(|_| ())
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn credentials_status(state: State<'_, DesktopState>) -> Result<CredentialsStatus> {
     if state.sandbox {
         return Ok(CredentialsStatus::sandbox());
@@ -85,6 +91,7 @@ pub async fn credentials_status(state: State<'_, DesktopState>) -> Result<Creden
 /// Switchboard managed it (`tunnel::numbers::restore_all`); if any restore fails, nothing
 /// is removed and the error names the numbers.
 #[tauri::command]
+#[specta::specta]
 pub async fn remove_credentials(
     state: State<'_, DesktopState>,
     live: State<'_, super::super::live::Live>,

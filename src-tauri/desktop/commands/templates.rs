@@ -7,15 +7,17 @@ use tauri::State;
 
 use crate::desktop::DesktopState;
 use crate::error::Result;
-use crate::outbound::bulk::{self, BulkChoice, BulkPreview, PerContactVars};
+use crate::outbound::bulk::{self, BulkChoice, BulkPreview};
 use crate::store::templates::{self, Template};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_templates(state: State<'_, DesktopState>) -> Result<Vec<Template>> {
     state.store.read_async(templates::list).await
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn save_template(
     state: State<'_, DesktopState>,
     id: Option<i64>,
@@ -32,6 +34,7 @@ pub async fn save_template(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn delete_template(state: State<'_, DesktopState>, id: i64) -> Result<()> {
     state.store.write_async(move |tx| templates::delete(tx, id)).await
 }
@@ -39,13 +42,14 @@ pub async fn delete_template(state: State<'_, DesktopState>, id: i64) -> Result<
 /// Renders `template_id` for each contact: `name` and `first_name` from the contact,
 /// `vars` shared by everyone, `per_contact` values by contact id.
 #[tauri::command]
+#[specta::specta]
 pub async fn preview_bulk(
     state: State<'_, DesktopState>,
     template_id: i64,
     contact_ids: Vec<i64>,
     vars: BTreeMap<String, String>,
-    per_contact: Option<PerContactVars>,
+    per_contact: Option<crate::desktop::contract::PerContactArg>,
 ) -> Result<BulkPreview> {
-    let choice = BulkChoice { template_id, contact_ids, vars, per_contact: per_contact.unwrap_or_default() };
+    let choice = BulkChoice { template_id, contact_ids, vars, per_contact: per_contact.unwrap_or_default().0 };
     state.store.read_async(move |c| bulk::preview_in(c, &choice)).await
 }

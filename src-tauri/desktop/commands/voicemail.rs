@@ -1,13 +1,14 @@
 //! Voicemails: list, audio bytes for the player, heard/unheard, local delete.
 
-use tauri::ipc::Response;
 use tauri::State;
 
+use crate::desktop::contract::Bytes;
 use crate::desktop::{files, DesktopState};
 use crate::error::{Error, Result};
 use crate::store::voicemails::{self, Voicemail};
 
 #[tauri::command]
+#[specta::specta]
 pub async fn list_voicemails(state: State<'_, DesktopState>) -> Result<Vec<Voicemail>> {
     state.store.read_async(voicemails::list).await
 }
@@ -15,17 +16,19 @@ pub async fn list_voicemails(state: State<'_, DesktopState>) -> Result<Vec<Voice
 /// The recording's bytes (raw IPC body, not JSON). The webview plays them through a Blob
 /// URL because WebKitGTK's `<audio>` cannot load `tauri://`/`asset://` URLs.
 #[tauri::command]
-pub async fn voicemail_audio(state: State<'_, DesktopState>, id: i64) -> Result<Response> {
+#[specta::specta]
+pub async fn voicemail_audio(state: State<'_, DesktopState>, id: i64) -> Result<Bytes> {
     let vm = state.store.read_async(move |c| voicemails::get(c, id)).await?;
     let rel = vm.path.ok_or_else(|| Error::not_found("the recording file (not downloaded yet)"))?;
     let data_dir = state.store.data_dir().to_path_buf();
     let bytes = tokio::task::spawn_blocking(move || files::read_inside(&data_dir, &rel))
         .await
         .map_err(|e| Error::Internal(format!("read task failed: {e}")))??;
-    Ok(Response::new(bytes))
+    Ok(Bytes::new(bytes))
 }
 
 #[tauri::command]
+#[specta::specta]
 pub async fn set_voicemail_listened(
     app: tauri::AppHandle,
     state: State<'_, DesktopState>,
@@ -39,6 +42,7 @@ pub async fn set_voicemail_listened(
 
 /// Hides the voicemail and removes its file from the data folder (Twilio's copy stays).
 #[tauri::command]
+#[specta::specta]
 pub async fn delete_voicemail(app: tauri::AppHandle, state: State<'_, DesktopState>, id: i64) -> Result<()> {
     let path = state.store.write_async(move |tx| voicemails::delete_local(tx, id)).await?;
     if let Some(rel) = path {

@@ -86,7 +86,8 @@ impl Default for SimConfig {
 }
 
 /// A message as the simulator knows it (sent by the app, or texted by a simulated customer).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename = "SimPhoneMessage")] // the name the UI knows it by (bindings.ts)
 pub struct SimMessage {
     pub sid: String,
     pub from: String,
@@ -154,13 +155,21 @@ impl CallOutcome {
     }
 }
 
-/// The running simulator. Dropping it without [`Simulator::shutdown`] leaves the server task
-/// running until the runtime ends; tests and the sandbox call `shutdown`.
+/// The running simulator. Dropping it stops it (the server and every pending callback),
+/// so a test that fails half-way tears its simulator down with it; [`Simulator::shutdown`]
+/// also waits for the server to finish.
 pub struct Simulator {
     shared: Arc<state::Shared>,
     addr: SocketAddr,
     stop: watch::Sender<bool>,
-    server: JoinHandle<()>,
+    /// Taken by `shutdown`, which awaits it.
+    server: Option<JoinHandle<()>>,
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 impl Simulator {
@@ -188,7 +197,7 @@ impl Simulator {
         let (stop, stop_rx) = watch::channel(false);
         let app = server::router(shared.clone());
         let server = tokio::spawn(server::serve(listener, app, stop_rx));
-        Ok(Simulator { shared, addr, stop, server })
+        Ok(Simulator { shared, addr, stop, server: Some(server) })
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -417,9 +426,11 @@ impl Simulator {
     }
 
     /// Stops the server and every pending callback task.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         self.stop();
-        let _ = self.server.await;
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
     }
 
     /// Stops serving and aborts every pending callback at once, without waiting for the

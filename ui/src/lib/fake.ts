@@ -6,6 +6,7 @@ import type * as T from './types';
 import { render, variables } from './template';
 import { openableUrl } from './format';
 import { PAGE, sortKey, sortsAfter } from './inbox';
+import { CALL_PAGE } from './bindings';
 
 export interface FakeData {
   info: T.AppInfo;
@@ -20,7 +21,7 @@ export interface FakeData {
   settings: T.DesktopSettings;
   credentials: T.CredentialsStatus;
   tunnel: T.TunnelStatus;
-  available: T.AvailableNumber[];
+  available: T.Available[];
   simInbox: T.SimPhoneMessage[];
   reconcile: T.ReconcileReport;
   /** The sandbox's "drop webhooks" switch: texts then arrive only by reconciliation. */
@@ -30,8 +31,8 @@ export interface FakeData {
 }
 
 const now = () => new Date().toISOString();
-/** Calls in one page of the call log (store/calls.rs PAGE). */
-export const CALL_PAGE = 100;
+/** Calls in one page of the call log (store/calls.rs PAGE, exported into the bindings). */
+export { CALL_PAGE };
 
 export const defaultSettings = (): T.NumberSettings => ({
   forwarding_number: null,
@@ -65,7 +66,7 @@ export function emptyData(): FakeData {
       tray_keeps_window: false,
     },
     credentials: { sandbox: true, twilio: true, account_hint: null, ngrok: false },
-    tunnel: { kind: 'none', state: 'off', public_url: null, error: null },
+    tunnel: { kind: 'none', state: { state: 'stopped', reason: null } },
     available: [],
     simInbox: [],
     reconcile: {
@@ -108,6 +109,8 @@ export function demoData(): FakeData {
       opted_out: false,
       opted_out_at: null,
       opt_out_source: null,
+      opted_out_phones: [],
+      email_opted_out: false,
     },
     {
       id: 2,
@@ -118,6 +121,8 @@ export function demoData(): FakeData {
       opted_out: true,
       opted_out_at: t(3000),
       opt_out_source: 'STOP',
+      opted_out_phones: ['+61412345679'],
+      email_opted_out: false,
     },
     {
       id: 3,
@@ -128,6 +133,8 @@ export function demoData(): FakeData {
       opted_out: false,
       opted_out_at: null,
       opt_out_source: null,
+      opted_out_phones: [],
+      email_opted_out: false,
     },
   ];
   const conv = (
@@ -213,6 +220,7 @@ export function demoData(): FakeData {
       created_at: t(90),
       has_voicemail: false,
       missed: false,
+      recordings: [],
     },
     {
       id: 2,
@@ -228,6 +236,7 @@ export function demoData(): FakeData {
       created_at: t(60 * 20),
       has_voicemail: true,
       missed: true,
+      recordings: [],
     },
     {
       id: 3,
@@ -243,6 +252,7 @@ export function demoData(): FakeData {
       created_at: t(60 * 19),
       has_voicemail: false,
       missed: false,
+      recordings: [],
     },
   ];
   d.voicemails = [
@@ -253,9 +263,11 @@ export function demoData(): FakeData {
       from: '+61412345680',
       duration: 12,
       path: 'recordings/RE1.wav',
+      sha256: null,
       content_type: 'audio/wav',
       transcription: 'Hi, it\u2019s Priya, could you call me back about the birthday order? Thanks.',
       transcription_status: 'completed',
+      transcript_state: 'done',
       listened: false,
       created_at: t(60 * 20),
       download_error: null,
@@ -563,6 +575,8 @@ export class FakeBackend implements Backend {
         opted_out: false,
         opted_out_at: null,
         opt_out_source: null,
+        opted_out_phones: [],
+        email_opted_out: false,
       };
       this.d.contacts.push(c);
       return c;
@@ -609,6 +623,7 @@ export class FakeBackend implements Backend {
       created_at: now(),
       has_voicemail: false,
       missed: false,
+      recordings: [],
     };
     this.d.calls.unshift(call);
     return call;
@@ -659,7 +674,7 @@ export class FakeBackend implements Backend {
       managed: true,
       seen_in_webhook: false,
       settings: defaultSettings(),
-      wired_url: this.d.tunnel.public_url,
+      wired_url: this.d.tunnel.state.state === 'online' ? this.d.tunnel.state.url : null,
       wired_at: now(),
       wiring_error: null,
     };
@@ -702,7 +717,7 @@ export class FakeBackend implements Backend {
     templateId: number,
     contactIds: number[],
     vars: Record<string, string>,
-    perContact: T.PerContactVars,
+    perContact: T.PerContactVars | null,
   ) {
     const t = this.d.templates.find((x) => x.id === templateId);
     if (!t) throw notFound(`template ${templateId}`);
@@ -717,7 +732,7 @@ export class FakeBackend implements Backend {
         continue;
       }
       // As outbound::campaign::contact_vars: the contact's names, shared values, then own non-blank values.
-      const own = Object.entries(perContact[c.id] ?? {}).filter(([, v]) => v.trim());
+      const own = Object.entries(perContact?.[c.id] ?? {}).filter(([, v]) => v.trim());
       const r = render(t.body, {
         name: c.name,
         first_name: c.name.split(/\s+/)[0] ?? '',
@@ -797,12 +812,15 @@ export class FakeBackend implements Backend {
     if (document !== null) this.granted.delete(document);
     const c: T.Compliance = {
       ...draft,
+      first_name: draft.first_name ?? '',
+      last_name: draft.last_name ?? '',
       document_path,
       id: this.nextId(this.d.compliance),
       regulation_sid: null,
       end_user_sid: null,
       document_sid: null,
       address_sid: null,
+      address_document_sid: null,
       bundle_sid: null,
       status: 'draft',
       rejection_reason: null,
@@ -816,14 +834,24 @@ export class FakeBackend implements Backend {
     const c = this.d.compliance.find((x) => x.id === id);
     if (!c) throw notFound(`compliance ${id}`);
     const results: T.EvaluationResult[] = [
-      { field: 'business_name', passed: !!c.business_name, reason: c.business_name ? '' : 'required' },
+      {
+        field: 'business_name',
+        requirement: null,
+        error_code: null,
+        passed: !!c.business_name,
+        reason: c.business_name ? '' : 'required',
+      },
       {
         field: 'address',
+        requirement: null,
+        error_code: null,
         passed: !!c.address?.street,
         reason: c.address?.street ? '' : 'a street address is required',
       },
       {
         field: 'document',
+        requirement: null,
+        error_code: null,
         passed: !!c.document_path,
         reason: c.document_path ? '' : 'a registration document is required',
       },
@@ -846,7 +874,7 @@ export class FakeBackend implements Backend {
   async setTrayKeepsWindow(keep: boolean) {
     this.d.settings.tray_keeps_window = keep;
   }
-  async exportData(target: string, format: 'json' | 'csv') {
+  async exportData(target: string, format: string) {
     this.log('exportData', target, format);
     this.resolve(target, 'export_target');
     this.granted.delete(target);
@@ -867,7 +895,7 @@ export class FakeBackend implements Backend {
   }
   async testWebhooks() {
     this.log('testWebhooks');
-    return this.d.tunnel.public_url
+    return this.d.tunnel.state.state === 'online'
       ? { ok: true, message: 'Webhooks reach Switchboard' }
       : { ok: false, message: 'No public URL yet: the tunnel is not online' };
   }
@@ -915,8 +943,8 @@ export class FakeBackend implements Backend {
       throw { code: 'invalid_input', message: 'the public URL must start with https://' };
     this.d.tunnel =
       config.kind === 'manual'
-        ? { kind: 'manual', state: 'connected', public_url: config.url, error: null }
-        : { kind: 'ngrok', state: 'connected', public_url: 'https://example.ngrok-free.app', error: null };
+        ? { kind: 'manual', state: { state: 'online', kind: 'manual', url: config.url } }
+        : { kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://example.ngrok-free.app' } };
     return this.d.tunnel;
   }
   async tunnelStatus() {
@@ -984,7 +1012,7 @@ export class FakeBackend implements Backend {
     this.d.simInbox.push(simMessage('inbound', from, number.e164, body));
     this.emit({ type: 'message_received', conversation_id: c.id, message_id: m.id });
   }
-  async simCustomerCall(from: string, outcome: 'answer' | 'voicemail') {
+  async simCustomerCall(from: string, outcome: string) {
     this.log('simCustomerCall', from, outcome);
     const number = this.d.numbers[0];
     if (!number) throw notFound('a sandbox number');
@@ -1003,6 +1031,7 @@ export class FakeBackend implements Backend {
       created_at: now(),
       has_voicemail: outcome === 'voicemail',
       missed: outcome !== 'answer',
+      recordings: [],
     });
     this.emit({ type: 'call_updated', call_sid: sid });
     if (outcome === 'voicemail') {
@@ -1013,9 +1042,11 @@ export class FakeBackend implements Backend {
         from,
         duration: 2,
         path: 'recordings/sim.wav',
+        sha256: null,
         content_type: 'audio/wav',
         transcription: 'This is a test voicemail from the simulated phone.',
         transcription_status: 'completed',
+        transcript_state: 'done',
         listened: false,
         created_at: now(),
         download_error: null,

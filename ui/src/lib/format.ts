@@ -1,4 +1,5 @@
 // Display helpers: phone numbers, times, durations. Pure functions, all output is text.
+import type { TunnelStatus } from './types';
 
 /** "+61412345678" → "+61 412 345 678"; NANP → "+1 (415) 555-0100"; anything else as is. */
 export function formatPhone(raw: string): string {
@@ -118,4 +119,49 @@ export function ago(iso: string, now = new Date()): string {
   const hours = Math.floor(mins / 60);
   if (hours < 48) return `${hours} h ago`;
   return `${Math.floor(hours / 24)} days ago`;
+}
+
+/**
+ * How the settings screen labels the tunnel: its word (connected, connecting, down, off),
+ * the public URL while online, and why it is not, from the core's one tunnel state
+ * (`TunnelStatus.state`, the same value a `tunnel_changed` event carries).
+ */
+export function tunnelView(t: TunnelStatus): {
+  label: 'connected' | 'connecting' | 'down' | 'off';
+  url: string | null;
+  error: string | null;
+} {
+  const s = t.state;
+  if (t.kind === 'none') return { label: 'off', url: null, error: s.state === 'stopped' ? s.reason : null };
+  switch (s.state) {
+    case 'online':
+      return { label: 'connected', url: s.url, error: null };
+    case 'connecting':
+      return { label: 'connecting', url: null, error: null };
+    case 'reconnecting':
+      return { label: 'connecting', url: null, error: s.reason };
+    case 'failed':
+      return { label: 'down', url: null, error: s.reason };
+    case 'stopped':
+      return { label: 'off', url: null, error: s.reason };
+  }
+}
+
+/** What a voicemail's transcript line says: its text, or why there is none. A message
+ * longer than Twilio transcribes (120 s) says so instead of "pending" for ever. */
+export function transcriptLine(v: {
+  transcription: string | null;
+  transcript_state: 'pending' | 'done' | 'too_long' | 'failed';
+}): string {
+  if (v.transcription) return v.transcription;
+  switch (v.transcript_state) {
+    case 'too_long':
+      return 'Too long for Twilio\u2019s transcription (over 2 minutes)';
+    case 'failed':
+      return 'No transcript';
+    case 'done':
+      return 'No words were heard';
+    case 'pending':
+      return 'Transcript pending\u2026';
+  }
 }

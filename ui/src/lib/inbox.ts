@@ -2,9 +2,10 @@
 // and the next page starts after the last one shown (keyset paging), so an inbox of 50,000
 // conversations scrolls without loading them all.
 import type { ConversationSummary } from './types';
+import { CONVERSATION_PAGE } from './bindings';
 
-/** The core's page size (store::conversations::list). */
-export const PAGE = 50;
+/** The core's page size (store::conversations::PAGE, exported into the bindings). */
+export const PAGE = CONVERSATION_PAGE;
 
 /** A conversation's place in the list; no message yet sorts as '' (last), as in the core. */
 export function sortKey(c: ConversationSummary): [string, number] {

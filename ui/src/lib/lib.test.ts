@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { count } from './segments';
 import { render, variables } from './template';
-import { duration, errorText, formatPhone, linkParts } from './format';
+import { duration, errorText, formatPhone, linkParts, transcriptLine, tunnelView } from './format';
 import { PAGE, appendPage, pageAfter, refreshFirstPage } from './inbox';
 import type { ConversationSummary } from './types';
 
@@ -115,5 +115,57 @@ describe('inbox paging', () => {
 
   it('appends a page without repeating a conversation', () => {
     expect(appendPage(all.slice(0, 3), all.slice(2, 5)).map((c) => c.id)).toEqual(all.slice(0, 5).map((c) => c.id));
+  });
+});
+
+describe('tunnelView (one tunnel model: the core TunnelState, labelled as src-tauri/desktop/live.rs did)', () => {
+  it('labels every state of the core', () => {
+    expect(
+      tunnelView({ kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://a.ngrok.app' } }),
+    ).toEqual({ label: 'connected', url: 'https://a.ngrok.app', error: null });
+    expect(tunnelView({ kind: 'ngrok', state: { state: 'connecting', kind: 'ngrok' } })).toEqual({
+      label: 'connecting',
+      url: null,
+      error: null,
+    });
+    expect(
+      tunnelView({
+        kind: 'ngrok',
+        state: { state: 'reconnecting', kind: 'ngrok', attempt: 2, reason: 'dropped', retry_in_secs: 4 },
+      }),
+    ).toEqual({ label: 'connecting', url: null, error: 'dropped' });
+    expect(tunnelView({ kind: 'ngrok', state: { state: 'failed', kind: 'ngrok', reason: 'ERR_NGROK_105' } })).toEqual({
+      label: 'down',
+      url: null,
+      error: 'ERR_NGROK_105',
+    });
+    expect(tunnelView({ kind: 'manual', state: { state: 'stopped', reason: 'the core did not start' } })).toEqual({
+      label: 'off',
+      url: null,
+      error: 'the core did not start',
+    });
+  });
+  it('shows no tunnel as off, with why the core is not running if it is not', () => {
+    expect(tunnelView({ kind: 'none', state: { state: 'online', kind: 'manual', url: 'https://x' } })).toEqual({
+      label: 'off',
+      url: null,
+      error: null,
+    });
+    expect(tunnelView({ kind: 'none', state: { state: 'stopped', reason: 'no credentials' } })).toEqual({
+      label: 'off',
+      url: null,
+      error: 'no credentials',
+    });
+  });
+});
+
+describe('transcriptLine', () => {
+  it('says a long voicemail is too long, never pending', () => {
+    expect(transcriptLine({ transcription: null, transcript_state: 'too_long' })).toBe(
+      'Too long for Twilio\u2019s transcription (over 2 minutes)',
+    );
+    expect(transcriptLine({ transcription: null, transcript_state: 'pending' })).toBe('Transcript pending\u2026');
+    expect(transcriptLine({ transcription: null, transcript_state: 'failed' })).toBe('No transcript');
+    expect(transcriptLine({ transcription: 'Call me back', transcript_state: 'done' })).toBe('Call me back');
   });
 });

@@ -4,7 +4,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
-import { TauriBackend } from '../lib/backend';
+import { tauriBackend } from '../lib/backend';
 import type { ComplianceDraft } from '../lib/types';
 import Inbox from '../screens/Inbox.svelte';
 import Compliance from '../screens/Compliance.svelte';
@@ -126,11 +126,11 @@ describe('the compliance form', () => {
   });
 });
 
-describe('TauriBackend', () => {
+describe('tauriBackend', () => {
   beforeEach(() => invoke.mockReset());
 
   it('asks the Rust side for dialogs and passes only tokens', async () => {
-    const t = new TauriBackend();
+    const t = tauriBackend();
     invoke.mockResolvedValueOnce([{ token: 'abc', name: 'cake.png', path: '/p/cake.png' }]);
     expect(await t.pickFiles('image')).toEqual([{ token: 'abc', name: 'cake.png', path: '/p/cake.png' }]);
     expect(invoke).toHaveBeenLastCalledWith('pick_files', { kind: 'image' });

@@ -8,7 +8,7 @@ import SandboxPhone from '../screens/SandboxPhone.svelte';
 describe('Settings: reach and email', () => {
   it('tests webhooks through the public URL and shows the answer', async () => {
     const d = demoData();
-    d.tunnel = { kind: 'ngrok', state: 'connected', public_url: 'https://shop.ngrok.app', error: null };
+    d.tunnel = { kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://shop.ngrok.app' } };
     render(Settings, { backend: new FakeBackend(d), onrerunsetup: () => {} });
     await fireEvent.click(await screen.findByTestId('test-webhooks'));
     expect((await screen.findByTestId('self-test-result')).textContent).toBe('Webhooks reach Switchboard');
@@ -16,7 +16,7 @@ describe('Settings: reach and email', () => {
 
   it('says exactly why webhooks do not arrive', async () => {
     const d = demoData();
-    d.tunnel = { ...d.tunnel, state: 'down', public_url: null, error: 'ERR_NGROK_105' };
+    d.tunnel = { kind: 'ngrok', state: { state: 'failed', kind: 'ngrok', reason: 'ERR_NGROK_105' } };
     render(Settings, { backend: new FakeBackend(d), onrerunsetup: () => {} });
     await fireEvent.click(await screen.findByTestId('test-webhooks'));
     expect((await screen.findByTestId('self-test-result')).textContent).toMatch(/tunnel is not online/);

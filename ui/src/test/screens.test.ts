@@ -277,6 +277,8 @@ describe('A clinic with thousands of contacts', () => {
         opted_out: false,
         opted_out_at: null,
         opt_out_source: null,
+        opted_out_phones: [],
+        email_opted_out: false,
       });
     }
     render(Contacts, { backend: new FakeBackend(d), onopenthread: () => {} });
@@ -302,6 +304,8 @@ describe('A contact who only has an email address', () => {
       opted_out: false,
       opted_out_at: null,
       opt_out_source: null,
+      opted_out_phones: [],
+      email_opted_out: false,
     });
     const b = new FakeBackend(d);
     let opened: number | null = null;
@@ -454,6 +458,7 @@ describe('The call log of a busy clinic', () => {
         created_at: new Date(Date.UTC(2026, 10, 1) + Math.floor(i / 2) * 60_000).toISOString(),
         has_voicemail: false,
         missed,
+        recordings: [],
       });
     }
     return d;

@@ -44,6 +44,7 @@ const withBundle = (): FakeData => {
       end_user_sid: null,
       document_sid: null,
       address_sid: null,
+      address_document_sid: null,
       bundle_sid: 'BU1',
       status: 'twilio-rejected',
       rejection_reason: 'The document is unreadable',

@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveTime, TimeZone, Timelike, Utc};
 
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct BusinessHours {
     /// IANA zone, e.g. "Australia/Sydney".
     pub tz: String,
@@ -13,7 +13,7 @@ pub struct BusinessHours {
     pub spans: Vec<Span>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct Span {
     /// 0 = Monday … 6 = Sunday.
     pub day: u8,

@@ -1,7 +1,8 @@
 //! Types and rules of the business phone, with no I/O: phone numbers, SIDs, message and
-//! call status, SMS segments, templates, opt-out keywords, business hours.
+//! call status, message direction and channel, campaign state, SMS segments, templates, opt-out keywords, business hours.
 
 pub mod hours;
+pub mod kinds;
 pub mod optout;
 pub mod phone;
 pub mod segments;
@@ -12,6 +13,7 @@ pub mod transcript;
 pub mod twilio_errors;
 pub mod xmltext;
 
+pub use kinds::{CampaignState, Channel, Direction};
 pub use phone::{Address, E164};
 pub use sid::*;
 pub use status::{CallStatus, MessageStatus};

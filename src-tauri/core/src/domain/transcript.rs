@@ -6,7 +6,7 @@
 pub const TWILIO_MAX_SECONDS: i64 = 120;
 
 /// Where a voicemail's transcript stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum TranscriptState {
     /// Twilio may still send it (by callback, or catch-up finds it).

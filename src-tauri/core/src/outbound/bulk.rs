@@ -19,7 +19,7 @@ use crate::store::{campaigns, numbers};
 pub type PerContactVars = BTreeMap<i64, BTreeMap<String, String>>;
 
 /// One recipient of a bulk send as it would go out.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct BulkRecipient {
     pub contact_id: i64,
     pub name: String,
@@ -28,14 +28,14 @@ pub struct BulkRecipient {
 }
 
 /// A recipient that cannot be sent to, and why.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct BulkProblem {
     pub contact_id: i64,
     pub name: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct BulkPreview {
     /// Recipients that would be sent to (all of them, so the count is exact).
     pub recipients: Vec<BulkRecipient>,
@@ -120,10 +120,10 @@ pub async fn start(ob: &Outbound, number_id: i64, choice: BulkChoice) -> Result<
 }
 
 /// A campaign's state and counts, as the bulk-send screen shows them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct CampaignProgress {
     pub id: i64,
-    pub state: String,
+    pub state: crate::domain::kinds::CampaignState,
     pub total: i64,
     pub sent: i64,
     pub failed: i64,

@@ -10,6 +10,7 @@
 //! lease, puts the interrupted recipient back first and the send path finds its outbox row
 //! (adopting the message from Twilio's log if it went out), so nobody gets a message twice.
 
+use crate::domain::kinds::CampaignState;
 use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::Event;
@@ -88,14 +89,20 @@ pub async fn create(ob: &Outbound, c: NewCampaign) -> Result<i64> {
 
 /// Pauses a running campaign; [`run`] stops before its next recipient.
 pub async fn pause(ob: &Outbound, campaign_id: i64) -> Result<bool> {
-    let changed = ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, &["running"], "paused")).await?;
+    let changed = ob
+        .store
+        .write_async(move |tx| campaigns::set_state(tx, campaign_id, &[CampaignState::Running], CampaignState::Paused))
+        .await?;
     publish(ob, campaign_id).await?;
     Ok(changed)
 }
 
 /// Marks a paused campaign running again; call [`run`] to continue sending.
 pub async fn resume(ob: &Outbound, campaign_id: i64) -> Result<bool> {
-    let changed = ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, &["paused"], "running")).await?;
+    let changed = ob
+        .store
+        .write_async(move |tx| campaigns::set_state(tx, campaign_id, &[CampaignState::Paused], CampaignState::Running))
+        .await?;
     publish(ob, campaign_id).await?;
     Ok(changed)
 }
@@ -104,7 +111,14 @@ pub async fn resume(ob: &Outbound, campaign_id: i64) -> Result<bool> {
 pub async fn cancel(ob: &Outbound, campaign_id: i64) -> Result<bool> {
     let changed = ob
         .store
-        .write_async(move |tx| campaigns::set_state(tx, campaign_id, &["running", "paused"], "cancelled"))
+        .write_async(move |tx| {
+            campaigns::set_state(
+                tx,
+                campaign_id,
+                &[CampaignState::Running, CampaignState::Paused],
+                CampaignState::Cancelled,
+            )
+        })
         .await?;
     publish(ob, campaign_id).await?;
     Ok(changed)
@@ -140,7 +154,7 @@ pub async fn run(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
     // is left alone.
     while !take_lease(ob, campaign_id, &runner).await? {
         let state = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?.state;
-        if state != "running" {
+        if state != CampaignState::Running {
             return publish(ob, campaign_id).await;
         }
         tokio::time::sleep((ob.campaign_lease / 2).min(std::time::Duration::from_secs(1))).await;
@@ -155,7 +169,7 @@ pub async fn run(ob: &Outbound, campaign_id: i64) -> Result<Progress> {
     // A Resume that came while this runner was stopping found the lease still held and
     // left the work to it: pick it up rather than leave a running campaign unattended.
     let state = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?.state;
-    if state == "running" && progress.pending > 0 {
+    if state == CampaignState::Running && progress.pending > 0 {
         return Box::pin(run(ob, campaign_id)).await;
     }
     Ok(progress)
@@ -174,7 +188,7 @@ async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Pro
     let campaign = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?;
     loop {
         let state = ob.store.read_async(move |c| Ok(campaigns::get(c, campaign_id)?.state)).await?;
-        if state != "running" {
+        if state != CampaignState::Running {
             return publish(ob, campaign_id).await;
         }
         if !take_lease(ob, campaign_id, runner).await? {
@@ -183,7 +197,11 @@ async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Pro
             return publish(ob, campaign_id).await;
         }
         let Some(r) = ob.store.write_async(move |tx| campaigns::claim_next(tx, campaign_id)).await? else {
-            ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, &["running"], "done")).await?;
+            ob.store
+                .write_async(move |tx| {
+                    campaigns::set_state(tx, campaign_id, &[CampaignState::Running], CampaignState::Done)
+                })
+                .await?;
             return publish(ob, campaign_id).await;
         };
         let to = r.to.clone();
@@ -220,7 +238,7 @@ async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Pro
                 ob.store
                     .write_async(move |tx| {
                         campaigns::set_recipient(tx, r.id, "pending", None, None)?;
-                        campaigns::set_state(tx, campaign_id, &["running"], "paused")
+                        campaigns::set_state(tx, campaign_id, &[CampaignState::Running], CampaignState::Paused)
                     })
                     .await?;
                 publish(ob, campaign_id).await?;

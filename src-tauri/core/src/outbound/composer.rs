@@ -8,6 +8,7 @@
 
 use super::email::{self, ResendConfig};
 use super::{send, Outbound};
+use crate::domain::kinds::Channel;
 use crate::error::{Error, Result};
 use crate::picked::{PickedPaths, Purpose};
 use crate::store::conversations;
@@ -17,8 +18,7 @@ use crate::store::conversations;
 pub struct ComposerMessage {
     pub conversation_id: i64,
     pub body: String,
-    /// `sms` or `email`.
-    pub channel: String,
+    pub channel: Channel,
     /// The subject the owner wrote (email only); None or blank: the suggested one.
     pub subject: Option<String>,
     /// Grant tokens of the pictures the owner chose ([`Purpose::Attachment`]).
@@ -41,8 +41,8 @@ pub async fn send_from_composer(
     msg: ComposerMessage,
     email_setup: impl FnOnce() -> Result<EmailSetup>,
 ) -> Result<i64> {
-    match msg.channel.as_str() {
-        "email" => {
+    match msg.channel {
+        Channel::Email => {
             if !msg.media.is_empty() {
                 return Err(Error::InvalidInput(
                     "pictures go by text message only; remove them to send an email".into(),
@@ -58,7 +58,7 @@ pub async fn send_from_composer(
             };
             email::send_email(ob, &setup.resend, reply).await
         }
-        "sms" => {
+        Channel::Sms => {
             let paths = picked.resolve_all(&msg.media, Purpose::Attachment)?;
             let id = msg.conversation_id;
             let conv = ob.store.read_async(move |c| conversations::get(c, id)).await?;
@@ -72,6 +72,5 @@ pub async fn send_from_composer(
             }
             Ok(sent?.message_id)
         }
-        other => Err(Error::InvalidInput(format!("{other:?} is not a channel (sms or email)"))),
     }
 }

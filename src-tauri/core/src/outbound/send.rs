@@ -150,7 +150,7 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
         from: from.clone(),
         to: to.clone(),
         body: body.clone(),
-        channel: "sms".into(),
+        channel: crate::domain::Channel::Sms,
         num_segments: info.segments as i64,
         num_media: media_urls.len() as i64,
         campaign_id: req.campaign_id,

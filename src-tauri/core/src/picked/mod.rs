@@ -50,7 +50,9 @@ impl Purpose {
 }
 
 /// What the webview learns about a chosen path: the token to pass back, and what to show.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// `PickedFile` in the UI's generated bindings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename = "PickedFile")]
 pub struct Grant {
     /// Opaque and random (128 bits); the only thing a command accepts.
     pub token: String,

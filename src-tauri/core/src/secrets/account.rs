@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 /// What the settings screen may know about the stored secrets: whether they exist, never
 /// their values.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct CredentialsStatus {
     /// In the sandbox the simulator needs no credentials and the real keychain is not touched.
     pub sandbox: bool,

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 /// Where the audio of a recording stands, so the UI never shows "Downloading…" for a
 /// download that has failed or given up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum DownloadState {
     /// Queued and not tried yet.
@@ -23,7 +23,7 @@ pub enum DownloadState {
     Downloaded,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct CallRecording {
     pub id: i64,
     pub recording_sid: String,

@@ -7,7 +7,7 @@ use crate::domain::now_rfc3339;
 use crate::domain::status::CallStatus;
 use crate::error::Result;
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct Call {
     pub id: i64,
     pub sid: String,
@@ -138,14 +138,14 @@ fn with_recordings(conn: &Connection, mut calls: Vec<Call>) -> Result<Vec<Call>>
 pub const PAGE: usize = 100;
 
 /// Where a page of the call log ended; the next page starts just after it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct CallCursor {
     pub created_at: String,
     pub id: i64,
 }
 
 /// One page of the call log, newest first, and where the next one starts (`None` at the end).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct CallPage {
     pub calls: Vec<Call>,
     pub next: Option<CallCursor>,

@@ -5,6 +5,7 @@
 use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::domain::kinds::CampaignState;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -13,7 +14,7 @@ pub struct Campaign {
     pub template_id: Option<i64>,
     pub from_number: String,
     pub rate_per_sec: f64,
-    pub state: String,
+    pub state: CampaignState,
     pub created_at: String,
 }
 
@@ -99,9 +100,9 @@ pub fn unfinished(conn: &Connection) -> Result<Vec<i64>> {
 
 /// Moves a campaign to `to` only from one of `from` (pause only what runs, and so on).
 /// Returns whether it changed.
-pub fn set_state(conn: &Connection, id: i64, from: &[&str], to: &str) -> Result<bool> {
+pub fn set_state(conn: &Connection, id: i64, from: &[CampaignState], to: CampaignState) -> Result<bool> {
     let current = get(conn, id)?.state;
-    if !from.contains(&current.as_str()) {
+    if !from.contains(&current) {
         return Ok(false);
     }
     conn.exec("UPDATE campaigns SET state = ?2 WHERE id = ?1", params![id, to])?;

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct Compliance {
     pub id: i64,
     pub country: String,
@@ -18,6 +18,9 @@ pub struct Compliance {
     /// The authorised representative, whom regulations ask for by name.
     pub first_name: String,
     pub last_name: String,
+    /// Kept as the JSON the form sent (the submit reads the fields it needs leniently);
+    /// the UI sees the shape the form writes, [`PostalAddress`].
+    #[specta(type = Option<PostalAddress>)]
     pub address: Option<serde_json::Value>,
     pub document_path: Option<String>,
     pub regulation_sid: Option<String>,
@@ -28,8 +31,39 @@ pub struct Compliance {
     pub bundle_sid: Option<String>,
     pub status: String,
     pub rejection_reason: Option<String>,
+    /// `compliance::evaluation_json`: the shape is [`EvaluationShown`].
+    #[specta(type = Option<EvaluationShown>)]
     pub evaluation: Option<serde_json::Value>,
     pub updated_at: String,
+}
+
+/// The address part of the compliance form, as the UI writes it (TypeScript only: the
+/// store keeps the JSON as sent; `compliance::submit` reads these keys).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, specta::Type)]
+pub struct PostalAddress {
+    pub customer_name: String,
+    pub street: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub iso_country: String,
+}
+
+/// Twilio's evaluation of a bundle as `compliance::evaluation_json` writes it.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct EvaluationShown {
+    pub status: Option<String>,
+    pub results: Option<Vec<EvaluationResult>>,
+}
+
+/// One line of Twilio's evaluation: which field failed and why.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+pub struct EvaluationResult {
+    pub field: String,
+    pub requirement: Option<String>,
+    pub passed: bool,
+    pub reason: String,
+    pub error_code: Option<i64>,
 }
 
 const SELECT: &str = "SELECT id, country, number_type, end_user_type, business_name, business_email, registration_id,
@@ -98,7 +132,8 @@ pub fn apply_callback(
 }
 
 /// The owner's answers to the regulation's form.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+#[serde(rename = "ComplianceDraft")] // the name the UI knows it by (bindings.ts)
 pub struct Draft {
     pub country: String,
     pub number_type: String,
@@ -110,6 +145,7 @@ pub struct Draft {
     pub first_name: String,
     #[serde(default)]
     pub last_name: String,
+    #[specta(type = Option<PostalAddress>)]
     pub address: Option<serde_json::Value>,
     /// Set from the file the owner chose in the dialog; a path sent by the webview is
     /// refused (see `crate::compliance::save_draft`).

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::domain::now_rfc3339;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct Contact {
     pub id: i64,
     pub name: String,
@@ -120,7 +120,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Contact>> {
 /// Fields the owner edits; opt-out state is not among them: it lives in the ledger, by
 /// address (`super::optouts`), and changes only by keyword, error 21610 or the owner's
 /// explicit opt-out control.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
 pub struct ContactEdit {
     pub name: String,
     pub phones: Vec<String>,

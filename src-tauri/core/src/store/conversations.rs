@@ -4,9 +4,10 @@
 use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::domain::kinds::Channel;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct ConversationSummary {
     pub id: i64,
     pub number_id: i64,
@@ -15,7 +16,7 @@ pub struct ConversationSummary {
     pub contact_id: Option<i64>,
     pub contact_name: String,
     pub contact_email: Option<String>,
-    pub reply_channel: String,
+    pub reply_channel: Channel,
     pub last_message_at: Option<String>,
     pub last_preview: String,
     pub unread: i64,
@@ -64,7 +65,7 @@ pub fn ensure(conn: &Connection, number_id: i64, customer: &str) -> Result<i64> 
 }
 
 /// Whom the owner starts writing to.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum StartWith {
     /// A saved contact: their latest conversation, else one with their first phone
@@ -144,11 +145,15 @@ pub fn touch(conn: &Connection, id: i64, at: &str, preview: &str, inbound: bool)
     Ok(())
 }
 
+/// Conversations in one page of the list when the caller asks for no size (the UI pages
+/// by it: `CONVERSATION_PAGE` in the generated bindings).
+pub const PAGE: i64 = 50;
+
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct ListFilter {
     #[serde(default)]
     pub unread_only: bool,
-    /// Page size; 50 when zero.
+    /// Page size; [`PAGE`] when zero.
     #[serde(default)]
     pub limit: i64,
     /// Keyset paging: rows strictly older than this (last_message_at, id).
@@ -159,7 +164,7 @@ pub struct ListFilter {
 /// the row-value condition so SQLite seeks the index to the page instead of scanning
 /// every newer conversation (a page 25,000 deep: 2.9 ms -> 0.03 ms).
 pub fn list(conn: &Connection, filter: &ListFilter) -> Result<Vec<ConversationSummary>> {
-    let limit = if filter.limit <= 0 { 50 } else { filter.limit.min(500) };
+    let limit = if filter.limit <= 0 { PAGE } else { filter.limit.min(500) };
     let (before_at, before_id) = filter.before.clone().unwrap_or_else(|| ("\u{10FFFF}".into(), i64::MAX));
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE (?1 = 0 OR v.unread > 0)
@@ -186,10 +191,7 @@ pub fn total_unread(conn: &Connection) -> Result<i64> {
     Ok(conn.row("SELECT COALESCE(SUM(unread), 0) FROM conversations", [], |r| r.get(0))?)
 }
 
-pub fn set_reply_channel(conn: &Connection, id: i64, channel: &str) -> Result<()> {
-    if channel != "sms" && channel != "email" {
-        return Err(Error::InvalidInput(format!("unknown channel {channel:?}")));
-    }
+pub fn set_reply_channel(conn: &Connection, id: i64, channel: Channel) -> Result<()> {
     conn.exec("UPDATE conversations SET reply_channel = ?2 WHERE id = ?1", params![id, channel])?;
     Ok(())
 }
@@ -229,13 +231,13 @@ mod tests {
             let with_ana = start(tx, None, &StartWith::Contact(ana))?;
             let summary = get(tx, with_ana)?;
             assert_eq!((summary.customer.as_str(), summary.contact_id), ("+61412555202", Some(ana)), "by her mobile");
-            assert_eq!(summary.reply_channel, "sms");
+            assert_eq!(summary.reply_channel, Channel::Sms);
 
             let bo = contact(tx, "Bo", &[], Some("bo@example.com"))?;
             let with_bo = start(tx, None, &StartWith::Contact(bo))?;
             let summary = get(tx, with_bo)?;
             assert_eq!(summary.customer, "bo@example.com", "a contact with only an email address gets a thread");
-            assert_eq!(summary.reply_channel, "email");
+            assert_eq!(summary.reply_channel, Channel::Email);
             assert_eq!(summary.contact_email.as_deref(), Some("bo@example.com"));
             assert_eq!(start(tx, None, &StartWith::Contact(bo))?, with_bo, "and keeps it");
 

@@ -82,7 +82,7 @@ pub fn messages_csv(conn: &Connection) -> Result<String> {
     for m in super::messages::all(conn)? {
         let fields = [
             m.sid.unwrap_or_default(),
-            m.direction,
+            m.direction.to_string(),
             m.from,
             m.to,
             m.status,

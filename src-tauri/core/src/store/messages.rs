@@ -5,17 +5,18 @@
 use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::domain::kinds::{Channel, Direction};
 use crate::domain::now_rfc3339;
 use crate::domain::status::MessageStatus;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct Message {
     pub id: i64,
     pub sid: Option<String>,
     pub conversation_id: i64,
-    pub direction: String,
-    pub channel: String,
+    pub direction: Direction,
+    pub channel: Channel,
     pub from: String,
     pub to: String,
     pub body: String,
@@ -33,7 +34,7 @@ pub struct Message {
     pub retryable: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct Media {
     pub id: i64,
     pub idx: i64,
@@ -181,7 +182,7 @@ pub struct Outbound {
     pub from: String,
     pub to: String,
     pub body: String,
-    pub channel: String,
+    pub channel: Channel,
     pub num_segments: i64,
     pub num_media: i64,
     pub campaign_id: Option<i64>,
@@ -563,7 +564,7 @@ mod tests {
                         from: "+61255501234".into(),
                         to: "+61412345678".into(),
                         body: "hello".into(),
-                        channel: "sms".into(),
+                        channel: Channel::Sms,
                         num_segments: 1,
                         num_media: 0,
                         campaign_id: None,
@@ -589,7 +590,7 @@ mod tests {
                     from: "+61255501234".into(),
                     to: "+61412345678".into(),
                     body: "x".into(),
-                    channel: "sms".into(),
+                    channel: Channel::Sms,
                     num_segments: 1,
                     num_media: 0,
                     campaign_id: None,

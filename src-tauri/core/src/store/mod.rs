@@ -18,6 +18,7 @@ pub mod downloads;
 pub mod email_thread;
 pub mod export;
 pub mod journal;
+pub mod kinds;
 pub mod messages;
 pub mod numbers;
 pub mod optouts;

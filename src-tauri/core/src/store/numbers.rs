@@ -7,7 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::domain::hours::BusinessHours;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename = "PhoneNumber")] // the name the UI knows it by (bindings.ts)
 pub struct Number {
     pub id: i64,
     pub e164: String,
@@ -22,7 +23,7 @@ pub struct Number {
 }
 
 /// What the owner can change about how a number answers.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct NumberSettings {
     pub forwarding_number: Option<String>,
     pub forwarding_enabled: bool,

@@ -9,6 +9,7 @@
 use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::domain::kinds::Channel;
 use crate::domain::now_rfc3339;
 use crate::error::{Error, Result};
 
@@ -45,12 +46,12 @@ impl Source {
 }
 
 /// One change of an address's subscription.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct OptOutEvent {
     pub id: i64,
     pub address: String,
     /// `sms` (phone numbers) or `email`.
-    pub channel: String,
+    pub channel: Channel,
     pub opted_out: bool,
     /// When it was said (the message's time at Twilio, or the moment of the error or click).
     pub at: String,
@@ -102,11 +103,11 @@ pub fn key(address: &str) -> String {
     }
 }
 
-fn channel_of(key: &str) -> &'static str {
+fn channel_of(key: &str) -> Channel {
     if key.contains('@') {
-        "email"
+        Channel::Email
     } else {
-        "sms"
+        Channel::Sms
     }
 }
 

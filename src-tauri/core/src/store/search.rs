@@ -34,7 +34,8 @@ pub fn index_pending(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+#[serde(rename = "SearchHit")] // the name the UI knows it by (bindings.ts)
 pub struct Hit {
     pub conversation_id: i64,
     pub message_id: Option<i64>,

@@ -108,7 +108,7 @@ fn parse_secs(v: &str) -> Option<Duration> {
 pub use crate::events::ReconcileStatus;
 
 /// What periodic runs found that no webhook had delivered, since `since`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct CaughtUp {
     /// RFC 3339: when counting began (the first start with reconciliation).
     pub since: Option<String>,
@@ -324,7 +324,7 @@ impl Reconcile for RuntimeOps {
                 }
             }
             TunnelState::Reconnecting { .. } | TunnelState::Failed { .. } => self.reconnect.now(),
-            TunnelState::Connecting { .. } | TunnelState::Stopped => {}
+            TunnelState::Connecting { .. } | TunnelState::Stopped { .. } => {}
         }
     }
 

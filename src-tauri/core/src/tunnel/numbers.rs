@@ -16,7 +16,7 @@ use crate::twilio::client::TwilioClient;
 pub const BUNDLE_APPROVED: &str = "twilio-approved";
 
 /// A number for sale, as the buy form lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct Available {
     pub e164: String,
     pub friendly_name: String,

@@ -11,7 +11,7 @@ use crate::store::{settings, Store};
 pub use crate::store::settings::keys::{MANUAL_URL, NGROK_DOMAIN, TUNNEL_KIND};
 
 /// What the tunnel form sends.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TunnelConfig {
     Ngrok {

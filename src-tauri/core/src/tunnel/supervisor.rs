@@ -84,7 +84,7 @@ impl TunnelHandle {
 
 /// Starts supervising `tunnel` forwarding to `local`.
 pub fn spawn(tunnel: Arc<dyn Tunnel>, local: SocketAddr, policy: RetryPolicy) -> TunnelHandle {
-    let (state_tx, state_rx) = watch::channel(TunnelState::Stopped);
+    let (state_tx, state_rx) = watch::channel(TunnelState::Stopped { reason: None });
     let (stop_tx, stop_rx) = oneshot::channel();
     let reconnect = Reconnect::default();
     let task = tokio::spawn(run(tunnel, local, policy, state_tx, stop_rx, reconnect.clone()));
@@ -171,7 +171,7 @@ async fn run(
             _ = &mut stop => break,
         }
     }
-    state.send_replace(TunnelState::Stopped);
+    state.send_replace(TunnelState::Stopped { reason: None });
 }
 
 #[cfg(test)]
@@ -265,7 +265,7 @@ mod tests {
         assert_eq!(s.url(), Some("https://a.ngrok.app"));
         h.stop().await;
         assert_eq!(*closed.lock().unwrap(), 1, "stop must close the open session");
-        assert_eq!(*rx.borrow(), TunnelState::Stopped);
+        assert_eq!(*rx.borrow(), TunnelState::Stopped { reason: None });
     }
 
     #[tokio::test(start_paused = true)]
@@ -311,7 +311,7 @@ mod tests {
         let (t, _) = fake(vec![Step::Fail("ERR_NGROK_105: The authtoken you specified is invalid")]);
         let h = spawn(t, local(), RetryPolicy::default());
         let mut rx = h.subscribe();
-        let s = wait_for(&mut rx, |s| !matches!(s, TunnelState::Stopped | TunnelState::Connecting { .. })).await;
+        let s = wait_for(&mut rx, |s| !matches!(s, TunnelState::Stopped { .. } | TunnelState::Connecting { .. })).await;
         assert!(matches!(s, TunnelState::Failed { .. }), "no retries for a wrong token: {s:?}");
         h.stop().await;
     }

@@ -19,14 +19,14 @@ pub fn credentials(account_sid: &str, auth_token: &str) -> Result<TwilioCredenti
     Ok(TwilioCredentials::with_auth_token(sid.as_str(), token))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct AccountNumber {
     pub sid: String,
     pub e164: String,
     pub friendly_name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct AccountCheck {
     pub account_name: String,
     pub numbers: Vec<AccountNumber>,
