@@ -93,6 +93,9 @@ async fn prism_calls_click_to_call_list_fetch() -> TestResult {
             customer: "+61298765432".into(),
             status_callback: Some("https://shop.example/twilio/voice/status".into()),
             accept_url: None,
+            // Record, RecordingChannels and RecordingStatusCallback are checked against the spec too.
+            record: true,
+            recording_status_callback: Some("https://shop.example/twilio/voice/recording".into()),
         })
         .await?;
     assert!(call.sid.starts_with("CA"), "{call:?}");

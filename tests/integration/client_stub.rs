@@ -383,6 +383,8 @@ async fn repeated_media_url_and_status_callback_event_are_sent_as_repeated_keys(
         customer: "+15005550001".into(),
         status_callback: Some("https://pub.example/twilio/voice/status".into()),
         accept_url: None,
+        record: false,
+        recording_status_callback: None,
     };
     c.create_call_with_events(&call, &["initiated", "ringing", "answered", "completed"]).await?;
     let reqs = stub.requests();

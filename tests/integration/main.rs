@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod call_flow;
+mod call_artifacts;
 mod cli;
 mod client_cli;
 mod client_prism;

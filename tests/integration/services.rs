@@ -34,7 +34,7 @@ async fn click_to_call_places_the_two_leg_call_in_the_sim() -> TestResult {
     let number = business_number(&store)?;
     let customer = CUSTOMERS[0].0;
 
-    let call = click_to_call(&sb.runtime.outbound(), number.id, &format!(" {customer} ")).await?;
+    let call = click_to_call(&sb.runtime.outbound(), number.id, &format!(" {customer} "), false).await?;
     assert_eq!(call.direction, "outbound-api");
     assert_eq!((call.from.as_str(), call.to.as_str()), (BUSINESS_NUMBER, customer), "the log shows the customer");
     assert_eq!(call.forwarded_to.as_deref(), Some(OWNER_MOBILE), "the owner's phone is rung first");
@@ -70,13 +70,13 @@ async fn click_to_call_refuses_without_a_forwarding_number() -> TestResult {
     let number = business_number(&store)?;
     let before = sb.sim.requests_ending("POST", "Calls.json");
 
-    let bad = click_to_call(&sb.runtime.outbound(), number.id, "12").await;
+    let bad = click_to_call(&sb.runtime.outbound(), number.id, "12", false).await;
     assert!(matches!(bad, Err(Error::InvalidPhoneNumber(_))), "not a phone number: {bad:?}");
 
     let mut s = number.settings.clone();
     s.forwarding_number = None;
     store.write(move |tx| numbers::update_settings(tx, number.id, &s))?;
-    let got = click_to_call(&sb.runtime.outbound(), number.id, CUSTOMERS[0].0).await;
+    let got = click_to_call(&sb.runtime.outbound(), number.id, CUSTOMERS[0].0, false).await;
     match got {
         Err(Error::InvalidInput(m)) => assert!(m.contains("forwarding number"), "says what to set: {m}"),
         other => return Err(format!("expected a refusal, got {other:?}").into()),

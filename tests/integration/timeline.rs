@@ -97,6 +97,7 @@ fn seed_customer(store: &Store) -> Result<i64, Box<dyn std::error::Error>> {
                 duration: Some(12),
                 number_id: Some(ours),
                 from: CUSTOMER.into(),
+                source: Some("RecordVerb".into()),
             },
         )?;
         voicemails::set_transcription(tx, &sid("RE", 3), "Call me back about the cake", "completed")?;

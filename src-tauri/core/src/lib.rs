@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod outbound;
 pub mod picked;
 pub mod registration;
+pub mod recordings;
 pub mod runtime;
 pub mod secrets;
 pub mod store;

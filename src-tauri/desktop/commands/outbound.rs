@@ -58,7 +58,8 @@ pub async fn retry_message(live: State<'_, Live>, message_id: i64) -> Result<mes
 #[tauri::command]
 #[specta::specta]
 pub async fn start_call(live: State<'_, Live>, number_id: i64, to: String) -> Result<calls::Call> {
-    click_to_call(&live.outbound().await?, number_id, &to).await
+    // Recorded when the number's "record calls" setting is on (the core reads it).
+    click_to_call(&live.outbound().await?, number_id, &to, false).await
 }
 
 /// Starts a bulk send to the contacts chosen and everyone with one of `tags`.

@@ -258,6 +258,10 @@ pub(crate) async fn dial_leg(
     outcome.dialed = Some(number);
     outcome.dial_status = Some(dial_status.to_string());
     outcome.bridged = Some(bridged);
+    if bridged && super::recordings::dial_records(v.attr("record")) {
+        let callback = v.attr("recordingStatusCallback").map(|cb| webhooks::resolve(doc_url, cb));
+        outcome.call_recording_sid = Some(super::recordings::after_dial(sh, leg, callback, talk).await);
+    }
     let Some(action) = v.attr("action") else {
         // Without an action Twilio continues with the next verb; after a conversation the
         // caller hangs up.
@@ -362,6 +366,7 @@ async fn record(sh: &Arc<Shared>, leg: &Leg, v: &Verb, doc_url: &str, outcome: &
             duration: secs,
             wav: media::wav_tone(secs).into(),
             date_created: started,
+            source: "RecordVerb".into(),
         })
     });
     outcome.recording_sid = Some(recording_sid.clone());

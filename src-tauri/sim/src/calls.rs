@@ -71,7 +71,7 @@ fn recording_json(sh: &Shared, r: &RecordingRec) -> Value {
         "price": null,
         "price_unit": "USD",
         "sid": r.sid,
-        "source": "RecordVerb",
+        "source": r.source,
         "status": "completed",
         "uri": format!("{path}/Recordings/{}.json", r.sid),
         "media_url": format!("{}{path}/Recordings/{}", sh.base_url, r.sid),
@@ -82,7 +82,7 @@ fn recording_json(sh: &Shared, r: &RecordingRec) -> Value {
     })
 }
 
-fn new_call(sid: &str, from: &str, to: &str, direction: &str, status: &str, pn: Option<String>) -> CallRec {
+pub(crate) fn new_call(sid: &str, from: &str, to: &str, direction: &str, status: &str, pn: Option<String>) -> CallRec {
     let now = Utc::now();
     CallRec {
         sid: sid.to_string(),
@@ -216,6 +216,8 @@ pub(crate) async fn create(axum::extract::State(sh): Sh, body: Bytes) -> ApiResu
         inline,
         status_callback: p.non_empty("StatusCallback").map(str::to_string),
         events,
+        record: p.get("Record").is_some_and(|r| r.eq_ignore_ascii_case("true")),
+        recording_status_callback: p.non_empty("RecordingStatusCallback").map(str::to_string),
     };
     let task_sh = sh.clone();
     sh.spawn(async move { outbound(task_sh, job).await });
@@ -228,6 +230,9 @@ struct Outbound {
     inline: Option<String>,
     status_callback: Option<String>,
     events: Vec<String>,
+    /// `Record=true`: the whole call is recorded (`OutboundAPI`).
+    record: bool,
+    recording_status_callback: Option<String>,
 }
 
 /// A call the app placed: it rings, is answered, follows its TwiML, and completes.
@@ -257,6 +262,10 @@ async fn outbound(sh: Arc<Shared>, job: Outbound) {
         None => 0,
     };
     callflow::finish(&sh, &job.leg, &outcome.status, secs, job.status_callback.clone()).await;
+    if job.record {
+        // Twilio posts the recording once the call has ended and the file is ready.
+        super::recordings::after_outbound(&sh, &job.leg, job.recording_status_callback.clone(), secs).await;
+    }
 }
 
 pub(crate) async fn list(axum::extract::State(sh): Sh, RawQuery(q): RawQuery) -> ApiResult {
@@ -329,6 +338,13 @@ pub(crate) async fn recording_fetch(
             .map(|v| json_response(StatusCode::OK, v))
             .ok_or_else(missing),
         "" | "wav" => {
+            if sh.faults.take_recording_download_failure() {
+                return Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    20500,
+                    "An internal server error has occurred",
+                ));
+            }
             let wav =
                 sh.with(|s| s.recordings.iter().find(|r| r.sid == id).map(|r| r.wav.clone())).ok_or_else(missing)?;
             Ok(([(header::CONTENT_TYPE, "audio/x-wav")], wav).into_response())
@@ -444,6 +460,7 @@ pub(crate) fn seed_voicemail(
                 duration: secs,
                 wav: super::media::wav_tone(secs).into(),
                 date_created: at,
+                source: "RecordVerb".into(),
             },
         );
         if let Some(text) = transcript {

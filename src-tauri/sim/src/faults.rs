@@ -19,6 +19,7 @@ struct FaultState {
     fail_delivery: Option<u32>,
     forwarded_leg: Option<LegAnswer>,
     clock: Option<chrono::DateTime<chrono::Utc>>,
+    failed_recording_downloads: u32,
 }
 
 /// Handle on the simulator's fault switches. Counted faults (`*_next`) apply to that many of
@@ -113,6 +114,12 @@ impl Faults {
         self.with(|f| f.clock).unwrap_or_else(chrono::Utc::now)
     }
 
+    /// The next `n` downloads of a recording's audio get `500` (the metadata still answers),
+    /// as when Twilio's media storage has a bad moment.
+    pub fn fail_recording_downloads_next(&self, n: u32) {
+        self.with(|f| f.failed_recording_downloads = n);
+    }
+
     /// Switches every fault off.
     pub fn clear(&self) {
         self.with(|f| *f = FaultState::default());
@@ -146,6 +153,14 @@ impl Faults {
 
     pub(crate) fn duplicate_webhooks(&self) -> bool {
         self.with(|f| f.duplicate_webhooks)
+    }
+
+    pub(crate) fn take_recording_download_failure(&self) -> bool {
+        self.with(|f| {
+            let hit = f.failed_recording_downloads > 0;
+            f.failed_recording_downloads = f.failed_recording_downloads.saturating_sub(1);
+            hit
+        })
     }
 
     pub(crate) fn silent(&self) -> bool {

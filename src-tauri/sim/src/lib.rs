@@ -26,6 +26,7 @@ mod messages;
 mod multipart;
 mod numbers;
 mod regulation_table;
+mod recordings;
 mod regulations;
 mod server;
 mod state;
@@ -147,6 +148,8 @@ pub struct CallOutcome {
     pub said: Vec<String>,
     /// The voicemail recording, when the caller left one.
     pub recording_sid: Option<String>,
+    /// The recording of the conversation, when a `<Dial record>` was answered.
+    pub call_recording_sid: Option<String>,
     /// Seconds the call lasted (as reported in the status callback).
     pub duration_secs: u32,
     /// Whether the forwarded leg was connected to the caller (`DialBridged`).
@@ -169,6 +172,7 @@ impl CallOutcome {
             dialed: None,
             said: Vec::new(),
             recording_sid: None,
+            call_recording_sid: None,
             duration_secs: 0,
             bridged: None,
             screened: Vec::new(),
@@ -305,6 +309,30 @@ impl Simulator {
         ago: Duration,
     ) -> (String, String) {
         calls::seed_voicemail(&self.shared, from, to, secs, transcript, ago)
+    }
+
+    /// What a forwarded call the owner answered and Twilio recorded (`<Dial record>`) leaves
+    /// in the account while the app is closed: the completed call and its `DialVerb`
+    /// recording of `secs` seconds, `ago` back; no webhook. Returns `(call SID, recording SID)`.
+    pub fn seed_recorded_call(&self, from: &str, to: &str, secs: u32, ago: Duration) -> (String, String) {
+        recordings::seed_recorded_call(&self.shared, from, to, secs, ago)
+    }
+
+    /// Twilio finishes transcribing `recording_sid` now: `completed` with `text`, or
+    /// `failed` with `None`. Dated when the recording was made, as Twilio dates them; no
+    /// callback is sent. False when the recording is unknown.
+    pub fn finish_transcription(&self, recording_sid: &str, text: Option<&str>) -> bool {
+        recordings::finish_transcription(&self.shared, recording_sid, text)
+    }
+
+    /// Whether the account still has recording `sid` (deleting it over REST removes it).
+    pub fn has_recording(&self, sid: &str) -> bool {
+        self.shared.with(|s| s.recordings.iter().any(|r| r.sid == sid))
+    }
+
+    /// The SIDs of the recordings of call `call_sid`, oldest first.
+    pub fn recordings_of_call(&self, call_sid: &str) -> Vec<String> {
+        self.shared.with(|s| s.recordings.iter().filter(|r| r.call_sid == call_sid).map(|r| r.sid.clone()).collect())
     }
 
     /// Seeds a short history for the sandbox's first run: `business_number` is added to the

@@ -226,6 +226,8 @@ pub(crate) struct RecordingRec {
     pub duration: u32,
     pub wav: bytes::Bytes,
     pub date_created: DateTime<Utc>,
+    /// Twilio's `source`: `RecordVerb` (a voicemail), `DialVerb`, `OutboundAPI`.
+    pub source: String,
 }
 
 /// A transcription of a recording (`<Record transcribe>`, or the hosted flow's voicemail).

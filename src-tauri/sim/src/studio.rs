@@ -306,6 +306,8 @@ fn record(sh: &Shared, leg: &Leg, secs: u32, transcribe: bool) -> String {
             duration: secs,
             wav: super::media::wav_tone(secs).into(),
             date_created: now,
+            // The flow's Record widget: a voicemail.
+            source: "RecordVerb".into(),
         });
         if transcribe {
             let ok = (2..=120).contains(&secs);

@@ -228,6 +228,7 @@ export function demoData(): FakeData {
       created_at: t(90),
       has_voicemail: false,
       missed: false,
+      recordings: [],
     },
     {
       id: 2,
@@ -243,6 +244,7 @@ export function demoData(): FakeData {
       created_at: t(60 * 20),
       has_voicemail: true,
       missed: true,
+      recordings: [],
     },
     {
       id: 3,
@@ -258,6 +260,7 @@ export function demoData(): FakeData {
       created_at: t(60 * 19),
       has_voicemail: false,
       missed: false,
+      recordings: [],
     },
   ];
   d.voicemails = [
@@ -272,6 +275,7 @@ export function demoData(): FakeData {
       content_type: 'audio/wav',
       transcription: 'Hi, it\u2019s Priya, could you call me back about the birthday order? Thanks.',
       transcription_status: 'completed',
+      transcript_state: 'done',
       listened: false,
       created_at: t(60 * 20),
       download_error: null,
@@ -629,6 +633,7 @@ export class FakeBackend implements Backend {
       created_at: now(),
       has_voicemail: false,
       missed: false,
+      recordings: [],
     };
     this.d.calls.unshift(call);
     return call;
@@ -1197,6 +1202,7 @@ export class FakeBackend implements Backend {
       created_at: now(),
       has_voicemail: outcome === 'voicemail',
       missed: outcome !== 'answer',
+      recordings: [],
     });
     this.emit({ type: 'call_updated', call_sid: sid });
     if (outcome === 'voicemail') {
@@ -1211,6 +1217,7 @@ export class FakeBackend implements Backend {
         content_type: 'audio/wav',
         transcription: 'This is a test voicemail from the simulated phone.',
         transcription_status: 'completed',
+        transcript_state: 'done',
         listened: false,
         created_at: now(),
         download_error: null,

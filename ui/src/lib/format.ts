@@ -146,3 +146,22 @@ export function tunnelView(t: TunnelStatus): {
       return { label: 'off', url: null, error: s.reason };
   }
 }
+
+/** What a voicemail's transcript line says: its text, or why there is none. A message
+ * longer than Twilio transcribes (120 s) says so instead of "pending" for ever. */
+export function transcriptLine(v: {
+  transcription: string | null;
+  transcript_state: 'pending' | 'done' | 'too_long' | 'failed';
+}): string {
+  if (v.transcription) return v.transcription;
+  switch (v.transcript_state) {
+    case 'too_long':
+      return 'Too long for Twilio\u2019s transcription (over 2 minutes)';
+    case 'failed':
+      return 'No transcript';
+    case 'done':
+      return 'No words were heard';
+    case 'pending':
+      return 'Transcript pending\u2026';
+  }
+}

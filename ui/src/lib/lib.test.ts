@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { count } from './segments';
 import { render, variables } from './template';
-import { duration, errorText, formatPhone, linkParts, tunnelView } from './format';
+import { duration, errorText, formatPhone, linkParts, transcriptLine, tunnelView } from './format';
 import { PAGE, appendPage, pageAfter, refreshFirstPage } from './inbox';
 import type { ConversationSummary } from './types';
 
@@ -156,5 +156,16 @@ describe('tunnelView (one tunnel model: the core TunnelState, labelled as src-ta
       url: null,
       error: 'no credentials',
     });
+  });
+});
+
+describe('transcriptLine', () => {
+  it('says a long voicemail is too long, never pending', () => {
+    expect(transcriptLine({ transcription: null, transcript_state: 'too_long' })).toBe(
+      'Too long for Twilio\u2019s transcription (over 2 minutes)',
+    );
+    expect(transcriptLine({ transcription: null, transcript_state: 'pending' })).toBe('Transcript pending\u2026');
+    expect(transcriptLine({ transcription: null, transcript_state: 'failed' })).toBe('No transcript');
+    expect(transcriptLine({ transcription: 'Call me back', transcript_state: 'done' })).toBe('Call me back');
   });
 });

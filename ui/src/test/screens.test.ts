@@ -481,6 +481,7 @@ describe('The call log of a busy clinic', () => {
         created_at: new Date(Date.UTC(2026, 10, 1) + Math.floor(i / 2) * 60_000).toISOString(),
         has_voicemail: false,
         missed,
+        recordings: [],
       });
     }
     return d;

@@ -9,6 +9,7 @@
 //! panics and never holds a lock across `.await`.
 
 pub mod fetch;
+pub mod local_file;
 pub mod stored_path;
 
 use std::future::Future;
@@ -22,7 +23,7 @@ use crate::domain::now_rfc3339;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::secrets::{Secret, TwilioCredentials};
-use crate::store::{downloads, messages, voicemails, Store};
+use crate::store::{call_recordings, downloads, messages, voicemails, Store};
 use fetch::{FetchError, HostPolicy};
 
 /// Default size cap for one file (Twilio's own MMS limit is 5 MB; recordings can be longer).
@@ -170,8 +171,12 @@ impl Worker {
                                 f.bytes,
                                 &f.content_type,
                             )?;
-                            voicemails::voicemail_id_for_recording(tx, target_id)?
-                                .map(|voicemail_id| Event::VoicemailUpdated { voicemail_id })
+                            match voicemails::voicemail_id_for_recording(tx, target_id)? {
+                                Some(voicemail_id) => Some(Event::VoicemailUpdated { voicemail_id }),
+                                // A call recording: its call's row in the log becomes playable.
+                                None => call_recordings::call_sid_for_recording(tx, target_id)?
+                                    .map(|call_sid| Event::CallUpdated { call_sid }),
+                            }
                         };
                         downloads::complete(tx, id)?;
                         Ok(event)

@@ -11,8 +11,10 @@ use crate::twilio::api::calls::ClickToCall;
 /// Places the two-leg call from our number `number_id` to `to` and records it in the call
 /// log (`outbound-api`, forwarded to the owner's phone). Refuses, before asking Twilio,
 /// when the number has no forwarding number (there is nobody to ring first) or `to` is not
-/// a phone number. Sent once: a retry could ring the owner twice.
-pub async fn click_to_call(ob: &Outbound, number_id: i64, to: &str) -> Result<calls::Call> {
+/// a phone number. Sent once: a retry could ring the owner twice. With `record`, or when
+/// the number's "record calls" setting is on, Twilio records the conversation and the
+/// recording reaches the call log like a forwarded call's (its callback, or catch-up).
+pub async fn click_to_call(ob: &Outbound, number_id: i64, to: &str, record: bool) -> Result<calls::Call> {
     let number = ob.store.read_async(move |c| numbers::get(c, number_id)).await?;
     let owner = number.settings.forwarding_number.clone().ok_or_else(|| {
         Error::InvalidInput(format!(
@@ -30,6 +32,8 @@ pub async fn click_to_call(ob: &Outbound, number_id: i64, to: &str) -> Result<ca
             status_callback: ob.voice_status_callback(),
             // Screened like a forwarded call: the owner's leg must press 1 first.
             accept_url: ob.click_accept_url().filter(|_| number.settings.screening_enabled),
+            record: record || number.settings.record_calls,
+            recording_status_callback: ob.recording_status_callback(),
         })
         .await?;
     let row = calls::NewCall {

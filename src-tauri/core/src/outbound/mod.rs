@@ -120,6 +120,11 @@ impl Outbound {
         self.public_url.as_ref().map(|u| format!("{}/twilio/sms/status", u.trim_end_matches('/')))
     }
 
+    /// `<public_url>/twilio/voice/recording`, where Twilio posts a finished recording.
+    pub fn recording_status_callback(&self) -> Option<String> {
+        self.public_url.as_ref().map(|u| format!("{}/twilio/voice/recording", u.trim_end_matches('/')))
+    }
+
     /// `<public_url>/twilio/voice/status`, where Twilio reports call progress.
     pub fn voice_status_callback(&self) -> Option<String> {
         self.public_url.as_ref().map(|u| format!("{}/twilio/voice/status", u.trim_end_matches('/')))

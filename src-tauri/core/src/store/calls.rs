@@ -33,6 +33,8 @@ pub struct Call {
     pub contact_name: String,
     /// How the call went, in one word the timeline and the call log show ([`outcome`]).
     pub outcome: Outcome,
+    /// Recordings of this call the owner has not deleted (none unless it was recorded).
+    pub recordings: Vec<super::call_recordings::CallRecording>,
 }
 
 /// How a call went, from the customer's point of view.
@@ -169,9 +171,18 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Call> {
         customer: r.get(14)?,
         contact_name: r.get(15)?,
         outcome: Outcome::Ringing,
+        recordings: Vec::new(),
     };
     call.outcome = outcome(&call);
     Ok(call)
+}
+
+/// Fills in each call's recordings (one indexed lookup per call, so a page costs a page).
+fn with_recordings(conn: &Connection, mut calls: Vec<Call>) -> Result<Vec<Call>> {
+    for c in &mut calls {
+        c.recordings = super::call_recordings::for_call(conn, &c.sid)?;
+    }
+    Ok(calls)
 }
 
 /// Calls in one page of the call log.
@@ -221,7 +232,7 @@ pub fn page(conn: &Connection, missed_only: bool, after: Option<&CallCursor>) ->
     } else {
         None
     };
-    Ok(CallPage { calls, next })
+    Ok(CallPage { calls: with_recordings(conn, calls)?, next })
 }
 
 /// The screened leg of call `sid` pressed the accept key: recorded on the call, so the
@@ -280,13 +291,14 @@ pub fn get(conn: &Connection, id: i64) -> Result<Call> {
 }
 
 pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Call>> {
-    Ok(conn.row(&format!("{SELECT} WHERE c.sid = ?1"), [sid], from_row).optional()?)
+    let call = conn.row(&format!("{SELECT} WHERE c.sid = ?1"), [sid], from_row).optional()?;
+    Ok(with_recordings(conn, call.into_iter().collect())?.pop())
 }
 
 pub fn all(conn: &Connection) -> Result<Vec<Call>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY c.created_at, c.id"))?;
     let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    with_recordings(conn, rows.collect::<rusqlite::Result<_>>()?)
 }
 
 #[cfg(test)]

@@ -64,18 +64,9 @@ pub fn fail(conn: &Connection, id: i64, error: &str, retry_at: Option<&str>) -> 
     Ok(())
 }
 
-/// Downloads not done (queued or given up), for the UI.
-pub fn outstanding(conn: &Connection) -> Result<Vec<Download>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, kind, target_id, url, attempts, last_error FROM downloads WHERE state != 'done' ORDER BY id",
-    )?;
-    let rows = stmt.query_map([], download_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Queues a download again now, at the owner's Retry (a failed attachment or voicemail),
-/// with a fresh count of attempts. Returns false when there was nothing to retry (it is
-/// done, or unknown).
+/// Asks for the download of `kind`/`target_id` now, with a fresh count of attempts (the
+/// owner pressed "Try again", possibly after it was given up). Returns false when there is
+/// no such download still to do (it is done, or was never queued).
 pub fn retry_now(conn: &Connection, kind: &str, target_id: i64, now: &str) -> Result<bool> {
     let n = conn.exec(
         "UPDATE downloads SET state = 'queued', attempts = 0, next_at = ?3
@@ -83,4 +74,13 @@ pub fn retry_now(conn: &Connection, kind: &str, target_id: i64, now: &str) -> Re
         params![kind, target_id, now],
     )?;
     Ok(n > 0)
+}
+
+/// Downloads not done (queued or given up), for the UI.
+pub fn outstanding(conn: &Connection) -> Result<Vec<Download>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, target_id, url, attempts, last_error FROM downloads WHERE state != 'done' ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], download_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

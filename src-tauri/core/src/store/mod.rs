@@ -9,6 +9,7 @@
 
 pub mod auto_replies;
 pub mod blocked;
+pub mod call_recordings;
 pub mod calls;
 pub mod campaign_history;
 pub mod campaigns;

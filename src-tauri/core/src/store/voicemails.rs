@@ -3,6 +3,7 @@
 use super::sql::CachedSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::domain::transcript::{self, TranscriptState};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
@@ -18,6 +19,9 @@ pub struct Voicemail {
     pub content_type: Option<String>,
     pub transcription: Option<String>,
     pub transcription_status: Option<String>,
+    /// Where the transcript stands (pending, done, too long for Twilio, failed): the UI
+    /// says this rather than guessing from an empty `transcription`.
+    pub transcript_state: TranscriptState,
     pub listened: bool,
     pub created_at: String,
     /// Why the audio is not here yet, when a download failed.
@@ -39,12 +43,27 @@ pub struct NewRecording {
     pub duration: Option<i64>,
     pub number_id: Option<i64>,
     pub from: String,
+    /// Twilio's `RecordingSource` (`RecordVerb`, `DialVerb`, `OutboundAPI`…) when known.
+    pub source: Option<String>,
 }
 
-/// Records a completed recording (and its voicemail) and queues the download.
-/// Returns (recording id, created); a retry changes nothing.
+/// Records a completed recording (and its voicemail, or its link to the recorded call) and
+/// queues the download. Returns (recording id, created); a retry, or the same recording
+/// found by catch-up after its callback (or the other way round), changes nothing but a
+/// duration that was not known yet, so the audio is downloaded once.
 pub fn insert_recording(conn: &Connection, r: &NewRecording) -> Result<(i64, bool)> {
     if let Some(id) = conn.row("SELECT id FROM recordings WHERE sid = ?1", [&r.sid], |row| row.get(0)).optional()? {
+        if let Some(d) = r.duration {
+            // A transcription callback that came first created the row without a duration.
+            conn.exec("UPDATE recordings SET duration = ?2 WHERE id = ?1 AND duration IS NULL", params![id, d])?;
+            conn.exec(
+                "UPDATE voicemails SET duration = COALESCE(duration, ?2),
+                   transcript_state = CASE WHEN transcript_state = 'pending' AND ?2 > ?3 THEN 'too_long'
+                                           ELSE transcript_state END
+                 WHERE recording_sid = ?1",
+                params![r.sid, d, transcript::TWILIO_MAX_SECONDS],
+            )?;
+        }
         return Ok((id, false));
     }
     conn.exec(
@@ -54,10 +73,12 @@ pub fn insert_recording(conn: &Connection, r: &NewRecording) -> Result<(i64, boo
     let id = conn.last_insert_rowid();
     if r.kind == "voicemail" {
         conn.exec(
-            "INSERT INTO voicemails (recording_sid, call_sid, number_id, from_addr, duration) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(recording_sid) DO NOTHING",
-            params![r.sid, r.call_sid, r.number_id, r.from, r.duration],
+            "INSERT INTO voicemails (recording_sid, call_sid, number_id, from_addr, duration, transcript_state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(recording_sid) DO NOTHING",
+            params![r.sid, r.call_sid, r.number_id, r.from, r.duration, transcript::initial(r.duration).as_str()],
         )?;
+    } else if let Some(call_sid) = &r.call_sid {
+        super::call_recordings::link(conn, id, &r.sid, call_sid, r.source.as_deref())?;
     }
     super::downloads::enqueue(conn, "recording", id, &r.remote_url)?;
     Ok((id, true))
@@ -89,19 +110,69 @@ pub fn voicemail_id_for_recording(conn: &Connection, recording_id: i64) -> Resul
         .optional()?)
 }
 
-/// Attaches a transcript; returns false when the recording is not known (yet).
+/// Attaches a transcript (or Twilio's failure to make one); returns false when the
+/// recording is not known (yet). A transcript already done is never undone by a late or
+/// repeated failure.
 pub fn set_transcription(conn: &Connection, recording_sid: &str, text: &str, status: &str) -> Result<bool> {
-    let n = conn.exec(
-        "UPDATE voicemails SET transcription = ?2, transcription_status = ?3 WHERE recording_sid = ?1",
-        params![recording_sid, text, status],
+    let Some((current, duration)) = conn
+        .row(
+            "SELECT v.transcript_state, COALESCE(r.duration, v.duration) FROM voicemails v
+             LEFT JOIN recordings r ON r.sid = v.recording_sid WHERE v.recording_sid = ?1",
+            [recording_sid],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)),
+        )
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    let state = transcript::from_twilio(status, duration);
+    if TranscriptState::parse(&current) == TranscriptState::Done && state != TranscriptState::Done {
+        return Ok(true);
+    }
+    conn.exec(
+        "UPDATE voicemails SET transcription = ?2, transcription_status = ?3, transcript_state = ?4
+         WHERE recording_sid = ?1",
+        params![recording_sid, text, status, state.as_str()],
     )?;
-    Ok(n > 0)
+    Ok(true)
+}
+
+/// Gives up on a transcript Twilio never made (no transcription exists for the recording
+/// long after it was left): failed, or too long when that is why.
+pub fn give_up_transcript(conn: &Connection, recording_sid: &str) -> Result<()> {
+    conn.exec(
+        "UPDATE voicemails SET transcript_state = CASE
+           WHEN COALESCE((SELECT r.duration FROM recordings r WHERE r.sid = ?1), duration) > ?2 THEN 'too_long'
+           ELSE 'failed' END
+         WHERE recording_sid = ?1 AND transcript_state = 'pending'",
+        params![recording_sid, transcript::TWILIO_MAX_SECONDS],
+    )?;
+    Ok(())
+}
+
+/// A voicemail whose transcript may still come: what catch-up asks Twilio about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingTranscript {
+    pub recording_sid: String,
+    pub created_at: String,
+}
+
+/// Voicemails with a pending transcript, oldest first, at most `limit`.
+pub fn pending_transcripts(conn: &Connection, limit: i64) -> Result<Vec<PendingTranscript>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT recording_sid, created_at FROM voicemails WHERE transcript_state = 'pending'
+         ORDER BY created_at, id LIMIT ?1",
+    )?;
+    let rows =
+        stmt.query_map([limit], |r| Ok(PendingTranscript { recording_sid: r.get(0)?, created_at: r.get(1)? }))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 const SELECT: &str = "SELECT v.id, v.recording_sid, v.call_sid, v.from_addr, COALESCE(r.duration, v.duration), r.path,
     r.sha256, r.content_type, v.transcription, v.transcription_status, v.listened, v.created_at,
     d.last_error, COALESCE(d.state = 'failed', 0), v.number_id,
-    COALESCE((SELECT k.name FROM contact_phones p JOIN contacts k ON k.id = p.contact_id WHERE p.address = v.from_addr), '')
+    COALESCE((SELECT k.name FROM contact_phones p JOIN contacts k ON k.id = p.contact_id WHERE p.address = v.from_addr), ''),
+    v.transcript_state
     FROM voicemails v JOIN recordings r ON r.sid = v.recording_sid
     LEFT JOIN downloads d ON d.kind = 'recording' AND d.target_id = r.id AND d.state != 'done'";
 
@@ -117,6 +188,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Voicemail> {
         content_type: r.get(7)?,
         transcription: r.get(8)?,
         transcription_status: r.get(9)?,
+        transcript_state: TranscriptState::parse(&r.get::<_, String>(16)?),
         listened: r.get(10)?,
         created_at: r.get(11)?,
         download_error: r.get(12)?,

@@ -1,16 +1,22 @@
-//! Catch-up of calls, recordings (voicemails) and voicemail transcripts, each paged back to
-//! its own watermark like messages. A call still ringing or in progress, a recording still
-//! processing and a transcription not yet done hold their watermark back, so the next run
+//! Catch-up of calls and recordings (voicemails and call recordings), each paged back to its
+//! own watermark like messages, and of voicemail transcripts. A call still ringing or in
+//! progress and a recording still processing hold their watermark back, so the next run
 //! lists them again and stores their final state.
+//!
+//! Transcripts are asked for per voicemail, not found in the account's list: a voicemail
+//! whose transcript is still pending gets its recording's Transcriptions fetched at each
+//! run until Twilio has one (done or failed) or [`TRANSCRIPT_GIVE_UP_HOURS`] have passed.
+//! A list with a watermark could move past a transcription whose voicemail was not stored
+//! yet, and leave "Transcript pending…" on screen for ever.
 
 use super::backfill::{self, progress, rfc3339};
 use super::pages::{self, Listed, TwilioList, PAGE_SIZE};
 use crate::domain::now_rfc3339;
 use crate::domain::phone::Address;
 use crate::domain::status::CallStatus;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::{Event, Events};
-use crate::store::{calls, numbers, settings, voicemails, Store};
+use crate::store::{call_recordings, calls, numbers, settings, voicemails, Store};
 use crate::twilio::api::calls::CallResource;
 use crate::twilio::api::recordings::RecordingResource;
 use crate::twilio::api::to_rfc3339;
@@ -95,19 +101,24 @@ pub(super) async fn recordings(store: &Store, client: &TwilioClient, events: &Ev
     let mark = backfill::next_mark(&listed, recording_unsettled).map(rfc3339);
     let api_base = client.config().api_base.clone();
     let total = listed.len();
-    let created_ids = store
+    let (created_ids, call_sids) = store
         .write_async(move |tx| {
             let mut created = Vec::new();
+            let mut recorded_calls = Vec::new();
             for r in &listed {
                 if r.status.as_deref().is_some_and(|s| s != "completed") {
                     continue; // still processing (listed again next run), absent or failed
                 }
-                // Only recordings of calls to our numbers are voicemails we show.
+                // Only recordings of calls we know are ours (calls are caught up first).
                 let call = match &r.call_sid {
                     Some(sid) => calls::find_by_sid(tx, sid)?,
                     None => None,
                 };
-                let Some(call) = call.filter(|c| c.direction == "inbound") else { continue };
+                let Some(call) = call else { continue };
+                let voicemail = is_voicemail(r);
+                if voicemail && call.direction != "inbound" {
+                    continue;
+                }
                 let Some(remote_url) = recording_url(&api_base, r) else { continue };
                 let number_id = numbers::find_by_e164(tx, &call.to)?.map(|n| n.id);
                 let (_, was_created) = voicemails::insert_recording(
@@ -115,28 +126,43 @@ pub(super) async fn recordings(store: &Store, client: &TwilioClient, events: &Ev
                     &voicemails::NewRecording {
                         sid: r.sid.clone(),
                         call_sid: r.call_sid.clone(),
-                        kind: "voicemail".into(),
+                        kind: if voicemail { "voicemail" } else { "call" }.into(),
                         remote_url,
                         duration: r.duration,
                         number_id,
                         from: call.from.clone(),
+                        source: r.source.clone(),
                     },
                 )?;
-                if was_created {
+                if !was_created {
+                    continue; // its callback came first, or an earlier run stored it
+                }
+                if voicemail {
                     created.extend(voicemails::find_by_recording_sid(tx, &r.sid)?.map(|v| v.id));
+                } else if call_recordings::find_by_sid(tx, &r.sid)?.is_some() {
+                    recorded_calls.push(call.sid.clone());
                 }
             }
             if let Some(w) = &mark {
                 settings::set_watermark(tx, "recordings", w)?;
             }
-            Ok(created)
+            Ok((created, recorded_calls))
         })
         .await?;
-    progress(events, "recordings", total, created_ids.len());
+    progress(events, "recordings", total, created_ids.len() + call_sids.len());
     for voicemail_id in &created_ids {
         events.publish(Event::VoicemailUpdated { voicemail_id: *voicemail_id });
     }
+    for call_sid in call_sids {
+        events.publish(Event::CallUpdated { call_sid });
+    }
     Ok(created_ids.len())
+}
+
+/// A voicemail is what the `<Record>` verb (ours, or the Twilio-hosted flow's) made; any
+/// other source (`DialVerb`, `OutboundAPI`, `StartCallRecordingAPI`…) recorded a call.
+fn is_voicemail(r: &RecordingResource) -> bool {
+    r.source.as_deref().is_none_or(|s| s == "RecordVerb")
 }
 
 /// The recording's URL without extension, as `RecordingUrl` in the webhook has it.
@@ -145,40 +171,89 @@ fn recording_url(api_base: &str, r: &RecordingResource) -> Option<String> {
     Some(format!("{}{}", api_base.trim_end_matches('/'), uri.trim_end_matches(".json")))
 }
 
-fn transcription_unsettled(t: &TranscriptionResource) -> bool {
-    t.status.as_deref().is_none_or(|s| s == "in-progress")
+/// Pending transcripts asked about per run (oldest first); the rest wait for the next run.
+pub const TRANSCRIPTS_PER_RUN: i64 = 50;
+/// A voicemail with no transcription at Twilio this long after it was left never gets one
+/// (transcription was off, or Twilio dropped it): it is marked failed, not pending for ever.
+pub const TRANSCRIPT_GIVE_UP_HOURS: i64 = 2;
+
+/// Of a recording's transcriptions, the one that settles it: a completed one, else a failed
+/// one; none while every one is still in progress.
+fn settling(found: &[TranscriptionResource]) -> Option<&TranscriptionResource> {
+    let status = |t: &&TranscriptionResource| t.status.clone().unwrap_or_else(|| "completed".into());
+    found
+        .iter()
+        .find(|t| status(t) == "completed")
+        .or_else(|| found.iter().find(|t| !matches!(status(t).as_str(), "in-progress" | "queued")))
 }
 
-/// Transcripts of voicemails whose transcription callback never reached us (the app was
-/// closed when the Twilio-hosted flow took the voicemail). Returns how many were filled in.
+/// Transcripts of voicemails still pending: each one's recording is asked for its
+/// transcriptions (the callback never reached us while the app was closed, or is late).
+/// Returns how many voicemails were settled.
 pub(super) async fn transcriptions(store: &Store, client: &TwilioClient, events: &Events) -> Result<usize> {
-    let listed: Vec<TranscriptionResource> =
-        list(store, client, events, "transcriptions", "Transcriptions.json", None).await?;
-    let mark = backfill::next_mark(&listed, transcription_unsettled).map(rfc3339);
-    let total = listed.len();
-    let updated = store
-        .write_async(move |tx| {
-            let mut updated = Vec::new();
-            for t in listed.iter().filter(|t| !transcription_unsettled(t)) {
-                let Some(recording_sid) = t.recording_sid.as_deref() else { continue };
-                let Some(vm) = voicemails::find_by_recording_sid(tx, recording_sid)? else { continue };
-                if vm.transcription_status.as_deref() == Some("completed") {
-                    continue; // the callback came, or an earlier run filled it in
-                }
-                let status = t.status.as_deref().unwrap_or("completed");
-                let text = t.transcription_text.as_deref().unwrap_or_default();
-                voicemails::set_transcription(tx, recording_sid, text, status)?;
-                updated.push(vm.id);
-            }
-            if let Some(w) = &mark {
-                settings::set_watermark(tx, "transcriptions", w)?;
-            }
-            Ok(updated)
-        })
-        .await?;
+    let pending = store.read_async(|c| voicemails::pending_transcripts(c, TRANSCRIPTS_PER_RUN)).await?;
+    let total = pending.len();
+    let give_up_before = backfill::rfc3339(chrono::Utc::now() - chrono::Duration::hours(TRANSCRIPT_GIVE_UP_HOURS));
+    let mut updated = Vec::new();
+    for p in pending {
+        let found = match client.recording_transcriptions(&p.recording_sid).await {
+            Ok(found) => found,
+            // The recording is gone from Twilio (deleted): no transcript will come.
+            Err(Error::Twilio { status: 404, .. }) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let settled = settling(&found).map(|t| {
+            (t.status.clone().unwrap_or_else(|| "completed".into()), t.transcription_text.clone().unwrap_or_default())
+        });
+        let give_up = found.is_empty() && p.created_at < give_up_before;
+        if settled.is_none() && !give_up {
+            continue; // Twilio is still transcribing, or has not started: ask again next run
+        }
+        let sid = p.recording_sid.clone();
+        let voicemail_id = store
+            .write_async(move |tx| {
+                match &settled {
+                    Some((status, text)) => voicemails::set_transcription(tx, &sid, text, status)?,
+                    None => {
+                        voicemails::give_up_transcript(tx, &sid)?;
+                        true
+                    }
+                };
+                Ok(voicemails::find_by_recording_sid(tx, &sid)?.filter(|v| v.transcript_state.is_final()).map(|v| v.id))
+            })
+            .await?;
+        updated.extend(voicemail_id);
+    }
     progress(events, "transcriptions", total, updated.len());
     for voicemail_id in &updated {
         events.publish(Event::VoicemailUpdated { voicemail_id: *voicemail_id });
     }
     Ok(updated.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(status: &str, text: Option<&str>) -> TranscriptionResource {
+        TranscriptionResource {
+            sid: "TR1".into(),
+            recording_sid: Some("RE1".into()),
+            status: Some(status.into()),
+            transcription_text: text.map(str::to_string),
+            date_created: None,
+            date_updated: None,
+        }
+    }
+
+    #[test]
+    fn a_completed_transcription_settles_before_a_failed_one_and_in_progress_settles_nothing() {
+        assert_eq!(
+            settling(&[t("failed", None), t("completed", Some("hi"))]).and_then(|t| t.status.clone()).as_deref(),
+            Some("completed")
+        );
+        assert_eq!(settling(&[t("failed", None)]).and_then(|t| t.status.clone()).as_deref(), Some("failed"));
+        assert!(settling(&[t("in-progress", None)]).is_none());
+        assert!(settling(&[]).is_none());
+    }
 }

@@ -31,6 +31,7 @@ fn call_party(conn: &Connection, call_sid: Option<&str>) -> Result<(String, Opti
 pub async fn recording_status(State(state): State<AppState>, req: Request) -> Result<Response, WebhookError> {
     let signed = verify::signed(&state, req, Accept::Form).await?;
     let rec = RecordingStatus::from_params(&signed.params)?;
+    let call_sid = rec.call_sid.clone().filter(|_| rec.kind() == "call");
     let voicemail_id = state
         .store
         .write_async(move |tx| {
@@ -54,6 +55,7 @@ pub async fn recording_status(State(state): State<AppState>, req: Request) -> Re
                     duration: rec.duration,
                     number_id,
                     from,
+                    source: rec.source.clone(),
                 },
             )?;
             if !created {
@@ -67,6 +69,10 @@ pub async fn recording_status(State(state): State<AppState>, req: Request) -> Re
         state.downloads.wake();
         if let Some(voicemail_id) = created {
             state.events.publish(Event::VoicemailUpdated { voicemail_id });
+        }
+        if let Some(call_sid) = call_sid {
+            // A call recording: the call log shows it (downloading, then playable).
+            state.events.publish(Event::CallUpdated { call_sid });
         }
     }
     Ok(twiml_response(&[]))
@@ -98,6 +104,7 @@ pub async fn transcription(State(state): State<AppState>, req: Request) -> Resul
                             duration: None,
                             number_id,
                             from,
+                            source: None,
                         },
                     )?;
                     queued = created;

@@ -38,6 +38,11 @@ pub struct ClickToCall {
     /// the customer; a mobile's voicemail never does, so the customer is never connected to
     /// it. `None` (screening off, or no public URL): the customer is dialled at once.
     pub accept_url: Option<String>,
+    /// Record the call (both parties, from when the owner answers).
+    pub record: bool,
+    /// Where a finished recording is posted (`<public_url>/twilio/voice/recording`); None
+    /// without a public URL: catch-up finds the recording in Twilio's log instead.
+    pub recording_status_callback: Option<String>,
 }
 
 impl ClickToCall {
@@ -88,6 +93,12 @@ impl TwilioClient {
             p = p.add("StatusCallback", cb).add("StatusCallbackMethod", "POST");
             for e in events {
                 p = p.add("StatusCallbackEvent", *e);
+            }
+        }
+        if c.record {
+            p = p.add("Record", "true").add("RecordingChannels", "dual");
+            if let Some(cb) = &c.recording_status_callback {
+                p = p.add("RecordingStatusCallback", cb).add("RecordingStatusCallbackMethod", "POST");
             }
         }
         self.post_form(&self.account_url("Calls.json"), p.as_slice(), Retry::Never).await

@@ -1,4 +1,4 @@
-//! Recordings (voicemails): list, fetch, backfill.
+//! Recordings (voicemails and call recordings): list, fetch, backfill, delete.
 
 use super::lenient_i64;
 use crate::error::Result;
@@ -11,6 +11,9 @@ pub struct RecordingResource {
     #[serde(default, deserialize_with = "lenient_i64")]
     pub duration: Option<i64>,
     pub status: Option<String>,
+    /// What made it: `RecordVerb` (a voicemail), `DialVerb`, `OutboundAPI`,
+    /// `StartCallRecordingAPI`… (a call recording).
+    pub source: Option<String>,
     pub date_created: Option<String>,
     /// The audio file, on api.twilio.com (append `.mp3` for MP3).
     pub media_url: Option<String>,
@@ -26,6 +29,11 @@ impl TwilioClient {
 
     pub async fn fetch_recording(&self, sid: &str) -> Result<RecordingResource> {
         self.get_json(&self.account_url(&format!("Recordings/{sid}.json")), &[]).await
+    }
+
+    /// Deletes the recording (audio and metadata) from the account: Twilio keeps no copy.
+    pub async fn delete_recording(&self, sid: &str) -> Result<()> {
+        self.delete(&self.account_url(&format!("Recordings/{sid}.json"))).await
     }
 
     /// Backfill: recordings since `watermark` (RFC 3339) with a day of overlap, by SID.

@@ -1,6 +1,7 @@
-//! Transcriptions of recordings (voicemail transcripts). Listed by catch-up so that a
-//! voicemail left while the app was closed (the Twilio-hosted flow records with
-//! transcription, and its callback could not reach us) gets its text.
+//! Transcriptions of recordings (voicemail transcripts). Catch-up asks each pending
+//! voicemail's recording for them, so that a voicemail left while the app was closed (the
+//! Twilio-hosted flow records with transcription, and its callback could not reach us) gets
+//! its text.
 //! `GET /2010-04-01/Accounts/{AccountSid}/Transcriptions.json` has no date filter: it is
 //! paged newest first and catch-up stops at its watermark.
 
