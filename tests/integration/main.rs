@@ -5,8 +5,8 @@
 // workspace's deny of unwrap/expect, meant for what ships, does not apply.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod call_flow;
 mod call_artifacts;
+mod call_flow;
 mod cli;
 mod client_cli;
 mod client_prism;

@@ -2,8 +2,8 @@
 
 use tauri::State;
 
-use crate::desktop::contract::Bytes;
 use super::super::live::Live;
+use crate::desktop::contract::Bytes;
 use crate::desktop::{files, DesktopState};
 use crate::error::{Error, Result};
 use crate::store::messages;

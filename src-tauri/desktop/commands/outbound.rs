@@ -77,7 +77,13 @@ pub async fn start_bulk(
     per_contact: Option<crate::desktop::contract::PerContactArg>,
     tags: Option<Vec<String>>,
 ) -> Result<i64> {
-    let choice = BulkChoice { template_id, contact_ids, vars, per_contact: per_contact.unwrap_or_default().0, tags: tags.unwrap_or_default() };
+    let choice = BulkChoice {
+        template_id,
+        contact_ids,
+        vars,
+        per_contact: per_contact.unwrap_or_default().0,
+        tags: tags.unwrap_or_default(),
+    };
     let id = bulk::start(&live.outbound().await?, number_id, choice).await?;
     spawn_campaign(app, id);
     Ok(id)

@@ -51,6 +51,12 @@ pub async fn preview_bulk(
     per_contact: Option<crate::desktop::contract::PerContactArg>,
     tags: Option<Vec<String>>,
 ) -> Result<BulkPreview> {
-    let choice = BulkChoice { template_id, contact_ids, vars, per_contact: per_contact.unwrap_or_default().0, tags: tags.unwrap_or_default() };
+    let choice = BulkChoice {
+        template_id,
+        contact_ids,
+        vars,
+        per_contact: per_contact.unwrap_or_default().0,
+        tags: tags.unwrap_or_default(),
+    };
     state.store.read_async(move |c| bulk::preview_in(c, &choice)).await
 }

@@ -34,6 +34,8 @@ export type Commands = { [K in keyof typeof commands]: Voided<(typeof commands)[
 interface Friendlier {
   listConversations(opts?: {
     unreadOnly?: boolean;
+    /** Only open or only done conversations; null: both. */
+    state?: T.State | null;
     before?: [string, number] | null;
   }): ReturnType<Commands['listConversations']>;
   startConversation(withWhom: T.StartWith, numberId?: number | null): ReturnType<Commands['startConversation']>;
@@ -75,12 +77,14 @@ export function tauriBackend(): Backend {
   return {
     // Commands typed `Promise<null>` are the same functions as `Promise<void>` (`Voided`).
     ...(commands as unknown as Commands),
-    listConversations: (opts = {}) => commands.listConversations(opts.unreadOnly ?? false, opts.before ?? null),
+    listConversations: (opts = {}) =>
+      commands.listConversations(opts.unreadOnly ?? false, opts.state ?? null, opts.before ?? null),
     startConversation: (withWhom, numberId = null) => commands.startConversation(numberId, withWhom),
     getThread: (conversationId, beforeId = null) => commands.getThread(conversationId, beforeId),
     sendMessage: (req) => commands.sendMessage(req.conversationId, req.body, req.channel, req.subject, req.media),
     searchAvailableNumbers: (q) => commands.searchAvailableNumbers(q.country, q.numberType, q.areaCode),
-    startBulk: (req) => commands.startBulk(req.templateId, req.numberId, req.contactIds, req.vars, req.perContact),
+    startBulk: (req) =>
+      commands.startBulk(req.templateId, req.numberId, req.contactIds, req.vars, req.perContact, req.tags ?? null),
 
     async openExternal(url) {
       // The capability allows http(s) only too; this refuses anything else before asking.

@@ -151,6 +151,7 @@ export function demoData(): FakeData {
     minsAgo: number,
     unread: number,
   ): T.ConversationSummary => ({
+    state: 'open',
     id,
     number_id: 1,
     our_number: '+61255501234',
@@ -180,6 +181,8 @@ export function demoData(): FakeData {
     const convo = d.conversations.find((x) => x.id === c)!;
     mid += 1;
     return {
+      retry_of: null,
+      retried_by: null,
       id: mid,
       sid: `SM${String(mid).padStart(32, '0')}`,
       conversation_id: c,
@@ -215,6 +218,10 @@ export function demoData(): FakeData {
   d.messages[6].error_message = 'The destination handset was unreachable (switched off or out of coverage).';
   d.calls = [
     {
+      number_id: 1,
+      customer: '+61412345678',
+      contact_name: 'Maria Rossi',
+      outcome: 'forwarded',
       id: 1,
       sid: 'CA1',
       direction: 'inbound',
@@ -231,6 +238,10 @@ export function demoData(): FakeData {
       recordings: [],
     },
     {
+      number_id: 1,
+      customer: '+61412345680',
+      contact_name: 'Priya Shah',
+      outcome: 'missed',
       id: 2,
       sid: 'CA2',
       direction: 'inbound',
@@ -247,6 +258,10 @@ export function demoData(): FakeData {
       recordings: [],
     },
     {
+      number_id: 1,
+      customer: '+61412345680',
+      contact_name: 'Priya Shah',
+      outcome: 'outgoing',
       id: 3,
       sid: 'CA3',
       direction: 'outbound-api',
@@ -265,6 +280,9 @@ export function demoData(): FakeData {
   ];
   d.voicemails = [
     {
+      download_failed: false,
+      number_id: 1,
+      contact_name: '',
       id: 1,
       recording_sid: 'RE1',
       call_sid: 'CA2',
@@ -337,7 +355,7 @@ export function simMessage(direction: string, from: string, to: string, body: st
   };
 }
 
-type Purpose = 'export_target' | 'attachment' | 'compliance_document';
+type Purpose = 'export_target' | 'attachment' | 'compliance_document' | 'contacts_import';
 
 function notChosen(): T.AppError {
   return {
@@ -392,10 +410,13 @@ export class FakeBackend implements Backend {
     this.log('inboxPainted');
   }
 
-  async listConversations(opts: { unreadOnly?: boolean; before?: [string, number] | null } = {}) {
+  async listConversations(
+    opts: { unreadOnly?: boolean; state?: T.State | null; before?: [string, number] | null } = {},
+  ) {
     // As store::conversations::list: newest first (ties by id), a page after `before`.
     return this.d.conversations
       .filter((c) => !opts.unreadOnly || c.unread > 0)
+      .filter((c) => !opts.state || c.state === opts.state)
       .filter((c) => !opts.before || sortsAfter(sortKey(c), opts.before))
       .sort((a, b) => (sortsAfter(sortKey(a), sortKey(b)) ? 1 : -1))
       .slice(0, PAGE);
@@ -425,6 +446,7 @@ export class FakeBackend implements Backend {
     const existing = this.d.conversations.find((v) => v.number_id === number.id && v.customer === customer);
     if (existing) return existing;
     const v: T.ConversationSummary = {
+      state: 'open',
       id: this.nextId(this.d.conversations),
       number_id: number.id,
       our_number: number.e164,
@@ -485,6 +507,8 @@ export class FakeBackend implements Backend {
     const c = await this.getConversation(req.conversationId);
     if (c.opted_out) throw { code: 'opted_out', message: `${c.customer} has opted out of messages (replied STOP)` };
     const m: T.Message = {
+      retry_of: null,
+      retried_by: null,
       id: this.nextId(this.d.messages),
       sid: null,
       conversation_id: c.id,
@@ -620,6 +644,10 @@ export class FakeBackend implements Backend {
     const n = this.d.numbers.find((x) => x.id === numberId);
     if (!n) throw notFound(`number ${numberId}`);
     const call: T.Call = {
+      number_id: n.id,
+      customer: to,
+      contact_name: this.d.contacts.find((c) => c.phones.includes(to))?.name ?? '',
+      outcome: 'outgoing',
       id: this.nextId(this.d.calls),
       sid: `CA${Date.now()}`,
       direction: 'outbound-api',
@@ -662,7 +690,8 @@ export class FakeBackend implements Backend {
     this.log('updateNumberSettings', id, friendlyName, settings);
     const n = this.d.numbers.find((x) => x.id === id);
     if (!n) throw notFound(`number ${id}`);
-    if (settings.text_back_window_hours < 1 || settings.text_back_window_hours > 168)
+    const window = settings.text_back_window_hours ?? 12;
+    if (window < 1 || window > 168)
       throw { code: 'invalid_input', message: 'the text-back window must be between 1 and 168 hours' };
     if (settings.ring_seconds < 5 || settings.ring_seconds > 120)
       throw { code: 'invalid_input', message: 'ring time must be between 5 and 120 seconds' };
@@ -672,7 +701,7 @@ export class FakeBackend implements Backend {
     n.settings = structuredClone(settings);
     return n;
   }
-  async callFlowNotes(): Promise<T.CallFlowNotes> {
+  async callFlowNotes(): Promise<T.ClosedNotes> {
     return {
       text_back:
         'While Switchboard is closed, Twilio sends the text-back itself after every missed call, even to a caller who already got one in the last hours.',
@@ -981,6 +1010,9 @@ export class FakeBackend implements Backend {
     const document_path = document === null ? null : this.resolve(document, 'compliance_document');
     if (document !== null) this.granted.delete(document);
     const c: T.Compliance = {
+      form: null,
+      answers: null,
+      copied_from: null,
       ...draft,
       first_name: draft.first_name ?? '',
       last_name: draft.last_name ?? '',
@@ -1137,6 +1169,7 @@ export class FakeBackend implements Backend {
     if (!c) {
       const contact = this.d.contacts.find((x) => x.phones.includes(from));
       c = {
+        state: 'open',
         id: this.nextId(this.d.conversations),
         number_id: number.id,
         our_number: number.e164,
@@ -1153,6 +1186,8 @@ export class FakeBackend implements Backend {
       this.d.conversations.push(c);
     }
     const m: T.Message = {
+      retry_of: null,
+      retried_by: null,
       id: this.nextId(this.d.messages),
       sid: `SM${Date.now()}`,
       conversation_id: c.id,
@@ -1170,7 +1205,18 @@ export class FakeBackend implements Backend {
       created_at: now(),
       updated_at: now(),
       media: withImage
-        ? [{ id: Date.now(), idx: 0, content_type: 'image/png', path: 'media/sim.png', sha256: null, bytes: 68 }]
+        ? [
+            {
+              id: Date.now(),
+              idx: 0,
+              content_type: 'image/png',
+              path: 'media/sim.png',
+              sha256: null,
+              bytes: 68,
+              download_error: null,
+              download_failed: false,
+            },
+          ]
         : [],
       retryable: false,
       remedy: null,
@@ -1189,6 +1235,10 @@ export class FakeBackend implements Backend {
     if (!number) throw notFound('a sandbox number');
     const sid = `CA${Date.now()}`;
     this.d.calls.unshift({
+      number_id: number.id,
+      customer: from,
+      contact_name: this.d.contacts.find((c) => c.phones.includes(from))?.name ?? '',
+      outcome: outcome === 'answer' ? 'forwarded' : 'missed',
       id: this.nextId(this.d.calls),
       sid,
       direction: 'inbound',
@@ -1207,6 +1257,9 @@ export class FakeBackend implements Backend {
     this.emit({ type: 'call_updated', call_sid: sid });
     if (outcome === 'voicemail') {
       const v: T.Voicemail = {
+        download_failed: false,
+        number_id: 1,
+        contact_name: '',
         id: this.nextId(this.d.voicemails),
         recording_sid: `RE${Date.now()}`,
         call_sid: sid,
@@ -1231,12 +1284,168 @@ export class FakeBackend implements Backend {
     if (on !== null) this.d.dropWebhooks = on;
     return this.d.dropWebhooks;
   }
+  // Conversation states, counts and the timeline (store::conversations, store::timeline).
+  async inboxCounts(): Promise<T.Counts> {
+    const cs = this.d.conversations;
+    return {
+      unread_messages: cs.reduce((n, c) => n + c.unread, 0),
+      unread_conversations: cs.filter((c) => c.unread > 0).length,
+      open: cs.filter((c) => c.state === 'open').length,
+      done: cs.filter((c) => c.state === 'done').length,
+    };
+  }
+  async setConversationState(id: number, to: T.State) {
+    this.log('setConversationState', id, to);
+    const c = this.d.conversations.find((x) => x.id === id);
+    if (!c) throw notFound(`conversation ${id}`);
+    c.state = to;
+    // Done also marks it read: it was dealt with.
+    if (to === 'done') c.unread = 0;
+    return c;
+  }
+  async markConversationUnread(id: number) {
+    this.log('markConversationUnread', id);
+    const c = this.d.conversations.find((x) => x.id === id);
+    if (!c) throw notFound(`conversation ${id}`);
+    c.unread = Math.max(c.unread, 1);
+  }
+  async getTimeline(conversationId: number, before: T.Cursor | null): Promise<T.Page> {
+    const c = this.d.conversations.find((x) => x.id === conversationId);
+    if (!c) throw notFound(`conversation ${conversationId}`);
+    const items: T.Item[] = [
+      ...this.d.messages.filter((m) => m.conversation_id === c.id).map((m) => ({ kind: 'message' as const, ...m })),
+      ...this.d.calls.filter((x) => x.customer === c.customer).map((x) => ({ kind: 'call' as const, ...x })),
+      ...this.d.voicemails.filter((v) => v.from === c.customer).map((v) => ({ kind: 'voicemail' as const, ...v })),
+    ];
+    const at = (i: T.Item) => i.created_at;
+    const older = items
+      .filter((i) => !before || at(i) < before.at || (at(i) === before.at && i.id < before.id))
+      .sort((a, b) => (at(a) === at(b) ? a.id - b.id : at(a) < at(b) ? -1 : 1));
+    const page = older.slice(-PAGE);
+    const first = page[0];
+    return {
+      items: page,
+      before: older.length > PAGE && first ? { at: first.created_at, kind: first.kind, id: first.id } : null,
+    };
+  }
+  async textBack(from: T.TextBack) {
+    this.log('textBack', from);
+    const customer =
+      'call' in from && from.call !== undefined
+        ? this.d.calls.find((x) => x.id === from.call)?.customer
+        : this.d.voicemails.find((v) => v.id === from.voicemail)?.from;
+    if (!customer) throw notFound('the call or voicemail');
+    return this.startConversation({ phone: customer });
+  }
+  async retryDownload(of: T.DownloadOf) {
+    this.log('retryDownload', of);
+  }
+  // Contacts at scale (addressbook, store::tags, store::blocked). The CSV import reads a
+  // file on the owner's disk, which only the desktop app can do.
+  async previewContactsImport(token: string, options: T.ImportOptions | null): Promise<T.ImportPreview> {
+    this.log('previewContactsImport', token, options);
+    this.resolve(token, 'contacts_import');
+    throw { code: 'invalid_input', message: 'importing a CSV file needs the desktop app' };
+  }
+  async importContacts(token: string, options: T.ImportOptions): Promise<T.ImportReport> {
+    this.log('importContacts', token, options);
+    this.resolve(token, 'contacts_import');
+    throw { code: 'invalid_input', message: 'importing a CSV file needs the desktop app' };
+  }
+  async mergeContacts(into: number, from: number) {
+    this.log('mergeContacts', into, from);
+    const keep = this.d.contacts.find((c) => c.id === into);
+    const gone = this.d.contacts.find((c) => c.id === from);
+    if (!keep || !gone || into === from) throw notFound(`contact ${!keep ? into : from}`);
+    keep.phones = [...new Set([...keep.phones, ...gone.phones])];
+    keep.tags = [...new Set([...(keep.tags ?? []), ...(gone.tags ?? [])])];
+    keep.email = keep.email ?? gone.email;
+    this.d.contacts = this.d.contacts.filter((c) => c.id !== from);
+    for (const c of this.d.conversations) if (c.contact_id === from) c.contact_id = into;
+    return keep;
+  }
+  async deleteContact(id: number) {
+    this.log('deleteContact', id);
+    if (!this.d.contacts.some((c) => c.id === id)) throw notFound(`contact ${id}`);
+    this.d.contacts = this.d.contacts.filter((c) => c.id !== id);
+    // The threads stay, shown by number.
+    for (const c of this.d.conversations)
+      if (c.contact_id === id) Object.assign(c, { contact_id: null, contact_name: '' });
+  }
+  async setContactTags(id: number, tags: string[]) {
+    this.log('setContactTags', id, tags);
+    const c = this.d.contacts.find((x) => x.id === id);
+    if (!c) throw notFound(`contact ${id}`);
+    c.tags = [...new Set(tags.map((t) => t.trim().toLowerCase()).filter(Boolean))];
+    return c;
+  }
+  async listTags() {
+    const counts = new Map<string, number>();
+    for (const c of this.d.contacts) for (const t of c.tags ?? []) counts.set(t, (counts.get(t) ?? 0) + 1);
+    return [...counts].map(([tag, contacts]) => ({ tag, contacts }));
+  }
+  private blocked: T.Blocked[] = [];
+  async setBlocked(address: string, blocked: boolean) {
+    this.log('setBlocked', address, blocked);
+    const was = this.blocked.some((b) => b.address === address);
+    this.blocked = this.blocked.filter((b) => b.address !== address);
+    if (blocked) this.blocked.push({ address, blocked_at: now() });
+    return was !== blocked;
+  }
+  async listBlocked() {
+    return this.blocked;
+  }
+  // Campaign history (outbound::history): the fake keeps only the progress of bulk sends.
+  async listCampaigns(limit: number | null): Promise<T.CampaignSummary[]> {
+    return [...this.campaigns.values()].slice(0, limit ?? 50).map((c) => ({
+      id: c.id,
+      created_at: now(),
+      template_id: null,
+      template_name: null,
+      from_number: this.d.numbers[0]?.e164 ?? '',
+      audience: `${c.total} contacts`,
+      state: c.state,
+      resend_of: null,
+      total: c.total,
+      sent: c.sent,
+      delivered: 0,
+      failed: c.failed,
+      skipped: c.skipped,
+      pending: c.total - c.sent - c.failed - c.skipped,
+      cancelled: 0,
+    }));
+  }
+  async campaignDetail(id: number): Promise<T.CampaignDetail> {
+    const summary = (await this.listCampaigns(null)).find((c) => c.id === id);
+    if (!summary) throw notFound(`campaign ${id}`);
+    return { summary, recipients: [] };
+  }
+  async cancelCampaign(id: number) {
+    this.log('cancelCampaign', id);
+    const c = this.campaigns.get(id);
+    if (!c) throw notFound(`campaign ${id}`);
+    if (c.state === 'done' || c.state === 'cancelled') return false;
+    c.state = 'cancelled';
+    return true;
+  }
+  async previewResend(id: number): Promise<T.ResendPlan> {
+    const c = this.campaigns.get(id);
+    if (!c) throw notFound(`campaign ${id}`);
+    return { family: id, count: c.failed, opted_out: 0, unconfirmed: 0 };
+  }
+  async resendFailed(id: number) {
+    this.log('resendFailed', id);
+    const plan = await this.previewResend(id);
+    if (plan.count === 0) throw { code: 'invalid_input', message: 'nobody to send again to' };
+    return id;
+  }
   async simPhoneInbox(phone: string) {
     return this.d.simInbox.filter((m) => m.from === phone || m.to === phone);
   }
 
-  async pickFiles(kind: 'image' | 'document') {
+  async pickFiles(kind: T.PickKind) {
     this.log('pickFiles', kind);
+    if (kind === 'contacts') return [this.grant('contacts_import', '/home/owner/Documents/contacts.csv')];
     return kind === 'image'
       ? [this.grant('attachment', '/home/owner/Pictures/cake.png')]
       : [this.grant('compliance_document', '/home/owner/Documents/registration.pdf')];

@@ -74,6 +74,7 @@ describe('format', () => {
 
 describe('inbox paging', () => {
   const conv = (id: number, at: string | null): ConversationSummary => ({
+    state: 'open',
     id,
     number_id: 1,
     our_number: '+61255501234',

@@ -19,6 +19,8 @@ export interface BulkRequest {
   /** Values shared by everyone. */
   vars: Record<string, string>;
   perContact: PerContactVars;
+  /** Everyone with one of these tags, each person once (with `contactIds`). */
+  tags?: string[] | null;
 }
 
 /** What the owner's mobile does with a simulated forwarded call (sandbox): the words

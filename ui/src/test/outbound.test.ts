@@ -30,6 +30,8 @@ function outbound(over: Partial<Message>): Message {
     media: [],
     retryable: true,
     remedy: null,
+    retry_of: null,
+    retried_by: null,
     ...over,
   };
 }

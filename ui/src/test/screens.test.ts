@@ -468,6 +468,10 @@ describe('The call log of a busy clinic', () => {
     for (let i = 0; i < n; i++) {
       const missed = i % 4 === 0;
       d.calls.push({
+        number_id: 1,
+        customer: '',
+        contact_name: '',
+        outcome: 'answered',
         id: i + 1,
         sid: `CA${i}`,
         direction: 'inbound',

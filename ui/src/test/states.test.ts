@@ -29,6 +29,9 @@ const withBundle = (): FakeData => {
   const d = demoData();
   d.compliance = [
     {
+      form: null,
+      answers: null,
+      copied_from: null,
       id: 1,
       country: 'AU',
       number_type: 'mobile',

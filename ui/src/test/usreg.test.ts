@@ -32,6 +32,8 @@ function blocked(over: Partial<Message>): Message {
     media: [],
     retryable: false,
     remedy: { kind: 'us_registration', number: US },
+    retry_of: null,
+    retried_by: null,
     ...over,
   };
 }

@@ -27,7 +27,16 @@ function hostile(): FakeBackend {
   }
   d.messages[3].num_media = 1;
   d.messages[3].media = [
-    { id: 9, idx: 0, content_type: 'application/pdf', path: `media/${IMG}.pdf`, sha256: null, bytes: 10 },
+    {
+      id: 9,
+      idx: 0,
+      content_type: 'application/pdf',
+      path: `media/${IMG}.pdf`,
+      sha256: null,
+      bytes: 10,
+      download_error: null,
+      download_failed: false,
+    },
   ];
   d.templates[0].name = IMG;
   d.templates[0].body = SCRIPT;

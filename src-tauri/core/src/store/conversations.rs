@@ -430,7 +430,8 @@ mod tests {
     fn upgrading_copies_each_addresss_latest_state_from_the_ledger() -> Result<()> {
         let dir = tempfile::tempdir()?;
         let mut conn = Connection::open(dir.path().join("old.db"))?;
-        crate::store::migrations()?.to_version(&mut conn, 14)?;
+        // Up to 12: the version before 13-read-less, which adds `opt_out_state`.
+        crate::store::migrations()?.to_version(&mut conn, 12)?;
         conn.execute_batch(
             "INSERT INTO opt_out_events (address, channel, opted_out, at, reason, source) VALUES
                ('+61412555201', 'sms', 1, '2026-11-30T10:00:00.000Z', 'STOP', 'webhook'),
