@@ -10,6 +10,7 @@ pub mod segments;
 pub mod sid;
 pub mod status;
 pub mod template;
+pub mod tollfree;
 pub mod transcript;
 pub mod twilio_errors;
 pub mod us_registration;

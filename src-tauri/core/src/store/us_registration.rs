@@ -182,7 +182,7 @@ pub struct TollfreeRecord {
     pub e164: String,
     pub phone_number_sid: String,
     /// The form as submitted (a `NewTollfreeVerification`), for a correction to start from.
-    #[specta(type = crate::twilio::api::messaging::NewTollfreeVerification)]
+    #[specta(type = crate::domain::tollfree::NewTollfreeVerification)]
     pub form: serde_json::Value,
     pub verification_sid: Option<String>,
     /// `draft` before it reached Twilio; then Twilio's PENDING_REVIEW, IN_REVIEW,
