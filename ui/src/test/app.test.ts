@@ -80,4 +80,17 @@ describe('App shell', () => {
     expect(await screen.findByText('Are you open on Sunday?', { selector: '[data-testid=preview]' })).toBeTruthy();
     await waitFor(() => expect(screen.getByTestId('unread-total').textContent).toBe('3'));
   });
+
+  it('the unread badge counts every conversation, not only the first page', async () => {
+    const d = demoData();
+    const template = d.conversations[0];
+    const extra = 60; // more than one page of the conversation list (50)
+    for (let i = 0; i < extra; i++) {
+      d.conversations.push({ ...template, id: 1000 + i, customer: `+614120${String(i).padStart(5, '0')}`, unread: 1 });
+    }
+    const expected = d.conversations.reduce((n, c) => n + c.unread, 0);
+    render(App, { backend: new FakeBackend(d) });
+    await waitFor(() => expect(screen.getByTestId('unread-total').textContent).toBe(String(expected)));
+    expect(expected).toBeGreaterThan(extra);
+  });
 });
