@@ -15,6 +15,9 @@ INSERT INTO contacts (id, name, email, notes) VALUES
 -- Tom texted STOP two days ago: opt-out lives in the ledger, by address (migration 06).
 INSERT INTO opt_out_events (address, channel, opted_out, at, reason, source)
   VALUES ('+61499000002', 'sms', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now','-2 days'), 'STOP', 'webhook');
+-- The app writes the ledger through store::optouts::record, which keeps each address's
+-- latest state beside it for the conversation list (migration 13); this seed writes both.
+INSERT INTO opt_out_state (address, opted_out) VALUES ('+61499000002', 1);
 INSERT INTO contact_phones (contact_id, address) VALUES (9001, '+61499000001'), (9002, '+61499000002'), (9003, '+61499000003');
 
 INSERT INTO conversations (id, number_id, customer, contact_id, last_message_at, last_preview, unread) VALUES
