@@ -297,21 +297,9 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
         Vec::new()
     };
     if earlier.is_none() {
-        if m.num_media as usize != tokens.len() {
-            return Err(Error::InvalidInput(
-                "the attachments of this message are no longer kept; send it again with its attachments".into(),
-            ));
-        }
-        let to = m.to.clone();
-        if ob.store.read_async(move |c| optouts::is_opted_out(c, &to)).await? {
-            return Err(Error::OptedOut(m.to));
-        }
+        may_send_again(ob, &m, &tokens).await?;
     }
-    let media_urls = match (ob.public_url.as_deref(), tokens.is_empty()) {
-        (_, true) => Vec::new(),
-        (Some(public), false) => tokens.iter().map(|t| media_links::url(public, t)).collect(),
-        (None, false) => return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into())),
-    };
+    let media_urls = retry_media_urls(ob, &tokens)?;
     let row = Row {
         info: segments::count(&m.body),
         from: m.from,
@@ -324,6 +312,31 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
         retry_of: Some(message_id),
     };
     enqueue_and_deliver(ob, &guard, row).await
+}
+
+/// What both kinds of Retry check before a failed text goes out again: its attachments are
+/// still kept (their public copies expire), and the customer has not opted out since.
+async fn may_send_again(ob: &Outbound, m: &messages::Message, tokens: &[String]) -> Result<()> {
+    if m.num_media as usize != tokens.len() {
+        return Err(Error::InvalidInput(
+            "the attachments of this message are no longer kept; send it again with its attachments".into(),
+        ));
+    }
+    let to = m.to.clone();
+    if ob.store.read_async(move |c| optouts::is_opted_out(c, &to)).await? {
+        return Err(Error::OptedOut(m.to.clone()));
+    }
+    Ok(())
+}
+
+/// The public links Twilio fetches a retried text's attachments from: none without
+/// attachments; refused without a public URL (Twilio could not reach them).
+fn retry_media_urls(ob: &Outbound, tokens: &[String]) -> Result<Vec<String>> {
+    match (ob.public_url.as_deref(), tokens.is_empty()) {
+        (_, true) => Ok(Vec::new()),
+        (Some(public), false) => Ok(tokens.iter().map(|t| media_links::url(public, t)).collect()),
+        (None, false) => Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into())),
+    }
 }
 
 /// Retry of a row whose fate Twilio never told us, on the same row: held, read again (a
@@ -354,20 +367,8 @@ async fn retry_unconfirmed(ob: &Outbound, message_id: i64, key: &str) -> Result<
             already_sent: true,
         });
     }
-    if m.num_media as usize != tokens.len() {
-        return Err(Error::InvalidInput(
-            "the attachments of this message are no longer kept; send it again with its attachments".into(),
-        ));
-    }
-    let to = m.to.clone();
-    if ob.store.read_async(move |c| optouts::is_opted_out(c, &to)).await? {
-        return Err(Error::OptedOut(m.to));
-    }
-    let media_urls = match (ob.public_url.as_deref(), tokens.is_empty()) {
-        (_, true) => Vec::new(),
-        (Some(public), false) => tokens.iter().map(|t| media_links::url(public, t)).collect(),
-        (None, false) => return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into())),
-    };
+    may_send_again(ob, &m, &tokens).await?;
+    let media_urls = retry_media_urls(ob, &tokens)?;
     let conversation_id = m.conversation_id;
     ob.store.write_async(move |tx| messages::requeue(tx, message_id)).await?;
     ob.events.publish(Event::MessageUpdated { conversation_id, message_id, status: "queued".into() });
