@@ -281,13 +281,16 @@ pub fn for_customer(
          ORDER BY c.created_at DESC, c.id DESC LIMIT ?5"
     ))?;
     let rows = stmt.query_map(params![number_id, customer, before.0, before.1, limit], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    with_recordings(conn, rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Call> {
-    conn.row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
+    let mut call = conn
+        .row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
         .optional()?
-        .ok_or_else(|| crate::error::Error::not_found(format!("call {id}")))
+        .ok_or_else(|| crate::error::Error::not_found(format!("call {id}")))?;
+    call.recordings = super::call_recordings::for_call(conn, &call.sid)?;
+    Ok(call)
 }
 
 pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Call>> {
