@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::callflow::{self, Leg};
 use super::server::{fetch_2010, json_response, page_2010, ApiError, ApiResult, Params, Sh};
-use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared, TranscriptionRec};
+use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared, State, TranscriptionRec};
 use super::{twiml, CallOutcome};
 use crate::domain::phone::E164;
 use crate::error::{Error, Result};
@@ -438,31 +438,8 @@ pub(crate) fn seed_voicemail(
     ago: std::time::Duration,
 ) -> (String, String) {
     let at = Utc::now() - chrono::Duration::from_std(ago).unwrap_or_default();
-    let call_sid = new_sid("CA");
-    let recording_sid = new_sid("RE");
     sh.with(|s| {
-        let pn = s.number(to).map(|n| n.sid.clone());
-        let mut call = new_call(&call_sid, from, to, "inbound", "completed", pn);
-        call.date_created = at;
-        call.date_updated = at;
-        call.start_time = Some(at);
-        call.end_time = Some(at + chrono::Duration::seconds(i64::from(secs) + 20));
-        call.duration = Some(secs + 20);
-        // Keep each log in time order: lists are served newest first.
-        let i = s.calls.partition_point(|c| c.date_created <= at);
-        s.calls.insert(i, call);
-        let i = s.recordings.partition_point(|r| r.date_created <= at);
-        s.recordings.insert(
-            i,
-            RecordingRec {
-                sid: recording_sid.clone(),
-                call_sid: call_sid.clone(),
-                duration: secs,
-                wav: super::media::wav_tone(secs).into(),
-                date_created: at,
-                source: "RecordVerb".into(),
-            },
-        );
+        let (call_sid, recording_sid) = seed_recorded(s, from, to, at, secs + 20, secs, "RecordVerb");
         if let Some(text) = transcript {
             let done = at + chrono::Duration::seconds(30);
             let i = s.transcriptions.partition_point(|t| t.date_created <= at);
@@ -477,6 +454,45 @@ pub(crate) fn seed_voicemail(
             };
             s.transcriptions.insert(i, t);
         }
-    });
+        (call_sid, recording_sid)
+    })
+}
+
+/// A completed inbound call of `call_secs` at `at`, in the account's log, with a recording
+/// of `secs` (`source`: Twilio's `RecordingSource`), each log kept in time order (lists are
+/// served newest first). No webhook: what the account holds after the app was closed.
+/// Returns `(call SID, recording SID)`.
+pub(crate) fn seed_recorded(
+    s: &mut State,
+    from: &str,
+    to: &str,
+    at: chrono::DateTime<Utc>,
+    call_secs: u32,
+    secs: u32,
+    source: &str,
+) -> (String, String) {
+    let call_sid = new_sid("CA");
+    let recording_sid = new_sid("RE");
+    let pn = s.number(to).map(|n| n.sid.clone());
+    let mut call = new_call(&call_sid, from, to, "inbound", "completed", pn);
+    call.date_created = at;
+    call.date_updated = at;
+    call.start_time = Some(at);
+    call.end_time = Some(at + chrono::Duration::seconds(i64::from(call_secs)));
+    call.duration = Some(call_secs);
+    let i = s.calls.partition_point(|c| c.date_created <= at);
+    s.calls.insert(i, call);
+    let i = s.recordings.partition_point(|r| r.date_created <= at);
+    s.recordings.insert(
+        i,
+        RecordingRec {
+            sid: recording_sid.clone(),
+            call_sid: call_sid.clone(),
+            duration: secs,
+            wav: super::media::wav_tone(secs).into(),
+            date_created: at,
+            source: source.into(),
+        },
+    );
     (call_sid, recording_sid)
 }

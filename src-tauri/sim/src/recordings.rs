@@ -92,32 +92,7 @@ pub(crate) fn seed_recorded_call(
     ago: std::time::Duration,
 ) -> (String, String) {
     let at = Utc::now() - chrono::Duration::from_std(ago).unwrap_or_default();
-    let call_sid = new_sid("CA");
-    let recording_sid = new_sid("RE");
-    sh.with(|s| {
-        let pn = s.number(to).map(|n| n.sid.clone());
-        let mut call = super::calls::new_call(&call_sid, from, to, "inbound", "completed", pn);
-        call.date_created = at;
-        call.date_updated = at;
-        call.start_time = Some(at);
-        call.end_time = Some(at + chrono::Duration::seconds(i64::from(secs) + 5));
-        call.duration = Some(secs + 5);
-        let i = s.calls.partition_point(|c| c.date_created <= at);
-        s.calls.insert(i, call);
-        let i = s.recordings.partition_point(|r| r.date_created <= at);
-        s.recordings.insert(
-            i,
-            RecordingRec {
-                sid: recording_sid.clone(),
-                call_sid: call_sid.clone(),
-                duration: secs,
-                wav: media::wav_tone(secs).into(),
-                date_created: at,
-                source: "DialVerb".into(),
-            },
-        );
-    });
-    (call_sid, recording_sid)
+    sh.with(|s| super::calls::seed_recorded(s, from, to, at, secs + 5, secs, "DialVerb"))
 }
 
 /// Twilio finishes transcribing `recording_sid` now (`completed` with `text`, or `failed`):
