@@ -48,21 +48,7 @@ if [ "${BENCH_PERF:-0}" = 1 ]; then
 fi
 T0=$(awk '{print $14 + $15}' /proc/"$APP"/stat)
 START=$(date +%s.%N)
-python3 - "$WORK/data/sandbox/sandbox-sim.json" "$N" <<'PY'
-# The same texts as benches/desktop.sh: 1,000 customers, one text after another.
-import base64, http.client, json, sys, urllib.parse
-sim = json.load(open(sys.argv[1])); n = int(sys.argv[2])
-u = urllib.parse.urlsplit(sim["base_url"])
-conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-auth = base64.b64encode(f'{sim["account_sid"]}:{sim["auth_token"]}'.encode()).decode()
-path = f'/2010-04-01/Accounts/{sim["account_sid"]}/Sandbox/CustomerMessages.json'
-for i in range(n):
-    body = urllib.parse.urlencode({"From": f"+6141270{i % 1000:04d}", "To": sim["business_number"], "Body": f"tray text {i}"})
-    conn.request("POST", path, body, {"Authorization": f"Basic {auth}", "Content-Type": "application/x-www-form-urlencoded"})
-    r = conn.getresponse(); r.read()
-    if r.status != 201:
-        sys.exit(f"text {i}: {r.status}")
-PY
+python3 "$ROOT/benches/send_texts.py" "$WORK/data/sandbox/sandbox-sim.json" "$N"
 END=$(date +%s.%N)
 T1=$(awk '{print $14 + $15}' /proc/"$APP"/stat)
 if [ -n "${PERF:-}" ]; then kill -INT "$PERF"; wait "$PERF" || true; fi
