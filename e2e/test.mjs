@@ -3,9 +3,9 @@
 // SWITCHBOARD_DATA_DIR and starts tauri-driver on 127.0.0.1:4444.
 import { remote } from 'webdriverio';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import assert from 'node:assert/strict';
 
@@ -391,6 +391,16 @@ try {
     );
     await shot('compliance-approved');
   });
+
+  // Each area's own steps live in e2e/steps/<NN-area>.mjs, run in name order after the core
+  // steps above: a module's default export takes this context and calls `step` for each.
+  const ctx = { browser, step, assert, $t, text, shot, nav, sql, wav, here, APP_BIN, DB, SANDBOX_DIR };
+  const stepsDir = join(here, 'steps');
+  const areas = existsSync(stepsDir) ? readdirSync(stepsDir).filter((f) => f.endsWith('.mjs')).sort() : [];
+  for (const area of areas) {
+    const { default: run } = await import(pathToFileURL(join(stepsDir, area)).href);
+    await run(ctx);
+  }
 
   await step('usable at 900×600', async () => {
     await browser.setWindowSize(900, 600);
