@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
 import { FakeBackend, demoData, emptyData } from '../lib/fake';
 
@@ -27,11 +27,14 @@ describe('App shell', () => {
     await screen.findAllByTestId('conversation');
     await waitFor(() => expect(b.calls.filter((c) => c.method === 'inboxPainted')).toHaveLength(1));
     b.emit({ type: 'message_received', conversation_id: 1, message_id: 99 });
+    const lists = vi.spyOn(b, 'listConversations');
     await fireEvent.click(screen.getByTestId('nav-calls'));
     await fireEvent.click(screen.getByTestId('nav-inbox'));
+    // The positive marker: the re-opened inbox has loaded its list. A wrong second report
+    // would be sent two frames after that load settles, so wait out three frames, not a clock.
+    await waitFor(() => expect(lists).toHaveBeenCalled());
     await screen.findAllByTestId('conversation');
-    // Give a wrong second report (after the next frames) the time to arrive.
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 3; i++) await new Promise((r) => requestAnimationFrame(() => r(undefined)));
     expect(b.calls.filter((c) => c.method === 'inboxPainted')).toHaveLength(1);
   });
 
