@@ -1,11 +1,13 @@
 // Outbound edges in the thread: a failed text Twilio never accepted offers Retry, and
 // links in messages open only as web links, after a click.
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tick } from 'svelte';
 import { FakeBackend, demoData } from '../lib/fake';
 import { linkParts, openableUrl } from '../lib/format';
 import type { Message } from '../lib/types';
 import MessageBubble from '../components/MessageBubble.svelte';
+import Composer from '../components/Composer.svelte';
 
 afterEach(cleanup);
 
@@ -116,5 +118,34 @@ describe('links in messages', () => {
       'https://shop.example/menu',
     ]);
     await expect(b.openExternal('javascript:alert(1)')).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+});
+
+describe('The composer while the tunnel is off', () => {
+  it('says texts go out without a delivery report, and stops saying so once the tunnel is online', async () => {
+    const b = new FakeBackend(demoData());
+    const conversation = (await b.listConversations())[0];
+    render(Composer, { backend: b, conversation, channel: 'sms', onchannel: () => {}, onsent: () => {} });
+    const note = await screen.findByTestId('no-tunnel-note');
+    expect(note.textContent).toContain('without a delivery report');
+    b.emit({
+      type: 'tunnel_changed',
+      state: { state: 'online', kind: 'ngrok', url: 'https://example.ngrok-free.app' },
+    });
+    await waitFor(() => expect(screen.queryByTestId('no-tunnel-note')).toBeNull());
+  });
+
+  it('says nothing when the tunnel is online', async () => {
+    const d = demoData();
+    d.tunnel = { kind: 'ngrok', state: { state: 'online', kind: 'ngrok', url: 'https://example.ngrok-free.app' } };
+    const b = new FakeBackend(d);
+    const conversation = (await b.listConversations())[0];
+    const status = vi.spyOn(b, 'tunnelStatus');
+    render(Composer, { backend: b, conversation, channel: 'sms', onchannel: () => {}, onsent: () => {} });
+    // The positive marker: the composer has asked for the tunnel's state and had its answer.
+    await waitFor(() => expect(status).toHaveBeenCalled());
+    await status.mock.results[0].value;
+    await tick();
+    expect(screen.queryByTestId('no-tunnel-note')).toBeNull();
   });
 });
