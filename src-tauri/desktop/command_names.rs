@@ -95,4 +95,6 @@ pub const COMMANDS: &[&str] = &[
     "resend_us_otp",
     "submit_tollfree_verification",
     "get_tollfree_verification",
+    "set_auto_reply_window",
+    "opt_out_history",
 ];

@@ -112,6 +112,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             conversations::mark_conversation_unread,
             conversations::text_back,
             media::retry_download,
+            settings::set_auto_reply_window,
+            contacts::opt_out_history,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

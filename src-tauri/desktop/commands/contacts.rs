@@ -51,6 +51,14 @@ pub async fn set_opt_out(state: State<'_, DesktopState>, address: String, opted_
     Ok(event)
 }
 
+/// Every opt-out and opt-in ever recorded for `address`, newest first: when, which keyword
+/// or error, and by which path (the ledger that contact edits and merges never change).
+#[tauri::command]
+#[specta::specta]
+pub async fn opt_out_history(state: State<'_, DesktopState>, address: String) -> Result<Vec<OptOutEvent>> {
+    state.store.read_async(move |conn| optouts::history(conn, &address)).await
+}
+
 /// The import dialog's preview of the CSV the owner chose (`pick_files` with kind
 /// `contacts`): with `options` None, the columns and country are guessed.
 #[tauri::command]

@@ -22,18 +22,24 @@ pub struct DesktopSettings {
     /// Closing the window only hides it (more memory all day, instant reopen) instead of
     /// the light tray mode's destroying it.
     pub tray_keeps_window: bool,
+    /// How long after an auto-reply the same customer gets no other (`inbound::auto_reply`).
+    pub auto_reply_window_hours: u32,
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(app: tauri::AppHandle, state: State<'_, DesktopState>) -> Result<DesktopSettings> {
-    let notifications = state.store.read_async(notifications_enabled).await?;
+    let (notifications, auto_reply_window_hours) = state
+        .store
+        .read_async(|conn| Ok((notifications_enabled(conn)?, crate::inbound::auto_reply::window_hours(conn)?)))
+        .await?;
     Ok(DesktopSettings {
         notifications,
         autostart: app.autolaunch().is_enabled().unwrap_or(false),
         data_dir: state.store.data_dir().display().to_string(),
         sandbox: state.sandbox,
         tray_keeps_window: crate::desktop::window::KEEP_WINDOW.load(std::sync::atomic::Ordering::Relaxed),
+        auto_reply_window_hours,
     })
 }
 
@@ -46,6 +52,13 @@ pub async fn set_tray_keeps_window(state: State<'_, DesktopState>, keep: bool) -
     state.store.write_async(move |tx| settings::set(tx, key, value)).await?;
     crate::desktop::window::KEEP_WINDOW.store(keep, std::sync::atomic::Ordering::Relaxed);
     Ok(())
+}
+
+/// The auto-reply window, in whole hours (1 to a week), for every number.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_auto_reply_window(state: State<'_, DesktopState>, hours: u32) -> Result<()> {
+    state.store.write_async(move |tx| crate::inbound::auto_reply::set_window_hours(tx, hours)).await
 }
 
 pub fn notifications_enabled(conn: &rusqlite::Connection) -> Result<bool> {

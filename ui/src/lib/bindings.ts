@@ -238,6 +238,13 @@ export const commands = {
 	textBack: (from: TextBack) => __TAURI_INVOKE<ConversationSummary>("text_back", { from }),
 	/**  Retry on a failed attachment or voicemail download: queued again now, the worker woken. */
 	retryDownload: (of: DownloadOf) => __TAURI_INVOKE<null>("retry_download", { of }),
+	/**  The auto-reply window, in whole hours (1 to a week), for every number. */
+	setAutoReplyWindow: (hours: number) => __TAURI_INVOKE<null>("set_auto_reply_window", { hours }),
+	/**
+	 *  Every opt-out and opt-in ever recorded for `address`, newest first: when, which keyword
+	 *  or error, and by which path (the ledger that contact edits and merges never change).
+	 */
+	optOutHistory: (address: string) => __TAURI_INVOKE<OptOutEvent[]>("opt_out_history", { address }),
 };
 
 /** Events */
@@ -713,6 +720,8 @@ export type DesktopSettings = {
 	 *  the light tray mode's destroying it.
 	 */
 	tray_keeps_window: boolean,
+	/**  How long after an auto-reply the same customer gets no other (`inbound::auto_reply`). */
+	auto_reply_window_hours: number,
 };
 
 /**

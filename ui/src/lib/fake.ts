@@ -71,6 +71,7 @@ export function emptyData(): FakeData {
       data_dir: '/tmp/switchboard-dev',
       sandbox: true,
       tray_keeps_window: false,
+      auto_reply_window_hours: 12,
     },
     credentials: { sandbox: true, twilio: true, account_hint: null, ngrok: false },
     tunnel: { kind: 'none', state: { state: 'stopped', reason: null } },
@@ -371,6 +372,8 @@ function notFound(what: string): T.AppError {
 export class FakeBackend implements Backend {
   d: FakeData;
   private listeners = new Set<(e: T.CoreEvent) => void>();
+  /** The opt-out ledger of what the owner changed by hand in this session (store::optouts). */
+  private optOutLedger: T.OptOutEvent[] = [];
   private campaigns = new Map<number, T.CampaignProgress>();
   /** What the fake was asked to do, for assertions. */
   calls: { method: string; args: unknown[] }[] = [];
@@ -584,7 +587,7 @@ export class FakeBackend implements Backend {
       this.emit({ type: 'contact_updated', contact_id: c.id });
     }
     const e: T.OptOutEvent = {
-      id: Date.now(),
+      id: this.optOutLedger.length + 1,
       address: key,
       channel: key.includes('@') ? 'email' : 'sms',
       opted_out: optedOut,
@@ -593,7 +596,37 @@ export class FakeBackend implements Backend {
       source: 'owner',
       message_sid: null,
     };
+    this.optOutLedger.unshift(e);
     return e;
+  }
+  /** As store::optouts::history: the address's own ledger, newest first (a STOP the demo
+   * data starts with is its first entry). */
+  async optOutHistory(address: string) {
+    const seeded: T.OptOutEvent[] = this.d.contacts
+      .filter(
+        (c) => c.phones.includes(address) && (c.opted_out_phones ?? (c.opted_out ? c.phones : [])).includes(address),
+      )
+      .map((c) => ({
+        id: -c.id,
+        address,
+        channel: 'sms',
+        opted_out: true,
+        at: c.opted_out_at ?? now(),
+        reason: 'STOP',
+        source: 'webhook',
+        message_sid: null,
+      }));
+    const own = this.optOutLedger.filter((e) => e.address === address);
+    return own.length ? own : seeded;
+  }
+  async setAutoReplyWindow(hours: number) {
+    this.log('setAutoReplyWindow', hours);
+    if (!Number.isInteger(hours) || hours < 1 || hours > 168)
+      throw {
+        code: 'invalid_input',
+        message: `the auto-reply window is between 1 and 168 hours (a week), not ${hours}`,
+      };
+    this.d.settings.auto_reply_window_hours = hours;
   }
   async saveContact(id: number | null, edit: T.ContactEdit) {
     this.log('saveContact', id, edit);

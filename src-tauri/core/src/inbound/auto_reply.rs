@@ -33,6 +33,26 @@ pub fn window(conn: &Connection) -> Result<chrono::Duration> {
     Ok(chrono::Duration::milliseconds((hours * 3_600_000.0) as i64))
 }
 
+/// The longest window the owner can set: a week. Longer would in effect turn the auto-reply
+/// off for regular customers, which the number's own switch already does plainly.
+pub const MAX_WINDOW_HOURS: u32 = 168;
+
+/// The window in force, in whole hours (at least 1), as the settings screen shows it.
+pub fn window_hours(conn: &Connection) -> Result<u32> {
+    let hours = (window(conn)?.num_milliseconds() as f64 / 3_600_000.0).round();
+    Ok(hours.clamp(1.0, f64::from(u32::MAX)) as u32)
+}
+
+/// Sets the window (whole hours, 1 to [`MAX_WINDOW_HOURS`]), for every number's auto-reply.
+pub fn set_window_hours(conn: &Connection, hours: u32) -> Result<()> {
+    if !(1..=MAX_WINDOW_HOURS).contains(&hours) {
+        return Err(crate::error::Error::InvalidInput(format!(
+            "the auto-reply window is between 1 and {MAX_WINDOW_HOURS} hours (a week), not {hours}"
+        )));
+    }
+    settings::set(conn, WINDOW_SETTING, &hours.to_string())
+}
+
 /// Whether `address` looks like a machine rather than a person: anything that is not a
 /// full international number (short codes such as `72345`, alphanumeric sender IDs such
 /// as `MyBank`), or a number too short to be a subscriber's.
@@ -93,6 +113,24 @@ mod tests {
                 assert_eq!(window(tx)?, chrono::Duration::minutes(30));
                 settings::set(tx, WINDOW_SETTING, "-3")?;
                 assert_eq!(window(tx)?, chrono::Duration::hours(12));
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn the_owner_sets_whole_hours_within_a_week_and_nothing_else() {
+        let (_d, store) = crate::store::test_store();
+        store
+            .write(|tx| {
+                set_window_hours(tx, 24)?;
+                assert_eq!(window(tx)?, chrono::Duration::hours(24));
+                assert_eq!(window_hours(tx)?, 24);
+                for bad in [0, MAX_WINDOW_HOURS + 1] {
+                    let e = set_window_hours(tx, bad).unwrap_err();
+                    assert!(e.to_string().contains("between 1 and 168"), "{e}");
+                }
+                assert_eq!(window_hours(tx)?, 24, "a refused value changes nothing");
                 Ok(())
             })
             .unwrap();
