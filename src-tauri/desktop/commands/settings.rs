@@ -72,9 +72,16 @@ pub async fn set_notifications(state: State<'_, DesktopState>, enabled: bool) ->
     state.store.write_async(move |tx| settings::set(tx, NOTIFICATIONS_KEY, value)).await
 }
 
+/// Start at login (in the tray). Refused in the sandbox: the entry starts the real app
+/// (`switchboard --tray`), which is not what someone trying the sandbox asked for.
 #[tauri::command]
 #[specta::specta]
-pub fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Result<()> {
+pub fn set_autostart(app: tauri::AppHandle, state: State<'_, DesktopState>, enabled: bool) -> Result<()> {
+    if state.sandbox {
+        return Err(Error::InvalidInput(
+            "start at login is set from your real Switchboard, not from the sandbox".into(),
+        ));
+    }
     let launcher = app.autolaunch();
     let done = if enabled { launcher.enable() } else { launcher.disable() };
     done.map_err(|e| Error::Internal(format!("could not change start at login: {e}")))

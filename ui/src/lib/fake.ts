@@ -1104,6 +1104,11 @@ export class FakeBackend implements Backend {
     this.d.settings.notifications = enabled;
   }
   async setAutostart(enabled: boolean) {
+    if (this.d.settings.sandbox)
+      throw {
+        code: 'invalid_input',
+        message: 'start at login is set from your real Switchboard, not from the sandbox',
+      };
     this.d.settings.autostart = enabled;
   }
   async setTrayKeepsWindow(keep: boolean) {

@@ -56,3 +56,17 @@ describe("An address's opt-out history", () => {
     expect(screen.queryByTestId('opt-out-history')).toBeNull();
   });
 });
+
+describe('Start at login in the sandbox', () => {
+  it('is disabled and says why: the login entry would start the real app', async () => {
+    const { default: Settings } = await import('../screens/Settings.svelte');
+    render(Settings, { backend: new FakeBackend(demoData()), onrerunsetup: () => {} });
+    const box = (await screen.findByTestId('autostart')) as HTMLInputElement;
+    expect(box.disabled).toBe(true);
+    expect(screen.getByTestId('autostart-sandbox').textContent).toContain('real Switchboard');
+  });
+
+  it('is refused by the backend too', async () => {
+    await expect(new FakeBackend(demoData()).setAutostart(true)).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+});
