@@ -23,6 +23,16 @@ fn outbound(stub: &Stub, dir: &std::path::Path) -> Result<Outbound, Box<dyn std:
     Ok(Outbound::new(store, client_at(&stub.base)?, Events::new(), Some("https://pub.example".into())))
 }
 
+/// A stub Twilio (see [`twilio`]), a fresh data folder and the outbound path over both.
+async fn setup(
+    errors: Vec<(&'static str, u32, u16)>,
+) -> Result<(Stub, tempfile::TempDir, Outbound), Box<dyn std::error::Error>> {
+    let stub = twilio(errors).await?;
+    let dir = tempfile::tempdir()?;
+    let ob = outbound(&stub, dir.path())?;
+    Ok((stub, dir, ob))
+}
+
 /// A stub Twilio that creates messages with SIDs SM…01, SM…02…, lists none, and answers
 /// `error` (code, status) for the `To` numbers given.
 async fn twilio(errors: Vec<(&'static str, u32, u16)>) -> Result<Stub, Box<dyn std::error::Error>> {
@@ -53,9 +63,7 @@ async fn twilio(errors: Vec<(&'static str, u32, u16)>) -> Result<Stub, Box<dyn s
 
 #[tokio::test]
 async fn send_writes_the_outbox_then_records_the_sid() -> TestResult {
-    let stub = twilio(vec![]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (stub, _dir, ob) = setup(vec![]).await?;
     let mut rx = ob.events.subscribe();
     let out = send::send(&ob, SendRequest::text(OURS, "+61 412 345 678", "Your order is ready")).await?;
     assert_eq!(out.sid.as_deref(), Some("SM00000000000000000000000000000001"));
@@ -72,9 +80,7 @@ async fn send_writes_the_outbox_then_records_the_sid() -> TestResult {
 
 #[tokio::test]
 async fn opted_out_invalid_and_too_long_are_refused_before_anything_is_sent() -> TestResult {
-    let stub = twilio(vec![]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (stub, _dir, ob) = setup(vec![]).await?;
     ob.store.write(|tx| store::optouts::set_by_owner(tx, CUSTOMER, true).map(|_| ()))?;
     let e =
         send::send(&ob, SendRequest::text(OURS, CUSTOMER, "hi")).await.err().ok_or("sent to an opted-out contact")?;
@@ -96,9 +102,7 @@ async fn opted_out_invalid_and_too_long_are_refused_before_anything_is_sent() ->
 
 #[tokio::test]
 async fn templates_render_and_missing_variables_are_named() -> TestResult {
-    let stub = twilio(vec![]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (stub, _dir, ob) = setup(vec![]).await?;
     ob.store.write(|tx| store::templates::save(tx, None, "ready", "Hi {{first_name}}, your {{item}} is ready"))?;
     let vars: BTreeMap<String, String> = [("first_name".to_string(), "Ana".to_string())].into();
     let mut req = SendRequest::text(OURS, CUSTOMER, "");
@@ -116,9 +120,7 @@ async fn templates_render_and_missing_variables_are_named() -> TestResult {
 
 #[tokio::test]
 async fn error_21610_marks_the_contact_opted_out_and_the_message_failed() -> TestResult {
-    let stub = twilio(vec![(CUSTOMER, 21610, 400)]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (_stub, _dir, ob) = setup(vec![(CUSTOMER, 21610, 400)]).await?;
     let e = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "hi")).await.err().ok_or("expected 21610")?;
     assert!(matches!(e, Error::Twilio { code: Some(21610), .. }));
     assert!(ob.store.read(|c| store::optouts::is_opted_out(c, CUSTOMER))?, "21610 marks the contact");
@@ -131,9 +133,7 @@ async fn error_21610_marks_the_contact_opted_out_and_the_message_failed() -> Tes
 
 #[tokio::test]
 async fn other_twilio_errors_mark_the_message_failed_with_the_explanation() -> TestResult {
-    let stub = twilio(vec![(CUSTOMER, 21408, 400)]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (_stub, _dir, ob) = setup(vec![(CUSTOMER, 21408, 400)]).await?;
     assert!(send::send(&ob, SendRequest::text(OURS, CUSTOMER, "hi")).await.is_err());
     let m = ob.store.read(store::messages::all)?.pop().ok_or("no outbox row")?;
     assert_eq!(m.status, "failed");
@@ -144,9 +144,7 @@ async fn other_twilio_errors_mark_the_message_failed_with_the_explanation() -> T
 
 #[tokio::test]
 async fn the_same_client_ref_never_sends_twice() -> TestResult {
-    let stub = twilio(vec![]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (stub, _dir, ob) = setup(vec![]).await?;
     let mut req = SendRequest::text(OURS, CUSTOMER, "once");
     req.client_ref = Some("composer-42".into());
     let first = send::send(&ob, req.clone()).await?;
@@ -158,9 +156,7 @@ async fn the_same_client_ref_never_sends_twice() -> TestResult {
 
 #[tokio::test]
 async fn mms_files_are_served_at_an_expiring_token_url() -> TestResult {
-    let stub = twilio(vec![]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (stub, dir, ob) = setup(vec![]).await?;
     let pic = dir.path().join("cake.png");
     std::fs::write(&pic, b"\x89PNG fake image")?;
     let mut req = SendRequest::text(OURS, CUSTOMER, "");
@@ -221,9 +217,7 @@ fn campaign_setup(ob: &Outbound, n: usize) -> Result<(i64, Vec<campaign::Recipie
 
 #[tokio::test]
 async fn campaigns_skip_opted_out_contacts_and_report_progress() -> TestResult {
-    let stub = twilio(vec![]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (stub, _dir, ob) = setup(vec![]).await?;
     let (tid, recipients) = campaign_setup(&ob, 3)?;
     ob.store.write(|tx| store::optouts::set_by_owner(tx, "+61412345671", true).map(|_| ()))?;
     let mut rx = ob.events.subscribe();
@@ -252,9 +246,7 @@ async fn campaigns_skip_opted_out_contacts_and_report_progress() -> TestResult {
 
 #[tokio::test]
 async fn campaign_missing_variable_fails_before_anything_is_sent() -> TestResult {
-    let stub = twilio(vec![]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (stub, _dir, ob) = setup(vec![]).await?;
     let (tid, mut recipients) = campaign_setup(&ob, 2)?;
     recipients[1].vars.clear();
     let e = campaign::create(
@@ -271,9 +263,7 @@ async fn campaign_missing_variable_fails_before_anything_is_sent() -> TestResult
 
 #[tokio::test]
 async fn paused_campaigns_send_nothing_until_resumed() -> TestResult {
-    let stub = twilio(vec![]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&stub, dir.path())?;
+    let (stub, _dir, ob) = setup(vec![]).await?;
     let (tid, recipients) = campaign_setup(&ob, 2)?;
     let id = campaign::create(
         &ob,
