@@ -46,7 +46,6 @@ pub fn builder() -> Builder<tauri::Wry> {
             templates::delete_template,
             templates::preview_bulk,
             compliance::list_compliance,
-            compliance::save_compliance_draft,
             settings::get_settings,
             settings::set_notifications,
             settings::set_autostart,
@@ -112,6 +111,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             conversations::mark_conversation_unread,
             conversations::text_back,
             media::retry_download,
+            compliance::compliance_form,
+            compliance::start_compliance_form,
+            compliance::update_compliance_form,
+            compliance::copy_compliance_for_resubmission,
+            compliance::refresh_compliance,
+            sandbox_panel::sim_reply_brand_otp,
+            registration::refresh_tollfree_verification,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.
