@@ -98,6 +98,7 @@ export default async function (ctx) {
     await fill('registration-id', '51824753557'); // a check digit off: the reviewers catch it
     await fill('field-end_user.first_name', 'Ana');
     await fill('field-end_user.last_name', 'Lima');
+    await fill('field-end_user.email', 'owner@harbourdental.example');
     await fill('business-email', 'owner@harbourdental.example');
     await fill('field-address.street', '1 George St');
     await fill('field-address.city', 'Sydney');
@@ -137,6 +138,10 @@ export default async function (ctx) {
     await fill('registration-id', '51824753556');
     await fill('field-documents.business_registration_info.business_registration_number', '51824753556');
     await (await $t('save-regulation-form')).click();
+    await browser.waitUntil(async () => !(await (await $t('regulation-form')).isExisting()), {
+      timeout: 5000,
+      timeoutMsg: 'the corrected copy is saved',
+    });
     const copy = sql(`SELECT max(id) FROM compliance WHERE business_name = '${NAME}'`);
     assert.notEqual(copy, id, 'the correction is a new registration');
     assert.equal(sql(`SELECT copied_from FROM compliance WHERE id = ${copy}`), id);
@@ -172,7 +177,7 @@ export default async function (ctx) {
       type.dispatchEvent(new Event('change', { bubbles: true }));
     });
     await (await buy.$('button=Search')).click();
-    const first = await browser.$('[aria-label="Buy a number"] button*=Buy');
+    const first = await buy.$('button=Buy');
     await first.waitForDisplayed({ timeout: 10000 });
     await first.click();
     await browser.waitUntil(
@@ -222,8 +227,10 @@ export default async function (ctx) {
     const form = await $t('us-campaign-form');
     await form.waitForDisplayed();
     await browser.waitUntil(async () => (await browser.$$('[data-testid="us-sample"]')).length >= 2, { timeout: 5000 });
-    const sample = await (await browser.$$('[data-testid="us-sample"]'))[0].getValue();
-    assert.match(sample, /appointment/i, "samples are pre-filled from the owner's templates");
+    const samples = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="us-sample"]')].map((t) => t.value).join(' | '),
+    );
+    assert.match(samples, /Harbour Nails/, `samples are pre-filled: ${samples}`);
     await shot('us-registration');
     await (await $t('us-register-campaign')).click();
     await browser.waitUntil(async () => (await regStep()) === 'done', {

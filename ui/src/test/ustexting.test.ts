@@ -10,6 +10,7 @@ import { campaignIssues, stages } from '../lib/usreg';
 import type { CampaignForm } from '../lib/types';
 import UsTexting from '../screens/UsTexting.svelte';
 import Numbers from '../screens/Numbers.svelte';
+import App from '../App.svelte';
 
 afterEach(cleanup);
 
@@ -138,5 +139,14 @@ describe('links to the fix', () => {
     expect(fix.textContent).toContain('Register for US texting');
     await fireEvent.click(fix);
     expect(opened).toEqual([US]);
+  });
+
+  it('in the app, "Register for US texting" opens the registration on that number', async () => {
+    const b = backend();
+    render(App, { backend: b });
+    await fireEvent.click(await screen.findByTestId('nav-numbers'));
+    await fireEvent.click(await screen.findByTestId('us-fix'));
+    expect(await screen.findByRole('heading', { level: 1, name: 'US texting' })).toBeTruthy();
+    expect(((await screen.findByTestId('us-number')) as HTMLSelectElement).value).toBe(US);
   });
 });
