@@ -55,6 +55,8 @@ export default async function (ctx) {
   };
 
   await step('a GB bundle is built from its own regulation, submitted and approved', async () => {
+    // The simulated phone of the earlier steps takes a third of the window: put it away.
+    if ((await (await $t('toggle-phone')).getAttribute('aria-expanded')) === 'true') await (await $t('toggle-phone')).click();
     await newRegistration('GB', 'local', 'business');
     const sections = await browser.execute(() =>
       [...document.querySelectorAll('[data-testid="document-section"]')].map((s) => s.dataset.requirement),
