@@ -46,7 +46,6 @@ pub fn builder() -> Builder<tauri::Wry> {
             templates::delete_template,
             templates::preview_bulk,
             compliance::list_compliance,
-            compliance::save_compliance_draft,
             settings::get_settings,
             settings::set_notifications,
             settings::set_autostart,
@@ -114,6 +113,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             media::retry_download,
             settings::set_auto_reply_window,
             contacts::opt_out_history,
+            compliance::compliance_form,
+            compliance::start_compliance_form,
+            compliance::update_compliance_form,
+            compliance::copy_compliance_for_resubmission,
+            compliance::refresh_compliance,
+            sandbox_panel::sim_reply_brand_otp,
+            registration::refresh_tollfree_verification,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

@@ -101,3 +101,13 @@ pub async fn submit_tollfree_verification(
 pub async fn get_tollfree_verification(state: State<'_, DesktopState>, e164: String) -> Result<Option<TollfreeRecord>> {
     state.store.read_async(move |c| records::get_tollfree(c, &e164)).await
 }
+
+/// Asks Twilio where toll-free verifications under review stand (the screen's polling
+/// while it is open; the sync does the same otherwise), then reads `e164`'s.
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_tollfree_verification(live: State<'_, Live>, e164: String) -> Result<Option<TollfreeRecord>> {
+    let client = live.client().await?;
+    tollfree::poll_all(&live.store, &client).await?;
+    live.store.read_async(move |c| records::get_tollfree(c, &e164)).await
+}

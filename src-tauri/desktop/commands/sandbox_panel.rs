@@ -67,3 +67,15 @@ pub async fn sim_phone_inbox(live: State<'_, Live>, phone: String) -> Result<Vec
         _ => Err(not_sandbox()),
     }
 }
+
+/// The owner's (simulated) mobile answers the Sole Proprietor's one-time-code text with
+/// `text`, as the owner does from their own phone with Twilio; answers whether the
+/// simulator accepted it (a wrong or stale code changes nothing).
+#[tauri::command]
+#[specta::specta]
+pub async fn sim_reply_brand_otp(live: State<'_, Live>, mobile: String, text: String) -> Result<bool> {
+    match &*live.mode.read().await {
+        Mode::Sandbox(sb) => Ok(sb.sim.reply_to_brand_otp(&mobile, &text)),
+        _ => Err(not_sandbox()),
+    }
+}

@@ -64,11 +64,6 @@ export const commands = {
 	 */
 	previewBulk: (templateId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null) => __TAURI_INVOKE<BulkPreview>("preview_bulk", { templateId, contactIds, vars, perContact, tags }),
 	listCompliance: () => __TAURI_INVOKE<Compliance[]>("list_compliance"),
-	/**
-	 *  Stores a new draft (not yet sent to Twilio); `document` is the token `pick_files`
-	 *  returned for the registration document, never a path (see `crate::compliance::save_draft`).
-	 */
-	saveComplianceDraft: (draft: ComplianceDraft, document: string | null) => __TAURI_INVOKE<Compliance>("save_compliance_draft", { draft, document }),
 	getSettings: () => __TAURI_INVOKE<DesktopSettings>("get_settings"),
 	setNotifications: (enabled: boolean) => __TAURI_INVOKE<null>("set_notifications", { enabled }),
 	setAutostart: (enabled: boolean) => __TAURI_INVOKE<null>("set_autostart", { enabled }),
@@ -238,13 +233,40 @@ export const commands = {
 	textBack: (from: TextBack) => __TAURI_INVOKE<ConversationSummary>("text_back", { from }),
 	/**  Retry on a failed attachment or voicemail download: queued again now, the worker woken. */
 	retryDownload: (of: DownloadOf) => __TAURI_INVOKE<null>("retry_download", { of }),
-	/**  The auto-reply window, in whole hours (1 to a week), for every number. */
-	setAutoReplyWindow: (hours: number) => __TAURI_INVOKE<null>("set_auto_reply_window", { hours }),
 	/**
-	 *  Every opt-out and opt-in ever recorded for `address`, newest first: when, which keyword
-	 *  or error, and by which path (the ledger that contact edits and merges never change).
+	 *  The form Twilio's regulation describes for this country, number type and end user
+	 *  (`crate::compliance::load_form`): what the Compliance screen renders.
 	 */
-	optOutHistory: (address: string) => __TAURI_INVOKE<OptOutEvent[]>("opt_out_history", { address }),
+	complianceForm: (country: string, numberType: string, endUserType: string) => __TAURI_INVOKE<RegulationForm>("compliance_form", { country, numberType, endUserType }),
+	/**
+	 *  Begins a draft from the regulation's form. The form is fetched here again rather than
+	 *  taken from the webview, so the stored checks are Twilio's; document files are
+	 *  `pick_files` tokens, never paths.
+	 */
+	startComplianceForm: (country: string, numberType: string, endUserType: string, input: ComplianceFormInput) => __TAURI_INVOKE<Compliance>("start_compliance_form", { country, numberType, endUserType, input }),
+	/**  Changes the answers of a draft or a non-compliant registration. */
+	updateComplianceForm: (id: number, input: ComplianceFormInput) => __TAURI_INVOKE<Compliance>("update_compliance_form", { id, input }),
+	/**
+	 *  A new draft with the answers of a rejected or non-compliant registration, showing
+	 *  Twilio's reasons next to the fields, to be corrected and submitted as a new bundle.
+	 */
+	copyComplianceForResubmission: (id: number) => __TAURI_INVOKE<Compliance>("copy_compliance_for_resubmission", { id }),
+	/**
+	 *  Asks Twilio where bundles under review stand, and fetches the review's field-level
+	 *  findings of a rejected one (the callback carries only one line of reason).
+	 */
+	refreshCompliance: () => __TAURI_INVOKE<Compliance[]>("refresh_compliance"),
+	/**
+	 *  The owner's (simulated) mobile answers the Sole Proprietor's one-time-code text with
+	 *  `text`, as the owner does from their own phone with Twilio; answers whether the
+	 *  simulator accepted it (a wrong or stale code changes nothing).
+	 */
+	simReplyBrandOtp: (mobile: string, text: string) => __TAURI_INVOKE<boolean>("sim_reply_brand_otp", { mobile, text }),
+	/**
+	 *  Asks Twilio where toll-free verifications under review stand (the screen's polling
+	 *  while it is open; the sync does the same otherwise), then reads `e164`'s.
+	 */
+	refreshTollfreeVerification: (e164: string) => __TAURI_INVOKE<TollfreeRecord | null>("refresh_tollfree_verification", { e164 }),
 };
 
 /** Events */
@@ -258,6 +280,16 @@ export const CALL_PAGE = 100 as const;
 export const CONVERSATION_PAGE = 50 as const;
 
 /* Types */
+/**  One document type a section accepts, with its own fields. */
+export type AcceptedDocument = {
+	/**  Twilio's type name (`business_registration`, `utility_bill`, `address`). */
+	kind: string,
+	name: string,
+	fields: FieldSpec[],
+	/**  Whether a file must be uploaded with it: every type but an address reference. */
+	needs_file: boolean,
+};
+
 export type AccountCheck = {
 	account_name: string,
 	numbers: AccountNumber[],
@@ -561,32 +593,76 @@ export type Compliance = {
 	 *  from when the draft began so the form and its checks do not shift under the owner.
 	 *  None on records made before regulation-driven forms.
 	 */
-	form: Value | null,
+	form: RegulationForm | null,
 	/**
 	 *  The owner's answers with the Twilio SIDs made for each part
 	 *  (`crate::compliance::answers::FormAnswers`).
 	 */
-	answers: Value | null,
+	answers: ComplianceAnswers | null,
 	/**  The rejected or non-compliant record this one was copied from to be corrected. */
 	copied_from: number | null,
 };
 
-/**  The owner's answers to the regulation's form. */
-export type ComplianceDraft = {
-	country: string,
-	number_type: string,
-	end_user_type: string,
-	business_name: string,
-	business_email: string,
-	registration_id: string,
-	first_name?: string,
-	last_name?: string,
-	address: PostalAddress | null,
+export type ComplianceAddressAnswer = {
+	/**  The Address resource, and Twilio's validation of it. */
+	sid?: string | null,
+	validated?: boolean | null,
+	verified?: boolean | null,
+} & ComplianceAddressInput;
+
+/**  A postal address as the owner typed it (the Address resource's parts). */
+export type ComplianceAddressInput = {
+	customer_name?: string,
+	street?: string,
+	city?: string,
+	region?: string,
+	postal_code?: string,
+	iso_country?: string,
+};
+
+/**  The stored answers, with every Twilio object created for them. */
+export type ComplianceAnswers = {
+	email?: string,
+	end_user?: { [key in string]: string },
+	documents?: ComplianceDocumentAnswer[],
+	address?: ComplianceAddressAnswer | null,
+	end_user_sid?: string | null,
+	end_user_item_sid?: string | null,
+	/**  Item assignments of parts that were replaced, to be removed from the bundle at submit. */
+	replaced_items?: string[],
+};
+
+export type ComplianceDocumentAnswer = {
+	requirement_name: string,
+	kind: string,
+	fields?: { [key in string]: string },
+	/**  The canonical path of the file the owner chose (granted, then stored). */
+	file_path?: string | null,
+	/**  The SupportingDocument created for it, and its assignment to the bundle. */
+	sid?: string | null,
+	item_sid?: string | null,
+};
+
+/**  One document section as the webview sends it. */
+export type ComplianceDocumentInput = {
+	requirement_name: string,
+	/**  The accepted document type the owner chose. */
+	kind: string,
+	fields?: { [key in string]: string },
 	/**
-	 *  Set from the file the owner chose in the dialog; a path sent by the webview is
-	 *  refused (see `crate::compliance::save_draft`).
+	 *  Token of a file granted for [`crate::picked::Purpose::ComplianceDocument`]; none keeps
+	 *  the file already stored for this section and type.
 	 */
-	document_path?: string | null,
+	file?: string | null,
+};
+
+/**  The whole form as the webview sends it. */
+export type ComplianceFormInput = {
+	/**  Where Twilio writes about the bundle's review (the bundle's `Email`). */
+	email?: string,
+	end_user?: { [key in string]: string },
+	documents?: ComplianceDocumentInput[],
+	address?: ComplianceAddressInput | null,
 };
 
 export type Contact = {
@@ -720,8 +796,6 @@ export type DesktopSettings = {
 	 *  the light tray mode's destroying it.
 	 */
 	tray_keeps_window: boolean,
-	/**  How long after an auto-reply the same customer gets no other (`inbound::auto_reply`). */
-	auto_reply_window_hours: number,
 };
 
 /**
@@ -729,6 +803,15 @@ export type DesktopSettings = {
  *  `outbound-reply`) are folded into `outbound` when a message is stored.
  */
 export type Direction = "inbound" | "outbound";
+
+/**  One required supporting document: the owner picks one of `accepted`. */
+export type DocumentSection = {
+	/**  Stable key (`proof_of_address`), used to address the section's fields. */
+	requirement_name: string,
+	name: string,
+	description: string,
+	accepted: AcceptedDocument[],
+};
 
 /**  What a download is for, as the owner's Retry names it. */
 export type DownloadOf = 
@@ -763,7 +846,34 @@ export type EvaluationResult = {
 /**  Twilio's evaluation of a bundle as `compliance::evaluation_json` writes it. */
 export type EvaluationShown = {
 	status: string | null,
+	/**
+	 *  Who found the results (`crate::compliance::evaluation`): `local`, `evaluation`,
+	 *  `review` or `address`; absent on records of the wave-1 form.
+	 */
+	source: string | null,
 	results: EvaluationResult[] | null,
+};
+
+/**  What the regulation lets us check before a round trip to Twilio. */
+export type FieldConstraints = {
+	/**  False only when the regulation marks the field optional. */
+	required: boolean,
+	min_length: number | null,
+	max_length: number | null,
+	/**  When not empty, the value must be one of these (compared exactly). */
+	allowed_values?: string[],
+	/**  A named format: `email`, `digits`, `date` (YYYY-MM-DD); unknown names are ignored. */
+	format: string | null,
+};
+
+/**  One field of the end user or of a document type. */
+export type FieldSpec = {
+	/**  The attribute name Twilio expects (`business_name`). */
+	machine_name: string,
+	/**  The label shown to the owner (`Business Name`). */
+	friendly_name: string,
+	description: string,
+	constraints: FieldConstraints,
 };
 
 /**  What the owner chose in the import dialog. */
@@ -1132,6 +1242,17 @@ export type RegistrationState =
 /**  No US rule applies to this sender. */
 "not_needed";
 
+/**  The typed description of a regulation's form. */
+export type RegulationForm = {
+	regulation_sid: string,
+	friendly_name: string,
+	iso_country: string,
+	number_type: string,
+	end_user_type: string,
+	end_user: FieldSpec[],
+	documents: DocumentSection[],
+};
+
 /**  What fixes a failed send, for the UI to link to: the form or the screen that helps. */
 export type Remedy = 
 /**  Register the sending number for US A2P 10DLC (the guided US registration). */
@@ -1374,8 +1495,6 @@ export type UsSenderKind =
 "canadian" | 
 /**  Not a North American number. */
 "not_nanp";
-
-export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 
 export type Voicemail = {
 	id: number,

@@ -7,6 +7,7 @@ import { render, variables } from './template';
 import { openableUrl } from './format';
 import { PAGE, sortKey, sortsAfter } from './inbox';
 import { CALL_PAGE } from './bindings';
+import { fakeRegulation, mergeAnswers, newFormRecord, submitFormRecord } from './fake-compliance';
 
 export interface FakeData {
   info: T.AppInfo;
@@ -972,7 +973,8 @@ export class FakeBackend implements Backend {
   }
   async advanceUsRegistration(id: number) {
     const r = this.usReg(id);
-    if (r.step === 'brand_otp' || r.step === 'brand_review') {
+    // A Sole Proprietor's brand waits for the owner's reply to the code (simReplyBrandOtp).
+    if (r.step === 'brand_review') {
       r.brand_status = 'APPROVED';
       r.numbers = r.numbers.map((n) => ({ ...n, added: true }));
       r.step = 'campaign';
@@ -1036,38 +1038,13 @@ export class FakeBackend implements Backend {
   async listCompliance() {
     return this.d.compliance;
   }
-  async saveComplianceDraft(draft: T.ComplianceDraft, document: string | null) {
-    this.log('saveComplianceDraft', draft, document);
-    if (!draft.business_name.trim()) throw { code: 'invalid_input', message: 'the business name is required' };
-    if (draft.document_path !== null) throw notChosen();
-    const document_path = document === null ? null : this.resolve(document, 'compliance_document');
-    if (document !== null) this.granted.delete(document);
-    const c: T.Compliance = {
-      form: null,
-      answers: null,
-      copied_from: null,
-      ...draft,
-      first_name: draft.first_name ?? '',
-      last_name: draft.last_name ?? '',
-      document_path,
-      id: this.nextId(this.d.compliance),
-      regulation_sid: null,
-      end_user_sid: null,
-      document_sid: null,
-      address_sid: null,
-      address_document_sid: null,
-      bundle_sid: null,
-      status: 'draft',
-      rejection_reason: null,
-      evaluation: null,
-      updated_at: now(),
-    };
-    this.d.compliance.push(c);
-    return c;
-  }
   async submitCompliance(id: number) {
     const c = this.d.compliance.find((x) => x.id === id);
     if (!c) throw notFound(`compliance ${id}`);
+    if (c.form) {
+      submitFormRecord(c);
+      return { ...c };
+    }
     const results: T.EvaluationResult[] = [
       {
         field: 'business_name',
@@ -1091,10 +1068,69 @@ export class FakeBackend implements Backend {
         reason: c.document_path ? '' : 'a registration document is required',
       },
     ];
-    c.evaluation = { status: results.every((r) => r.passed) ? 'compliant' : 'noncompliant', results };
+    c.evaluation = { status: results.every((r) => r.passed) ? 'compliant' : 'noncompliant', source: null, results };
     c.status = results.every((r) => r.passed) ? 'pending-review' : 'draft';
     c.bundle_sid = c.status === 'pending-review' ? `BU${Date.now()}` : null;
     return c;
+  }
+
+  // Regulation-driven compliance (lib/fake-compliance.ts).
+  async complianceForm(country: string, numberType: string, endUserType: string) {
+    const f = fakeRegulation(country, numberType, endUserType);
+    if (!f) throw { code: 'invalid_input', message: `Twilio has no regulation for ${country} ${numberType} numbers` };
+    return f;
+  }
+  private formFiles(input: T.ComplianceFormInput) {
+    const files: Record<string, string> = {};
+    for (const d of input.documents ?? [])
+      if (d.file) files[d.requirement_name] = this.resolve(d.file, 'compliance_document');
+    for (const d of input.documents ?? []) if (d.file) this.granted.delete(d.file);
+    return files;
+  }
+  async startComplianceForm(country: string, numberType: string, endUserType: string, input: T.ComplianceFormInput) {
+    this.log('startComplianceForm', country, numberType, endUserType, input);
+    const form = await this.complianceForm(country, numberType, endUserType);
+    const c = newFormRecord(
+      this.nextId(this.d.compliance),
+      form,
+      mergeAnswers(null, input, this.formFiles(input)),
+      null,
+      null,
+    );
+    this.d.compliance.unshift(c);
+    return c;
+  }
+  async updateComplianceForm(id: number, input: T.ComplianceFormInput) {
+    this.log('updateComplianceForm', id, input);
+    const c = this.d.compliance.find((x) => x.id === id);
+    if (!c?.form) throw notFound(`compliance ${id}`);
+    if (c.status !== 'draft' && c.status !== 'noncompliant')
+      throw { code: 'invalid_input', message: `this registration is ${c.status}; copy it to correct it` };
+    const next = newFormRecord(id, c.form, mergeAnswers(c.answers, input, this.formFiles(input)), c.copied_from, null);
+    Object.assign(c, { ...next, status: c.status });
+    return { ...c };
+  }
+  async copyComplianceForResubmission(id: number) {
+    this.log('copyComplianceForResubmission', id);
+    const c = this.d.compliance.find((x) => x.id === id);
+    if (!c?.form || !c.answers) throw notFound(`compliance ${id}`);
+    const copy = newFormRecord(this.nextId(this.d.compliance), c.form, structuredClone(c.answers), id, c.evaluation);
+    this.d.compliance.unshift(copy);
+    return copy;
+  }
+  async refreshCompliance() {
+    return this.d.compliance;
+  }
+  async simReplyBrandOtp(mobile: string, text: string) {
+    this.log('simReplyBrandOtp', mobile, text);
+    const r = this.usRegs.find((x) => x.step === 'brand_otp' && x.details.mobile === mobile);
+    if (!r || !/^\d{6}$/.test(text)) return false;
+    r.brand_status = 'APPROVED';
+    r.step = 'brand_review';
+    return true;
+  }
+  async refreshTollfreeVerification(e164: string) {
+    return this.getTollfreeVerification(e164);
   }
 
   async getSettings() {

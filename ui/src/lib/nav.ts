@@ -9,6 +9,7 @@ export const SCREENS = [
   { id: 'templates', label: 'Templates' },
   { id: 'bulk', label: 'Bulk send' },
   { id: 'settings', label: 'Settings' },
+  { id: 'us', label: 'US texting' },
 ] as const;
 
 export type ScreenId = (typeof SCREENS)[number]['id'];

@@ -5,7 +5,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
 import { tauriBackend } from '../lib/backend';
-import type { ComplianceDraft } from '../lib/types';
+import type { ComplianceFormInput } from '../lib/types';
 import Inbox from '../screens/Inbox.svelte';
 import Compliance from '../screens/Compliance.svelte';
 
@@ -15,18 +15,14 @@ vi.mock('@tauri-apps/plugin-dialog', () => {
   throw new Error('the webview must not open file dialogs itself');
 });
 
-const draft = (): ComplianceDraft => ({
-  country: 'AU',
-  number_type: 'mobile',
-  end_user_type: 'business',
-  business_name: 'Clinic',
-  business_email: 'a@b.example',
-  registration_id: '51824753556',
-  first_name: 'Ana',
-  last_name: 'Lima',
+/** An AU registration's answers with `file` as the registration document. */
+const answers = (file: string | null): ComplianceFormInput => ({
+  email: 'a@b.example',
+  end_user: { business_name: 'Clinic' },
+  documents: [{ requirement_name: 'business_registration_info', kind: 'business_registration', fields: {}, file }],
   address: null,
-  document_path: null,
 });
+const start = (b: FakeBackend, file: string | null) => b.startComplianceForm('AU', 'mobile', 'business', answers(file));
 
 async function refused(p: Promise<unknown>) {
   await expect(p).rejects.toMatchObject({ code: 'path_not_chosen' });
@@ -39,11 +35,10 @@ describe('paths the owner did not choose', () => {
       b.sendMessage({ conversationId: 1, body: 'hi', channel: 'sms', subject: null, media });
     await refused(send(['/home/owner/.ssh/id_ed25519']));
     await refused(b.exportData('/home/owner/.bashrc', 'json'));
-    await refused(b.saveComplianceDraft({ ...draft(), document_path: '/etc/passwd' }, null));
-    await refused(b.saveComplianceDraft(draft(), '/etc/passwd'));
+    await refused(start(b, '/etc/passwd'));
 
     const [pic] = await b.pickFiles('image');
-    await refused(b.saveComplianceDraft(draft(), pic.token)); // chosen as a picture, not a document
+    await refused(start(b, pic.token)); // chosen as a picture, not a document
     expect((await send([pic.token])).num_media).toBe(1);
     await refused(send([pic.token])); // spent
 
@@ -52,8 +47,9 @@ describe('paths the owner did not choose', () => {
     await refused(b.exportData(target!.token, 'json'));
 
     const [doc] = await b.pickFiles('document');
-    const saved = await b.saveComplianceDraft(draft(), doc.token);
-    expect(saved.document_path).toBe('/home/owner/Documents/registration.pdf');
+    const saved = await start(b, doc.token);
+    expect(saved.answers?.documents?.[0].file_path).toBe('/home/owner/Documents/registration.pdf');
+    await refused(start(b, doc.token)); // spent
   });
 });
 
@@ -93,36 +89,22 @@ describe('the composer', () => {
 });
 
 describe('the compliance form', () => {
-  it('saves the chosen document by its token', async () => {
+  it('sends the chosen document by its token, never a path', async () => {
     const b = new FakeBackend(demoData());
     render(Compliance, { backend: b });
     await fireEvent.click(await screen.findByText('New registration'));
-    const next = () => fireEvent.click(screen.getByTestId('compliance-next'));
-    await next();
-    const fill = ([id, value]: string[]) => fireEvent.input(screen.getByTestId(id), { target: { value } });
-    for (const f of [
-      ['business-name', 'Clinic'],
-      ['business-email', 'a@b.example'],
-      ['registration-id', '51824753556'],
-      ['first-name', 'Ana'],
-      ['last-name', 'Lima'],
-    ])
-      await fill(f);
-    await next();
-    for (const f of [
-      ['street', '1 George St'],
-      ['city', 'Sydney'],
-      ['postcode', '2000'],
-    ])
-      await fill(f);
-    await next();
-    await fireEvent.click(screen.getByTestId('pick-document'));
+    await fireEvent.click(screen.getByTestId('compliance-next'));
+    await fireEvent.click(await screen.findByTestId('pick-business_registration_info'));
     expect(await screen.findByText('registration.pdf')).toBeTruthy();
-    await fireEvent.click(screen.getByText('Save registration'));
-    await waitFor(() => expect(b.calls.find((c) => c.method === 'saveComplianceDraft')).toBeTruthy());
-    const [sent, token] = b.calls.find((c) => c.method === 'saveComplianceDraft')!.args as [ComplianceDraft, string];
-    expect(sent.document_path, 'no path crosses IPC').toBeNull();
-    expect(token).toMatch(/^grant-/);
+    await fireEvent.input(screen.getByTestId('business-name'), { target: { value: 'Clinic' } });
+    await fireEvent.click(screen.getByTestId('save-regulation-form'));
+    await waitFor(() => expect(b.calls.find((c) => c.method === 'startComplianceForm')).toBeTruthy());
+    const input = b.calls.find((c) => c.method === 'startComplianceForm')!.args[3] as ComplianceFormInput;
+    const doc = input.documents!.find((d) => d.requirement_name === 'business_registration_info')!;
+    expect(doc.file).toMatch(/^grant-/);
+    expect(JSON.stringify(input), 'no path crosses IPC').not.toContain('/home/owner');
+    const made = b.d.compliance.find((c) => c.form)!;
+    await refused(b.updateComplianceForm(made.id, { ...input, documents: [{ ...doc, file: '/etc/passwd' }] }));
   });
 });
 
@@ -140,8 +122,8 @@ describe('tauriBackend', () => {
     invoke.mockResolvedValue(undefined);
     await t.exportData('tok', 'csv');
     expect(invoke).toHaveBeenLastCalledWith('export_data', { target: 'tok', format: 'csv' });
-    await t.saveComplianceDraft(draft(), 'doc');
-    expect(invoke).toHaveBeenLastCalledWith('save_compliance_draft', { draft: draft(), document: 'doc' });
+    await t.updateComplianceForm(3, answers('doc'));
+    expect(invoke).toHaveBeenLastCalledWith('update_compliance_form', { id: 3, input: answers('doc') });
     await t.sendMessage({ conversationId: 1, body: 'b', channel: 'email', subject: 'S', media: [] });
     expect(invoke).toHaveBeenLastCalledWith('send_message', {
       conversationId: 1,

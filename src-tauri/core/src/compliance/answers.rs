@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 /// One field-level finding, addressed by a path the form renders next to the field:
 /// `end_user.<field>`, `documents.<requirement>[.<field>|.type|.file]`, `address[.<part>]`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct FieldIssue {
     pub field: String,
     pub reason: String,
@@ -27,7 +27,8 @@ impl FieldIssue {
 }
 
 /// A postal address as the owner typed it (the Address resource's parts).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename = "ComplianceAddressInput")] // its name in the UI's bindings
 pub struct AddressInput {
     #[serde(default)]
     pub customer_name: String,
@@ -44,7 +45,8 @@ pub struct AddressInput {
 }
 
 /// One document section as the webview sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[serde(rename = "ComplianceDocumentInput")] // its name in the UI's bindings
 pub struct DocumentInput {
     pub requirement_name: String,
     /// The accepted document type the owner chose.
@@ -58,7 +60,8 @@ pub struct DocumentInput {
 }
 
 /// The whole form as the webview sends it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[serde(rename = "ComplianceFormInput")] // its name in the UI's bindings
 pub struct FormInput {
     /// Where Twilio writes about the bundle's review (the bundle's `Email`).
     #[serde(default)]
@@ -71,7 +74,8 @@ pub struct FormInput {
     pub address: Option<AddressInput>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename = "ComplianceDocumentAnswer")] // its name in the UI's bindings
 pub struct DocumentAnswer {
     pub requirement_name: String,
     pub kind: String,
@@ -87,7 +91,8 @@ pub struct DocumentAnswer {
     pub item_sid: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename = "ComplianceAddressAnswer")] // its name in the UI's bindings
 pub struct AddressAnswer {
     #[serde(flatten)]
     pub input: AddressInput,
@@ -101,7 +106,8 @@ pub struct AddressAnswer {
 }
 
 /// The stored answers, with every Twilio object created for them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename = "ComplianceAnswers")] // its name in the UI's bindings
 pub struct FormAnswers {
     #[serde(default)]
     pub email: String,

@@ -20,7 +20,8 @@ use crate::twilio::api::compliance::Regulation;
 pub const ADDRESS_DOCUMENT: &str = "address";
 
 /// What the regulation lets us check before a round trip to Twilio.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename = "FieldConstraints")] // its name in the UI's bindings
 pub struct Constraints {
     /// False only when the regulation marks the field optional.
     pub required: bool,
@@ -34,7 +35,7 @@ pub struct Constraints {
 }
 
 /// One field of the end user or of a document type.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct FieldSpec {
     /// The attribute name Twilio expects (`business_name`).
     pub machine_name: String,
@@ -45,7 +46,8 @@ pub struct FieldSpec {
 }
 
 /// One document type a section accepts, with its own fields.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename = "AcceptedDocument")] // its name in the UI's bindings
 pub struct DocumentType {
     /// Twilio's type name (`business_registration`, `utility_bill`, `address`).
     pub kind: String,
@@ -56,7 +58,7 @@ pub struct DocumentType {
 }
 
 /// One required supporting document: the owner picks one of `accepted`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct DocumentSection {
     /// Stable key (`proof_of_address`), used to address the section's fields.
     pub requirement_name: String,
@@ -72,7 +74,7 @@ impl DocumentSection {
 }
 
 /// The typed description of a regulation's form.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct RegulationForm {
     pub regulation_sid: String,
     pub friendly_name: String,

@@ -38,9 +38,11 @@ pub struct Compliance {
     /// The regulation as a typed form (`crate::compliance::form::RegulationForm`), kept
     /// from when the draft began so the form and its checks do not shift under the owner.
     /// None on records made before regulation-driven forms.
+    #[specta(type = Option<crate::compliance::form::RegulationForm>)]
     pub form: Option<serde_json::Value>,
     /// The owner's answers with the Twilio SIDs made for each part
     /// (`crate::compliance::answers::FormAnswers`).
+    #[specta(type = Option<crate::compliance::answers::FormAnswers>)]
     pub answers: Option<serde_json::Value>,
     /// The rejected or non-compliant record this one was copied from to be corrected.
     pub copied_from: Option<i64>,
@@ -62,6 +64,9 @@ pub struct PostalAddress {
 #[derive(Debug, Clone, serde::Serialize, specta::Type)]
 pub struct EvaluationShown {
     pub status: Option<String>,
+    /// Who found the results (`crate::compliance::evaluation`): `local`, `evaluation`,
+    /// `review` or `address`; absent on records of the wave-1 form.
+    pub source: Option<String>,
     pub results: Option<Vec<EvaluationResult>>,
 }
 
