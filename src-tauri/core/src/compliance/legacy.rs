@@ -1,6 +1,7 @@
 //! The fixed compliance form of wave 1 (business name, registration number, one
-//! registration document), kept for the records made with it and the desktop command
-//! that still sends it. New records follow the regulation's own form (`super::submit`).
+//! registration document), kept so the records made with it can still be submitted and
+//! shown; no screen makes new ones (`save_draft` remains for the CLI-free tests of that
+//! path). New records, AU included, follow the regulation's own form (`super::submit`).
 //!
 //! Submitting a regulatory bundle, step by step, from the owner's compliance form.
 //!
