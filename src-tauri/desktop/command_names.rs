@@ -95,4 +95,7 @@ pub const COMMANDS: &[&str] = &[
     "resend_us_otp",
     "submit_tollfree_verification",
     "get_tollfree_verification",
+    "conversation_costs",
+    "monthly_costs",
+    "estimate_bulk",
 ];

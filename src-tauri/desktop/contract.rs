@@ -112,6 +112,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             conversations::mark_conversation_unread,
             conversations::text_back,
             media::retry_download,
+            costs::conversation_costs,
+            costs::monthly_costs,
+            costs::estimate_bulk,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

@@ -6,6 +6,7 @@ pub mod account;
 pub mod calls;
 pub mod compliance;
 pub mod contacts;
+pub mod costs;
 pub mod conversations;
 pub mod dialogs;
 pub mod media;

@@ -16,6 +16,7 @@ pub mod campaigns;
 pub mod compliance;
 pub mod contact_merge;
 pub mod contacts;
+pub mod costs;
 pub mod conversations;
 pub mod downloads;
 pub mod email_thread;

@@ -41,6 +41,9 @@ pub(super) async fn catch_up(store: &Store, client: &TwilioClient, events: &Even
         pages::back_to(&mut source, backfill::stop_before(mark), |n| progress(events, "messages", n, 0)).await?;
     let total = listed.len();
     let new_mark = backfill::next_mark(&listed, |_| false);
+    // The pages carry each message's price: recorded after the messages are stored, for
+    // new and known ones alike (a known one's price may have been missing until now).
+    let priced = crate::costs::prices::priced_in(&listed);
     let fresh = drop_known(store, listed).await?;
     let notify_after = Utc::now() - chrono::Duration::minutes(NOTIFY_MINUTES);
     let mut added = 0;
@@ -93,6 +96,7 @@ pub(super) async fn catch_up(store: &Store, client: &TwilioClient, events: &Even
         }
         progress(events, "messages", total, added);
     }
+    crate::costs::prices::record_listed(store, events, priced).await?;
     if let Some(m) = new_mark {
         // Everything listed is stored now (known before, or just written).
         let w = rfc3339(m);
