@@ -124,8 +124,8 @@ async fn the_price_is_recorded_after_delivery_by_the_worker() -> TestResult {
     })
     .await?;
     assert_eq!(price_of(&store, &sid).2, None, "the status callback carries no price");
-    let took = within(Duration::from_secs(20), "the worker records the price", || price_of(&store, &sid).2.is_some())
-        .await?;
+    let took =
+        within(Duration::from_secs(20), "the worker records the price", || price_of(&store, &sid).2.is_some()).await?;
     eprintln!("price recorded {took:?} after the delivered callback");
     let twilio = twilio_price(&rt.client, &sid).await?;
     assert_eq!(twilio, "-0.10300", "the simulator charges AU 0.0515 a segment, 2 segments");
@@ -277,7 +277,8 @@ async fn a_bulk_estimate_prices_each_country_once_a_day_and_names_one_without_a_
     let choice = BulkChoice { template_id: template, contact_ids: ids, vars: BTreeMap::new(), ..Default::default() };
     let est = estimate::bulk_send(&store, &c, number, choice.clone()).await?;
     assert_eq!((est.recipients, est.segments, est.max_segments), (4, 8, 2), "{est:?}");
-    let by: BTreeMap<&str, &estimate::CountryEstimate> = est.countries.iter().map(|c| (c.country.as_str(), c)).collect();
+    let by: BTreeMap<&str, &estimate::CountryEstimate> =
+        est.countries.iter().map(|c| (c.country.as_str(), c)).collect();
     assert_eq!(by["AU"].segment_price.as_deref(), Some("0.0515"));
     assert_eq!((by["AU"].recipients, by["AU"].segments, by["AU"].micros), (2, 4, Some(206_000)));
     assert_eq!(by["US"].micros, Some(2 * 7_900));

@@ -71,10 +71,14 @@ async fn prices_for(store: &Store, client: &TwilioClient, iso: &str, day: &str) 
 }
 
 /// The estimate of the bulk send `choice` from our number `number_id`.
-pub async fn bulk_send(store: &Store, client: &TwilioClient, number_id: i64, choice: BulkChoice) -> Result<BulkEstimate> {
-    let (from, preview) = store
-        .read_async(move |c| Ok((numbers::get(c, number_id)?.e164, bulk::preview_in(c, &choice)?)))
-        .await?;
+pub async fn bulk_send(
+    store: &Store,
+    client: &TwilioClient,
+    number_id: i64,
+    choice: BulkChoice,
+) -> Result<BulkEstimate> {
+    let (from, preview) =
+        store.read_async(move |c| Ok((numbers::get(c, number_id)?.e164, bulk::preview_in(c, &choice)?))).await?;
     let toll_free = crate::outbound::default_rate(&from) == crate::outbound::TOLL_FREE_RATE;
     // (recipients, segments) per country, in a stable order.
     let mut by_country: BTreeMap<String, (i64, i64)> = BTreeMap::new();

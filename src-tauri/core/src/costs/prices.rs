@@ -117,7 +117,11 @@ pub fn priced_in(listed: &[MessageResource]) -> Vec<(String, String, Option<Stri
 
 /// Records the prices a catch-up listed, in one write; each stored message without that
 /// price gets it (and leaves the queue), and its thread hears of it.
-pub async fn record_listed(store: &Store, events: &Events, priced: Vec<(String, String, Option<String>)>) -> Result<usize> {
+pub async fn record_listed(
+    store: &Store,
+    events: &Events,
+    priced: Vec<(String, String, Option<String>)>,
+) -> Result<usize> {
     if priced.is_empty() {
         return Ok(0);
     }

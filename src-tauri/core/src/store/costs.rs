@@ -146,9 +146,7 @@ fn costs_of(conn: &Connection, from: &str, param: i64) -> Result<Costs> {
          GROUP BY m.price_unit ORDER BY SUM(m.cost_micros) DESC"
     ))?;
     let totals = stmt
-        .query_map([param], |r| {
-            Ok(total(r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?, r.get(2)?))
-        })?
+        .query_map([param], |r| Ok(total(r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let unpriced = conn.row(
         &format!("SELECT COUNT(*) FROM {from} AND m.cost_micros IS NULL AND m.sid IS NOT NULL AND m.channel = 'sms'"),
@@ -323,7 +321,10 @@ mod tests {
                     1.0,
                     &[campaigns::NewRecipient { contact_id: None, to: US.into(), body: "hi".into() }],
                 )?;
-                tx.exec("UPDATE campaign_recipients SET message_id = ?2, state = 'sent' WHERE campaign_id = ?1", params![camp, unpriced])?;
+                tx.exec(
+                    "UPDATE campaign_recipients SET message_id = ?2, state = 'sent' WHERE campaign_id = ?1",
+                    params![camp, unpriced],
+                )?;
                 let before = campaign(tx, camp)?;
                 assert!(before.totals.is_empty());
                 assert_eq!(before.unpriced, 1);
