@@ -115,8 +115,9 @@ pub fn priced_in(listed: &[MessageResource]) -> Vec<(String, String, Option<Stri
         .collect()
 }
 
-/// Records the prices a catch-up listed, in one write; each stored message without that
-/// price gets it (and leaves the queue), and its thread hears of it.
+/// Records the prices a catch-up listed for messages stored before it, in one write; each
+/// without that price gets it (and leaves the queue). One update per conversation is
+/// published (its newest priced message), so a large catch-up does not flood the event bus.
 pub async fn record_listed(
     store: &Store,
     events: &Events,
@@ -136,7 +137,11 @@ pub async fn record_listed(
             Ok(changed)
         })
         .await?;
+    let mut newest: std::collections::BTreeMap<i64, &messages::Message> = std::collections::BTreeMap::new();
     for m in &changed {
+        newest.entry(m.conversation_id).and_modify(|n| *n = if m.id > n.id { m } else { n }).or_insert(m);
+    }
+    for m in newest.values() {
         events.publish(Event::MessageUpdated {
             conversation_id: m.conversation_id,
             message_id: m.id,
