@@ -7,7 +7,7 @@
 //! so `crate::store::…` in the shell and `switchboard::…` in the tests read as before.
 
 pub use switchboard_core::{
-    addressbook, compliance, domain, error, events, inbound, media, notifications, outbound, picked, recordings,
+    addressbook, compliance, costs, domain, error, events, inbound, media, notifications, outbound, picked, recordings,
     registration, runtime, secrets, store, sync, tunnel, twilio, wake, webhook,
 };
 pub use switchboard_sim as sim;

@@ -103,4 +103,7 @@ pub const COMMANDS: &[&str] = &[
     "refresh_compliance",
     "sim_reply_brand_otp",
     "refresh_tollfree_verification",
+    "conversation_costs",
+    "monthly_costs",
+    "estimate_bulk",
 ];

@@ -120,6 +120,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             compliance::refresh_compliance,
             sandbox_panel::sim_reply_brand_otp,
             registration::refresh_tollfree_verification,
+            costs::conversation_costs,
+            costs::monthly_costs,
+            costs::estimate_bulk,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

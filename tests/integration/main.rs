@@ -16,6 +16,8 @@ mod client_stub;
 mod common;
 mod composer;
 mod contacts;
+mod costs;
+mod costs_prism;
 mod fault_bad_input;
 mod fault_campaign;
 mod fault_crash;

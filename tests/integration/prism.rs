@@ -26,6 +26,7 @@ static NUMBERS: OnceLock<Result<Prism, String>> = OnceLock::new();
 static STUDIO: OnceLock<Result<Prism, String>> = OnceLock::new();
 static MESSAGING: OnceLock<Result<Prism, String>> = OnceLock::new();
 static TRUSTHUB: OnceLock<Result<Prism, String>> = OnceLock::new();
+static PRICING: OnceLock<Result<Prism, String>> = OnceLock::new();
 
 /// Prism serving `twilio_api_v2010.json` (api.twilio.com).
 pub fn api() -> Result<&'static Prism, String> {
@@ -50,6 +51,11 @@ pub fn messaging() -> Result<&'static Prism, String> {
 /// Prism serving `twilio_trusthub_v1.json` (trusthub.twilio.com), for US registration.
 pub fn trusthub() -> Result<&'static Prism, String> {
     TRUSTHUB.get_or_init(|| start("twilio_trusthub_v1.json")).as_ref().map_err(Clone::clone)
+}
+
+/// Prism serving `twilio_pricing_v1.json` (pricing.twilio.com), for bulk-send estimates.
+pub fn pricing() -> Result<&'static Prism, String> {
+    PRICING.get_or_init(|| start("twilio_pricing_v1.json")).as_ref().map_err(Clone::clone)
 }
 
 fn prism_bin() -> PathBuf {

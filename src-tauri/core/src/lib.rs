@@ -9,6 +9,7 @@
 
 pub mod addressbook;
 pub mod compliance;
+pub mod costs;
 pub mod domain;
 pub mod error;
 pub mod events;

@@ -116,6 +116,8 @@ pub struct Runtime {
     startup: JoinHandle<()>,
     /// Sends missed-call text-backs the call-status webhook decided on.
     text_backs: JoinHandle<()>,
+    /// Fetches the prices of messages that reached a final status (`costs::prices`).
+    prices: JoinHandle<()>,
 }
 
 impl Runtime {
@@ -179,6 +181,7 @@ impl Runtime {
             };
             tokio::spawn(crate::outbound::text_back::run(outbound, text_back_wake))
         };
+        let prices = tokio::spawn(crate::costs::prices::run(store.clone(), client.clone(), events.clone()));
         Ok(Runtime {
             store,
             events,
@@ -194,6 +197,7 @@ impl Runtime {
             reconcile,
             startup,
             text_backs,
+            prices,
         })
     }
 
@@ -245,7 +249,7 @@ impl Runtime {
     pub async fn shutdown(self) -> Result<()> {
         // Each task is awaited after its abort, so nothing holds the Store once this returns.
         self.reconcile.stop().await;
-        for task in [self.reach_task, self.media_janitor, self.startup, self.text_backs] {
+        for task in [self.reach_task, self.media_janitor, self.startup, self.text_backs, self.prices] {
             task.abort();
             let _ = task.await;
         }

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod compliance;
 pub mod contacts;
 pub mod conversations;
+pub mod costs;
 pub mod dialogs;
 pub mod media;
 pub mod numbers;

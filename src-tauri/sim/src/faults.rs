@@ -20,6 +20,7 @@ struct FaultState {
     forwarded_leg: Option<LegAnswer>,
     clock: Option<chrono::DateTime<chrono::Utc>>,
     failed_recording_downloads: u32,
+    unrated_fetches: u32,
 }
 
 /// Handle on the simulator's fault switches. Counted faults (`*_next`) apply to that many of
@@ -118,6 +119,20 @@ impl Faults {
     /// as when Twilio's media storage has a bad moment.
     pub fn fail_recording_downloads_next(&self, n: u32) {
         self.with(|f| f.failed_recording_downloads = n);
+    }
+
+    /// The next `n` fetches of one message answer with `price: null`, as Twilio does in the
+    /// first moments after a message's final status, before it has rated it.
+    pub fn price_pending_next(&self, n: u32) {
+        self.with(|f| f.unrated_fetches = n);
+    }
+
+    pub(crate) fn take_price_pending(&self) -> bool {
+        self.with(|f| {
+            let hit = f.unrated_fetches > 0;
+            f.unrated_fetches = f.unrated_fetches.saturating_sub(1);
+            hit
+        })
     }
 
     /// Switches every fault off.

@@ -25,6 +25,7 @@ mod media;
 mod messages;
 mod multipart;
 mod numbers;
+mod pricing;
 mod recordings;
 mod regulation_table;
 mod regulations;

@@ -37,7 +37,7 @@ pub(crate) fn message_json(sh: &Shared, m: &MessageRec) -> Value {
         "messaging_service_sid": null,
         "num_media": m.num_media().to_string(),
         "num_segments": m.num_segments.to_string(),
-        "price": null,
+        "price": m.price,
         "price_unit": "USD",
         "sid": m.sid,
         "status": m.status,
@@ -212,6 +212,7 @@ fn advance(sh: &Shared, s: &mut State, sid: &str, status: &str, code: Option<u32
     m.status = status.to_string();
     m.error_code = code;
     m.date_updated = now;
+    m.set_price();
     if status == "sent" {
         m.date_sent = Some(now);
     }
@@ -287,7 +288,15 @@ pub(crate) async fn list(axum::extract::State(sh): Sh, RawQuery(q): RawQuery) ->
 }
 
 pub(crate) async fn fetch(axum::extract::State(sh): Sh, Path((_, sid)): Path<(String, String)>) -> ApiResult {
-    fetch_2010(&sh, "Messages", &sid, |s, id| s.messages.iter().find(|m| m.sid == id).map(|m| message_json(&sh, m)))
+    // Twilio rates a message a little after its final status: until then `price` is null.
+    let unrated = sh.faults.take_price_pending();
+    fetch_2010(&sh, "Messages", &sid, |s, id| {
+        let mut v = s.messages.iter().find(|m| m.sid == id).map(|m| message_json(&sh, m))?;
+        if unrated {
+            v["price"] = Value::Null;
+        }
+        Some(v)
+    })
 }
 
 /// `Body=""` redacts a message; `Status=canceled` cancels one not yet sent.

@@ -155,6 +155,8 @@ pub(crate) struct MessageRec {
     pub date_created: DateTime<Utc>,
     pub date_updated: DateTime<Utc>,
     pub date_sent: Option<DateTime<Utc>>,
+    /// Twilio's price ("-0.00790"), set once the message is final (`pricing::message_price`).
+    pub price: Option<String>,
 }
 
 impl MessageRec {
@@ -175,6 +177,21 @@ impl MessageRec {
             date_created: now,
             date_updated: now,
             date_sent: None,
+            price: None,
+        }
+        .priced()
+    }
+
+    /// Gives the message its price if its status is final (see `pricing::message_price`).
+    pub fn priced(mut self) -> Self {
+        self.set_price();
+        self
+    }
+
+    pub fn set_price(&mut self) {
+        if self.price.is_none() {
+            self.price =
+                super::pricing::message_price(&self.from, &self.to, &self.direction, &self.status, self.num_segments);
         }
     }
 

@@ -5,6 +5,7 @@ import type { Backend, SendRequest, Unsubscribe } from './backend';
 import type * as T from './types';
 import { render, variables } from './template';
 import { openableUrl } from './format';
+import * as fakeCosts from './fake_costs';
 import { PAGE, sortKey, sortsAfter } from './inbox';
 import { CALL_PAGE } from './bindings';
 import { fakeRegulation, mergeAnswers, newFormRecord, submitFormRecord } from './fake-compliance';
@@ -1487,6 +1488,7 @@ export class FakeBackend implements Backend {
       skipped: c.skipped,
       pending: c.total - c.sent - c.failed - c.skipped,
       cancelled: 0,
+      cost: { totals: [], unpriced: 0 },
     }));
   }
   async campaignDetail(id: number): Promise<T.CampaignDetail> {
@@ -1515,6 +1517,24 @@ export class FakeBackend implements Backend {
   }
   async simPhoneInbox(phone: string) {
     return this.d.simInbox.filter((m) => m.from === phone || m.to === phone);
+  }
+
+  async conversationCosts(conversationId: number) {
+    return fakeCosts.conversationCosts(this.d.messages, conversationId);
+  }
+  async monthlyCosts(months: number | null) {
+    return fakeCosts.monthlyCosts(this.d.messages, months ?? 6);
+  }
+  async estimateBulk(
+    numberId: number,
+    templateId: number,
+    contactIds: number[],
+    vars: Record<string, string>,
+    perContact: T.PerContactVars | null,
+  ) {
+    this.log('estimateBulk', numberId, templateId, contactIds);
+    if (!this.d.numbers.some((n) => n.id === numberId)) throw notFound(`number ${numberId}`);
+    return fakeCosts.estimate(await this.previewBulk(templateId, contactIds, vars, perContact));
   }
 
   async pickFiles(kind: T.PickKind) {

@@ -3,6 +3,7 @@
 
 pub mod hours;
 pub mod kinds;
+pub mod money;
 pub mod nanp;
 pub mod optout;
 pub mod phone;

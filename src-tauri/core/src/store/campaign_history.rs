@@ -52,6 +52,8 @@ pub struct CampaignSummary {
     pub skipped: i64,
     pub pending: i64,
     pub cancelled: i64,
+    /// What its texts cost so far, per currency, as Twilio priced them.
+    pub cost: super::costs::Costs,
 }
 
 /// One recipient of a campaign and what became of them.
@@ -115,9 +117,14 @@ fn summaries(conn: &Connection, filter: &str, param: i64) -> Result<Vec<Campaign
             skipped: r.get(12)?,
             pending: r.get(13)?,
             cancelled: r.get(14)?,
+            cost: super::costs::Costs::default(),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut out: Vec<CampaignSummary> = rows.collect::<rusqlite::Result<_>>()?;
+    for s in &mut out {
+        s.cost = super::costs::campaign(conn, s.id)?;
+    }
+    Ok(out)
 }
 
 /// Every recipient of campaign `id` with its outcome, in the order they were sent.

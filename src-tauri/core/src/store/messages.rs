@@ -120,6 +120,8 @@ pub fn insert_inbound(conn: &Connection, m: &Inbound) -> Result<InsertOutcome> {
         super::downloads::enqueue(conn, "media", media_id, url)?;
         media_ids.push(media_id);
     }
+    // Twilio charges for received texts too; their price is asked for shortly after.
+    super::costs::enqueue_soon(conn, message_id)?;
     let preview = if m.body.is_empty() && !m.media.is_empty() { "📎 Attachment" } else { &m.body };
     super::conversations::touch(conn, conversation_id, &m.created_at, preview, true)?;
     Ok(InsertOutcome { message_id, conversation_id, created: true, media_ids })
@@ -172,6 +174,12 @@ pub fn apply_status(
             now_rfc3339()
         ],
     )?;
+    // Status callbacks carry no price: once Twilio is done with the message, its price is
+    // fetched off this path (`costs::prices`).
+    use MessageStatus::{Delivered, Failed, PartiallyDelivered, Read, Sent, Undelivered};
+    if matches!(status, Sent | PartiallyDelivered | Delivered | Undelivered | Failed | Read) {
+        super::costs::enqueue_soon(conn, id)?;
+    }
     Ok(StatusOutcome::Applied { message_id: id, conversation_id })
 }
 
@@ -278,6 +286,9 @@ pub fn insert_outbound_from_twilio(conn: &Connection, m: &KnownOutbound) -> Resu
     )?;
     let id = conn.last_insert_rowid();
     super::conversations::touch(conn, conversation_id, &m.created_at, &m.body, false)?;
+    if m.status.rank() >= MessageStatus::Sent.rank() {
+        super::costs::enqueue_soon(conn, id)?;
+    }
     apply_pending(conn, &m.sid)?;
     Ok((id, true))
 }

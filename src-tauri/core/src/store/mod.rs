@@ -17,6 +17,7 @@ pub mod compliance;
 pub mod contact_merge;
 pub mod contacts;
 pub mod conversations;
+pub mod costs;
 pub mod downloads;
 pub mod email_thread;
 pub mod export;

@@ -153,9 +153,13 @@ async fn repair_statuses(store: &Store, client: &TwilioClient, events: &Events) 
         let Some(status) = m.status.as_deref().map(MessageStatus::parse) else { continue };
         let at = to_rfc3339(m.date_updated.as_deref());
         let code = m.error_code;
+        let price = m.price.clone().map(|p| (p, m.price_unit.clone()));
         let outcome = store
             .write_async(move |tx| {
                 let outcome = messages::apply_status(tx, &sid, &status, code, at.as_deref())?;
+                if let Some((price, unit)) = &price {
+                    crate::store::costs::record_by_sid(tx, &sid, price, unit.as_deref())?;
+                }
                 if let (Some(UNSUBSCRIBED), messages::StatusOutcome::Applied { message_id, .. }) = (code, &outcome) {
                     // The recipient had said STOP to Twilio: never try them again.
                     let to = messages::get(tx, *message_id)?.to;

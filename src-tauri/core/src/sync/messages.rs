@@ -41,7 +41,15 @@ pub(super) async fn catch_up(store: &Store, client: &TwilioClient, events: &Even
         pages::back_to(&mut source, backfill::stop_before(mark), |n| progress(events, "messages", n, 0)).await?;
     let total = listed.len();
     let new_mark = backfill::next_mark(&listed, |_| false);
+    // The pages carry each message's price: recorded after the messages are stored, for
+    // new and known ones alike (a known one's price may have been missing until now).
+    let mut priced = crate::costs::prices::priced_in(&listed);
     let fresh = drop_known(store, listed).await?;
+    // New messages get their price as they are stored (below); these are the known ones.
+    {
+        let fresh_sids: std::collections::HashSet<&str> = fresh.iter().map(|m| m.sid.as_str()).collect();
+        priced.retain(|(sid, _, _)| !fresh_sids.contains(sid.as_str()));
+    }
     let notify_after = Utc::now() - chrono::Duration::minutes(NOTIFY_MINUTES);
     let mut added = 0;
     let mut rest = fresh.into_iter().peekable();
@@ -69,6 +77,9 @@ pub(super) async fn catch_up(store: &Store, client: &TwilioClient, events: &Even
                 let mut results = Vec::with_capacity(prepared.len());
                 for (m, media, notify) in &prepared {
                     results.push((store_message(tx, m, media.clone())?, *notify));
+                    if let Some(price) = &m.price {
+                        crate::store::costs::record_by_sid(tx, &m.sid, price, m.price_unit.as_deref())?;
+                    }
                 }
                 if let Some(w) = &chunk_mark {
                     settings::set_watermark(tx, "messages", w)?;
@@ -93,6 +104,7 @@ pub(super) async fn catch_up(store: &Store, client: &TwilioClient, events: &Even
         }
         progress(events, "messages", total, added);
     }
+    crate::costs::prices::record_listed(store, events, priced).await?;
     if let Some(m) = new_mark {
         // Everything listed is stored now (known before, or just written).
         let w = rfc3339(m);

@@ -31,6 +31,8 @@ pub struct ClientConfig {
     pub messaging_base: String,
     /// trusthub.twilio.com v1: customer profiles and trust products (US registration).
     pub trusthub_base: String,
+    /// pricing.twilio.com v1: what a text to each country costs (bulk-send estimates).
+    pub pricing_base: String,
     pub credentials: TwilioCredentials,
     /// Per-request timeout; Twilio answers in well under a second normally.
     pub timeout: Duration,
@@ -48,6 +50,7 @@ pub const DEFAULT_UPLOAD_BASE: &str = "https://numbers-upload.twilio.com";
 pub const DEFAULT_STUDIO_BASE: &str = "https://studio.twilio.com";
 pub const DEFAULT_MESSAGING_BASE: &str = "https://messaging.twilio.com";
 pub const DEFAULT_TRUSTHUB_BASE: &str = "https://trusthub.twilio.com";
+pub const DEFAULT_PRICING_BASE: &str = "https://pricing.twilio.com";
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -67,6 +70,7 @@ impl ClientConfig {
             studio_base: DEFAULT_STUDIO_BASE.into(),
             messaging_base: DEFAULT_MESSAGING_BASE.into(),
             trusthub_base: DEFAULT_TRUSTHUB_BASE.into(),
+            pricing_base: DEFAULT_PRICING_BASE.into(),
             credentials,
             timeout: Duration::from_secs(30),
             max_retries: 3,
@@ -77,7 +81,8 @@ impl ClientConfig {
 
     /// Hosts from `SWITCHBOARD_TWILIO_API_BASE`, `SWITCHBOARD_TWILIO_NUMBERS_BASE`,
     /// `SWITCHBOARD_TWILIO_UPLOAD_BASE`, `SWITCHBOARD_TWILIO_MESSAGING_BASE` and
-    /// `SWITCHBOARD_TWILIO_TRUSTHUB_BASE`, each defaulting to Twilio's own.
+    /// `SWITCHBOARD_TWILIO_TRUSTHUB_BASE` and `SWITCHBOARD_TWILIO_PRICING_BASE`, each
+    /// defaulting to Twilio's own.
     pub fn from_env(credentials: TwilioCredentials) -> Self {
         ClientConfig {
             api_base: env_or("SWITCHBOARD_TWILIO_API_BASE", DEFAULT_API_BASE),
@@ -86,6 +91,7 @@ impl ClientConfig {
             studio_base: env_or("SWITCHBOARD_TWILIO_STUDIO_BASE", DEFAULT_STUDIO_BASE),
             messaging_base: env_or("SWITCHBOARD_TWILIO_MESSAGING_BASE", DEFAULT_MESSAGING_BASE),
             trusthub_base: env_or("SWITCHBOARD_TWILIO_TRUSTHUB_BASE", DEFAULT_TRUSTHUB_BASE),
+            pricing_base: env_or("SWITCHBOARD_TWILIO_PRICING_BASE", DEFAULT_PRICING_BASE),
             ..Self::new(credentials)
         }
     }
@@ -99,7 +105,8 @@ impl ClientConfig {
             upload_base: base.clone(),
             studio_base: base.clone(),
             messaging_base: base.clone(),
-            trusthub_base: base,
+            trusthub_base: base.clone(),
+            pricing_base: base,
             ..Self::new(credentials)
         }
     }
@@ -113,6 +120,7 @@ pub enum Host {
     Upload,
     Messaging,
     TrustHub,
+    Pricing,
 }
 
 /// Whether a request may be sent again after a failure.
@@ -175,6 +183,7 @@ impl TwilioClient {
             Host::Upload => &self.cfg.upload_base,
             Host::Messaging => &self.cfg.messaging_base,
             Host::TrustHub => &self.cfg.trusthub_base,
+            Host::Pricing => &self.cfg.pricing_base,
         }
     }
 

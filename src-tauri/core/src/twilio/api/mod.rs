@@ -8,6 +8,7 @@ pub mod compliance;
 pub mod messages;
 pub mod messaging;
 pub mod numbers;
+pub mod pricing;
 pub mod recordings;
 pub mod transcriptions;
 pub mod trusthub;

@@ -1,0 +1,48 @@
+//! What texting costs: a conversation's total, the last months' totals for Settings, and
+//! the estimate a bulk send shows before Send. Each calls the core (`crate::costs`).
+
+use std::collections::BTreeMap;
+
+use tauri::State;
+
+use super::super::live::Live;
+use super::super::DesktopState;
+use crate::costs::estimate::{self, BulkEstimate};
+use crate::costs::{Costs, MonthCosts};
+use crate::error::Result;
+use crate::outbound::bulk::BulkChoice;
+use crate::store::costs;
+
+/// What conversation `conversation_id`'s texts cost so far, per currency.
+#[tauri::command]
+#[specta::specta]
+pub async fn conversation_costs(state: State<'_, DesktopState>, conversation_id: i64) -> Result<Costs> {
+    state.store.read_async(move |c| costs::conversation(c, conversation_id)).await
+}
+
+/// Totals per month over the last `months` months (this one included; 6 when absent).
+#[tauri::command]
+#[specta::specta]
+pub async fn monthly_costs(state: State<'_, DesktopState>, months: Option<u32>) -> Result<Vec<MonthCosts>> {
+    state.store.read_async(move |c| costs::recent_months(c, months.unwrap_or(6))).await
+}
+
+/// Segments and estimated cost of the bulk send the preview shows, sent from `number_id`.
+// The arguments are the IPC payload's fields, one per field, as `preview_bulk` has them.
+#[allow(clippy::too_many_arguments)]
+#[tauri::command]
+#[specta::specta]
+pub async fn estimate_bulk(
+    live: State<'_, Live>,
+    state: State<'_, DesktopState>,
+    number_id: i64,
+    template_id: i64,
+    contact_ids: Vec<i64>,
+    vars: BTreeMap<String, String>,
+    per_contact: Option<crate::desktop::contract::PerContactArg>,
+    tags: Option<Vec<String>>,
+) -> Result<BulkEstimate> {
+    let per_contact = per_contact.unwrap_or_default().0;
+    let choice = BulkChoice { template_id, contact_ids, vars, per_contact, tags: tags.unwrap_or_default() };
+    estimate::bulk_send(&state.store, &live.client().await?, number_id, choice).await
+}
