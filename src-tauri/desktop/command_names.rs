@@ -95,4 +95,8 @@ pub const COMMANDS: &[&str] = &[
     "resend_us_otp",
     "submit_tollfree_verification",
     "get_tollfree_verification",
+    "call_recording_audio",
+    "delete_call_recording",
+    "retry_call_recording",
+    "voicemail_length_note",
 ];

@@ -112,6 +112,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             conversations::mark_conversation_unread,
             conversations::text_back,
             media::retry_download,
+            calls::call_recording_audio,
+            calls::delete_call_recording,
+            calls::retry_call_recording,
+            numbers::voicemail_length_note,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

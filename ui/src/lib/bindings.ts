@@ -200,7 +200,10 @@ export const commands = {
 	setContactTags: (id: number, tags: string[]) => __TAURI_INVOKE<Contact>("set_contact_tags", { id, tags }),
 	/**  Every tag in use and how many contacts have it (the bulk-send audience picker). */
 	listTags: () => __TAURI_INVOKE<TagCount[]>("list_tags"),
-	/**  Blocks or unblocks a number: calls rejected, texts kept but hidden and not notified. */
+	/**
+	 *  Blocks or unblocks a number: calls rejected, texts kept but hidden and not notified.
+	 *  A change regenerates the closed-app flows (rewire), which carry the block list.
+	 */
 	setBlocked: (address: string, blocked: boolean) => __TAURI_INVOKE<boolean>("set_blocked", { address, blocked }),
 	listBlocked: () => __TAURI_INVOKE<Blocked[]>("list_blocked"),
 	/**  The campaign history, newest first. */
@@ -238,6 +241,20 @@ export const commands = {
 	textBack: (from: TextBack) => __TAURI_INVOKE<ConversationSummary>("text_back", { from }),
 	/**  Retry on a failed attachment or voicemail download: queued again now, the worker woken. */
 	retryDownload: (of: DownloadOf) => __TAURI_INVOKE<null>("retry_download", { of }),
+	/**  A call recording's bytes (raw IPC body), played from a Blob URL like a voicemail's. */
+	callRecordingAudio: (id: number) => __TAURI_INVOKE<ArrayBuffer>("call_recording_audio", { id }),
+	/**
+	 *  Deletes a call recording from this computer and, with `also_twilio`, Twilio's copy
+	 *  first (when Twilio cannot be reached, nothing is deleted).
+	 */
+	deleteCallRecording: (id: number, alsoTwilio: boolean) => __TAURI_INVOKE<null>("delete_call_recording", { id, alsoTwilio }),
+	/**  "Try again" on a call recording whose download failed or was given up. */
+	retryCallRecording: (id: number) => __TAURI_INVOKE<CallRecording>("retry_call_recording", { id }),
+	/**
+	 *  What a voicemail maximum of `max_seconds` means for transcripts (Twilio transcribes
+	 *  2–120 s only), shown beside the setting as the owner changes it.
+	 */
+	voicemailLengthNote: (maxSeconds: number) => __TAURI_INVOKE<string>("voicemail_length_note", { maxSeconds }),
 };
 
 /** Events */
