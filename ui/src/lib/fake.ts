@@ -1265,12 +1265,13 @@ export class FakeBackend implements Backend {
       answered_by: outcome === 'answer' ? 'human' : null,
       dial_status: outcome === 'answer' ? 'completed' : 'no-answer',
       created_at: now(),
-      has_voicemail: outcome === 'voicemail',
+      // As sim_customer_call: every call the owner did not take ends in our voicemail.
+      has_voicemail: outcome !== 'answer',
       missed: outcome !== 'answer',
       recordings: [],
     });
     this.emit({ type: 'call_updated', call_sid: sid });
-    if (outcome === 'voicemail') {
+    if (outcome !== 'answer') {
       const v: T.Voicemail = {
         download_failed: false,
         number_id: 1,

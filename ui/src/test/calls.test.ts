@@ -6,6 +6,7 @@ import { FakeBackend, demoData } from '../lib/fake';
 import Calls from '../screens/Calls.svelte';
 import Numbers from '../screens/Numbers.svelte';
 import Voicemail from '../screens/Voicemail.svelte';
+import SandboxPhone from '../screens/SandboxPhone.svelte';
 
 afterEach(cleanup);
 
@@ -132,5 +133,30 @@ describe('Text-back while the app is closed', () => {
     expect(
       screen.getByTestId('text-back-window').compareDocumentPosition(note) & Node.DOCUMENT_POSITION_FOLLOWING,
     ).toBe(Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+});
+
+describe('The sandbox phone calls and is screened', () => {
+  it('calls as the customer and lets the owner’s leg accept, decline, or be the mobile’s own voicemail', async () => {
+    const b = new FakeBackend(demoData());
+    render(SandboxPhone, { backend: b, onclose: () => {} });
+    const outcomes: [string | RegExp, string][] = [
+      [/owner answers/, 'answer'],
+      [/owner declines/, 'decline'],
+      [/mobile's voicemail answers/, 'carrier-voicemail'],
+      [/leave voicemail/, 'voicemail'],
+    ];
+    for (const [label, outcome] of outcomes) {
+      const button = await screen.findByRole('button', { name: label });
+      await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false));
+      await fireEvent.click(button);
+      await waitFor(() =>
+        expect(b.calls.filter((c) => c.method === 'simCustomerCall').at(-1)?.args).toEqual(['+61412345678', outcome]),
+      );
+    }
+    // Only the accepted call reached the owner; the others ended in our voicemail.
+    const fromPhone = b.d.calls.filter((c) => c.from === '+61412345678' && c.sid !== 'CA1');
+    expect(fromPhone.map((c) => c.missed)).toEqual([true, true, true, false]);
+    expect(b.d.voicemails.filter((v) => v.from === '+61412345678')).toHaveLength(3);
   });
 });
