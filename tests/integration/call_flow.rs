@@ -407,7 +407,14 @@ fn cases() -> Vec<Case> {
         }
         // A blocked caller is refused open or closed, whatever would have rung.
         for open in [true, false] {
-            out.push(Case { open, forwarding: true, screening: true, voicemail, leg: LegAnswer::Accept, blocked: true });
+            out.push(Case {
+                open,
+                forwarding: true,
+                screening: true,
+                voicemail,
+                leg: LegAnswer::Accept,
+                blocked: true,
+            });
         }
     }
     out

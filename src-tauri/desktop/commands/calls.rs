@@ -39,8 +39,11 @@ pub async fn delete_call_recording(
     id: i64,
     also_twilio: bool,
 ) -> Result<()> {
-    let (scope, client) =
-        if also_twilio { (DeleteScope::LocalAndTwilio, Some(live.client().await?)) } else { (DeleteScope::Local, None) };
+    let (scope, client) = if also_twilio {
+        (DeleteScope::LocalAndTwilio, Some(live.client().await?))
+    } else {
+        (DeleteScope::Local, None)
+    };
     recordings::delete(&state.store, client.as_ref(), &state.events, id, scope).await.map(|_| ())
 }
 

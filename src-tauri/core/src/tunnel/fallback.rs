@@ -353,8 +353,7 @@ pub async fn upsert_flow_at(
         None => {
             // A create is sent once (a retry could make two flows).
             let placeholder = return_url_of(&Flow { sid: "FW".into(), webhook_url: None, status: None }, client)?;
-            let created: Flow =
-                client
+            let created: Flow = client
                 .post_form(&format!("{base}/v2/Flows"), &flow_params(number, blocked, &placeholder), Retry::Never)
                 .await?;
             created.sid
@@ -505,7 +504,10 @@ mod tests {
         let split = state(&def, "blocked").unwrap();
         assert_eq!(split["transitions"][0]["next"], "greeting", "everyone else gets the greeting");
         let cond = &split["transitions"][1]["conditions"][0];
-        assert_eq!((cond["type"].as_str(), cond["value"].as_str()), (Some("matches_any_of"), Some("+61400000009,+61400000008")));
+        assert_eq!(
+            (cond["type"].as_str(), cond["value"].as_str()),
+            (Some("matches_any_of"), Some("+61400000009,+61400000008"))
+        );
         let url = state(&def, "reject").unwrap()["properties"]["url"].as_str().unwrap().to_string();
         let doc: String = url::Url::parse(&url).unwrap().query_pairs().find(|(k, _)| k == "Twiml").unwrap().1.into();
         assert!(doc.contains("<Reject"), "{doc}");

@@ -279,8 +279,11 @@ mod tests {
 
     #[test]
     fn a_blocked_caller_is_refused_before_anything_else() {
-        let f = CallFlow::from_settings("x", &settings())
-            .with_blocked(["+61412000999".to_string(), "ACME".to_string(), "a@b.c".to_string()]);
+        let f = CallFlow::from_settings("x", &settings()).with_blocked([
+            "+61412000999".to_string(),
+            "ACME".to_string(),
+            "a@b.c".to_string(),
+        ]);
         assert_eq!(f.blocked, vec!["+61412000999".to_string()], "only numbers can call");
         assert_eq!(
             f.expected_from("+61412000999", true, LegAnswer::Accept),
