@@ -55,9 +55,14 @@ export default async function (ctx) {
         `1|1|1|${TEXT_BACK}`,
       { timeout: 5000, timeoutMsg: 'the settings are saved' },
     );
-    // One picture with the three settings: a taller window, screening at the top.
+    // One picture with the three settings: a taller window, the form from its top.
     await browser.setWindowSize(1200, 1400);
-    await browser.execute(() => document.querySelector('[data-testid="screening"]')?.scrollIntoView({ block: 'start' }));
+    await browser.pause(400);
+    await browser.execute(() => document.querySelector('[data-testid="number-settings"]')?.scrollIntoView({ block: 'start' }));
+    await browser.waitUntil(
+      async () => browser.execute(() => (document.querySelector('[data-testid="screening"]')?.getBoundingClientRect().top ?? -1) > 0),
+      { timeout: 5000, timeoutMsg: 'the screening setting is in view' },
+    );
     await shot('number-settings-calls');
     await browser.setWindowSize(1200, 780);
   });
