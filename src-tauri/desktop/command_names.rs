@@ -106,4 +106,8 @@ pub const COMMANDS: &[&str] = &[
     "conversation_costs",
     "monthly_costs",
     "estimate_bulk",
+    "call_recording_audio",
+    "delete_call_recording",
+    "retry_call_recording",
+    "voicemail_length_note",
 ];

@@ -123,6 +123,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             costs::conversation_costs,
             costs::monthly_costs,
             costs::estimate_bulk,
+            calls::call_recording_audio,
+            calls::delete_call_recording,
+            calls::retry_call_recording,
+            numbers::voicemail_length_note,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

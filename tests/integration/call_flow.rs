@@ -14,7 +14,7 @@ use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
 use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{CallOutcome, LegAnswer, SimConfig, Simulator};
 use switchboard::store::numbers::NumberSettings;
-use switchboard::store::{calls, numbers, text_backs, Store};
+use switchboard::store::{blocked, calls, numbers, text_backs, Store};
 use switchboard::tunnel::RetryPolicy;
 use switchboard::twilio::callflow::{CallFlow, Outcome};
 use switchboard::twilio::client::ClientConfig;
@@ -80,9 +80,12 @@ impl App {
         Ok(())
     }
 
+    /// The number's flow with the block list, as both hosts see it.
     fn flow(&self) -> CallFlow {
         let id = self.number_id;
-        CallFlow::of(&self.rt.store.read(|c| numbers::get(c, id)).expect("the number is stored"))
+        let number = self.rt.store.read(|c| numbers::get(c, id)).expect("the number is stored");
+        let blocked = self.rt.store.read(blocked::list).expect("the block list");
+        CallFlow::of(&number).with_blocked(blocked.into_iter().map(|b| b.address))
     }
 
     /// The app is closed: nothing Twilio posts to it arrives (`false` opens it again).
@@ -332,9 +335,46 @@ async fn the_hosted_flow_follows_the_settings_and_goes_when_the_number_stops_bei
     app.stop().await
 }
 
+/// A number that records calls: the owner takes a forwarded call, and its recording reaches
+/// the call log by the recording status callback (this app never catches up here), with its
+/// duration, downloaded, playable from the data folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_forwarded_call_reaches_the_call_log_by_its_callback() -> TestResult {
+    let app = App::start().await?;
+    app.set(|s| {
+        s.screening_enabled = true;
+        s.record_calls = true;
+        s.recording_notice = "This call is recorded.".into();
+    })
+    .await?;
+    let out = app.sim.customer_call_with("+61412555451", OURS, LegAnswer::Accept, None).await?;
+    assert_eq!(out.said.first().map(String::as_str), Some("This call is recorded."), "{out:?}");
+    let recording = out.call_recording_sid.clone().ok_or("the simulator recorded the answered call")?;
+    let sid = out.call_sid.clone();
+    let recorded = || {
+        app.rt
+            .store
+            .read(|c| calls::find_by_sid(c, &sid))
+            .ok()
+            .flatten()
+            .and_then(|c| c.recordings.into_iter().find(|r| r.recording_sid == recording))
+    };
+    eventually(WAIT, "the recording is in the call log, downloaded", || {
+        recorded().is_some_and(|r| r.download == switchboard::store::call_recordings::DownloadState::Downloaded)
+    })
+    .await?;
+    let rec = recorded().ok_or("the recording")?;
+    assert!(rec.duration.is_some_and(|d| d > 0), "with its duration: {rec:?}");
+    let audio = switchboard::recordings::audio(&app.rt.store, rec.id).await?;
+    assert!(audio.starts_with(b"RIFF"), "the audio plays from the data folder");
+    app.stop().await
+}
+
 /// What a simulated call ended as, in the parity table's terms.
 fn seen(out: &CallOutcome, text_back: bool) -> Outcome {
     Outcome {
+        // `<Reject/>` ends the call busy, before anything else.
+        rejected: out.status == "busy",
         rang_owner: out.dialed.is_some(),
         answered: out.bridged == Some(true),
         voicemail: out.recording_sid.is_some(),
@@ -349,6 +389,8 @@ struct Case {
     screening: bool,
     voicemail: bool,
     leg: LegAnswer,
+    /// The callers of this case are on the block list.
+    blocked: bool,
 }
 
 fn cases() -> Vec<Case> {
@@ -356,12 +398,23 @@ fn cases() -> Vec<Case> {
     for voicemail in [true, false] {
         for screening in [true, false] {
             for leg in [LegAnswer::Accept, LegAnswer::Decline, LegAnswer::NoAnswer, LegAnswer::CarrierVoicemail] {
-                out.push(Case { open: true, forwarding: true, screening, voicemail, leg });
+                out.push(Case { open: true, forwarding: true, screening, voicemail, leg, blocked: false });
             }
         }
         // Nothing rings: what the leg would do does not matter.
         for (open, forwarding) in [(true, false), (false, true), (false, false)] {
-            out.push(Case { open, forwarding, screening: true, voicemail, leg: LegAnswer::Accept });
+            out.push(Case { open, forwarding, screening: true, voicemail, leg: LegAnswer::Accept, blocked: false });
+        }
+        // A blocked caller is refused open or closed, whatever would have rung.
+        for open in [true, false] {
+            out.push(Case {
+                open,
+                forwarding: true,
+                screening: true,
+                voicemail,
+                leg: LegAnswer::Accept,
+                blocked: true,
+            });
         }
     }
     out
@@ -375,6 +428,16 @@ async fn open_and_closed_hosts_end_every_case_the_same_way() -> TestResult {
     let mut failures = Vec::new();
     let mut live_text_backs = Vec::new();
     for (i, case) in cases().into_iter().enumerate() {
+        // A fresh caller per call, so the 12-hour rule never hides a text-back.
+        let live_caller = format!("+614125560{:02}", 2 * i);
+        let hosted_caller = format!("+614125560{:02}", 2 * i + 1);
+        if case.blocked {
+            // As the Contacts screen blocks (`set_blocked`); `set` then rewires, which
+            // regenerates the hosted flow with the new list.
+            for caller in [&live_caller, &hosted_caller] {
+                switchboard::addressbook::set_blocked(&app.rt.store, &app.rt.events, caller.clone(), true).await?;
+            }
+        }
         app.set(|s| {
             s.forwarding_enabled = case.forwarding;
             s.screening_enabled = case.screening;
@@ -383,10 +446,10 @@ async fn open_and_closed_hosts_end_every_case_the_same_way() -> TestResult {
             s.business_hours = (!case.open).then(|| BusinessHours { tz: "Australia/Sydney".into(), spans: vec![] });
         })
         .await?;
-        let expected = app.flow().expected(case.open, case.leg);
-        // A fresh caller per call, so the 12-hour rule never hides a text-back.
-        let live_caller = format!("+614125560{:02}", 2 * i);
-        let hosted_caller = format!("+614125560{:02}", 2 * i + 1);
+        let flow = app.flow();
+        let expected = flow.expected_from(&live_caller, case.open, case.leg);
+        assert_eq!(expected, flow.expected_from(&hosted_caller, case.open, case.leg), "both callers alike");
+        assert_eq!(expected.rejected, case.blocked);
         app.closed(false);
         let live = app.sim.customer_call_with(&live_caller, OURS, case.leg, Some(3)).await?;
         app.closed(true);

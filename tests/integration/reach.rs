@@ -367,11 +367,13 @@ async fn the_fallback_flow_is_accepted_by_twilios_studio_spec() -> TestResult {
         numbers::update_settings(tx, id, &s)?;
         numbers::get(tx, id)
     })?;
-    let created = fallback::upsert_flow_at(&client, &studio.base, &number, None).await?;
+    // With a blocked caller, so the block split goes through Studio's spec too.
+    let blocked = ["+61400000009".to_string()];
+    let created = fallback::upsert_flow_at(&client, &studio.base, &number, &blocked, None).await?;
     assert!(created.sid.starts_with("FW"), "a flow came back: {created:?}");
     let url = fallback::webhook_url(&created, client.account_sid())?;
     assert!(url.starts_with("http") && url.contains("/Flows/FW"), "the flow's webhook URL: {url}");
-    let updated = fallback::upsert_flow_at(&client, &studio.base, &number, Some(&created.sid)).await?;
+    let updated = fallback::upsert_flow_at(&client, &studio.base, &number, &blocked, Some(&created.sid)).await?;
     assert!(updated.sid.starts_with("FW"));
     Ok(())
 }

@@ -388,11 +388,19 @@ async fn ensure_fallback_flows(f: &Follow) -> HashMap<i64, String> {
                 return out;
             }
         };
+    // Every flow refuses the blocked callers, as the open app does.
+    let blocked = match f.store.read_async(crate::store::blocked::list).await {
+        Ok(list) => list.into_iter().map(|b| b.address).collect::<Vec<_>>(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the block list: the closed-app flows keep their old one");
+            return out;
+        }
+    };
     for n in managed {
         let key = settings::keys::fallback_flow(n.id);
         let k = key.clone();
         let existing = f.store.read_async(move |c| settings::get(c, &k)).await.ok().flatten();
-        match fallback::upsert_flow(&f.client, &n, existing.as_deref()).await {
+        match fallback::upsert_flow(&f.client, &n, &blocked, existing.as_deref()).await {
             Ok(flow) => {
                 let sid = flow.sid.clone();
                 let _ = f.store.write_async(move |tx| settings::set(tx, &key, &sid)).await;

@@ -110,10 +110,20 @@ pub async fn list_tags(state: State<'_, DesktopState>) -> Result<Vec<TagCount>> 
 }
 
 /// Blocks or unblocks a number: calls rejected, texts kept but hidden and not notified.
+/// A change regenerates the closed-app flows (rewire), which carry the block list.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_blocked(state: State<'_, DesktopState>, address: String, blocked: bool) -> Result<bool> {
-    addressbook::set_blocked(&state.store, &state.events, address, blocked).await
+pub async fn set_blocked(
+    live: State<'_, super::super::live::Live>,
+    state: State<'_, DesktopState>,
+    address: String,
+    blocked: bool,
+) -> Result<bool> {
+    let changed = addressbook::set_blocked(&state.store, &state.events, address, blocked).await?;
+    if changed {
+        live.rewire().await;
+    }
+    Ok(changed)
 }
 
 #[tauri::command]

@@ -42,6 +42,14 @@ pub fn call_flow_notes() -> crate::tunnel::fallback::ClosedNotes {
     crate::tunnel::fallback::closed_notes()
 }
 
+/// What a voicemail maximum of `max_seconds` means for transcripts (Twilio transcribes
+/// 2–120 s only), shown beside the setting as the owner changes it.
+#[tauri::command]
+#[specta::specta]
+pub fn voicemail_length_note(max_seconds: i64) -> String {
+    crate::domain::transcript::max_length_note(max_seconds)
+}
+
 /// Records the account's numbers and starts managing the chosen ones; the runtime wires
 /// them now when the tunnel is online, else as soon as it is.
 #[tauri::command]

@@ -3,8 +3,9 @@
 //! (the app is closed), widget by widget, with the Liquid the flow's inputs use. So the
 //! closed-laptop call flow is tested by executing what the app generated, not by a stub.
 //!
-//! Widgets: trigger, split-based-on (equal_to, not_equal_to, contains, starts_with,
-//! is_blank, is_not_blank, greater_than, less_than), say-play, connect-call-to,
+//! Widgets: trigger, split-based-on (equal_to, not_equal_to, matches_any_of,
+//! does_not_match_any_of, contains, starts_with, is_blank, is_not_blank, greater_than,
+//! less_than), say-play, connect-call-to,
 //! add-twiml-redirect (whose TwiML is played by the call-flow player; its `<Dial action>`
 //! back to the flow's `?FlowEvent=return` resumes the flow), record-voicemail, send-message.
 //! Liquid: `{{ value | filter: arg }}` (date, plus, url_encode), `{% assign %}`,
@@ -283,6 +284,9 @@ fn condition(kind: &str, value: &str, expected: &str) -> bool {
     let num = |s: &str| s.trim().parse::<f64>().ok();
     match kind {
         "equal_to" => value == expected,
+        // A comma-separated list, each item trimmed.
+        "matches_any_of" => expected.split(',').any(|e| e.trim() == value),
+        "does_not_match_any_of" => !expected.split(',').any(|e| e.trim() == value),
         "not_equal_to" => value != expected,
         "contains" => value.contains(expected),
         "starts_with" => value.starts_with(expected),

@@ -200,7 +200,10 @@ export const commands = {
 	setContactTags: (id: number, tags: string[]) => __TAURI_INVOKE<Contact>("set_contact_tags", { id, tags }),
 	/**  Every tag in use and how many contacts have it (the bulk-send audience picker). */
 	listTags: () => __TAURI_INVOKE<TagCount[]>("list_tags"),
-	/**  Blocks or unblocks a number: calls rejected, texts kept but hidden and not notified. */
+	/**
+	 *  Blocks or unblocks a number: calls rejected, texts kept but hidden and not notified.
+	 *  A change regenerates the closed-app flows (rewire), which carry the block list.
+	 */
 	setBlocked: (address: string, blocked: boolean) => __TAURI_INVOKE<boolean>("set_blocked", { address, blocked }),
 	listBlocked: () => __TAURI_INVOKE<Blocked[]>("list_blocked"),
 	/**  The campaign history, newest first. */
@@ -238,12 +241,20 @@ export const commands = {
 	textBack: (from: TextBack) => __TAURI_INVOKE<ConversationSummary>("text_back", { from }),
 	/**  Retry on a failed attachment or voicemail download: queued again now, the worker woken. */
 	retryDownload: (of: DownloadOf) => __TAURI_INVOKE<null>("retry_download", { of }),
-	/**  What conversation `conversation_id`'s texts cost so far, per currency. */
-	conversationCosts: (conversationId: number) => __TAURI_INVOKE<Costs>("conversation_costs", { conversationId }),
-	/**  Totals per month over the last `months` months (this one included; 6 when absent). */
-	monthlyCosts: (months: number | null) => __TAURI_INVOKE<MonthCosts[]>("monthly_costs", { months }),
-	/**  Segments and estimated cost of the bulk send the preview shows, sent from `number_id`. */
-	estimateBulk: (numberId: number, templateId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null) => __TAURI_INVOKE<BulkEstimate>("estimate_bulk", { numberId, templateId, contactIds, vars, perContact, tags }),
+	/**  A call recording's bytes (raw IPC body), played from a Blob URL like a voicemail's. */
+	callRecordingAudio: (id: number) => __TAURI_INVOKE<ArrayBuffer>("call_recording_audio", { id }),
+	/**
+	 *  Deletes a call recording from this computer and, with `also_twilio`, Twilio's copy
+	 *  first (when Twilio cannot be reached, nothing is deleted).
+	 */
+	deleteCallRecording: (id: number, alsoTwilio: boolean) => __TAURI_INVOKE<null>("delete_call_recording", { id, alsoTwilio }),
+	/**  "Try again" on a call recording whose download failed or was given up. */
+	retryCallRecording: (id: number) => __TAURI_INVOKE<CallRecording>("retry_call_recording", { id }),
+	/**
+	 *  What a voicemail maximum of `max_seconds` means for transcripts (Twilio transcribes
+	 *  2–120 s only), shown beside the setting as the owner changes it.
+	 */
+	voicemailLengthNote: (maxSeconds: number) => __TAURI_INVOKE<string>("voicemail_length_note", { maxSeconds }),
 };
 
 /** Events */
@@ -319,21 +330,6 @@ export type Blocked = {
  *  mobile and allows one number; Low-Volume Standard and Standard need an EIN.
  */
 export type BrandKind = "sole_proprietor" | "low_volume_standard" | "standard";
-
-/**  A bulk send's size and estimated cost. */
-export type BulkEstimate = {
-	/**  Texts that would go out (the preview's recipients). */
-	recipients: number,
-	/**  Segments they take in all (Twilio bills each segment). */
-	segments: number,
-	/**  The most segments one of the texts takes. */
-	max_segments: number,
-	countries: CountryEstimate[],
-	/**  Per currency, over the countries with a price. */
-	totals: CostTotal[],
-	/**  Recipients in countries without a known price, left out of `totals`. */
-	unpriced_recipients: number,
-};
 
 export type BulkPreview = {
 	/**  Recipients that would be sent to (all of them, so the count is exact). */
@@ -519,8 +515,6 @@ export type CampaignSummary = {
 	skipped: number,
 	pending: number,
 	cancelled: number,
-	/**  What its texts cost so far, per currency, as Twilio priced them. */
-	cost: Costs,
 };
 
 /**  What periodic runs found that no webhook had delivered, since `since`. */
@@ -691,47 +685,6 @@ export type CoreChange =
  *  are tagged by `type`, so the UI narrows one union (`CoreEvent` in bindings.ts).
  */
 export type CoreEvent = CoreChange | ShellNotice;
-
-/**  A total in one currency. */
-export type CostTotal = {
-	/**  Twilio's `price_unit`, upper case ("USD"). */
-	currency: string,
-	/**  The exact sum in millionths of the currency, positive for what was charged. */
-	micros: number,
-	/**  The same sum as exact decimal text ("0.0158"), for display. */
-	amount: string,
-	/**  How many priced messages it adds up. */
-	messages: number,
-};
-
-/**  What a conversation or a campaign cost so far. */
-export type Costs = {
-	/**  One total per currency (normally one), largest first. */
-	totals: CostTotal[],
-	/**
-	 *  Texts Twilio has (they have a SID) whose price is not known yet: the totals leave
-	 *  them out, and the UI says so rather than showing a total that looks complete.
-	 */
-	unpriced: number,
-};
-
-/**  The estimate of one destination country. */
-export type CountryEstimate = {
-	/**  ISO code ("US"); "" for numbers whose country is not known. */
-	country: string,
-	/**  Twilio's name for it, when Twilio priced it. */
-	name: string | null,
-	recipients: number,
-	segments: number,
-	/**  One segment at the dearest carrier, exact decimal text; None when not known. */
-	segment_price: string | null,
-	currency: string | null,
-	/**  segments × segment price, in micros and as text. */
-	micros: number | null,
-	cost: string | null,
-	/**  Why there is no price: Twilio lists none for the country, or could not be asked. */
-	problem: string | null,
-};
 
 /**
  *  The inbox's counts over every conversation the inbox shows (a blocked number's are
@@ -947,12 +900,6 @@ export type Message = {
 
 /**  How a message travels, and how the owner's replies in a conversation go out. */
 export type MessageChannel = "sms" | "email";
-
-/**  One month's totals (`month` is "2026-11", UTC, by when each message was created). */
-export type MonthCosts = {
-	month: string,
-	totals: CostTotal[],
-};
 
 /**  The toll-free verification form, as Twilio's fields name it. */
 export type NewTollfreeVerification = {

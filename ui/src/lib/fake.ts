@@ -238,7 +238,22 @@ export function demoData(): FakeData {
       created_at: t(90),
       has_voicemail: false,
       missed: false,
-      recordings: [],
+      recordings: [
+        {
+          id: 1,
+          recording_sid: 'RE2',
+          call_sid: 'CA1',
+          source: 'DialVerb',
+          duration: 72,
+          path: 'recordings/RE2.wav',
+          content_type: 'audio/wav',
+          bytes: 576044,
+          download: 'downloaded',
+          download_error: null,
+          twilio_deleted: false,
+          created_at: t(90),
+        },
+      ],
     },
     {
       number_id: 1,
@@ -739,7 +754,7 @@ export class FakeBackend implements Backend {
   async callFlowNotes(): Promise<T.ClosedNotes> {
     return {
       text_back:
-        'While Switchboard is closed, Twilio sends the text-back itself after every missed call, even to a caller who already got one in the last hours.',
+        "While Switchboard is closed, Twilio sends the text-back itself after every missed call: Twilio's side cannot remember earlier calls, so a caller who rings twice while the app is closed gets it twice, even within the hours set here. A number that replied STOP still gets nothing (Twilio refuses to text it), and a blocked number's calls are refused. When Switchboard opens again, those texts appear in the customers' threads and count towards the hours set here; it never sends a second one for those calls.",
       hours:
         'While Switchboard is closed, Twilio checks your hours with the offset from when the app last updated the flow.',
       screening: 'While Switchboard is closed, any key you press takes a screened call (not only 1).',
@@ -1325,12 +1340,13 @@ export class FakeBackend implements Backend {
       answered_by: outcome === 'answer' ? 'human' : null,
       dial_status: outcome === 'answer' ? 'completed' : 'no-answer',
       created_at: now(),
-      has_voicemail: outcome === 'voicemail',
+      // As sim_customer_call: every call the owner did not take ends in our voicemail.
+      has_voicemail: outcome !== 'answer',
       missed: outcome !== 'answer',
       recordings: [],
     });
     this.emit({ type: 'call_updated', call_sid: sid });
-    if (outcome === 'voicemail') {
+    if (outcome !== 'answer') {
       const v: T.Voicemail = {
         download_failed: false,
         number_id: 1,
@@ -1557,5 +1573,36 @@ export class FakeBackend implements Backend {
     return () => {
       this.listeners.delete(cb);
     };
+  }
+  // Call recordings (crate::recordings): play, delete (and Twilio's copy), retry a download.
+  private callRecording(id: number) {
+    for (const c of this.d.calls) {
+      const r = c.recordings.find((x) => x.id === id);
+      if (r) return { call: c, r };
+    }
+    throw notFound(`call recording ${id}`);
+  }
+  async callRecordingAudio(id: number) {
+    const { r } = this.callRecording(id);
+    if (!r.path) throw notFound("the recording's audio (not downloaded yet)");
+    return this.d.audio.slice(0);
+  }
+  async deleteCallRecording(id: number, alsoTwilio: boolean) {
+    this.log('deleteCallRecording', id, alsoTwilio);
+    const { call } = this.callRecording(id);
+    call.recordings = call.recordings.filter((x) => x.id !== id);
+    this.emit({ type: 'call_updated', call_sid: call.sid });
+  }
+  async retryCallRecording(id: number) {
+    this.log('retryCallRecording', id);
+    const { r } = this.callRecording(id);
+    if (r.path) throw { code: 'invalid_input', message: 'this recording has no download to retry: it is already here' };
+    Object.assign(r, { download: 'downloading', download_error: null });
+    return r;
+  }
+  async voicemailLengthNote(maxSeconds: number) {
+    return maxSeconds <= 120
+      ? `Callers can speak for up to ${maxSeconds} s, and every voicemail gets a transcript (Twilio transcribes messages of up to 120 s).`
+      : `Callers can speak for up to ${maxSeconds} s, but Twilio transcribes messages of up to 120 s only: a longer voicemail is kept as audio and marked "too long for Twilio's transcription". Choose 120 s or less to have text for every voicemail.`;
   }
 }

@@ -21,6 +21,10 @@
 //!   (`?FlowEvent=return`) with `DialCallStatus` and `DialBridged`.
 //! - **Text-back**: a Send Message widget; Studio keeps nothing between calls, so the
 //!   once-per-12-hours rule does not hold while closed ([`HOSTED_TEXT_BACK_NOTE`]).
+//! - **Blocked callers**: the flow carries the block list (`store::blocked`): a split on
+//!   the caller (`matches_any_of`) first, and a match is a TwiML Redirect to an Echo
+//!   `<Reject/>`, as the open app answers. The runtime regenerates every flow when the
+//!   list changes (`set_blocked` rewires), so a block holds while the app is closed too.
 
 use chrono::{DateTime, NaiveTime, Offset, TimeZone, Timelike, Utc};
 use serde_json::{json, Value};
@@ -160,10 +164,11 @@ impl States {
     }
 }
 
-/// The Studio definition of `number`'s call flow. `return_url` is the flow's own webhook
-/// with `?FlowEvent=return` (known once the flow exists); `at` is when it is generated.
-pub fn definition(number: &Number, return_url: &str, at: DateTime<Utc>) -> Value {
-    let flow = CallFlow::of(number);
+/// The Studio definition of `number`'s call flow, refusing the `blocked` callers.
+/// `return_url` is the flow's own webhook with `?FlowEvent=return` (known once the flow
+/// exists); `at` is when it is generated.
+pub fn definition(number: &Number, blocked: &[String], return_url: &str, at: DateTime<Utc>) -> Value {
+    let flow = CallFlow::of(number).with_blocked(blocked.iter().cloned());
     let mut st = States(Vec::new());
     let after_missed = flow.text_back.as_ref().map(|_| "text_back");
     let missed = if flow.voicemail.is_some() { "voicemail_prompt" } else { "unavailable" };
@@ -177,7 +182,8 @@ pub fn definition(number: &Number, return_url: &str, at: DateTime<Utc>) -> Value
     };
     let closed_start = if flow.closed_greeting.is_some() { "closed_greeting" } else { missed };
     let slots = utc_slots(&flow, at);
-    let first = if slots.is_some() { "hours" } else { open_start };
+    let after_block = if slots.is_some() { "hours" } else { open_start };
+    let first = if flow.blocked.is_empty() { after_block } else { "blocked" };
     st.0.push(json!({
         "name": "Trigger", "type": "trigger",
         "transitions": [
@@ -189,6 +195,27 @@ pub fn definition(number: &Number, return_url: &str, at: DateTime<Utc>) -> Value
         ],
         "properties": {"offset": {"x": 0, "y": 0}}
     }));
+    if !flow.blocked.is_empty() {
+        // E.164 numbers hold no comma, so the list is unambiguous.
+        let list = flow.blocked.join(",");
+        st.0.push(json!({
+            "name": "blocked", "type": "split-based-on",
+            "transitions": [
+                {"event": "noMatch", "next": after_block},
+                {"event": "match", "next": "reject", "conditions": [{
+                    "friendly_name": "blocked caller", "arguments": ["{{trigger.call.From}}"],
+                    "type": "matches_any_of", "value": list
+                }]}
+            ],
+            "properties": {"input": "{{trigger.call.From}}"}
+        }));
+        // Nothing follows: the call ends refused, whatever the redirect reports.
+        st.0.push(json!({
+            "name": "reject", "type": "add-twiml-redirect",
+            "transitions": [{"event": "return"}, {"event": "timeout"}, {"event": "fail"}],
+            "properties": {"method": "GET", "timeout": "14400", "url": echo_url(&twiml::render(&[Verb::Reject]))}
+        }));
+    }
     if let Some(slots) = &slots {
         st.0.push(json!({
             "name": "hours", "type": "split-based-on",
@@ -291,11 +318,11 @@ pub fn definition(number: &Number, return_url: &str, at: DateTime<Utc>) -> Value
     })
 }
 
-fn flow_params(number: &Number, return_url: &str) -> Vec<(String, String)> {
+fn flow_params(number: &Number, blocked: &[String], return_url: &str) -> Vec<(String, String)> {
     vec![
         ("FriendlyName".into(), format!("Switchboard fallback {}", number.e164)),
         ("Status".into(), "published".into()),
-        ("Definition".into(), definition(number, return_url, Utc::now()).to_string()),
+        ("Definition".into(), definition(number, blocked, return_url, Utc::now()).to_string()),
         ("CommitMessage".into(), "Updated by Switchboard".into()),
     ]
 }
@@ -303,8 +330,14 @@ fn flow_params(number: &Number, return_url: &str) -> Vec<(String, String)> {
 /// Creates the number's fallback flow, or updates it when `existing_sid` is given; a new
 /// flow is updated once more so its screened forward can return to it (its own URL is only
 /// known once it exists). Returns the flow, whose URL becomes the `VoiceFallbackUrl`.
-pub async fn upsert_flow(client: &TwilioClient, number: &Number, existing_sid: Option<&str>) -> Result<Flow> {
-    upsert_flow_at(client, client.studio_base(), number, existing_sid).await
+/// `blocked` is the block list (`store::blocked::list`), refused by the flow.
+pub async fn upsert_flow(
+    client: &TwilioClient,
+    number: &Number,
+    blocked: &[String],
+    existing_sid: Option<&str>,
+) -> Result<Flow> {
+    upsert_flow_at(client, client.studio_base(), number, blocked, existing_sid).await
 }
 
 /// [`upsert_flow`] against the Studio host at `base`.
@@ -312,6 +345,7 @@ pub async fn upsert_flow_at(
     client: &TwilioClient,
     base: &str,
     number: &Number,
+    blocked: &[String],
     existing_sid: Option<&str>,
 ) -> Result<Flow> {
     let sid = match existing_sid {
@@ -319,8 +353,9 @@ pub async fn upsert_flow_at(
         None => {
             // A create is sent once (a retry could make two flows).
             let placeholder = return_url_of(&Flow { sid: "FW".into(), webhook_url: None, status: None }, client)?;
-            let created: Flow =
-                client.post_form(&format!("{base}/v2/Flows"), &flow_params(number, &placeholder), Retry::Never).await?;
+            let created: Flow = client
+                .post_form(&format!("{base}/v2/Flows"), &flow_params(number, blocked, &placeholder), Retry::Never)
+                .await?;
             created.sid
         }
     };
@@ -328,7 +363,7 @@ pub async fn upsert_flow_at(
     let current: Flow = client.get_json(&url, &[]).await?;
     let ret = return_url_of(&current, client)?;
     // An update is idempotent.
-    client.post_form(&url, &flow_params(number, &ret), Retry::Safe).await
+    client.post_form(&url, &flow_params(number, blocked, &ret), Retry::Safe).await
 }
 
 /// Deletes the number's fallback flow (the number was released or is no longer managed).
@@ -423,7 +458,7 @@ mod tests {
 
     #[test]
     fn forwards_then_takes_a_voicemail() {
-        let def = definition(&number(Some("+61412345678"), true), RET, Utc::now());
+        let def = definition(&number(Some("+61412345678"), true), &[], RET, Utc::now());
         assert_transitions_resolve(&def);
         assert_eq!(state(&def, "forward").unwrap()["properties"]["to"], "+61412345678");
         assert_eq!(state(&def, "forward").unwrap()["properties"]["timeout"], 25);
@@ -433,12 +468,12 @@ mod tests {
 
     #[test]
     fn without_forwarding_goes_straight_to_voicemail_and_without_voicemail_says_goodbye() {
-        let def = definition(&number(None, true), RET, Utc::now());
+        let def = definition(&number(None, true), &[], RET, Utc::now());
         assert_transitions_resolve(&def);
         assert!(state(&def, "forward").is_none());
         let call = &state(&def, "Trigger").unwrap()["transitions"][1];
         assert_eq!(call["next"], "voicemail_prompt");
-        let def = definition(&number(Some("+61412345678"), false), RET, Utc::now());
+        let def = definition(&number(Some("+61412345678"), false), &[], RET, Utc::now());
         assert_transitions_resolve(&def);
         assert!(state(&def, "voicemail").is_none() && state(&def, "unavailable").is_some());
     }
@@ -448,13 +483,34 @@ mod tests {
         let mut n = number(Some("+61412345678"), true);
         n.settings.screening_enabled = true;
         n.settings.text_back_enabled = true;
-        let def = definition(&n, RET, Utc::now());
+        let def = definition(&n, &[], RET, Utc::now());
         assert_transitions_resolve(&def);
         let url = state(&def, "forward").unwrap()["properties"]["url"].as_str().unwrap().to_string();
         assert!(url.starts_with(ECHO_TWIMLET), "{url}");
         let doc: String = url::Url::parse(&url).unwrap().query_pairs().find(|(k, _)| k == "Twiml").unwrap().1.into();
         assert!(doc.contains("FlowEvent=return") && doc.contains("<Number url="), "{doc}");
         assert_eq!(state(&def, "text_back").unwrap()["properties"]["body"], "Sorry we missed you");
+    }
+
+    #[test]
+    fn blocked_callers_are_rejected_before_the_greeting() {
+        let mut n = number(Some("+61412345678"), true);
+        n.settings.greeting = "Hello".into();
+        let none = definition(&n, &[], RET, Utc::now());
+        assert!(state(&none, "blocked").is_none(), "no block list, no split");
+        let def = definition(&n, &["+61400000009".into(), "+61400000008".into(), "ACME".into()], RET, Utc::now());
+        assert_transitions_resolve(&def);
+        assert_eq!(state(&def, "Trigger").unwrap()["transitions"][1]["next"], "blocked");
+        let split = state(&def, "blocked").unwrap();
+        assert_eq!(split["transitions"][0]["next"], "greeting", "everyone else gets the greeting");
+        let cond = &split["transitions"][1]["conditions"][0];
+        assert_eq!(
+            (cond["type"].as_str(), cond["value"].as_str()),
+            (Some("matches_any_of"), Some("+61400000009,+61400000008"))
+        );
+        let url = state(&def, "reject").unwrap()["properties"]["url"].as_str().unwrap().to_string();
+        let doc: String = url::Url::parse(&url).unwrap().query_pairs().find(|(k, _)| k == "Twiml").unwrap().1.into();
+        assert!(doc.contains("<Reject"), "{doc}");
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub struct CallFlow {
     pub voicemail: Option<Voicemail>,
     /// `None`: no text-back.
     pub text_back: Option<TextBack>,
+    /// Callers refused before anything else (`store::blocked`, E.164): they hear nothing,
+    /// nothing rings, no voicemail and no text-back. The open host asks the store per call;
+    /// the hosted flow carries this list and is regenerated whenever it changes.
+    pub blocked: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +74,7 @@ pub struct TextBack {
 
 /// What the UI says about text-back while the app is closed: Twilio's side keeps no memory
 /// between calls, so the 12-hour rule cannot be kept there.
-pub const HOSTED_TEXT_BACK_NOTE: &str = "While Switchboard is closed, Twilio sends the text-back itself after every missed call, even to a caller who already got one in the last hours: Twilio's side cannot remember earlier calls. It never texts a number that replied STOP (Twilio blocks it), and Switchboard never sends a second one for the same call when it catches up.";
+pub const HOSTED_TEXT_BACK_NOTE: &str = "While Switchboard is closed, Twilio sends the text-back itself after every missed call: Twilio's side cannot remember earlier calls, so a caller who rings twice while the app is closed gets it twice, even within the hours set here. A number that replied STOP still gets nothing (Twilio refuses to text it), and a blocked number's calls are refused. When Switchboard opens again, those texts appear in the customers' threads and count towards the hours set here; it never sends a second one for those calls.";
 
 /// What the forwarded leg (the owner's mobile) does when it rings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -90,6 +94,8 @@ pub enum LegAnswer {
 /// What a call ends as, as the parity table compares it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {
+    /// The call was refused (`<Reject/>`): the caller is blocked.
+    pub rejected: bool,
     /// The owner's phone was rung.
     pub rang_owner: bool,
     /// A person on the owner's side took the call.
@@ -132,7 +138,23 @@ impl CallFlow {
             text_back: text(&s.text_back_body)
                 .filter(|_| s.text_back_enabled)
                 .map(|body| TextBack { body, window_hours: s.text_back_window_hours.max(1) }),
+            blocked: Vec::new(),
         }
+    }
+
+    /// This flow refusing `blocked` callers. Only phone numbers can call, so anything else
+    /// in the block list (an alphanumeric sender, an email address) is left out.
+    pub fn with_blocked(mut self, blocked: impl IntoIterator<Item = String>) -> CallFlow {
+        self.blocked = blocked
+            .into_iter()
+            .filter(|a| a.starts_with('+') && a.len() > 1 && a[1..].bytes().all(|b| b.is_ascii_digit()))
+            .collect();
+        self
+    }
+
+    /// Whether a call from `caller` is refused.
+    pub fn rejects(&self, caller: &str) -> bool {
+        self.blocked.iter().any(|b| b == caller)
     }
 
     /// Whether the business is open at `now` (no hours: always).
@@ -165,6 +187,15 @@ impl CallFlow {
     /// The parity table's oracle: what a call ends as when the owner's leg does `leg`, for a
     /// caller who leaves a message when asked and has had no text-back yet.
     pub fn expected(&self, open: bool, leg: LegAnswer) -> Outcome {
+        self.expected_from("", open, leg)
+    }
+
+    /// [`CallFlow::expected`] for a call from `caller`: a blocked caller is refused before
+    /// anything else happens.
+    pub fn expected_from(&self, caller: &str, open: bool, leg: LegAnswer) -> Outcome {
+        if self.rejects(caller) {
+            return Outcome { rejected: true, rang_owner: false, answered: false, voicemail: false, text_back: false };
+        }
         let forward = self.forward_when(open);
         let screened = forward.is_some_and(|f| f.screen_prompt.is_some());
         let answered = forward.is_some()
@@ -174,6 +205,7 @@ impl CallFlow {
                 LegAnswer::NoAnswer | LegAnswer::Decline => false,
             };
         Outcome {
+            rejected: false,
             rang_owner: forward.is_some(),
             answered,
             voicemail: !answered && self.voicemail.is_some(),
@@ -240,8 +272,23 @@ mod tests {
         );
         assert_eq!(
             f.expected(true, LegAnswer::CarrierVoicemail),
-            Outcome { rang_owner: true, answered: false, voicemail: true, text_back: true }
+            Outcome { rejected: false, rang_owner: true, answered: false, voicemail: true, text_back: true }
         );
         assert!(!f.expected(false, LegAnswer::Accept).rang_owner, "closed hours never ring the owner");
+    }
+
+    #[test]
+    fn a_blocked_caller_is_refused_before_anything_else() {
+        let f = CallFlow::from_settings("x", &settings()).with_blocked([
+            "+61412000999".to_string(),
+            "ACME".to_string(),
+            "a@b.c".to_string(),
+        ]);
+        assert_eq!(f.blocked, vec!["+61412000999".to_string()], "only numbers can call");
+        assert_eq!(
+            f.expected_from("+61412000999", true, LegAnswer::Accept),
+            Outcome { rejected: true, rang_owner: false, answered: false, voicemail: false, text_back: false }
+        );
+        assert!(!f.expected_from("+61412000998", true, LegAnswer::Accept).rejected);
     }
 }

@@ -81,6 +81,8 @@ pub fn call_flow(flow: &CallFlow, now: DateTime<Utc>, cb: &Callbacks, call_sid: 
                 action: Some(cb.dial.clone()),
                 method: Some("POST".into()),
                 record: f.recording_notice.as_ref().map(|_| "record-from-answer-dual".to_string()),
+                // Without it the recording would reach the call log only at the next catch-up.
+                recording_status_callback: f.recording_notice.as_ref().map(|_| cb.recording.clone()),
                 ..Dial::default()
             }))
         }
@@ -336,6 +338,11 @@ mod tests {
         assert!(d.number_noun);
         assert_eq!(d.number_url.as_deref(), Some("https://example.test/twilio/voice/screen?call=CA42"));
         assert_eq!(d.record.as_deref(), Some("record-from-answer-dual"));
+        assert_eq!(
+            d.recording_status_callback.as_deref(),
+            Some("https://example.test/twilio/voice/recording"),
+            "the recording reaches the call log when the call ends"
+        );
     }
 
     #[test]
