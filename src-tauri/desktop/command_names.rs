@@ -95,4 +95,5 @@ pub const COMMANDS: &[&str] = &[
     "resend_us_otp",
     "submit_tollfree_verification",
     "get_tollfree_verification",
+    "recording_audio",
 ];

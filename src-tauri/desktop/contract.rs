@@ -112,11 +112,15 @@ pub fn builder() -> Builder<tauri::Wry> {
             conversations::mark_conversation_unread,
             conversations::text_back,
             media::retry_download,
+            media::recording_audio,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.
         .constant("CONVERSATION_PAGE", crate::store::conversations::PAGE)
         .constant("CALL_PAGE", crate::store::calls::PAGE)
+        // The composer refuses attachments over Twilio's limits before Send (the send checks again).
+        .constant("MMS_MAX_BYTES", crate::outbound::media_links::MAX_BYTES)
+        .constant("MMS_MAX_ATTACHMENTS", crate::outbound::media_links::MAX_ATTACHMENTS)
         // A failed command rejects its promise with `AppError` ({code, message}), as
         // `invoke` always did; the UI's error handling stays as it is.
         .error_handling(ErrorHandlingMode::Throw)
