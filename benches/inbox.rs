@@ -153,7 +153,7 @@ fn generate(dir: &std::path::Path, total: u64, convs: u64) -> Result<Store, Box<
     Ok(store)
 }
 
-/// Recordings of one answered timeline call in four (`CB…` calls with `id % 4 = 1`), linked
+/// Recordings of one answered timeline call in four (every fourth answered `CB…` call), linked
 /// as the recording callback links them. Added on its own (SIDs `RC…`), so a store made
 /// before call recordings existed is reused.
 fn generate_call_recordings(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
@@ -165,7 +165,8 @@ fn generate_call_recordings(store: &Store) -> Result<(), Box<dyn std::error::Err
     let added = store.write(|tx| {
         let calls: Vec<(String, String)> = {
             let mut stmt = tx.prepare(
-                "SELECT sid, created_at FROM calls WHERE sid LIKE 'CB%' AND answered_by IS NOT NULL AND id % 4 = 1",
+                "SELECT sid, created_at FROM (SELECT sid, created_at, ROW_NUMBER() OVER (ORDER BY id) AS n
+                   FROM calls WHERE sid LIKE 'CB%' AND answered_by IS NOT NULL) WHERE n % 4 = 1",
             )?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
