@@ -550,7 +550,8 @@ async fn a_recorded_call_on_the_timeline_retries_its_failed_download() -> TestRe
     let events = Events::new();
     let shop = store.write(|tx| numbers::ensure(tx, SHOP, true))?;
     switchboard::sync::run(&store, &tw, &events).await?;
-    let conv = store.write(move |tx| conversations::start(tx, Some(shop), &conversations::StartWith::Phone(BOB.into())))?;
+    let conv =
+        store.write(move |tx| conversations::start(tx, Some(shop), &conversations::StartWith::Phone(BOB.into())))?;
     let recording_on_timeline = |store: &Store| -> Result<_, Box<dyn std::error::Error>> {
         let page = store.read(move |c| timeline::page(c, conv, 50, None))?;
         let call = page
