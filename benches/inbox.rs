@@ -12,7 +12,9 @@
 //! voicemail (and its transcript), and one conversation in eleven marked done. It then also
 //! times opening a conversation's timeline (texts, calls and voicemails merged, last 50),
 //! an older page of it, the Unread and Done filters of the list, and the one count query
-//! behind the unread badge and the tray.
+//! behind the unread badge and the tray. One answered call in four of those is recorded
+//! (`recordings` kind `call` linked in `call_recordings`), so opening a timeline also pays
+//! for each call's recordings as the app reads them.
 //!
 //! The store is kept in `BENCH_INBOX_DIR` (default `/tmp/switchboard-bench-inbox`) and reused
 //! when it already holds the requested size, so `benches/desktop.sh` can open it too.
@@ -151,6 +153,44 @@ fn generate(dir: &std::path::Path, total: u64, convs: u64) -> Result<Store, Box<
     Ok(store)
 }
 
+/// Recordings of one answered timeline call in four (every fourth answered `CB…` call), linked
+/// as the recording callback links them. Added on its own (SIDs `RC…`), so a store made
+/// before call recordings existed is reused.
+fn generate_call_recordings(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
+    let have: i64 = store.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM call_recordings", [], |r| r.get(0))?))?;
+    if have > 0 {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let added = store.write(|tx| {
+        let calls: Vec<(String, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT sid, created_at FROM (SELECT sid, created_at, ROW_NUMBER() OVER (ORDER BY id) AS n
+                   FROM calls WHERE sid LIKE 'CB%' AND answered_by IS NOT NULL) WHERE n % 4 = 1",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut recording = tx.prepare(
+            "INSERT INTO recordings (sid, call_sid, kind, remote_url, duration, content_type, path, created_at)
+             VALUES (?1, ?2, 'call', 'https://api.twilio.com/r', 95, 'audio/x-wav', 'recordings/c.wav', ?3)",
+        )?;
+        let mut link = tx.prepare(
+            "INSERT INTO call_recordings (recording_id, recording_sid, call_sid, source, created_at)
+             VALUES (?1, ?2, ?3, 'DialVerb', ?4)",
+        )?;
+        for (sid, at) in &calls {
+            let rec = format!("RC{}", &sid[2..]);
+            recording.execute(params![rec, sid, at])?;
+            link.execute(params![tx.last_insert_rowid(), rec, sid, at])?;
+        }
+        Ok(calls.len())
+    })?;
+    store.write(|tx| Ok(tx.execute_batch("ANALYZE")?))?;
+    println!("inbox: added {added} call recordings in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 /// The call log of the benchmark store: 10,000 calls over the year, one in four missed.
 /// Added on its own, so a store generated before the call log was paged is reused.
 fn generate_calls(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
@@ -261,6 +301,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = generate(&dir, total, convs)?;
     generate_calls(&store)?;
     generate_timeline(&store, env_num("BENCH_INBOX_TIMELINE_CALLS", 100_000) as i64, convs)?;
+    generate_call_recordings(&store)?;
     let bytes = std::fs::metadata(dir.join(store::DB_FILE)).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(dir.join(format!("{}-wal", store::DB_FILE))).map(|m| m.len()).unwrap_or(0);
     println!("inbox: database {:.0} MB on disk", bytes as f64 / 1e6);
@@ -294,7 +335,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut list_unread = Vec::with_capacity(iterations);
     let mut list_done = Vec::with_capacity(iterations);
     let mut count = Vec::with_capacity(iterations);
-    let (mut kinds, mut first_page_len, mut hits) = ([0usize; 3], 0, 0);
+    let (mut kinds, mut first_page_len, mut hits) = ([0usize; 4], 0, 0);
     for _ in 0..iterations {
         let t = Instant::now();
         let page = store.read(|c| conversations::list(c, &conversations::ListFilter::default()))?;
@@ -330,6 +371,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 timeline::Item::Call(_) => 1,
                 timeline::Item::Voicemail(_) => 2,
             }] += 1;
+            if let timeline::Item::Call(call) = item {
+                kinds[3] += call.recordings.len();
+            }
         }
         let before = page.before.clone();
         let t = Instant::now();
@@ -389,17 +433,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     report(&format!("call log, first page ({})", calls::PAGE), call_first);
     report("call log, an older page (of 10,000)", call_deep);
     report("call log, missed only, an older page", call_missed);
-    report("open a timeline (last 50: texts+calls+vm)", timeline_first);
+    report("open a timeline (last 50: texts+calls+vm+recordings)", timeline_first);
     report("timeline, the next older page", timeline_older);
     report("conversation list, Unread filter", list_unread);
     report("conversation list, Done filter", list_done);
     report("unread badge + tray (one count, all)", count);
     let n = iterations.max(1);
     println!(
-        "inbox: an opened timeline held on average {} texts, {} calls, {} voicemails",
-        kinds[0] / n,
-        kinds[1] / n,
-        kinds[2] / n
+        "inbox: an opened timeline held on average {:.1} texts, {:.1} calls, {:.1} voicemails, {:.2} call recordings",
+        kinds[0] as f64 / n as f64,
+        kinds[1] as f64 / n as f64,
+        kinds[2] as f64 / n as f64,
+        kinds[3] as f64 / n as f64
     );
     Ok(())
 }

@@ -106,8 +106,7 @@ pub const COMMANDS: &[&str] = &[
     "conversation_costs",
     "monthly_costs",
     "estimate_bulk",
-    "call_recording_audio",
     "delete_call_recording",
-    "retry_call_recording",
     "voicemail_length_note",
+    "recording_audio",
 ];

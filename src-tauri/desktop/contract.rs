@@ -123,15 +123,17 @@ pub fn builder() -> Builder<tauri::Wry> {
             costs::conversation_costs,
             costs::monthly_costs,
             costs::estimate_bulk,
-            calls::call_recording_audio,
             calls::delete_call_recording,
-            calls::retry_call_recording,
             numbers::voicemail_length_note,
+            media::recording_audio,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.
         .constant("CONVERSATION_PAGE", crate::store::conversations::PAGE)
         .constant("CALL_PAGE", crate::store::calls::PAGE)
+        // The composer refuses attachments over Twilio's limits before Send (the send checks again).
+        .constant("MMS_MAX_BYTES", crate::outbound::media_links::MAX_BYTES)
+        .constant("MMS_MAX_ATTACHMENTS", crate::outbound::media_links::MAX_ATTACHMENTS)
         // A failed command rejects its promise with `AppError` ({code, message}), as
         // `invoke` always did; the UI's error handling stays as it is.
         .error_handling(ErrorHandlingMode::Throw)

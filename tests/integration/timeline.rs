@@ -524,3 +524,72 @@ async fn a_failed_download_shows_its_reason_and_retry_queues_it_again() -> TestR
     assert!(matches!(again, Err(Error::InvalidInput(_))), "{again:?}");
     Ok(())
 }
+
+/// A recorded call on a customer's timeline whose download failed: the call row carries
+/// the recording with its reason (never "Downloading…" for ever), the player's audio says
+/// why it is missing, and the timeline's Retry (`DownloadOf::Recording`, the id the call
+/// carries) queues it again, after which the audio plays.
+#[tokio::test]
+async fn a_recorded_call_on_the_timeline_retries_its_failed_download() -> TestResult {
+    use switchboard::media::{MediaConfig, Worker};
+    use switchboard::recordings;
+    use switchboard::secrets::TwilioCredentials;
+    use switchboard::sim::{SimConfig, Simulator};
+    use switchboard::store::call_recordings::DownloadState;
+    use switchboard::twilio::client::{ClientConfig, TwilioClient};
+
+    const SHOP: &str = "+61255501234";
+    const BOB: &str = "+61412555202";
+    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?;
+    sim.add_number(SHOP, "Shop");
+    let (call_sid, _) = sim.seed_recorded_call(BOB, SHOP, 20, Duration::from_secs(300));
+    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
+    let tw = TwilioClient::new(ClientConfig::with_base(creds.clone(), &sim.base_url()))?;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let events = Events::new();
+    let shop = store.write(|tx| numbers::ensure(tx, SHOP, true))?;
+    switchboard::sync::run(&store, &tw, &events).await?;
+    let conv =
+        store.write(move |tx| conversations::start(tx, Some(shop), &conversations::StartWith::Phone(BOB.into())))?;
+    let recording_on_timeline = |store: &Store| -> Result<_, Box<dyn std::error::Error>> {
+        let page = store.read(move |c| timeline::page(c, conv, 50, None))?;
+        let call = page
+            .items
+            .into_iter()
+            .find_map(|i| match i {
+                Item::Call(c) if c.sid == call_sid => Some(c),
+                _ => None,
+            })
+            .ok_or("the recorded call is on the customer's timeline")?;
+        Ok(call.recordings.into_iter().next().ok_or("the call carries its recording")?)
+    };
+
+    // The worker gave up on it (as it does after too many attempts).
+    store.write(|tx| {
+        let d = downloads::outstanding(tx)?.pop().ok_or(Error::Internal("download".into()))?;
+        downloads::fail(tx, d.id, "Twilio answered 404", None)
+    })?;
+    let r = recording_on_timeline(&store)?;
+    assert_eq!((r.download, r.download_error.as_deref()), (DownloadState::Failed, Some("Twilio answered 404")));
+    let missing = recordings::audio(&store, r.id).await;
+    assert!(
+        matches!(&missing, Err(Error::NotFound { what }) if what.contains("Twilio answered 404")),
+        "the player says why: {missing:?}"
+    );
+
+    let wake = Wake::default();
+    media::retry_download(&store, &wake, DownloadOf::Recording(r.id)).await?;
+    assert_eq!(recording_on_timeline(&store)?.download, DownloadState::Downloading, "queued again");
+    let worker = Worker::new(store.clone(), events.clone(), MediaConfig::new(&sim.base_url(), Some(&creds)))?;
+    assert_eq!(worker.run_once().await?, 1);
+    let r = recording_on_timeline(&store)?;
+    assert_eq!(r.download, DownloadState::Downloaded, "{r:?}");
+    assert!(!recordings::audio(&store, r.id).await?.is_empty(), "the player gets the audio");
+    let again = media::retry_download(&store, &wake, DownloadOf::Recording(r.id)).await;
+    assert!(matches!(again, Err(Error::InvalidInput(_))), "nothing to retry: {again:?}");
+    let unknown = media::retry_download(&store, &wake, DownloadOf::Recording(9_999)).await;
+    assert!(matches!(unknown, Err(Error::NotFound { .. })), "{unknown:?}");
+    sim.shutdown().await;
+    Ok(())
+}

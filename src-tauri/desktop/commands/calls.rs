@@ -4,11 +4,9 @@
 use tauri::State;
 
 use super::super::live::Live;
-use crate::desktop::contract::Bytes;
 use crate::desktop::DesktopState;
 use crate::error::Result;
 use crate::recordings::{self, DeleteScope};
-use crate::store::call_recordings::CallRecording;
 use crate::store::calls::{self, CallCursor, CallPage};
 
 /// A page of the call log, newest first (all calls, or only missed ones), after `after`.
@@ -20,13 +18,6 @@ pub async fn list_calls(
     after: Option<CallCursor>,
 ) -> Result<CallPage> {
     state.store.read_async(move |c| calls::page(c, missed_only, after.as_ref())).await
-}
-
-/// A call recording's bytes (raw IPC body), played from a Blob URL like a voicemail's.
-#[tauri::command]
-#[specta::specta]
-pub async fn call_recording_audio(state: State<'_, DesktopState>, id: i64) -> Result<Bytes> {
-    Ok(Bytes::new(recordings::audio(&state.store, id).await?))
 }
 
 /// Deletes a call recording from this computer and, with `also_twilio`, Twilio's copy
@@ -45,12 +36,4 @@ pub async fn delete_call_recording(
         (DeleteScope::Local, None)
     };
     recordings::delete(&state.store, client.as_ref(), &state.events, id, scope).await.map(|_| ())
-}
-
-/// "Try again" on a call recording whose download failed or was given up.
-#[tauri::command]
-#[specta::specta]
-pub async fn retry_call_recording(live: State<'_, Live>, id: i64) -> Result<CallRecording> {
-    let (store, wake) = live.downloads().await?;
-    recordings::retry_download(&store, &wake, id).await
 }

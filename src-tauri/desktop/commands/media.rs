@@ -26,10 +26,19 @@ pub async fn media_bytes(state: State<'_, DesktopState>, message_id: i64, media_
     Ok(Bytes::new(bytes))
 }
 
-/// Retry on a failed attachment or voicemail download: queued again now, the worker woken.
+/// Retry on a failed attachment, voicemail or call recording download: queued again now,
+/// the worker woken.
 #[tauri::command]
 #[specta::specta]
 pub async fn retry_download(live: State<'_, Live>, of: crate::media::DownloadOf) -> Result<()> {
     let (store, wake) = live.downloads().await?;
     crate::media::retry_download(&store, &wake, of).await
+}
+
+/// The bytes of call recording `id` (raw IPC body), for the timeline's recording player;
+/// read from the data folder only (see `crate::recordings::audio`).
+#[tauri::command]
+#[specta::specta]
+pub async fn recording_audio(state: State<'_, DesktopState>, id: i64) -> Result<Bytes> {
+    Ok(Bytes::new(crate::recordings::audio(&state.store, id).await?))
 }

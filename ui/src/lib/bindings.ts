@@ -200,10 +200,7 @@ export const commands = {
 	setContactTags: (id: number, tags: string[]) => __TAURI_INVOKE<Contact>("set_contact_tags", { id, tags }),
 	/**  Every tag in use and how many contacts have it (the bulk-send audience picker). */
 	listTags: () => __TAURI_INVOKE<TagCount[]>("list_tags"),
-	/**
-	 *  Blocks or unblocks a number: calls rejected, texts kept but hidden and not notified.
-	 *  A change regenerates the closed-app flows (rewire), which carry the block list.
-	 */
+	/**  Blocks or unblocks a number: calls rejected, texts kept but hidden and not notified. */
 	setBlocked: (address: string, blocked: boolean) => __TAURI_INVOKE<boolean>("set_blocked", { address, blocked }),
 	listBlocked: () => __TAURI_INVOKE<Blocked[]>("list_blocked"),
 	/**  The campaign history, newest first. */
@@ -239,22 +236,16 @@ export const commands = {
 	 *  the number they called (created if new); the UI opens it with the composer focused.
 	 */
 	textBack: (from: TextBack) => __TAURI_INVOKE<ConversationSummary>("text_back", { from }),
-	/**  Retry on a failed attachment or voicemail download: queued again now, the worker woken. */
+	/**
+	 *  Retry on a failed attachment, voicemail or call recording download: queued again now,
+	 *  the worker woken.
+	 */
 	retryDownload: (of: DownloadOf) => __TAURI_INVOKE<null>("retry_download", { of }),
-	/**  A call recording's bytes (raw IPC body), played from a Blob URL like a voicemail's. */
-	callRecordingAudio: (id: number) => __TAURI_INVOKE<ArrayBuffer>("call_recording_audio", { id }),
 	/**
-	 *  Deletes a call recording from this computer and, with `also_twilio`, Twilio's copy
-	 *  first (when Twilio cannot be reached, nothing is deleted).
+	 *  The bytes of call recording `id` (raw IPC body), for the timeline's recording player;
+	 *  read from the data folder only (see `crate::recordings::audio`).
 	 */
-	deleteCallRecording: (id: number, alsoTwilio: boolean) => __TAURI_INVOKE<null>("delete_call_recording", { id, alsoTwilio }),
-	/**  "Try again" on a call recording whose download failed or was given up. */
-	retryCallRecording: (id: number) => __TAURI_INVOKE<CallRecording>("retry_call_recording", { id }),
-	/**
-	 *  What a voicemail maximum of `max_seconds` means for transcripts (Twilio transcribes
-	 *  2–120 s only), shown beside the setting as the owner changes it.
-	 */
-	voicemailLengthNote: (maxSeconds: number) => __TAURI_INVOKE<string>("voicemail_length_note", { maxSeconds }),
+	recordingAudio: (id: number) => __TAURI_INVOKE<ArrayBuffer>("recording_audio", { id }),
 };
 
 /** Events */
@@ -266,6 +257,10 @@ export const events = {
 export const CALL_PAGE = 100 as const;
 
 export const CONVERSATION_PAGE = 50 as const;
+
+export const MMS_MAX_ATTACHMENTS = 10 as const;
+
+export const MMS_MAX_BYTES = 5242880 as const;
 
 /* Types */
 export type AccountCheck = {
@@ -741,9 +736,14 @@ export type Direction = "inbound" | "outbound";
 /**  What a download is for, as the owner's Retry names it. */
 export type DownloadOf = 
 /**  A message's attachment (`message_media.id`). */
-({ media: number }) & { voicemail?: never } | 
+({ media: number }) & { recording?: never; voicemail?: never } | 
 /**  A voicemail's audio (`voicemails.id`). */
-({ voicemail: number }) & { media?: never };
+({ voicemail: number }) & { media?: never; recording?: never } | 
+/**
+ *  A call recording's audio (`call_recordings.id`, as the call carries it), so the
+ *  timeline's recording row retries through the same command as the others.
+ */
+({ recording: number }) & { media?: never; voicemail?: never };
 
 /**
  *  Where the audio of a recording stands, so the UI never shows "Downloading…" for a
@@ -1042,6 +1042,12 @@ export type PickedFile = {
 	name: string,
 	/**  The full path, shown to the owner ("Exported to …"); never accepted back. */
 	path: string,
+	/**
+	 *  The file's size when it was chosen (0 for an export target not written yet), so
+	 *  the composer can refuse attachments over Twilio's 5 MB per message before Send.
+	 *  The send checks the files again: this is for the owner's early warning only.
+	 */
+	bytes: number,
 };
 
 /**  One row as read. */

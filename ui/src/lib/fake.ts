@@ -7,8 +7,9 @@ import { render, variables } from './template';
 import { openableUrl } from './format';
 import * as fakeCosts from './fake_costs';
 import { PAGE, sortKey, sortsAfter } from './inbox';
-import { CALL_PAGE } from './bindings';
+import { CALL_PAGE, MMS_MAX_ATTACHMENTS } from './bindings';
 import { fakeRegulation, mergeAnswers, newFormRecord, submitFormRecord } from './fake-compliance';
+import { compare as compareCursor, cursorOf } from './timeline';
 
 export interface FakeData {
   info: T.AppInfo;
@@ -408,11 +409,13 @@ export class FakeBackend implements Backend {
   emit(e: T.CoreEvent) {
     this.listeners.forEach((l) => l(e));
   }
-  private grant(purpose: Purpose, path: string): T.PickedFile {
+  private grant(purpose: Purpose, path: string, bytes = 48_000): T.PickedFile {
     const token = `grant-${++this.grantSeq}`;
     this.granted.set(token, { purpose, path });
-    return { token, name: path.split('/').pop() ?? path, path };
+    return { token, name: path.split('/').pop() ?? path, path, bytes };
   }
+  /** What the attachment "dialog" returns next (tests set it): paths and sizes. */
+  attachmentsToPick: { path: string; bytes: number }[] = [{ path: '/home/owner/Pictures/cake.png', bytes: 48_000 }];
   /** The path behind `token` if it was granted for `purpose`; refuses anything else, as the core does. */
   private resolve(token: string, purpose: Purpose): string {
     const g = this.granted.get(token);
@@ -524,6 +527,8 @@ export class FakeBackend implements Backend {
   async sendMessage(req: SendRequest) {
     this.log('sendMessage', req);
     req.media.forEach((t) => this.resolve(t, 'attachment'));
+    if (req.media.length > MMS_MAX_ATTACHMENTS)
+      throw { code: 'invalid_input', message: `a text message can carry at most ${MMS_MAX_ATTACHMENTS} attachments` };
     const c = await this.getConversation(req.conversationId);
     if (c.opted_out) throw { code: 'opted_out', message: `${c.customer} has opted out of messages (replied STOP)` };
     const m: T.Message = {
@@ -1403,34 +1408,71 @@ export class FakeBackend implements Backend {
   async getTimeline(conversationId: number, before: T.Cursor | null): Promise<T.Page> {
     const c = this.d.conversations.find((x) => x.id === conversationId);
     if (!c) throw notFound(`conversation ${conversationId}`);
+    // As store::timeline::page: this number's calls and voicemails with this customer,
+    // ordered by (time, kind, id), a page of the newest older than `before`.
+    const ours = (n: number | null) => n === null || n === c.number_id;
     const items: T.Item[] = [
       ...this.d.messages.filter((m) => m.conversation_id === c.id).map((m) => ({ kind: 'message' as const, ...m })),
-      ...this.d.calls.filter((x) => x.customer === c.customer).map((x) => ({ kind: 'call' as const, ...x })),
-      ...this.d.voicemails.filter((v) => v.from === c.customer).map((v) => ({ kind: 'voicemail' as const, ...v })),
+      ...this.d.calls
+        .filter((x) => x.customer === c.customer && ours(x.number_id))
+        .map((x) => ({ kind: 'call' as const, ...x })),
+      ...this.d.voicemails
+        .filter((v) => v.from === c.customer && ours(v.number_id))
+        .map((v) => ({ kind: 'voicemail' as const, ...v })),
     ];
-    const at = (i: T.Item) => i.created_at;
     const older = items
-      .filter((i) => !before || at(i) < before.at || (at(i) === before.at && i.id < before.id))
-      .sort((a, b) => (at(a) === at(b) ? a.id - b.id : at(a) < at(b) ? -1 : 1));
-    const page = older.slice(-PAGE);
+      .filter((i) => !before || compareCursor(cursorOf(i), before) < 0)
+      .sort((a, b) => compareCursor(cursorOf(a), cursorOf(b)));
+    const page = older.slice(-this.timelinePage);
     const first = page[0];
     return {
       items: page,
-      before: older.length > PAGE && first ? { at: first.created_at, kind: first.kind, id: first.id } : null,
+      before:
+        older.length > this.timelinePage && first ? { at: first.created_at, kind: first.kind, id: first.id } : null,
     };
   }
   async textBack(from: T.TextBack) {
     this.log('textBack', from);
-    const customer =
+    const found =
       'call' in from && from.call !== undefined
-        ? this.d.calls.find((x) => x.id === from.call)?.customer
-        : this.d.voicemails.find((v) => v.id === from.voicemail)?.from;
-    if (!customer) throw notFound('the call or voicemail');
-    return this.startConversation({ phone: customer });
+        ? this.d.calls.find((x) => x.id === from.call)
+        : this.d.voicemails.find((v) => v.id === from.voicemail);
+    if (!found) throw notFound('the call or voicemail');
+    const customer = 'customer' in found ? found.customer : found.from;
+    if (!customer.startsWith('+'))
+      throw { code: 'invalid_input', message: `${customer} is not a phone number that can receive texts` };
+    return this.startConversation({ phone: customer }, found.number_id);
   }
   async retryDownload(of: T.DownloadOf) {
     this.log('retryDownload', of);
+    // As media::retry_download: queued again (no longer given up), or refused when there is nothing to retry.
+    const again = (
+      x: { download_error: string | null; download_failed?: boolean } | undefined,
+      path?: string | null,
+    ) => {
+      if (!x || path) throw { code: 'invalid_input', message: 'there is no failed download to retry here' };
+      x.download_error = null;
+      if ('download_failed' in x) x.download_failed = false;
+    };
+    if ('media' in of && of.media !== undefined) {
+      const m = this.d.messages.flatMap((x) => x.media).find((x) => x.id === of.media);
+      again(m, m?.path);
+    } else if ('voicemail' in of && of.voicemail !== undefined) {
+      const v = this.d.voicemails.find((x) => x.id === of.voicemail);
+      again(v, v?.path);
+    } else if ('recording' in of) {
+      const r = this.d.calls.flatMap((c) => c.recordings).find((x) => x.id === of.recording);
+      if (!r || r.path) throw { code: 'invalid_input', message: 'there is no failed download to retry here' };
+      Object.assign(r, { download: 'downloading', download_error: null });
+    }
   }
+  async recordingAudio(id: number) {
+    const r = this.d.calls.flatMap((c) => c.recordings).find((x) => x.id === id);
+    if (!r?.path) throw notFound('the recording\u2019s audio (not downloaded yet)');
+    return this.d.audio.slice(0);
+  }
+  /** The timeline's page size (the core's default is 50; tests make it small to page). */
+  timelinePage = 50;
   // Contacts at scale (addressbook, store::tags, store::blocked). The CSV import reads a
   // file on the owner's disk, which only the desktop app can do.
   async previewContactsImport(token: string, options: T.ImportOptions | null): Promise<T.ImportPreview> {
@@ -1557,7 +1599,7 @@ export class FakeBackend implements Backend {
     this.log('pickFiles', kind);
     if (kind === 'contacts') return [this.grant('contacts_import', '/home/owner/Documents/contacts.csv')];
     return kind === 'image'
-      ? [this.grant('attachment', '/home/owner/Pictures/cake.png')]
+      ? this.attachmentsToPick.map((f) => this.grant('attachment', f.path, f.bytes))
       : [this.grant('compliance_document', '/home/owner/Documents/registration.pdf')];
   }
   async pickSavePath(defaultName: string) {
@@ -1582,23 +1624,11 @@ export class FakeBackend implements Backend {
     }
     throw notFound(`call recording ${id}`);
   }
-  async callRecordingAudio(id: number) {
-    const { r } = this.callRecording(id);
-    if (!r.path) throw notFound("the recording's audio (not downloaded yet)");
-    return this.d.audio.slice(0);
-  }
   async deleteCallRecording(id: number, alsoTwilio: boolean) {
     this.log('deleteCallRecording', id, alsoTwilio);
     const { call } = this.callRecording(id);
     call.recordings = call.recordings.filter((x) => x.id !== id);
     this.emit({ type: 'call_updated', call_sid: call.sid });
-  }
-  async retryCallRecording(id: number) {
-    this.log('retryCallRecording', id);
-    const { r } = this.callRecording(id);
-    if (r.path) throw { code: 'invalid_input', message: 'this recording has no download to retry: it is already here' };
-    Object.assign(r, { download: 'downloading', download_error: null });
-    return r;
   }
   async voicemailLengthNote(maxSeconds: number) {
     return maxSeconds <= 120

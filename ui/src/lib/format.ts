@@ -165,3 +165,10 @@ export function transcriptLine(v: {
       return 'Transcript pending\u2026';
   }
 }
+
+/** Bytes in words for the attachment limits ("4.2 MB", "820 KB"). */
+export function fileSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}

@@ -1,7 +1,7 @@
 // Paging the conversation list: the core returns pages of PAGE conversations, newest first,
 // and the next page starts after the last one shown (keyset paging), so an inbox of 50,000
 // conversations scrolls without loading them all.
-import type { ConversationSummary } from './types';
+import type { ConversationSummary, State } from './types';
 import { CONVERSATION_PAGE } from './bindings';
 
 /** The core's page size (store::conversations::PAGE, exported into the bindings). */
@@ -45,17 +45,27 @@ export function appendPage(shown: ConversationSummary[], older: ConversationSumm
  * The list after one conversation changed (a message arrived or its status moved): its row
  * is replaced and moved to where it now sorts. A row that now sorts after the last one
  * shown, while older pages remain (`more`), is left for paging; with `unreadOnly` a read
- * conversation leaves the list.
+ * conversation leaves the list, and with `state` one in the other state (a done
+ * conversation that a new message reopened leaves Done and joins Open).
  */
 export function placeRow(
   shown: ConversationSummary[],
   c: ConversationSummary,
-  opts: { unreadOnly: boolean; more: boolean },
+  opts: { unreadOnly: boolean; more: boolean; state?: State | null },
 ): ConversationSummary[] {
   const rest = shown.filter((x) => x.id !== c.id);
   if (opts.unreadOnly && c.unread === 0) return rest;
+  if (opts.state && c.state !== opts.state) return rest;
   const key = sortKey(c);
   const at = rest.findIndex((x) => sortsAfter(sortKey(x), key));
   if (at === -1) return opts.more ? rest : [...rest, c];
   return [...rest.slice(0, at), c, ...rest.slice(at)];
+}
+
+/** The inbox's filters: everything, unread, open (to deal with) or done. */
+export type InboxFilter = 'all' | 'unread' | 'open' | 'done';
+
+/** What `list_conversations` is asked for a filter. */
+export function filterOpts(f: InboxFilter): { unreadOnly: boolean; state: State | null } {
+  return { unreadOnly: f === 'unread', state: f === 'open' || f === 'done' ? f : null };
 }

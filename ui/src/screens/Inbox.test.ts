@@ -173,7 +173,7 @@ describe('Inbox', () => {
   it('filters unread and searches message text', async () => {
     render(Inbox, { backend: new FakeBackend(demoData()) });
     await screen.findAllByTestId('conversation');
-    await fireEvent.click(screen.getByTestId('unread-filter'));
+    await fireEvent.click(screen.getByTestId('filter-unread'));
     await waitFor(() => expect(screen.getAllByTestId('conversation')).toHaveLength(1));
     await fireEvent.input(screen.getByTestId('search'), { target: { value: 'chocolate' } });
     const hit = await screen.findByTestId('search-hit');

@@ -72,7 +72,7 @@ describe('Call recordings in the call log', () => {
     expect(within(rec).getByTestId('call-recording-error').textContent).toMatch(/Twilio answered 404/);
     expect(within(rec).queryByTestId('call-recording-listen'), 'nothing to play yet').toBeNull();
     await fireEvent.click(within(rec).getByTestId('call-recording-retry'));
-    await waitFor(() => expect(b.calls.find((c) => c.method === 'retryCallRecording')?.args).toEqual([1]));
+    await waitFor(() => expect(b.calls.find((c) => c.method === 'retryDownload')?.args).toEqual([{ recording: 1 }]));
     await waitFor(() => expect(screen.queryByTestId('call-recording-error')).toBeNull());
     expect(screen.getByText('Downloading…')).toBeTruthy();
   });

@@ -58,7 +58,7 @@ describe('the composer', () => {
     const b = new FakeBackend(demoData());
     render(Inbox, { backend: b });
     await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
-    await fireEvent.click(await screen.findByText('Attach image'));
+    await fireEvent.click(await screen.findByTestId('attach'));
     expect(await screen.findByText(/cake.png/)).toBeTruthy();
     await fireEvent.click(screen.getByTestId('send'));
     await waitFor(() => expect(b.calls.find((c) => c.method === 'sendMessage')).toBeTruthy());

@@ -210,9 +210,12 @@ pub enum DownloadOf {
     Media(i64),
     /// A voicemail's audio (`voicemails.id`).
     Voicemail(i64),
+    /// A call recording's audio (`call_recordings.id`, as the call carries it), so the
+    /// timeline's recording row retries through the same command as the others.
+    Recording(i64),
 }
 
-/// The owner's Retry on a failed attachment or voicemail download: queued again now with
+/// The owner's Retry on a failed attachment, voicemail or call recording download: queued again now with
 /// a fresh count of attempts, and the worker woken. Refused plainly when there is nothing
 /// to retry (already downloaded, or unknown).
 pub async fn retry_download(store: &Store, wake: &Wake, of: DownloadOf) -> Result<()> {
@@ -233,6 +236,7 @@ pub async fn retry_download(store: &Store, wake: &Wake, of: DownloadOf) -> Resul
                         None => return Ok(false),
                     }
                 }
+                DownloadOf::Recording(id) => ("recording", crate::store::call_recordings::recording_id_of(tx, id)?),
             };
             downloads::retry_now(tx, kind, target_id, &now_rfc3339())
         })

@@ -62,6 +62,10 @@ pub struct Grant {
     pub name: String,
     /// The full path, shown to the owner ("Exported to …"); never accepted back.
     pub path: String,
+    /// The file's size when it was chosen (0 for an export target not written yet), so
+    /// the composer can refuse attachments over Twilio's 5 MB per message before Send.
+    /// The send checks the files again: this is for the owner's early warning only.
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -107,11 +111,13 @@ impl PickedPaths {
         let token = hex::encode(rand::random::<[u8; 16]>());
         let name = canonical.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let shown = canonical.display().to_string();
+        // `checked` refused links and folders, so this is the chosen file's own size.
+        let bytes = std::fs::metadata(&canonical).map(|m| m.len()).unwrap_or(0);
         let mut grants = self.lock();
         let ttl = self.ttl;
         grants.retain(|_, e| e.granted_at.elapsed() < ttl);
         grants.insert(token.clone(), Entry { purpose, path: canonical, granted_at: Instant::now() });
-        Ok(Grant { token, name, path: shown })
+        Ok(Grant { token, name, path: shown, bytes })
     }
 
     /// The path behind `token`, checked again, without spending the grant (so a send that
@@ -207,6 +213,7 @@ mod tests {
         let picked = PickedPaths::default();
         let g = picked.grant(Purpose::Attachment, &file).unwrap();
         assert_eq!(g.name, "cake.png");
+        assert_eq!(g.bytes, 4, "the size the composer checks against the 5 MB per message");
         assert_eq!(picked.resolve(&g.token, Purpose::Attachment).unwrap(), file.canonicalize().unwrap());
         let other = picked.resolve(&g.token, Purpose::ComplianceDocument).unwrap_err();
         assert_eq!(other.code(), "path_not_chosen", "a grant is good for one purpose: {other}");
