@@ -95,4 +95,10 @@ pub const COMMANDS: &[&str] = &[
     "resend_us_otp",
     "submit_tollfree_verification",
     "get_tollfree_verification",
+    "schedule_message",
+    "edit_scheduled",
+    "cancel_scheduled",
+    "list_scheduled",
+    "start_bulk_later",
+    "sim_advance_clock",
 ];

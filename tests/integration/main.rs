@@ -37,6 +37,7 @@ mod reach;
 mod reconcile;
 mod regulations;
 mod sandbox;
+mod scheduled;
 mod secret_leak;
 mod segments_oracle;
 mod services;

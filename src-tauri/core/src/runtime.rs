@@ -116,6 +116,8 @@ pub struct Runtime {
     startup: JoinHandle<()>,
     /// Sends missed-call text-backs the call-status webhook decided on.
     text_backs: JoinHandle<()>,
+    /// Cancels scheduled messages to customers who opted out, after every opt-out.
+    scheduled_sweeper: JoinHandle<()>,
 }
 
 impl Runtime {
@@ -170,6 +172,8 @@ impl Runtime {
         let media_janitor = crate::outbound::media_links::spawn_janitor(store.clone());
         let pacer = crate::outbound::Pacer::default();
         let startup = tokio::spawn(finish_interrupted_work(sender(&store, &client, &events, &tunnel, &pacer)));
+        let scheduled_sweeper =
+            crate::outbound::scheduled::spawn_sweeper(sender(&store, &client, &events, &tunnel, &pacer), &events);
         let text_backs = {
             let (store, client, events, pacer, rx) =
                 (store.clone(), client.clone(), events.clone(), pacer.clone(), tunnel.subscribe());
@@ -194,6 +198,7 @@ impl Runtime {
             reconcile,
             startup,
             text_backs,
+            scheduled_sweeper,
         })
     }
 
@@ -245,7 +250,7 @@ impl Runtime {
     pub async fn shutdown(self) -> Result<()> {
         // Each task is awaited after its abort, so nothing holds the Store once this returns.
         self.reconcile.stop().await;
-        for task in [self.reach_task, self.media_janitor, self.startup, self.text_backs] {
+        for task in [self.reach_task, self.media_janitor, self.startup, self.text_backs, self.scheduled_sweeper] {
             task.abort();
             let _ = task.await;
         }

@@ -15,6 +15,7 @@ pub mod transcript;
 pub mod twilio_errors;
 pub mod us_registration;
 pub mod xmltext;
+pub mod schedule;
 
 pub use kinds::{CampaignState, Channel, Direction};
 pub use phone::{Address, E164};

@@ -34,6 +34,7 @@ pub mod sql;
 pub mod tags;
 pub mod templates;
 pub mod text_backs;
+pub mod scheduled;
 pub mod timeline;
 pub mod us_registration;
 pub mod voicemails;
