@@ -38,6 +38,7 @@ mod reconcile;
 mod regulations;
 mod sandbox;
 mod scheduled;
+mod scheduled_prism;
 mod secret_leak;
 mod segments_oracle;
 mod services;
