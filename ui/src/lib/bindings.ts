@@ -238,6 +238,20 @@ export const commands = {
 	textBack: (from: TextBack) => __TAURI_INVOKE<ConversationSummary>("text_back", { from }),
 	/**  Retry on a failed attachment or voicemail download: queued again now, the worker woken. */
 	retryDownload: (of: DownloadOf) => __TAURI_INVOKE<null>("retry_download", { of }),
+	/**  The composer's "Send later": `send_at` is RFC 3339 with the owner's offset. */
+	scheduleMessage: (conversationId: number, body: string, sendAt: string) => __TAURI_INVOKE<Message>("schedule_message", { conversationId, body, sendAt }),
+	/**  Edit a scheduled message: returns the message that replaces it. */
+	editScheduled: (messageId: number, body: string, sendAt: string) => __TAURI_INVOKE<Message>("edit_scheduled", { messageId, body, sendAt }),
+	cancelScheduled: (messageId: number) => __TAURI_INVOKE<Message>("cancel_scheduled", { messageId }),
+	/**  Every message still scheduled, soonest first. */
+	listScheduled: () => __TAURI_INVOKE<Message[]>("list_scheduled"),
+	/**  Bulk send's "Send later": the campaign schedules each recipient's text for `send_at`. */
+	startBulkLater: (templateId: number, numberId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null, sendAt: string) => __TAURI_INVOKE<number>("start_bulk_later", { templateId, numberId, contactIds, vars, perContact, tags, sendAt }),
+	/**
+	 *  Moves the simulated Twilio's clock `minutes` ahead, so scheduled messages due by then
+	 *  are sent (also while the app pretends to be closed). Returns how many were due.
+	 */
+	simAdvanceClock: (minutes: number) => __TAURI_INVOKE<number>("sim_advance_clock", { minutes }),
 };
 
 /** Events */
@@ -879,6 +893,13 @@ export type Message = {
 	 *  to link to. Derived from `error_code` and the sending number, never stored.
 	 */
 	remedy: Remedy | null,
+	/**
+	 *  When Twilio is to send this scheduled message (RFC 3339 UTC); None for a text sent
+	 *  at once. While `status` is `scheduled` the thread offers Edit and Cancel.
+	 */
+	send_at: string | null,
+	/**  The message that replaced this scheduled one when the owner edited it. */
+	replaced_by: number | null,
 };
 
 /**  How a message travels, and how the owner's replies in a conversation go out. */
