@@ -65,8 +65,7 @@ async fn open(sim: Simulator) -> Result<App, Box<dyn std::error::Error>> {
 }
 
 async fn app() -> Result<App, Box<dyn std::error::Error>> {
-    open(Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?)
-        .await
+    open(Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?).await
 }
 
 impl App {
@@ -280,7 +279,7 @@ async fn a_lost_answer_while_scheduling_never_schedules_twice() -> TestResult {
     assert!(out.already_sent, "adopted from Twilio's log: {out:?}");
     assert_eq!(out.status, "scheduled");
     assert_eq!(a.at_twilio("Pick-up at 4"), ["scheduled"], "one message at Twilio");
-    assert_eq!(a.message(out.message_id).sid.is_some(), true);
+    assert!(a.message(out.message_id).sid.is_some(), "the SID Twilio gave it is recorded");
     Ok(())
 }
 

@@ -23,10 +23,8 @@ const TICK: Duration = Duration::from_millis(200);
 
 /// The first number in the service's sender pool (what Twilio sends from without `From`).
 pub(crate) fn pool_sender(sh: &Shared, service: &str) -> String {
-    sh.with(|s| {
-        s.us.services.iter().find(|x| x.sid == service).and_then(|x| x.numbers.first().map(|(_, e)| e.clone()))
-    })
-    .unwrap_or_default()
+    sh.with(|s| s.us.services.iter().find(|x| x.sid == service).and_then(|x| x.numbers.first().map(|(_, e)| e.clone())))
+        .unwrap_or_default()
 }
 
 /// The checks Twilio makes on a create with scheduling parameters; returns `SendAt` when
@@ -38,9 +36,8 @@ pub(crate) fn check(
     from: &str,
 ) -> Result<Option<DateTime<Utc>>, ApiError> {
     if let Some(svc) = service {
-        let in_pool = sh.with(|s| {
-            s.us.services.iter().find(|x| x.sid == svc).map(|x| x.numbers.iter().any(|(_, e)| e == from))
-        });
+        let in_pool =
+            sh.with(|s| s.us.services.iter().find(|x| x.sid == svc).map(|x| x.numbers.iter().any(|(_, e)| e == from)));
         match in_pool {
             None => return Err(ApiError::bad(21701, format!("The Messaging Service Sid {svc} is invalid."))),
             Some(false) => {
@@ -84,7 +81,10 @@ pub(crate) async fn fire_when_due(sh: Arc<Shared>, sid: String) {
     loop {
         let due = sh.with(|s| {
             let now = s.now();
-            s.messages.iter().find(|m| m.sid == sid).map(|m| (m.status == "scheduled", m.send_at.is_some_and(|t| t <= now)))
+            s.messages
+                .iter()
+                .find(|m| m.sid == sid)
+                .map(|m| (m.status == "scheduled", m.send_at.is_some_and(|t| t <= now)))
         });
         match due {
             Some((true, true)) => return fire(sh, sid).await,

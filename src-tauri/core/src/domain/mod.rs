@@ -6,6 +6,7 @@ pub mod kinds;
 pub mod nanp;
 pub mod optout;
 pub mod phone;
+pub mod schedule;
 pub mod segments;
 pub mod sid;
 pub mod status;
@@ -15,7 +16,6 @@ pub mod transcript;
 pub mod twilio_errors;
 pub mod us_registration;
 pub mod xmltext;
-pub mod schedule;
 
 pub use kinds::{CampaignState, Channel, Direction};
 pub use phone::{Address, E164};

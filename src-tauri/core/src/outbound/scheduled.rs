@@ -102,7 +102,12 @@ pub async fn sender_service(ob: &Outbound, from: &str) -> Result<String> {
 
 /// "Send later" from the composer: `body` to the conversation's customer at `send_at`
 /// (RFC 3339 with offset, as the picker gives it). Returns the stored message (`scheduled`).
-pub async fn schedule_in_conversation(ob: &Outbound, conversation_id: i64, body: &str, send_at: &str) -> Result<Message> {
+pub async fn schedule_in_conversation(
+    ob: &Outbound,
+    conversation_id: i64,
+    body: &str,
+    send_at: &str,
+) -> Result<Message> {
     let at = schedule::parse(send_at)?;
     let conv = ob.store.read_async(move |c| conversations::get(c, conversation_id)).await?;
     let mut req = SendRequest::text(&conv.our_number, &conv.customer, body);
@@ -231,7 +236,9 @@ pub async fn cancel_for_opted_out(ob: &Outbound) -> Result<usize> {
         let Ok(sid) = still_scheduled(&m) else { continue };
         match cancel_at_twilio(ob, &m, &sid, CANCELED_OPTED_OUT).await {
             Ok(()) => canceled += 1,
-            Err(e) => tracing::warn!(message_id = id, error = %e, "could not cancel a scheduled message to an opted-out customer"),
+            Err(e) => {
+                tracing::warn!(message_id = id, error = %e, "could not cancel a scheduled message to an opted-out customer")
+            }
         }
     }
     Ok(canceled)
@@ -245,12 +252,7 @@ pub async fn list(ob: &Outbound) -> Result<Vec<Message>> {
 /// "Send later" in bulk send: the campaign and its time in one transaction; every
 /// recipient's text is scheduled for `send_at` by the campaign runner. Checked first: the
 /// bounds, and the Messaging Service with the sending number in its pool.
-pub async fn start_bulk(
-    ob: &Outbound,
-    number_id: i64,
-    choice: super::bulk::BulkChoice,
-    send_at: &str,
-) -> Result<i64> {
+pub async fn start_bulk(ob: &Outbound, number_id: i64, choice: super::bulk::BulkChoice, send_at: &str) -> Result<i64> {
     let at = schedule::parse(send_at)?;
     let from = ob.store.read_async(move |c| numbers::get(c, number_id)).await?.e164;
     let prepared = prepare(ob, &from, at, false).await?;
