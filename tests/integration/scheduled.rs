@@ -339,3 +339,24 @@ async fn a_scheduled_bulk_send_schedules_each_recipient() -> TestResult {
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn the_simulator_refuses_what_twilio_refuses_when_scheduling() -> TestResult {
+    use switchboard::twilio::api::messages::NewMessage;
+    let a = app().await?;
+    let service = scheduled::sender_service(&a.ob, OURS).await?;
+    let c = client(&a.sim)?;
+    let base = NewMessage { from: OURS.into(), to: ALICE.into(), body: "x".into(), ..Default::default() };
+    let soon = switchboard::domain::schedule::to_twilio(Utc::now() + chrono::Duration::minutes(5));
+    let too_soon = NewMessage { messaging_service_sid: Some(service.clone()), send_at: Some(soon), ..base.clone() };
+    let later = switchboard::domain::schedule::to_twilio(Utc::now() + chrono::Duration::hours(1));
+    let no_service = NewMessage { send_at: Some(later), ..base.clone() };
+    for (what, m, code) in [("too soon", too_soon, 35114), ("no service", no_service, 35115)] {
+        match c.create_message(&m).await {
+            Err(switchboard::Error::Twilio { code: Some(got), .. }) => assert_eq!(got, code, "{what}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    assert!(a.sim.all_messages().is_empty(), "nothing was created");
+    Ok(())
+}
