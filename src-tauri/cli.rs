@@ -240,6 +240,7 @@ pub async fn send(args: &SendArgs) -> Result<()> {
         media: args.media.clone(),
         client_ref: None,
         campaign_id: None,
+        send_at: None,
     };
     let outcome = outbound_send::send(&ob, req).await?;
     println!("{}", outcome.sid.unwrap_or_default());

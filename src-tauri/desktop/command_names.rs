@@ -109,4 +109,10 @@ pub const COMMANDS: &[&str] = &[
     "delete_call_recording",
     "voicemail_length_note",
     "recording_audio",
+    "schedule_message",
+    "edit_scheduled",
+    "cancel_scheduled",
+    "list_scheduled",
+    "start_bulk_later",
+    "sim_advance_clock",
 ];

@@ -126,6 +126,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             calls::delete_call_recording,
             numbers::voicemail_length_note,
             media::recording_audio,
+            scheduled::schedule_message,
+            scheduled::edit_scheduled,
+            scheduled::cancel_scheduled,
+            scheduled::list_scheduled,
+            scheduled::start_bulk_later,
+            sandbox_panel::sim_advance_clock,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

@@ -58,6 +58,7 @@ async fn prism_messages_create_list_fetch_and_media() -> TestResult {
             media_urls: vec![],
             status_callback: Some("https://shop.example/twilio/sms/status".into()),
             client_ref: Some("send-1".into()),
+            ..Default::default()
         })
         .await?;
     assert!(sent.sid.starts_with("SM") || sent.sid.starts_with("MM"), "{sent:?}");

@@ -375,6 +375,7 @@ async fn repeated_media_url_and_status_callback_event_are_sent_as_repeated_keys(
         media_urls: vec!["https://pub.example/media/a".into(), "https://pub.example/media/b".into()],
         status_callback: Some("https://pub.example/twilio/sms/status".into()),
         client_ref: Some("ref-1".into()),
+        ..Default::default()
     };
     c.create_message(&m).await?;
     let call = ClickToCall {

@@ -39,6 +39,8 @@ mod reach;
 mod reconcile;
 mod regulations;
 mod sandbox;
+mod scheduled;
+mod scheduled_prism;
 mod secret_leak;
 mod segments_oracle;
 mod services;

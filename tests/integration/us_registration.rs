@@ -177,6 +177,7 @@ async fn us_sole_proprietor_goes_from_nothing_to_a_sending_number_with_the_otp()
             media_urls: vec![],
             status_callback: None,
             client_ref: None,
+            ..Default::default()
         })
         .await?;
     wait_until("the text reaches the customer", || async { !s.sim.phone_inbox(CUSTOMER).is_empty() }).await?;
@@ -336,6 +337,7 @@ async fn us_a_toll_free_number_is_verified_and_then_texts_us_phones() -> TestRes
             media_urls: vec![],
             status_callback: None,
             client_ref: None,
+            ..Default::default()
         })
         .await?;
     wait_until("the text reaches the customer", || async { !s.sim.phone_inbox(CUSTOMER).is_empty() }).await?;

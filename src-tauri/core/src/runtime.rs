@@ -118,6 +118,8 @@ pub struct Runtime {
     text_backs: JoinHandle<()>,
     /// Fetches the prices of messages that reached a final status (`costs::prices`).
     prices: JoinHandle<()>,
+    /// Cancels scheduled messages to customers who opted out, after every opt-out.
+    scheduled_sweeper: JoinHandle<()>,
 }
 
 impl Runtime {
@@ -172,6 +174,8 @@ impl Runtime {
         let media_janitor = crate::outbound::media_links::spawn_janitor(store.clone());
         let pacer = crate::outbound::Pacer::default();
         let startup = tokio::spawn(finish_interrupted_work(sender(&store, &client, &events, &tunnel, &pacer)));
+        let scheduled_sweeper =
+            crate::outbound::scheduled::spawn_sweeper(sender(&store, &client, &events, &tunnel, &pacer), &events);
         let text_backs = {
             let (store, client, events, pacer, rx) =
                 (store.clone(), client.clone(), events.clone(), pacer.clone(), tunnel.subscribe());
@@ -198,6 +202,7 @@ impl Runtime {
             startup,
             text_backs,
             prices,
+            scheduled_sweeper,
         })
     }
 
@@ -249,7 +254,7 @@ impl Runtime {
     pub async fn shutdown(self) -> Result<()> {
         // Each task is awaited after its abort, so nothing holds the Store once this returns.
         self.reconcile.stop().await;
-        for task in [self.reach_task, self.media_janitor, self.startup, self.text_backs, self.prices] {
+        for task in [self.reach_task, self.media_janitor, self.startup, self.text_backs, self.prices, self.scheduled_sweeper] {
             task.abort();
             let _ = task.await;
         }

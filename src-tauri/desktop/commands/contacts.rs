@@ -37,7 +37,12 @@ pub async fn save_contact(state: State<'_, DesktopState>, id: Option<i64>, edit:
 /// as the owner's. Returns the ledger's new latest event for the address.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_opt_out(state: State<'_, DesktopState>, address: String, opted_out: bool) -> Result<OptOutEvent> {
+pub async fn set_opt_out(
+    state: State<'_, DesktopState>,
+    live: State<'_, super::super::live::Live>,
+    address: String,
+    opted_out: bool,
+) -> Result<OptOutEvent> {
     let (event, contact_id) = state
         .store
         .write_async(move |tx| {
@@ -47,6 +52,15 @@ pub async fn set_opt_out(state: State<'_, DesktopState>, address: String, opted_
         .await?;
     if let Some(contact_id) = contact_id {
         state.events.publish(Event::ContactUpdated { contact_id });
+    }
+    if opted_out {
+        // Their scheduled messages are canceled at Twilio now (a number that is no contact
+        // raises no event for the runtime's sweeper to hear).
+        if let Ok(ob) = live.outbound().await {
+            if let Err(e) = crate::outbound::scheduled::cancel_for_opted_out(&ob).await {
+                tracing::warn!(error = %e, "could not cancel scheduled messages after an opt-out");
+            }
+        }
     }
     Ok(event)
 }

@@ -16,6 +16,7 @@ pub mod outbound;
 pub mod reach;
 pub mod registration;
 pub mod sandbox_panel;
+pub mod scheduled;
 pub mod settings;
 pub mod templates;
 pub mod voicemail;

@@ -79,3 +79,17 @@ pub async fn sim_reply_brand_otp(live: State<'_, Live>, mobile: String, text: St
         _ => Err(not_sandbox()),
     }
 }
+
+/// Moves the simulated Twilio's clock `minutes` ahead, so scheduled messages due by then
+/// are sent (also while the app pretends to be closed). Returns how many were due.
+#[tauri::command]
+#[specta::specta]
+pub async fn sim_advance_clock(live: State<'_, Live>, minutes: u32) -> Result<u32> {
+    match &*live.mode.read().await {
+        Mode::Sandbox(sb) => {
+            let due = sb.sim.advance_clock(std::time::Duration::from_secs(u64::from(minutes) * 60));
+            Ok(u32::try_from(due).unwrap_or(u32::MAX))
+        }
+        _ => Err(not_sandbox()),
+    }
+}

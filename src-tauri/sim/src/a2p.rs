@@ -102,6 +102,23 @@ pub(crate) async fn services_create(axum::extract::State(sh): St, body: Bytes) -
     Ok(json_response(StatusCode::CREATED, v))
 }
 
+/// Updates a service (`FriendlyName`, `UseInboundWebhookOnNumber`).
+pub(crate) async fn service_update(axum::extract::State(sh): St, Path(sid): Path<String>, body: Bytes) -> ApiResult {
+    let p = Params::parse(&body)?;
+    sh.with(|s| {
+        let registered = s.us.campaigns.iter().any(|c| c.service_sid == sid);
+        let svc =
+            s.us.services.iter_mut().find(|x| x.sid == sid).ok_or_else(|| not_found(&format!("Services/{sid}")))?;
+        if let Some(name) = p.non_empty("FriendlyName") {
+            svc.friendly_name = name.to_string();
+        }
+        if p.get("UseInboundWebhookOnNumber").is_some() {
+            svc.use_inbound_webhook_on_number = bool_param(&p, "UseInboundWebhookOnNumber");
+        }
+        Ok(json_response(StatusCode::OK, service_json(&sh, svc, registered)))
+    })
+}
+
 pub(crate) async fn services_list(axum::extract::State(sh): St, RawQuery(q): RawQuery) -> ApiResult {
     let q = Params::query(q)?;
     let items = sh.with(|s| {

@@ -29,6 +29,13 @@ pub(crate) async fn sms(sh: &Arc<Shared>, from: &str, to: &str, body: &str, with
     let (sms_url, fallback_url) = sh
         .with(|s| s.number(to).map(|n| (n.sms_url.clone(), n.sms_fallback_url.clone())))
         .ok_or_else(|| Error::not_found(format!("simulated number {to}")))?;
+    // A number in a Messaging Service that does not keep inbound webhooks on its numbers
+    // hands its texts to the service's own inbound URL, which the simulator leaves unset:
+    // the app's webhook is never called.
+    let taken_by_service = sh.with(|s| {
+        s.us.services.iter().any(|x| !x.use_inbound_webhook_on_number && x.numbers.iter().any(|(_, e)| e == to))
+    });
+    let (sms_url, fallback_url) = if taken_by_service { (None, None) } else { (sms_url, fallback_url) };
     let sid = if with_image { new_sid("MM") } else { new_sid("SM") };
     let mut rec = MessageRec::new(sid.clone(), &from, to, body, "received", "inbound");
     let mut media_params = Vec::new();

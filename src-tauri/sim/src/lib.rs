@@ -29,6 +29,7 @@ mod pricing;
 mod recordings;
 mod regulation_table;
 mod regulations;
+mod scheduling;
 mod server;
 mod state;
 mod studio;
@@ -497,6 +498,32 @@ impl Simulator {
                 .map(|x| (x.friendly_name.clone(), x.numbers.iter().map(|(_, e)| e.clone()).collect()))
                 .collect()
         })
+    }
+
+    /// Adds a Messaging Service made outside the app (`keep_inbound_on_numbers` is its
+    /// `UseInboundWebhookOnNumber`); returns its MG sid.
+    pub fn add_messaging_service(&self, friendly_name: &str, keep_inbound_on_numbers: bool) -> String {
+        let rec = us_state::ServiceRec {
+            sid: state::new_sid("MG"),
+            friendly_name: friendly_name.to_string(),
+            use_inbound_webhook_on_number: keep_inbound_on_numbers,
+            numbers: Vec::new(),
+            date_created: chrono::Utc::now(),
+        };
+        let sid = rec.sid.clone();
+        self.shared.with(|s| s.us.services.push(rec));
+        sid
+    }
+
+    /// Moves the simulator's clock forward by `by`: every scheduled message now due is sent
+    /// (callbacks posted whether or not the app listens). Returns how many were due.
+    pub fn advance_clock(&self, by: Duration) -> usize {
+        scheduling::advance_clock(&self.shared, chrono::Duration::from_std(by).unwrap_or_default())
+    }
+
+    /// The simulator's "now" (the real clock plus every [`Simulator::advance_clock`]).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.shared.with(|s| s.now())
     }
 
     /// The sender of the brand's one-time code texts on the owner's phone.

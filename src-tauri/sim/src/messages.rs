@@ -34,7 +34,7 @@ pub(crate) fn message_json(sh: &Shared, m: &MessageRec) -> Value {
         "error_code": m.error_code,
         "error_message": m.error_code.map(error_message),
         "from": m.from,
-        "messaging_service_sid": null,
+        "messaging_service_sid": m.messaging_service_sid,
         "num_media": m.num_media().to_string(),
         "num_segments": m.num_segments.to_string(),
         "price": m.price,
@@ -94,14 +94,16 @@ pub(crate) async fn create(axum::extract::State(sh): Sh, kill: Option<Extension<
     }
     let to = E164::parse(to).map_err(|_| ApiError::bad(21211, format!("Invalid 'To' Phone Number: {to}")))?;
     let to = to.as_str().to_string();
+    let service = p.non_empty("MessagingServiceSid").map(str::to_string);
     let from = match p.non_empty("From") {
         Some(f) => f.to_string(),
-        None => match p.non_empty("MessagingServiceSid") {
-            // A messaging service picks a sender from its pool; ours is every owned number.
-            Some(_) => sh.with(|s| s.numbers.first().map(|n| n.phone_number.clone())).unwrap_or_default(),
+        None => match &service {
+            // A messaging service picks a sender from its pool.
+            Some(svc) => super::scheduling::pool_sender(&sh, svc),
             None => return Err(ApiError::bad(21603, "A 'From' phone number is required.")),
         },
     };
+    let send_at = super::scheduling::check(&sh, &p, service.as_deref(), &from)?;
     let sid = if media_urls.is_empty() { new_sid("SM") } else { new_sid("MM") };
     let created = sh.with(|s: &mut State| {
         if s.number(&from).is_none() {
@@ -113,15 +115,22 @@ pub(crate) async fn create(axum::extract::State(sh): Sh, kill: Option<Extension<
         if s.opted_out.iter().any(|(c, n)| *c == to && *n == from) {
             return Err(ApiError::bad(21610, "Attempt to send to unsubscribed recipient"));
         }
-        let mut m = MessageRec::new(sid.clone(), &from, &to, &text, "queued", "outbound-api");
+        let status = if send_at.is_some() { "scheduled" } else { "queued" };
+        let mut m = MessageRec::new(sid.clone(), &from, &to, &text, status, "outbound-api");
         m.media_urls = media_urls.clone();
         m.status_callback = p.non_empty("StatusCallback").map(str::to_string);
+        m.send_at = send_at;
+        m.messaging_service_sid = service.clone();
         let v = message_json(&sh, &m);
         s.messages.push(m);
         Ok(v)
     })?;
     let task_sh = sh.clone();
-    sh.spawn(deliver(task_sh, sid));
+    if send_at.is_some() {
+        sh.spawn(super::scheduling::fire_when_due(task_sh, sid));
+    } else {
+        sh.spawn(deliver(task_sh, sid));
+    }
     if let Some(Extension(kill)) = kill {
         if sh.faults.take_drop_after_create() {
             // The message exists; the app never hears so. Closing the connection also
@@ -134,7 +143,7 @@ pub(crate) async fn create(axum::extract::State(sh): Sh, kill: Option<Extension<
 }
 
 /// Moves a sent message through its statuses, posting a signed callback at each step.
-async fn deliver(sh: Arc<Shared>, sid: String) {
+pub(crate) async fn deliver(sh: Arc<Shared>, sid: String) {
     let delay = sh.config.callback_delay;
     // US carriers block texts to US phones from unregistered US numbers (30034) and
     // unverified toll-free numbers (30032), whatever the other faults say.
@@ -203,10 +212,10 @@ async fn deliver(sh: Arc<Shared>, sid: String) {
 }
 
 /// A status callback to post: the message's StatusCallback URL (if any) and the parameters.
-type Callback = (Option<String>, Vec<(String, String)>);
+pub(crate) type Callback = (Option<String>, Vec<(String, String)>);
 
 /// Applies one status step; returns the callback URL and its parameters.
-fn advance(sh: &Shared, s: &mut State, sid: &str, status: &str, code: Option<u32>) -> Option<Callback> {
+pub(crate) fn advance(sh: &Shared, s: &mut State, sid: &str, status: &str, code: Option<u32>) -> Option<Callback> {
     let m = s.message_mut(sid)?;
     let now = Utc::now();
     m.status = status.to_string();

@@ -95,7 +95,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         // Messaging v1 and Trust Hub v1: US carrier registration.
         .route("/v1/Messaging/Countries/{iso}", get(super::pricing::messaging_country))
         .route("/v1/Services", get(a2p::services_list).post(a2p::services_create))
-        .route("/v1/Services/{sid}", get(a2p::service_fetch))
+        .route("/v1/Services/{sid}", get(a2p::service_fetch).post(a2p::service_update))
         .route("/v1/Services/{sid}/PhoneNumbers", get(a2p::service_numbers_list).post(a2p::service_numbers_add))
         .route("/v1/Services/{sid}/Compliance/Usa2p", get(a2p::campaigns_list).post(a2p::campaigns_create))
         .route("/v1/Services/{sid}/Compliance/Usa2p/{campaign}", get(a2p::campaign_fetch))

@@ -93,6 +93,10 @@ pub(crate) struct State {
     /// Requests received, by `"METHOD /path"` (the raw path, SIDs included), so tests can
     /// count what the app asks: one list per resource per reconciliation, no download twice.
     pub requests: std::collections::BTreeMap<String, u64>,
+    /// How far the simulated clock is ahead of the real one ([`State::now`]); moved only
+    /// by `Simulator::advance_clock`, so a test sees a message scheduled 15 minutes ahead
+    /// fire without waiting 15 minutes.
+    pub clock_offset: chrono::Duration,
 }
 
 impl State {
@@ -126,6 +130,11 @@ impl State {
         sid
     }
 
+    /// The simulated "now" that scheduled messages fire by.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.clock_offset
+    }
+
     pub fn number(&self, e164: &str) -> Option<&NumberRec> {
         self.numbers.iter().find(|n| n.phone_number == e164)
     }
@@ -157,6 +166,9 @@ pub(crate) struct MessageRec {
     pub date_sent: Option<DateTime<Utc>>,
     /// Twilio's price ("-0.00790"), set once the message is final (`pricing::message_price`).
     pub price: Option<String>,
+    /// A scheduled message (`ScheduleType=fixed`): when it is to be sent, by [`State::now`].
+    pub send_at: Option<DateTime<Utc>>,
+    pub messaging_service_sid: Option<String>,
 }
 
 impl MessageRec {
@@ -177,6 +189,8 @@ impl MessageRec {
             date_created: now,
             date_updated: now,
             date_sent: None,
+            send_at: None,
+            messaging_service_sid: None,
             price: None,
         }
         .priced()

@@ -236,16 +236,22 @@ export const commands = {
 	 *  the number they called (created if new); the UI opens it with the composer focused.
 	 */
 	textBack: (from: TextBack) => __TAURI_INVOKE<ConversationSummary>("text_back", { from }),
-	/**
-	 *  Retry on a failed attachment, voicemail or call recording download: queued again now,
-	 *  the worker woken.
-	 */
+	/**  Retry on a failed attachment or voicemail download: queued again now, the worker woken. */
 	retryDownload: (of: DownloadOf) => __TAURI_INVOKE<null>("retry_download", { of }),
+	/**  The composer's "Send later": `send_at` is RFC 3339 with the owner's offset. */
+	scheduleMessage: (conversationId: number, body: string, sendAt: string) => __TAURI_INVOKE<Message>("schedule_message", { conversationId, body, sendAt }),
+	/**  Edit a scheduled message: returns the message that replaces it. */
+	editScheduled: (messageId: number, body: string, sendAt: string) => __TAURI_INVOKE<Message>("edit_scheduled", { messageId, body, sendAt }),
+	cancelScheduled: (messageId: number) => __TAURI_INVOKE<Message>("cancel_scheduled", { messageId }),
+	/**  Every message still scheduled, soonest first. */
+	listScheduled: () => __TAURI_INVOKE<Message[]>("list_scheduled"),
+	/**  Bulk send's "Send later": the campaign schedules each recipient's text for `send_at`. */
+	startBulkLater: (templateId: number, numberId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null, sendAt: string) => __TAURI_INVOKE<number>("start_bulk_later", { templateId, numberId, contactIds, vars, perContact, tags, sendAt }),
 	/**
-	 *  The bytes of call recording `id` (raw IPC body), for the timeline's recording player;
-	 *  read from the data folder only (see `crate::recordings::audio`).
+	 *  Moves the simulated Twilio's clock `minutes` ahead, so scheduled messages due by then
+	 *  are sent (also while the app pretends to be closed). Returns how many were due.
 	 */
-	recordingAudio: (id: number) => __TAURI_INVOKE<ArrayBuffer>("recording_audio", { id }),
+	simAdvanceClock: (minutes: number) => __TAURI_INVOKE<number>("sim_advance_clock", { minutes }),
 };
 
 /** Events */
@@ -257,10 +263,6 @@ export const events = {
 export const CALL_PAGE = 100 as const;
 
 export const CONVERSATION_PAGE = 50 as const;
-
-export const MMS_MAX_ATTACHMENTS = 10 as const;
-
-export const MMS_MAX_BYTES = 5242880 as const;
 
 /* Types */
 export type AccountCheck = {
@@ -736,14 +738,9 @@ export type Direction = "inbound" | "outbound";
 /**  What a download is for, as the owner's Retry names it. */
 export type DownloadOf = 
 /**  A message's attachment (`message_media.id`). */
-({ media: number }) & { recording?: never; voicemail?: never } | 
+({ media: number }) & { voicemail?: never } | 
 /**  A voicemail's audio (`voicemails.id`). */
-({ voicemail: number }) & { media?: never; recording?: never } | 
-/**
- *  A call recording's audio (`call_recordings.id`, as the call carries it), so the
- *  timeline's recording row retries through the same command as the others.
- */
-({ recording: number }) & { media?: never; voicemail?: never };
+({ voicemail: number }) & { media?: never };
 
 /**
  *  Where the audio of a recording stands, so the UI never shows "Downloading…" for a
@@ -896,6 +893,13 @@ export type Message = {
 	 *  to link to. Derived from `error_code` and the sending number, never stored.
 	 */
 	remedy: Remedy | null,
+	/**
+	 *  When Twilio is to send this scheduled message (RFC 3339 UTC); None for a text sent
+	 *  at once. While `status` is `scheduled` the thread offers Edit and Cancel.
+	 */
+	send_at: string | null,
+	/**  The message that replaced this scheduled one when the owner edited it. */
+	replaced_by: number | null,
 };
 
 /**  How a message travels, and how the owner's replies in a conversation go out. */
@@ -1042,12 +1046,6 @@ export type PickedFile = {
 	name: string,
 	/**  The full path, shown to the owner ("Exported to …"); never accepted back. */
 	path: string,
-	/**
-	 *  The file's size when it was chosen (0 for an export target not written yet), so
-	 *  the composer can refuse attachments over Twilio's 5 MB per message before Send.
-	 *  The send checks the files again: this is for the owner's early warning only.
-	 */
-	bytes: number,
 };
 
 /**  One row as read. */

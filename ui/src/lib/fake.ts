@@ -187,6 +187,8 @@ export function demoData(): FakeData {
     return {
       retry_of: null,
       retried_by: null,
+      send_at: null,
+      replaced_by: null,
       id: mid,
       sid: `SM${String(mid).padStart(32, '0')}`,
       conversation_id: c,
@@ -534,6 +536,8 @@ export class FakeBackend implements Backend {
     const m: T.Message = {
       retry_of: null,
       retried_by: null,
+      send_at: null,
+      replaced_by: null,
       id: this.nextId(this.d.messages),
       sid: null,
       conversation_id: c.id,
@@ -1283,6 +1287,8 @@ export class FakeBackend implements Backend {
     const m: T.Message = {
       retry_of: null,
       retried_by: null,
+      send_at: null,
+      replaced_by: null,
       id: this.nextId(this.d.messages),
       sid: `SM${Date.now()}`,
       conversation_id: c.id,
@@ -1609,6 +1615,120 @@ export class FakeBackend implements Backend {
   async openExternal(url: string) {
     if (!openableUrl(url)) throw { code: 'invalid_input', message: 'Only web links (http and https) can be opened.' };
     this.log('openExternal', url);
+  }
+  // Scheduled messages (outbound::scheduled): held until their time on the fake Twilio's
+  // clock (moved by simAdvanceClock), edited or canceled until sent.
+  private clockOffset = 0;
+  private checkSendAt(sendAt: string) {
+    const t = Date.parse(sendAt);
+    if (Number.isNaN(t)) throw { code: 'invalid_input', message: `${JSON.stringify(sendAt)} is not a date and time` };
+    const ahead = t - Date.now();
+    const bounds = 'a message can be scheduled from 15 minutes to 35 days ahead';
+    if (ahead < 15 * 60_000) throw { code: 'invalid_input', message: `that time is too soon: ${bounds}` };
+    if (ahead > 35 * 86_400_000) throw { code: 'invalid_input', message: `that time is too far ahead: ${bounds}` };
+    return new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  private schedule(c: T.ConversationSummary, body: string, sendAt: string): T.Message {
+    if (c.opted_out) throw { code: 'opted_out', message: `${c.customer} has opted out of messages (replied STOP)` };
+    if (!body.trim()) throw { code: 'invalid_input', message: 'the message is empty' };
+    const m: T.Message = {
+      retry_of: null,
+      retried_by: null,
+      send_at: this.checkSendAt(sendAt),
+      replaced_by: null,
+      id: this.nextId(this.d.messages),
+      sid: `SM${String(Date.now()).padStart(32, '0')}`,
+      conversation_id: c.id,
+      direction: 'outbound',
+      channel: 'sms',
+      from: c.our_number,
+      to: c.customer,
+      body,
+      status: 'scheduled',
+      error_code: null,
+      error_message: null,
+      num_segments: 1,
+      num_media: 0,
+      price: null,
+      created_at: now(),
+      updated_at: now(),
+      media: [],
+      retryable: false,
+      remedy: null,
+    };
+    this.d.messages.push(m);
+    this.emit({ type: 'message_updated', conversation_id: c.id, message_id: m.id, status: 'scheduled' });
+    return m;
+  }
+  private stillScheduled(messageId: number): T.Message {
+    const m = this.d.messages.find((x) => x.id === messageId);
+    if (!m) throw notFound(`message ${messageId}`);
+    if (m.status !== 'scheduled')
+      throw {
+        code: 'invalid_input',
+        message: `only a message still scheduled can be changed; this one is ${m.status}`,
+      };
+    return m;
+  }
+  async scheduleMessage(conversationId: number, body: string, sendAt: string) {
+    this.log('scheduleMessage', conversationId, body, sendAt);
+    return this.schedule(await this.getConversation(conversationId), body, sendAt);
+  }
+  async editScheduled(messageId: number, body: string, sendAt: string) {
+    this.log('editScheduled', messageId, body, sendAt);
+    this.checkSendAt(sendAt);
+    const m = this.stillScheduled(messageId);
+    const n = this.schedule(await this.getConversation(m.conversation_id), body, sendAt);
+    Object.assign(m, {
+      status: 'canceled',
+      error_message: 'Edited: replaced by the new scheduled message.',
+      replaced_by: n.id,
+    });
+    return n;
+  }
+  async cancelScheduled(messageId: number) {
+    this.log('cancelScheduled', messageId);
+    const m = this.stillScheduled(messageId);
+    Object.assign(m, { status: 'canceled', error_message: 'Canceled before it was sent.' });
+    this.emit({ type: 'message_updated', conversation_id: m.conversation_id, message_id: m.id, status: 'canceled' });
+    return m;
+  }
+  async listScheduled() {
+    return this.d.messages
+      .filter((m) => m.status === 'scheduled')
+      .sort((a, b) => (a.send_at ?? '').localeCompare(b.send_at ?? ''));
+  }
+  async startBulkLater(
+    templateId: number,
+    numberId: number,
+    contactIds: number[],
+    vars: Partial<{ [key in string]: string }>,
+    perContact: Partial<{ [key in number]: Partial<{ [key in string]: string }> }> | null,
+    tags: string[] | null,
+    sendAt: string,
+  ) {
+    this.log('startBulkLater', templateId, numberId, contactIds, sendAt);
+    this.checkSendAt(sendAt);
+    return this.startBulk({
+      templateId,
+      numberId,
+      contactIds,
+      vars: vars as Record<string, string>,
+      perContact: (perContact ?? {}) as T.PerContactVars,
+      tags,
+    });
+  }
+  async simAdvanceClock(minutes: number) {
+    this.log('simAdvanceClock', minutes);
+    this.clockOffset += minutes * 60_000;
+    const at = new Date(Date.now() + this.clockOffset).toISOString();
+    const due = this.d.messages.filter((m) => m.status === 'scheduled' && (m.send_at ?? '') <= at);
+    for (const m of due) {
+      m.status = 'delivered';
+      this.d.simInbox.push(simMessage('outbound-api', m.from, m.to, m.body));
+      this.emit({ type: 'message_updated', conversation_id: m.conversation_id, message_id: m.id, status: 'delivered' });
+    }
+    return due.length;
   }
   async onEvent(cb: (e: T.CoreEvent) => void) {
     this.listeners.add(cb);

@@ -34,6 +34,8 @@ function outbound(over: Partial<Message>): Message {
     remedy: null,
     retry_of: null,
     retried_by: null,
+    send_at: null,
+    replaced_by: null,
     ...over,
   };
 }

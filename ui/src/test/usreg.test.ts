@@ -34,6 +34,8 @@ function blocked(over: Partial<Message>): Message {
     remedy: { kind: 'us_registration', number: US },
     retry_of: null,
     retried_by: null,
+    send_at: null,
+    replaced_by: null,
     ...over,
   };
 }

@@ -7,6 +7,7 @@ pub mod money;
 pub mod nanp;
 pub mod optout;
 pub mod phone;
+pub mod schedule;
 pub mod segments;
 pub mod sid;
 pub mod status;

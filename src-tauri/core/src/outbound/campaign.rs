@@ -77,24 +77,26 @@ pub async fn create(ob: &Outbound, c: NewCampaign) -> Result<i64> {
 /// [`create`], recording who the campaign was for as the owner chose it (the history
 /// shows "tag VIP" rather than a count).
 pub async fn create_for(ob: &Outbound, c: NewCampaign, audience: String) -> Result<i64> {
+    ob.store.write_async(move |tx| create_in(tx, &c, &audience)).await
+}
+
+/// [`create_for`] inside the caller's transaction (a scheduled bulk send records its time
+/// in the same one, so no runner can ever start it as a send-now campaign).
+pub fn create_in(tx: &rusqlite::Connection, c: &NewCampaign, audience: &str) -> Result<i64> {
     let from = E164::parse(&c.from)?.as_str().to_string();
     let rate = c.rate_per_sec.unwrap_or(DEFAULT_RATE_PER_SEC);
-    ob.store
-        .write_async(move |tx| {
-            let template = templates::get(tx, c.template_id)?;
-            let mut rendered = Vec::with_capacity(c.recipients.len());
-            for r in &c.recipients {
-                let to = E164::parse(&r.to)?.as_str().to_string();
-                let body = crate::domain::template::render(&template.body, &r.vars)
-                    .map_err(|e| Error::InvalidInput(format!("{to}: {e}")))?;
-                send::check_body(&body, false).map_err(|e| Error::InvalidInput(format!("{to}: {e}")))?;
-                rendered.push(NewRecipient { contact_id: r.contact_id, to, body });
-            }
-            let id = campaigns::create(tx, Some(template.id), &from, rate, &rendered)?;
-            campaign_history::describe(tx, id, &audience, None)?;
-            Ok(id)
-        })
-        .await
+    let template = templates::get(tx, c.template_id)?;
+    let mut rendered = Vec::with_capacity(c.recipients.len());
+    for r in &c.recipients {
+        let to = E164::parse(&r.to)?.as_str().to_string();
+        let body = crate::domain::template::render(&template.body, &r.vars)
+            .map_err(|e| Error::InvalidInput(format!("{to}: {e}")))?;
+        send::check_body(&body, false).map_err(|e| Error::InvalidInput(format!("{to}: {e}")))?;
+        rendered.push(NewRecipient { contact_id: r.contact_id, to, body });
+    }
+    let id = campaigns::create(tx, Some(template.id), &from, rate, &rendered)?;
+    campaign_history::describe(tx, id, audience, None)?;
+    Ok(id)
 }
 
 /// Pauses a running campaign; [`run`] stops before its next recipient.
@@ -195,7 +197,14 @@ async fn take_lease(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<boo
 }
 
 async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Progress> {
-    let campaign = ob.store.read_async(move |c| campaigns::get(c, campaign_id)).await?;
+    let (campaign, send_at) = ob
+        .store
+        .read_async(move |c| {
+            Ok((campaigns::get(c, campaign_id)?, crate::store::scheduled::campaign_send_at(c, campaign_id)?))
+        })
+        .await?;
+    // A bulk send scheduled for later: every recipient's text is scheduled for that time.
+    let send_at = send_at.as_deref().map(crate::domain::schedule::parse).transpose()?;
     loop {
         let state = ob.store.read_async(move |c| Ok(campaigns::get(c, campaign_id)?.state)).await?;
         if state != CampaignState::Running {
@@ -232,6 +241,7 @@ async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Pro
             media: Vec::new(),
             client_ref: Some(client_ref(campaign_id, r.id)),
             campaign_id: Some(campaign_id),
+            send_at,
         };
         let result = send::send(ob, req).await;
         let (state, message_id, error) = match result {

@@ -12,6 +12,7 @@ pub mod email;
 pub mod history;
 pub mod media_links;
 pub mod reply;
+pub mod scheduled;
 pub mod send;
 pub mod text_back;
 pub mod threading;

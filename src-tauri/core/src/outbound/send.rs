@@ -45,6 +45,9 @@ pub struct SendRequest {
     /// Idempotency key; the same key never sends twice. None: a fresh random one.
     pub client_ref: Option<String>,
     pub campaign_id: Option<i64>,
+    /// Schedule it: Twilio sends it at this time, 15 minutes to 35 days ahead (through the
+    /// account's Messaging Service, see [`super::scheduled`]). None: send now.
+    pub send_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl SendRequest {
@@ -56,6 +59,7 @@ impl SendRequest {
             media: Vec::new(),
             client_ref: None,
             campaign_id: None,
+            send_at: None,
         }
     }
 }
@@ -135,6 +139,10 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
     if !req.media.is_empty() && ob.public_url.is_none() {
         return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into()));
     }
+    let schedule = match req.send_at {
+        Some(at) => Some(super::scheduled::prepare(ob, &from, at, !req.media.is_empty()).await?),
+        None => None,
+    };
     let client_ref =
         req.client_ref.clone().unwrap_or_else(|| format!("send-{}", hex::encode(rand::random::<[u8; 16]>())));
     // One sender of this row at a time; a repeat waits and then finds the first's outcome.
@@ -155,6 +163,7 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
         client_ref,
         campaign_id: req.campaign_id,
         retry_of: None,
+        schedule,
     };
     enqueue_and_deliver(ob, &guard, row).await
 }
@@ -171,6 +180,8 @@ struct Row {
     campaign_id: Option<i64>,
     /// The failed message this row retries.
     retry_of: Option<i64>,
+    /// Sent later by Twilio, through the Messaging Service.
+    schedule: Option<super::scheduled::Schedule>,
 }
 
 /// Writes `row` to the outbox (or finds it by its `client_ref`) and delivers it exactly
@@ -193,6 +204,7 @@ async fn enqueue_and_deliver(
         campaign_id: row.campaign_id,
     };
     let (tokens, retry_of) = (row.tokens.clone(), row.retry_of);
+    let send_at = row.schedule.as_ref().map(|s| s.send_at.clone());
     let (previous, message_id, conversation_id, state) = ob
         .store
         .write_async(move |tx| {
@@ -203,6 +215,9 @@ async fn enqueue_and_deliver(
                 outbound_media::attach(tx, &tokens, id)?;
                 if let Some(failed) = retry_of {
                     messages::set_retry_of(tx, id, failed)?;
+                }
+                if let Some(at) = &send_at {
+                    crate::store::scheduled::mark_scheduled(tx, id, at)?;
                 }
             }
             Ok((previous, id, conv, messages::outbox_state(tx, id)?))
@@ -220,6 +235,8 @@ async fn enqueue_and_deliver(
         media_urls: row.media_urls.clone(),
         status_callback: status_callback.clone(),
         client_ref: Some(row.client_ref.clone()),
+        messaging_service_sid: row.schedule.as_ref().map(|s| s.service_sid.clone()),
+        send_at: row.schedule.as_ref().map(|s| s.send_at.clone()),
     };
     let info = row.info.clone();
     let attempt = Attempt { message_id, conversation_id, segments: info.segments, campaign_id: row.campaign_id, new };
@@ -235,7 +252,8 @@ async fn enqueue_and_deliver(
 
     // A repeated client_ref: never send again what was sent (or refused) before.
     if let Some(prev) = previous {
-        let interrupted = prev.sid.is_none() && (prev.status == "queued" || state.unconfirmed);
+        let interrupted =
+            prev.sid.is_none() && (matches!(prev.status.as_str(), "queued" | "scheduled") || state.unconfirmed);
         if !interrupted {
             return Ok(outcome(Delivered { sid: prev.sid, status: prev.status, already_sent: true }));
         }
@@ -280,6 +298,10 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
     if m.direction != crate::domain::kinds::Direction::Outbound || m.channel != crate::domain::Channel::Sms {
         return Err(Error::InvalidInput("only a text message we sent can be retried".into()));
     }
+    if m.send_at.is_some() {
+        // Retry sends at once; a scheduled text goes out at its time or not at all.
+        return Err(Error::InvalidInput(super::scheduled::RETRY_REFUSED.into()));
+    }
     if m.sid.is_none() && state.unconfirmed {
         let key = client_ref.unwrap_or_else(|| format!("message-{message_id}"));
         return retry_unconfirmed(ob, message_id, &key).await;
@@ -310,6 +332,7 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
         client_ref: key,
         campaign_id: None,
         retry_of: Some(message_id),
+        schedule: None,
     };
     enqueue_and_deliver(ob, &guard, row).await
 }
@@ -380,6 +403,7 @@ async fn retry_unconfirmed(ob: &Outbound, message_id: i64, key: &str) -> Result<
         media_urls,
         status_callback: status_callback.clone(),
         client_ref,
+        ..NewMessage::default()
     };
     let attempt = Attempt { message_id, conversation_id, segments: info.segments, campaign_id: None, new };
     let earlier = state.request_started_at.unwrap_or(m.created_at);
@@ -436,7 +460,10 @@ async fn deliver(ob: &Outbound, a: &Attempt, earlier: Option<&str>) -> Result<De
     }
     let mut resends_left = 1;
     loop {
-        pace(ob, a).await?;
+        // Scheduling sends nothing now: only a text going out takes the number's turn.
+        if a.new.send_at.is_none() {
+            pace(ob, a).await?;
+        }
         let started = chrono::Utc::now();
         let at = started.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
         let id = a.message_id;
@@ -549,6 +576,7 @@ pub async fn repair_interrupted(ob: &Outbound, grace: std::time::Duration) -> Re
             media_urls: vec![String::new(); m.num_media.max(0) as usize],
             status_callback: None,
             client_ref,
+            ..NewMessage::default()
         };
         let a = Attempt { message_id: id, conversation_id: m.conversation_id, segments: 1, campaign_id: None, new };
         let found = match state.request_started_at.as_deref().or(Some(m.created_at.as_str())).and_then(parse_time) {

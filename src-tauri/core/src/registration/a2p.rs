@@ -22,11 +22,8 @@ use crate::twilio::api::numbers::NewAddress;
 use crate::twilio::api::trusthub::{policy, TrustKind};
 use crate::twilio::client::TwilioClient;
 
-/// The Messaging Service Switchboard makes, or reuses when one of that name exists.
-pub const SERVICE_NAME: &str = "Switchboard";
-
-/// Twilio's error for a number already in the service ("Phone Number is already in the Messaging Service").
-const ALREADY_IN_SERVICE: u32 = 21710;
+/// The Messaging Service Switchboard makes, or reuses (shared with scheduled messages).
+pub use super::service::SERVICE_NAME;
 
 /// Starts a registration for `numbers` (E.164 US local numbers the account owns).
 pub async fn start(
@@ -525,18 +522,12 @@ async fn messaging_service(ctx: &Ctx<'_>, r: &mut UsRegistration) -> Result<()> 
     let service = match r.messaging_service_sid.clone() {
         Some(s) => s,
         None => {
-            let found = ctx
-                .client
-                .list_messaging_services()
-                .await?
-                .into_iter()
-                .find(|s| s.friendly_name.as_deref() == Some(SERVICE_NAME));
-            let s = match found {
+            let s = match super::service::find(ctx.client).await? {
                 Some(s) => s,
                 None => {
                     r.pending_create = Some("messaging_service".into());
                     save(ctx.store, r).await?;
-                    ctx.client.create_messaging_service(SERVICE_NAME).await?
+                    super::service::create(ctx.client).await?
                 }
             };
             r.pending_create = None;
@@ -552,15 +543,11 @@ async fn messaging_service(ctx: &Ctx<'_>, r: &mut UsRegistration) -> Result<()> 
         let pn = r.numbers[i].sid.clone();
         let pending = format!("number:{pn}");
         let known = r.pending_create.as_deref() == Some(pending.as_str())
-            && ctx.client.list_service_numbers(&service).await?.iter().any(|n| n.sid == pn);
+            && super::service::has_number(ctx.client, &service, &pn).await?;
         if !known {
             r.pending_create = Some(pending);
             save(ctx.store, r).await?;
-            match ctx.client.add_service_number(&service, &pn).await {
-                Ok(_) => {}
-                Err(Error::Twilio { code: Some(ALREADY_IN_SERVICE), .. }) => {}
-                Err(e) => return Err(e),
-            }
+            super::service::add_number(ctx.client, &service, &pn).await?;
         }
         r.numbers[i].added = true;
         r.pending_create = None;

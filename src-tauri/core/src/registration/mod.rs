@@ -12,6 +12,7 @@
 
 pub mod a2p;
 pub mod overview;
+pub mod service;
 pub mod suggest;
 pub mod tollfree;
 

@@ -41,6 +41,11 @@ pub struct Message {
     /// 30032 and 30007 from a US number; the customer's opt-out for 21610), for the thread
     /// to link to. Derived from `error_code` and the sending number, never stored.
     pub remedy: Option<crate::domain::twilio_errors::Remedy>,
+    /// When Twilio is to send this scheduled message (RFC 3339 UTC); None for a text sent
+    /// at once. While `status` is `scheduled` the thread offers Edit and Cancel.
+    pub send_at: Option<String>,
+    /// The message that replaced this scheduled one when the owner edited it.
+    pub replaced_by: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
@@ -402,12 +407,12 @@ pub fn requeue(conn: &Connection, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Outbound texts still `queued` without a SID whose row is older than `before`: sends
+/// Outbound texts still `queued` (or `scheduled`) without a SID whose row is older than `before`: sends
 /// interrupted by a crash or a quit, to be reconciled at the next start.
 pub fn interrupted_outbox(conn: &Connection, before: &str) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare(
         "SELECT id FROM messages WHERE direction = 'outbound' AND channel = 'sms' AND sid IS NULL
-           AND status = 'queued' AND created_at < ?1 ORDER BY id",
+           AND status IN ('queued', 'scheduled') AND created_at < ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([before], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -419,11 +424,12 @@ pub fn client_ref(conn: &Connection, id: i64) -> Result<Option<String>> {
 }
 
 /// `retryable` needs no retry yet (`retried_by`, one probe of the unique index on
-/// `retry_of`) and a failed or undelivered outbound text.
+/// `retry_of`) and a failed or undelivered outbound text that was not scheduled (Retry
+/// sends at once; a scheduled one is scheduled again from the composer instead).
 const SELECT: &str = "SELECT id, sid, conversation_id, direction, channel, from_addr, to_addr, body, status,
     error_code, error_message, num_segments, num_media, price, created_at, updated_at,
-    (direction = 'outbound' AND channel = 'sms' AND status IN ('failed', 'undelivered')), retry_of,
-    (SELECT r.id FROM messages r WHERE r.retry_of = messages.id) FROM messages";
+    (direction = 'outbound' AND channel = 'sms' AND status IN ('failed', 'undelivered') AND send_at IS NULL), retry_of,
+    (SELECT r.id FROM messages r WHERE r.retry_of = messages.id), send_at, replaced_by FROM messages";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     let direction: Direction = r.get(3)?;
@@ -455,6 +461,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         retry_of: r.get(17)?,
         retried_by: r.get(18)?,
         remedy,
+        send_at: r.get(19)?,
+        replaced_by: r.get(20)?,
     })
 }
 

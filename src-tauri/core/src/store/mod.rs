@@ -29,6 +29,7 @@ pub mod optouts;
 pub mod outbound_media;
 pub mod outbox_lock;
 pub mod private;
+pub mod scheduled;
 pub mod search;
 pub mod settings;
 pub mod sql;

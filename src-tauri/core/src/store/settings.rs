@@ -66,6 +66,14 @@ pub mod keys {
     pub fn fallback_flow(number_id: i64) -> Key {
         Key(Cow::Owned(format!("fallback_flow:{number_id}")))
     }
+
+    /// The Messaging Service (MG…) scheduled messages are sent through (found or made once).
+    pub const SCHEDULING_SERVICE: Key = Key::fixed("scheduling.service_sid");
+
+    /// The service SID once number `e164` is known to be in that service's sender pool.
+    pub fn scheduling_sender(e164: &str) -> Key {
+        Key(Cow::Owned(format!("scheduling.sender:{e164}")))
+    }
 }
 
 pub fn get(conn: &Connection, key: impl Borrow<Key>) -> Result<Option<String>> {

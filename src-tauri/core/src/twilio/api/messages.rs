@@ -59,6 +59,12 @@ pub struct NewMessage {
     /// Our idempotency key (the outbox `client_ref`), sent as `I-Twilio-Idempotency-Token`
     /// so a simulator (or a future Twilio) can de-duplicate; we never rely on it alone.
     pub client_ref: Option<String>,
+    /// Sent through this Messaging Service (MG…): Twilio schedules only such messages.
+    /// `From` is still sent, so the customer hears from the same number as always.
+    pub messaging_service_sid: Option<String>,
+    /// Twilio sends it at this time (`ScheduleType=fixed`, `SendAt`, ISO 8601 UTC) instead
+    /// of now; see `domain::schedule` for the bounds.
+    pub send_at: Option<String>,
 }
 
 /// Filters for listing messages; all optional.
@@ -122,6 +128,10 @@ impl TwilioClient {
             p = p.add("MediaUrl", u);
         }
         p = p.opt("StatusCallback", m.status_callback.clone());
+        p = p.opt("MessagingServiceSid", m.messaging_service_sid.clone());
+        if let Some(at) = &m.send_at {
+            p = p.add("ScheduleType", "fixed").add("SendAt", at);
+        }
         let url = self.account_url("Messages.json");
         match &m.client_ref {
             Some(r) => self.post_form_with_header(&url, p.as_slice(), ("I-Twilio-Idempotency-Token", r)).await,
@@ -157,6 +167,14 @@ impl TwilioClient {
     pub async fn list_messages(&self, filter: &MessageFilter, max: usize) -> Result<Vec<MessageResource>> {
         let url = self.account_url("Messages.json");
         self.list(Host::Api, &url, filter.params().as_slice(), "messages", max).await
+    }
+
+    /// Cancels a scheduled message (`Status=canceled`). Safe to repeat: canceling a message
+    /// already canceled changes nothing; one already sent is refused by Twilio.
+    pub async fn cancel_message(&self, sid: &str) -> Result<MessageResource> {
+        let p = Params::new().add("Status", "canceled");
+        let url = self.account_url(&format!("Messages/{sid}.json"));
+        self.post_form(&url, p.as_slice(), crate::twilio::client::Retry::Safe).await
     }
 
     pub async fn fetch_message(&self, sid: &str) -> Result<MessageResource> {

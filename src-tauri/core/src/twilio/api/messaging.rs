@@ -132,6 +132,14 @@ impl TwilioClient {
         self.post_form(&self.messaging("Services"), p.as_slice(), Retry::Never).await
     }
 
+    /// Keeps inbound messages on each number's own webhook (`UseInboundWebhookOnNumber=true`)
+    /// for a service made elsewhere without it, so adding a number to it never moves where
+    /// the number's texts arrive.
+    pub async fn keep_inbound_webhooks_on_numbers(&self, service_sid: &str) -> Result<MessagingService> {
+        let p = Params::new().add("UseInboundWebhookOnNumber", "true");
+        self.post_form(&self.messaging(&format!("Services/{service_sid}")), p.as_slice(), Retry::Safe).await
+    }
+
     pub async fn list_messaging_services(&self) -> Result<Vec<MessagingService>> {
         let p = Params::new().add("PageSize", "50");
         self.list(Host::Messaging, &self.messaging("Services"), p.as_slice(), "services", 500).await
