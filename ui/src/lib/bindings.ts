@@ -64,13 +64,12 @@ export const commands = {
 	 */
 	previewBulk: (templateId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null) => __TAURI_INVOKE<BulkPreview>("preview_bulk", { templateId, contactIds, vars, perContact, tags }),
 	listCompliance: () => __TAURI_INVOKE<Compliance[]>("list_compliance"),
-	/**
-	 *  Stores a new draft (not yet sent to Twilio); `document` is the token `pick_files`
-	 *  returned for the registration document, never a path (see `crate::compliance::save_draft`).
-	 */
-	saveComplianceDraft: (draft: ComplianceDraft, document: string | null) => __TAURI_INVOKE<Compliance>("save_compliance_draft", { draft, document }),
 	getSettings: () => __TAURI_INVOKE<DesktopSettings>("get_settings"),
 	setNotifications: (enabled: boolean) => __TAURI_INVOKE<null>("set_notifications", { enabled }),
+	/**
+	 *  Start at login (in the tray). Refused in the sandbox: the entry starts the real app
+	 *  (`switchboard --tray`), which is not what someone trying the sandbox asked for.
+	 */
 	setAutostart: (enabled: boolean) => __TAURI_INVOKE<null>("set_autostart", { enabled }),
 	/**  Keep the window (hidden) when it is closed, or destroy it (the light tray mode). */
 	setTrayKeepsWindow: (keep: boolean) => __TAURI_INVOKE<null>("set_tray_keeps_window", { keep }),
@@ -200,7 +199,10 @@ export const commands = {
 	setContactTags: (id: number, tags: string[]) => __TAURI_INVOKE<Contact>("set_contact_tags", { id, tags }),
 	/**  Every tag in use and how many contacts have it (the bulk-send audience picker). */
 	listTags: () => __TAURI_INVOKE<TagCount[]>("list_tags"),
-	/**  Blocks or unblocks a number: calls rejected, texts kept but hidden and not notified. */
+	/**
+	 *  Blocks or unblocks a number: calls rejected, texts kept but hidden and not notified.
+	 *  A change regenerates the closed-app flows (rewire), which carry the block list.
+	 */
 	setBlocked: (address: string, blocked: boolean) => __TAURI_INVOKE<boolean>("set_blocked", { address, blocked }),
 	listBlocked: () => __TAURI_INVOKE<Blocked[]>("list_blocked"),
 	/**  The campaign history, newest first. */
@@ -236,8 +238,73 @@ export const commands = {
 	 *  the number they called (created if new); the UI opens it with the composer focused.
 	 */
 	textBack: (from: TextBack) => __TAURI_INVOKE<ConversationSummary>("text_back", { from }),
-	/**  Retry on a failed attachment or voicemail download: queued again now, the worker woken. */
+	/**
+	 *  Retry on a failed attachment, voicemail or call recording download: queued again now,
+	 *  the worker woken.
+	 */
 	retryDownload: (of: DownloadOf) => __TAURI_INVOKE<null>("retry_download", { of }),
+	/**  The auto-reply window, in whole hours (1 to a week), for every number. */
+	setAutoReplyWindow: (hours: number) => __TAURI_INVOKE<null>("set_auto_reply_window", { hours }),
+	/**
+	 *  Every opt-out and opt-in ever recorded for `address`, newest first: when, which keyword
+	 *  or error, and by which path (the ledger that contact edits and merges never change).
+	 */
+	optOutHistory: (address: string) => __TAURI_INVOKE<OptOutEvent[]>("opt_out_history", { address }),
+	/**
+	 *  The form Twilio's regulation describes for this country, number type and end user
+	 *  (`crate::compliance::load_form`): what the Compliance screen renders.
+	 */
+	complianceForm: (country: string, numberType: string, endUserType: string) => __TAURI_INVOKE<RegulationForm>("compliance_form", { country, numberType, endUserType }),
+	/**
+	 *  Begins a draft from the regulation's form. The form is fetched here again rather than
+	 *  taken from the webview, so the stored checks are Twilio's; document files are
+	 *  `pick_files` tokens, never paths.
+	 */
+	startComplianceForm: (country: string, numberType: string, endUserType: string, input: ComplianceFormInput) => __TAURI_INVOKE<Compliance>("start_compliance_form", { country, numberType, endUserType, input }),
+	/**  Changes the answers of a draft or a non-compliant registration. */
+	updateComplianceForm: (id: number, input: ComplianceFormInput) => __TAURI_INVOKE<Compliance>("update_compliance_form", { id, input }),
+	/**
+	 *  A new draft with the answers of a rejected or non-compliant registration, showing
+	 *  Twilio's reasons next to the fields, to be corrected and submitted as a new bundle.
+	 */
+	copyComplianceForResubmission: (id: number) => __TAURI_INVOKE<Compliance>("copy_compliance_for_resubmission", { id }),
+	/**
+	 *  Asks Twilio where bundles under review stand, and fetches the review's field-level
+	 *  findings of a rejected one (the callback carries only one line of reason).
+	 */
+	refreshCompliance: () => __TAURI_INVOKE<Compliance[]>("refresh_compliance"),
+	/**
+	 *  The owner's (simulated) mobile answers the Sole Proprietor's one-time-code text with
+	 *  `text`, as the owner does from their own phone with Twilio; answers whether the
+	 *  simulator accepted it (a wrong or stale code changes nothing).
+	 */
+	simReplyBrandOtp: (mobile: string, text: string) => __TAURI_INVOKE<boolean>("sim_reply_brand_otp", { mobile, text }),
+	/**
+	 *  Asks Twilio where toll-free verifications under review stand (the screen's polling
+	 *  while it is open; the sync does the same otherwise), then reads `e164`'s.
+	 */
+	refreshTollfreeVerification: (e164: string) => __TAURI_INVOKE<TollfreeRecord | null>("refresh_tollfree_verification", { e164 }),
+	/**  What conversation `conversation_id`'s texts cost so far, per currency. */
+	conversationCosts: (conversationId: number) => __TAURI_INVOKE<Costs>("conversation_costs", { conversationId }),
+	/**  Totals per month over the last `months` months (this one included; 6 when absent). */
+	monthlyCosts: (months: number | null) => __TAURI_INVOKE<MonthCosts[]>("monthly_costs", { months }),
+	/**  Segments and estimated cost of the bulk send the preview shows, sent from `number_id`. */
+	estimateBulk: (numberId: number, templateId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null) => __TAURI_INVOKE<BulkEstimate>("estimate_bulk", { numberId, templateId, contactIds, vars, perContact, tags }),
+	/**
+	 *  Deletes a call recording from this computer and, with `also_twilio`, Twilio's copy
+	 *  first (when Twilio cannot be reached, nothing is deleted).
+	 */
+	deleteCallRecording: (id: number, alsoTwilio: boolean) => __TAURI_INVOKE<null>("delete_call_recording", { id, alsoTwilio }),
+	/**
+	 *  What a voicemail maximum of `max_seconds` means for transcripts (Twilio transcribes
+	 *  2–120 s only), shown beside the setting as the owner changes it.
+	 */
+	voicemailLengthNote: (maxSeconds: number) => __TAURI_INVOKE<string>("voicemail_length_note", { maxSeconds }),
+	/**
+	 *  The bytes of call recording `id` (raw IPC body), for the timeline's recording player;
+	 *  read from the data folder only (see `crate::recordings::audio`).
+	 */
+	recordingAudio: (id: number) => __TAURI_INVOKE<ArrayBuffer>("recording_audio", { id }),
 	/**  The composer's "Send later": `send_at` is RFC 3339 with the owner's offset. */
 	scheduleMessage: (conversationId: number, body: string, sendAt: string) => __TAURI_INVOKE<Message>("schedule_message", { conversationId, body, sendAt }),
 	/**  Edit a scheduled message: returns the message that replaces it. */
@@ -264,7 +331,21 @@ export const CALL_PAGE = 100 as const;
 
 export const CONVERSATION_PAGE = 50 as const;
 
+export const MMS_MAX_ATTACHMENTS = 10 as const;
+
+export const MMS_MAX_BYTES = 5242880 as const;
+
 /* Types */
+/**  One document type a section accepts, with its own fields. */
+export type AcceptedDocument = {
+	/**  Twilio's type name (`business_registration`, `utility_bill`, `address`). */
+	kind: string,
+	name: string,
+	fields: FieldSpec[],
+	/**  Whether a file must be uploaded with it: every type but an address reference. */
+	needs_file: boolean,
+};
+
 export type AccountCheck = {
 	account_name: string,
 	numbers: AccountNumber[],
@@ -327,6 +408,21 @@ export type Blocked = {
  *  mobile and allows one number; Low-Volume Standard and Standard need an EIN.
  */
 export type BrandKind = "sole_proprietor" | "low_volume_standard" | "standard";
+
+/**  A bulk send's size and estimated cost. */
+export type BulkEstimate = {
+	/**  Texts that would go out (the preview's recipients). */
+	recipients: number,
+	/**  Segments they take in all (Twilio bills each segment). */
+	segments: number,
+	/**  The most segments one of the texts takes. */
+	max_segments: number,
+	countries: CountryEstimate[],
+	/**  Per currency, over the countries with a price. */
+	totals: CostTotal[],
+	/**  Recipients in countries without a known price, left out of `totals`. */
+	unpriced_recipients: number,
+};
 
 export type BulkPreview = {
 	/**  Recipients that would be sent to (all of them, so the count is exact). */
@@ -512,6 +608,8 @@ export type CampaignSummary = {
 	skipped: number,
 	pending: number,
 	cancelled: number,
+	/**  What its texts cost so far, per currency, as Twilio priced them. */
+	cost: Costs,
 };
 
 /**  What periodic runs found that no webhook had delivered, since `since`. */
@@ -568,32 +666,76 @@ export type Compliance = {
 	 *  from when the draft began so the form and its checks do not shift under the owner.
 	 *  None on records made before regulation-driven forms.
 	 */
-	form: Value | null,
+	form: RegulationForm | null,
 	/**
 	 *  The owner's answers with the Twilio SIDs made for each part
 	 *  (`crate::compliance::answers::FormAnswers`).
 	 */
-	answers: Value | null,
+	answers: ComplianceAnswers | null,
 	/**  The rejected or non-compliant record this one was copied from to be corrected. */
 	copied_from: number | null,
 };
 
-/**  The owner's answers to the regulation's form. */
-export type ComplianceDraft = {
-	country: string,
-	number_type: string,
-	end_user_type: string,
-	business_name: string,
-	business_email: string,
-	registration_id: string,
-	first_name?: string,
-	last_name?: string,
-	address: PostalAddress | null,
+export type ComplianceAddressAnswer = {
+	/**  The Address resource, and Twilio's validation of it. */
+	sid?: string | null,
+	validated?: boolean | null,
+	verified?: boolean | null,
+} & ComplianceAddressInput;
+
+/**  A postal address as the owner typed it (the Address resource's parts). */
+export type ComplianceAddressInput = {
+	customer_name?: string,
+	street?: string,
+	city?: string,
+	region?: string,
+	postal_code?: string,
+	iso_country?: string,
+};
+
+/**  The stored answers, with every Twilio object created for them. */
+export type ComplianceAnswers = {
+	email?: string,
+	end_user?: { [key in string]: string },
+	documents?: ComplianceDocumentAnswer[],
+	address?: ComplianceAddressAnswer | null,
+	end_user_sid?: string | null,
+	end_user_item_sid?: string | null,
+	/**  Item assignments of parts that were replaced, to be removed from the bundle at submit. */
+	replaced_items?: string[],
+};
+
+export type ComplianceDocumentAnswer = {
+	requirement_name: string,
+	kind: string,
+	fields?: { [key in string]: string },
+	/**  The canonical path of the file the owner chose (granted, then stored). */
+	file_path?: string | null,
+	/**  The SupportingDocument created for it, and its assignment to the bundle. */
+	sid?: string | null,
+	item_sid?: string | null,
+};
+
+/**  One document section as the webview sends it. */
+export type ComplianceDocumentInput = {
+	requirement_name: string,
+	/**  The accepted document type the owner chose. */
+	kind: string,
+	fields?: { [key in string]: string },
 	/**
-	 *  Set from the file the owner chose in the dialog; a path sent by the webview is
-	 *  refused (see `crate::compliance::save_draft`).
+	 *  Token of a file granted for [`crate::picked::Purpose::ComplianceDocument`]; none keeps
+	 *  the file already stored for this section and type.
 	 */
-	document_path?: string | null,
+	file?: string | null,
+};
+
+/**  The whole form as the webview sends it. */
+export type ComplianceFormInput = {
+	/**  Where Twilio writes about the bundle's review (the bundle's `Email`). */
+	email?: string,
+	end_user?: { [key in string]: string },
+	documents?: ComplianceDocumentInput[],
+	address?: ComplianceAddressInput | null,
 };
 
 export type Contact = {
@@ -683,6 +825,47 @@ export type CoreChange =
  */
 export type CoreEvent = CoreChange | ShellNotice;
 
+/**  A total in one currency. */
+export type CostTotal = {
+	/**  Twilio's `price_unit`, upper case ("USD"). */
+	currency: string,
+	/**  The exact sum in millionths of the currency, positive for what was charged. */
+	micros: number,
+	/**  The same sum as exact decimal text ("0.0158"), for display. */
+	amount: string,
+	/**  How many priced messages it adds up. */
+	messages: number,
+};
+
+/**  What a conversation or a campaign cost so far. */
+export type Costs = {
+	/**  One total per currency (normally one), largest first. */
+	totals: CostTotal[],
+	/**
+	 *  Texts Twilio has (they have a SID) whose price is not known yet: the totals leave
+	 *  them out, and the UI says so rather than showing a total that looks complete.
+	 */
+	unpriced: number,
+};
+
+/**  The estimate of one destination country. */
+export type CountryEstimate = {
+	/**  ISO code ("US"); "" for numbers whose country is not known. */
+	country: string,
+	/**  Twilio's name for it, when Twilio priced it. */
+	name: string | null,
+	recipients: number,
+	segments: number,
+	/**  One segment at the dearest carrier, exact decimal text; None when not known. */
+	segment_price: string | null,
+	currency: string | null,
+	/**  segments × segment price, in micros and as text. */
+	micros: number | null,
+	cost: string | null,
+	/**  Why there is no price: Twilio lists none for the country, or could not be asked. */
+	problem: string | null,
+};
+
 /**
  *  The inbox's counts over every conversation the inbox shows (a blocked number's are
  *  not), read by one query: the sidebar's badge and
@@ -727,6 +910,8 @@ export type DesktopSettings = {
 	 *  the light tray mode's destroying it.
 	 */
 	tray_keeps_window: boolean,
+	/**  How long after an auto-reply the same customer gets no other (`inbound::auto_reply`). */
+	auto_reply_window_hours: number,
 };
 
 /**
@@ -735,12 +920,26 @@ export type DesktopSettings = {
  */
 export type Direction = "inbound" | "outbound";
 
+/**  One required supporting document: the owner picks one of `accepted`. */
+export type DocumentSection = {
+	/**  Stable key (`proof_of_address`), used to address the section's fields. */
+	requirement_name: string,
+	name: string,
+	description: string,
+	accepted: AcceptedDocument[],
+};
+
 /**  What a download is for, as the owner's Retry names it. */
 export type DownloadOf = 
 /**  A message's attachment (`message_media.id`). */
-({ media: number }) & { voicemail?: never } | 
+({ media: number }) & { recording?: never; voicemail?: never } | 
 /**  A voicemail's audio (`voicemails.id`). */
-({ voicemail: number }) & { media?: never };
+({ voicemail: number }) & { media?: never; recording?: never } | 
+/**
+ *  A call recording's audio (`call_recordings.id`, as the call carries it), so the
+ *  timeline's recording row retries through the same command as the others.
+ */
+({ recording: number }) & { media?: never; voicemail?: never };
 
 /**
  *  Where the audio of a recording stands, so the UI never shows "Downloading…" for a
@@ -768,7 +967,34 @@ export type EvaluationResult = {
 /**  Twilio's evaluation of a bundle as `compliance::evaluation_json` writes it. */
 export type EvaluationShown = {
 	status: string | null,
+	/**
+	 *  Who found the results (`crate::compliance::evaluation`): `local`, `evaluation`,
+	 *  `review` or `address`; absent on records of the wave-1 form.
+	 */
+	source: string | null,
 	results: EvaluationResult[] | null,
+};
+
+/**  What the regulation lets us check before a round trip to Twilio. */
+export type FieldConstraints = {
+	/**  False only when the regulation marks the field optional. */
+	required: boolean,
+	min_length: number | null,
+	max_length: number | null,
+	/**  When not empty, the value must be one of these (compared exactly). */
+	allowed_values?: string[],
+	/**  A named format: `email`, `digits`, `date` (YYYY-MM-DD); unknown names are ignored. */
+	format: string | null,
+};
+
+/**  One field of the end user or of a document type. */
+export type FieldSpec = {
+	/**  The attribute name Twilio expects (`business_name`). */
+	machine_name: string,
+	/**  The label shown to the owner (`Business Name`). */
+	friendly_name: string,
+	description: string,
+	constraints: FieldConstraints,
 };
 
 /**  What the owner chose in the import dialog. */
@@ -904,6 +1130,12 @@ export type Message = {
 
 /**  How a message travels, and how the owner's replies in a conversation go out. */
 export type MessageChannel = "sms" | "email";
+
+/**  One month's totals (`month` is "2026-11", UTC, by when each message was created). */
+export type MonthCosts = {
+	month: string,
+	totals: CostTotal[],
+};
 
 /**  The toll-free verification form, as Twilio's fields name it. */
 export type NewTollfreeVerification = {
@@ -1046,6 +1278,12 @@ export type PickedFile = {
 	name: string,
 	/**  The full path, shown to the owner ("Exported to …"); never accepted back. */
 	path: string,
+	/**
+	 *  The file's size when it was chosen (0 for an export target not written yet), so
+	 *  the composer can refuse attachments over Twilio's 5 MB per message before Send.
+	 *  The send checks the files again: this is for the owner's early warning only.
+	 */
+	bytes: number,
 };
 
 /**  One row as read. */
@@ -1143,6 +1381,17 @@ export type RegistrationState =
 "failed" | 
 /**  No US rule applies to this sender. */
 "not_needed";
+
+/**  The typed description of a regulation's form. */
+export type RegulationForm = {
+	regulation_sid: string,
+	friendly_name: string,
+	iso_country: string,
+	number_type: string,
+	end_user_type: string,
+	end_user: FieldSpec[],
+	documents: DocumentSection[],
+};
 
 /**  What fixes a failed send, for the UI to link to: the form or the screen that helps. */
 export type Remedy = 
@@ -1386,8 +1635,6 @@ export type UsSenderKind =
 "canadian" | 
 /**  Not a North American number. */
 "not_nanp";
-
-export type Value = null | boolean | number | string | Value[] | { [key in string]: Value };
 
 export type Voicemail = {
 	id: number,
