@@ -1379,7 +1379,11 @@ export class FakeBackend implements Backend {
     this.log('setContactTags', id, tags);
     const c = this.d.contacts.find((x) => x.id === id);
     if (!c) throw notFound(`contact ${id}`);
-    c.tags = [...new Set(tags.map((t) => t.trim().toLowerCase()).filter(Boolean))];
+    // As store::tags: kept as written (trimmed), one per spelling ignoring case, alphabetical.
+    const kept = new Map<string, string>();
+    for (const t of tags.map((x) => x.trim().replace(/\s+/g, ' ')).filter(Boolean))
+      if (!kept.has(t.toLowerCase())) kept.set(t.toLowerCase(), t);
+    c.tags = [...kept.values()].sort((x, y) => x.localeCompare(y, undefined, { sensitivity: 'base' }));
     return c;
   }
   async listTags() {

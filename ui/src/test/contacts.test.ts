@@ -133,15 +133,15 @@ describe('contacts', () => {
     render(Contacts, { backend: b, onopenthread: () => {} });
     const rows = await screen.findAllByTestId('contact');
     const n = rows.length;
-    await fireEvent.click(within(rows[0]).getByTestId('tags-edit'));
+    await fireEvent.click(within(rows[0]).getByTestId('contact-more'));
     await fireEvent.input(screen.getByTestId('tags-input'), { target: { value: 'VIP, tuesday' } });
     await fireEvent.click(screen.getByTestId('tags-save'));
     await waitFor(() =>
-      expect(within(screen.getAllByTestId('contact')[0]).getAllByTestId('contact-tag')).toHaveLength(2),
+      expect(within(screen.getAllByTestId('contact')[0]).getByTestId('contact-tags').textContent).toBe('tuesday, VIP'),
     );
-    expect(b.d.contacts[0].tags).toEqual(['vip', 'tuesday']);
+    expect(b.d.contacts[0].tags).toEqual(['tuesday', 'VIP']);
     const filter = (await screen.findByTestId('tag-filter')) as HTMLSelectElement;
-    await fireEvent.change(filter, { target: { value: 'vip' } });
+    await fireEvent.change(filter, { target: { value: 'VIP' } });
     await waitFor(() => expect(screen.getAllByTestId('contact')).toHaveLength(1));
     await fireEvent.change(filter, { target: { value: '' } });
     await waitFor(() => expect(screen.getAllByTestId('contact')).toHaveLength(n));
@@ -152,7 +152,8 @@ describe('contacts', () => {
     render(Contacts, { backend: b, onopenthread: () => {} });
     const rows = await screen.findAllByTestId('contact');
     const n = rows.length;
-    await fireEvent.click(within(rows[0]).getByText('Delete'));
+    await fireEvent.click(within(rows[0]).getByTestId('contact-more'));
+    await fireEvent.click(screen.getByText('Delete contact'));
     expect(
       b.calls.some((c) => c.method === 'deleteContact'),
       'nothing deleted before confirming',
@@ -168,12 +169,13 @@ describe('contacts', () => {
     const [keep, gone] = b.d.contacts;
     render(Contacts, { backend: b, onopenthread: () => {} });
     const rows = await screen.findAllByTestId('contact');
-    await fireEvent.click(within(rows[0]).getByText('Merge…'));
+    await fireEvent.click(within(rows[0]).getByTestId('contact-more'));
+    await fireEvent.click(screen.getByTestId('merge-open'));
     const panel = await screen.findByTestId('merge-contacts');
     expect((within(panel).getByTestId('merge-keep') as HTMLSelectElement).value).toBe(String(keep.id));
     await fireEvent.change(within(panel).getByTestId('merge-from'), { target: { value: String(gone.id) } });
-    expect(screen.getByTestId('merge-note').textContent).toMatch(
-      /Every conversation stays.*opt-outs belong to\s+numbers/s,
+    expect(screen.getByTestId('merge-note').textContent?.replace(/\s+/g, ' ')).toMatch(
+      /Every conversation stays.*opt-outs belong to numbers/,
     );
     await fireEvent.click(screen.getByTestId('merge-run'));
     await waitFor(() => expect(b.calls.find((c) => c.method === 'mergeContacts')?.args).toEqual([keep.id, gone.id]));
@@ -185,7 +187,8 @@ describe('contacts', () => {
     const phone = b.d.contacts[0].phones[0];
     render(Contacts, { backend: b, onopenthread: () => {} });
     const rows = await screen.findAllByTestId('contact');
-    await fireEvent.click(within(rows[0]).getByTestId('block-phone'));
+    await fireEvent.click(within(rows[0]).getByTestId('contact-more'));
+    await fireEvent.click(screen.getByTestId('block-phone'));
     await waitFor(() => expect(b.calls.find((c) => c.method === 'setBlocked')?.args).toEqual([phone, true]));
     await fireEvent.click(screen.getByTestId('blocked-open'));
     const item = await screen.findByTestId('blocked');
