@@ -13,7 +13,8 @@ use switchboard::outbound::{bulk, campaign, history, rate_setting_key, Outbound}
 use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{
-    self, blocked, campaign_history, contact_merge, contacts, conversations, messages, numbers, optouts, tags, text_backs, Store,
+    self, blocked, campaign_history, contact_merge, contacts, conversations, messages, numbers, optouts, tags,
+    text_backs, Store,
 };
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 

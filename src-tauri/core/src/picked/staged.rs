@@ -24,8 +24,7 @@ pub fn folder(data_dir: &Path, purpose: &str) -> PathBuf {
 pub fn take(data_dir: &Path, purpose: &str) -> Result<Option<Vec<PathBuf>>> {
     let from = folder(data_dir, purpose);
     let Ok(entries) = std::fs::read_dir(&from) else { return Ok(None) };
-    let mut files: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();
     if files.is_empty() {
         return Ok(None);
     }
