@@ -13,7 +13,8 @@ use switchboard::outbound::{bulk, campaign, history, rate_setting_key, Outbound}
 use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{
-    self, blocked, campaign_history, contact_merge, contacts, conversations, messages, numbers, optouts, tags, Store,
+    self, blocked, campaign_history, contact_merge, contacts, conversations, messages, numbers, optouts, tags,
+    text_backs, Store,
 };
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
@@ -218,6 +219,43 @@ async fn a_blocked_caller_gets_reject_and_never_reaches_the_owner() -> TestResul
     addressbook::set_blocked(&f.store, &f.events, "+61412345678".into(), false).await?;
     let (_, xml) = f.post("/twilio/voice", &call("CA3", "+61412345678")).await?;
     assert!(!parse_xml(&xml)?.names().contains(&"Reject"), "unblocked, answered again: {xml}");
+    Ok(())
+}
+
+/// A rejected call ends "busy" and nobody on our side took it: without a check, the
+/// missed-call text-back would text the very number the owner blocked.
+#[tokio::test]
+async fn a_blocked_caller_gets_no_missed_call_text_back() -> TestResult {
+    let f = Fixture::new()?;
+    f.store.write(|tx| {
+        let id = numbers::ensure(tx, OURS, true)?;
+        let mut s = numbers::get(tx, id)?.settings;
+        s.text_back_enabled = true;
+        numbers::update_settings(tx, id, &s)
+    })?;
+    let call = |sid: &str, from: &str, status: &str| {
+        encode(&[
+            ("CallSid".into(), sid.into()),
+            ("From".into(), from.into()),
+            ("To".into(), OURS.into()),
+            ("CallStatus".into(), status.into()),
+            ("Direction".into(), "inbound".into()),
+        ])
+    };
+    addressbook::set_blocked(&f.store, &f.events, "+61412345678".into(), true).await?;
+    for (sid, from) in [("CA1", "+61412345678"), ("CA2", "+61412345679")] {
+        f.post("/twilio/voice", &call(sid, from, "ringing")).await?;
+        let (status, _) = f.post("/twilio/voice/status", &call(sid, from, "busy")).await?;
+        assert!(status.is_success());
+    }
+    let blocked_tb = f.store.read(|c| text_backs::for_call(c, "CA1"))?.ok_or("the blocked call is decided")?;
+    assert_eq!(
+        (blocked_tb.state.as_str(), blocked_tb.reason.as_deref()),
+        ("skipped", Some(text_backs::SKIP_BLOCKED)),
+        "no text-back is queued for a blocked caller"
+    );
+    let other = f.store.read(|c| text_backs::for_call(c, "CA2"))?.ok_or("the other missed call is decided")?;
+    assert_eq!(other.state, "pending", "anyone else who was missed still gets one");
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use tauri_plugin_dialog::{DialogExt, FilePath};
 
 use crate::desktop::DesktopState;
 use crate::error::{Error, Result};
-use crate::picked::{Grant, Purpose};
+use crate::picked::{staged, Grant, Purpose};
 
 /// What the owner is choosing files for.
 #[derive(Debug, Clone, Copy, serde::Deserialize, specta::Type)]
@@ -24,6 +24,25 @@ pub enum PickKind {
     Contacts,
 }
 
+impl PickKind {
+    /// Its folder under `staged-picks/` (the sandbox's stand-in for the dialog).
+    fn staged_folder(self) -> &'static str {
+        match self {
+            PickKind::Image => "image",
+            PickKind::Document => "document",
+            PickKind::Contacts => "contacts",
+        }
+    }
+
+    fn purpose(self) -> Purpose {
+        match self {
+            PickKind::Image => Purpose::Attachment,
+            PickKind::Document => Purpose::ComplianceDocument,
+            PickKind::Contacts => Purpose::ContactsImport,
+        }
+    }
+}
+
 fn into_path(f: FilePath) -> Result<std::path::PathBuf> {
     f.into_path().map_err(|e| Error::InvalidInput(format!("that file cannot be used here: {e}")))
 }
@@ -32,32 +51,36 @@ fn into_path(f: FilePath) -> Result<std::path::PathBuf> {
 #[tauri::command]
 #[specta::specta]
 pub async fn pick_files(app: tauri::AppHandle, state: State<'_, DesktopState>, kind: PickKind) -> Result<Vec<Grant>> {
+    // Only in the sandbox (its own data folder): a file the e2e test staged answers instead
+    // of the native dialog, which WebDriver cannot drive (see `picked::staged`).
+    if state.sandbox {
+        if let Some(files) = staged::take(state.store.data_dir(), kind.staged_folder())? {
+            return files.iter().map(|p| state.picked.grant(kind.purpose(), p)).collect();
+        }
+    }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let dialog = app.dialog().file();
-    let purpose = match kind {
+    match kind {
         PickKind::Image => {
             // Every type Twilio accepts in an MMS (pictures, PDF, vCard, audio, video…).
             let accepted: Vec<&str> = crate::outbound::media_links::accepted_extensions().collect();
             dialog.add_filter("Attachments", &accepted).pick_files(move |p| {
                 let _ = tx.send(p.unwrap_or_default());
             });
-            Purpose::Attachment
         }
         PickKind::Document => {
             dialog.add_filter("Documents", &["pdf", "jpg", "jpeg", "png"]).pick_file(move |p| {
                 let _ = tx.send(p.into_iter().collect());
             });
-            Purpose::ComplianceDocument
         }
         PickKind::Contacts => {
             dialog.add_filter("Contacts (CSV)", &["csv", "txt"]).pick_file(move |p| {
                 let _ = tx.send(p.into_iter().collect());
             });
-            Purpose::ContactsImport
         }
-    };
+    }
     let chosen = rx.await.map_err(|_| Error::Internal("the file dialog closed without an answer".into()))?;
-    chosen.into_iter().map(|f| state.picked.grant(purpose, &into_path(f)?)).collect()
+    chosen.into_iter().map(|f| state.picked.grant(kind.purpose(), &into_path(f)?)).collect()
 }
 
 /// Opens the save dialog for an export; returns its grant, or None when cancelled.

@@ -827,11 +827,14 @@ export class FakeBackend implements Backend {
     contactIds: number[],
     vars: Record<string, string>,
     perContact: T.PerContactVars | null,
+    tags: string[] | null = null,
   ) {
     const t = this.d.templates.find((x) => x.id === templateId);
     if (!t) throw notFound(`template ${templateId}`);
     const out: T.BulkPreview = { recipients: [], skipped_opted_out: 0, problems: [] };
-    for (const c of this.d.contacts.filter((x) => contactIds.includes(x.id))) {
+    // As the core: the contacts chosen and everyone with one of `tags`, each once.
+    const inAudience = (x: T.Contact) => contactIds.includes(x.id) || (x.tags ?? []).some((g) => tags?.includes(g));
+    for (const c of this.d.contacts.filter(inAudience)) {
       if (c.opted_out) {
         out.skipped_opted_out += 1;
         continue;
@@ -860,7 +863,7 @@ export class FakeBackend implements Backend {
   }
   async startBulk(req: T.BulkRequest) {
     this.log('startBulk', req);
-    const p = await this.previewBulk(req.templateId, req.contactIds, req.vars, req.perContact);
+    const p = await this.previewBulk(req.templateId, req.contactIds, req.vars, req.perContact, req.tags ?? null);
     const id = this.campaigns.size + 1;
     this.campaigns.set(id, {
       id,
@@ -1515,7 +1518,11 @@ export class FakeBackend implements Backend {
     this.log('setContactTags', id, tags);
     const c = this.d.contacts.find((x) => x.id === id);
     if (!c) throw notFound(`contact ${id}`);
-    c.tags = [...new Set(tags.map((t) => t.trim().toLowerCase()).filter(Boolean))];
+    // As store::tags: kept as written (trimmed), one per spelling ignoring case, alphabetical.
+    const kept = new Map<string, string>();
+    for (const t of tags.map((x) => x.trim().replace(/\s+/g, ' ')).filter(Boolean))
+      if (!kept.has(t.toLowerCase())) kept.set(t.toLowerCase(), t);
+    c.tags = [...kept.values()].sort((x, y) => x.localeCompare(y, undefined, { sensitivity: 'base' }));
     return c;
   }
   async listTags() {

@@ -8,6 +8,7 @@ export const SCREENS = [
   { id: 'compliance', label: 'Compliance' },
   { id: 'templates', label: 'Templates' },
   { id: 'bulk', label: 'Bulk send' },
+  { id: 'campaigns', label: 'Campaigns' },
   { id: 'settings', label: 'Settings' },
   { id: 'us', label: 'US texting' },
 ] as const;

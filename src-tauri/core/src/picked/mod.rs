@@ -16,6 +16,7 @@
 //! GUI-free: the desktop shell fills it from the dialog plugin; tests fill it directly.
 
 pub mod export;
+pub mod staged;
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};

@@ -24,7 +24,8 @@ pub struct TextBack {
 /// Why a missed call got no text-back.
 pub const SKIP_WINDOW: &str = "the caller already got a text-back within the window";
 pub const SKIP_OPTED_OUT: &str = "the caller opted out";
-/// A blocked caller's call was refused; texting them back would undo the block.
+/// A blocked caller's call is rejected (`<Reject/>` ends it "busy", so it looks missed);
+/// texting them back would undo the block.
 pub const SKIP_BLOCKED: &str = "the caller is blocked";
 
 /// What [`decide`] wrote for a missed call.
@@ -39,7 +40,7 @@ pub enum Decision {
 }
 
 /// Records the text-back decision for missed call `call_sid` from `caller` to our number
-/// `number_id` at `now` (RFC 3339): skipped when the caller opted out, is blocked, or already had one
+/// `number_id` at `now` (RFC 3339): skipped when the caller is blocked, opted out or already had one
 /// within `window_hours` (a text-back of ours, or `body` found in the thread by catch-up,
 /// which is what the hosted flow sends while the app is closed), otherwise pending.
 pub fn decide(
@@ -66,10 +67,10 @@ pub fn decide(
         params![number_id, caller, since, body],
         |r| r.get(0),
     )?;
-    let skip = if optouts::is_opted_out(conn, caller)? {
-        Some(SKIP_OPTED_OUT)
-    } else if blocked::is_blocked(conn, caller)? {
+    let skip = if blocked::is_blocked(conn, caller)? {
         Some(SKIP_BLOCKED)
+    } else if optouts::is_opted_out(conn, caller)? {
+        Some(SKIP_OPTED_OUT)
     } else if recent {
         Some(SKIP_WINDOW)
     } else {
