@@ -254,7 +254,9 @@ impl Runtime {
     pub async fn shutdown(self) -> Result<()> {
         // Each task is awaited after its abort, so nothing holds the Store once this returns.
         self.reconcile.stop().await;
-        for task in [self.reach_task, self.media_janitor, self.startup, self.text_backs, self.prices, self.scheduled_sweeper] {
+        for task in
+            [self.reach_task, self.media_janitor, self.startup, self.text_backs, self.prices, self.scheduled_sweeper]
+        {
             task.abort();
             let _ = task.await;
         }
