@@ -272,6 +272,7 @@ describe('campaign history', () => {
       skipped: 0,
       pending: 0,
       cancelled: 0,
+      cost: { totals: [{ currency: 'USD', micros: 7900, amount: '0.0079', messages: 1 }], unpriced: 2 },
     };
     b.listCampaigns = async () => [summary];
     b.campaignDetail = async () => ({
@@ -306,6 +307,9 @@ describe('campaign history', () => {
       return 8;
     };
     render(Campaigns, { backend: b });
+    expect((await screen.findByTestId('campaign-cost')).textContent, 'the campaign says what it cost').toContain(
+      '0.0079',
+    );
     await fireEvent.click(within(await screen.findByTestId('campaign')).getByTestId('campaign-open'));
     const rows = await screen.findAllByTestId('campaign-recipient');
     expect(rows[1].textContent).toMatch(/failed.*unreachable \(30003\)/s);
