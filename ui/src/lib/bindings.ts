@@ -662,14 +662,14 @@ export type Compliance = {
 	evaluation: EvaluationShown | null,
 	updated_at: string,
 	/**
-	 *  The regulation as a typed form (`crate::compliance::form::RegulationForm`), kept
+	 *  The regulation as a typed form (`domain::bundle_form::RegulationForm`), kept
 	 *  from when the draft began so the form and its checks do not shift under the owner.
 	 *  None on records made before regulation-driven forms.
 	 */
 	form: RegulationForm | null,
 	/**
 	 *  The owner's answers with the Twilio SIDs made for each part
-	 *  (`crate::compliance::answers::FormAnswers`).
+	 *  (`domain::bundle_form::FormAnswers`).
 	 */
 	answers: ComplianceAnswers | null,
 	/**  The rejected or non-compliant record this one was copied from to be corrected. */

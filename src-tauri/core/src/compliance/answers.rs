@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use super::form::{Constraints, FieldSpec, RegulationForm, ADDRESS_DOCUMENT};
 use crate::error::{Error, Result};
 
+pub use crate::domain::bundle_form::{AddressAnswer, AddressInput, DocumentAnswer, FormAnswers};
+
 /// One field-level finding, addressed by a path the form renders next to the field:
 /// `end_user.<field>`, `documents.<requirement>[.<field>|.type|.file]`, `address[.<part>]`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
@@ -24,24 +26,6 @@ impl FieldIssue {
     fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
         FieldIssue { field: field.into(), reason: reason.into(), error_code: None }
     }
-}
-
-/// A postal address as the owner typed it (the Address resource's parts).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename = "ComplianceAddressInput")] // its name in the UI's bindings
-pub struct AddressInput {
-    #[serde(default)]
-    pub customer_name: String,
-    #[serde(default)]
-    pub street: String,
-    #[serde(default)]
-    pub city: String,
-    #[serde(default)]
-    pub region: String,
-    #[serde(default)]
-    pub postal_code: String,
-    #[serde(default)]
-    pub iso_country: String,
 }
 
 /// One document section as the webview sends it.
@@ -72,58 +56,6 @@ pub struct FormInput {
     pub documents: Vec<DocumentInput>,
     #[serde(default)]
     pub address: Option<AddressInput>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename = "ComplianceDocumentAnswer")] // its name in the UI's bindings
-pub struct DocumentAnswer {
-    pub requirement_name: String,
-    pub kind: String,
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
-    /// The canonical path of the file the owner chose (granted, then stored).
-    #[serde(default)]
-    pub file_path: Option<String>,
-    /// The SupportingDocument created for it, and its assignment to the bundle.
-    #[serde(default)]
-    pub sid: Option<String>,
-    #[serde(default)]
-    pub item_sid: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename = "ComplianceAddressAnswer")] // its name in the UI's bindings
-pub struct AddressAnswer {
-    #[serde(flatten)]
-    pub input: AddressInput,
-    /// The Address resource, and Twilio's validation of it.
-    #[serde(default)]
-    pub sid: Option<String>,
-    #[serde(default)]
-    pub validated: Option<bool>,
-    #[serde(default)]
-    pub verified: Option<bool>,
-}
-
-/// The stored answers, with every Twilio object created for them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename = "ComplianceAnswers")] // its name in the UI's bindings
-pub struct FormAnswers {
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub end_user: BTreeMap<String, String>,
-    #[serde(default)]
-    pub documents: Vec<DocumentAnswer>,
-    #[serde(default)]
-    pub address: Option<AddressAnswer>,
-    #[serde(default)]
-    pub end_user_sid: Option<String>,
-    #[serde(default)]
-    pub end_user_item_sid: Option<String>,
-    /// Item assignments of parts that were replaced, to be removed from the bundle at submit.
-    #[serde(default)]
-    pub replaced_items: Vec<String>,
 }
 
 impl FormAnswers {

@@ -16,73 +16,15 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::twilio::api::compliance::Regulation;
 
+pub use crate::domain::bundle_form::{Constraints, DocumentSection, DocumentType, FieldSpec, RegulationForm};
+
 /// The document type that points at Address resources instead of carrying a file.
 pub const ADDRESS_DOCUMENT: &str = "address";
-
-/// What the regulation lets us check before a round trip to Twilio.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename = "FieldConstraints")] // its name in the UI's bindings
-pub struct Constraints {
-    /// False only when the regulation marks the field optional.
-    pub required: bool,
-    pub min_length: Option<usize>,
-    pub max_length: Option<usize>,
-    /// When not empty, the value must be one of these (compared exactly).
-    #[serde(default)]
-    pub allowed_values: Vec<String>,
-    /// A named format: `email`, `digits`, `date` (YYYY-MM-DD); unknown names are ignored.
-    pub format: Option<String>,
-}
-
-/// One field of the end user or of a document type.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-pub struct FieldSpec {
-    /// The attribute name Twilio expects (`business_name`).
-    pub machine_name: String,
-    /// The label shown to the owner (`Business Name`).
-    pub friendly_name: String,
-    pub description: String,
-    pub constraints: Constraints,
-}
-
-/// One document type a section accepts, with its own fields.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename = "AcceptedDocument")] // its name in the UI's bindings
-pub struct DocumentType {
-    /// Twilio's type name (`business_registration`, `utility_bill`, `address`).
-    pub kind: String,
-    pub name: String,
-    pub fields: Vec<FieldSpec>,
-    /// Whether a file must be uploaded with it: every type but an address reference.
-    pub needs_file: bool,
-}
-
-/// One required supporting document: the owner picks one of `accepted`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-pub struct DocumentSection {
-    /// Stable key (`proof_of_address`), used to address the section's fields.
-    pub requirement_name: String,
-    pub name: String,
-    pub description: String,
-    pub accepted: Vec<DocumentType>,
-}
 
 impl DocumentSection {
     pub fn accepts(&self, kind: &str) -> Option<&DocumentType> {
         self.accepted.iter().find(|t| t.kind == kind)
     }
-}
-
-/// The typed description of a regulation's form.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-pub struct RegulationForm {
-    pub regulation_sid: String,
-    pub friendly_name: String,
-    pub iso_country: String,
-    pub number_type: String,
-    pub end_user_type: String,
-    pub end_user: Vec<FieldSpec>,
-    pub documents: Vec<DocumentSection>,
 }
 
 impl RegulationForm {

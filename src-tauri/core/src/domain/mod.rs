@@ -1,6 +1,7 @@
 //! Types and rules of the business phone, with no I/O: phone numbers, SIDs, message and
 //! call status, message direction and channel, campaign state, SMS segments, templates, opt-out keywords, business hours.
 
+pub mod bundle_form;
 pub mod hours;
 pub mod kinds;
 pub mod money;

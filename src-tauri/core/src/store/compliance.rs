@@ -35,14 +35,14 @@ pub struct Compliance {
     #[specta(type = Option<EvaluationShown>)]
     pub evaluation: Option<serde_json::Value>,
     pub updated_at: String,
-    /// The regulation as a typed form (`crate::compliance::form::RegulationForm`), kept
+    /// The regulation as a typed form (`domain::bundle_form::RegulationForm`), kept
     /// from when the draft began so the form and its checks do not shift under the owner.
     /// None on records made before regulation-driven forms.
-    #[specta(type = Option<crate::compliance::form::RegulationForm>)]
+    #[specta(type = Option<crate::domain::bundle_form::RegulationForm>)]
     pub form: Option<serde_json::Value>,
     /// The owner's answers with the Twilio SIDs made for each part
-    /// (`crate::compliance::answers::FormAnswers`).
-    #[specta(type = Option<crate::compliance::answers::FormAnswers>)]
+    /// (`domain::bundle_form::FormAnswers`).
+    #[specta(type = Option<crate::domain::bundle_form::FormAnswers>)]
     pub answers: Option<serde_json::Value>,
     /// The rejected or non-compliant record this one was copied from to be corrected.
     pub copied_from: Option<i64>,
