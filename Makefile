@@ -1,6 +1,6 @@
 # The two commands of the README: `make run` and `make test`. Both install what they
 # need on a fresh Debian/Ubuntu machine and are quick the second time.
-.PHONY: run sandbox test bench lint fmt setup dev screenshots dist windows-check
+.PHONY: run sandbox test bench lint fmt setup dev screenshots dist dist-windows windows-check
 
 CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
@@ -36,9 +36,15 @@ screenshots:
 bench: setup
 	./scripts/bench.sh
 
-## Release packages for Linux in dist/: .deb and .rpm (scripts/dist.sh).
+## Release packages in dist/: .deb and .rpm for Linux (scripts/dist.sh), then the Windows
+## installer (scripts/dist-windows.sh, a cross build; DIST_WINDOWS=0 skips it).
 dist:
 	./scripts/dist.sh
+	@if [ "$${DIST_WINDOWS:-1}" != 0 ]; then ./scripts/dist-windows.sh; fi
+
+## Only the Windows installer (scripts/dist-windows.sh): dist/Switchboard-<version>-setup.exe.
+dist-windows: setup
+	./scripts/dist-windows.sh
 
 ## Cross-check (clippy) the Windows build, headless and desktop; CI runs it too.
 windows-check: setup

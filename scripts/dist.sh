@@ -5,9 +5,9 @@
 # /usr/bin/switchboard, the desktop entry and the icons; the dependencies (WebKitGTK 4.1,
 # GTK 3, libdbus, the app-indicator library for the tray) are declared, not bundled.
 #
-# No Windows installer: Tauri's NSIS bundler downloads nsis_tauri_utils.dll from GitHub
-# releases, which this machine cannot reach and no package registry ships (README,
-# "Tested where").
+# The Windows installer is scripts/dist-windows.sh (`make dist` runs both): Tauri's own NSIS
+# bundler downloads nsis_tauri_utils.dll from GitHub releases, which this machine cannot
+# reach, so that one is a hand-written NSIS script built with Debian's makensis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"

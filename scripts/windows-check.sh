@@ -5,26 +5,13 @@
 # Wine 8.0 cannot start what current Rust links (no bcryptprimitives.dll), so a compile
 # check is what this machine can give (README "Platforms").
 #
-# Installs what it needs the first time (the Rust target and Debian's mingw-w64, whose
-# C compiler builds bundled SQLite/ring and whose windres builds tauri-build's resource
-# file); quick the second time. Kept out of scripts/setup.sh so `make run` on a user's
-# machine does not install a Windows toolchain.
+# Installs what it needs the first time (scripts/windows-toolchain.sh); quick the second
+# time. Kept out of scripts/setup.sh so `make run` on a user's machine does not install a
+# Windows toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=x86_64-pc-windows-gnu
-
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-
-if ! rustup target list --installed | grep -qx "$TARGET"; then
-  echo "==> installing the Rust target $TARGET"
-  rustup target add "$TARGET"
-fi
-if ! command -v x86_64-w64-mingw32-gcc >/dev/null || ! command -v x86_64-w64-mingw32-windres >/dev/null; then
-  echo "==> installing mingw-w64"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mingw-w64 >/dev/null
-fi
+./scripts/windows-toolchain.sh
 
 # The desktop build embeds ui/dist (feature embed-ui); scripts/setup.sh builds it.
 if [ ! -f ui/dist/index.html ]; then
