@@ -205,8 +205,12 @@ pub struct CallPage {
 /// A page of the call log, newest first, after `after` (keyset paging: each page seeks the
 /// `calls_recent` index, however deep, and nothing before it is read again). The redundant
 /// `created_at <= ?` lets SQLite seek the index rather than scan from the newest call.
+///
+/// The forwarded leg to the owner's phone (`outbound-dial`, which catch-up lists as a call
+/// of its own) is not a row of the log: it is part of its inbound call, whose row already
+/// says who took it (as on the timeline, `for_customer`).
 pub fn page(conn: &Connection, missed_only: bool, after: Option<&CallCursor>) -> Result<CallPage> {
-    let missed = if missed_only { MISSED } else { "1" };
+    let missed = if missed_only { MISSED } else { "c.direction != 'outbound-dial'" };
     let limit = PAGE as i64 + 1;
     let mut calls = match after {
         None => {
@@ -350,6 +354,30 @@ mod tests {
                 None => return out,
             }
         }
+    }
+
+    #[test]
+    fn the_forwarded_leg_is_not_a_row_of_its_own() {
+        let (_dir, store) = store_with_calls(3);
+        store
+            .write(|tx| {
+                let leg = NewCall {
+                    sid: format!("CA{:032}", 99),
+                    number_id: None,
+                    direction: "outbound-dial".into(),
+                    from: "+61255501234".into(),
+                    to: "+61400000000".into(),
+                    status: "no-answer".into(),
+                    forwarded_to: None,
+                    created_at: "2026-11-30T10:00:00.000Z".into(),
+                };
+                insert(tx, &leg).map(|_| ())
+            })
+            .expect("leg");
+        let calls = all_pages(&store, false);
+        assert_eq!(calls.len(), 3, "the three inbound calls only");
+        assert!(calls.iter().all(|c| c.direction != "outbound-dial"));
+        assert!(all_pages(&store, true).iter().all(|c| c.direction != "outbound-dial"));
     }
 
     #[test]
