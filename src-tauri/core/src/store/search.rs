@@ -69,7 +69,8 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
     let mut stmt = conn.prepare_cached(
         "SELECT v.id, v.customer, COALESCE(c.name, '') FROM contacts_fts f
          JOIN contacts c ON c.id = f.rowid JOIN conversations v ON v.contact_id = c.id
-         WHERE contacts_fts MATCH ?1 LIMIT ?2",
+         WHERE contacts_fts MATCH ?1 AND NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)
+         LIMIT ?2",
     )?;
     for row in stmt.query_map(params![q, limit], |r| {
         Ok(Hit {
@@ -88,7 +89,8 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
            snippet(messages_fts, 0, char(2), char(3), '…', 12), m.created_at
          FROM messages_fts f JOIN messages m ON m.id = f.rowid
          JOIN conversations v ON v.id = m.conversation_id LEFT JOIN contacts c ON c.id = v.contact_id
-         WHERE messages_fts MATCH ?1 ORDER BY f.rowid DESC LIMIT ?2",
+         WHERE messages_fts MATCH ?1 AND NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)
+         ORDER BY f.rowid DESC LIMIT ?2",
     )?;
     for row in stmt.query_map(params![q, limit], |r| {
         Ok(Hit {
@@ -182,6 +184,23 @@ mod tests {
     }
 
     /// Rows another program inserted (the triggers queue them) are indexed when the store opens.
+    #[test]
+    fn a_blocked_numbers_texts_are_kept_but_not_found() -> Result<()> {
+        let (_d, store) = test_store();
+        store.write(|tx| {
+            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+            let spam = conversations::ensure(tx, shop, "+61412555666")?;
+            insert(tx, spam, "SM1", "cheap watches today")?;
+            let customer = conversations::ensure(tx, shop, "+61412555201")?;
+            insert(tx, customer, "SM2", "are the watches fixed")?;
+            crate::store::blocked::block(tx, "+61412555666").map(|_| ())
+        })?;
+        assert_eq!(bodies(&store, "watches")?, vec!["are the watches fixed"], "hidden from search as from the inbox");
+        store.write(|tx| crate::store::blocked::unblock(tx, "+61412555666").map(|_| ()))?;
+        assert_eq!(bodies(&store, "watches")?.len(), 2, "kept all along: unblocking finds it again");
+        Ok(())
+    }
+
     #[test]
     fn rows_written_by_another_program_are_indexed_at_open() -> Result<()> {
         let dir = tempfile::tempdir()?;
