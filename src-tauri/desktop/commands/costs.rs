@@ -10,7 +10,6 @@ use super::super::DesktopState;
 use crate::costs::estimate::{self, BulkEstimate};
 use crate::costs::{Costs, MonthCosts};
 use crate::error::Result;
-use crate::outbound::bulk::BulkChoice;
 use crate::store::costs;
 
 /// What conversation `conversation_id`'s texts cost so far, per currency.
@@ -42,7 +41,6 @@ pub async fn estimate_bulk(
     per_contact: Option<crate::desktop::contract::PerContactArg>,
     tags: Option<Vec<String>>,
 ) -> Result<BulkEstimate> {
-    let per_contact = per_contact.unwrap_or_default().0;
-    let choice = BulkChoice { template_id, contact_ids, vars, per_contact, tags: tags.unwrap_or_default() };
+    let choice = crate::desktop::contract::bulk_choice(template_id, contact_ids, vars, per_contact, tags);
     estimate::bulk_send(&state.store, &live.client().await?, number_id, choice).await
 }

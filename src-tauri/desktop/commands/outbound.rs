@@ -8,7 +8,7 @@ use tauri::State;
 use super::super::live::Live;
 use super::super::DesktopState;
 use crate::error::Result;
-use crate::outbound::bulk::{self, BulkChoice, CampaignProgress};
+use crate::outbound::bulk::{self, CampaignProgress};
 use crate::outbound::click_to_call::click_to_call;
 use crate::outbound::{campaign, composer, email, history, reply};
 use crate::secrets::Keychain;
@@ -77,13 +77,7 @@ pub async fn start_bulk(
     per_contact: Option<crate::desktop::contract::PerContactArg>,
     tags: Option<Vec<String>>,
 ) -> Result<i64> {
-    let choice = BulkChoice {
-        template_id,
-        contact_ids,
-        vars,
-        per_contact: per_contact.unwrap_or_default().0,
-        tags: tags.unwrap_or_default(),
-    };
+    let choice = crate::desktop::contract::bulk_choice(template_id, contact_ids, vars, per_contact, tags);
     let id = bulk::start(&live.outbound().await?, number_id, choice).await?;
     spawn_campaign(app, id);
     Ok(id)

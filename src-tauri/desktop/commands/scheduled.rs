@@ -8,7 +8,6 @@ use tauri::State;
 
 use super::super::live::Live;
 use crate::error::Result;
-use crate::outbound::bulk::BulkChoice;
 use crate::outbound::scheduled;
 use crate::store::messages::Message;
 
@@ -60,13 +59,7 @@ pub async fn start_bulk_later(
     tags: Option<Vec<String>>,
     send_at: String,
 ) -> Result<i64> {
-    let choice = BulkChoice {
-        template_id,
-        contact_ids,
-        vars,
-        per_contact: per_contact.unwrap_or_default().0,
-        tags: tags.unwrap_or_default(),
-    };
+    let choice = crate::desktop::contract::bulk_choice(template_id, contact_ids, vars, per_contact, tags);
     let id = scheduled::start_bulk(&live.outbound().await?, number_id, choice, &send_at).await?;
     super::outbound::spawn_campaign(app, id);
     Ok(id)

@@ -7,7 +7,7 @@ use tauri::State;
 
 use crate::desktop::DesktopState;
 use crate::error::Result;
-use crate::outbound::bulk::{self, BulkChoice, BulkPreview};
+use crate::outbound::bulk::{self, BulkPreview};
 use crate::store::templates::{self, Template};
 
 #[tauri::command]
@@ -51,12 +51,6 @@ pub async fn preview_bulk(
     per_contact: Option<crate::desktop::contract::PerContactArg>,
     tags: Option<Vec<String>>,
 ) -> Result<BulkPreview> {
-    let choice = BulkChoice {
-        template_id,
-        contact_ids,
-        vars,
-        per_contact: per_contact.unwrap_or_default().0,
-        tags: tags.unwrap_or_default(),
-    };
+    let choice = crate::desktop::contract::bulk_choice(template_id, contact_ids, vars, per_contact, tags);
     state.store.read_async(move |c| bulk::preview_in(c, &choice)).await
 }
