@@ -81,7 +81,7 @@ async fn within(limit: Duration, what: &str, mut check: impl FnMut() -> bool) ->
 async fn delivered_text(store: &Store, sim: &Simulator, to: &str, body: &str) -> Result<String, Error> {
     let ob = Outbound::new(store.clone(), client(sim)?, Events::new(), None);
     let sid = send(&ob, SendRequest::text(OURS, to, body)).await?.sid.ok_or("no SID")?;
-    within(Duration::from_secs(10), "the simulator delivers the text", || {
+    within(Duration::from_secs(30), "the simulator delivers the text", || {
         sim.all_messages().iter().any(|m| m.sid == sid && m.status == "delivered")
     })
     .await?;
@@ -117,7 +117,7 @@ async fn the_price_is_recorded_after_delivery_by_the_worker() -> TestResult {
     let long = "Your order is ready for pickup at the front desk. ".repeat(4);
     let sid = send(&rt.outbound(), SendRequest::text(OURS, ALICE, &long)).await?.sid.ok_or("no SID")?;
     let store = rt.store.clone();
-    within(Duration::from_secs(10), "the delivered callback", || {
+    within(Duration::from_secs(30), "the delivered callback", || {
         store
             .read(|c| Ok(c.query_row("SELECT status FROM messages WHERE sid = ?1", [&sid], |r| r.get::<_, String>(0))?))
             .is_ok_and(|s| s == "delivered")
@@ -239,7 +239,7 @@ async fn campaign_and_month_totals_are_the_exact_sum_of_twilios_prices() -> Test
     let id = campaign::create_for(&ob, new, "3 contacts".into()).await?;
     campaign::run(&ob, id).await?;
     // No status callbacks (no public URL): catch-up repairs the statuses and reads the prices.
-    within(Duration::from_secs(10), "the simulator delivers all three", || {
+    within(Duration::from_secs(30), "the simulator delivers all three", || {
         sim.sent_messages().iter().filter(|m| m.status == "delivered").count() == 3
     })
     .await?;
