@@ -1,5 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { EventHub } from '../lib/events';
 import Inbox from './Inbox.svelte';
 import { FakeBackend, demoData } from '../lib/fake';
 
@@ -16,6 +17,25 @@ function hostile(): FakeBackend {
 }
 
 describe('Inbox', () => {
+  it('a status or price update never brings in a conversation the list leaves out (a blocked number)', async () => {
+    const b = new FakeBackend(demoData());
+    const all = await b.listConversations();
+    const hidden = all[all.length - 1];
+    // As the core's list leaves out a blocked number's conversation.
+    const list = b.listConversations.bind(b);
+    b.listConversations = async (opts) => (await list(opts)).filter((c) => c.id !== hidden.id);
+    const asked = vi.spyOn(b, 'getConversation');
+    const bus = new EventHub();
+    render(Inbox, { backend: b, bus });
+    await waitFor(() => expect(screen.getAllByTestId('conversation')).toHaveLength(all.length - 1));
+    bus.emit({ type: 'message_updated', conversation_id: hidden.id, message_id: 1, status: 'delivered' });
+    // A shown conversation's update is fetched (the positive marker that events are handled).
+    bus.emit({ type: 'message_updated', conversation_id: all[0].id, message_id: 1, status: 'delivered' });
+    await waitFor(() => expect(asked).toHaveBeenCalledWith(all[0].id));
+    expect(asked).not.toHaveBeenCalledWith(hidden.id);
+    expect(screen.getAllByTestId('conversation')).toHaveLength(all.length - 1);
+  });
+
   it('lists conversations with name, number, preview, unread count and opted-out badge', async () => {
     render(Inbox, { backend: new FakeBackend(demoData()) });
     const items = await screen.findAllByTestId('conversation');
