@@ -11,6 +11,17 @@ use rusqlite::{params, Connection};
 use crate::domain::{now_rfc3339, Address};
 use crate::error::{Error, Result};
 
+/// The SQL condition "conversation `v` is not a blocked number's". Every query that shows
+/// conversations (the list, the counts, the tray's total, search) uses this one, so a blocked
+/// number is hidden the same way everywhere. A macro, so `concat!` can build constant
+/// statements with it (as `calls::missed_sql!`).
+macro_rules! not_blocked_sql {
+    () => {
+        "NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)"
+    };
+}
+pub(crate) use not_blocked_sql;
+
 /// One blocked address.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
 pub struct Blocked {

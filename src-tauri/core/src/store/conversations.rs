@@ -201,9 +201,10 @@ pub fn list(conn: &Connection, filter: &ListFilter) -> Result<Vec<ConversationSu
     let (before_at, before_id) = filter.before.clone().unwrap_or_else(|| ("\u{10FFFF}".into(), i64::MAX));
     let unread = if filter.unread_only { "v.unread > 0 AND" } else { "" };
     let state = if filter.state.is_some() { "v.state = ?4 AND" } else { "?4 IS NULL AND" };
+    let not_blocked = super::blocked::not_blocked_sql!();
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE {unread} {state}
-           NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)
+           {not_blocked}
            AND COALESCE(v.last_message_at, '') <= ?1
            AND (COALESCE(v.last_message_at, ''), v.id) < (?1, ?2)
          ORDER BY COALESCE(v.last_message_at, '') DESC, v.id DESC LIMIT ?3"
@@ -261,10 +262,12 @@ pub struct Counts {
 
 pub fn counts(conn: &Connection) -> Result<Counts> {
     Ok(conn.row(
-        "SELECT COALESCE(SUM(unread), 0), COALESCE(SUM(unread > 0), 0),
+        concat!(
+            "SELECT COALESCE(SUM(unread), 0), COALESCE(SUM(unread > 0), 0),
                 COALESCE(SUM(state = 'open'), 0), COALESCE(SUM(state = 'done'), 0)
-         FROM conversations v
-         WHERE NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)",
+             FROM conversations v WHERE ",
+            super::blocked::not_blocked_sql!()
+        ),
         [],
         |r| {
             Ok(Counts { unread_messages: r.get(0)?, unread_conversations: r.get(1)?, open: r.get(2)?, done: r.get(3)? })
@@ -279,8 +282,10 @@ pub fn total_unread(conn: &Connection) -> Result<i64> {
 
 /// Reads only the conversations with something unread (`conversations_unread`, a partial
 /// index): the tray asks after every text that arrives. A blocked number's are not shown.
-const TOTAL_UNREAD: &str = "SELECT COALESCE(SUM(unread), 0) FROM conversations v
-     WHERE unread > 0 AND NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)";
+const TOTAL_UNREAD: &str = concat!(
+    "SELECT COALESCE(SUM(unread), 0) FROM conversations v WHERE unread > 0 AND ",
+    super::blocked::not_blocked_sql!()
+);
 
 pub fn set_reply_channel(conn: &Connection, id: i64, channel: Channel) -> Result<()> {
     conn.exec("UPDATE conversations SET reply_channel = ?2 WHERE id = ?1", params![id, channel])?;

@@ -66,12 +66,13 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
     let Some(q) = to_fts_query(input) else { return Ok(vec![]) };
     let limit = if limit <= 0 { 50 } else { limit.min(200) };
     let mut hits = Vec::new();
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(concat!(
         "SELECT v.id, v.customer, COALESCE(c.name, '') FROM contacts_fts f
          JOIN contacts c ON c.id = f.rowid JOIN conversations v ON v.contact_id = c.id
-         WHERE contacts_fts MATCH ?1 AND NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)
-         LIMIT ?2",
-    )?;
+         WHERE contacts_fts MATCH ?1 AND ",
+        super::blocked::not_blocked_sql!(),
+        " LIMIT ?2"
+    ))?;
     for row in stmt.query_map(params![q, limit], |r| {
         Ok(Hit {
             conversation_id: r.get(0)?,
@@ -84,14 +85,15 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
     })? {
         hits.push(row?);
     }
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(concat!(
         "SELECT m.conversation_id, m.id, v.customer, COALESCE(c.name, ''),
            snippet(messages_fts, 0, char(2), char(3), '…', 12), m.created_at
          FROM messages_fts f JOIN messages m ON m.id = f.rowid
          JOIN conversations v ON v.id = m.conversation_id LEFT JOIN contacts c ON c.id = v.contact_id
-         WHERE messages_fts MATCH ?1 AND NOT EXISTS (SELECT 1 FROM blocked_addresses b WHERE b.address = v.customer)
-         ORDER BY f.rowid DESC LIMIT ?2",
-    )?;
+         WHERE messages_fts MATCH ?1 AND ",
+        super::blocked::not_blocked_sql!(),
+        " ORDER BY f.rowid DESC LIMIT ?2"
+    ))?;
     for row in stmt.query_map(params![q, limit], |r| {
         Ok(Hit {
             conversation_id: r.get(0)?,
