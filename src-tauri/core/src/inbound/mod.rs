@@ -13,6 +13,7 @@ pub mod auto_reply;
 use rusqlite::Connection;
 
 use crate::domain::optout::{self, OptChange};
+use crate::domain::Address;
 use crate::error::Result;
 use crate::events::{Event, Events};
 use crate::store::{auto_replies, blocked, contacts, messages, numbers, optouts};
@@ -30,8 +31,9 @@ pub enum Via {
 #[derive(Debug, Clone)]
 pub struct InboundMessage {
     pub sid: String,
-    /// The customer's address (E.164 when it parses, else as Twilio sent it).
-    pub from: String,
+    /// The customer's address (E.164 when it parses, else as Twilio sent it): normalised
+    /// once, by whoever adapts the input, and never parsed again on the writer thread.
+    pub from: Address,
     /// Our number.
     pub to: String,
     pub body: String,
@@ -74,7 +76,7 @@ pub fn apply(conn: &Connection, m: &InboundMessage) -> Result<Applied> {
         &messages::Inbound {
             sid: m.sid.clone(),
             number_id,
-            from: m.from.clone(),
+            from: m.from.as_str().to_string(),
             to: m.to.clone(),
             body: m.body.clone(),
             num_segments: m.num_segments,
@@ -86,7 +88,7 @@ pub fn apply(conn: &Connection, m: &InboundMessage) -> Result<Applied> {
         return Ok(Applied { reply: repeat_reply(conn, m)?, ..Applied::default() });
     }
     messages::apply_pending(conn, &m.sid)?;
-    let mut applied = Applied { blocked: blocked::is_blocked(conn, &m.from)?, ..Applied::default() };
+    let mut applied = Applied { blocked: blocked::is_blocked_normalised(conn, &m.from)?, ..Applied::default() };
     let change = optout::classify(&m.body, m.opt_out_type.as_deref());
     if let Some(change) = change {
         let reason = match m.opt_out_type.as_deref() {
@@ -100,7 +102,7 @@ pub fn apply(conn: &Connection, m: &InboundMessage) -> Result<Applied> {
         let recorded = optouts::record(
             conn,
             &optouts::Change {
-                address: &m.from,
+                address: m.from.as_str(),
                 opted_out: change == OptChange::OptOut,
                 at: &m.at,
                 reason: &reason,
@@ -110,20 +112,20 @@ pub fn apply(conn: &Connection, m: &InboundMessage) -> Result<Applied> {
         )?;
         if recorded.changed {
             applied.opt_out_changed = true;
-            applied.contact_changed = contacts::id_for_address(conn, &m.from)?;
+            applied.contact_changed = contacts::id_for_address(conn, m.from.as_str())?;
         }
     }
     if m.via == Via::Webhook && !applied.blocked {
         // Any keyword (HELP included) is Twilio's to answer, never ours.
         let keyword = change.is_some() || m.opt_out_type.is_some();
-        if let Some(body) = auto_reply::decide(conn, number_id, outcome.conversation_id, &m.from, keyword)? {
+        if let Some(body) = auto_reply::decide(conn, number_id, outcome.conversation_id, m.from.as_str(), keyword)? {
             let id = auto_replies::insert(
                 conn,
                 &auto_replies::NewAutoReply {
                     inbound_sid: &m.sid,
                     conversation_id: outcome.conversation_id,
                     from: &m.to,
-                    to: &m.from,
+                    to: m.from.as_str(),
                     body: &body,
                     at: &crate::domain::now_rfc3339(),
                 },

@@ -75,7 +75,9 @@ pub fn enqueue(conn: &Connection, message_id: i64, due_at: &str) -> Result<()> {
 /// [`enqueue`] [`FIRST_CHECK`] from now: what a final status or an arrival does.
 pub fn enqueue_soon(conn: &Connection, message_id: i64) -> Result<()> {
     let due = chrono::Utc::now() + chrono::Duration::from_std(FIRST_CHECK).unwrap_or_default();
-    enqueue(conn, message_id, &due.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+    // The same text as the format "%Y-%m-%dT%H:%M:%S%.3fZ", without parsing a format string
+    // on the writer thread at every arrival.
+    enqueue(conn, message_id, &due.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
 /// Records Twilio's `price` (and `unit`) for message `message_id` and takes it off the

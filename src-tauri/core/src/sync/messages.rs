@@ -135,7 +135,7 @@ fn is_outbound(m: &MessageResource) -> bool {
 }
 
 fn store_message(tx: &rusqlite::Connection, m: &MessageResource, media: Vec<(String, String)>) -> Result<Stored> {
-    let from = Address::from_twilio(m.from.as_deref().unwrap_or_default()).into_string();
+    let from = Address::from_twilio(m.from.as_deref().unwrap_or_default());
     let to = Address::from_twilio(m.to.as_deref().unwrap_or_default()).into_string();
     let at = to_rfc3339(m.date_sent.as_deref().or(m.date_created.as_deref())).unwrap_or_else(now_rfc3339);
     let body = m.body.clone().unwrap_or_default();
@@ -156,6 +156,7 @@ fn store_message(tx: &rusqlite::Connection, m: &MessageResource, media: Vec<(Str
         )?;
         return Ok(Stored::Inbound(applied));
     }
+    let from = from.into_string();
     let number_id = numbers::ensure(tx, &from, true)?;
     let status = MessageStatus::parse(m.status.as_deref().unwrap_or("sent"));
     if m.direction.as_deref() == Some("outbound-reply") {

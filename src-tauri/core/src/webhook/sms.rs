@@ -23,7 +23,7 @@ pub async fn inbound(State(state): State<AppState>, req: Request) -> Result<Resp
     // Parsed here, not in the write: the writer thread is shared by every request, and
     // phone-number parsing is as costly as the SQL.
     let message = InboundMessage {
-        from: Address::from_twilio(&sms.from).into_string(),
+        from: Address::from_twilio(&sms.from),
         to: Address::from_twilio(&sms.to).into_string(),
         sid: sms.message_sid,
         body: sms.body,
