@@ -71,16 +71,54 @@ pub struct Address(String);
 
 impl Address {
     pub fn from_twilio(raw: &str) -> Self {
-        match E164::parse(raw) {
+        if let Some(known) = recent::get(raw) {
+            return known;
+        }
+        let address = match E164::parse(raw) {
             Ok(n) => Address(n.0),
             Err(_) => Address(raw.trim().to_string()),
-        }
+        };
+        recent::put(raw, &address);
+        address
     }
     pub fn as_str(&self) -> &str {
         &self.0
     }
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+/// The addresses [`Address::from_twilio`] normalised last. Parsing a number costs tens of
+/// microseconds (the `phonenumber` crate runs its metadata's regular expressions), and every
+/// webhook parses two: our own number, always one of the same few, and the customer's,
+/// usually someone who has written before. The result depends on the text alone, so a
+/// remembered one is the same answer; the memo is bounded and simply starts again when full.
+mod recent {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use super::Address;
+
+    pub(super) const CAPACITY: usize = 4096;
+
+    fn memo() -> &'static Mutex<HashMap<String, Address>> {
+        static MEMO: OnceLock<Mutex<HashMap<String, Address>>> = OnceLock::new();
+        MEMO.get_or_init(|| Mutex::new(HashMap::with_capacity(CAPACITY)))
+    }
+
+    pub(super) fn get(raw: &str) -> Option<Address> {
+        // A poisoned lock only means another thread panicked mid-insert: parse afresh.
+        memo().lock().ok()?.get(raw).cloned()
+    }
+
+    pub(super) fn put(raw: &str, address: &Address) {
+        if let Ok(mut memo) = memo().lock() {
+            if memo.len() >= CAPACITY {
+                memo.clear();
+            }
+            memo.insert(raw.to_string(), address.clone());
+        }
     }
 }
 
@@ -114,5 +152,27 @@ mod tests {
     fn odd_addresses_are_kept_verbatim() {
         assert_eq!(Address::from_twilio("+1A693421974").as_str(), "+1A693421974");
         assert_eq!(Address::from_twilio("+14158675309").as_str(), "+14158675309");
+    }
+
+    #[test]
+    fn a_remembered_address_is_the_same_answer_as_a_fresh_parse_even_past_the_memo_bound() {
+        let inputs = [" +61 412 345 678 ", "+61412345678", "72345", "whatsapp:+61412345678", "+1 (415) 867-5309", " 72345 "];
+        let fresh: Vec<String> = inputs
+            .iter()
+            .map(|raw| match E164::parse(raw) {
+                Ok(n) => n.0,
+                Err(_) => raw.trim().to_string(),
+            })
+            .collect();
+        // More distinct numbers than the bound in between, so the memo starts again each round.
+        for round in 0..3 {
+            for (raw, want) in inputs.iter().zip(&fresh) {
+                assert_eq!(Address::from_twilio(raw).as_str(), want, "{raw:?} in round {round}");
+            }
+            for n in 0..=recent::CAPACITY {
+                let raw = format!("+614{:08}", round * (recent::CAPACITY + 1) + n);
+                assert!(Address::from_twilio(&raw).as_str().starts_with("+614"));
+            }
+        }
     }
 }
