@@ -2,8 +2,9 @@
 # CI: the Linux package works once installed. Bundles a .deb, installs it with apt (as a
 # user would, dependencies resolved), checks the desktop entry and icon, checks every
 # shared library the installed binary needs is found, starts the installed binary
-# headless (--help, export, serve answering /healthz), then removes the package and checks
-# it is gone.
+# headless (--help, export, serve answering /healthz), turns start at login on and runs its
+# entry as a login would (the app in the tray, its window on a second launch), then removes
+# the package and checks it is gone.
 #
 # The .deb holds the DEBUG binary `make test` already built, not a release build: a
 # release build costs 20-30 minutes on the 2-core CI machine, against 1-4 for this step
@@ -81,6 +82,26 @@ code="$(curl -s -o /dev/null -w '%{http_code}' "$addr/healthz")"
 kill -TERM "$serve_pid"
 wait "$serve_pid" || fail "serve did not exit cleanly on SIGTERM"
 serve_pid=""
+
+echo "==> start at login, from the installed package"
+# The owner's switch (Settings) and `switchboard start-at-login` write the same entry; in a
+# home of its own, so this machine's real sessions are never touched.
+home="$tmp/home"
+mkdir -p "$home"
+autostart_entry="$home/.config/autostart/Switchboard.desktop"
+[ "$(HOME="$home" switchboard start-at-login status)" = off ] || fail "start at login is on before it was turned on"
+HOME="$home" switchboard start-at-login on >/dev/null
+[ -f "$autostart_entry" ] || fail "start-at-login on wrote no $autostart_entry"
+[ "$(HOME="$home" switchboard start-at-login status)" = "on: $autostart_entry" ] || fail "start-at-login status does not say on"
+grep -qx 'Exec=/usr/bin/switchboard --tray' "$autostart_entry" || { cat "$autostart_entry" >&2; fail "the autostart entry does not start the installed binary in the tray"; }
+if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$autostart_entry"; fi
+# What the desktop session does at login: run the entry's Exec line (in a display and a
+# session bus of its own). The app must come up in the tray with no window, stay up, and
+# open its window when launched again (the desktop entry's Exec, or the tray's Open).
+HOME="$home" DISPLAY= bash ./scripts/autostart-check.sh "$autostart_entry" "$tmp" || fail "the app started at login did not run in the tray"
+HOME="$home" switchboard start-at-login off >/dev/null
+[ ! -e "$autostart_entry" ] || fail "start-at-login off left $autostart_entry"
+[ "$(HOME="$home" switchboard start-at-login status)" = off ] || fail "start-at-login status does not say off"
 
 echo "==> removing the package"
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get remove -y -qq switchboard >/dev/null

@@ -32,6 +32,8 @@ pub enum Command {
     Send(SendArgs),
     /// Write everything in the store as JSON or CSV.
     Export(ExportArgs),
+    /// Start Switchboard in the tray when you log in: on, off, or show whether it does.
+    StartAtLogin(StartAtLoginArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +98,19 @@ pub enum ExportFormat {
     #[default]
     Json,
     Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StartAtLoginArgs {
+    #[arg(value_enum, default_value = "status")]
+    pub action: StartAtLoginAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StartAtLoginAction {
+    On,
+    Off,
+    Status,
 }
 
 #[derive(Debug, clap::Args)]

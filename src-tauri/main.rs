@@ -27,6 +27,7 @@ fn run(parsed: Cli) -> Result<(), Error> {
         Some(Command::Export(args)) => cli::export(&args),
         Some(Command::Serve(args)) => runtime()?.block_on(cli::serve(&args)),
         Some(Command::Send(args)) => runtime()?.block_on(cli::send(&args)),
+        Some(Command::StartAtLogin(args)) => start_at_login(args.action),
     }
 }
 
@@ -37,6 +38,16 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 #[cfg(feature = "desktop")]
 fn desktop(sandbox: bool, in_tray: bool) -> Result<(), Error> {
     switchboard::desktop::run(sandbox, in_tray)
+}
+
+#[cfg(feature = "desktop")]
+fn start_at_login(action: cli::StartAtLoginAction) -> Result<(), Error> {
+    switchboard::desktop::autostart::command(action)
+}
+
+#[cfg(not(feature = "desktop"))]
+fn start_at_login(_action: cli::StartAtLoginAction) -> Result<(), Error> {
+    Err(Error::Usage("this build has no desktop app to start at login (built without the `desktop` feature)".into()))
 }
 
 #[cfg(not(feature = "desktop"))]

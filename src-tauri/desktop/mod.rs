@@ -1,6 +1,7 @@
 //! The Tauri shell: the only module that imports `tauri`. It opens the store, starts the
 //! core, and exposes thin commands to the UI; all logic lives in the core.
 
+pub mod autostart;
 mod bridge;
 #[cfg(test)]
 mod command_names;
@@ -97,7 +98,7 @@ fn start_core(app: tauri::AppHandle, with_window: bool) {
     });
 }
 
-/// What a launch at login passes (see the autostart plugin below): start in the tray.
+/// What a launch at login passes (`autostart`): start in the tray.
 pub const IN_TRAY_ARG: &str = "--tray";
 
 /// Opens the desktop app: its window, or only the tray with `in_tray` (a start at login).
@@ -118,10 +119,6 @@ pub fn run(sandbox: bool, in_tray: bool) -> Result<()> {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            Some(vec![IN_TRAY_ARG]),
-        ))
         .manage(DesktopState {
             store: store.clone(),
             sandbox,
@@ -144,6 +141,8 @@ pub fn run(sandbox: bool, in_tray: bool) -> Result<()> {
             let with_window = !in_tray || tray.is_err();
             if with_window {
                 window::create(app.handle(), window::Opened::Start)?;
+            } else {
+                tracing::info!("started in the tray: no window until it is asked for");
             }
             start_core(app.handle().clone(), with_window);
             Ok(())

@@ -2,7 +2,6 @@
 //! (whose values never leave the keychain; the UI only learns whether they exist).
 
 use tauri::State;
-use tauri_plugin_autostart::ManagerExt;
 
 use crate::desktop::DesktopState;
 use crate::error::{Error, Result};
@@ -28,14 +27,14 @@ pub struct DesktopSettings {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_settings(app: tauri::AppHandle, state: State<'_, DesktopState>) -> Result<DesktopSettings> {
+pub async fn get_settings(state: State<'_, DesktopState>) -> Result<DesktopSettings> {
     let (notifications, auto_reply_window_hours) = state
         .store
         .read_async(|conn| Ok((notifications_enabled(conn)?, crate::inbound::auto_reply::window_hours(conn)?)))
         .await?;
     Ok(DesktopSettings {
         notifications,
-        autostart: app.autolaunch().is_enabled().unwrap_or(false),
+        autostart: crate::desktop::autostart::is_enabled().unwrap_or(false),
         data_dir: state.store.data_dir().display().to_string(),
         sandbox: state.sandbox,
         tray_keeps_window: crate::desktop::window::KEEP_WINDOW.load(std::sync::atomic::Ordering::Relaxed),
@@ -76,15 +75,13 @@ pub async fn set_notifications(state: State<'_, DesktopState>, enabled: bool) ->
 /// (`switchboard --tray`), which is not what someone trying the sandbox asked for.
 #[tauri::command]
 #[specta::specta]
-pub fn set_autostart(app: tauri::AppHandle, state: State<'_, DesktopState>, enabled: bool) -> Result<()> {
+pub fn set_autostart(state: State<'_, DesktopState>, enabled: bool) -> Result<()> {
     if state.sandbox {
         return Err(Error::InvalidInput(
             "start at login is set from your real Switchboard, not from the sandbox".into(),
         ));
     }
-    let launcher = app.autolaunch();
-    let done = if enabled { launcher.enable() } else { launcher.disable() };
-    done.map_err(|e| Error::Internal(format!("could not change start at login: {e}")))
+    crate::desktop::autostart::set(enabled)
 }
 
 /// Writes everything (`json`) or the messages (`csv`) to the file the owner chose in the
