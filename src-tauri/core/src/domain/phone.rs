@@ -156,7 +156,8 @@ mod tests {
 
     #[test]
     fn a_remembered_address_is_the_same_answer_as_a_fresh_parse_even_past_the_memo_bound() {
-        let inputs = [" +61 412 345 678 ", "+61412345678", "72345", "whatsapp:+61412345678", "+1 (415) 867-5309", " 72345 "];
+        let inputs =
+            [" +61 412 345 678 ", "+61412345678", "72345", "whatsapp:+61412345678", "+1 (415) 867-5309", " 72345 "];
         let fresh: Vec<String> = inputs
             .iter()
             .map(|raw| match E164::parse(raw) {

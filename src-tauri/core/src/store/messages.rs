@@ -192,8 +192,8 @@ pub fn apply_status(
 pub fn apply_pending(conn: &Connection, sid: &str) -> Result<()> {
     // Run for every message stored, and almost always finds nothing: a cached statement,
     // and no DELETE when there was nothing to apply.
-    let mut stmt =
-        conn.prepare_cached("SELECT status, error_code, event_at FROM pending_status WHERE message_sid = ?1 ORDER BY id")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT status, error_code, event_at FROM pending_status WHERE message_sid = ?1 ORDER BY id")?;
     let pending: Vec<(String, Option<i64>, Option<String>)> =
         stmt.query_map([sid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     if pending.is_empty() {
