@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use switchboard::domain::kinds::Channel;
-use switchboard::events::Events;
 use switchboard::outbound::composer::{send_from_composer, ComposerMessage, EmailSetup};
 use switchboard::outbound::email::ResendConfig;
 use switchboard::outbound::Outbound;
@@ -13,8 +12,8 @@ use switchboard::picked::{PickedPaths, Purpose};
 use switchboard::store::email_thread::{self, InboundEmail};
 use switchboard::store::{self, Store};
 
-use crate::client_stub::{client_at, message_json, Stub};
-use crate::common::TestResult;
+use crate::client_stub::{client_at, conversation_with_email, message_json, resend, Stub};
+use crate::common::{unpaced_outbound, TestResult};
 
 const OURS: &str = "+15005550006";
 const CUSTOMER: &str = "+61412345678";
@@ -38,40 +37,10 @@ async fn twilio() -> Result<Stub, Boxed> {
     .await
 }
 
-/// A stub Resend answering every send with ids re-0001, re-0002…
-async fn resend() -> Result<Stub, Boxed> {
-    Stub::start(Arc::new(|r, before| {
-        if r.path != "/emails" {
-            return (404, vec![], "{}".into());
-        }
-        let n = before.iter().filter(|b| b.path == "/emails").count() + 1;
-        (200, vec![], serde_json::json!({ "id": format!("re-{n:04}") }).to_string())
-    }))
-    .await
-}
-
 /// A store with one conversation whose contact has a mobile and an email address.
 fn setup(twilio: &Stub, dir: &std::path::Path) -> Result<(Outbound, i64), Boxed> {
-    let store = Store::open(&dir.join("data"))?;
-    store.write(|tx| store::settings::set(tx, switchboard::outbound::rate_setting_key(OURS), "1000"))?;
-    let conv = store.write(|tx| {
-        let n = store::numbers::ensure(tx, OURS, false)?;
-        let conv = store::conversations::ensure(tx, n, CUSTOMER)?;
-        let contact =
-            store::contacts::find_by_address(tx, CUSTOMER)?.ok_or_else(|| switchboard::Error::not_found("contact"))?;
-        store::contacts::save(
-            tx,
-            Some(contact.id),
-            &store::contacts::ContactEdit {
-                name: "Ana".into(),
-                phones: vec![CUSTOMER.into()],
-                email: Some(CUSTOMER_EMAIL.into()),
-                notes: String::new(),
-            },
-        )?;
-        Ok(conv)
-    })?;
-    let ob = Outbound::new(store, client_at(&twilio.base)?, Events::new(), Some("https://pub.example".into()));
+    let ob = unpaced_outbound(Store::open(&dir.join("data"))?, OURS, client_at(&twilio.base)?, Some("https://pub.example"))?;
+    let conv = conversation_with_email(&ob.store, OURS, CUSTOMER, CUSTOMER_EMAIL)?;
     Ok((ob, conv))
 }
 

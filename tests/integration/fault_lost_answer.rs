@@ -6,17 +6,15 @@
 //! cannot be known, marks the row failed in plain words with Retry offered. Never a
 //! UNIQUE error, never a row left `queued`.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use switchboard::events::Events;
 use switchboard::outbound::send::{self, SendRequest};
-use switchboard::outbound::{rate_setting_key, Outbound};
+use switchboard::outbound::Outbound;
 use switchboard::store::{self, Store};
 use switchboard::Error;
 
-use crate::client_stub::{client_at, message_json};
-use crate::common::TestResult;
+use crate::client_stub::{client_at, message_json, raw_twilio};
+use crate::common::{unpaced_outbound, TestResult};
 
 const OURS: &str = "+15005550006";
 const CUSTOMER: &str = "+61412345678";
@@ -40,52 +38,37 @@ struct Script {
 type Shared = Arc<Mutex<Script>>;
 
 fn lost_answer_twilio() -> Result<(String, Shared), Box<dyn std::error::Error>> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let base = format!("http://{}", listener.local_addr()?);
     let script: Shared = Arc::new(Mutex::new(Script { next_sid: 100, ..Default::default() }));
     let s2 = script.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let Some((line, body)) = crate::client_stub::read_request_pub(&mut s) else { continue };
-            let mut sc = s2.lock().unwrap_or_else(|p| p.into_inner());
-            sc.requests.push(line.clone());
-            let reply = if line.starts_with("POST") {
-                let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-                let field = |k: &str| form.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-                let media = form.iter().filter(|(k, _)| k == "MediaUrl").count();
-                sc.next_sid += 1;
-                let sid = format!("SM{:032}", sc.next_sid);
-                let mut m: serde_json::Value =
-                    serde_json::from_str(&message_json(&sid, &field("From"), &field("To"), &field("Body"), "queued"))
-                        .unwrap_or_default();
-                m["num_media"] = serde_json::json!(media.to_string());
-                if sc.drop_creates > 0 {
-                    sc.drop_creates -= 1;
-                    if sc.created_on_drop {
-                        sc.log.push(m);
-                    }
-                    drop(s); // the request reached "Twilio"; the answer is lost
-                    continue;
+    let base = raw_twilio(move |line, body| {
+        let mut sc = s2.lock().unwrap_or_else(|p| p.into_inner());
+        sc.requests.push(line.to_string());
+        if line.starts_with("POST") {
+            let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+            let field = |k: &str| form.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+            let media = form.iter().filter(|(k, _)| k == "MediaUrl").count();
+            sc.next_sid += 1;
+            let sid = format!("SM{:032}", sc.next_sid);
+            let mut m: serde_json::Value =
+                serde_json::from_str(&message_json(&sid, &field("From"), &field("To"), &field("Body"), "queued"))
+                    .unwrap_or_default();
+            m["num_media"] = serde_json::json!(media.to_string());
+            if sc.drop_creates > 0 {
+                sc.drop_creates -= 1;
+                if sc.created_on_drop {
+                    sc.log.push(m);
                 }
-                sc.log.push(m.clone());
-                (201, m.to_string())
-            } else if sc.list_fails {
-                (500, crate::client_stub::twilio_error(20500, 500, "internal error"))
-            } else {
-                let newest_first: Vec<_> = sc.log.iter().rev().cloned().collect();
-                (200, serde_json::json!({"messages": newest_first, "next_page_uri": null}).to_string())
-            };
-            drop(sc);
-            let resp = format!(
-                "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                reply.0,
-                reply.1.len(),
-                reply.1
-            );
-            let _ = s.write_all(resp.as_bytes());
+                return None; // the request reached "Twilio"; the answer is lost
+            }
+            sc.log.push(m.clone());
+            Some((201, m.to_string()))
+        } else if sc.list_fails {
+            Some((500, crate::client_stub::twilio_error(20500, 500, "internal error")))
+        } else {
+            let newest_first: Vec<_> = sc.log.iter().rev().cloned().collect();
+            Some((200, serde_json::json!({"messages": newest_first, "next_page_uri": null}).to_string()))
         }
-    });
+    })?;
     Ok((base, script))
 }
 
@@ -107,10 +90,8 @@ fn outbound(
     dir: &std::path::Path,
     public_url: Option<&str>,
 ) -> Result<Outbound, Box<dyn std::error::Error>> {
-    let store = Store::open(dir)?;
     // Pacing is tested elsewhere; here it would only slow the resend down.
-    store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), "1000"))?;
-    Ok(Outbound::new(store, client_at(base)?, Events::new(), public_url.map(str::to_string)))
+    unpaced_outbound(Store::open(dir)?, OURS, client_at(base)?, public_url)
 }
 
 fn only_row(ob: &Outbound) -> Result<store::messages::Message, Box<dyn std::error::Error>> {

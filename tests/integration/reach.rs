@@ -4,19 +4,16 @@
 //! point at the listener by themselves; the self-test reports success and exact failures.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchboard::media::MediaConfig;
 use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
-use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{self, numbers, Store};
-use switchboard::tunnel::{wiring, RetryPolicy, TunnelState};
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
+use switchboard::tunnel::{wiring, TunnelState};
+use switchboard::twilio::client::TwilioClient;
 
-use crate::common::TestResult;
-use crate::sim_support::{wait_until, StubApp};
+use crate::common::{count, TestResult};
+use crate::sim_support::{client, runtime_config, wait_until, StubApp};
 
 const OURS: &str = "+61255501234";
 const ALICE: &str = "+61412555201";
@@ -26,34 +23,9 @@ async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
     Ok(Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?)
 }
 
-fn creds(sim: &Simulator) -> TwilioCredentials {
-    TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token())
-}
-
-fn client(sim: &Simulator) -> Result<TwilioClient, switchboard::Error> {
-    TwilioClient::new(ClientConfig::with_base(creds(sim), &sim.base_url()))
-}
-
 fn config(sim: &Simulator, data_dir: &std::path::Path, reach: Reach, wire: bool, backfill: bool) -> RuntimeConfig {
-    let mut media = MediaConfig::new(&sim.base_url(), Some(&creds(sim)));
-    media.poll_interval = Duration::from_millis(200);
-    RuntimeConfig {
-        store: Store::open(data_dir).expect("the test store opens"),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        reach,
-        credentials: creds(sim),
-        client: ClientConfig::with_base(creds(sim), &sim.base_url()),
-        media,
-        wire_numbers: wire,
-        fallback_flows: false,
-        backfill,
-        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
-        reconcile_interval: None,
-    }
-}
-
-fn count(store: &Store, sql: &str) -> i64 {
-    store.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap_or(-1)
+    let store = Store::open(data_dir).expect("the test store opens");
+    RuntimeConfig { reach, wire_numbers: wire, backfill, ..runtime_config(sim, store) }
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! and a call created by REST (click-to-call).
 
 use crate::common::TestResult;
-use crate::sim_support::{fast_config, param, start, wait_until, Api, StubApp};
+use crate::sim_support::{fast_config, param, start, wait_until, Api, Harness, StubApp};
 use switchboard::sim::SimConfig;
 
 const OURS: &str = "+61291234567";
@@ -14,16 +14,16 @@ const OWNER: &str = "+61400000001";
 const VOICE: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say voice="Polly.Nicole">Thanks for calling. Connecting you now.</Say><Dial timeout="20" action="/twilio/voice/dial-status" method="POST"><Number>+61400000001</Number></Dial></Response>"#;
 const AFTER_DIAL: &str = r#"<Response><Say>Sorry, nobody can take your call. Please leave a message after the beep.</Say><Record maxLength="120" playBeep="true" transcribe="true" transcribeCallback="{base}/twilio/voice/transcription" recordingStatusCallback="{base}/twilio/voice/recording" action="{base}/twilio/voice/record-done"/><Hangup/></Response>"#;
 
-async fn voicemail_app(token: &str) -> Result<StubApp, Box<dyn std::error::Error>> {
-    StubApp::start(token, &[("/twilio/voice", VOICE), ("/twilio/voice/dial-status", AFTER_DIAL)]).await
+/// Our number pointed at a stub app that forwards to the owner, then takes a voicemail.
+async fn voicemail_app(owner_answers: bool) -> Result<Harness, Box<dyn std::error::Error>> {
+    let config = SimConfig { owner_answers, ..fast_config() };
+    Harness::start(config, OURS, &[("/twilio/voice", VOICE), ("/twilio/voice/dial-status", AFTER_DIAL)]).await
 }
 
 #[tokio::test]
 async fn sim_calls_unanswered_forward_leaves_a_wav_voicemail_with_callbacks() -> TestResult {
-    let sim = start(SimConfig { owner_answers: false, ..fast_config() }).await?;
-    let app = voicemail_app(sim.auth_token()).await?;
-    sim.add_number(OURS, "Shop");
-    sim.point_number_at(OURS, &app.base);
+    let harness = voicemail_app(false).await?;
+    let (sim, app) = (&harness.sim, &harness.app);
 
     let outcome = sim.customer_call(CUSTOMER, OURS, Some(3)).await?;
     assert_eq!(outcome.dial_status.as_deref(), Some("no-answer"), "the owner did not pick up: {outcome:?}");
@@ -60,7 +60,7 @@ async fn sim_calls_unanswered_forward_leaves_a_wav_voicemail_with_callbacks() ->
     // The RecordingUrl serves a real WAV (Twilio's default format), with or without `.wav`.
     let url = rec[0].get("RecordingUrl").ok_or("RecordingUrl")?.to_string();
     assert!(url.starts_with(&sim.base_url()), "RecordingUrl points at the simulator: {url}");
-    let api = Api::new(&sim)?;
+    let api = Api::new(sim)?;
     let resp = api.http.get(format!("{url}.wav")).basic_auth(sim.account_sid(), Some(sim.auth_token())).send().await?;
     assert_eq!(resp.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("audio/x-wav"));
     let wav = resp.bytes().await?;
@@ -99,17 +99,13 @@ async fn sim_calls_unanswered_forward_leaves_a_wav_voicemail_with_callbacks() ->
     assert_eq!(recs[0]["duration"], "3");
     let r = api.get(&format!("Calls.json?ParentCallSid={}", outcome.call_sid)).await?;
     assert_eq!(r.json["calls"][0]["status"], "no-answer", "the forwarded leg is a child call");
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_calls_answered_forward_records_nothing() -> TestResult {
-    let sim = start(SimConfig { owner_answers: true, ..fast_config() }).await?;
-    let app = voicemail_app(sim.auth_token()).await?;
-    sim.add_number(OURS, "Shop");
-    sim.point_number_at(OURS, &app.base);
+    let harness = voicemail_app(true).await?;
+    let (sim, app) = (&harness.sim, &harness.app);
     let outcome = sim.customer_call(CUSTOMER, OURS, Some(5)).await?;
     assert_eq!(outcome.dial_status.as_deref(), Some("completed"), "the owner answered");
     assert_eq!(outcome.recording_sid, None, "no voicemail when answered");
@@ -117,8 +113,6 @@ async fn sim_calls_answered_forward_records_nothing() -> TestResult {
     assert_eq!(dial.len(), 1, "the action is still requested after the conversation");
     assert_eq!(dial[0].get("DialCallStatus"), Some("completed"));
     assert!(app.hits_on("/twilio/voice/recording").is_empty());
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 

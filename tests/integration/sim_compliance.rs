@@ -48,19 +48,7 @@ async fn complete_bundle(api: &Api, bundle: &str, end_user: &str) -> Result<Stri
     let attrs = r#"{"business_name":"Acme Pty Ltd","business_registration_identifier":"ABN","business_registration_number":"51824753556","email":"owner@acme.test","first_name":"Ada","last_name":"Lovelace"}"#;
     let r = api.post(&format!("{V2}/EndUsers/{end_user}"), &[("Attributes", attrs)]).await?;
     assert_eq!(r.status, 200, "{}", r.json);
-    let r = api
-        .post(
-            "Addresses.json",
-            &[
-                ("CustomerName", "Acme Pty Ltd"),
-                ("Street", "1 George St"),
-                ("City", "Sydney"),
-                ("Region", "NSW"),
-                ("PostalCode", "2000"),
-                ("IsoCountry", "AU"),
-            ],
-        )
-        .await?;
+    let r = api.create_au_address().await?;
     let address = r.json["sid"].as_str().ok_or("address sid")?.to_string();
     let r = api
         .post(

@@ -3,17 +3,25 @@
 
 use std::collections::HashSet;
 
+use switchboard::sim::Simulator;
+
 use crate::common::TestResult;
 use crate::sim_support::{fast_config, start, Api};
 
 const OURS: &str = "+61291234567";
 const CUSTOMER: &str = "+61412345678";
 
-#[tokio::test]
-async fn sim_rest_messages_create_list_page_and_fetch() -> TestResult {
+/// A fast simulator that owns our number, and a REST client of its account.
+async fn shop() -> Result<(Simulator, Api), Box<dyn std::error::Error>> {
     let sim = start(fast_config()).await?;
     sim.add_number(OURS, "Shop");
     let api = Api::new(&sim)?;
+    Ok((sim, api))
+}
+
+#[tokio::test]
+async fn sim_rest_messages_create_list_page_and_fetch() -> TestResult {
+    let (sim, api) = shop().await?;
     let mut created = Vec::new();
     for i in 0..5 {
         let r = api.post("Messages.json", &[("To", CUSTOMER), ("From", OURS), ("Body", &format!("hello {i}"))]).await?;
@@ -61,9 +69,7 @@ async fn sim_rest_messages_create_list_page_and_fetch() -> TestResult {
 
 #[tokio::test]
 async fn sim_rest_send_validation_errors_match_twilio_codes() -> TestResult {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let (sim, api) = shop().await?;
     let r = api.post("Messages.json", &[("From", OURS), ("Body", "x")]).await?;
     assert_eq!((r.status, r.json["code"].as_u64()), (400, Some(21604)), "missing To: {}", r.json);
     let r = api.post("Messages.json", &[("To", CUSTOMER), ("From", "+61299990000"), ("Body", "x")]).await?;
@@ -131,9 +137,7 @@ async fn sim_rest_faults_429_with_retry_after_then_500_then_recovers() -> TestRe
 
 #[tokio::test]
 async fn sim_rest_dropped_connection_after_create_leaves_the_message() -> TestResult {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let (sim, api) = shop().await?;
     sim.faults().drop_connection_after_create_next(1);
     let result = api
         .http
@@ -156,9 +160,7 @@ async fn sim_rest_dropped_connection_after_create_leaves_the_message() -> TestRe
 
 #[tokio::test]
 async fn sim_rest_inbound_mms_media_redirects_to_a_real_png() -> TestResult {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let (sim, api) = shop().await?;
     let sid = sim.customer_sms(CUSTOMER, OURS, "", true).await?;
     assert!(sid.starts_with("MM"), "an MMS has an MM sid");
     let r = api.get(&format!("Messages/{sid}/Media.json")).await?;
@@ -232,19 +234,7 @@ async fn sim_rest_numbers_search_buy_update_release() -> TestResult {
     let r = api.get(&format!("IncomingPhoneNumbers/{pn}.json")).await?;
     assert_eq!(r.status, 404, "a released number is gone");
 
-    let r = api
-        .post(
-            "Addresses.json",
-            &[
-                ("CustomerName", "Acme Pty Ltd"),
-                ("Street", "1 George St"),
-                ("City", "Sydney"),
-                ("Region", "NSW"),
-                ("PostalCode", "2000"),
-                ("IsoCountry", "AU"),
-            ],
-        )
-        .await?;
+    let r = api.create_au_address().await?;
     assert_eq!(r.status, 201, "{}", r.json);
     assert!(r.json["sid"].as_str().is_some_and(|s| s.starts_with("AD")));
     let r = api.get("Addresses.json?IsoCountry=AU").await?;
@@ -259,9 +249,7 @@ pub fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn sim_rest_seeded_history_is_listed_newest_first() -> TestResult {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let (sim, api) = shop().await?;
     let hour = std::time::Duration::from_secs(3600);
     let old = sim.seed_message(CUSTOMER, OURS, "Do you open Sundays?", true, 3 * hour);
     let reply = sim.seed_message(OURS, CUSTOMER, "Yes, 10 to 4.", false, 2 * hour);

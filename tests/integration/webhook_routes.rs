@@ -10,7 +10,7 @@ use switchboard::events::Event;
 use switchboard::store::{calls, compliance, messages, numbers, optouts, voicemails};
 use switchboard::twilio::signature::{body_sha256, sign, Algorithm};
 
-use crate::common::TestResult;
+use crate::common::{edit_number_settings, TestResult};
 use crate::webhook_support::*;
 
 #[tokio::test]
@@ -277,50 +277,34 @@ async fn error_21610_marks_the_recipient_opted_out() -> TestResult {
     Ok(())
 }
 
-fn sms_from(sid: &str, body: &str) -> String {
-    encode(&[
-        ("MessageSid".into(), sid.into()),
-        ("From".into(), "+61412345678".into()),
-        ("To".into(), "+61255501234".into()),
-        ("Body".into(), body.into()),
-        ("NumMedia".into(), "0".into()),
-        ("NumSegments".into(), "1".into()),
-    ])
-}
-
 #[tokio::test]
 async fn auto_reply_and_opt_out_keywords() -> TestResult {
     let f = Fixture::new()?;
     let reply = "Thanks! We'll reply soon & <b>fast</b>";
-    f.store.write(move |tx| {
-        let id = numbers::ensure(tx, "+61255501234", false)?;
-        let mut s = numbers::get(tx, id)?.settings;
-        s.auto_reply = Some(reply.into());
-        numbers::update_settings(tx, id, &s)
-    })?;
+    edit_number_settings(&f.store, "+61255501234", false, move |s| s.auto_reply = Some(reply.into()))?;
     let message_text = |xml: &str| -> Result<Option<String>, Box<dyn std::error::Error>> {
         Ok(parse_xml(xml)?.find("Message").map(|m| m.text.clone()))
     };
-    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a01", "Hello")).await?;
+    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a01", "+61412345678", "+61255501234", "Hello")).await?;
     assert_eq!(message_text(&xml)?.as_deref(), Some(reply), "the auto-reply, escaped by the writer: {xml}");
     assert!(!xml.contains("<b>"), "owner text is escaped: {xml}");
 
-    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a02", "STOP")).await?;
+    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a02", "+61412345678", "+61255501234", "STOP")).await?;
     assert_eq!(message_text(&xml)?, None, "no auto-reply to a STOP");
     assert!(f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "STOP opts the sender out");
 
-    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a03", "are you open?")).await?;
+    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a03", "+61412345678", "+61255501234", "are you open?")).await?;
     assert_eq!(message_text(&xml)?, None, "no auto-reply to someone who opted out");
 
-    let start = with_field(&sms_from("SM00000000000000000000000000000a04", "start please"), "OptOutType", "START");
+    let start = with_field(&inbound_sms("SM00000000000000000000000000000a04", "+61412345678", "+61255501234", "start please"), "OptOutType", "START");
     f.post("/twilio/sms", &start).await?;
     assert!(!f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "Twilio's OptOutType=START opts back in");
-    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a05", "hi again")).await?;
+    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a05", "+61412345678", "+61255501234", "hi again")).await?;
     assert_eq!(message_text(&xml)?, None, "subscribed again, but already auto-answered within the window");
     f.store.write(|tx| {
         switchboard::store::settings::set(tx, switchboard::inbound::auto_reply::WINDOW_SETTING, "0.0000001")
     })?;
-    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a06", "hello?")).await?;
+    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a06", "+61412345678", "+61255501234", "hello?")).await?;
     assert_eq!(message_text(&xml)?.as_deref(), Some(reply), "once the window has passed, the auto-reply answers again");
     Ok(())
 }
@@ -329,16 +313,14 @@ async fn auto_reply_and_opt_out_keywords() -> TestResult {
 async fn message_bodies_are_stored_byte_exact() -> TestResult {
     let f = Fixture::new()?;
     let text = "Hi 👋\r\nline two\n<b>html</b> & \"quotes\" +plus %percent";
-    f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000b01", text)).await?;
+    f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000b01", "+61412345678", "+61255501234", text)).await?;
     let m = f.store.read(|c| messages::find_by_sid(c, "SM00000000000000000000000000000b01"))?.ok_or("stored")?;
     assert_eq!(m.body, text, "the body is kept exactly as sent");
     Ok(())
 }
 
 async fn configure_forwarding(f: &Fixture, hours: Option<BusinessHours>, voicemail: bool) -> TestResult {
-    f.store.write(move |tx| {
-        let id = numbers::ensure(tx, "+13163336936", false)?;
-        let mut s = numbers::get(tx, id)?.settings;
+    edit_number_settings(&f.store, "+13163336936", false, move |s| {
         s.forwarding_number = Some("+61412345678".into());
         s.forwarding_enabled = true;
         s.greeting = "Thanks for calling Ana's Bakery".into();
@@ -348,7 +330,6 @@ async fn configure_forwarding(f: &Fixture, hours: Option<BusinessHours>, voicema
         s.voicemail_enabled = voicemail;
         // The unscreened flow (screening, on for new numbers, is tested in call_flow.rs).
         s.screening_enabled = false;
-        numbers::update_settings(tx, id, &s)
     })?;
     Ok(())
 }
@@ -401,12 +382,7 @@ async fn dial_action_hangs_up_or_takes_a_voicemail() -> TestResult {
     let f = Fixture::new()?;
     let body = raw_body("dial_action_callback")?;
     // Unscreened: a completed dial is the owner (screened, it must also be accepted).
-    f.store.write(|tx| {
-        let id = numbers::ensure(tx, "+14254096518", false)?;
-        let mut s = numbers::get(tx, id)?.settings;
-        s.screening_enabled = false;
-        numbers::update_settings(tx, id, &s)
-    })?;
+    edit_number_settings(&f.store, "+14254096518", false, |s| s.screening_enabled = false)?;
     let (status, xml) = f.post("/twilio/voice/dial", &body).await?;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(parse_xml(&xml)?.names(), vec!["Hangup"], "the owner answered: hang up");
@@ -417,12 +393,7 @@ async fn dial_action_hangs_up_or_takes_a_voicemail() -> TestResult {
         let max = doc.children[1].attr("maxLength").ok_or("maxLength")?;
         assert_eq!(max, "120", "the number's default voicemail length");
     }
-    f.store.write(|tx| {
-        let id = numbers::ensure(tx, "+14254096518", false)?;
-        let mut s = numbers::get(tx, id)?.settings;
-        s.voicemail_enabled = false;
-        numbers::update_settings(tx, id, &s)
-    })?;
+    edit_number_settings(&f.store, "+14254096518", false, |s| s.voicemail_enabled = false)?;
     let (_, xml) = f.post("/twilio/voice/dial", &with_field(&body, "DialCallStatus", "no-answer")).await?;
     assert_eq!(parse_xml(&xml)?.names(), vec!["Say", "Hangup"], "voicemail off: an apology: {xml}");
     Ok(())
