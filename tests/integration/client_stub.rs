@@ -364,21 +364,25 @@ fn read_request(s: &mut std::net::TcpStream) -> Option<(String, Vec<u8>)> {
     }
 }
 
-/// The send path over a dropping server (the lost answer is reconciled there, where the
-/// store knows which SIDs are already ours).
-async fn send_hello(base: &str) -> Result<switchboard::outbound::send::SendOutcome, Box<dyn std::error::Error>> {
+/// Sends "hello" through the send path over a [`dropping_server`] (the lost answer is
+/// reconciled there, where the store knows which SIDs are already ours): the outcome, and
+/// the request lines "Twilio" received.
+async fn send_hello(
+    twilio_got_it: bool,
+) -> Result<(switchboard::outbound::send::SendOutcome, Vec<String>), Box<dyn std::error::Error>> {
+    let (base, log) = dropping_server(twilio_got_it)?;
     let (_dir, store) = temp_store()?;
-    let ob = unpaced_outbound(store, "+15005550006", client_at(base)?, None)?;
+    let ob = unpaced_outbound(store, "+15005550006", client_at(&base)?, None)?;
     let req = switchboard::outbound::send::SendRequest::text("+15005550006", "+15005550001", "hello");
-    Ok(switchboard::outbound::send::send(&ob, req).await?)
+    let got = switchboard::outbound::send::send(&ob, req).await?;
+    let log = log.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok((got, log))
 }
 
 #[tokio::test]
 async fn a_dropped_connection_on_send_adopts_the_message_twilio_already_has() -> TestResult {
-    let (base, log) = dropping_server(true)?;
-    let got = send_hello(&base).await?;
+    let (got, log) = send_hello(true).await?;
     assert_eq!(got.sid.as_deref(), Some(SM1), "the message Twilio had was adopted");
-    let log = log.lock().map(|l| l.clone()).unwrap_or_default();
     assert_eq!(log.iter().filter(|l| l.starts_with("POST")).count(), 1, "no second send: {log:?}");
     assert!(log.iter().any(|l| l.starts_with("GET") && l.contains("To=%2B15005550001")), "it listed by To: {log:?}");
     Ok(())
@@ -386,10 +390,8 @@ async fn a_dropped_connection_on_send_adopts_the_message_twilio_already_has() ->
 
 #[tokio::test]
 async fn a_dropped_connection_on_send_is_resent_once_when_twilio_does_not_have_it() -> TestResult {
-    let (base, log) = dropping_server(false)?;
-    let got = send_hello(&base).await?;
+    let (got, log) = send_hello(false).await?;
     assert_eq!(got.sid.as_deref(), Some(SM2), "sent again after checking Twilio's log");
-    let log = log.lock().map(|l| l.clone()).unwrap_or_default();
     let kinds: Vec<&str> = log.iter().map(|l| l.split(' ').next().unwrap_or("")).collect();
     assert_eq!(kinds, vec!["POST", "GET", "POST"], "check before the resend: {log:?}");
     Ok(())

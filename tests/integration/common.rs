@@ -63,3 +63,23 @@ pub fn unpaced_outbound(
     let events = switchboard::events::Events::new();
     Ok(switchboard::outbound::Outbound::new(store, client, events, public_url.map(str::to_string)))
 }
+
+/// The owner's compliance form for an Australian local number, filled in for a clinic
+/// (no document attached).
+pub fn clinic_draft() -> switchboard::store::compliance::Draft {
+    switchboard::store::compliance::Draft {
+        country: "AU".into(),
+        number_type: "local".into(),
+        end_user_type: "business".into(),
+        business_name: "Harbour Street Clinic Pty Ltd".into(),
+        business_email: "owner@harbourclinic.example".into(),
+        registration_id: "51824753556".into(),
+        first_name: "Ana".into(),
+        last_name: "Lima".into(),
+        address: Some(serde_json::json!({
+            "customer_name": "Harbour Street Clinic Pty Ltd", "street": "1 George St", "city": "Sydney",
+            "region": "NSW", "postal_code": "2000", "iso_country": "AU"
+        })),
+        document_path: None,
+    }
+}

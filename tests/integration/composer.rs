@@ -37,11 +37,24 @@ async fn twilio() -> Result<Stub, Boxed> {
     .await
 }
 
-/// A store with one conversation whose contact has a mobile and an email address.
-fn setup(twilio: &Stub, dir: &std::path::Path) -> Result<(Outbound, i64), Boxed> {
-    let ob = unpaced_outbound(Store::open(&dir.join("data"))?, OURS, client_at(&twilio.base)?, Some("https://pub.example"))?;
+/// What each composer test starts from: a stub Twilio, a folder (its `data` is the store),
+/// the outbound path, one conversation whose contact has a mobile and an email address, and
+/// no file chosen yet.
+struct Setup {
+    twilio: Stub,
+    dir: tempfile::TempDir,
+    ob: Outbound,
+    conv: i64,
+    picked: PickedPaths,
+}
+
+async fn setup() -> Result<Setup, Boxed> {
+    let twilio = twilio().await?;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("data"))?;
+    let ob = unpaced_outbound(store, OURS, client_at(&twilio.base)?, Some("https://pub.example"))?;
     let conv = conversation_with_email(&ob.store, OURS, CUSTOMER, CUSTOMER_EMAIL)?;
-    Ok((ob, conv))
+    Ok(Setup { twilio, dir, ob, conv, picked: PickedPaths::default() })
 }
 
 fn text(conversation_id: i64, media: Vec<String>) -> ComposerMessage {
@@ -54,10 +67,7 @@ fn no_email() -> switchboard::Result<EmailSetup> {
 
 #[tokio::test]
 async fn the_composer_sends_only_pictures_the_owner_chose() -> TestResult {
-    let twilio = twilio().await?;
-    let dir = tempfile::tempdir()?;
-    let (ob, conv) = setup(&twilio, dir.path())?;
-    let picked = PickedPaths::default();
+    let Setup { twilio, dir, ob, conv, picked } = setup().await?;
     let secret = dir.path().join("id_ed25519");
     std::fs::write(&secret, b"-----BEGIN OPENSSH PRIVATE KEY-----")?;
     let pic = dir.path().join("cake.png");
@@ -134,10 +144,8 @@ fn sent_payload(resend: &Stub, nth: usize) -> Result<serde_json::Value, Boxed> {
 
 #[tokio::test]
 async fn an_email_reply_answers_the_customers_last_email_in_its_thread() -> TestResult {
-    let (twilio, resend) = (twilio().await?, resend().await?);
-    let dir = tempfile::tempdir()?;
-    let (ob, conv) = setup(&twilio, dir.path())?;
-    let picked = PickedPaths::default();
+    let resend = resend().await?;
+    let Setup { twilio, dir: _dir, ob, conv, picked } = setup().await?;
 
     // No email yet: a plain subject, no threading headers.
     send_from_composer(&ob, &picked, email(conv, None), email_setup(&resend)).await?;
@@ -174,10 +182,8 @@ async fn an_email_reply_answers_the_customers_last_email_in_its_thread() -> Test
 
 #[tokio::test]
 async fn odd_subjects_never_add_headers_or_run_long() -> TestResult {
-    let (twilio, resend) = (twilio().await?, resend().await?);
-    let dir = tempfile::tempdir()?;
-    let (ob, conv) = setup(&twilio, dir.path())?;
-    let picked = PickedPaths::default();
+    let resend = resend().await?;
+    let Setup { twilio: _twilio, dir, ob, conv, picked } = setup().await?;
     let header_safe = |v: &serde_json::Value| v.as_str().map(|s| !s.chars().any(char::is_control)).unwrap_or(false);
 
     // A customer's subject with CRLF and a Message-ID with a header smuggled in.

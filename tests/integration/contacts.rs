@@ -17,7 +17,7 @@ use switchboard::store::{
 };
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
-use crate::common::{edit_number_settings, unpaced_outbound, TestResult};
+use crate::common::{edit_number_settings, temp_store, unpaced_outbound, TestResult};
 use crate::sim_support::{creds, sim_owning};
 use crate::webhook_support::{encode, inbound_sms, parse_xml, Fixture};
 
@@ -25,8 +25,7 @@ use crate::webhook_support::{encode, inbound_sms, parse_xml, Fixture};
 const OURS: &str = "+61255501234";
 
 fn store_with_number() -> Result<(tempfile::TempDir, Store), Box<dyn std::error::Error>> {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     store.write(|tx| numbers::ensure(tx, OURS, false).map(|_| ()))?;
     Ok((dir, store))
 }

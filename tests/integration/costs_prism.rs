@@ -6,11 +6,11 @@
 
 use switchboard::costs::prices;
 use switchboard::events::Events;
-use switchboard::store::{costs, Store};
+use switchboard::store::costs;
 use switchboard::twilio::api::pricing::MessagingCountry;
 use switchboard::twilio::client::TwilioClient;
 
-use crate::common::TestResult;
+use crate::common::{temp_store, TestResult};
 use crate::prism::{self, Spec};
 
 fn client() -> Result<TwilioClient, Box<dyn std::error::Error>> {
@@ -31,8 +31,7 @@ async fn prism_pricing_messaging_country_fetch() -> TestResult {
 #[tokio::test]
 async fn prism_the_price_workers_message_fetch_records_the_example_price() -> TestResult {
     let c = client()?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     // A delivered text whose SID has the shape Twilio's spec requires.
     let sid = "SMb7c0a2ce80504485a6f653a7110836f5";
     let id = store.write(move |tx| {

@@ -8,7 +8,7 @@ use switchboard::runtime::{Runtime, RuntimeConfig};
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{self, Store};
 
-use crate::common::{count, TestResult};
+use crate::common::{count, temp_store, TestResult};
 use crate::sim_support::{runtime_config, wait_until};
 
 const OURS: &str = "+61255501234";
@@ -28,8 +28,7 @@ fn config(sim: &Simulator, store: &Store) -> RuntimeConfig {
 #[tokio::test]
 async fn desktop_runtime_shares_one_store() -> TestResult {
     let sim = sim().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     assert_eq!(store::open_writers(dir.path()), 1);
     let rt = Runtime::start(config(&sim, &store)).await?;
     assert_eq!(

@@ -12,7 +12,7 @@ use switchboard::store::{self, numbers, Store};
 use switchboard::tunnel::{wiring, TunnelState};
 use switchboard::twilio::client::TwilioClient;
 
-use crate::common::{count, TestResult};
+use crate::common::{clinic_draft, count, temp_store, TestResult};
 use crate::sim_support::{client, runtime_config, wait_until, StubApp};
 
 const OURS: &str = "+61255501234";
@@ -93,8 +93,7 @@ async fn missed_status_callbacks_are_repaired_from_twilio() -> TestResult {
     sim.add_number(OURS, "Shop");
     // The app sends, but Twilio's status callbacks cannot reach it (it is offline).
     sim.faults().set_silent(true);
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let ob =
         switchboard::outbound::Outbound::new(store.clone(), client(&sim)?, switchboard::events::Events::new(), None);
     let sent = switchboard::outbound::send::send(
@@ -148,8 +147,7 @@ async fn wiring_sets_restores_and_follows_a_url_change_on_twilio() -> TestResult
     )
     .await?;
     let console = urls(&c, &pn).await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let pn2 = pn.clone();
     let id = store.write(move |tx| numbers::upsert_from_twilio(tx, &pn2, OURS, "Shop"))?;
 
@@ -286,19 +284,9 @@ async fn a_compliance_form_is_submitted_and_approved() -> TestResult {
     let doc = dir.path().join("abn-extract.pdf");
     std::fs::write(&doc, b"%PDF-1.4 ABN 51 824 753 556")?;
     let draft = Draft {
-        country: "AU".into(),
-        number_type: "local".into(),
-        end_user_type: "business".into(),
-        business_name: "Harbour Street Clinic Pty Ltd".into(),
-        business_email: "owner@harbourclinic.example".into(),
-        registration_id: "51824753556".into(),
         first_name: String::new(), // forgotten: the evaluation must say so
-        last_name: "Lima".into(),
-        address: Some(serde_json::json!({
-            "customer_name": "Harbour Street Clinic Pty Ltd", "street": "1 George St", "city": "Sydney",
-            "region": "NSW", "postal_code": "2000", "iso_country": "AU"
-        })),
         document_path: Some(doc.display().to_string()),
+        ..clinic_draft()
     };
     let id = rt.store.write(move |tx| records::create(tx, &draft))?;
     let callback = Some(format!("http://{}/twilio/compliance", rt.addr));
@@ -330,8 +318,7 @@ async fn the_fallback_flow_is_accepted_by_twilios_studio_spec() -> TestResult {
     use switchboard::tunnel::fallback;
     let studio = crate::prism::studio()?;
     let client = crate::client_prism::prism_client()?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let number = store.write(|tx| {
         let id = numbers::upsert_from_twilio(tx, "PN00000000000000000000000000000001", OURS, "Shop")?;
         let mut s = numbers::get(tx, id)?.settings;

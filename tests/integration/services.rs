@@ -9,11 +9,11 @@ use switchboard::outbound::{bulk, campaign, click_to_call::click_to_call};
 use switchboard::runtime::{Reach, RuntimeConfig};
 use switchboard::sandbox::{BUSINESS_NUMBER, CUSTOMERS, OWNER_MOBILE};
 use switchboard::secrets::{Secret, TwilioCredentials};
-use switchboard::store::{self, compliance as records, contacts, numbers, optouts, settings, Store};
+use switchboard::store::{compliance as records, contacts, numbers, optouts, settings, Store};
 use switchboard::tunnel::numbers as account;
 use switchboard::tunnel::settings::{self as reach, ReachChoice, TunnelConfig};
 
-use crate::common::TestResult;
+use crate::common::{clinic_draft, temp_store, TestResult};
 use crate::sim_support::{fast_config, sandbox, wait_until};
 
 /// The button rings the owner's phone from our number, and that leg dials the customer
@@ -98,21 +98,7 @@ async fn buy_and_wire_refuses_without_an_approved_bundle() -> TestResult {
     // The owner's compliance form, submitted: under review until the simulator approves it.
     let doc = dir.path().join("abn.pdf");
     std::fs::write(&doc, b"%PDF-1.4 ABN 51 824 753 556")?;
-    let draft = records::Draft {
-        country: "AU".into(),
-        number_type: "local".into(),
-        end_user_type: "business".into(),
-        business_name: "Harbour Street Clinic Pty Ltd".into(),
-        business_email: "owner@harbourclinic.example".into(),
-        registration_id: "51824753556".into(),
-        first_name: "Ana".into(),
-        last_name: "Lima".into(),
-        address: Some(serde_json::json!({
-            "customer_name": "Harbour Street Clinic Pty Ltd", "street": "1 George St", "city": "Sydney",
-            "region": "NSW", "postal_code": "2000", "iso_country": "AU"
-        })),
-        document_path: None,
-    };
+    let draft = clinic_draft();
     // The document as the owner's file dialog hands it over: a grant, never a path.
     let picked = switchboard::picked::PickedPaths::default();
     let grant = picked.grant(switchboard::picked::Purpose::ComplianceDocument, &doc)?;
@@ -214,8 +200,7 @@ fn set(store: &Store, pairs: &[(settings::Key, &str)]) -> TestResult {
 /// blank URL or domain, a URL that is not http(s), a missing ngrok token.
 #[tokio::test]
 async fn settings_become_the_runtime_config_whatever_they_hold() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = store::Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let token = || Ok(Some(Secret::new("ngrok-token".to_string())));
     let no_token = || Ok(None);
     let never = || -> switchboard::Result<Option<Secret<String>>> { Err(Error::Internal("keychain asked".into())) };
@@ -258,8 +243,7 @@ async fn settings_become_the_runtime_config_whatever_they_hold() -> TestResult {
 /// back as saved, the token going to the secret store only.
 #[tokio::test]
 async fn the_tunnel_form_stores_only_what_is_valid() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = store::Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let kept = std::sync::Mutex::new(Vec::new());
     let keep = |s: Secret<String>| {
         kept.lock().map_err(|_| Error::Internal("poisoned".into()))?.push(s.expose().clone());

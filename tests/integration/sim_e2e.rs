@@ -2,9 +2,8 @@
 //! HTTP: its signed webhooks are accepted and what they carry lands in the store — an SMS,
 //! an MMS with its media, and an unanswered call that leaves a transcribed voicemail.
 
-use switchboard::store::Store;
 
-use crate::common::TestResult;
+use crate::common::{temp_store, TestResult};
 use crate::sim_support::{fast_config, start, wait_until, RouterOnly};
 
 const OURS: &str = "+61291234567";
@@ -12,8 +11,7 @@ const CUSTOMER: &str = "+61412345678";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sim_e2e_real_listener_stores_what_the_simulated_customer_sends() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let sim = start(fast_config()).await?;
     let app = RouterOnly::start(&sim, &store).await?;
     sim.add_number(OURS, "Shop");

@@ -6,22 +6,21 @@ use std::collections::HashSet;
 use switchboard::sim::Simulator;
 
 use crate::common::TestResult;
-use crate::sim_support::{fast_config, start, Api};
+use crate::sim_support::{fast_config, start_owning, Api};
 
 const OURS: &str = "+61291234567";
 const CUSTOMER: &str = "+61412345678";
 
-/// A fast simulator that owns our number, and a REST client of its account.
-async fn shop() -> Result<(Simulator, Api), Box<dyn std::error::Error>> {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
+/// A fast simulator owning `numbers`, and a REST client of its account.
+async fn sim_and_api(numbers: &[&str]) -> Result<(Simulator, Api), Box<dyn std::error::Error>> {
+    let sim = start_owning(fast_config(), numbers).await?;
     let api = Api::new(&sim)?;
     Ok((sim, api))
 }
 
 #[tokio::test]
 async fn sim_rest_messages_create_list_page_and_fetch() -> TestResult {
-    let (sim, api) = shop().await?;
+    let (sim, api) = sim_and_api(&[OURS]).await?;
     let mut created = Vec::new();
     for i in 0..5 {
         let r = api.post("Messages.json", &[("To", CUSTOMER), ("From", OURS), ("Body", &format!("hello {i}"))]).await?;
@@ -69,7 +68,7 @@ async fn sim_rest_messages_create_list_page_and_fetch() -> TestResult {
 
 #[tokio::test]
 async fn sim_rest_send_validation_errors_match_twilio_codes() -> TestResult {
-    let (sim, api) = shop().await?;
+    let (sim, api) = sim_and_api(&[OURS]).await?;
     let r = api.post("Messages.json", &[("From", OURS), ("Body", "x")]).await?;
     assert_eq!((r.status, r.json["code"].as_u64()), (400, Some(21604)), "missing To: {}", r.json);
     let r = api.post("Messages.json", &[("To", CUSTOMER), ("From", "+61299990000"), ("Body", "x")]).await?;
@@ -92,8 +91,7 @@ async fn sim_rest_send_validation_errors_match_twilio_codes() -> TestResult {
 
 #[tokio::test]
 async fn sim_rest_rejects_bad_credentials_with_20003() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let api = Api::new(&sim)?;
+    let (sim, api) = sim_and_api(&[]).await?;
     let url = api.url("Messages.json");
     let resp = api.http.get(&url).basic_auth(sim.account_sid(), Some("wrong-token")).send().await?;
     assert_eq!(resp.status().as_u16(), 401, "a wrong token is refused");
@@ -115,8 +113,7 @@ async fn sim_rest_rejects_bad_credentials_with_20003() -> TestResult {
 
 #[tokio::test]
 async fn sim_rest_faults_429_with_retry_after_then_500_then_recovers() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let api = Api::new(&sim)?;
+    let (sim, api) = sim_and_api(&[]).await?;
     sim.faults().rate_limit_next(1, 7);
     let r = api.get("Messages.json").await?;
     assert_eq!(r.status, 429, "the armed rate limit answers 429");
@@ -137,7 +134,7 @@ async fn sim_rest_faults_429_with_retry_after_then_500_then_recovers() -> TestRe
 
 #[tokio::test]
 async fn sim_rest_dropped_connection_after_create_leaves_the_message() -> TestResult {
-    let (sim, api) = shop().await?;
+    let (sim, api) = sim_and_api(&[OURS]).await?;
     sim.faults().drop_connection_after_create_next(1);
     let result = api
         .http
@@ -160,7 +157,7 @@ async fn sim_rest_dropped_connection_after_create_leaves_the_message() -> TestRe
 
 #[tokio::test]
 async fn sim_rest_inbound_mms_media_redirects_to_a_real_png() -> TestResult {
-    let (sim, api) = shop().await?;
+    let (sim, api) = sim_and_api(&[OURS]).await?;
     let sid = sim.customer_sms(CUSTOMER, OURS, "", true).await?;
     assert!(sid.starts_with("MM"), "an MMS has an MM sid");
     let r = api.get(&format!("Messages/{sid}/Media.json")).await?;
@@ -188,8 +185,7 @@ async fn sim_rest_inbound_mms_media_redirects_to_a_real_png() -> TestResult {
 
 #[tokio::test]
 async fn sim_rest_numbers_search_buy_update_release() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let api = Api::new(&sim)?;
+    let (sim, api) = sim_and_api(&[]).await?;
     let r = api.get("AvailablePhoneNumbers/AU/Local.json?Contains=77").await?;
     assert_eq!(r.status, 200, "{}", r.json);
     let found = r.json["available_phone_numbers"].as_array().ok_or("available_phone_numbers")?;
@@ -249,7 +245,7 @@ pub fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn sim_rest_seeded_history_is_listed_newest_first() -> TestResult {
-    let (sim, api) = shop().await?;
+    let (sim, api) = sim_and_api(&[OURS]).await?;
     let hour = std::time::Duration::from_secs(3600);
     let old = sim.seed_message(CUSTOMER, OURS, "Do you open Sundays?", true, 3 * hour);
     let reply = sim.seed_message(OURS, CUSTOMER, "Yes, 10 to 4.", false, 2 * hour);

@@ -39,12 +39,19 @@ pub async fn start(config: SimConfig) -> Result<Simulator, Error> {
     Ok(Simulator::start(config).await?)
 }
 
-/// A simulator (callbacks after `callback_delay`, the rest as Twilio's defaults) that owns
-/// `number`, named "Shop": what most app-level tests begin with.
-pub async fn sim_owning(callback_delay: Duration, number: &str) -> Result<Simulator, Error> {
-    let sim = start(SimConfig { callback_delay, ..SimConfig::default() }).await?;
-    sim.add_number(number, "Shop");
+/// A simulator started with `config` that owns `numbers` (each named "Shop").
+pub async fn start_owning(config: SimConfig, numbers: &[&str]) -> Result<Simulator, Error> {
+    let sim = start(config).await?;
+    for number in numbers {
+        sim.add_number(number, "Shop");
+    }
     Ok(sim)
+}
+
+/// A simulator (callbacks after `callback_delay`, the rest as Twilio's defaults) that owns
+/// `number`: what most app-level tests begin with.
+pub async fn sim_owning(callback_delay: Duration, number: &str) -> Result<Simulator, Error> {
+    start_owning(SimConfig { callback_delay, ..SimConfig::default() }, &[number]).await
 }
 
 /// The app before its first start: a simulator owning `number` (callbacks after 10 ms) and

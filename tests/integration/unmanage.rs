@@ -11,7 +11,7 @@ use switchboard::tunnel::wiring::{self, NumberApi};
 use switchboard::twilio::api::numbers::NumberConfig;
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
-use crate::common::TestResult;
+use crate::common::{temp_store, TestResult};
 
 async fn shop_with_two_numbers() -> Result<(Simulator, TwilioClient, Vec<String>), Box<dyn std::error::Error>> {
     let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?;
@@ -49,8 +49,7 @@ async fn restoring_every_number_gives_back_the_console_webhooks() -> TestResult 
     for pn in &sids {
         console.push(c.fetch_urls(pn).await?);
     }
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     manage_all(&store, &c, &sids).await?;
     assert_eq!(c.fetch_urls(&sids[0]).await?.sms_url.as_deref(), Some("https://tunnel.ngrok.app/twilio/sms"));
 
@@ -68,8 +67,7 @@ async fn restoring_every_number_gives_back_the_console_webhooks() -> TestResult 
 #[tokio::test]
 async fn a_restore_twilio_refused_leaves_the_number_managed_and_says_why() -> TestResult {
     let (sim, c, sids) = shop_with_two_numbers().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     manage_all(&store, &c, &sids).await?;
 
     // Twilio answers 500 to everything for a while (reads are retried; give it enough).

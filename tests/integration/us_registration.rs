@@ -21,7 +21,7 @@ use switchboard::twilio::api::messaging::NewTollfreeVerification;
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 use switchboard::webhook;
 
-use crate::common::TestResult;
+use crate::common::{temp_store, TestResult};
 use crate::sim_support::{wait_until, RouterOnly};
 
 type Error = Box<dyn std::error::Error>;
@@ -50,8 +50,7 @@ struct Setup {
 /// A simulator owning a US local and a toll-free number, and a store that knows both.
 async fn setup(outcomes: UsOutcomes) -> Result<Setup, Error> {
     let sim = Simulator::start(config(outcomes)).await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     for (e164, name) in [(OURS, "Salon"), (TOLLFREE, "Salon toll-free")] {
         let sid = sim.add_number(e164, name);
         store.write(move |tx| store::numbers::upsert_from_twilio(tx, &sid, e164, name).map(|_| ()))?;
@@ -111,8 +110,11 @@ async fn advance_until(ctx: &a2p::Ctx<'_>, id: i64, step: Step) -> Result<UsRegi
     }
 }
 
-/// The carriers let a text from `from` through to a US phone.
-async fn texts_the_customer(s: &Setup, from: &str) -> TestResult {
+/// `from` is registered (the Numbers screen says it can text US phones), and the carriers
+/// let its text through to a US phone.
+async fn texts_us_phones(s: &Setup, from: &str) -> TestResult {
+    let status = s.store.read(|c| overview::number_status(c, from))?;
+    assert_eq!((status.state, status.can_send_to_us), (RegistrationState::Registered, true), "{status:?}");
     s.client
         .create_message(&NewMessage {
             from: from.into(),
@@ -182,11 +184,7 @@ async fn us_sole_proprietor_goes_from_nothing_to_a_sending_number_with_the_otp()
     assert_eq!(services.len(), 1, "{services:?}");
     assert_eq!(services[0].use_inbound_webhook_on_number, Some(true), "the number keeps its own inbound webhook");
     assert_eq!(s.sim.messaging_services(), vec![(a2p::SERVICE_NAME.to_string(), vec![OURS.to_string()])]);
-    let status = s.store.read(|c| overview::number_status(c, OURS))?;
-    assert_eq!((status.state, status.can_send_to_us), (RegistrationState::Registered, true), "{status:?}");
-
-    // And the carriers let the text through.
-    texts_the_customer(&s, OURS).await?;
+    texts_us_phones(&s, OURS).await?;
     s.sim.shutdown().await;
     Ok(())
 }
@@ -326,9 +324,7 @@ async fn us_a_toll_free_number_is_verified_and_then_texts_us_phones() -> TestRes
     assert_eq!(t.status, "PENDING_REVIEW");
     assert_eq!(s.store.read(|c| overview::number_status(c, TOLLFREE))?.state, RegistrationState::InProgress);
     poll_tollfree_until(&s, "TWILIO_APPROVED").await?;
-    let status = s.store.read(|c| overview::number_status(c, TOLLFREE))?;
-    assert_eq!((status.state, status.can_send_to_us), (RegistrationState::Registered, true), "{status:?}");
-    texts_the_customer(&s, TOLLFREE).await?;
+    texts_us_phones(&s, TOLLFREE).await?;
     s.sim.shutdown().await;
     Ok(())
 }

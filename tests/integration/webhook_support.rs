@@ -11,7 +11,7 @@ use switchboard::twilio::signature::{sign, Algorithm};
 use switchboard::webhook::{router, AppState};
 use tower::ServiceExt;
 
-use crate::common::oracles_dir;
+use crate::common::{oracles_dir, temp_store};
 
 pub const PUBLIC_URL: &str = "https://switchboard.example.test";
 pub const TOKEN: &str = "webhook-test-auth-token";
@@ -93,8 +93,7 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path())?;
+        let (dir, store) = temp_store()?;
         let events = Events::new();
         let state = AppState::new(store.clone(), PUBLIC_URL, Secret::new(TOKEN.to_string()), events.clone());
         Ok(Fixture { dir, store, state, events })
