@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use switchboard::outbound::send::{self, SendRequest};
 use switchboard::outbound::Outbound;
-use switchboard::store::{self, Store};
+use switchboard::store;
 use switchboard::Error;
 
 use crate::client_stub::{client_at, message_json, raw_twilio};
-use crate::common::{unpaced_outbound, TestResult};
+use crate::common::{temp_store, unpaced_outbound, TestResult};
 
 const OURS: &str = "+15005550006";
 const CUSTOMER: &str = "+61412345678";
@@ -37,8 +37,9 @@ struct Script {
 
 type Shared = Arc<Mutex<Script>>;
 
-fn lost_answer_twilio() -> Result<(String, Shared), Box<dyn std::error::Error>> {
-    let script: Shared = Arc::new(Mutex::new(Script { next_sid: 100, ..Default::default() }));
+/// The raw "Twilio", starting from `script` (its log, which creates lose their answer…).
+fn lost_answer_twilio(script: Script) -> Result<(String, Shared), Box<dyn std::error::Error>> {
+    let script: Shared = Arc::new(Mutex::new(Script { next_sid: 100, ..script }));
     let s2 = script.clone();
     let base = raw_twilio(move |line, body| {
         let mut sc = s2.lock().unwrap_or_else(|p| p.into_inner());
@@ -85,13 +86,11 @@ fn logged(sid: &str, body: &str, num_media: usize, secs_ago: i64) -> serde_json:
     m
 }
 
-fn outbound(
-    base: &str,
-    dir: &std::path::Path,
-    public_url: Option<&str>,
-) -> Result<Outbound, Box<dyn std::error::Error>> {
+/// The send path over the raw "Twilio" at `base`, with its store in a fresh folder.
+fn outbound(base: &str, public_url: Option<&str>) -> Result<(tempfile::TempDir, Outbound), Box<dyn std::error::Error>> {
+    let (dir, store) = temp_store()?;
     // Pacing is tested elsewhere; here it would only slow the resend down.
-    unpaced_outbound(Store::open(dir)?, OURS, client_at(base)?, public_url)
+    Ok((dir, unpaced_outbound(store, OURS, client_at(base)?, public_url)?))
 }
 
 fn only_row(ob: &Outbound) -> Result<store::messages::Message, Box<dyn std::error::Error>> {
@@ -107,14 +106,14 @@ fn only_row(ob: &Outbound) -> Result<store::messages::Message, Box<dyn std::erro
 
 #[tokio::test]
 async fn lost_answer_does_not_adopt_a_lookalike_body() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        s.log.push(logged("SM0000000000000000000000000000000a", "Thanks, OK", 0, 0));
-        s.drop_creates = 1; // and Twilio made nothing of it
-    }
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script {
+        log: vec![
+            logged("SM0000000000000000000000000000000a", "Thanks, OK", 0, 0),
+        ],
+        drop_creates: 1, // and Twilio made nothing of it
+        ..Script::default()
+    })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let out = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "OK")).await?;
     assert_ne!(out.sid.as_deref(), Some("SM0000000000000000000000000000000a"), "\"Thanks, OK\" is not our \"OK\"");
     assert_eq!(posts(&script), 2, "nothing of ours in the log: sent once more");
@@ -126,16 +125,16 @@ async fn lost_answer_does_not_adopt_a_lookalike_body() -> TestResult {
 
 #[tokio::test]
 async fn lost_answer_mms_with_an_empty_body_is_not_matched_to_an_unrelated_message() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        s.log.push(logged("SM0000000000000000000000000000000b", "See you at 4", 0, 0));
-        s.log.push(logged("SM0000000000000000000000000000000c", "", 2, 0));
-        s.drop_creates = 1;
-    }
-    let dir = tempfile::tempdir()?;
+    let (base, script) = lost_answer_twilio(Script {
+        log: vec![
+            logged("SM0000000000000000000000000000000b", "See you at 4", 0, 0),
+            logged("SM0000000000000000000000000000000c", "", 2, 0),
+        ],
+        drop_creates: 1,
+        ..Script::default()
+    })?;
     // The stub is on loopback, like the simulator, so a loopback public URL is usable here.
-    let ob = outbound(&base, dir.path(), Some("http://127.0.0.1:9"))?;
+    let (dir, ob) = outbound(&base, Some("http://127.0.0.1:9"))?;
     let pic = dir.path().join("cake.png");
     std::fs::write(&pic, b"\x89PNG fake")?;
     let mut req = SendRequest::text(OURS, CUSTOMER, "");
@@ -152,15 +151,15 @@ async fn lost_answer_mms_with_an_empty_body_is_not_matched_to_an_unrelated_messa
 
 #[tokio::test]
 async fn lost_answer_does_not_adopt_a_message_already_stored() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
     let stored = "SM0000000000000000000000000000000d";
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        s.log.push(logged(stored, "OK", 0, 0));
-        s.drop_creates = 1;
-    }
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script {
+        log: vec![
+            logged(stored, "OK", 0, 0),
+        ],
+        drop_creates: 1,
+        ..Script::default()
+    })?;
+    let (_dir, ob) = outbound(&base, None)?;
     // The owner's earlier "OK" (seconds ago) is already in the store.
     ob.store.write(|tx| {
         let n = store::numbers::ensure(tx, OURS, false)?;
@@ -191,20 +190,16 @@ async fn lost_answer_does_not_adopt_a_message_already_stored() -> TestResult {
 
 #[tokio::test]
 async fn lost_create_where_twilio_created_nothing_is_sent_exactly_once_more() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    script.lock().map_err(|_| "lock")?.drop_creates = 1;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script { drop_creates: 1, ..Script::default() })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let out = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "Your order is ready")).await?;
     assert_eq!(posts(&script), 2, "one lost create, one resend");
     assert_eq!(only_row(&ob)?.sid, out.sid);
 
     // Both the create and its one resend lose their answers, and the log shows neither:
     // no third try, and the row says so plainly (never queued, never an internal text).
-    let (base, script) = lost_answer_twilio()?;
-    script.lock().map_err(|_| "lock")?.drop_creates = 5;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script { drop_creates: 5, ..Script::default() })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let err = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "Your order is ready")).await;
     assert!(matches!(err, Err(Error::Network(_))), "the outcome is unknown: {err:?}");
     assert_eq!(posts(&script), 2, "sent again once, never more");
@@ -217,17 +212,17 @@ async fn lost_create_where_twilio_created_nothing_is_sent_exactly_once_more() ->
 
 #[tokio::test]
 async fn lost_answer_adopts_only_a_provably_identical_recent_message() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        // The same text sent ten minutes ago is not this send.
-        s.log.push(logged("SM0000000000000000000000000000000e", "OK", 0, 600));
-        // Twilio's trial prefix is the one difference allowed.
-        s.log.push(logged("SM0000000000000000000000000000000f", "Sent from your Twilio trial account - OK", 0, 0));
-        s.drop_creates = 1;
-    }
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script {
+        log: vec![
+            // The same text sent ten minutes ago is not this send.
+            logged("SM0000000000000000000000000000000e", "OK", 0, 600),
+            // Twilio's trial prefix is the one difference allowed.
+            logged("SM0000000000000000000000000000000f", "Sent from your Twilio trial account - OK", 0, 0),
+        ],
+        drop_creates: 1,
+        ..Script::default()
+    })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let out = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "OK")).await?;
     assert_eq!(out.sid.as_deref(), Some("SM0000000000000000000000000000000f"), "the trial-prefixed copy is ours");
     assert!(out.already_sent);
@@ -237,15 +232,13 @@ async fn lost_answer_adopts_only_a_provably_identical_recent_message() -> TestRe
 
 #[tokio::test]
 async fn a_lost_answer_that_cannot_be_checked_leaves_a_retryable_failure_not_a_queued_row() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        s.drop_creates = 1;
-        s.created_on_drop = true; // Twilio did make it…
-        s.list_fails = true; // …but its log cannot be read
-    }
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script {
+        drop_creates: 1,
+        created_on_drop: true, // Twilio did make it…
+        list_fails: true, // …but its log cannot be read
+        ..Script::default()
+    })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let err = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "See you at 4")).await;
     match &err {
         Err(e @ Error::Network(_)) => {
@@ -274,9 +267,8 @@ async fn a_lost_answer_that_cannot_be_checked_leaves_a_retryable_failure_not_a_q
 
 #[tokio::test]
 async fn a_send_interrupted_by_a_crash_is_repaired_at_the_next_start() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script::default())?;
+    let (_dir, ob) = outbound(&base, None)?;
     // Two rows a crash left queued without a SID, their requests started 10 minutes ago:
     // Twilio made the first, never got the second.
     let started = (chrono::Utc::now() - chrono::Duration::minutes(10)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
