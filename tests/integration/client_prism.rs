@@ -13,14 +13,8 @@ use switchboard::twilio::api::numbers::{BuyNumber, NewAddress, NumberConfig, Num
 use switchboard::twilio::client::TwilioClient;
 
 use crate::common::TestResult;
+use crate::prism::sid::{ADDRESS, BUNDLE, CALL, MESSAGE, NUMBER, RECORDING};
 use crate::prism::{self, Spec};
-
-const BUNDLE: &str = "BU0123456789abcdef0123456789abcdef";
-const ADDRESS: &str = "AD0123456789abcdef0123456789abcdef";
-const NUMBER: &str = "PN0123456789abcdef0123456789abcdef";
-const MESSAGE: &str = "SM0123456789abcdef0123456789abcdef";
-const CALL: &str = "CA0123456789abcdef0123456789abcdef";
-const RECORDING: &str = "RE0123456789abcdef0123456789abcdef";
 
 /// A client pointed at both Prism processes (no retries: a 5xx should fail loudly).
 pub fn prism_client() -> Result<TwilioClient, Box<dyn std::error::Error>> {

@@ -83,3 +83,28 @@ pub fn clinic_draft() -> switchboard::store::compliance::Draft {
         document_path: None,
     }
 }
+
+/// Saves the "promo" template ("Hi {{name}}, 10% off today") and creates a campaign of it
+/// from `from` to `phones` (the i-th greeted as `name(i)`) at `rate` texts a second; its id.
+pub async fn promo_campaign(
+    ob: &switchboard::outbound::Outbound,
+    from: &str,
+    phones: &[impl AsRef<str>],
+    name: impl Fn(usize) -> String,
+    rate: f64,
+) -> Result<i64, Box<dyn std::error::Error>> {
+    use switchboard::outbound::campaign::{self, NewCampaign, Recipient};
+    let template_id =
+        ob.store.write(|tx| switchboard::store::templates::save(tx, None, "promo", "Hi {{name}}, 10% off today"))?;
+    let recipients = phones
+        .iter()
+        .enumerate()
+        .map(|(i, to)| Recipient {
+            contact_id: None,
+            to: to.as_ref().to_string(),
+            vars: [("name".to_string(), name(i))].into(),
+        })
+        .collect();
+    let new = NewCampaign { template_id, from: from.into(), recipients, rate_per_sec: Some(rate) };
+    Ok(campaign::create(ob, new).await?)
+}

@@ -17,7 +17,7 @@ use switchboard::store::{
 };
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
-use crate::common::{edit_number_settings, temp_store, unpaced_outbound, TestResult};
+use crate::common::{edit_number_settings, promo_campaign, temp_store, unpaced_outbound, TestResult};
 use crate::sim_support::{creds, sim_owning};
 use crate::webhook_support::{encode, inbound_sms, parse_xml, Fixture};
 
@@ -317,23 +317,10 @@ fn report(store: &Store, id: i64, to: &str, status: &str) -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_again_to_those_who_failed_twice_never_texts_anyone_twice() -> TestResult {
     let sim = sim_owning(Duration::from_millis(5), OURS).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&sim, Store::open(dir.path())?)?;
-    let tid = ob.store.write(|tx| store::templates::save(tx, None, "promo", "Hi {{name}}, 10% off today"))?;
+    let (_dir, store) = temp_store()?;
+    let ob = outbound(&sim, store)?;
     let (ana, bo, cy) = ("+61412345601", "+61412345602", "+61412345603");
-    let recipients = [ana, bo, cy]
-        .iter()
-        .map(|to| campaign::Recipient {
-            contact_id: None,
-            to: to.to_string(),
-            vars: [("name".to_string(), "friend".to_string())].into(),
-        })
-        .collect();
-    let first = campaign::create(
-        &ob,
-        campaign::NewCampaign { template_id: tid, from: OURS.into(), recipients, rate_per_sec: Some(500.0) },
-    )
-    .await?;
+    let first = promo_campaign(&ob, OURS, &[ana, bo, cy], |_| "friend".into(), 500.0).await?;
     campaign::run(&ob, first).await?;
     // The carrier could not deliver to Ana and Bo; Cy got it. Then Bo says STOP.
     report(&ob.store, first, ana, "undelivered")?;

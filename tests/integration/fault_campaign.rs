@@ -17,7 +17,7 @@ use switchboard::tunnel::RetryPolicy;
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
 use crate::common::TestResult;
-use crate::common::{temp_store, unpaced_outbound};
+use crate::common::{promo_campaign, temp_store, unpaced_outbound};
 use crate::fault_support::seeded_rng;
 use crate::sim_support::{creds, runtime_config, serve, sim_owning, wait_until};
 
@@ -45,22 +45,8 @@ async fn a_campaign_killed_mid_send_and_resumed_texts_everyone_exactly_once() ->
     let customers: Vec<String> = (0..RECIPIENTS).map(|i| format!("+614123400{i:02}")).collect();
 
     let ob = outbound(&sim, dir.path())?;
-    let tid = ob.store.write(|tx| store::templates::save(tx, None, "promo", "Hi {{name}}, 10% off today"))?;
-    let recipients = customers
-        .iter()
-        .enumerate()
-        .map(|(i, to)| campaign::Recipient {
-            contact_id: None,
-            to: to.clone(),
-            vars: [("name".to_string(), format!("Customer{i}"))].into(),
-        })
-        .collect();
     // 200/s: the whole campaign takes ~150 ms, so the kills land inside it.
-    let id = campaign::create(
-        &ob,
-        campaign::NewCampaign { template_id: tid, from: OURS.into(), recipients, rate_per_sec: Some(200.0) },
-    )
-    .await?;
+    let id = promo_campaign(&ob, OURS, &customers, |i| format!("Customer{i}"), 200.0).await?;
     drop(ob);
 
     let mut kills = 0;
@@ -184,22 +170,9 @@ async fn pause_resume_race_runs_one_runner() -> TestResult {
     })
     .await?;
     rt.store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), &RATE.to_string()))?;
-    let tid = rt.store.write(|tx| store::templates::save(tx, None, "promo", "Hi {{name}}, 10% off today"))?;
     let customers: Vec<String> = (0..N).map(|i| format!("+614123401{i:02}")).collect();
-    let recipients = customers
-        .iter()
-        .map(|to| campaign::Recipient {
-            contact_id: None,
-            to: to.clone(),
-            vars: [("name".into(), "you".into())].into(),
-        })
-        .collect();
-    let id = campaign::create(
-        &rt.outbound(),
-        // The campaign asks for far more than the number may do; the number's rate wins.
-        campaign::NewCampaign { template_id: tid, from: OURS.into(), recipients, rate_per_sec: Some(1000.0) },
-    )
-    .await?;
+    // The campaign asks for far more than the number may do; the number's rate wins.
+    let id = promo_campaign(&rt.outbound(), OURS, &customers, |_| "you".into(), 1000.0).await?;
 
     let mut runners = vec![tokio::spawn({
         let ob = rt.outbound();

@@ -17,6 +17,26 @@ use switchboard::twilio::client::{ClientConfig, TwilioClient};
 use crate::client_stub::creds;
 use crate::common::oracles_dir;
 
+/// Well-formed SIDs for the requests the tests send to Prism, which checks a SID's pattern,
+/// never that it exists.
+pub mod sid {
+    pub const ADDRESS: &str = "AD0123456789abcdef0123456789abcdef";
+    pub const BRAND: &str = "BN0123456789abcdef0123456789abcdef";
+    pub const BUNDLE: &str = "BU0123456789abcdef0123456789abcdef";
+    pub const CALL: &str = "CA0123456789abcdef0123456789abcdef";
+    pub const CAMPAIGN: &str = "QE0123456789abcdef0123456789abcdef";
+    pub const END_USER: &str = "IT0123456789abcdef0123456789abcdef";
+    pub const MESSAGE: &str = "SM0123456789abcdef0123456789abcdef";
+    pub const NUMBER: &str = "PN0123456789abcdef0123456789abcdef";
+    /// A customer profile is a Trust Hub bundle: the same prefix as [`BUNDLE`].
+    pub const PROFILE: &str = BUNDLE;
+    /// A trust product, another Trust Hub bundle than [`PROFILE`].
+    pub const PRODUCT: &str = "BU0123456789abcdef0123456789abcdee";
+    pub const RECORDING: &str = "RE0123456789abcdef0123456789abcdef";
+    pub const SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
+    pub const VERIFICATION: &str = "HH0123456789abcdef0123456789abcdef";
+}
+
 pub struct Prism {
     /// `http://127.0.0.1:PORT`
     pub base: String,

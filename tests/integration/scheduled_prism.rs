@@ -9,10 +9,8 @@ use switchboard::twilio::api::messages::NewMessage;
 use switchboard::twilio::client::TwilioClient;
 
 use crate::common::TestResult;
+use crate::prism::sid::{MESSAGE, SERVICE};
 use crate::prism::{self, Spec};
-
-const SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
-const MESSAGE: &str = "SM0123456789abcdef0123456789abcdef";
 
 fn client() -> Result<TwilioClient, Box<dyn std::error::Error>> {
     prism::client(&[Spec::Api, Spec::Messaging])

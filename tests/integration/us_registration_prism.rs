@@ -17,18 +17,10 @@ use switchboard::twilio::client::TwilioClient;
 
 use crate::client_stub::{client_at, creds, Recorded, Stub};
 use crate::common::TestResult;
+use crate::prism::sid::{BRAND, CAMPAIGN, END_USER, NUMBER, PRODUCT, PROFILE, SERVICE, VERIFICATION};
 use crate::prism::{self, Spec};
 
 type Error = Box<dyn std::error::Error>;
-
-const SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
-const BRAND: &str = "BN0123456789abcdef0123456789abcdef";
-const PROFILE: &str = "BU0123456789abcdef0123456789abcdef";
-const PRODUCT: &str = "BU0123456789abcdef0123456789abcdee";
-const END_USER: &str = "IT0123456789abcdef0123456789abcdef";
-const NUMBER: &str = "PN0123456789abcdef0123456789abcdef";
-const CAMPAIGN: &str = "QE0123456789abcdef0123456789abcdef";
-const VERIFICATION: &str = "HH0123456789abcdef0123456789abcdef";
 
 fn client() -> Result<TwilioClient, Error> {
     prism::client(&[Spec::Messaging, Spec::Trusthub])
