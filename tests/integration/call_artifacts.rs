@@ -80,7 +80,6 @@ async fn a_transcript_that_completes_after_catch_up_moved_on_is_still_fetched() 
     assert_eq!(other.transcript_state, TranscriptState::Done);
     let third = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!(third.transcriptions, 0, "a settled transcript is not asked for again: {third:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -96,7 +95,6 @@ async fn a_five_minute_voicemail_is_too_long_never_pending() -> TestResult {
     sim.reset_request_counts();
     switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!(sim.requests_ending("GET", "/Transcriptions.json"), 0, "nothing to ask Twilio about");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -234,7 +232,6 @@ async fn delete_removes_the_file_and_on_request_twilios_copy() -> TestResult {
     assert!(recordings_of(&store, &call_a).is_empty() && recordings_of(&store, &call_b).is_empty());
     let missing = recordings::delete(&store, Some(&tw), &events, a.id, DeleteScope::Local).await;
     assert!(matches!(missing, Err(switchboard::Error::NotFound { .. })), "{missing:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -256,7 +253,6 @@ async fn a_failed_twilio_delete_leaves_the_recording_whole() -> TestResult {
     assert!(sim.has_recording(&rec));
     let no_account = recordings::delete(&store, None, &events, r.id, DeleteScope::LocalAndTwilio).await;
     assert!(matches!(no_account, Err(switchboard::Error::MissingCredentials(_))), "{no_account:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -290,7 +286,6 @@ async fn a_failed_download_is_retried_and_reported() -> TestResult {
     assert_eq!((r.download, r.download_error.as_deref()), (DownloadState::Downloaded, None), "{r:?}");
     let done = recordings::retry_download(&store, &wake, r.id).await;
     assert!(matches!(done, Err(switchboard::Error::InvalidInput(_))), "nothing to retry: {done:?}");
-    sim.shutdown().await;
     Ok(())
 }
 

@@ -67,7 +67,6 @@ async fn sim_send_then_list_and_fetch_the_same_message() -> TestResult {
         Err(e @ Error::Twilio { code: Some(20003), .. }) => assert!(e.to_string().contains("Wrong credentials")),
         other => return Err(format!("wrong credentials must say so, got {other:?}").into()),
     }
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -97,7 +96,6 @@ async fn sim_faults_rate_limit_is_retried_and_a_dropped_create_is_not_sent_twice
     assert_eq!(copies, 1, "the dropped create was found in the log, not sent again");
     let sid = got.sid.ok_or("the adopted message has its SID")?;
     assert!(sim.sent_messages().iter().any(|s| s.sid == sid));
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -204,13 +202,12 @@ async fn sim_compliance_bundle_from_evaluation_to_approval() -> TestResult {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_numbers_search_buy_configure_release() -> TestResult {
-    let (sim, c) = sim_and_client(&[]).await?;
+    let (_sim, c) = sim_and_client(&[]).await?;
     let found = c
         .search_available(
             NumberType::Local,
@@ -245,7 +242,6 @@ async fn sim_numbers_search_buy_configure_release() -> TestResult {
     assert!(c.list_numbers(100).await?.iter().any(|n| n.sid == bought.sid));
     c.release_number(&bought.sid).await?;
     assert!(!c.list_numbers(100).await?.iter().any(|n| n.sid == bought.sid), "released numbers are gone");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -260,6 +256,5 @@ async fn sim_backfill_finds_what_happened_while_closed() -> TestResult {
     assert!(sids.contains(&recent), "the message since the watermark is found");
     assert!(!sids.contains(&old), "a week-old message is outside the overlap");
     assert_eq!(sids.len(), got.len(), "each SID once");
-    sim.shutdown().await;
     Ok(())
 }

@@ -347,7 +347,6 @@ async fn send_again_to_those_who_failed_twice_never_texts_anyone_twice() -> Test
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].resend_of, Some(first), "the resend names its family");
     assert!(list[0].audience.contains("1 who failed"), "{:?}", list[0].audience);
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -377,7 +376,6 @@ async fn a_cancelled_campaign_sends_nobody_and_its_history_says_so() -> TestResu
     assert!(rows.iter().all(|r| r.outcome == "cancelled"));
     assert!(!campaign::resume(&ob, id).await?, "a cancelled campaign cannot be resumed");
     assert!(history::resend_failed(&ob, id).await.is_err(), "nobody failed: nothing to send again");
-    sim.shutdown().await;
     Ok(())
 }
 

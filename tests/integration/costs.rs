@@ -104,7 +104,6 @@ async fn the_price_is_recorded_after_delivery_by_the_worker() -> TestResult {
     assert_eq!(total.totals.len(), 1);
     assert_eq!((total.totals[0].amount.as_str(), total.unpriced), ("0.103", 0));
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -139,7 +138,6 @@ async fn a_price_not_rated_yet_is_asked_again_later_and_not_for_ever() -> TestRe
     let fetches = sim.requests_ending("GET", &format!("/Messages/{never}.json"));
     assert_eq!(fetches, prices::MAX_ATTEMPTS as u64, "bounded: {fetches} fetches");
     assert_eq!(price_of(&store, &never).2, None);
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -162,7 +160,6 @@ async fn catch_up_records_the_prices_its_pages_carry() -> TestResult {
     }
     let due = store.read(|c| costs::due(c, "2100-01-01T00:00:00.000Z", 100))?;
     assert!(due.is_empty(), "priced messages leave the queue: {due:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -217,7 +214,6 @@ async fn campaign_and_month_totals_are_the_exact_sum_of_twilios_prices() -> Test
     assert_eq!(months.len(), 1, "{months:?}");
     assert_eq!(months[0].month, Utc::now().format("%Y-%m").to_string());
     assert_eq!(months[0].totals[0].micros, expected);
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -248,6 +244,5 @@ async fn a_bulk_estimate_prices_each_country_once_a_day_and_names_one_without_a_
     assert_eq!(again, est);
     assert_eq!(sim.requests_ending("GET", "/v1/Messaging/Countries/AU"), 0);
     assert_eq!(sim.requests_ending("GET", "/v1/Messaging/Countries/FR"), 0, "no price is remembered too");
-    sim.shutdown().await;
     Ok(())
 }

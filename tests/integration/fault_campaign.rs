@@ -108,7 +108,6 @@ async fn a_campaign_killed_mid_send_and_resumed_texts_everyone_exactly_once() ->
     let rows = ob.store.read(store::messages::all)?;
     assert_eq!(rows.len(), RECIPIENTS, "one outbox row per recipient");
     assert!(rows.iter().all(|m| m.sid.is_some()), "every outbox row ends with its Twilio SID");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -215,6 +214,5 @@ async fn pause_resume_race_runs_one_runner() -> TestResult {
     eprintln!("pause_resume_race: {N} sends over {first_to_last:?}");
     rt.shutdown().await?;
     server.abort();
-    sim.shutdown().await;
     Ok(())
 }

@@ -59,7 +59,6 @@ async fn desktop_runtime_shares_one_store() -> TestResult {
     };
     let closed = tokio::time::timeout(Duration::from_secs(5), closed).await.is_ok();
     assert!(closed, "closing the last handle closes the writer ({} still open)", store::open_writers(dir.path()));
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -132,6 +131,5 @@ async fn data_folder_is_private() -> TestResult {
     let open = readable_by_others(&data);
     assert!(open.is_empty(), "an old folder is made private on open: {open:#?}");
     drop(reopened);
-    sim.shutdown().await;
     Ok(())
 }

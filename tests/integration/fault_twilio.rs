@@ -121,7 +121,6 @@ async fn sends_survive_429_500_dropped_connections_and_never_text_twice() -> Tes
     // Ordinary sends still work once Twilio behaves.
     let ok = send::send(&ob, SendRequest::text(OURS, "+61412000009", "all good")).await?;
     assert!(ok.sid.is_some(), "a normal send after the faults gets a SID");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -182,6 +181,5 @@ async fn a_create_answered_slower_than_the_timeout_is_adopted_not_sent_again() -
     assert_eq!(copies(&sim, "+61412000012"), 1, "Twilio got it on the first try; never sent again");
 
     server.abort();
-    sim.shutdown().await;
     Ok(())
 }

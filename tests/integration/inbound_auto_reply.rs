@@ -88,6 +88,5 @@ async fn auto_reply_is_stored_once_when_catch_up_lists_it_from_twilio() -> TestR
     let again = switchboard::sync::run(&rt.store, &rt.client, &rt.events).await?;
     assert_eq!(again.messages, 0, "{again:?}");
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }

@@ -50,23 +50,20 @@ async fn stop_sent_while_closed_is_honoured_after_catch_up() -> TestResult {
         "a STOP found by catch-up must refuse the next send: {sent:?}"
     );
     assert!(sim.sent_messages().iter().all(|m| m.to != ALICE), "nothing reached Twilio for Alice");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn stop_then_start_in_catch_up_ends_subscribed() -> TestResult {
-    let (sim, sent) = promote_after_keywords(&["STOP", "START"]).await?;
+    let (_sim, sent) = promote_after_keywords(&["STOP", "START"]).await?;
     assert!(sent.is_ok(), "START after STOP re-subscribes (applied oldest first): {sent:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn start_then_stop_in_catch_up_ends_opted_out() -> TestResult {
-    let (sim, sent) = promote_after_keywords(&["START", "stop"]).await?;
+    let (_sim, sent) = promote_after_keywords(&["START", "stop"]).await?;
     assert!(matches!(sent, Err(switchboard::Error::OptedOut(_))), "the later STOP wins: {sent:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -110,7 +107,6 @@ async fn catch_up_stores_ten_thousand_missed_messages_once() -> TestResult {
     assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), MISSED as i64);
     let first = store.read(|c| Ok(store::messages::all(c)?.into_iter().next()))?.ok_or("no message")?;
     assert_eq!(first.body, "Message 0", "the oldest missed message is there");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -123,7 +119,6 @@ async fn caught_up_messages_from_a_new_customer_are_in_one_conversation() -> Tes
     let summary = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!(summary.messages, 2);
     assert_eq!(count(&store, "SELECT COUNT(*) FROM conversations"), 1);
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -139,7 +134,6 @@ async fn voicemail_left_while_closed_gets_its_transcript_from_catch_up() -> Test
     assert_eq!(vm.transcription_status.as_deref(), Some("completed"));
     let again = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!((again.voicemails, again.transcriptions), (0, 0), "{again:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -159,7 +153,6 @@ async fn the_same_stop_by_webhook_and_catch_up_counts_once() -> TestResult {
     let sources: Vec<&str> = history.iter().map(|e| e.source.as_str()).collect();
     assert_eq!(sources, ["owner", "webhook"], "newest first, each change recorded with its path");
     running.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -175,6 +168,5 @@ async fn catch_up_with_nothing_new_publishes_no_summary() -> TestResult {
     while let Ok(e) = rx.try_recv() {
         assert!(!matches!(e, Event::SyncCompleted { .. }), "the every-minute run stays quiet when nothing is new");
     }
-    sim.shutdown().await;
     Ok(())
 }

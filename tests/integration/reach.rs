@@ -83,7 +83,6 @@ async fn what_happened_while_closed_is_backfilled_once_with_the_voicemail_audio(
     assert_eq!(again.messages + again.calls + again.voicemails, 0);
     assert_eq!(count(&rt.store, "SELECT COUNT(*) FROM messages"), 3);
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -114,7 +113,6 @@ async fn missed_status_callbacks_are_repaired_from_twilio() -> TestResult {
     assert_eq!(summary.statuses_repaired, 1);
     let after = store.read(|c| store::messages::find_by_sid(c, &sid))?.ok_or("missing")?;
     assert_eq!(after.status, "delivered", "the final status was fetched from Twilio");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -171,7 +169,6 @@ async fn wiring_sets_restores_and_follows_a_url_change_on_twilio() -> TestResult
 
     wiring::unmanage(&store, &c, id).await?;
     assert_eq!(urls(&c, &pn).await?, console, "stop managing restores the console's URLs");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -205,7 +202,6 @@ async fn once_online_managed_numbers_point_at_the_app_and_texts_arrive_live() ->
     assert!(test.ok, "self-test through the public URL: {}", test.message);
     assert_eq!(test.message, "Webhooks reach Switchboard");
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -237,7 +233,6 @@ async fn the_self_test_says_exactly_what_is_wrong() -> TestResult {
     assert!(test.message.contains("not from this Switchboard"), "{}", test.message);
     rt.shutdown().await?;
     other.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -307,7 +302,6 @@ async fn a_compliance_form_is_submitted_and_approved() -> TestResult {
     })
     .await?;
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -356,7 +350,6 @@ async fn a_number_managed_while_online_is_wired_at_once() -> TestResult {
     rt.rewire().await;
     assert_eq!(urls(&rt.client, &pn).await?.sms_url, Some(format!("http://{}/twilio/sms", rt.addr)));
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -376,6 +369,5 @@ async fn a_manual_public_url_is_trusted_from_the_first_request() -> TestResult {
         post_sms(&http()?, &rt.addr.to_string(), sim.auth_token(), "SM0000000000000000000000000000f1", "hi").await?;
     assert_eq!(status, 200, "the first signed webhook after start is stored");
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }

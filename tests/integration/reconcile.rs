@@ -125,7 +125,6 @@ async fn with_webhooks_dropped_a_text_a_voicemail_and_a_status_arrive_by_reconci
 
     rt.shutdown().await?;
     studio.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -186,7 +185,6 @@ async fn with_nothing_new_each_run_makes_one_list_request_per_resource_and_downl
 
     rt.shutdown().await?;
     studio.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -201,6 +199,5 @@ async fn the_simulator_counts_requests_by_method_and_path() -> TestResult {
     assert_eq!(sim.requests_ending("POST", "/Messages.json"), 0);
     sim.reset_request_counts();
     assert!(sim.request_counts().is_empty());
-    sim.shutdown().await;
     Ok(())
 }

@@ -156,7 +156,6 @@ async fn sim_compliance_bundle_evaluated_submitted_approved_then_number_bought()
     assert_eq!(r.status, 201, "bundle + address buy the number: {}", r.json);
     assert_eq!(r.json["bundle_sid"].as_str(), Some(bundle.as_str()));
     app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -182,6 +181,5 @@ async fn sim_compliance_rejected_bundle_reports_the_reason() -> TestResult {
     let r = api.post("IncomingPhoneNumbers.json", &[("PhoneNumber", &number), ("BundleSid", &bundle)]).await?;
     assert_eq!(r.json["code"], 21649, "a rejected bundle buys nothing: {}", r.json);
     app.stop();
-    sim.shutdown().await;
     Ok(())
 }

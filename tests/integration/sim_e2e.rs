@@ -49,6 +49,5 @@ async fn sim_e2e_real_listener_stores_what_the_simulated_customer_sends() -> Tes
     assert_eq!(calls, 1, "the call is in the call log");
     assert_eq!(voicemails, 1, "the voicemail is stored under its recording SID");
     app.stop().await;
-    sim.shutdown().await;
     Ok(())
 }

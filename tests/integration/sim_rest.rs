@@ -20,7 +20,7 @@ async fn sim_and_api(numbers: &[&str]) -> Result<(Simulator, Api), Box<dyn std::
 
 #[tokio::test]
 async fn sim_rest_messages_create_list_page_and_fetch() -> TestResult {
-    let (sim, api) = sim_and_api(&[OURS]).await?;
+    let (_sim, api) = sim_and_api(&[OURS]).await?;
     let mut created = Vec::new();
     for i in 0..5 {
         let r = api.post("Messages.json", &[("To", CUSTOMER), ("From", OURS), ("Body", &format!("hello {i}"))]).await?;
@@ -62,7 +62,6 @@ async fn sim_rest_messages_create_list_page_and_fetch() -> TestResult {
     assert_eq!(r.json["code"], 20404, "Twilio's error shape: {}", r.json);
     assert_eq!(r.json["status"], 404);
     assert!(r.json["more_info"].as_str().is_some_and(|s| s.contains("20404")), "more_info links the code");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -85,7 +84,6 @@ async fn sim_rest_send_validation_errors_match_twilio_codes() -> TestResult {
     sim.customer_sms(CUSTOMER, OURS, "START", false).await?;
     let r = api.post("Messages.json", &[("To", CUSTOMER), ("From", OURS), ("Body", "welcome back")]).await?;
     assert_eq!(r.status, 201, "START re-subscribes: {}", r.json);
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -107,7 +105,6 @@ async fn sim_rest_rejects_bad_credentials_with_20003() -> TestResult {
     let (key, secret) = sim.add_api_key();
     let resp = api.http.get(&url).basic_auth(&key, Some(&secret)).send().await?;
     assert_eq!(resp.status().as_u16(), 200, "an API key + secret authenticates like the token");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -128,7 +125,6 @@ async fn sim_rest_faults_429_with_retry_after_then_500_then_recovers() -> TestRe
     assert_eq!(r.status, 500, "the armed server error answers 500");
     let r = api.get("Messages.json").await?;
     assert_eq!(r.status, 200, "counted faults switch themselves off");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -151,7 +147,6 @@ async fn sim_rest_dropped_connection_after_create_leaves_the_message() -> TestRe
     assert_eq!(listed.len(), 1, "a later list (backfill) finds it");
     assert_eq!(listed[0]["sid"].as_str(), Some(sent[0].sid.as_str()));
     assert_eq!(listed[0]["body"], "did this go?");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -179,13 +174,12 @@ async fn sim_rest_inbound_mms_media_redirects_to_a_real_png() -> TestResult {
     assert_eq!(resp.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"));
     let bytes = resp.bytes().await?;
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a real PNG file");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_rest_numbers_search_buy_update_release() -> TestResult {
-    let (sim, api) = sim_and_api(&[]).await?;
+    let (_sim, api) = sim_and_api(&[]).await?;
     let r = api.get("AvailablePhoneNumbers/AU/Local.json?Contains=77").await?;
     assert_eq!(r.status, 200, "{}", r.json);
     let found = r.json["available_phone_numbers"].as_array().ok_or("available_phone_numbers")?;
@@ -235,7 +229,6 @@ async fn sim_rest_numbers_search_buy_update_release() -> TestResult {
     assert!(r.json["sid"].as_str().is_some_and(|s| s.starts_with("AD")));
     let r = api.get("Addresses.json?IsoCountry=AU").await?;
     assert_eq!(r.json["addresses"].as_array().map(Vec::len), Some(1), "the address is listed");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -266,6 +259,5 @@ async fn sim_rest_seeded_history_is_listed_newest_first() -> TestResult {
     assert_eq!(customers.len(), 3);
     let r = api.get("Messages.json?To=%2B61291230000").await?;
     assert_eq!(r.json["messages"].as_array().map(Vec::len), Some(4), "the demo's inbound history is in the log");
-    sim.shutdown().await;
     Ok(())
 }

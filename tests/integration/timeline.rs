@@ -583,6 +583,5 @@ async fn a_recorded_call_on_the_timeline_retries_its_failed_download() -> TestRe
     assert!(matches!(again, Err(Error::InvalidInput(_))), "nothing to retry: {again:?}");
     let unknown = media::retry_download(&store, &wake, DownloadOf::Recording(9_999)).await;
     assert!(matches!(unknown, Err(Error::NotFound { .. })), "{unknown:?}");
-    sim.shutdown().await;
     Ok(())
 }

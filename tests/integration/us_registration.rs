@@ -185,7 +185,6 @@ async fn us_sole_proprietor_goes_from_nothing_to_a_sending_number_with_the_otp()
     assert_eq!(services[0].use_inbound_webhook_on_number, Some(true), "the number keeps its own inbound webhook");
     assert_eq!(s.sim.messaging_services(), vec![(a2p::SERVICE_NAME.to_string(), vec![OURS.to_string()])]);
     texts_us_phones(&s, OURS).await?;
-    s.sim.shutdown().await;
     Ok(())
 }
 
@@ -218,7 +217,6 @@ async fn us_a_lost_brand_create_answer_does_not_create_a_second_brand() -> TestR
     let brands = s.client.list_brands().await?;
     assert_eq!(resumed.brand_sid.as_deref(), Some(brands[0].sid.as_str()));
     assert_eq!(resumed.pending_create, None);
-    s.sim.shutdown().await;
     Ok(())
 }
 
@@ -238,7 +236,6 @@ async fn us_a_rejected_campaign_shows_the_reason() -> TestResult {
     let status = s.store.read(|c| overview::number_status(c, OURS))?;
     assert_eq!((status.state, status.can_send_to_us), (RegistrationState::Failed, false));
     assert!(status.detail.contains(why), "the Numbers screen says why: {status:?}");
-    s.sim.shutdown().await;
     Ok(())
 }
 
@@ -276,7 +273,6 @@ async fn us_unregistered_number_send_fails_with_an_explained_30034_and_the_fix()
     let ours = numbers.iter().find(|n| n.e164 == OURS).ok_or("the number is listed")?;
     assert!(!ours.can_send_to_us && ours.detail.contains("registered"), "{ours:?}");
     app.stop().await;
-    s.sim.shutdown().await;
     Ok(())
 }
 
@@ -325,7 +321,6 @@ async fn us_a_toll_free_number_is_verified_and_then_texts_us_phones() -> TestRes
     assert_eq!(s.store.read(|c| overview::number_status(c, TOLLFREE))?.state, RegistrationState::InProgress);
     poll_tollfree_until(&s, "TWILIO_APPROVED").await?;
     texts_us_phones(&s, TOLLFREE).await?;
-    s.sim.shutdown().await;
     Ok(())
 }
 
@@ -349,7 +344,6 @@ async fn us_a_rejected_toll_free_verification_shows_the_reason_and_is_resubmitte
         1,
         "corrected, not duplicated"
     );
-    s.sim.shutdown().await;
     Ok(())
 }
 
@@ -387,6 +381,5 @@ async fn us_trust_hub_reviews_reach_the_app_by_status_callback() -> TestResult {
         "the profile was not polled"
     );
     app.stop().await;
-    s.sim.shutdown().await;
     Ok(())
 }
