@@ -5,7 +5,7 @@
 
 use crate::common::TestResult;
 use crate::sim_support::{fast_config, param, start, wait_until, Api, Harness, StubApp};
-use switchboard::sim::SimConfig;
+use switchboard::sim::{CallOutcome, SimConfig};
 
 const OURS: &str = "+61291234567";
 const CUSTOMER: &str = "+61412345678";
@@ -14,18 +14,20 @@ const OWNER: &str = "+61400000001";
 const VOICE: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say voice="Polly.Nicole">Thanks for calling. Connecting you now.</Say><Dial timeout="20" action="/twilio/voice/dial-status" method="POST"><Number>+61400000001</Number></Dial></Response>"#;
 const AFTER_DIAL: &str = r#"<Response><Say>Sorry, nobody can take your call. Please leave a message after the beep.</Say><Record maxLength="120" playBeep="true" transcribe="true" transcribeCallback="{base}/twilio/voice/transcription" recordingStatusCallback="{base}/twilio/voice/recording" action="{base}/twilio/voice/record-done"/><Hangup/></Response>"#;
 
-/// Our number pointed at a stub app that forwards to the owner, then takes a voicemail.
-async fn voicemail_app(owner_answers: bool) -> Result<Harness, Box<dyn std::error::Error>> {
+/// The customer calls our number, pointed at a stub app that forwards to the owner (who
+/// answers or not) and then takes a voicemail, and speaks for `speaks` seconds.
+async fn forwarded_call(owner_answers: bool, speaks: u32) -> Result<(Harness, CallOutcome), Box<dyn std::error::Error>> {
     let config = SimConfig { owner_answers, ..fast_config() };
-    Harness::start(config, OURS, &[("/twilio/voice", VOICE), ("/twilio/voice/dial-status", AFTER_DIAL)]).await
+    let harness =
+        Harness::start(config, OURS, &[("/twilio/voice", VOICE), ("/twilio/voice/dial-status", AFTER_DIAL)]).await?;
+    let outcome = harness.sim.customer_call(CUSTOMER, OURS, Some(speaks)).await?;
+    Ok((harness, outcome))
 }
 
 #[tokio::test]
 async fn sim_calls_unanswered_forward_leaves_a_wav_voicemail_with_callbacks() -> TestResult {
-    let harness = voicemail_app(false).await?;
+    let (harness, outcome) = forwarded_call(false, 3).await?;
     let (sim, app) = (&harness.sim, &harness.app);
-
-    let outcome = sim.customer_call(CUSTOMER, OURS, Some(3)).await?;
     assert_eq!(outcome.dial_status.as_deref(), Some("no-answer"), "the owner did not pick up: {outcome:?}");
     assert_eq!(outcome.dialed.as_deref(), Some(OWNER), "the call was forwarded to the <Number>");
     assert!(
@@ -104,9 +106,8 @@ async fn sim_calls_unanswered_forward_leaves_a_wav_voicemail_with_callbacks() ->
 
 #[tokio::test]
 async fn sim_calls_answered_forward_records_nothing() -> TestResult {
-    let harness = voicemail_app(true).await?;
-    let (sim, app) = (&harness.sim, &harness.app);
-    let outcome = sim.customer_call(CUSTOMER, OURS, Some(5)).await?;
+    let (harness, outcome) = forwarded_call(true, 5).await?;
+    let app = &harness.app;
     assert_eq!(outcome.dial_status.as_deref(), Some("completed"), "the owner answered");
     assert_eq!(outcome.recording_sid, None, "no voicemail when answered");
     let dial = app.hits_on("/twilio/voice/dial-status");
@@ -127,7 +128,6 @@ async fn sim_calls_app_unreachable_fails_the_call() -> TestResult {
     assert_eq!(outcome.status, "failed", "no TwiML, no call: {outcome:?}");
     let log = sim.webhook_log();
     assert!(log.iter().any(|d| d.status.is_none()), "the log shows the app could not be reached: {log:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -172,6 +172,5 @@ async fn sim_calls_rest_created_call_follows_its_twiml_and_completes() -> TestRe
     let r = api.post("Calls.json", &[("To", OWNER), ("From", "+61299990000"), ("Twiml", "<Response/>")]).await?;
     assert_eq!(r.json["code"], 21210, "calling from a number the account does not own: {}", r.json);
     app.stop();
-    sim.shutdown().await;
     Ok(())
 }
