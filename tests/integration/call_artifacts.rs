@@ -14,6 +14,7 @@ use switchboard::sandbox::{BUSINESS_NUMBER, CUSTOMERS};
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::call_recordings::{CallRecording, DownloadState};
 use switchboard::store::{self, calls, numbers, Store};
+use switchboard::twilio::client::TwilioClient;
 
 use crate::common::{count, TestResult};
 use crate::sim_support::{client, creds, fast_config, sandbox, sim_and_store, wait_until};
@@ -29,6 +30,28 @@ fn minutes(n: u64) -> Duration {
 /// The app's download worker for recordings and media, over `store`, fetching from the simulator.
 fn media_worker(sim: &Simulator, store: &Store, events: &Events) -> Result<Worker, switchboard::Error> {
     Worker::new(store.clone(), events.clone(), MediaConfig::new(&sim.base_url(), Some(&creds(sim))))
+}
+
+/// The app after catching up on calls recorded while it was closed.
+struct CaughtUp {
+    sim: Simulator,
+    dir: tempfile::TempDir,
+    store: Store,
+    events: Events,
+    tw: TwilioClient,
+    /// (call SID, recording SID) of each recorded call, in the order asked for.
+    calls: Vec<(String, String)>,
+}
+
+/// Each of `calls` (caller, seconds recorded, minutes ago) is recorded on Twilio's side,
+/// then the app's first catch-up runs over a fresh store.
+async fn caught_up(calls: &[(&str, u32, u64)]) -> Result<CaughtUp, Box<dyn std::error::Error>> {
+    let (sim, dir, store) = sim_and_store(OURS).await?;
+    let calls = calls.iter().map(|(from, secs, ago)| sim.seed_recorded_call(from, OURS, *secs, minutes(*ago))).collect();
+    let events = Events::new();
+    let tw = client(&sim)?;
+    switchboard::sync::run(&store, &tw, &events).await?;
+    Ok(CaughtUp { sim, dir, store, events, tw, calls })
 }
 
 /// Waits until the first recording of `call_sid` is downloaded.
@@ -195,12 +218,8 @@ async fn a_recording_found_by_catch_up_before_its_callback_is_stored_once() -> T
 /// deleting the second also at Twilio removes the file and Twilio's recording.
 #[tokio::test]
 async fn delete_removes_the_file_and_on_request_twilios_copy() -> TestResult {
-    let (sim, dir, store) = sim_and_store(OURS).await?;
-    let (call_a, rec_a) = sim.seed_recorded_call(BOB, OURS, 30, minutes(20));
-    let (call_b, rec_b) = sim.seed_recorded_call(CAROL, OURS, 30, minutes(10));
-    let events = Events::new();
-    let tw = client(&sim)?;
-    switchboard::sync::run(&store, &tw, &events).await?;
+    let CaughtUp { sim, dir, store, events, tw, calls } = caught_up(&[(BOB, 30, 20), (CAROL, 30, 10)]).await?;
+    let [(call_a, rec_a), (call_b, rec_b)] = &calls[..] else { return Err("two recorded calls".into()) };
     let worker = media_worker(&sim, &store, &events)?;
     worker.run_once().await?;
     let a = recordings_of(&store, &call_a).pop().ok_or("no recording of the first call")?;
@@ -239,11 +258,8 @@ async fn delete_removes_the_file_and_on_request_twilios_copy() -> TestResult {
 /// still has both copies to delete.
 #[tokio::test]
 async fn a_failed_twilio_delete_leaves_the_recording_whole() -> TestResult {
-    let (sim, _dir, store) = sim_and_store(OURS).await?;
-    let (call, rec) = sim.seed_recorded_call(BOB, OURS, 20, minutes(5));
-    let events = Events::new();
-    let tw = client(&sim)?;
-    switchboard::sync::run(&store, &tw, &events).await?;
+    let CaughtUp { sim, dir: _dir, store, events, tw, calls } = caught_up(&[(BOB, 20, 5)]).await?;
+    let (call, rec) = &calls[0];
     let r = recordings_of(&store, &call).pop().ok_or("no recording")?;
     sim.faults().server_error_next(10);
     let failed = recordings::delete(&store, Some(&tw), &events, r.id, DeleteScope::LocalAndTwilio).await;
@@ -260,10 +276,8 @@ async fn a_failed_twilio_delete_leaves_the_recording_whole() -> TestResult {
 /// error), never "Downloading…" for ever; "Try again" downloads it.
 #[tokio::test]
 async fn a_failed_download_is_retried_and_reported() -> TestResult {
-    let (sim, _dir, store) = sim_and_store(OURS).await?;
-    let (call, _) = sim.seed_recorded_call(BOB, OURS, 15, minutes(5));
-    let events = Events::new();
-    switchboard::sync::run(&store, &client(&sim)?, &events).await?;
+    let CaughtUp { sim, dir: _dir, store, events, tw: _, calls } = caught_up(&[(BOB, 15, 5)]).await?;
+    let (call, _) = &calls[0];
     let mut failures = events.subscribe();
     sim.faults().fail_recording_downloads_next(1);
     let worker = media_worker(&sim, &store, &events)?;
