@@ -47,7 +47,8 @@ struct CaughtUp {
 /// then the app's first catch-up runs over a fresh store.
 async fn caught_up(calls: &[(&str, u32, u64)]) -> Result<CaughtUp, Box<dyn std::error::Error>> {
     let (sim, dir, store) = sim_and_store(OURS).await?;
-    let calls = calls.iter().map(|(from, secs, ago)| sim.seed_recorded_call(from, OURS, *secs, minutes(*ago))).collect();
+    let calls =
+        calls.iter().map(|(from, secs, ago)| sim.seed_recorded_call(from, OURS, *secs, minutes(*ago))).collect();
     let events = Events::new();
     let tw = client(&sim)?;
     switchboard::sync::run(&store, &tw, &events).await?;

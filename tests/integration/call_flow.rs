@@ -448,8 +448,7 @@ async fn open_and_closed_hosts_end_every_case_the_same_way() -> TestResult {
         live_text_backs.iter().filter(|(_, _, _, e)| e.text_back).map(|(_, _, c, _)| c.clone()).collect();
     // They leave one a second: the number's pacer (a long code sends 1 segment/s).
     let limit = WAIT + Duration::from_secs(want.len() as u64);
-    let waited =
-        within(limit, "the open app's text-backs", || want.iter().all(|c| app.text_backs_to(c) == 1)).await;
+    let waited = within(limit, "the open app's text-backs", || want.iter().all(|c| app.text_backs_to(c) == 1)).await;
     if let Err(e) = waited {
         let missing: Vec<String> = live_text_backs
             .iter()

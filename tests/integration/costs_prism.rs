@@ -3,7 +3,6 @@
 //! worker makes (`twilio_api_v2010.json`), each read back through our types. A 2xx means
 //! Twilio's spec accepts the request; Prism answers 422 otherwise.
 
-
 use switchboard::costs::prices;
 use switchboard::events::Events;
 use switchboard::store::costs;

@@ -107,9 +107,7 @@ fn only_row(ob: &Outbound) -> Result<store::messages::Message, Box<dyn std::erro
 #[tokio::test]
 async fn lost_answer_does_not_adopt_a_lookalike_body() -> TestResult {
     let (base, script) = lost_answer_twilio(Script {
-        log: vec![
-            logged("SM0000000000000000000000000000000a", "Thanks, OK", 0, 0),
-        ],
+        log: vec![logged("SM0000000000000000000000000000000a", "Thanks, OK", 0, 0)],
         drop_creates: 1, // and Twilio made nothing of it
         ..Script::default()
     })?;
@@ -152,13 +150,8 @@ async fn lost_answer_mms_with_an_empty_body_is_not_matched_to_an_unrelated_messa
 #[tokio::test]
 async fn lost_answer_does_not_adopt_a_message_already_stored() -> TestResult {
     let stored = "SM0000000000000000000000000000000d";
-    let (base, script) = lost_answer_twilio(Script {
-        log: vec![
-            logged(stored, "OK", 0, 0),
-        ],
-        drop_creates: 1,
-        ..Script::default()
-    })?;
+    let (base, script) =
+        lost_answer_twilio(Script { log: vec![logged(stored, "OK", 0, 0)], drop_creates: 1, ..Script::default() })?;
     let (_dir, ob) = outbound(&base, None)?;
     // The owner's earlier "OK" (seconds ago) is already in the store.
     ob.store.write(|tx| {
@@ -235,7 +228,7 @@ async fn a_lost_answer_that_cannot_be_checked_leaves_a_retryable_failure_not_a_q
     let (base, script) = lost_answer_twilio(Script {
         drop_creates: 1,
         created_on_drop: true, // Twilio did make it…
-        list_fails: true, // …but its log cannot be read
+        list_fails: true,      // …but its log cannot be read
         ..Script::default()
     })?;
     let (_dir, ob) = outbound(&base, None)?;

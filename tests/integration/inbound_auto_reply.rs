@@ -28,9 +28,11 @@ fn replied(xml: &str) -> Result<Option<String>, Box<dyn std::error::Error>> {
 async fn auto_reply_once_per_customer_per_window() -> TestResult {
     let f = Fixture::new()?;
     set_auto_reply(&f.store)?;
-    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000c001", ALICE, OURS, "Hello?")).await?;
+    let (_, xml) =
+        f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000c001", ALICE, OURS, "Hello?")).await?;
     assert_eq!(replied(&xml)?.as_deref(), Some(REPLY), "the first message is answered");
-    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000c002", ALICE, OURS, "Hello??")).await?;
+    let (_, xml) =
+        f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000c002", ALICE, OURS, "Hello??")).await?;
     assert_eq!(replied(&xml)?, None, "a second message within the window is not: another autoresponder would loop");
     let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000c003", BOB, OURS, "Hi")).await?;
     assert_eq!(replied(&xml)?.as_deref(), Some(REPLY), "the window is per customer");
@@ -43,7 +45,10 @@ async fn auto_reply_never_answers_short_codes_or_alphanumeric_senders() -> TestR
     set_auto_reply(&f.store)?;
     for (i, from) in ["72345", "898211", "MyBank", "AMAZON"].iter().enumerate() {
         let (status, xml) = f
-            .post("/twilio/sms", &inbound_sms(&format!("SM0000000000000000000000000000d00{i}"), from, OURS, "Your code is 1234"))
+            .post(
+                "/twilio/sms",
+                &inbound_sms(&format!("SM0000000000000000000000000000d00{i}"), from, OURS, "Your code is 1234"),
+            )
             .await?;
         assert_eq!(status, 200, "stored all the same");
         assert_eq!(replied(&xml)?, None, "{from} looks automated: no auto-reply");

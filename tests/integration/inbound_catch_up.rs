@@ -32,7 +32,9 @@ fn minutes(n: u64) -> Duration {
 
 /// Alice texted `keywords` while the app was closed (ten minutes apart, the last ten minutes
 /// ago); the app starts, catches up, and the owner then sends her a promotion.
-async fn promote_after_keywords(keywords: &[&str]) -> Result<(Simulator, Result<send::SendOutcome, switchboard::Error>), Error> {
+async fn promote_after_keywords(
+    keywords: &[&str],
+) -> Result<(Simulator, Result<send::SendOutcome, switchboard::Error>), Error> {
     let (sim, _dir, store) = sim_and_store(OURS).await?;
     for (i, keyword) in keywords.iter().enumerate() {
         sim.seed_message(ALICE, OURS, keyword, true, minutes(10 * (keywords.len() - i) as u64));

@@ -4,7 +4,6 @@
 //! that keeps inbound webhooks on the numbers. Prism answers 422 naming a field Twilio
 //! would refuse (an unknown parameter, `SendAt` not a date-time, a status not in the enum).
 
-
 use switchboard::twilio::api::messages::NewMessage;
 use switchboard::twilio::client::TwilioClient;
 

@@ -16,7 +16,10 @@ const AFTER_DIAL: &str = r#"<Response><Say>Sorry, nobody can take your call. Ple
 
 /// The customer calls our number, pointed at a stub app that forwards to the owner (who
 /// answers or not) and then takes a voicemail, and speaks for `speaks` seconds.
-async fn forwarded_call(owner_answers: bool, speaks: u32) -> Result<(Harness, CallOutcome), Box<dyn std::error::Error>> {
+async fn forwarded_call(
+    owner_answers: bool,
+    speaks: u32,
+) -> Result<(Harness, CallOutcome), Box<dyn std::error::Error>> {
     let config = SimConfig { owner_answers, ..fast_config() };
     let harness =
         Harness::start(config, OURS, &[("/twilio/voice", VOICE), ("/twilio/voice/dial-status", AFTER_DIAL)]).await?;

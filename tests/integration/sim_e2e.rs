@@ -2,7 +2,6 @@
 //! HTTP: its signed webhooks are accepted and what they carry lands in the store — an SMS,
 //! an MMS with its media, and an unanswered call that leaves a transcribed voicemail.
 
-
 use crate::common::{temp_store, TestResult};
 use crate::sim_support::{fast_config, start, wait_until, RouterOnly};
 

@@ -277,6 +277,11 @@ async fn error_21610_marks_the_recipient_opted_out() -> TestResult {
     Ok(())
 }
 
+/// An inbound SMS from the oracle's customer to the oracle's number.
+fn sms_from(sid: &str, body: &str) -> String {
+    inbound_sms(sid, "+61412345678", "+61255501234", body)
+}
+
 #[tokio::test]
 async fn auto_reply_and_opt_out_keywords() -> TestResult {
     let f = Fixture::new()?;
@@ -285,26 +290,26 @@ async fn auto_reply_and_opt_out_keywords() -> TestResult {
     let message_text = |xml: &str| -> Result<Option<String>, Box<dyn std::error::Error>> {
         Ok(parse_xml(xml)?.find("Message").map(|m| m.text.clone()))
     };
-    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a01", "+61412345678", "+61255501234", "Hello")).await?;
+    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a01", "Hello")).await?;
     assert_eq!(message_text(&xml)?.as_deref(), Some(reply), "the auto-reply, escaped by the writer: {xml}");
     assert!(!xml.contains("<b>"), "owner text is escaped: {xml}");
 
-    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a02", "+61412345678", "+61255501234", "STOP")).await?;
+    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a02", "STOP")).await?;
     assert_eq!(message_text(&xml)?, None, "no auto-reply to a STOP");
     assert!(f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "STOP opts the sender out");
 
-    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a03", "+61412345678", "+61255501234", "are you open?")).await?;
+    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a03", "are you open?")).await?;
     assert_eq!(message_text(&xml)?, None, "no auto-reply to someone who opted out");
 
-    let start = with_field(&inbound_sms("SM00000000000000000000000000000a04", "+61412345678", "+61255501234", "start please"), "OptOutType", "START");
+    let start = with_field(&sms_from("SM00000000000000000000000000000a04", "start please"), "OptOutType", "START");
     f.post("/twilio/sms", &start).await?;
     assert!(!f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "Twilio's OptOutType=START opts back in");
-    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a05", "+61412345678", "+61255501234", "hi again")).await?;
+    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a05", "hi again")).await?;
     assert_eq!(message_text(&xml)?, None, "subscribed again, but already auto-answered within the window");
     f.store.write(|tx| {
         switchboard::store::settings::set(tx, switchboard::inbound::auto_reply::WINDOW_SETTING, "0.0000001")
     })?;
-    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000a06", "+61412345678", "+61255501234", "hello?")).await?;
+    let (_, xml) = f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000a06", "hello?")).await?;
     assert_eq!(message_text(&xml)?.as_deref(), Some(reply), "once the window has passed, the auto-reply answers again");
     Ok(())
 }
@@ -313,7 +318,7 @@ async fn auto_reply_and_opt_out_keywords() -> TestResult {
 async fn message_bodies_are_stored_byte_exact() -> TestResult {
     let f = Fixture::new()?;
     let text = "Hi 👋\r\nline two\n<b>html</b> & \"quotes\" +plus %percent";
-    f.post("/twilio/sms", &inbound_sms("SM00000000000000000000000000000b01", "+61412345678", "+61255501234", text)).await?;
+    f.post("/twilio/sms", &sms_from("SM00000000000000000000000000000b01", text)).await?;
     let m = f.store.read(|c| messages::find_by_sid(c, "SM00000000000000000000000000000b01"))?.ok_or("stored")?;
     assert_eq!(m.body, text, "the body is kept exactly as sent");
     Ok(())
