@@ -220,7 +220,7 @@ async fn a_recording_found_by_catch_up_before_its_callback_is_stored_once() -> T
 #[tokio::test]
 async fn delete_removes_the_file_and_on_request_twilios_copy() -> TestResult {
     let CaughtUp { sim, dir, store, events, tw, calls } = caught_up(&[(BOB, 30, 20), (CAROL, 30, 10)]).await?;
-    let [(call_a, rec_a), (call_b, rec_b)] = &calls[..] else { return Err("two recorded calls".into()) };
+    let Ok([(call_a, rec_a), (call_b, rec_b)]) = <[_; 2]>::try_from(calls) else { return Err("two calls".into()) };
     let worker = media_worker(&sim, &store, &events)?;
     worker.run_once().await?;
     let a = recordings_of(&store, &call_a).pop().ok_or("no recording of the first call")?;
@@ -260,7 +260,7 @@ async fn delete_removes_the_file_and_on_request_twilios_copy() -> TestResult {
 #[tokio::test]
 async fn a_failed_twilio_delete_leaves_the_recording_whole() -> TestResult {
     let CaughtUp { sim, dir: _dir, store, events, tw, calls } = caught_up(&[(BOB, 20, 5)]).await?;
-    let (call, rec) = &calls[0];
+    let (call, rec) = calls.into_iter().next().ok_or("the recorded call")?;
     let r = recordings_of(&store, &call).pop().ok_or("no recording")?;
     sim.faults().server_error_next(10);
     let failed = recordings::delete(&store, Some(&tw), &events, r.id, DeleteScope::LocalAndTwilio).await;
@@ -278,7 +278,7 @@ async fn a_failed_twilio_delete_leaves_the_recording_whole() -> TestResult {
 #[tokio::test]
 async fn a_failed_download_is_retried_and_reported() -> TestResult {
     let CaughtUp { sim, dir: _dir, store, events, tw: _, calls } = caught_up(&[(BOB, 15, 5)]).await?;
-    let (call, _) = &calls[0];
+    let (call, _) = calls.into_iter().next().ok_or("the recorded call")?;
     let mut failures = events.subscribe();
     sim.faults().fail_recording_downloads_next(1);
     let worker = media_worker(&sim, &store, &events)?;

@@ -10,8 +10,9 @@ use switchboard::outbound::{campaign, media_links, Outbound};
 use switchboard::store::{self, Store};
 use switchboard::Error;
 
-use crate::client_stub::{client_at, conversation_with_email, email_reply, message_json, resend, twilio_error, Stub};
+use crate::client_stub::{client_at, message_json, twilio_error, Stub};
 use crate::common::{unpaced_outbound, TestResult};
+use crate::email_support::{conversation_with_email, email_reply, resend};
 
 const OURS: &str = "+15005550006";
 const CUSTOMER: &str = "+61412345678";

@@ -12,8 +12,9 @@ use switchboard::picked::{PickedPaths, Purpose};
 use switchboard::store::email_thread::{self, InboundEmail};
 use switchboard::store::{self, Store};
 
-use crate::client_stub::{client_at, conversation_with_email, message_json, resend, Stub};
+use crate::client_stub::{client_at, message_json, Stub};
 use crate::common::{unpaced_outbound, TestResult};
+use crate::email_support::{conversation_with_email, resend};
 
 const OURS: &str = "+15005550006";
 const CUSTOMER: &str = "+61412345678";

@@ -4,8 +4,8 @@
 
 use switchboard::store::{contacts, conversations, numbers, Store};
 
-use crate::client_stub::{email_reply, resend};
 use crate::common::TestResult;
+use crate::email_support::{email_reply, resend};
 use crate::webhook_support::{inbound_sms, Fixture};
 
 const OURS: &str = "+61255501234";

@@ -1,5 +1,7 @@
-//! Helpers for the simulator tests: a fast simulator, an authenticated REST client, and a
-//! tiny stand-in for the app's webhook listener that checks every signature it receives.
+//! Helpers for the tests against the simulator: a fast simulator (owning our numbers), the
+//! app's client, runtime config and webhook listener pointed at it, the demo sandbox, an
+//! authenticated REST client, a poll-until helper, and a tiny stand-in for the app's
+//! webhook listener that checks every signature it receives.
 
 use std::collections::HashMap;
 use std::future::Future;
