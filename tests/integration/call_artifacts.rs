@@ -10,40 +10,59 @@ use switchboard::events::Events;
 use switchboard::media::{MediaConfig, Wake, Worker};
 use switchboard::outbound::click_to_call::click_to_call;
 use switchboard::recordings::{self, DeleteScope};
-use switchboard::sandbox::{Sandbox, BUSINESS_NUMBER, CUSTOMERS};
-use switchboard::secrets::TwilioCredentials;
+use switchboard::sandbox::{BUSINESS_NUMBER, CUSTOMERS};
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::call_recordings::{CallRecording, DownloadState};
 use switchboard::store::{self, calls, numbers, Store};
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
+use switchboard::twilio::client::TwilioClient;
 
-use crate::common::TestResult;
-use crate::sim_support::{fast_config, wait_until};
+use crate::common::{count, TestResult};
+use crate::sim_support::{client, creds, fast_config, sandbox, sim_and_store, wait_until};
 
 const OURS: &str = "+61255501234";
 const BOB: &str = "+61412555202";
 const CAROL: &str = "+61412555203";
 
-async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
-    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?;
-    sim.add_number(OURS, "Shop");
-    Ok(sim)
-}
-
-fn creds(sim: &Simulator) -> TwilioCredentials {
-    TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token())
-}
-
-fn client(sim: &Simulator) -> Result<TwilioClient, switchboard::Error> {
-    TwilioClient::new(ClientConfig::with_base(creds(sim), &sim.base_url()))
-}
-
 fn minutes(n: u64) -> Duration {
     Duration::from_secs(60 * n)
 }
 
-fn count(store: &Store, sql: &str) -> i64 {
-    store.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap_or(-1)
+/// The app's download worker for recordings and media, over `store`, fetching from the simulator.
+fn media_worker(sim: &Simulator, store: &Store, events: &Events) -> Result<Worker, switchboard::Error> {
+    Worker::new(store.clone(), events.clone(), MediaConfig::new(&sim.base_url(), Some(&creds(sim))))
+}
+
+/// The app after catching up on calls recorded while it was closed.
+struct CaughtUp {
+    sim: Simulator,
+    dir: tempfile::TempDir,
+    store: Store,
+    events: Events,
+    tw: TwilioClient,
+    /// (call SID, recording SID) of each recorded call, in the order asked for.
+    calls: Vec<(String, String)>,
+}
+
+/// Each of `calls` (caller, seconds recorded, minutes ago) is recorded on Twilio's side,
+/// then the app's first catch-up runs over a fresh store.
+async fn caught_up(calls: &[(&str, u32, u64)]) -> Result<CaughtUp, Box<dyn std::error::Error>> {
+    let (sim, dir, store) = sim_and_store(OURS).await?;
+    let calls =
+        calls.iter().map(|(from, secs, ago)| sim.seed_recorded_call(from, OURS, *secs, minutes(*ago))).collect();
+    let events = Events::new();
+    let tw = client(&sim)?;
+    switchboard::sync::run(&store, &tw, &events).await?;
+    Ok(CaughtUp { sim, dir, store, events, tw, calls })
+}
+
+/// Waits until the first recording of `call_sid` is downloaded.
+async fn downloaded(store: &Store, call_sid: &str) -> TestResult {
+    wait_until("the recording downloaded", || {
+        let recs = recordings_of(store, call_sid);
+        async move { recs.first().is_some_and(|r| r.download == DownloadState::Downloaded) }
+    })
+    .await?;
+    Ok(())
 }
 
 /// The recordings the call log shows for `call_sid`.
@@ -66,11 +85,9 @@ fn audio_downloads(sim: &Simulator) -> u64 {
 /// would stop. Asked for per voicemail, it is found; it never stays "pending".
 #[tokio::test]
 async fn a_transcript_that_completes_after_catch_up_moved_on_is_still_fetched() -> TestResult {
-    let sim = sim().await?;
+    let (sim, _dir, store) = sim_and_store(OURS).await?;
     let (_, late) = sim.seed_voicemail(BOB, OURS, 12, None, minutes(40));
     let (_, quick) = sim.seed_voicemail(CAROL, OURS, 8, Some("Carol here, see you at ten."), minutes(5));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
     let first = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!(first.voicemails, 2, "{first:?}");
     let vm = store.read(|c| store::voicemails::find_by_recording_sid(c, &late))?.ok_or("no voicemail")?;
@@ -87,7 +104,6 @@ async fn a_transcript_that_completes_after_catch_up_moved_on_is_still_fetched() 
     assert_eq!(other.transcript_state, TranscriptState::Done);
     let third = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!(third.transcriptions, 0, "a settled transcript is not asked for again: {third:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -95,17 +111,14 @@ async fn a_transcript_that_completes_after_catch_up_moved_on_is_still_fetched() 
 /// so the app says "too long" from the moment it stores it, and catch-up stops asking.
 #[tokio::test]
 async fn a_five_minute_voicemail_is_too_long_never_pending() -> TestResult {
-    let sim = sim().await?;
+    let (sim, _dir, store) = sim_and_store(OURS).await?;
     let (_, recording) = sim.seed_voicemail(BOB, OURS, 300, None, minutes(30));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
     switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     let vm = store.read(|c| store::voicemails::find_by_recording_sid(c, &recording))?.ok_or("no voicemail")?;
     assert_eq!(vm.transcript_state, TranscriptState::TooLong, "{vm:?}");
     sim.reset_request_counts();
     switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!(sim.requests_ending("GET", "/Transcriptions.json"), 0, "nothing to ask Twilio about");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -113,10 +126,7 @@ async fn a_five_minute_voicemail_is_too_long_never_pending() -> TestResult {
 /// Twilio's failed transcription arrives by callback and is said as "too long".
 #[tokio::test]
 async fn a_long_voicemail_by_webhook_is_too_long_not_failed() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let sb = Sandbox::start(dir.path(), fast_config()).await?;
-    let store = sb.runtime.store.clone();
-    let number = store.read(|c| numbers::find_by_e164(c, BUSINESS_NUMBER))?.ok_or("no number")?;
+    let (_dir, sb, store, number) = sandbox(fast_config()).await?;
     let mut settings = number.settings.clone();
     settings.forwarding_enabled = false;
     settings.voicemail_max_seconds = 600;
@@ -152,18 +162,10 @@ async fn a_long_voicemail_by_webhook_is_too_long_not_failed() -> TestResult {
 /// read by catch-up adds nothing.
 #[tokio::test]
 async fn a_recorded_call_is_downloaded_once_when_its_callback_comes_twice() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let sb = Sandbox::start(dir.path(), fast_config()).await?;
-    let store = sb.runtime.store.clone();
-    let number = store.read(|c| numbers::find_by_e164(c, BUSINESS_NUMBER))?.ok_or("no number")?;
+    let (_dir, sb, store, number) = sandbox(fast_config()).await?;
     sb.sim.faults().set_duplicate_webhooks(true);
     let call = click_to_call(&sb.runtime.outbound(), number.id, CUSTOMERS[0].0, true).await?;
-    let (st, sid) = (store.clone(), call.sid.clone());
-    wait_until("the recording downloaded", || {
-        let recs = recordings_of(&st, &sid);
-        async move { recs.first().is_some_and(|r| r.download == DownloadState::Downloaded) }
-    })
-    .await?;
+    downloaded(&store, &call.sid).await?;
     let deliveries = sb.sim.webhook_log().iter().filter(|d| d.url.ends_with("/twilio/voice/recording")).count();
     assert_eq!(deliveries, 2, "the fault delivered the callback twice");
     switchboard::sync::run(&store, &sb.runtime.client, &Events::new()).await?;
@@ -182,12 +184,9 @@ async fn a_recorded_call_is_downloaded_once_when_its_callback_comes_twice() -> T
 /// Twilio's log: still one recording, one download.
 #[tokio::test]
 async fn a_recording_found_by_catch_up_before_its_callback_is_stored_once() -> TestResult {
-    let dir = tempfile::tempdir()?;
     // Slow callbacks: the recording is in the log well before its callback is posted.
     let config = SimConfig { callback_delay: Duration::from_millis(400), ..fast_config() };
-    let sb = Sandbox::start(dir.path(), config).await?;
-    let store = sb.runtime.store.clone();
-    let number = store.read(|c| numbers::find_by_e164(c, BUSINESS_NUMBER))?.ok_or("no number")?;
+    let (_dir, sb, store, number) = sandbox(config).await?;
     let call = click_to_call(&sb.runtime.outbound(), number.id, CUSTOMERS[1].0, true).await?;
     let sid = call.sid.clone();
     let sim = &sb.sim;
@@ -207,12 +206,7 @@ async fn a_recording_found_by_catch_up_before_its_callback_is_stored_once() -> T
         async move { n == 1 }
     })
     .await?;
-    let (st, s) = (store.clone(), call.sid.clone());
-    wait_until("the recording downloaded", || {
-        let recs = recordings_of(&st, &s);
-        async move { recs.first().is_some_and(|r| r.download == DownloadState::Downloaded) }
-    })
-    .await?;
+    downloaded(&store, &call.sid).await?;
     assert_eq!(recordings_of(&store, &call.sid).len(), 1);
     assert_eq!(count(&store, "SELECT COUNT(*) FROM recordings"), 1);
     assert_eq!(audio_downloads(&sb.sim), 1, "the audio is fetched once");
@@ -225,15 +219,9 @@ async fn a_recording_found_by_catch_up_before_its_callback_is_stored_once() -> T
 /// deleting the second also at Twilio removes the file and Twilio's recording.
 #[tokio::test]
 async fn delete_removes_the_file_and_on_request_twilios_copy() -> TestResult {
-    let sim = sim().await?;
-    let (call_a, rec_a) = sim.seed_recorded_call(BOB, OURS, 30, minutes(20));
-    let (call_b, rec_b) = sim.seed_recorded_call(CAROL, OURS, 30, minutes(10));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    let events = Events::new();
-    let tw = client(&sim)?;
-    switchboard::sync::run(&store, &tw, &events).await?;
-    let worker = Worker::new(store.clone(), events.clone(), MediaConfig::new(&sim.base_url(), Some(&creds(&sim))))?;
+    let CaughtUp { sim, dir, store, events, tw, calls } = caught_up(&[(BOB, 30, 20), (CAROL, 30, 10)]).await?;
+    let Ok([(call_a, rec_a), (call_b, rec_b)]) = <[_; 2]>::try_from(calls) else { return Err("two calls".into()) };
+    let worker = media_worker(&sim, &store, &events)?;
     worker.run_once().await?;
     let a = recordings_of(&store, &call_a).pop().ok_or("no recording of the first call")?;
     let b = recordings_of(&store, &call_b).pop().ok_or("no recording of the second call")?;
@@ -264,7 +252,6 @@ async fn delete_removes_the_file_and_on_request_twilios_copy() -> TestResult {
     assert!(recordings_of(&store, &call_a).is_empty() && recordings_of(&store, &call_b).is_empty());
     let missing = recordings::delete(&store, Some(&tw), &events, a.id, DeleteScope::Local).await;
     assert!(matches!(missing, Err(switchboard::Error::NotFound { .. })), "{missing:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -272,13 +259,8 @@ async fn delete_removes_the_file_and_on_request_twilios_copy() -> TestResult {
 /// still has both copies to delete.
 #[tokio::test]
 async fn a_failed_twilio_delete_leaves_the_recording_whole() -> TestResult {
-    let sim = sim().await?;
-    let (call, rec) = sim.seed_recorded_call(BOB, OURS, 20, minutes(5));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    let events = Events::new();
-    let tw = client(&sim)?;
-    switchboard::sync::run(&store, &tw, &events).await?;
+    let CaughtUp { sim, dir: _dir, store, events, tw, calls } = caught_up(&[(BOB, 20, 5)]).await?;
+    let (call, rec) = calls.into_iter().next().ok_or("the recorded call")?;
     let r = recordings_of(&store, &call).pop().ok_or("no recording")?;
     sim.faults().server_error_next(10);
     let failed = recordings::delete(&store, Some(&tw), &events, r.id, DeleteScope::LocalAndTwilio).await;
@@ -288,7 +270,6 @@ async fn a_failed_twilio_delete_leaves_the_recording_whole() -> TestResult {
     assert!(sim.has_recording(&rec));
     let no_account = recordings::delete(&store, None, &events, r.id, DeleteScope::LocalAndTwilio).await;
     assert!(matches!(no_account, Err(switchboard::Error::MissingCredentials(_))), "{no_account:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -296,15 +277,11 @@ async fn a_failed_twilio_delete_leaves_the_recording_whole() -> TestResult {
 /// error), never "Downloading…" for ever; "Try again" downloads it.
 #[tokio::test]
 async fn a_failed_download_is_retried_and_reported() -> TestResult {
-    let sim = sim().await?;
-    let (call, _) = sim.seed_recorded_call(BOB, OURS, 15, minutes(5));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    let events = Events::new();
-    switchboard::sync::run(&store, &client(&sim)?, &events).await?;
+    let CaughtUp { sim, dir: _dir, store, events, tw: _, calls } = caught_up(&[(BOB, 15, 5)]).await?;
+    let (call, _) = calls.into_iter().next().ok_or("the recorded call")?;
     let mut failures = events.subscribe();
     sim.faults().fail_recording_downloads_next(1);
-    let worker = Worker::new(store.clone(), events.clone(), MediaConfig::new(&sim.base_url(), Some(&creds(&sim))))?;
+    let worker = media_worker(&sim, &store, &events)?;
     assert_eq!(worker.run_once().await?, 1);
     let r = recordings_of(&store, &call).pop().ok_or("no recording")?;
     assert_eq!(r.download, DownloadState::Retrying, "{r:?}");
@@ -324,7 +301,6 @@ async fn a_failed_download_is_retried_and_reported() -> TestResult {
     assert_eq!((r.download, r.download_error.as_deref()), (DownloadState::Downloaded, None), "{r:?}");
     let done = recordings::retry_download(&store, &wake, r.id).await;
     assert!(matches!(done, Err(switchboard::Error::InvalidInput(_))), "nothing to retry: {done:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -333,9 +309,7 @@ async fn a_failed_download_is_retried_and_reported() -> TestResult {
 /// the customer's call (`DialVerb`) and its signed callback puts it in the call log.
 #[tokio::test]
 async fn an_answered_dial_with_record_reaches_the_call_log() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let sb = Sandbox::start(dir.path(), fast_config()).await?;
-    let store = sb.runtime.store.clone();
+    let (_dir, sb, store, _) = sandbox(fast_config()).await?;
     let callback = format!("http://{}/twilio/voice/recording", sb.runtime.addr);
     let twiml = format!(
         "<Response><Dial record=\"record-from-answer-dual\" recordingStatusCallback=\"{callback}\">\

@@ -4,22 +4,19 @@
 //! text-back worker); "the app is closed" is every webhook to it being lost, so Twilio's
 //! side (the simulator) falls back to the number's flow.
 
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{Datelike, TimeZone, Utc};
 use switchboard::domain::hours::{BusinessHours, Span};
 use switchboard::media::MediaConfig;
-use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
-use switchboard::secrets::TwilioCredentials;
+use switchboard::runtime::{Runtime, RuntimeConfig};
 use switchboard::sim::{CallOutcome, LegAnswer, SimConfig, Simulator};
 use switchboard::store::numbers::NumberSettings;
 use switchboard::store::{blocked, calls, numbers, text_backs, Store};
-use switchboard::tunnel::RetryPolicy;
 use switchboard::twilio::callflow::{CallFlow, Outcome};
-use switchboard::twilio::client::ClientConfig;
 
 use crate::common::TestResult;
+use crate::sim_support::{creds, runtime_config, within};
 
 const OURS: &str = "+61255501234";
 const MOBILE: &str = "+61400000001";
@@ -34,21 +31,16 @@ struct App {
     _dir: tempfile::TempDir,
 }
 
+/// The real runtime: it wires the number and keeps its fallback flow.
 fn config(sim: &Simulator, dir: &std::path::Path, backfill: bool) -> Result<RuntimeConfig, Box<dyn std::error::Error>> {
-    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
     Ok(RuntimeConfig {
-        store: Store::open(dir)?,
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        reach: Reach::Loopback,
-        credentials: creds.clone(),
-        client: ClientConfig::with_base(creds.clone(), &sim.base_url()),
-        media: MediaConfig::new(&sim.base_url(), Some(&creds)),
+        media: MediaConfig::new(&sim.base_url(), Some(&creds(sim))),
         wire_numbers: true,
         fallback_flows: true,
         // Catch-up runs (at start) only where a test says so (`Closed::reopen`).
         backfill,
-        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
         reconcile_interval: Some(Duration::from_secs(3600)),
+        ..runtime_config(sim, Store::open(dir)?)
     })
 }
 
@@ -98,6 +90,18 @@ impl App {
         self.rt.store.read(|c| calls::find_by_sid(c, sid)).ok().flatten()
     }
 
+    /// The app's text-back decision for `call`, once it has made one (`what` says which).
+    async fn text_back_decision(
+        &self,
+        call: &CallOutcome,
+        what: &str,
+    ) -> Result<text_backs::TextBack, Box<dyn std::error::Error>> {
+        let sid = call.call_sid.as_str();
+        let decided = || self.rt.store.read(|c| text_backs::for_call(c, sid)).ok().flatten();
+        within(WAIT, what, || decided().is_some()).await?;
+        Ok(decided().ok_or("decided")?)
+    }
+
     fn text_backs_to(&self, caller: &str) -> usize {
         self.sim.phone_inbox(caller).iter().filter(|m| m.body == TEXT_BACK).count()
     }
@@ -131,17 +135,6 @@ impl Closed {
     }
 }
 
-async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> TestResult {
-    let start = Instant::now();
-    while start.elapsed() <= limit {
-        if check() {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Err(format!("not within {limit:?}: {what}").into())
-}
-
 /// Generous for a loaded 2-core machine; only waits this long when something is wrong.
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -155,7 +148,7 @@ async fn a_forward_answered_by_the_mobiles_own_voicemail_ends_in_a_switchboard_v
     assert_eq!(out.screened.first().map(String::as_str), Some("Call for Brighton Clinic. Press 1 to accept."));
     assert_eq!(out.bridged, Some(false), "the voicemail pressed nothing, so it never got the caller: {out:?}");
     let recording = out.recording_sid.clone().ok_or("the caller was sent to our voicemail")?;
-    eventually(WAIT, "the voicemail is in Switchboard", || app.call(&out.call_sid).is_some_and(|c| c.has_voicemail))
+    within(WAIT, "the voicemail is in Switchboard", || app.call(&out.call_sid).is_some_and(|c| c.has_voicemail))
         .await?;
     let call = app.call(&out.call_sid).ok_or("the call is logged")?;
     assert!(call.missed && call.answered_by.is_none(), "logged as missed, not answered: {call:?}");
@@ -176,7 +169,7 @@ async fn a_screened_and_accepted_call_is_logged_as_answered_by_the_owner() -> Te
     let caller = "+61412555411";
     let out = app.sim.customer_call_with(caller, OURS, LegAnswer::Accept, Some(3)).await?;
     assert_eq!((out.bridged, out.recording_sid.as_deref()), (Some(true), None), "connected, no voicemail: {out:?}");
-    eventually(WAIT, "the final status", || app.call(&out.call_sid).is_some_and(|c| c.status == "completed")).await?;
+    within(WAIT, "the final status", || app.call(&out.call_sid).is_some_and(|c| c.status == "completed")).await?;
     let call = app.call(&out.call_sid).ok_or("the call is logged")?;
     assert_eq!(call.answered_by.as_deref(), Some("owner"), "{call:?}");
     assert_eq!(call.dial_status.as_deref(), Some("completed"));
@@ -236,7 +229,7 @@ async fn a_missed_call_gets_exactly_one_text_back_per_caller_within_the_window_a
     let app = App::start().await?;
     let alice = "+61412555431";
     let first = app.sim.customer_call_with(alice, OURS, LegAnswer::NoAnswer, Some(3)).await?;
-    eventually(WAIT, "the text-back reaches Alice", || app.text_backs_to(alice) == 1).await?;
+    within(WAIT, "the text-back reaches Alice", || app.text_backs_to(alice) == 1).await?;
     // Stored in Alice's thread, through the outbox.
     let sid = first.call_sid.clone();
     let tb = app.rt.store.read(|c| text_backs::for_call(c, &sid))?.ok_or("decided")?;
@@ -252,24 +245,14 @@ async fn a_missed_call_gets_exactly_one_text_back_per_caller_within_the_window_a
 
     // Missed again within 12 hours (no voicemail this time): no second text.
     let second = app.sim.customer_call_with(alice, OURS, LegAnswer::Decline, None).await?;
-    let sid = second.call_sid.clone();
-    eventually(WAIT, "the second call is decided", || {
-        app.rt.store.read(|c| text_backs::for_call(c, &sid)).ok().flatten().is_some()
-    })
-    .await?;
-    let tb = app.rt.store.read(|c| text_backs::for_call(c, &sid))?.ok_or("decided")?;
+    let tb = app.text_back_decision(&second, "the second call is decided").await?;
     assert_eq!((tb.state.as_str(), tb.reason.as_deref()), ("skipped", Some(text_backs::SKIP_WINDOW)));
 
     // Bob said STOP: his missed call gets nothing.
     let bob = "+61412555432";
     app.sim.customer_sms(bob, OURS, "STOP", false).await?;
     let call = app.sim.customer_call_with(bob, OURS, LegAnswer::NoAnswer, Some(2)).await?;
-    let sid = call.call_sid.clone();
-    eventually(WAIT, "Bob's call is decided", || {
-        app.rt.store.read(|c| text_backs::for_call(c, &sid)).ok().flatten().is_some()
-    })
-    .await?;
-    let tb = app.rt.store.read(|c| text_backs::for_call(c, &sid))?.ok_or("decided")?;
+    let tb = app.text_back_decision(&call, "Bob's call is decided").await?;
     assert_eq!(tb.reason.as_deref(), Some(text_backs::SKIP_OPTED_OUT), "{tb:?}");
     // Everything that could have gone out has: still exactly one, and none to Bob.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -301,17 +284,12 @@ async fn a_text_back_sent_while_closed_is_not_sent_again_after_catch_up() -> Tes
             })
             .unwrap_or(-1)
     };
-    eventually(WAIT, "catch-up brings the hosted text-back into Alice's thread", || in_thread(&app) == 1).await?;
+    within(WAIT, "catch-up brings the hosted text-back into Alice's thread", || in_thread(&app) == 1).await?;
     let decided: i64 = app.rt.store.read(|c| Ok(c.query_row("SELECT COUNT(*) FROM text_backs", [], |r| r.get(0))?))?;
     assert_eq!(decided, 0, "catch-up decides no text-back for a call the hosted flow handled");
 
     let again = app.sim.customer_call_with(alice, OURS, LegAnswer::NoAnswer, None).await?;
-    let sid = again.call_sid.clone();
-    eventually(WAIT, "the open app decides", || {
-        app.rt.store.read(|c| text_backs::for_call(c, &sid)).ok().flatten().is_some()
-    })
-    .await?;
-    let tb = app.rt.store.read(|c| text_backs::for_call(c, &sid))?.ok_or("decided")?;
+    let tb = app.text_back_decision(&again, "the open app decides").await?;
     assert_eq!(tb.reason.as_deref(), Some(text_backs::SKIP_WINDOW), "the hosted text counts: {tb:?}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.text_backs_to(alice), 1, "one text-back in all");
@@ -359,7 +337,7 @@ async fn a_recorded_forwarded_call_reaches_the_call_log_by_its_callback() -> Tes
             .flatten()
             .and_then(|c| c.recordings.into_iter().find(|r| r.recording_sid == recording))
     };
-    eventually(WAIT, "the recording is in the call log, downloaded", || {
+    within(WAIT, "the recording is in the call log, downloaded", || {
         recorded().is_some_and(|r| r.download == switchboard::store::call_recordings::DownloadState::Downloaded)
     })
     .await?;
@@ -470,8 +448,7 @@ async fn open_and_closed_hosts_end_every_case_the_same_way() -> TestResult {
         live_text_backs.iter().filter(|(_, _, _, e)| e.text_back).map(|(_, _, c, _)| c.clone()).collect();
     // They leave one a second: the number's pacer (a long code sends 1 segment/s).
     let limit = WAIT + Duration::from_secs(want.len() as u64);
-    let waited =
-        eventually(limit, "the open app's text-backs", || want.iter().all(|c| app.text_backs_to(c) == 1)).await;
+    let waited = within(limit, "the open app's text-backs", || want.iter().all(|c| app.text_backs_to(c) == 1)).await;
     if let Err(e) = waited {
         let missing: Vec<String> = live_text_backs
             .iter()

@@ -5,36 +5,20 @@
 //! because Prism wrongly rejects repeated form keys ("must be array").
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use switchboard::twilio::api::calls::ClickToCall;
 use switchboard::twilio::api::compliance::{NewBundle, RegulationQuery};
 use switchboard::twilio::api::messages::{MessageFilter, NewMessage};
 use switchboard::twilio::api::numbers::{BuyNumber, NewAddress, NumberConfig, NumberSearch, NumberType};
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
+use switchboard::twilio::client::TwilioClient;
 
-use crate::client_stub::creds;
 use crate::common::TestResult;
-use crate::prism;
-
-const BUNDLE: &str = "BU0123456789abcdef0123456789abcdef";
-const ADDRESS: &str = "AD0123456789abcdef0123456789abcdef";
-const NUMBER: &str = "PN0123456789abcdef0123456789abcdef";
-const MESSAGE: &str = "SM0123456789abcdef0123456789abcdef";
-const CALL: &str = "CA0123456789abcdef0123456789abcdef";
-const RECORDING: &str = "RE0123456789abcdef0123456789abcdef";
+use crate::prism::sid::{ADDRESS, BUNDLE, CALL, MESSAGE, NUMBER, RECORDING};
+use crate::prism::{self, Spec};
 
 /// A client pointed at both Prism processes (no retries: a 5xx should fail loudly).
 pub fn prism_client() -> Result<TwilioClient, Box<dyn std::error::Error>> {
-    let api = prism::api()?;
-    let numbers = prism::numbers()?;
-    let mut cfg = ClientConfig::new(creds());
-    cfg.api_base = api.base.clone();
-    cfg.numbers_base = numbers.base.clone();
-    cfg.upload_base = numbers.base.clone();
-    cfg.max_retries = 0;
-    cfg.timeout = Duration::from_secs(30);
-    Ok(TwilioClient::new(cfg)?)
+    prism::client(&[Spec::Api, Spec::Numbers])
 }
 
 #[tokio::test]

@@ -4,23 +4,21 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use switchboard::events::{Event, Events};
+use switchboard::events::Event;
 use switchboard::outbound::send::{self, Content, SendRequest};
 use switchboard::outbound::{campaign, media_links, Outbound};
 use switchboard::store::{self, Store};
 use switchboard::Error;
 
 use crate::client_stub::{client_at, message_json, twilio_error, Stub};
-use crate::common::TestResult;
+use crate::common::{unpaced_outbound, TestResult};
+use crate::email_support::{conversation_with_email, email_reply, resend};
 
 const OURS: &str = "+15005550006";
 const CUSTOMER: &str = "+61412345678";
 
 fn outbound(stub: &Stub, dir: &std::path::Path) -> Result<Outbound, Box<dyn std::error::Error>> {
-    let store = Store::open(dir)?;
-    // These tests are about what is sent, not how fast: lift the number's 1/s pace.
-    store.write(|tx| store::settings::set(tx, switchboard::outbound::rate_setting_key(OURS), "1000"))?;
-    Ok(Outbound::new(store, client_at(&stub.base)?, Events::new(), Some("https://pub.example".into())))
+    unpaced_outbound(Store::open(dir)?, OURS, client_at(&stub.base)?, Some("https://pub.example"))
 }
 
 /// A stub Twilio (see [`twilio`]), a fresh data folder and the outbound path over both.
@@ -348,45 +346,10 @@ async fn a_campaign_resumed_after_a_crash_mid_send_does_not_send_twice() -> Test
 
 #[tokio::test]
 async fn email_replies_go_through_resend_and_are_stored_as_email() -> TestResult {
-    let resend = Stub::start(Arc::new(|r, _| {
-        if r.path == "/emails" {
-            (200, vec![], serde_json::json!({"id": "49a3999c-0ce1-4ea6-ab68-afcd6dc2e794"}).to_string())
-        } else {
-            (404, vec![], "{}".into())
-        }
-    }))
-    .await?;
-    let twilio = twilio(vec![]).await?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&twilio, dir.path())?;
-    let conversation_id = ob.store.write(|tx| {
-        let n = store::numbers::ensure(tx, OURS, false)?;
-        let conv = store::conversations::ensure(tx, n, CUSTOMER)?;
-        let contact = store::contacts::find_by_address(tx, CUSTOMER)?.ok_or_else(|| Error::not_found("contact"))?;
-        store::contacts::save(
-            tx,
-            Some(contact.id),
-            &store::contacts::ContactEdit {
-                name: "Ana".into(),
-                phones: vec![CUSTOMER.into()],
-                email: Some("ana@example.com".into()),
-                notes: String::new(),
-            },
-        )?;
-        Ok(conv)
-    })?;
-    let cfg = switchboard::outbound::email::ResendConfig {
-        api_base: resend.base.clone(),
-        api_key: switchboard::secrets::Secret::new("re_test_key".into()),
-    };
-    let reply = switchboard::outbound::email::EmailReply {
-        conversation_id,
-        from: "Shop <shop@example.com>".into(),
-        subject: Some("Your order".into()),
-        text: "It is ready.".into(),
-        client_ref: None,
-    };
-    let id = switchboard::outbound::email::send_email(&ob, &cfg, reply).await?;
+    let resend = resend().await?;
+    let (twilio, _dir, ob) = setup(vec![]).await?;
+    let conversation_id = conversation_with_email(&ob.store, OURS, CUSTOMER, "ana@example.com")?;
+    let id = email_reply(&ob, &resend, conversation_id).await?;
     let m = ob.store.read(|c| store::messages::get(c, id))?;
     assert_eq!((m.channel.as_str(), m.status.as_str(), m.to.as_str()), ("email", "sent", "ana@example.com"));
     assert_eq!(m.conversation_id, conversation_id, "stored in the customer's conversation");

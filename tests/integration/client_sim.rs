@@ -19,17 +19,17 @@ use switchboard::twilio::client::{ClientConfig, TwilioClient};
 use switchboard::Error;
 
 use crate::common::TestResult;
+use crate::sim_support::start_owning;
 
 const OURS: &str = "+61255501234";
 const CUSTOMER: &str = "+61412345678";
 
-async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
-    Ok(Simulator::start(SimConfig {
+fn config() -> SimConfig {
+    SimConfig {
         callback_delay: Duration::from_millis(10),
         bundle_review_delay: Duration::from_millis(50),
         ..SimConfig::default()
-    })
-    .await?)
+    }
 }
 
 fn client(sim: &Simulator, token: &str) -> Result<TwilioClient, Error> {
@@ -39,11 +39,16 @@ fn client(sim: &Simulator, token: &str) -> Result<TwilioClient, Error> {
     TwilioClient::new(cfg)
 }
 
+/// The simulator owning `numbers`, and a client signed in to its account.
+async fn sim_and_client(numbers: &[&str]) -> Result<(Simulator, TwilioClient), Box<dyn std::error::Error>> {
+    let sim = start_owning(config(), numbers).await?;
+    let c = client(&sim, sim.auth_token())?;
+    Ok((sim, c))
+}
+
 #[tokio::test]
 async fn sim_send_then_list_and_fetch_the_same_message() -> TestResult {
-    let sim = sim().await?;
-    sim.add_number(OURS, "Shop");
-    let c = client(&sim, sim.auth_token())?;
+    let (sim, c) = sim_and_client(&[OURS]).await?;
     c.fetch_account().await?;
     let dir = tempfile::tempdir()?;
     let ob = Outbound::new(Store::open(dir.path())?, c.clone(), Events::new(), None);
@@ -62,15 +67,12 @@ async fn sim_send_then_list_and_fetch_the_same_message() -> TestResult {
         Err(e @ Error::Twilio { code: Some(20003), .. }) => assert!(e.to_string().contains("Wrong credentials")),
         other => return Err(format!("wrong credentials must say so, got {other:?}").into()),
     }
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_faults_rate_limit_is_retried_and_a_dropped_create_is_not_sent_twice() -> TestResult {
-    let sim = sim().await?;
-    sim.add_number(OURS, "Shop");
-    let c = client(&sim, sim.auth_token())?;
+    let (sim, c) = sim_and_client(&[OURS]).await?;
     sim.faults().rate_limit_next(1, 0);
     c.list_messages(&MessageFilter::default(), 10).await?;
 
@@ -94,14 +96,12 @@ async fn sim_faults_rate_limit_is_retried_and_a_dropped_create_is_not_sent_twice
     assert_eq!(copies, 1, "the dropped create was found in the log, not sent again");
     let sid = got.sid.ok_or("the adopted message has its SID")?;
     assert!(sim.sent_messages().iter().any(|s| s.sid == sid));
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_compliance_bundle_from_evaluation_to_approval() -> TestResult {
-    let sim = sim().await?;
-    let c = client(&sim, sim.auth_token())?;
+    let (sim, c) = sim_and_client(&[]).await?;
     let regs = c
         .list_regulations(&RegulationQuery {
             iso_country: Some("AU".into()),
@@ -202,14 +202,12 @@ async fn sim_compliance_bundle_from_evaluation_to_approval() -> TestResult {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_numbers_search_buy_configure_release() -> TestResult {
-    let sim = sim().await?;
-    let c = client(&sim, sim.auth_token())?;
+    let (_sim, c) = sim_and_client(&[]).await?;
     let found = c
         .search_available(
             NumberType::Local,
@@ -244,23 +242,19 @@ async fn sim_numbers_search_buy_configure_release() -> TestResult {
     assert!(c.list_numbers(100).await?.iter().any(|n| n.sid == bought.sid));
     c.release_number(&bought.sid).await?;
     assert!(!c.list_numbers(100).await?.iter().any(|n| n.sid == bought.sid), "released numbers are gone");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_backfill_finds_what_happened_while_closed() -> TestResult {
-    let sim = sim().await?;
-    sim.add_number(OURS, "Shop");
+    let (sim, c) = sim_and_client(&[OURS]).await?;
     let old = sim.seed_message(CUSTOMER, OURS, "sent last week", true, Duration::from_secs(7 * 24 * 3600));
     let recent = sim.seed_message(CUSTOMER, OURS, "are you open today?", true, Duration::from_secs(600));
-    let c = client(&sim, sim.auth_token())?;
     let watermark = (chrono::Utc::now() - chrono::Duration::hours(2)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
     let got = c.backfill_messages(Some(&watermark), 500).await?;
     let sids: HashSet<String> = got.iter().map(|m| m.sid.clone()).collect();
     assert!(sids.contains(&recent), "the message since the watermark is found");
     assert!(!sids.contains(&old), "a week-old message is outside the overlap");
     assert_eq!(sids.len(), got.len(), "each SID once");
-    sim.shutdown().await;
     Ok(())
 }

@@ -18,7 +18,8 @@ use switchboard::twilio::api::messages::{MessageFilter, NewMessage};
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 use switchboard::Error;
 
-use crate::common::TestResult;
+use crate::common::{temp_store, unpaced_outbound, TestResult};
+use crate::sim_support::serve;
 
 pub const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 
@@ -74,12 +75,7 @@ impl Stub {
     pub async fn start(respond: Responder) -> Result<Stub, Box<dyn std::error::Error>> {
         let log = Arc::new(Mutex::new(Vec::new()));
         let state = StubState { log: log.clone(), respond };
-        let app = axum::Router::new().fallback(handle).with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (base, task) = serve(axum::Router::new().fallback(handle).with_state(state)).await?;
         Ok(Stub { base, log, _task: task })
     }
 
@@ -240,50 +236,55 @@ type RequestLines = Arc<Mutex<Vec<String>>>;
 /// without an answer. Listing then shows the message when `twilio_got_it`, and a second
 /// POST succeeds with another SID.
 fn dropping_server(twilio_got_it: bool) -> Result<(String, RequestLines), Box<dyn std::error::Error>> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let base = format!("http://{}", listener.local_addr()?);
     let log: RequestLines = Arc::new(Mutex::new(Vec::new()));
     let log2 = log.clone();
+    let base = raw_twilio(move |line, _body| {
+        let posts_before = log2.lock().map(|l| l.iter().filter(|x| x.starts_with("POST")).count()).unwrap_or(0);
+        if let Ok(mut l) = log2.lock() {
+            l.push(line.to_string());
+        }
+        if line.starts_with("POST") {
+            if posts_before == 0 {
+                return None; // the request reached "Twilio"; the answer is lost
+            }
+            Some((201, message_json(SM2, "+15005550006", "+15005550001", "hello", "queued")))
+        } else if twilio_got_it {
+            let m: serde_json::Value =
+                serde_json::from_str(&message_json(SM1, "+15005550006", "+15005550001", "hello", "queued"))
+                    .unwrap_or_default();
+            Some((200, serde_json::json!({"messages": [m], "next_page_uri": null}).to_string()))
+        } else {
+            Some((200, serde_json::json!({"messages": [], "next_page_uri": null}).to_string()))
+        }
+    })?;
+    Ok((base, log))
+}
+
+/// A raw TCP "Twilio" on a free loopback port, for what an HTTP framework will not do:
+/// each request (request line, body) goes to `answer`, which gives (status, JSON body), or
+/// `None` to drop the connection unanswered (the request reached Twilio; its answer is
+/// lost). Returns its base URL.
+pub fn raw_twilio(
+    mut answer: impl FnMut(&str, &[u8]) -> Option<(u16, String)> + Send + 'static,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let base = format!("http://{}", listener.local_addr()?);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut s) = stream else { continue };
             let Some((line, body)) = read_request(&mut s) else { continue };
-            let posts_before = log2.lock().map(|l| l.iter().filter(|x| x.starts_with("POST")).count()).unwrap_or(0);
-            if let Ok(mut l) = log2.lock() {
-                l.push(line.clone());
-            }
-            let reply = if line.starts_with("POST") {
-                if posts_before == 0 {
-                    drop(s); // the request reached "Twilio"; the answer is lost
-                    continue;
-                }
-                let _ = body;
-                (201, message_json(SM2, "+15005550006", "+15005550001", "hello", "queued"))
-            } else if twilio_got_it {
-                let m: serde_json::Value =
-                    serde_json::from_str(&message_json(SM1, "+15005550006", "+15005550001", "hello", "queued"))
-                        .unwrap_or_default();
-                (200, serde_json::json!({"messages": [m], "next_page_uri": null}).to_string())
-            } else {
-                (200, serde_json::json!({"messages": [], "next_page_uri": null}).to_string())
-            };
+            let Some((status, json)) = answer(&line, &body) else { continue };
             let resp = format!(
-                "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                reply.0,
-                reply.1.len(),
-                reply.1
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+                json.len()
             );
             let _ = s.write_all(resp.as_bytes());
         }
     });
-    Ok((base, log))
+    Ok(base)
 }
 
 /// Reads one HTTP request (request line, body) from a raw connection.
-pub fn read_request_pub(s: &mut std::net::TcpStream) -> Option<(String, Vec<u8>)> {
-    read_request(s)
-}
-
 fn read_request(s: &mut std::net::TcpStream) -> Option<(String, Vec<u8>)> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -316,25 +317,25 @@ fn read_request(s: &mut std::net::TcpStream) -> Option<(String, Vec<u8>)> {
     }
 }
 
-/// The send path over a dropping server (the lost answer is reconciled there, where the
-/// store knows which SIDs are already ours).
-async fn send_hello(base: &str) -> Result<switchboard::outbound::send::SendOutcome, Box<dyn std::error::Error>> {
-    let dir = tempfile::tempdir()?;
-    let store = switchboard::store::Store::open(dir.path())?;
-    store.write(|tx| {
-        switchboard::store::settings::set(tx, switchboard::outbound::rate_setting_key("+15005550006"), "1000")
-    })?;
-    let ob = switchboard::outbound::Outbound::new(store, client_at(base)?, switchboard::events::Events::new(), None);
+/// Sends "hello" through the send path over a [`dropping_server`] (the lost answer is
+/// reconciled there, where the store knows which SIDs are already ours): the outcome, and
+/// the request lines "Twilio" received.
+async fn send_hello(
+    twilio_got_it: bool,
+) -> Result<(switchboard::outbound::send::SendOutcome, Vec<String>), Box<dyn std::error::Error>> {
+    let (base, log) = dropping_server(twilio_got_it)?;
+    let (_dir, store) = temp_store()?;
+    let ob = unpaced_outbound(store, "+15005550006", client_at(&base)?, None)?;
     let req = switchboard::outbound::send::SendRequest::text("+15005550006", "+15005550001", "hello");
-    Ok(switchboard::outbound::send::send(&ob, req).await?)
+    let got = switchboard::outbound::send::send(&ob, req).await?;
+    let log = log.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok((got, log))
 }
 
 #[tokio::test]
 async fn a_dropped_connection_on_send_adopts_the_message_twilio_already_has() -> TestResult {
-    let (base, log) = dropping_server(true)?;
-    let got = send_hello(&base).await?;
+    let (got, log) = send_hello(true).await?;
     assert_eq!(got.sid.as_deref(), Some(SM1), "the message Twilio had was adopted");
-    let log = log.lock().map(|l| l.clone()).unwrap_or_default();
     assert_eq!(log.iter().filter(|l| l.starts_with("POST")).count(), 1, "no second send: {log:?}");
     assert!(log.iter().any(|l| l.starts_with("GET") && l.contains("To=%2B15005550001")), "it listed by To: {log:?}");
     Ok(())
@@ -342,10 +343,8 @@ async fn a_dropped_connection_on_send_adopts_the_message_twilio_already_has() ->
 
 #[tokio::test]
 async fn a_dropped_connection_on_send_is_resent_once_when_twilio_does_not_have_it() -> TestResult {
-    let (base, log) = dropping_server(false)?;
-    let got = send_hello(&base).await?;
+    let (got, log) = send_hello(false).await?;
     assert_eq!(got.sid.as_deref(), Some(SM2), "sent again after checking Twilio's log");
-    let log = log.lock().map(|l| l.clone()).unwrap_or_default();
     let kinds: Vec<&str> = log.iter().map(|l| l.split(' ').next().unwrap_or("")).collect();
     assert_eq!(kinds, vec!["POST", "GET", "POST"], "check before the resend: {log:?}");
     Ok(())

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use switchboard::domain::kinds::Channel;
-use switchboard::events::Events;
 use switchboard::outbound::composer::{send_from_composer, ComposerMessage, EmailSetup};
 use switchboard::outbound::email::ResendConfig;
 use switchboard::outbound::Outbound;
@@ -14,7 +13,8 @@ use switchboard::store::email_thread::{self, InboundEmail};
 use switchboard::store::{self, Store};
 
 use crate::client_stub::{client_at, message_json, Stub};
-use crate::common::TestResult;
+use crate::common::{unpaced_outbound, TestResult};
+use crate::email_support::{conversation_with_email, resend};
 
 const OURS: &str = "+15005550006";
 const CUSTOMER: &str = "+61412345678";
@@ -38,41 +38,24 @@ async fn twilio() -> Result<Stub, Boxed> {
     .await
 }
 
-/// A stub Resend answering every send with ids re-0001, re-0002…
-async fn resend() -> Result<Stub, Boxed> {
-    Stub::start(Arc::new(|r, before| {
-        if r.path != "/emails" {
-            return (404, vec![], "{}".into());
-        }
-        let n = before.iter().filter(|b| b.path == "/emails").count() + 1;
-        (200, vec![], serde_json::json!({ "id": format!("re-{n:04}") }).to_string())
-    }))
-    .await
+/// What each composer test starts from: a stub Twilio, a folder (its `data` is the store),
+/// the outbound path, one conversation whose contact has a mobile and an email address, and
+/// no file chosen yet.
+struct Setup {
+    twilio: Stub,
+    dir: tempfile::TempDir,
+    ob: Outbound,
+    conv: i64,
+    picked: PickedPaths,
 }
 
-/// A store with one conversation whose contact has a mobile and an email address.
-fn setup(twilio: &Stub, dir: &std::path::Path) -> Result<(Outbound, i64), Boxed> {
-    let store = Store::open(&dir.join("data"))?;
-    store.write(|tx| store::settings::set(tx, switchboard::outbound::rate_setting_key(OURS), "1000"))?;
-    let conv = store.write(|tx| {
-        let n = store::numbers::ensure(tx, OURS, false)?;
-        let conv = store::conversations::ensure(tx, n, CUSTOMER)?;
-        let contact =
-            store::contacts::find_by_address(tx, CUSTOMER)?.ok_or_else(|| switchboard::Error::not_found("contact"))?;
-        store::contacts::save(
-            tx,
-            Some(contact.id),
-            &store::contacts::ContactEdit {
-                name: "Ana".into(),
-                phones: vec![CUSTOMER.into()],
-                email: Some(CUSTOMER_EMAIL.into()),
-                notes: String::new(),
-            },
-        )?;
-        Ok(conv)
-    })?;
-    let ob = Outbound::new(store, client_at(&twilio.base)?, Events::new(), Some("https://pub.example".into()));
-    Ok((ob, conv))
+async fn setup() -> Result<Setup, Boxed> {
+    let twilio = twilio().await?;
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(&dir.path().join("data"))?;
+    let ob = unpaced_outbound(store, OURS, client_at(&twilio.base)?, Some("https://pub.example"))?;
+    let conv = conversation_with_email(&ob.store, OURS, CUSTOMER, CUSTOMER_EMAIL)?;
+    Ok(Setup { twilio, dir, ob, conv, picked: PickedPaths::default() })
 }
 
 fn text(conversation_id: i64, media: Vec<String>) -> ComposerMessage {
@@ -85,10 +68,7 @@ fn no_email() -> switchboard::Result<EmailSetup> {
 
 #[tokio::test]
 async fn the_composer_sends_only_pictures_the_owner_chose() -> TestResult {
-    let twilio = twilio().await?;
-    let dir = tempfile::tempdir()?;
-    let (ob, conv) = setup(&twilio, dir.path())?;
-    let picked = PickedPaths::default();
+    let Setup { twilio, dir, ob, conv, picked } = setup().await?;
     let secret = dir.path().join("id_ed25519");
     std::fs::write(&secret, b"-----BEGIN OPENSSH PRIVATE KEY-----")?;
     let pic = dir.path().join("cake.png");
@@ -165,10 +145,8 @@ fn sent_payload(resend: &Stub, nth: usize) -> Result<serde_json::Value, Boxed> {
 
 #[tokio::test]
 async fn an_email_reply_answers_the_customers_last_email_in_its_thread() -> TestResult {
-    let (twilio, resend) = (twilio().await?, resend().await?);
-    let dir = tempfile::tempdir()?;
-    let (ob, conv) = setup(&twilio, dir.path())?;
-    let picked = PickedPaths::default();
+    let resend = resend().await?;
+    let Setup { twilio, dir: _dir, ob, conv, picked } = setup().await?;
 
     // No email yet: a plain subject, no threading headers.
     send_from_composer(&ob, &picked, email(conv, None), email_setup(&resend)).await?;
@@ -205,10 +183,8 @@ async fn an_email_reply_answers_the_customers_last_email_in_its_thread() -> Test
 
 #[tokio::test]
 async fn odd_subjects_never_add_headers_or_run_long() -> TestResult {
-    let (twilio, resend) = (twilio().await?, resend().await?);
-    let dir = tempfile::tempdir()?;
-    let (ob, conv) = setup(&twilio, dir.path())?;
-    let picked = PickedPaths::default();
+    let resend = resend().await?;
+    let Setup { twilio: _twilio, dir, ob, conv, picked } = setup().await?;
     let header_safe = |v: &serde_json::Value| v.as_str().map(|s| !s.chars().any(char::is_control)).unwrap_or(false);
 
     // A customer's subject with CRLF and a Message-ID with a header smuggled in.

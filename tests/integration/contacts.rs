@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use switchboard::addressbook::{self, import::ImportOptions};
 use switchboard::domain::status::MessageStatus;
-use switchboard::events::{Event, Events};
-use switchboard::outbound::{bulk, campaign, history, rate_setting_key, Outbound};
-use switchboard::secrets::TwilioCredentials;
+use switchboard::events::Event;
+use switchboard::outbound::{bulk, campaign, history, Outbound};
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{
     self, blocked, campaign_history, contact_merge, contacts, conversations, messages, numbers, optouts, tags,
@@ -18,15 +17,15 @@ use switchboard::store::{
 };
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
-use crate::common::TestResult;
-use crate::webhook_support::{encode, parse_xml, Fixture};
+use crate::common::{edit_number_settings, promo_campaign, temp_store, unpaced_outbound, TestResult};
+use crate::sim_support::{creds, sim_owning};
+use crate::webhook_support::{encode, inbound_sms, parse_xml, Fixture};
 
 /// Our (Australian) business number: national numbers in a file are read as Australian.
 const OURS: &str = "+61255501234";
 
 fn store_with_number() -> Result<(tempfile::TempDir, Store), Box<dyn std::error::Error>> {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     store.write(|tx| numbers::ensure(tx, OURS, false).map(|_| ()))?;
     Ok((dir, store))
 }
@@ -144,23 +143,11 @@ async fn export_then_import_gives_the_same_contacts() -> TestResult {
     Ok(())
 }
 
-/// An inbound SMS form from `from`.
-fn sms(sid: &str, from: &str, body: &str) -> String {
-    encode(&[
-        ("MessageSid".into(), sid.into()),
-        ("From".into(), from.into()),
-        ("To".into(), OURS.into()),
-        ("Body".into(), body.into()),
-        ("NumMedia".into(), "0".into()),
-        ("NumSegments".into(), "1".into()),
-    ])
-}
-
 #[tokio::test]
 async fn merging_an_opted_out_contact_keeps_every_thread_and_the_ledger() -> TestResult {
     let f = Fixture::new()?;
-    f.post("/twilio/sms", &sms("SM1", "+61412345678", "hi, it's Ana")).await?;
-    f.post("/twilio/sms", &sms("SM2", "+61412345679", "STOP")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM1", "+61412345678", OURS, "hi, it's Ana")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM2", "+61412345679", OURS, "STOP")).await?;
     let (ana, work) = f.store.read(|c| {
         Ok((
             contacts::id_for_address(c, "+61412345678")?.ok_or(switchboard::Error::not_found("ana"))?,
@@ -227,12 +214,7 @@ async fn a_blocked_caller_gets_reject_and_never_reaches_the_owner() -> TestResul
 #[tokio::test]
 async fn a_blocked_caller_gets_no_missed_call_text_back() -> TestResult {
     let f = Fixture::new()?;
-    f.store.write(|tx| {
-        let id = numbers::ensure(tx, OURS, true)?;
-        let mut s = numbers::get(tx, id)?.settings;
-        s.text_back_enabled = true;
-        numbers::update_settings(tx, id, &s)
-    })?;
+    edit_number_settings(&f.store, OURS, true, |s| s.text_back_enabled = true)?;
     let call = |sid: &str, from: &str, status: &str| {
         encode(&[
             ("CallSid".into(), sid.into()),
@@ -262,18 +244,13 @@ async fn a_blocked_caller_gets_no_missed_call_text_back() -> TestResult {
 #[tokio::test]
 async fn a_blocked_text_is_stored_hidden_and_never_notified() -> TestResult {
     let f = Fixture::new()?;
-    f.store.write(|tx| {
-        let id = numbers::ensure(tx, OURS, true)?;
-        let mut s = numbers::get(tx, id)?.settings;
-        s.auto_reply = Some("Thanks, we'll reply soon".into());
-        numbers::update_settings(tx, id, &s)
-    })?;
+    edit_number_settings(&f.store, OURS, true, |s| s.auto_reply = Some("Thanks, we'll reply soon".into()))?;
     addressbook::set_blocked(&f.store, &f.events, "+61412345678".into(), true).await?;
     let mut rx = f.events.subscribe();
-    let (status, xml) = f.post("/twilio/sms", &sms("SM1", "+61412345678", "buy followers now")).await?;
+    let (status, xml) = f.post("/twilio/sms", &inbound_sms("SM1", "+61412345678", OURS, "buy followers now")).await?;
     assert!(status.is_success());
     assert!(!xml.contains("<Message>"), "no auto-reply to a blocked number: {xml}");
-    f.post("/twilio/sms", &sms("SM2", "+61412345679", "hello")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM2", "+61412345679", OURS, "hello")).await?;
     let mut received = Vec::new();
     while let Ok(e) = rx.try_recv() {
         if let Event::MessageReceived { message_id, .. } = e {
@@ -317,11 +294,9 @@ async fn tags_are_a_bulk_send_audience() -> TestResult {
 }
 
 fn outbound(sim: &Simulator, store: Store) -> Result<Outbound, Box<dyn std::error::Error>> {
-    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
-    let mut cfg = ClientConfig::with_base(creds, &sim.base_url());
+    let mut cfg = ClientConfig::with_base(creds(sim), &sim.base_url());
     cfg.retry_base_delay = Duration::from_millis(10);
-    store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), "1000"))?;
-    let mut ob = Outbound::new(store, TwilioClient::new(cfg)?, Events::new(), None);
+    let mut ob = unpaced_outbound(store, OURS, TwilioClient::new(cfg)?, None)?;
     ob.campaign_lease = Duration::from_millis(200);
     Ok(ob)
 }
@@ -341,25 +316,11 @@ fn report(store: &Store, id: i64, to: &str, status: &str) -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_again_to_those_who_failed_twice_never_texts_anyone_twice() -> TestResult {
-    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(5), ..SimConfig::default() }).await?;
-    sim.add_number(OURS, "Shop");
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&sim, Store::open(dir.path())?)?;
-    let tid = ob.store.write(|tx| store::templates::save(tx, None, "promo", "Hi {{name}}, 10% off today"))?;
+    let sim = sim_owning(Duration::from_millis(5), OURS).await?;
+    let (_dir, store) = temp_store()?;
+    let ob = outbound(&sim, store)?;
     let (ana, bo, cy) = ("+61412345601", "+61412345602", "+61412345603");
-    let recipients = [ana, bo, cy]
-        .iter()
-        .map(|to| campaign::Recipient {
-            contact_id: None,
-            to: to.to_string(),
-            vars: [("name".to_string(), "friend".to_string())].into(),
-        })
-        .collect();
-    let first = campaign::create(
-        &ob,
-        campaign::NewCampaign { template_id: tid, from: OURS.into(), recipients, rate_per_sec: Some(500.0) },
-    )
-    .await?;
+    let first = promo_campaign(&ob, OURS, &[ana, bo, cy], |_| "friend".into(), 500.0).await?;
     campaign::run(&ob, first).await?;
     // The carrier could not deliver to Ana and Bo; Cy got it. Then Bo says STOP.
     report(&ob.store, first, ana, "undelivered")?;
@@ -386,7 +347,6 @@ async fn send_again_to_those_who_failed_twice_never_texts_anyone_twice() -> Test
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].resend_of, Some(first), "the resend names its family");
     assert!(list[0].audience.contains("1 who failed"), "{:?}", list[0].audience);
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -416,7 +376,6 @@ async fn a_cancelled_campaign_sends_nobody_and_its_history_says_so() -> TestResu
     assert!(rows.iter().all(|r| r.outcome == "cancelled"));
     assert!(!campaign::resume(&ob, id).await?, "a cancelled campaign cannot be resumed");
     assert!(history::resend_failed(&ob, id).await.is_err(), "nobody failed: nothing to send again");
-    sim.shutdown().await;
     Ok(())
 }
 

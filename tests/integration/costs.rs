@@ -6,25 +6,22 @@
 //! destination country, asked once a day per country, and names a country with no price.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use switchboard::costs::{estimate, prices};
 use switchboard::domain::money;
 use switchboard::events::Events;
-use switchboard::media::MediaConfig;
 use switchboard::outbound::bulk::BulkChoice;
 use switchboard::outbound::send::{send, SendRequest};
 use switchboard::outbound::{campaign, Outbound};
-use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
-use switchboard::secrets::TwilioCredentials;
-use switchboard::sim::{SimConfig, Simulator};
+use switchboard::runtime::Runtime;
+use switchboard::sim::Simulator;
 use switchboard::store::{campaign_history, contacts, costs, messages, numbers, templates, Store};
-use switchboard::tunnel::RetryPolicy;
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
+use switchboard::twilio::client::TwilioClient;
 
 use crate::common::TestResult;
+use crate::sim_support::{client, runtime_config, sim_and_store, within};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -35,18 +32,11 @@ const US_CUSTOMER: &str = "+14155550142";
 /// France: a country the simulator's Pricing has no entry for.
 const FR_CUSTOMER: &str = "+33612345678";
 
-fn creds(sim: &Simulator) -> TwilioCredentials {
-    TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token())
-}
-
-fn client(sim: &Simulator) -> Result<TwilioClient, Error> {
-    Ok(TwilioClient::new(ClientConfig::with_base(creds(sim), &sim.base_url()))?)
-}
-
-async fn sim() -> Result<Simulator, Error> {
-    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?;
-    sim.add_number(OURS, "Shop");
-    Ok(sim)
+/// The simulator, a fresh store (and its folder) and the app's client: the app closed.
+async fn setup() -> Result<(Simulator, tempfile::TempDir, Store, TwilioClient), Error> {
+    let (sim, dir, store) = sim_and_store(OURS).await?;
+    let c = client(&sim)?;
+    Ok((sim, dir, store, c))
 }
 
 /// (price, price_unit, cost_micros) of the message with `sid`.
@@ -63,17 +53,6 @@ fn price_of(store: &Store, sid: &str) -> (Option<String>, Option<String>, Option
 /// Twilio's own price of `sid`, as the simulator holds it.
 async fn twilio_price(client: &TwilioClient, sid: &str) -> Result<String, Error> {
     client.fetch_message(sid).await?.price.ok_or_else(|| format!("the simulator has no price for {sid}").into())
-}
-
-async fn within(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Result<Duration, Error> {
-    let start = Instant::now();
-    while start.elapsed() <= limit {
-        if check() {
-            return Ok(start.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(format!("not within {limit:?}: {what}").into())
 }
 
 /// Sends a text with no status callback (no public URL) and marks it delivered in the store
@@ -94,25 +73,12 @@ async fn delivered_text(store: &Store, sim: &Simulator, to: &str, body: &str) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_price_is_recorded_after_delivery_by_the_worker() -> TestResult {
-    let sim = sim().await?;
-    let dir = tempfile::tempdir()?;
-    let mut media = MediaConfig::new(&sim.base_url(), Some(&creds(&sim)));
-    media.poll_interval = Duration::from_millis(100);
-    let rt = Runtime::start(RuntimeConfig {
-        store: Store::open(dir.path())?,
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        reach: Reach::Loopback,
-        credentials: creds(&sim),
-        client: ClientConfig::with_base(creds(&sim), &sim.base_url()),
-        media,
-        wire_numbers: false,
-        fallback_flows: false,
-        // No catch-up: the price must come from the worker's fetch, not from a listed page.
-        backfill: false,
-        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
-        reconcile_interval: None,
-    })
-    .await?;
+    let (sim, _dir, store) = sim_and_store(OURS).await?;
+    // No catch-up (`backfill` stays off): the price must come from the worker's fetch, not
+    // from a listed page.
+    let mut config = runtime_config(&sim, store);
+    config.media.poll_interval = Duration::from_millis(100);
+    let rt = Runtime::start(config).await?;
     // Two segments of GSM-7 text to an Australian mobile.
     let long = "Your order is ready for pickup at the front desk. ".repeat(4);
     let sid = send(&rt.outbound(), SendRequest::text(OURS, ALICE, &long)).await?.sid.ok_or("no SID")?;
@@ -138,16 +104,12 @@ async fn the_price_is_recorded_after_delivery_by_the_worker() -> TestResult {
     assert_eq!(total.totals.len(), 1);
     assert_eq!((total.totals[0].amount.as_str(), total.unpriced), ("0.103", 0));
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn a_price_not_rated_yet_is_asked_again_later_and_not_for_ever() -> TestResult {
-    let sim = sim().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    let c = client(&sim)?;
+    let (sim, _dir, store, c) = setup().await?;
     let events = Events::new();
     let sid = delivered_text(&store, &sim, ALICE, "Your table is booked").await?;
     let now = Utc::now();
@@ -176,16 +138,12 @@ async fn a_price_not_rated_yet_is_asked_again_later_and_not_for_ever() -> TestRe
     let fetches = sim.requests_ending("GET", &format!("/Messages/{never}.json"));
     assert_eq!(fetches, prices::MAX_ATTEMPTS as u64, "bounded: {fetches} fetches");
     assert_eq!(price_of(&store, &never).2, None);
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn catch_up_records_the_prices_its_pages_carry() -> TestResult {
-    let sim = sim().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    let c = client(&sim)?;
+    let (sim, _dir, store, c) = setup().await?;
     // What happened while the app was closed: a text in, a reply out (both final and priced).
     let inbound = sim.seed_message(ALICE, OURS, "Do you have size 9?", true, Duration::from_secs(600));
     let outbound = sim.seed_message(OURS, ALICE, "Yes, in black", false, Duration::from_secs(300));
@@ -202,7 +160,6 @@ async fn catch_up_records_the_prices_its_pages_carry() -> TestResult {
     }
     let due = store.read(|c| costs::due(c, "2100-01-01T00:00:00.000Z", 100))?;
     assert!(due.is_empty(), "priced messages leave the queue: {due:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -227,10 +184,7 @@ fn audience(store: &Store, phones: &[&str], body: &str) -> Result<(Vec<i64>, i64
 
 #[tokio::test]
 async fn campaign_and_month_totals_are_the_exact_sum_of_twilios_prices() -> TestResult {
-    let sim = sim().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    let c = client(&sim)?;
+    let (sim, _dir, store, c) = setup().await?;
     let (ids, template) = audience(&store, &[ALICE, BOB, US_CUSTOMER], "Hello {{first_name}}, 20% off this week")?;
     let ob = Outbound::new(store.clone(), c.clone(), Events::new(), None);
     let choice = BulkChoice { template_id: template, contact_ids: ids, ..Default::default() };
@@ -260,16 +214,12 @@ async fn campaign_and_month_totals_are_the_exact_sum_of_twilios_prices() -> Test
     assert_eq!(months.len(), 1, "{months:?}");
     assert_eq!(months[0].month, Utc::now().format("%Y-%m").to_string());
     assert_eq!(months[0].totals[0].micros, expected);
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn a_bulk_estimate_prices_each_country_once_a_day_and_names_one_without_a_price() -> TestResult {
-    let sim = sim().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    let c = client(&sim)?;
+    let (sim, _dir, store, c) = setup().await?;
     // 170 GSM-7 characters: two segments for everyone.
     let body = format!("Hi {{{{first_name}}}}, {}", "x".repeat(158));
     let (ids, template) = audience(&store, &[ALICE, BOB, US_CUSTOMER, FR_CUSTOMER], &body)?;
@@ -294,6 +244,5 @@ async fn a_bulk_estimate_prices_each_country_once_a_day_and_names_one_without_a_
     assert_eq!(again, est);
     assert_eq!(sim.requests_ending("GET", "/v1/Messaging/Countries/AU"), 0);
     assert_eq!(sim.requests_ending("GET", "/v1/Messaging/Countries/FR"), 0, "no price is remembered too");
-    sim.shutdown().await;
     Ok(())
 }

@@ -3,25 +3,17 @@
 //! worker makes (`twilio_api_v2010.json`), each read back through our types. A 2xx means
 //! Twilio's spec accepts the request; Prism answers 422 otherwise.
 
-use std::time::Duration;
-
 use switchboard::costs::prices;
 use switchboard::events::Events;
-use switchboard::store::{costs, Store};
+use switchboard::store::costs;
 use switchboard::twilio::api::pricing::MessagingCountry;
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
+use switchboard::twilio::client::TwilioClient;
 
-use crate::client_stub::creds;
-use crate::common::TestResult;
-use crate::prism;
+use crate::common::{temp_store, TestResult};
+use crate::prism::{self, Spec};
 
 fn client() -> Result<TwilioClient, Box<dyn std::error::Error>> {
-    let mut cfg = ClientConfig::new(creds());
-    cfg.api_base = prism::api()?.base.clone();
-    cfg.pricing_base = prism::pricing()?.base.clone();
-    cfg.max_retries = 0;
-    cfg.timeout = Duration::from_secs(30);
-    Ok(TwilioClient::new(cfg)?)
+    prism::client(&[Spec::Api, Spec::Pricing])
 }
 
 #[tokio::test]
@@ -38,8 +30,7 @@ async fn prism_pricing_messaging_country_fetch() -> TestResult {
 #[tokio::test]
 async fn prism_the_price_workers_message_fetch_records_the_example_price() -> TestResult {
     let c = client()?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     // A delivered text whose SID has the shape Twilio's spec requires.
     let sid = "SMb7c0a2ce80504485a6f653a7110836f5";
     let id = store.write(move |tx| {

@@ -6,11 +6,12 @@
 use axum::body::Body;
 use axum::http::Request;
 use proptest::prelude::*;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use switchboard::twilio::payloads::Params;
 use switchboard::twilio::signature::{sign, validate, Algorithm, Payload};
 
 use crate::common::TestResult;
+use crate::fault_support::seeded_rng;
 use crate::webhook_support::{encode, signature_for, Fixture, TOKEN};
 
 fn algorithm() -> impl Strategy<Value = Algorithm> {
@@ -221,9 +222,7 @@ fn malformed(rng: &mut impl Rng, kind: u32) -> (String, Request<Body>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_malformed_requests_get_4xx_and_write_nothing() -> TestResult {
-    let seed: u64 = rand::random();
-    eprintln!("fault_bad_input seed {seed}");
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (seed, mut rng) = seeded_rng("fault_bad_input");
     let fx = Fixture::new()?;
     let before = fx.footprint()?;
     let mut tally = [0u32; 9];

@@ -7,19 +7,19 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rand::{Rng, SeedableRng};
-use switchboard::events::Events;
+use rand::Rng;
 use switchboard::media::MediaConfig;
 use switchboard::outbound::{campaign, rate_setting_key, Outbound};
-use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
-use switchboard::secrets::TwilioCredentials;
-use switchboard::sim::{SimConfig, Simulator};
+use switchboard::runtime::{Runtime, RuntimeConfig};
+use switchboard::sim::Simulator;
 use switchboard::store::{self, Store};
 use switchboard::tunnel::RetryPolicy;
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
 use crate::common::TestResult;
-use crate::sim_support::wait_until;
+use crate::common::{promo_campaign, temp_store, unpaced_outbound};
+use crate::fault_support::seeded_rng;
+use crate::sim_support::{creds, runtime_config, serve, sim_owning, wait_until};
 
 const OURS: &str = "+61255501234";
 const RECIPIENTS: usize = 30;
@@ -29,44 +29,24 @@ const RECIPIENTS: usize = 30;
 const LEASE: Duration = Duration::from_millis(60);
 
 fn outbound(sim: &Simulator, dir: &std::path::Path) -> Result<Outbound, Box<dyn std::error::Error>> {
-    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
-    let mut cfg = ClientConfig::with_base(creds, &sim.base_url());
+    let mut cfg = ClientConfig::with_base(creds(sim), &sim.base_url());
     cfg.retry_base_delay = Duration::from_millis(10);
     // A fresh store handle per "process", as after a restart.
-    let store = Store::open(dir)?;
-    store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), "1000"))?;
-    let mut ob = Outbound::new(store, TwilioClient::new(cfg)?, Events::new(), None);
+    let mut ob = unpaced_outbound(Store::open(dir)?, OURS, TwilioClient::new(cfg)?, None)?;
     ob.campaign_lease = LEASE;
     Ok(ob)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_killed_mid_send_and_resumed_texts_everyone_exactly_once() -> TestResult {
-    let seed: u64 = rand::random();
-    eprintln!("fault_campaign seed {seed}");
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(5), ..SimConfig::default() }).await?;
-    sim.add_number(OURS, "Shop");
+    let (seed, mut rng) = seeded_rng("fault_campaign");
+    let sim = sim_owning(Duration::from_millis(5), OURS).await?;
     let dir = tempfile::tempdir()?;
     let customers: Vec<String> = (0..RECIPIENTS).map(|i| format!("+614123400{i:02}")).collect();
 
     let ob = outbound(&sim, dir.path())?;
-    let tid = ob.store.write(|tx| store::templates::save(tx, None, "promo", "Hi {{name}}, 10% off today"))?;
-    let recipients = customers
-        .iter()
-        .enumerate()
-        .map(|(i, to)| campaign::Recipient {
-            contact_id: None,
-            to: to.clone(),
-            vars: [("name".to_string(), format!("Customer{i}"))].into(),
-        })
-        .collect();
     // 200/s: the whole campaign takes ~150 ms, so the kills land inside it.
-    let id = campaign::create(
-        &ob,
-        campaign::NewCampaign { template_id: tid, from: OURS.into(), recipients, rate_per_sec: Some(200.0) },
-    )
-    .await?;
+    let id = promo_campaign(&ob, OURS, &customers, |i| format!("Customer{i}"), 200.0).await?;
     drop(ob);
 
     let mut kills = 0;
@@ -128,7 +108,6 @@ async fn a_campaign_killed_mid_send_and_resumed_texts_everyone_exactly_once() ->
     let rows = ob.store.read(store::messages::all)?;
     assert_eq!(rows.len(), RECIPIENTS, "one outbox row per recipient");
     assert!(rows.iter().all(|m| m.sid.is_some()), "every outbox row ends with its Twilio SID");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -171,54 +150,28 @@ async fn clock_proxy(
 async fn pause_resume_race_runs_one_runner() -> TestResult {
     const RATE: f64 = 20.0;
     const N: usize = 30;
-    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(5), ..SimConfig::default() }).await?;
-    sim.add_number(OURS, "Shop");
+    let sim = sim_owning(Duration::from_millis(5), OURS).await?;
     let clock = Clock {
         upstream: sim.base_url(),
         http: reqwest::Client::builder().no_proxy().build()?,
         creates: Arc::new(Mutex::new(Vec::new())),
     };
     let creates = clock.creates.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let proxy = format!("http://{}", listener.local_addr()?);
-    let app = axum::Router::new().fallback(clock_proxy).with_state(clock);
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (proxy, server) = serve(axum::Router::new().fallback(clock_proxy).with_state(clock)).await?;
 
-    let dir = tempfile::tempdir()?;
-    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
+    let (_dir, store) = temp_store()?;
+    // Twilio through the clock: every create is timed.
     let rt = Runtime::start(RuntimeConfig {
-        store: store::Store::open(dir.path())?,
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        reach: Reach::Loopback,
-        credentials: creds.clone(),
-        client: ClientConfig::with_base(creds.clone(), &proxy),
-        media: MediaConfig::new(&sim.base_url(), Some(&creds)),
-        wire_numbers: false,
-        fallback_flows: false,
-        backfill: false,
+        client: ClientConfig::with_base(creds(&sim), &proxy),
+        media: MediaConfig::new(&sim.base_url(), Some(&creds(&sim))),
         retry: RetryPolicy::default(),
-        reconcile_interval: None,
+        ..runtime_config(&sim, store)
     })
     .await?;
     rt.store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), &RATE.to_string()))?;
-    let tid = rt.store.write(|tx| store::templates::save(tx, None, "promo", "Hi {{name}}, 10% off today"))?;
     let customers: Vec<String> = (0..N).map(|i| format!("+614123401{i:02}")).collect();
-    let recipients = customers
-        .iter()
-        .map(|to| campaign::Recipient {
-            contact_id: None,
-            to: to.clone(),
-            vars: [("name".into(), "you".into())].into(),
-        })
-        .collect();
-    let id = campaign::create(
-        &rt.outbound(),
-        // The campaign asks for far more than the number may do; the number's rate wins.
-        campaign::NewCampaign { template_id: tid, from: OURS.into(), recipients, rate_per_sec: Some(1000.0) },
-    )
-    .await?;
+    // The campaign asks for far more than the number may do; the number's rate wins.
+    let id = promo_campaign(&rt.outbound(), OURS, &customers, |_| "you".into(), 1000.0).await?;
 
     let mut runners = vec![tokio::spawn({
         let ob = rt.outbound();
@@ -261,6 +214,5 @@ async fn pause_resume_race_runs_one_runner() -> TestResult {
     eprintln!("pause_resume_race: {N} sends over {first_to_last:?}");
     rt.shutdown().await?;
     server.abort();
-    sim.shutdown().await;
     Ok(())
 }

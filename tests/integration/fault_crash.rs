@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 use crate::common::TestResult;
-use crate::fault_support::{http, inbound_sid_counts, integrity_check, post_sms, Serve};
+use crate::fault_support::{http, inbound_sid_counts, integrity_check, post_sms, seeded_rng, Serve};
 
 const MESSAGES: usize = 150;
 const KILLS: usize = 4;
@@ -76,9 +76,7 @@ async fn stream(addr: String, ledger: Arc<Mutex<Ledger>>) -> Result<(), String> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_webhook_stream_loses_no_acknowledged_message_and_stores_none_twice() -> TestResult {
-    let seed: u64 = rand::random();
-    eprintln!("fault_crash seed {seed}");
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (seed, mut rng) = seeded_rng("fault_crash");
     let dir = tempfile::tempdir()?;
     let ledger = Arc::new(Mutex::new(Ledger {
         queue: (1..=MESSAGES).map(|i| format!("SMcc{i:030x}")).collect(),

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 
 use futures_util::stream::{self, StreamExt};
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use switchboard::domain::MessageStatus;
 use switchboard::store::{self, messages};
 
 use crate::common::TestResult;
+use crate::fault_support::seeded_rng;
 use crate::webhook_support::{encode, request, signature_for, Fixture, TOKEN};
 
 const OURS: &str = "+61255501234";
@@ -46,9 +46,7 @@ fn lifecycle(i: usize) -> (Vec<Step>, &'static str, Option<i64>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicated_and_shuffled_webhooks_leave_one_row_each_with_the_right_final_status() -> TestResult {
-    let seed: u64 = rand::random();
-    eprintln!("fault_duplicates seed {seed}");
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let (seed, mut rng) = seeded_rng("fault_duplicates");
     let fx = Fixture::new()?;
 
     // 40 messages we sent, recorded with their SIDs as `queued` (as the send path does).

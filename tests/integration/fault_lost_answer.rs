@@ -6,17 +6,15 @@
 //! cannot be known, marks the row failed in plain words with Retry offered. Never a
 //! UNIQUE error, never a row left `queued`.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use switchboard::events::Events;
 use switchboard::outbound::send::{self, SendRequest};
-use switchboard::outbound::{rate_setting_key, Outbound};
-use switchboard::store::{self, Store};
+use switchboard::outbound::Outbound;
+use switchboard::store;
 use switchboard::Error;
 
-use crate::client_stub::{client_at, message_json};
-use crate::common::TestResult;
+use crate::client_stub::{client_at, message_json, raw_twilio};
+use crate::common::{temp_store, unpaced_outbound, TestResult};
 
 const OURS: &str = "+15005550006";
 const CUSTOMER: &str = "+61412345678";
@@ -39,53 +37,39 @@ struct Script {
 
 type Shared = Arc<Mutex<Script>>;
 
-fn lost_answer_twilio() -> Result<(String, Shared), Box<dyn std::error::Error>> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let script: Shared = Arc::new(Mutex::new(Script { next_sid: 100, ..Default::default() }));
+/// The raw "Twilio", starting from `script` (its log, which creates lose their answer…).
+fn lost_answer_twilio(script: Script) -> Result<(String, Shared), Box<dyn std::error::Error>> {
+    let script: Shared = Arc::new(Mutex::new(Script { next_sid: 100, ..script }));
     let s2 = script.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let Some((line, body)) = crate::client_stub::read_request_pub(&mut s) else { continue };
-            let mut sc = s2.lock().unwrap_or_else(|p| p.into_inner());
-            sc.requests.push(line.clone());
-            let reply = if line.starts_with("POST") {
-                let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-                let field = |k: &str| form.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-                let media = form.iter().filter(|(k, _)| k == "MediaUrl").count();
-                sc.next_sid += 1;
-                let sid = format!("SM{:032}", sc.next_sid);
-                let mut m: serde_json::Value =
-                    serde_json::from_str(&message_json(&sid, &field("From"), &field("To"), &field("Body"), "queued"))
-                        .unwrap_or_default();
-                m["num_media"] = serde_json::json!(media.to_string());
-                if sc.drop_creates > 0 {
-                    sc.drop_creates -= 1;
-                    if sc.created_on_drop {
-                        sc.log.push(m);
-                    }
-                    drop(s); // the request reached "Twilio"; the answer is lost
-                    continue;
+    let base = raw_twilio(move |line, body| {
+        let mut sc = s2.lock().unwrap_or_else(|p| p.into_inner());
+        sc.requests.push(line.to_string());
+        if line.starts_with("POST") {
+            let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+            let field = |k: &str| form.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+            let media = form.iter().filter(|(k, _)| k == "MediaUrl").count();
+            sc.next_sid += 1;
+            let sid = format!("SM{:032}", sc.next_sid);
+            let mut m: serde_json::Value =
+                serde_json::from_str(&message_json(&sid, &field("From"), &field("To"), &field("Body"), "queued"))
+                    .unwrap_or_default();
+            m["num_media"] = serde_json::json!(media.to_string());
+            if sc.drop_creates > 0 {
+                sc.drop_creates -= 1;
+                if sc.created_on_drop {
+                    sc.log.push(m);
                 }
-                sc.log.push(m.clone());
-                (201, m.to_string())
-            } else if sc.list_fails {
-                (500, crate::client_stub::twilio_error(20500, 500, "internal error"))
-            } else {
-                let newest_first: Vec<_> = sc.log.iter().rev().cloned().collect();
-                (200, serde_json::json!({"messages": newest_first, "next_page_uri": null}).to_string())
-            };
-            drop(sc);
-            let resp = format!(
-                "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                reply.0,
-                reply.1.len(),
-                reply.1
-            );
-            let _ = s.write_all(resp.as_bytes());
+                return None; // the request reached "Twilio"; the answer is lost
+            }
+            sc.log.push(m.clone());
+            Some((201, m.to_string()))
+        } else if sc.list_fails {
+            Some((500, crate::client_stub::twilio_error(20500, 500, "internal error")))
+        } else {
+            let newest_first: Vec<_> = sc.log.iter().rev().cloned().collect();
+            Some((200, serde_json::json!({"messages": newest_first, "next_page_uri": null}).to_string()))
         }
-    });
+    })?;
     Ok((base, script))
 }
 
@@ -102,15 +86,11 @@ fn logged(sid: &str, body: &str, num_media: usize, secs_ago: i64) -> serde_json:
     m
 }
 
-fn outbound(
-    base: &str,
-    dir: &std::path::Path,
-    public_url: Option<&str>,
-) -> Result<Outbound, Box<dyn std::error::Error>> {
-    let store = Store::open(dir)?;
+/// The send path over the raw "Twilio" at `base`, with its store in a fresh folder.
+fn outbound(base: &str, public_url: Option<&str>) -> Result<(tempfile::TempDir, Outbound), Box<dyn std::error::Error>> {
+    let (dir, store) = temp_store()?;
     // Pacing is tested elsewhere; here it would only slow the resend down.
-    store.write(|tx| store::settings::set(tx, rate_setting_key(OURS), "1000"))?;
-    Ok(Outbound::new(store, client_at(base)?, Events::new(), public_url.map(str::to_string)))
+    Ok((dir, unpaced_outbound(store, OURS, client_at(base)?, public_url)?))
 }
 
 fn only_row(ob: &Outbound) -> Result<store::messages::Message, Box<dyn std::error::Error>> {
@@ -126,14 +106,12 @@ fn only_row(ob: &Outbound) -> Result<store::messages::Message, Box<dyn std::erro
 
 #[tokio::test]
 async fn lost_answer_does_not_adopt_a_lookalike_body() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        s.log.push(logged("SM0000000000000000000000000000000a", "Thanks, OK", 0, 0));
-        s.drop_creates = 1; // and Twilio made nothing of it
-    }
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script {
+        log: vec![logged("SM0000000000000000000000000000000a", "Thanks, OK", 0, 0)],
+        drop_creates: 1, // and Twilio made nothing of it
+        ..Script::default()
+    })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let out = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "OK")).await?;
     assert_ne!(out.sid.as_deref(), Some("SM0000000000000000000000000000000a"), "\"Thanks, OK\" is not our \"OK\"");
     assert_eq!(posts(&script), 2, "nothing of ours in the log: sent once more");
@@ -145,16 +123,16 @@ async fn lost_answer_does_not_adopt_a_lookalike_body() -> TestResult {
 
 #[tokio::test]
 async fn lost_answer_mms_with_an_empty_body_is_not_matched_to_an_unrelated_message() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        s.log.push(logged("SM0000000000000000000000000000000b", "See you at 4", 0, 0));
-        s.log.push(logged("SM0000000000000000000000000000000c", "", 2, 0));
-        s.drop_creates = 1;
-    }
-    let dir = tempfile::tempdir()?;
+    let (base, script) = lost_answer_twilio(Script {
+        log: vec![
+            logged("SM0000000000000000000000000000000b", "See you at 4", 0, 0),
+            logged("SM0000000000000000000000000000000c", "", 2, 0),
+        ],
+        drop_creates: 1,
+        ..Script::default()
+    })?;
     // The stub is on loopback, like the simulator, so a loopback public URL is usable here.
-    let ob = outbound(&base, dir.path(), Some("http://127.0.0.1:9"))?;
+    let (dir, ob) = outbound(&base, Some("http://127.0.0.1:9"))?;
     let pic = dir.path().join("cake.png");
     std::fs::write(&pic, b"\x89PNG fake")?;
     let mut req = SendRequest::text(OURS, CUSTOMER, "");
@@ -171,15 +149,10 @@ async fn lost_answer_mms_with_an_empty_body_is_not_matched_to_an_unrelated_messa
 
 #[tokio::test]
 async fn lost_answer_does_not_adopt_a_message_already_stored() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
     let stored = "SM0000000000000000000000000000000d";
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        s.log.push(logged(stored, "OK", 0, 0));
-        s.drop_creates = 1;
-    }
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) =
+        lost_answer_twilio(Script { log: vec![logged(stored, "OK", 0, 0)], drop_creates: 1, ..Script::default() })?;
+    let (_dir, ob) = outbound(&base, None)?;
     // The owner's earlier "OK" (seconds ago) is already in the store.
     ob.store.write(|tx| {
         let n = store::numbers::ensure(tx, OURS, false)?;
@@ -210,20 +183,16 @@ async fn lost_answer_does_not_adopt_a_message_already_stored() -> TestResult {
 
 #[tokio::test]
 async fn lost_create_where_twilio_created_nothing_is_sent_exactly_once_more() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    script.lock().map_err(|_| "lock")?.drop_creates = 1;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script { drop_creates: 1, ..Script::default() })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let out = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "Your order is ready")).await?;
     assert_eq!(posts(&script), 2, "one lost create, one resend");
     assert_eq!(only_row(&ob)?.sid, out.sid);
 
     // Both the create and its one resend lose their answers, and the log shows neither:
     // no third try, and the row says so plainly (never queued, never an internal text).
-    let (base, script) = lost_answer_twilio()?;
-    script.lock().map_err(|_| "lock")?.drop_creates = 5;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script { drop_creates: 5, ..Script::default() })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let err = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "Your order is ready")).await;
     assert!(matches!(err, Err(Error::Network(_))), "the outcome is unknown: {err:?}");
     assert_eq!(posts(&script), 2, "sent again once, never more");
@@ -236,17 +205,17 @@ async fn lost_create_where_twilio_created_nothing_is_sent_exactly_once_more() ->
 
 #[tokio::test]
 async fn lost_answer_adopts_only_a_provably_identical_recent_message() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        // The same text sent ten minutes ago is not this send.
-        s.log.push(logged("SM0000000000000000000000000000000e", "OK", 0, 600));
-        // Twilio's trial prefix is the one difference allowed.
-        s.log.push(logged("SM0000000000000000000000000000000f", "Sent from your Twilio trial account - OK", 0, 0));
-        s.drop_creates = 1;
-    }
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script {
+        log: vec![
+            // The same text sent ten minutes ago is not this send.
+            logged("SM0000000000000000000000000000000e", "OK", 0, 600),
+            // Twilio's trial prefix is the one difference allowed.
+            logged("SM0000000000000000000000000000000f", "Sent from your Twilio trial account - OK", 0, 0),
+        ],
+        drop_creates: 1,
+        ..Script::default()
+    })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let out = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "OK")).await?;
     assert_eq!(out.sid.as_deref(), Some("SM0000000000000000000000000000000f"), "the trial-prefixed copy is ours");
     assert!(out.already_sent);
@@ -256,15 +225,13 @@ async fn lost_answer_adopts_only_a_provably_identical_recent_message() -> TestRe
 
 #[tokio::test]
 async fn a_lost_answer_that_cannot_be_checked_leaves_a_retryable_failure_not_a_queued_row() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    {
-        let mut s = script.lock().map_err(|_| "lock")?;
-        s.drop_creates = 1;
-        s.created_on_drop = true; // Twilio did make it…
-        s.list_fails = true; // …but its log cannot be read
-    }
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script {
+        drop_creates: 1,
+        created_on_drop: true, // Twilio did make it…
+        list_fails: true,      // …but its log cannot be read
+        ..Script::default()
+    })?;
+    let (_dir, ob) = outbound(&base, None)?;
     let err = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "See you at 4")).await;
     match &err {
         Err(e @ Error::Network(_)) => {
@@ -293,9 +260,8 @@ async fn a_lost_answer_that_cannot_be_checked_leaves_a_retryable_failure_not_a_q
 
 #[tokio::test]
 async fn a_send_interrupted_by_a_crash_is_repaired_at_the_next_start() -> TestResult {
-    let (base, script) = lost_answer_twilio()?;
-    let dir = tempfile::tempdir()?;
-    let ob = outbound(&base, dir.path(), None)?;
+    let (base, script) = lost_answer_twilio(Script::default())?;
+    let (_dir, ob) = outbound(&base, None)?;
     // Two rows a crash left queued without a SID, their requests started 10 minutes ago:
     // Twilio made the first, never got the second.
     let started = (chrono::Utc::now() - chrono::Duration::minutes(10)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();

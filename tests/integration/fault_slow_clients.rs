@@ -13,6 +13,7 @@ use switchboard::media::MediaConfig;
 use switchboard::webhook;
 
 use crate::common::TestResult;
+use crate::fault_support::post_sms_form;
 use crate::webhook_support::{raw_body, signature_for, with_field, Fixture, PUBLIC_URL};
 
 /// Hostile connections opened before the signed webhook.
@@ -60,13 +61,7 @@ async fn signed_sms(
     let body = with_field(&with_field(&raw_body("inbound_sms")?, "MessageSid", sid), "SmsSid", sid);
     let sig = signature_for(crate::webhook_support::TOKEN, "/twilio/sms", &body);
     let started = Instant::now();
-    let resp = client
-        .post(format!("http://{addr}/twilio/sms"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-twilio-signature", sig)
-        .body(body)
-        .send()
-        .await?;
+    let resp = post_sms_form(client, &addr.to_string(), &sig, body).await?;
     let latency = started.elapsed();
     let status = resp.status();
     let _ = resp.bytes().await?;

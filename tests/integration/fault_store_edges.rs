@@ -1,20 +1,15 @@
 //! Issue 13 items 9 and 12: one `Store` (one writer) per process, handed to the runtime
 //! by whoever opened it; and a data folder other local users cannot read.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use switchboard::media::MediaConfig;
-use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
-use switchboard::secrets::TwilioCredentials;
+use switchboard::runtime::{Runtime, RuntimeConfig};
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{self, Store};
-use switchboard::tunnel::RetryPolicy;
-use switchboard::twilio::client::ClientConfig;
 
-use crate::common::TestResult;
-use crate::sim_support::wait_until;
+use crate::common::{count, temp_store, TestResult};
+use crate::sim_support::{runtime_config, wait_until};
 
 const OURS: &str = "+61255501234";
 const ALICE: &str = "+61412555201";
@@ -23,27 +18,9 @@ async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
     Ok(Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?)
 }
 
+/// The runtime over the caller's `store`, with its start catch-up.
 fn config(sim: &Simulator, store: &Store) -> RuntimeConfig {
-    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
-    let mut media = MediaConfig::new(&sim.base_url(), Some(&creds));
-    media.poll_interval = Duration::from_millis(200);
-    RuntimeConfig {
-        store: store.clone(),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        reach: Reach::Loopback,
-        client: ClientConfig::with_base(creds.clone(), &sim.base_url()),
-        credentials: creds,
-        media,
-        wire_numbers: false,
-        fallback_flows: false,
-        backfill: true,
-        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
-        reconcile_interval: None,
-    }
-}
-
-fn count(store: &Store, sql: &str) -> i64 {
-    store.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap_or(-1)
+    RuntimeConfig { backfill: true, ..runtime_config(sim, store.clone()) }
 }
 
 /// Item 9: the desktop opens its Store, then starts the runtime; the runtime must write
@@ -51,8 +28,7 @@ fn count(store: &Store, sql: &str) -> i64 {
 #[tokio::test]
 async fn desktop_runtime_shares_one_store() -> TestResult {
     let sim = sim().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     assert_eq!(store::open_writers(dir.path()), 1);
     let rt = Runtime::start(config(&sim, &store)).await?;
     assert_eq!(
@@ -83,7 +59,6 @@ async fn desktop_runtime_shares_one_store() -> TestResult {
     };
     let closed = tokio::time::timeout(Duration::from_secs(5), closed).await.is_ok();
     assert!(closed, "closing the last handle closes the writer ({} still open)", store::open_writers(dir.path()));
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -156,6 +131,5 @@ async fn data_folder_is_private() -> TestResult {
     let open = readable_by_others(&data);
     assert!(open.is_empty(), "an old folder is made private on open: {open:#?}");
     drop(reopened);
-    sim.shutdown().await;
     Ok(())
 }

@@ -109,6 +109,15 @@ impl Drop for Serve {
     }
 }
 
+/// A random generator for a randomized fault test, and its seed, which is printed (named
+/// after `test`) so that a failure can be replayed; assertions name it too.
+pub fn seeded_rng(test: &str) -> (u64, rand::rngs::StdRng) {
+    use rand::SeedableRng;
+    let seed: u64 = rand::random();
+    eprintln!("{test} seed {seed}");
+    (seed, rand::rngs::StdRng::seed_from_u64(seed))
+}
+
 /// An inbound SMS form from a customer, as Twilio posts it.
 pub fn sms_form(sid: &str, body: &str) -> String {
     let p: Vec<(String, String)> = vec![
@@ -145,14 +154,25 @@ pub async fn post_sms(
 ) -> reqwest::Result<u16> {
     let form = sms_form(sid, body);
     let sig = signature(token, "/twilio/sms", &form);
-    let resp = client
-        .post(format!("http://{serve_addr}/twilio/sms"))
+    let resp = post_sms_form(client, serve_addr, &sig, form).await?;
+    Ok(resp.status().as_u16())
+}
+
+/// POSTs the form body `form` to the listener at `addr` as Twilio posts an inbound SMS,
+/// with `signature` as its `X-Twilio-Signature`.
+pub async fn post_sms_form(
+    client: &reqwest::Client,
+    addr: &str,
+    signature: &str,
+    form: String,
+) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(format!("http://{addr}/twilio/sms"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-twilio-signature", sig)
+        .header("x-twilio-signature", signature)
         .body(form)
         .send()
-        .await?;
-    Ok(resp.status().as_u16())
+        .await
 }
 
 /// `(sid, copies)` of every message with a SID in the database, read directly with SQLite

@@ -13,29 +13,25 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::IntoResponse;
-use switchboard::events::Events;
 use switchboard::outbound::send::{self, SendOutcome, SendRequest};
 use switchboard::outbound::Outbound;
-use switchboard::secrets::TwilioCredentials;
-use switchboard::sim::{SimConfig, Simulator};
+use switchboard::sim::Simulator;
 use switchboard::store::{self, Store};
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
-use crate::common::TestResult;
+use crate::common::{unpaced_outbound, TestResult};
+use crate::sim_support::{creds, serve, sim_owning};
 
 const OURS: &str = "+61255501234";
 
 type Error = Box<dyn std::error::Error>;
 
 fn outbound(sim: &Simulator, base: &str, timeout: Duration, dir: &std::path::Path) -> Result<Outbound, Error> {
-    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
-    let mut cfg = ClientConfig::with_base(creds, base);
+    let mut cfg = ClientConfig::with_base(creds(sim), base);
     cfg.timeout = timeout;
     cfg.retry_base_delay = Duration::from_millis(20);
     cfg.max_retry_delay = Duration::from_secs(2);
-    let store = Store::open(dir)?;
-    store.write(|tx| store::settings::set(tx, switchboard::outbound::rate_setting_key(OURS), "1000"))?;
-    Ok(Outbound::new(store, TwilioClient::new(cfg)?, Events::new(), None))
+    unpaced_outbound(Store::open(dir)?, OURS, TwilioClient::new(cfg)?, None)
 }
 
 /// How many messages to `to` the simulator accepted (what the customer would receive).
@@ -106,8 +102,7 @@ async fn send_under_fault(sim: &Simulator, ob: &Outbound, to: &str, what: &str) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sends_survive_429_500_dropped_connections_and_never_text_twice() -> TestResult {
-    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(5), ..SimConfig::default() }).await?;
-    sim.add_number(OURS, "Shop");
+    let sim = sim_owning(Duration::from_millis(5), OURS).await?;
     let dir = tempfile::tempdir()?;
     let ob = outbound(&sim, &sim.base_url(), Duration::from_secs(10), dir.path())?;
 
@@ -126,7 +121,6 @@ async fn sends_survive_429_500_dropped_connections_and_never_text_twice() -> Tes
     // Ordinary sends still work once Twilio behaves.
     let ok = send::send(&ob, SendRequest::text(OURS, "+61412000009", "all good")).await?;
     assert!(ok.sid.is_some(), "a normal send after the faults gets a SID");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -167,8 +161,7 @@ async fn slow_proxy(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_answered_slower_than_the_timeout_is_adopted_not_sent_again() -> TestResult {
-    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(5), ..SimConfig::default() }).await?;
-    sim.add_number(OURS, "Shop");
+    let sim = sim_owning(Duration::from_millis(5), OURS).await?;
     let slow = Slow {
         upstream: sim.base_url(),
         http: reqwest::Client::builder().no_proxy().build()?,
@@ -176,12 +169,7 @@ async fn a_create_answered_slower_than_the_timeout_is_adopted_not_sent_again() -
         delay: Duration::from_millis(1500),
     };
     let counter = slow.slow_creates.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app = axum::Router::new().fallback(slow_proxy).with_state(slow);
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let (base, server) = serve(axum::Router::new().fallback(slow_proxy).with_state(slow)).await?;
     let dir = tempfile::tempdir()?;
     let ob = outbound(&sim, &base, Duration::from_millis(400), dir.path())?;
 
@@ -193,6 +181,5 @@ async fn a_create_answered_slower_than_the_timeout_is_adopted_not_sent_again() -
     assert_eq!(copies(&sim, "+61412000012"), 1, "Twilio got it on the first try; never sent again");
 
     server.abort();
-    sim.shutdown().await;
     Ok(())
 }

@@ -2,62 +2,39 @@
 //! automated sender, and is stored in the thread exactly once (also when catch-up later
 //! lists the reply from Twilio's log).
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchboard::media::MediaConfig;
-use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
-use switchboard::secrets::TwilioCredentials;
-use switchboard::sim::{SimConfig, Simulator};
-use switchboard::store::{numbers, Store};
-use switchboard::tunnel::RetryPolicy;
-use switchboard::twilio::client::ClientConfig;
+use switchboard::runtime::Runtime;
+use switchboard::store::Store;
 
-use crate::common::TestResult;
-use crate::webhook_support::{encode, parse_xml, Fixture};
+use crate::common::{count, edit_number_settings, temp_store, TestResult};
+use crate::sim_support::{runtime_config, sim_owning};
+use crate::webhook_support::{inbound_sms, parse_xml, Fixture};
 
 const OURS: &str = "+61255501234";
 const ALICE: &str = "+61412345678";
 const BOB: &str = "+61412345679";
 const REPLY: &str = "Thanks for your message! We are closed until 9am.";
 
-fn sms(sid: &str, from: &str, body: &str) -> String {
-    encode(&[
-        ("MessageSid".into(), sid.into()),
-        ("From".into(), from.into()),
-        ("To".into(), OURS.into()),
-        ("Body".into(), body.into()),
-        ("NumMedia".into(), "0".into()),
-        ("NumSegments".into(), "1".into()),
-    ])
-}
-
 fn set_auto_reply(store: &Store) -> Result<(), switchboard::Error> {
-    store.write(move |tx| {
-        let id = numbers::ensure(tx, OURS, true)?;
-        let mut s = numbers::get(tx, id)?.settings;
-        s.auto_reply = Some(REPLY.into());
-        numbers::update_settings(tx, id, &s)
-    })
+    edit_number_settings(store, OURS, true, |s| s.auto_reply = Some(REPLY.into()))
 }
 
 fn replied(xml: &str) -> Result<Option<String>, Box<dyn std::error::Error>> {
     Ok(parse_xml(xml)?.find("Message").map(|m| m.text.clone()))
 }
 
-fn count(store: &Store, sql: &str) -> i64 {
-    store.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap_or(-1)
-}
-
 #[tokio::test]
 async fn auto_reply_once_per_customer_per_window() -> TestResult {
     let f = Fixture::new()?;
     set_auto_reply(&f.store)?;
-    let (_, xml) = f.post("/twilio/sms", &sms("SM0000000000000000000000000000c001", ALICE, "Hello?")).await?;
+    let (_, xml) =
+        f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000c001", ALICE, OURS, "Hello?")).await?;
     assert_eq!(replied(&xml)?.as_deref(), Some(REPLY), "the first message is answered");
-    let (_, xml) = f.post("/twilio/sms", &sms("SM0000000000000000000000000000c002", ALICE, "Hello??")).await?;
+    let (_, xml) =
+        f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000c002", ALICE, OURS, "Hello??")).await?;
     assert_eq!(replied(&xml)?, None, "a second message within the window is not: another autoresponder would loop");
-    let (_, xml) = f.post("/twilio/sms", &sms("SM0000000000000000000000000000c003", BOB, "Hi")).await?;
+    let (_, xml) = f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000c003", BOB, OURS, "Hi")).await?;
     assert_eq!(replied(&xml)?.as_deref(), Some(REPLY), "the window is per customer");
     Ok(())
 }
@@ -68,7 +45,10 @@ async fn auto_reply_never_answers_short_codes_or_alphanumeric_senders() -> TestR
     set_auto_reply(&f.store)?;
     for (i, from) in ["72345", "898211", "MyBank", "AMAZON"].iter().enumerate() {
         let (status, xml) = f
-            .post("/twilio/sms", &sms(&format!("SM0000000000000000000000000000d00{i}"), from, "Your code is 1234"))
+            .post(
+                "/twilio/sms",
+                &inbound_sms(&format!("SM0000000000000000000000000000d00{i}"), from, OURS, "Your code is 1234"),
+            )
             .await?;
         assert_eq!(status, 200, "stored all the same");
         assert_eq!(replied(&xml)?, None, "{from} looks automated: no auto-reply");
@@ -80,14 +60,14 @@ async fn auto_reply_never_answers_short_codes_or_alphanumeric_senders() -> TestR
 async fn auto_reply_is_stored_in_the_thread() -> TestResult {
     let f = Fixture::new()?;
     set_auto_reply(&f.store)?;
-    f.post("/twilio/sms", &sms("SM0000000000000000000000000000e001", ALICE, "Open today?")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000e001", ALICE, OURS, "Open today?")).await?;
     assert_eq!(
         count(&f.store, &format!("SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND body = '{REPLY}'")),
         1,
         "the reply the customer received is in the conversation"
     );
     // Twilio retries the same webhook: still one reply row.
-    f.post("/twilio/sms", &sms("SM0000000000000000000000000000e001", ALICE, "Open today?")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000e001", ALICE, OURS, "Open today?")).await?;
     assert_eq!(
         count(&f.store, &format!("SELECT COUNT(*) FROM messages WHERE direction = 'outbound' AND body = '{REPLY}'")),
         1
@@ -97,26 +77,9 @@ async fn auto_reply_is_stored_in_the_thread() -> TestResult {
 
 #[tokio::test]
 async fn auto_reply_is_stored_once_when_catch_up_lists_it_from_twilio() -> TestResult {
-    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?;
-    sim.add_number(OURS, "Shop");
-    let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
-    let dir = tempfile::tempdir()?;
-    let mut media = MediaConfig::new(&sim.base_url(), Some(&creds));
-    media.poll_interval = Duration::from_millis(200);
-    let rt = Runtime::start(RuntimeConfig {
-        store: switchboard::store::Store::open(dir.path())?,
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        reach: Reach::Loopback,
-        credentials: creds.clone(),
-        client: ClientConfig::with_base(creds, &sim.base_url()),
-        media,
-        wire_numbers: false,
-        fallback_flows: false,
-        backfill: false,
-        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
-        reconcile_interval: None,
-    })
-    .await?;
+    let sim = sim_owning(Duration::from_millis(10), OURS).await?;
+    let (_dir, store) = temp_store()?;
+    let rt = Runtime::start(runtime_config(&sim, store)).await?;
     sim.point_number_at(OURS, &format!("http://{}", rt.addr));
     set_auto_reply(&rt.store)?;
     sim.customer_sms(BOB, OURS, "Do you deliver?", false).await?;
@@ -130,6 +93,5 @@ async fn auto_reply_is_stored_once_when_catch_up_lists_it_from_twilio() -> TestR
     let again = switchboard::sync::run(&rt.store, &rt.client, &rt.events).await?;
     assert_eq!(again.messages, 0, "{again:?}");
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }

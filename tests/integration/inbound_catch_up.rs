@@ -8,30 +8,17 @@ use std::time::Duration;
 use switchboard::events::{Event, Events};
 use switchboard::outbound::send::{self, SendRequest};
 use switchboard::outbound::Outbound;
-use switchboard::sim::{SimConfig, Simulator};
+use switchboard::sim::Simulator;
 use switchboard::store::{self, settings, Store};
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
-use crate::common::TestResult;
+use crate::common::{count, TestResult};
+use crate::sim_support::{client, open_listener, sim_and_store};
+
+type Error = Box<dyn std::error::Error>;
 
 const OURS: &str = "+61255501234";
 const ALICE: &str = "+61412555201";
 const BOB: &str = "+61412555202";
-
-async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
-    let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?;
-    sim.add_number(OURS, "Shop");
-    Ok(sim)
-}
-
-fn client(sim: &Simulator) -> Result<TwilioClient, switchboard::Error> {
-    let creds = switchboard::secrets::TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
-    TwilioClient::new(ClientConfig::with_base(creds, &sim.base_url()))
-}
-
-fn count(store: &Store, sql: &str) -> i64 {
-    store.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap_or(-1)
-}
 
 /// The owner sends a promotion to `to` after the catch-up.
 async fn promote(store: &Store, sim: &Simulator, to: &str) -> Result<send::SendOutcome, switchboard::Error> {
@@ -43,57 +30,49 @@ fn minutes(n: u64) -> Duration {
     Duration::from_secs(60 * n)
 }
 
-#[tokio::test]
-async fn stop_sent_while_closed_is_honoured_after_catch_up() -> TestResult {
-    let sim = sim().await?;
-    sim.seed_message(ALICE, OURS, "Stop", true, minutes(10));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+/// Alice texted `keywords` while the app was closed (ten minutes apart, the last ten minutes
+/// ago); the app starts, catches up, and the owner then sends her a promotion.
+async fn promote_after_keywords(
+    keywords: &[&str],
+) -> Result<(Simulator, Result<send::SendOutcome, switchboard::Error>), Error> {
+    let (sim, _dir, store) = sim_and_store(OURS).await?;
+    for (i, keyword) in keywords.iter().enumerate() {
+        sim.seed_message(ALICE, OURS, keyword, true, minutes(10 * (keywords.len() - i) as u64));
+    }
     switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     let sent = promote(&store, &sim, ALICE).await;
+    Ok((sim, sent))
+}
+
+#[tokio::test]
+async fn stop_sent_while_closed_is_honoured_after_catch_up() -> TestResult {
+    let (sim, sent) = promote_after_keywords(&["Stop"]).await?;
     assert!(
         matches!(sent, Err(switchboard::Error::OptedOut(_))),
         "a STOP found by catch-up must refuse the next send: {sent:?}"
     );
     assert!(sim.sent_messages().iter().all(|m| m.to != ALICE), "nothing reached Twilio for Alice");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn stop_then_start_in_catch_up_ends_subscribed() -> TestResult {
-    let sim = sim().await?;
-    sim.seed_message(ALICE, OURS, "STOP", true, minutes(20));
-    sim.seed_message(ALICE, OURS, "START", true, minutes(10));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
-    let sent = promote(&store, &sim, ALICE).await;
+    let (_sim, sent) = promote_after_keywords(&["STOP", "START"]).await?;
     assert!(sent.is_ok(), "START after STOP re-subscribes (applied oldest first): {sent:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn start_then_stop_in_catch_up_ends_opted_out() -> TestResult {
-    let sim = sim().await?;
-    sim.seed_message(ALICE, OURS, "START", true, minutes(20));
-    sim.seed_message(ALICE, OURS, "stop", true, minutes(10));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
-    let sent = promote(&store, &sim, ALICE).await;
+    let (_sim, sent) = promote_after_keywords(&["START", "stop"]).await?;
     assert!(matches!(sent, Err(switchboard::Error::OptedOut(_))), "the later STOP wins: {sent:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn catch_up_stores_ten_thousand_missed_messages_once() -> TestResult {
     const MISSED: usize = 10_000;
-    let sim = sim().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (sim, _dir, store) = sim_and_store(OURS).await?;
     // The app last caught up 30 days ago (and an hour), then stayed closed.
     let last = (chrono::Utc::now() - chrono::Duration::days(30) - chrono::Duration::hours(1))
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
@@ -130,32 +109,26 @@ async fn catch_up_stores_ten_thousand_missed_messages_once() -> TestResult {
     assert_eq!(count(&store, "SELECT COUNT(*) FROM messages"), MISSED as i64);
     let first = store.read(|c| Ok(store::messages::all(c)?.into_iter().next()))?.ok_or("no message")?;
     assert_eq!(first.body, "Message 0", "the oldest missed message is there");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn caught_up_messages_from_a_new_customer_are_in_one_conversation() -> TestResult {
     // Guards the pipeline's adapter: catch-up and webhook file messages alike.
-    let sim = sim().await?;
+    let (sim, _dir, store) = sim_and_store(OURS).await?;
     sim.seed_message(BOB, OURS, "Hi, is the shop open?", true, minutes(30));
     sim.seed_message(OURS, BOB, "Yes until 5", false, minutes(29));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
     let summary = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!(summary.messages, 2);
     assert_eq!(count(&store, "SELECT COUNT(*) FROM conversations"), 1);
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn voicemail_left_while_closed_gets_its_transcript_from_catch_up() -> TestResult {
-    let sim = sim().await?;
+    let (sim, _dir, store) = sim_and_store(OURS).await?;
     let said = "Hi, it's Bob. Can you call me back about the order?";
     let (_, recording) = sim.seed_voicemail(BOB, OURS, 12, Some(said), minutes(40));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
     let summary = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!((summary.calls, summary.voicemails, summary.transcriptions), (1, 1, 1), "{summary:?}");
     let vm = store.read(|c| store::voicemails::find_by_recording_sid(c, &recording))?.ok_or("no voicemail")?;
@@ -163,31 +136,14 @@ async fn voicemail_left_while_closed_gets_its_transcript_from_catch_up() -> Test
     assert_eq!(vm.transcription_status.as_deref(), Some("completed"));
     let again = switchboard::sync::run(&store, &client(&sim)?, &Events::new()).await?;
     assert_eq!((again.voicemails, again.transcriptions), (0, 0), "{again:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn the_same_stop_by_webhook_and_catch_up_counts_once() -> TestResult {
     use switchboard::store::optouts;
-    let sim = sim().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
-    let state = switchboard::webhook::AppState::new(
-        store.clone(),
-        "http://127.0.0.1:1",
-        switchboard::secrets::Secret::new(sim.auth_token().to_string()),
-        Events::new(),
-    );
-    let running = switchboard::webhook::start(
-        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        state.clone(),
-        switchboard::media::MediaConfig::new(&sim.base_url(), None),
-    )
-    .await?;
-    let base = format!("http://{}", running.addr);
-    state.set_public_url(&base);
-    sim.point_number_at(OURS, &base);
+    let (sim, _dir, store) = sim_and_store(OURS).await?;
+    let (running, _) = open_listener(&sim, OURS, &store, Events::new()).await?;
     sim.customer_sms(ALICE, OURS, "STOP", false).await?;
     assert!(store.read(|c| optouts::is_opted_out(c, ALICE))?, "the webhook applied the STOP");
     // The owner, after talking to Alice, opts her back in by hand…
@@ -199,16 +155,13 @@ async fn the_same_stop_by_webhook_and_catch_up_counts_once() -> TestResult {
     let sources: Vec<&str> = history.iter().map(|e| e.source.as_str()).collect();
     assert_eq!(sources, ["owner", "webhook"], "newest first, each change recorded with its path");
     running.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn catch_up_with_nothing_new_publishes_no_summary() -> TestResult {
-    let sim = sim().await?;
+    let (sim, _dir, store) = sim_and_store(OURS).await?;
     sim.seed_message(ALICE, OURS, "Hello", true, minutes(5));
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
     let events = Events::new();
     switchboard::sync::run(&store, &client(&sim)?, &events).await?;
     let mut rx = events.subscribe();
@@ -217,6 +170,5 @@ async fn catch_up_with_nothing_new_publishes_no_summary() -> TestResult {
     while let Ok(e) = rx.try_recv() {
         assert!(!matches!(e, Event::SyncCompleted { .. }), "the every-minute run stays quiet when nothing is new");
     }
-    sim.shutdown().await;
     Ok(())
 }

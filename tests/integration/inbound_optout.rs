@@ -2,28 +2,15 @@
 //! never change it, START from one phone re-subscribes only that phone, and an SMS STOP
 //! does not block email replies.
 
-use std::sync::Arc;
-
 use switchboard::store::{contacts, conversations, numbers, Store};
 
-use crate::client_stub::Stub;
 use crate::common::TestResult;
-use crate::webhook_support::{encode, Fixture};
+use crate::email_support::{email_reply, resend};
+use crate::webhook_support::{inbound_sms, Fixture};
 
 const OURS: &str = "+61255501234";
 const ANA_MOBILE: &str = "+61412345678";
 const ANA_WORK: &str = "+61412345679";
-
-fn sms(sid: &str, from: &str, body: &str) -> String {
-    encode(&[
-        ("MessageSid".into(), sid.into()),
-        ("From".into(), from.into()),
-        ("To".into(), OURS.into()),
-        ("Body".into(), body.into()),
-        ("NumMedia".into(), "0".into()),
-        ("NumSegments".into(), "1".into()),
-    ])
-}
 
 /// Whether the conversation between our number and `customer` shows (and enforces) opt-out.
 fn conversation_opted_out(store: &Store, customer: &str) -> Result<bool, Box<dyn std::error::Error>> {
@@ -58,7 +45,7 @@ fn save_contact(
 #[tokio::test]
 async fn moving_a_number_to_another_contact_keeps_it_opted_out() -> TestResult {
     let f = Fixture::new()?;
-    f.post("/twilio/sms", &sms("SM0000000000000000000000000000b001", ANA_MOBILE, "STOP")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000b001", ANA_MOBILE, OURS, "STOP")).await?;
     assert!(conversation_opted_out(&f.store, ANA_MOBILE)?);
     // The owner moves the number from the auto-created contact to a named one.
     let auto = f.store.read(|c| contacts::find_by_address(c, ANA_MOBILE))?.ok_or("no auto contact")?;
@@ -72,9 +59,9 @@ async fn moving_a_number_to_another_contact_keeps_it_opted_out() -> TestResult {
 async fn start_from_one_phone_does_not_resubscribe_the_others() -> TestResult {
     let f = Fixture::new()?;
     save_contact(&f.store, None, "Ana Lima", &[ANA_MOBILE, ANA_WORK], None)?;
-    f.post("/twilio/sms", &sms("SM0000000000000000000000000000b101", ANA_MOBILE, "STOP")).await?;
-    f.post("/twilio/sms", &sms("SM0000000000000000000000000000b102", ANA_WORK, "STOP")).await?;
-    f.post("/twilio/sms", &sms("SM0000000000000000000000000000b103", ANA_MOBILE, "START")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000b101", ANA_MOBILE, OURS, "STOP")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000b102", ANA_WORK, OURS, "STOP")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000b103", ANA_MOBILE, OURS, "START")).await?;
     assert!(!conversation_opted_out(&f.store, ANA_MOBILE)?, "START re-subscribes the phone it came from");
     assert!(conversation_opted_out(&f.store, ANA_WORK)?, "the other phone said STOP and never START");
     Ok(())
@@ -82,17 +69,10 @@ async fn start_from_one_phone_does_not_resubscribe_the_others() -> TestResult {
 
 #[tokio::test]
 async fn an_sms_stop_does_not_block_email_replies() -> TestResult {
-    let resend = Stub::start(Arc::new(|r, _| {
-        if r.path == "/emails" {
-            (200, vec![], serde_json::json!({"id": "49a3999c-0ce1-4ea6-ab68-afcd6dc2e794"}).to_string())
-        } else {
-            (404, vec![], "{}".into())
-        }
-    }))
-    .await?;
+    let resend = resend().await?;
     let f = Fixture::new()?;
     save_contact(&f.store, None, "Ana Lima", &[ANA_MOBILE], Some("ana@example.com"))?;
-    f.post("/twilio/sms", &sms("SM0000000000000000000000000000b201", ANA_MOBILE, "STOP")).await?;
+    f.post("/twilio/sms", &inbound_sms("SM0000000000000000000000000000b201", ANA_MOBILE, OURS, "STOP")).await?;
     let conversation_id: i64 = f.store.read(|c| Ok(c.query_row("SELECT id FROM conversations", [], |r| r.get(0))?))?;
     let creds =
         switchboard::secrets::TwilioCredentials::with_auth_token("AC00000000000000000000000000000000", "unused");
@@ -101,18 +81,7 @@ async fn an_sms_stop_does_not_block_email_replies() -> TestResult {
         "http://127.0.0.1:9",
     ))?;
     let ob = switchboard::outbound::Outbound::new(f.store.clone(), client, f.events.clone(), None);
-    let cfg = switchboard::outbound::email::ResendConfig {
-        api_base: resend.base.clone(),
-        api_key: switchboard::secrets::Secret::new("re_test_key".into()),
-    };
-    let reply = switchboard::outbound::email::EmailReply {
-        conversation_id,
-        from: "Shop <shop@example.com>".into(),
-        subject: Some("Your order".into()),
-        text: "It is ready.".into(),
-        client_ref: None,
-    };
-    let sent = switchboard::outbound::email::send_email(&ob, &cfg, reply).await;
+    let sent = email_reply(&ob, &resend, conversation_id).await;
     assert!(sent.is_ok(), "STOP by SMS says nothing about email: {sent:?}");
     assert_eq!(resend.requests().len(), 1);
     Ok(())

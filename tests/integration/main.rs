@@ -18,6 +18,7 @@ mod composer;
 mod contacts;
 mod costs;
 mod costs_prism;
+mod email_support;
 mod fault_bad_input;
 mod fault_campaign;
 mod fault_crash;

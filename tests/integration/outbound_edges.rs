@@ -12,7 +12,7 @@ use switchboard::twilio::client::{ClientConfig, TwilioClient};
 use switchboard::Error;
 
 use crate::client_stub::{client_at, message_json, Stub, ACCOUNT};
-use crate::common::TestResult;
+use crate::common::{temp_store, TestResult};
 
 const OURS: &str = "+15005550006";
 const CUSTOMER: &str = "+61412345678";
@@ -37,8 +37,7 @@ fn fast(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
 async fn no_tunnel_refuses_mms_and_sends_text_without_callback() -> TestResult {
     // The real Twilio, and only the listener's loopback URL (no tunnel): Twilio cannot
     // reach it, so it counts as no URL at all.
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     let real = TwilioClient::new(ClientConfig::new(TwilioCredentials::with_auth_token(ACCOUNT, "t")))?;
     let ob = Outbound::new(store.clone(), real, Events::new(), Some("http://127.0.0.1:8787".into()));
     assert_eq!(ob.public_url, None, "a loopback URL is no URL for the real Twilio");
@@ -59,8 +58,7 @@ async fn no_tunnel_refuses_mms_and_sends_text_without_callback() -> TestResult {
 
     // A plain text goes out without a StatusCallback and says so; catch-up repairs its status.
     let stub = creating_twilio().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     fast(&store)?;
     let ob = Outbound::new(store, client_at(&stub.base)?, Events::new(), None);
     let out = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "Your order is ready")).await?;
@@ -75,8 +73,7 @@ async fn no_tunnel_refuses_mms_and_sends_text_without_callback() -> TestResult {
 #[tokio::test]
 async fn sent_attachment_copies_are_purged() -> TestResult {
     let stub = creating_twilio().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     fast(&store)?;
     let ob = Outbound::new(store.clone(), client_at(&stub.base)?, Events::new(), Some("http://127.0.0.1:9".into()));
     let mut tokens = Vec::new();

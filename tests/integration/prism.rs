@@ -12,7 +12,30 @@ use std::process::{ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use switchboard::twilio::client::{ClientConfig, TwilioClient};
+
+use crate::client_stub::creds;
 use crate::common::oracles_dir;
+
+/// Well-formed SIDs for the requests the tests send to Prism, which checks a SID's pattern,
+/// never that it exists.
+pub mod sid {
+    pub const ADDRESS: &str = "AD0123456789abcdef0123456789abcdef";
+    pub const BRAND: &str = "BN0123456789abcdef0123456789abcdef";
+    pub const BUNDLE: &str = "BU0123456789abcdef0123456789abcdef";
+    pub const CALL: &str = "CA0123456789abcdef0123456789abcdef";
+    pub const CAMPAIGN: &str = "QE0123456789abcdef0123456789abcdef";
+    pub const END_USER: &str = "IT0123456789abcdef0123456789abcdef";
+    pub const MESSAGE: &str = "SM0123456789abcdef0123456789abcdef";
+    pub const NUMBER: &str = "PN0123456789abcdef0123456789abcdef";
+    /// A customer profile is a Trust Hub bundle: the same prefix as [`BUNDLE`].
+    pub const PROFILE: &str = BUNDLE;
+    /// A trust product, another Trust Hub bundle than [`PROFILE`].
+    pub const PRODUCT: &str = "BU0123456789abcdef0123456789abcdee";
+    pub const RECORDING: &str = "RE0123456789abcdef0123456789abcdef";
+    pub const SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
+    pub const VERIFICATION: &str = "HH0123456789abcdef0123456789abcdef";
+}
 
 pub struct Prism {
     /// `http://127.0.0.1:PORT`
@@ -30,32 +53,70 @@ static PRICING: OnceLock<Result<Prism, String>> = OnceLock::new();
 
 /// Prism serving `twilio_api_v2010.json` (api.twilio.com).
 pub fn api() -> Result<&'static Prism, String> {
-    API.get_or_init(|| start("twilio_api_v2010.json")).as_ref().map_err(Clone::clone)
+    served(&API, "twilio_api_v2010.json")
 }
 
 /// Prism serving `twilio_numbers_v2.json` (numbers.twilio.com).
 pub fn numbers() -> Result<&'static Prism, String> {
-    NUMBERS.get_or_init(|| start("twilio_numbers_v2.json")).as_ref().map_err(Clone::clone)
+    served(&NUMBERS, "twilio_numbers_v2.json")
 }
 
 /// Prism serving `twilio_studio_v2.json` (studio.twilio.com), for the fallback flow.
 pub fn studio() -> Result<&'static Prism, String> {
-    STUDIO.get_or_init(|| start("twilio_studio_v2.json")).as_ref().map_err(Clone::clone)
+    served(&STUDIO, "twilio_studio_v2.json")
 }
 
 /// Prism serving `twilio_messaging_v1.json` (messaging.twilio.com), for US registration.
 pub fn messaging() -> Result<&'static Prism, String> {
-    MESSAGING.get_or_init(|| start("twilio_messaging_v1.json")).as_ref().map_err(Clone::clone)
+    served(&MESSAGING, "twilio_messaging_v1.json")
 }
 
 /// Prism serving `twilio_trusthub_v1.json` (trusthub.twilio.com), for US registration.
 pub fn trusthub() -> Result<&'static Prism, String> {
-    TRUSTHUB.get_or_init(|| start("twilio_trusthub_v1.json")).as_ref().map_err(Clone::clone)
+    served(&TRUSTHUB, "twilio_trusthub_v1.json")
 }
 
 /// Prism serving `twilio_pricing_v1.json` (pricing.twilio.com), for bulk-send estimates.
 pub fn pricing() -> Result<&'static Prism, String> {
-    PRICING.get_or_init(|| start("twilio_pricing_v1.json")).as_ref().map_err(Clone::clone)
+    served(&PRICING, "twilio_pricing_v1.json")
+}
+
+/// The Prism in `cell`, started on first use with `spec_name`; a failed start is kept, so
+/// every test that needs it reports the same reason.
+fn served(cell: &'static OnceLock<Result<Prism, String>>, spec_name: &str) -> Result<&'static Prism, String> {
+    cell.get_or_init(|| start(spec_name)).as_ref().map_err(Clone::clone)
+}
+
+/// The Twilio specs a test can have Prism serve.
+#[derive(Debug, Clone, Copy)]
+pub enum Spec {
+    Api,
+    Numbers,
+    Messaging,
+    Trusthub,
+    Pricing,
+}
+
+/// A client whose hosts for `specs` are Prism (started if need be; the other hosts keep
+/// Twilio's): no retries (a 5xx should fail loudly) and a timeout Prism meets on a busy machine.
+pub fn client(specs: &[Spec]) -> Result<TwilioClient, Box<dyn std::error::Error>> {
+    let mut cfg = ClientConfig::new(creds());
+    for spec in specs {
+        match spec {
+            Spec::Api => cfg.api_base = api()?.base.clone(),
+            Spec::Numbers => {
+                // Documents are uploaded to numbers-upload, which the same spec describes.
+                cfg.numbers_base = numbers()?.base.clone();
+                cfg.upload_base = cfg.numbers_base.clone();
+            }
+            Spec::Messaging => cfg.messaging_base = messaging()?.base.clone(),
+            Spec::Trusthub => cfg.trusthub_base = trusthub()?.base.clone(),
+            Spec::Pricing => cfg.pricing_base = pricing()?.base.clone(),
+        }
+    }
+    cfg.max_retries = 0;
+    cfg.timeout = Duration::from_secs(30);
+    Ok(TwilioClient::new(cfg)?)
 }
 
 fn prism_bin() -> PathBuf {

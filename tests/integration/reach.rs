@@ -4,19 +4,16 @@
 //! point at the listener by themselves; the self-test reports success and exact failures.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use switchboard::media::MediaConfig;
 use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
-use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{self, numbers, Store};
-use switchboard::tunnel::{wiring, RetryPolicy, TunnelState};
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
+use switchboard::tunnel::{wiring, TunnelState};
+use switchboard::twilio::client::TwilioClient;
 
-use crate::common::TestResult;
-use crate::sim_support::{wait_until, StubApp};
+use crate::common::{clinic_draft, count, temp_store, TestResult};
+use crate::sim_support::{client, runtime_config, wait_until, StubApp};
 
 const OURS: &str = "+61255501234";
 const ALICE: &str = "+61412555201";
@@ -26,34 +23,9 @@ async fn sim() -> Result<Simulator, Box<dyn std::error::Error>> {
     Ok(Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?)
 }
 
-fn creds(sim: &Simulator) -> TwilioCredentials {
-    TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token())
-}
-
-fn client(sim: &Simulator) -> Result<TwilioClient, switchboard::Error> {
-    TwilioClient::new(ClientConfig::with_base(creds(sim), &sim.base_url()))
-}
-
 fn config(sim: &Simulator, data_dir: &std::path::Path, reach: Reach, wire: bool, backfill: bool) -> RuntimeConfig {
-    let mut media = MediaConfig::new(&sim.base_url(), Some(&creds(sim)));
-    media.poll_interval = Duration::from_millis(200);
-    RuntimeConfig {
-        store: Store::open(data_dir).expect("the test store opens"),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        reach,
-        credentials: creds(sim),
-        client: ClientConfig::with_base(creds(sim), &sim.base_url()),
-        media,
-        wire_numbers: wire,
-        fallback_flows: false,
-        backfill,
-        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
-        reconcile_interval: None,
-    }
-}
-
-fn count(store: &Store, sql: &str) -> i64 {
-    store.read(|c| Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)).unwrap_or(-1)
+    let store = Store::open(data_dir).expect("the test store opens");
+    RuntimeConfig { reach, wire_numbers: wire, backfill, ..runtime_config(sim, store) }
 }
 
 #[tokio::test]
@@ -111,7 +83,6 @@ async fn what_happened_while_closed_is_backfilled_once_with_the_voicemail_audio(
     assert_eq!(again.messages + again.calls + again.voicemails, 0);
     assert_eq!(count(&rt.store, "SELECT COUNT(*) FROM messages"), 3);
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -121,8 +92,7 @@ async fn missed_status_callbacks_are_repaired_from_twilio() -> TestResult {
     sim.add_number(OURS, "Shop");
     // The app sends, but Twilio's status callbacks cannot reach it (it is offline).
     sim.faults().set_silent(true);
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let ob =
         switchboard::outbound::Outbound::new(store.clone(), client(&sim)?, switchboard::events::Events::new(), None);
     let sent = switchboard::outbound::send::send(
@@ -143,7 +113,6 @@ async fn missed_status_callbacks_are_repaired_from_twilio() -> TestResult {
     assert_eq!(summary.statuses_repaired, 1);
     let after = store.read(|c| store::messages::find_by_sid(c, &sid))?.ok_or("missing")?;
     assert_eq!(after.status, "delivered", "the final status was fetched from Twilio");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -176,8 +145,7 @@ async fn wiring_sets_restores_and_follows_a_url_change_on_twilio() -> TestResult
     )
     .await?;
     let console = urls(&c, &pn).await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let pn2 = pn.clone();
     let id = store.write(move |tx| numbers::upsert_from_twilio(tx, &pn2, OURS, "Shop"))?;
 
@@ -201,7 +169,6 @@ async fn wiring_sets_restores_and_follows_a_url_change_on_twilio() -> TestResult
 
     wiring::unmanage(&store, &c, id).await?;
     assert_eq!(urls(&c, &pn).await?, console, "stop managing restores the console's URLs");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -235,7 +202,6 @@ async fn once_online_managed_numbers_point_at_the_app_and_texts_arrive_live() ->
     assert!(test.ok, "self-test through the public URL: {}", test.message);
     assert_eq!(test.message, "Webhooks reach Switchboard");
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -267,7 +233,6 @@ async fn the_self_test_says_exactly_what_is_wrong() -> TestResult {
     assert!(test.message.contains("not from this Switchboard"), "{}", test.message);
     rt.shutdown().await?;
     other.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -314,19 +279,9 @@ async fn a_compliance_form_is_submitted_and_approved() -> TestResult {
     let doc = dir.path().join("abn-extract.pdf");
     std::fs::write(&doc, b"%PDF-1.4 ABN 51 824 753 556")?;
     let draft = Draft {
-        country: "AU".into(),
-        number_type: "local".into(),
-        end_user_type: "business".into(),
-        business_name: "Harbour Street Clinic Pty Ltd".into(),
-        business_email: "owner@harbourclinic.example".into(),
-        registration_id: "51824753556".into(),
         first_name: String::new(), // forgotten: the evaluation must say so
-        last_name: "Lima".into(),
-        address: Some(serde_json::json!({
-            "customer_name": "Harbour Street Clinic Pty Ltd", "street": "1 George St", "city": "Sydney",
-            "region": "NSW", "postal_code": "2000", "iso_country": "AU"
-        })),
         document_path: Some(doc.display().to_string()),
+        ..clinic_draft()
     };
     let id = rt.store.write(move |tx| records::create(tx, &draft))?;
     let callback = Some(format!("http://{}/twilio/compliance", rt.addr));
@@ -347,7 +302,6 @@ async fn a_compliance_form_is_submitted_and_approved() -> TestResult {
     })
     .await?;
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -358,8 +312,7 @@ async fn the_fallback_flow_is_accepted_by_twilios_studio_spec() -> TestResult {
     use switchboard::tunnel::fallback;
     let studio = crate::prism::studio()?;
     let client = crate::client_prism::prism_client()?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let number = store.write(|tx| {
         let id = numbers::upsert_from_twilio(tx, "PN00000000000000000000000000000001", OURS, "Shop")?;
         let mut s = numbers::get(tx, id)?.settings;
@@ -397,7 +350,6 @@ async fn a_number_managed_while_online_is_wired_at_once() -> TestResult {
     rt.rewire().await;
     assert_eq!(urls(&rt.client, &pn).await?.sms_url, Some(format!("http://{}/twilio/sms", rt.addr)));
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -417,6 +369,5 @@ async fn a_manual_public_url_is_trusted_from_the_first_request() -> TestResult {
         post_sms(&http()?, &rt.addr.to_string(), sim.auth_token(), "SM0000000000000000000000000000f1", "hi").await?;
     assert_eq!(status, 200, "the first signed webhook after start is stored");
     rt.shutdown().await?;
-    sim.shutdown().await;
     Ok(())
 }

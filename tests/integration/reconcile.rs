@@ -5,22 +5,17 @@
 //! again (counted by the simulator).
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use switchboard::media::MediaConfig;
 use switchboard::outbound::send::{send, SendRequest};
-use switchboard::runtime::{Reach, Runtime, RuntimeConfig};
-use switchboard::secrets::TwilioCredentials;
+use switchboard::runtime::{Runtime, RuntimeConfig};
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::Store;
 use switchboard::sync::reconcile::CaughtUp;
-use switchboard::tunnel::RetryPolicy;
 use switchboard::twilio::api::numbers::NumberConfig;
-use switchboard::twilio::client::ClientConfig;
 
 use crate::common::TestResult;
-use crate::sim_support::StubApp;
+use crate::sim_support::{client, runtime_config, within, StubApp};
 
 const OURS: &str = "+61255501234";
 const ALICE: &str = "+61412555301";
@@ -31,26 +26,12 @@ const MARGIN: Duration = Duration::from_secs(3);
 /// plays it (it is not behind the app's tunnel, so its webhooks are not dropped).
 const STUDIO_VOICEMAIL: &str = "<Response><Say>Sorry we missed you</Say><Record maxLength=\"30\"/></Response>";
 
-fn creds(sim: &Simulator) -> TwilioCredentials {
-    TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token())
-}
-
+/// The app with its start catch-up and reconciliation every `interval`.
 fn config(sim: &Simulator, data_dir: &std::path::Path, interval: Duration) -> RuntimeConfig {
-    let mut media = MediaConfig::new(&sim.base_url(), Some(&creds(sim)));
-    media.poll_interval = Duration::from_millis(100);
-    RuntimeConfig {
-        store: Store::open(data_dir).expect("the test store opens"),
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        reach: Reach::Loopback,
-        credentials: creds(sim),
-        client: ClientConfig::with_base(creds(sim), &sim.base_url()),
-        media,
-        wire_numbers: false,
-        fallback_flows: false,
-        backfill: true,
-        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
-        reconcile_interval: Some(interval),
-    }
+    let store = Store::open(data_dir).expect("the test store opens");
+    let mut config = RuntimeConfig { backfill: true, reconcile_interval: Some(interval), ..runtime_config(sim, store) };
+    config.media.poll_interval = Duration::from_millis(100);
+    config
 }
 
 fn count(store: &Store, sql: &str, sid: &str) -> i64 {
@@ -60,18 +41,6 @@ fn count(store: &Store, sql: &str, sid: &str) -> i64 {
 fn rows(store: &Store, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) FROM {table}");
     store.read(|c| Ok(c.query_row(&sql, [], |r| r.get::<_, i64>(0))?)).unwrap_or(-1)
-}
-
-/// Polls `check` every 20 ms until it holds or `limit` passes; returns how long it took.
-async fn within(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Result<Duration, String> {
-    let start = Instant::now();
-    while start.elapsed() <= limit {
-        if check() {
-            return Ok(start.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Err(format!("not within {limit:?}: {what}"))
 }
 
 /// Points the number at the app (as wiring does), with the Studio stand-in as fallback.
@@ -156,7 +125,6 @@ async fn with_webhooks_dropped_a_text_a_voicemail_and_a_status_arrive_by_reconci
 
     rt.shutdown().await?;
     studio.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -169,7 +137,7 @@ async fn with_nothing_new_each_run_makes_one_list_request_per_resource_and_downl
     sim.seed_message(OURS, ALICE, "Hi there", false, 2 * hour);
     let studio = StubApp::start(sim.auth_token(), &[("/studio", STUDIO_VOICEMAIL)]).await?;
     sim.point_number_at(OURS, "http://127.0.0.1:9"); // the app is closed: nothing listens
-    let c = switchboard::twilio::client::TwilioClient::new(ClientConfig::with_base(creds(&sim), &sim.base_url()))?;
+    let c = client(&sim)?;
     c.update_number(
         &pn,
         &NumberConfig { voice_fallback_url: Some(format!("{}/studio", studio.base)), ..Default::default() },
@@ -217,7 +185,6 @@ async fn with_nothing_new_each_run_makes_one_list_request_per_resource_and_downl
 
     rt.shutdown().await?;
     studio.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -225,13 +192,12 @@ async fn with_nothing_new_each_run_makes_one_list_request_per_resource_and_downl
 #[tokio::test]
 async fn the_simulator_counts_requests_by_method_and_path() -> TestResult {
     let sim = Simulator::start(SimConfig::default()).await?;
-    let c = switchboard::twilio::client::TwilioClient::new(ClientConfig::with_base(creds(&sim), &sim.base_url()))?;
+    let c = client(&sim)?;
     c.backfill_messages(None, 10).await?;
     c.backfill_messages(None, 10).await?;
     assert_eq!(sim.requests_ending("GET", "/Messages.json"), 2);
     assert_eq!(sim.requests_ending("POST", "/Messages.json"), 0);
     sim.reset_request_counts();
     assert!(sim.request_counts().is_empty());
-    sim.shutdown().await;
     Ok(())
 }

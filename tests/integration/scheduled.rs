@@ -15,11 +15,10 @@ use switchboard::outbound::Outbound;
 use switchboard::registration::a2p;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{messages, numbers, optouts, Store};
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
 use switchboard::webhook::Running;
 
-use crate::common::TestResult;
-use crate::sim_support::wait_until;
+use crate::common::{temp_store, TestResult};
+use crate::sim_support::{client, open_listener, wait_until};
 
 const OURS: &str = "+61255501234";
 const ALICE: &str = "+61412555201";
@@ -34,32 +33,12 @@ struct App {
     _dir: tempfile::TempDir,
 }
 
-fn client(sim: &Simulator) -> Result<TwilioClient, switchboard::Error> {
-    let creds = switchboard::secrets::TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
-    TwilioClient::new(ClientConfig::with_base(creds, &sim.base_url()))
-}
-
 async fn open(sim: Simulator) -> Result<App, Box<dyn std::error::Error>> {
     let pn = sim.add_number(OURS, "Shop");
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     store.write(move |tx| numbers::upsert_from_twilio(tx, &pn, OURS, "Shop").map(|_| ()))?;
     let events = Events::new();
-    let state = switchboard::webhook::AppState::new(
-        store.clone(),
-        "http://127.0.0.1:1",
-        switchboard::secrets::Secret::new(sim.auth_token().to_string()),
-        events.clone(),
-    );
-    let running = switchboard::webhook::start(
-        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        state.clone(),
-        switchboard::media::MediaConfig::new(&sim.base_url(), None),
-    )
-    .await?;
-    let base = format!("http://{}", running.addr);
-    state.set_public_url(&base);
-    sim.point_number_at(OURS, &base);
+    let (running, base) = open_listener(&sim, OURS, &store, events.clone()).await?;
     let ob = Outbound::new(store.clone(), client(&sim)?, events.clone(), Some(base));
     Ok(App { sim, store, events, running: Some(running), ob, _dir: dir })
 }

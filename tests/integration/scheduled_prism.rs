@@ -4,25 +4,15 @@
 //! that keeps inbound webhooks on the numbers. Prism answers 422 naming a field Twilio
 //! would refuse (an unknown parameter, `SendAt` not a date-time, a status not in the enum).
 
-use std::time::Duration;
-
 use switchboard::twilio::api::messages::NewMessage;
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
+use switchboard::twilio::client::TwilioClient;
 
-use crate::client_stub::creds;
 use crate::common::TestResult;
-use crate::prism;
-
-const SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
-const MESSAGE: &str = "SM0123456789abcdef0123456789abcdef";
+use crate::prism::sid::{MESSAGE, SERVICE};
+use crate::prism::{self, Spec};
 
 fn client() -> Result<TwilioClient, Box<dyn std::error::Error>> {
-    let mut cfg = ClientConfig::new(creds());
-    cfg.api_base = prism::api()?.base.clone();
-    cfg.messaging_base = prism::messaging()?.base.clone();
-    cfg.max_retries = 0;
-    cfg.timeout = Duration::from_secs(30);
-    Ok(TwilioClient::new(cfg)?)
+    prism::client(&[Spec::Api, Spec::Messaging])
 }
 
 #[tokio::test]

@@ -165,6 +165,5 @@ async fn the_auth_token_is_in_no_file_after_a_day_of_traffic() -> TestResult {
     }
     keychain.delete(keys::AUTH_TOKEN)?;
     keychain.delete(keys::ACCOUNT_SID)?;
-    sim.shutdown().await;
     Ok(())
 }

@@ -7,31 +7,20 @@ use std::collections::BTreeMap;
 use switchboard::error::Error;
 use switchboard::outbound::{bulk, campaign, click_to_call::click_to_call};
 use switchboard::runtime::{Reach, RuntimeConfig};
-use switchboard::sandbox::{Sandbox, BUSINESS_NUMBER, CUSTOMERS, OWNER_MOBILE};
+use switchboard::sandbox::{BUSINESS_NUMBER, CUSTOMERS, OWNER_MOBILE};
 use switchboard::secrets::{Secret, TwilioCredentials};
-use switchboard::store::{self, compliance as records, contacts, numbers, optouts, settings, Store};
+use switchboard::store::{compliance as records, contacts, numbers, optouts, settings, Store};
 use switchboard::tunnel::numbers as account;
 use switchboard::tunnel::settings::{self as reach, ReachChoice, TunnelConfig};
 
-use crate::common::TestResult;
-use crate::sim_support::{fast_config, wait_until};
-
-async fn sandbox(dir: &std::path::Path) -> Result<Sandbox, Box<dyn std::error::Error>> {
-    Ok(Sandbox::start(dir, fast_config()).await?)
-}
-
-fn business_number(store: &Store) -> Result<numbers::Number, Box<dyn std::error::Error>> {
-    Ok(store.read(|c| numbers::find_by_e164(c, BUSINESS_NUMBER))?.ok_or("the sandbox number is missing")?)
-}
+use crate::common::{clinic_draft, temp_store, TestResult};
+use crate::sim_support::{fast_config, sandbox, wait_until};
 
 /// The button rings the owner's phone from our number, and that leg dials the customer
 /// with our number as caller ID; the call log shows the customer, forwarded to the owner.
 #[tokio::test]
 async fn click_to_call_places_the_two_leg_call_in_the_sim() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let sb = sandbox(dir.path()).await?;
-    let store = sb.runtime.store.clone();
-    let number = business_number(&store)?;
+    let (_dir, sb, _, number) = sandbox(fast_config()).await?;
     let customer = CUSTOMERS[0].0;
 
     let call = click_to_call(&sb.runtime.outbound(), number.id, &format!(" {customer} "), false).await?;
@@ -64,10 +53,7 @@ async fn click_to_call_places_the_two_leg_call_in_the_sim() -> TestResult {
 /// asked, so no call is placed; a typo in the customer's number is refused too.
 #[tokio::test]
 async fn click_to_call_refuses_without_a_forwarding_number() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let sb = sandbox(dir.path()).await?;
-    let store = sb.runtime.store.clone();
-    let number = business_number(&store)?;
+    let (_dir, sb, store, number) = sandbox(fast_config()).await?;
     let before = sb.sim.requests_ending("POST", "Calls.json");
 
     let bad = click_to_call(&sb.runtime.outbound(), number.id, "12", false).await;
@@ -92,9 +78,8 @@ async fn click_to_call_refuses_without_a_forwarding_number() -> TestResult {
 /// with the approved bundle the number is bought, managed, and wired to the app's URL.
 #[tokio::test]
 async fn buy_and_wire_refuses_without_an_approved_bundle() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let sb = sandbox(dir.path()).await?;
-    let (store, client) = (sb.runtime.store.clone(), sb.runtime.client.clone());
+    let (dir, sb, store, _) = sandbox(fast_config()).await?;
+    let client = sb.runtime.client.clone();
     let found = account::search(&client, " au", "Local", "").await?;
     let e164 = found.first().ok_or("no AU numbers for sale")?.e164.clone();
     assert!(found[0].requirements.is_some(), "the buy form says what AU needs: {:?}", found[0]);
@@ -113,21 +98,7 @@ async fn buy_and_wire_refuses_without_an_approved_bundle() -> TestResult {
     // The owner's compliance form, submitted: under review until the simulator approves it.
     let doc = dir.path().join("abn.pdf");
     std::fs::write(&doc, b"%PDF-1.4 ABN 51 824 753 556")?;
-    let draft = records::Draft {
-        country: "AU".into(),
-        number_type: "local".into(),
-        end_user_type: "business".into(),
-        business_name: "Harbour Street Clinic Pty Ltd".into(),
-        business_email: "owner@harbourclinic.example".into(),
-        registration_id: "51824753556".into(),
-        first_name: "Ana".into(),
-        last_name: "Lima".into(),
-        address: Some(serde_json::json!({
-            "customer_name": "Harbour Street Clinic Pty Ltd", "street": "1 George St", "city": "Sydney",
-            "region": "NSW", "postal_code": "2000", "iso_country": "AU"
-        })),
-        document_path: None,
-    };
+    let draft = clinic_draft();
     // The document as the owner's file dialog hands it over: a grant, never a path.
     let picked = switchboard::picked::PickedPaths::default();
     let grant = picked.grant(switchboard::picked::Purpose::ComplianceDocument, &doc)?;
@@ -170,10 +141,7 @@ async fn buy_and_wire_refuses_without_an_approved_bundle() -> TestResult {
 /// the same choice starts records that contact as skipped, never texted.
 #[tokio::test]
 async fn bulk_preview_counts_and_skips_opted_out_recipients() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let sb = sandbox(dir.path()).await?;
-    let store = sb.runtime.store.clone();
-    let number = business_number(&store)?;
+    let (_dir, sb, store, number) = sandbox(fast_config()).await?;
     let (stopped, nophone) = store.write(|tx| {
         optouts::set_by_owner(tx, CUSTOMERS[1].0, true)?;
         let edit = contacts::ContactEdit { name: "No Phone".into(), phones: vec![], email: None, notes: String::new() };
@@ -232,8 +200,7 @@ fn set(store: &Store, pairs: &[(settings::Key, &str)]) -> TestResult {
 /// blank URL or domain, a URL that is not http(s), a missing ngrok token.
 #[tokio::test]
 async fn settings_become_the_runtime_config_whatever_they_hold() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = store::Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let token = || Ok(Some(Secret::new("ngrok-token".to_string())));
     let no_token = || Ok(None);
     let never = || -> switchboard::Result<Option<Secret<String>>> { Err(Error::Internal("keychain asked".into())) };
@@ -276,8 +243,7 @@ async fn settings_become_the_runtime_config_whatever_they_hold() -> TestResult {
 /// back as saved, the token going to the secret store only.
 #[tokio::test]
 async fn the_tunnel_form_stores_only_what_is_valid() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = store::Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let kept = std::sync::Mutex::new(Vec::new());
     let keep = |s: Secret<String>| {
         kept.lock().map_err(|_| Error::Internal("poisoned".into()))?.push(s.expose().clone());

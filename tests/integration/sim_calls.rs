@@ -4,8 +4,8 @@
 //! and a call created by REST (click-to-call).
 
 use crate::common::TestResult;
-use crate::sim_support::{fast_config, param, start, wait_until, Api, StubApp};
-use switchboard::sim::SimConfig;
+use crate::sim_support::{fast_config, param, start, wait_until, Api, Harness, StubApp};
+use switchboard::sim::{CallOutcome, SimConfig};
 
 const OURS: &str = "+61291234567";
 const CUSTOMER: &str = "+61412345678";
@@ -14,18 +14,23 @@ const OWNER: &str = "+61400000001";
 const VOICE: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say voice="Polly.Nicole">Thanks for calling. Connecting you now.</Say><Dial timeout="20" action="/twilio/voice/dial-status" method="POST"><Number>+61400000001</Number></Dial></Response>"#;
 const AFTER_DIAL: &str = r#"<Response><Say>Sorry, nobody can take your call. Please leave a message after the beep.</Say><Record maxLength="120" playBeep="true" transcribe="true" transcribeCallback="{base}/twilio/voice/transcription" recordingStatusCallback="{base}/twilio/voice/recording" action="{base}/twilio/voice/record-done"/><Hangup/></Response>"#;
 
-async fn voicemail_app(token: &str) -> Result<StubApp, Box<dyn std::error::Error>> {
-    StubApp::start(token, &[("/twilio/voice", VOICE), ("/twilio/voice/dial-status", AFTER_DIAL)]).await
+/// The customer calls our number, pointed at a stub app that forwards to the owner (who
+/// answers or not) and then takes a voicemail, and speaks for `speaks` seconds.
+async fn forwarded_call(
+    owner_answers: bool,
+    speaks: u32,
+) -> Result<(Harness, CallOutcome), Box<dyn std::error::Error>> {
+    let config = SimConfig { owner_answers, ..fast_config() };
+    let harness =
+        Harness::start(config, OURS, &[("/twilio/voice", VOICE), ("/twilio/voice/dial-status", AFTER_DIAL)]).await?;
+    let outcome = harness.sim.customer_call(CUSTOMER, OURS, Some(speaks)).await?;
+    Ok((harness, outcome))
 }
 
 #[tokio::test]
 async fn sim_calls_unanswered_forward_leaves_a_wav_voicemail_with_callbacks() -> TestResult {
-    let sim = start(SimConfig { owner_answers: false, ..fast_config() }).await?;
-    let app = voicemail_app(sim.auth_token()).await?;
-    sim.add_number(OURS, "Shop");
-    sim.point_number_at(OURS, &app.base);
-
-    let outcome = sim.customer_call(CUSTOMER, OURS, Some(3)).await?;
+    let (harness, outcome) = forwarded_call(false, 3).await?;
+    let (sim, app) = (&harness.sim, &harness.app);
     assert_eq!(outcome.dial_status.as_deref(), Some("no-answer"), "the owner did not pick up: {outcome:?}");
     assert_eq!(outcome.dialed.as_deref(), Some(OWNER), "the call was forwarded to the <Number>");
     assert!(
@@ -60,7 +65,7 @@ async fn sim_calls_unanswered_forward_leaves_a_wav_voicemail_with_callbacks() ->
     // The RecordingUrl serves a real WAV (Twilio's default format), with or without `.wav`.
     let url = rec[0].get("RecordingUrl").ok_or("RecordingUrl")?.to_string();
     assert!(url.starts_with(&sim.base_url()), "RecordingUrl points at the simulator: {url}");
-    let api = Api::new(&sim)?;
+    let api = Api::new(sim)?;
     let resp = api.http.get(format!("{url}.wav")).basic_auth(sim.account_sid(), Some(sim.auth_token())).send().await?;
     assert_eq!(resp.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("audio/x-wav"));
     let wav = resp.bytes().await?;
@@ -99,26 +104,19 @@ async fn sim_calls_unanswered_forward_leaves_a_wav_voicemail_with_callbacks() ->
     assert_eq!(recs[0]["duration"], "3");
     let r = api.get(&format!("Calls.json?ParentCallSid={}", outcome.call_sid)).await?;
     assert_eq!(r.json["calls"][0]["status"], "no-answer", "the forwarded leg is a child call");
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_calls_answered_forward_records_nothing() -> TestResult {
-    let sim = start(SimConfig { owner_answers: true, ..fast_config() }).await?;
-    let app = voicemail_app(sim.auth_token()).await?;
-    sim.add_number(OURS, "Shop");
-    sim.point_number_at(OURS, &app.base);
-    let outcome = sim.customer_call(CUSTOMER, OURS, Some(5)).await?;
+    let (harness, outcome) = forwarded_call(true, 5).await?;
+    let app = &harness.app;
     assert_eq!(outcome.dial_status.as_deref(), Some("completed"), "the owner answered");
     assert_eq!(outcome.recording_sid, None, "no voicemail when answered");
     let dial = app.hits_on("/twilio/voice/dial-status");
     assert_eq!(dial.len(), 1, "the action is still requested after the conversation");
     assert_eq!(dial[0].get("DialCallStatus"), Some("completed"));
     assert!(app.hits_on("/twilio/voice/recording").is_empty());
-    app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -133,7 +131,6 @@ async fn sim_calls_app_unreachable_fails_the_call() -> TestResult {
     assert_eq!(outcome.status, "failed", "no TwiML, no call: {outcome:?}");
     let log = sim.webhook_log();
     assert!(log.iter().any(|d| d.status.is_none()), "the log shows the app could not be reached: {log:?}");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -178,6 +175,5 @@ async fn sim_calls_rest_created_call_follows_its_twiml_and_completes() -> TestRe
     let r = api.post("Calls.json", &[("To", OWNER), ("From", "+61299990000"), ("Twiml", "<Response/>")]).await?;
     assert_eq!(r.json["code"], 21210, "calling from a number the account does not own: {}", r.json);
     app.stop();
-    sim.shutdown().await;
     Ok(())
 }

@@ -48,19 +48,7 @@ async fn complete_bundle(api: &Api, bundle: &str, end_user: &str) -> Result<Stri
     let attrs = r#"{"business_name":"Acme Pty Ltd","business_registration_identifier":"ABN","business_registration_number":"51824753556","email":"owner@acme.test","first_name":"Ada","last_name":"Lovelace"}"#;
     let r = api.post(&format!("{V2}/EndUsers/{end_user}"), &[("Attributes", attrs)]).await?;
     assert_eq!(r.status, 200, "{}", r.json);
-    let r = api
-        .post(
-            "Addresses.json",
-            &[
-                ("CustomerName", "Acme Pty Ltd"),
-                ("Street", "1 George St"),
-                ("City", "Sydney"),
-                ("Region", "NSW"),
-                ("PostalCode", "2000"),
-                ("IsoCountry", "AU"),
-            ],
-        )
-        .await?;
+    let r = api.create_au_address().await?;
     let address = r.json["sid"].as_str().ok_or("address sid")?.to_string();
     let r = api
         .post(
@@ -168,7 +156,6 @@ async fn sim_compliance_bundle_evaluated_submitted_approved_then_number_bought()
     assert_eq!(r.status, 201, "bundle + address buy the number: {}", r.json);
     assert_eq!(r.json["bundle_sid"].as_str(), Some(bundle.as_str()));
     app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -194,6 +181,5 @@ async fn sim_compliance_rejected_bundle_reports_the_reason() -> TestResult {
     let r = api.post("IncomingPhoneNumbers.json", &[("PhoneNumber", &number), ("BundleSid", &bundle)]).await?;
     assert_eq!(r.json["code"], 21649, "a rejected bundle buys nothing: {}", r.json);
     app.stop();
-    sim.shutdown().await;
     Ok(())
 }

@@ -2,31 +2,19 @@
 //! HTTP: its signed webhooks are accepted and what they carry lands in the store — an SMS,
 //! an MMS with its media, and an unanswered call that leaves a transcribed voicemail.
 
-use switchboard::events::Events;
-use switchboard::secrets::Secret;
-use switchboard::store::Store;
-use switchboard::webhook::{self, AppState};
-
-use crate::common::TestResult;
-use crate::sim_support::{fast_config, start, wait_until};
+use crate::common::{temp_store, TestResult};
+use crate::sim_support::{fast_config, start, wait_until, RouterOnly};
 
 const OURS: &str = "+61291234567";
 const CUSTOMER: &str = "+61412345678";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sim_e2e_real_listener_stores_what_the_simulated_customer_sends() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let sim = start(fast_config()).await?;
-    let listener = webhook::bind("127.0.0.1:0".parse()?).await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState::new(store.clone(), &base, Secret::new(sim.auth_token().to_string()), Events::new());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(webhook::serve(listener, webhook::router(state), async move {
-        let _ = stopped.await;
-    }));
+    let app = RouterOnly::start(&sim, &store).await?;
     sim.add_number(OURS, "Shop");
-    sim.point_number_at(OURS, &base);
+    sim.point_number_at(OURS, &app.base);
 
     let sms = sim.customer_sms(CUSTOMER, OURS, "Hello from the simulator", false).await?;
     let mms = sim.customer_sms(CUSTOMER, OURS, "", true).await?;
@@ -59,8 +47,6 @@ async fn sim_e2e_real_listener_stores_what_the_simulated_customer_sends() -> Tes
     assert_eq!(media, 1, "the MMS image is recorded for download");
     assert_eq!(calls, 1, "the call is in the call log");
     assert_eq!(voicemails, 1, "the voicemail is stored under its recording SID");
-    let _ = stop.send(());
-    let _ = server.await;
-    sim.shutdown().await;
+    app.stop().await;
     Ok(())
 }

@@ -3,17 +3,24 @@
 
 use std::collections::HashSet;
 
+use switchboard::sim::Simulator;
+
 use crate::common::TestResult;
-use crate::sim_support::{fast_config, start, Api};
+use crate::sim_support::{fast_config, start_owning, Api};
 
 const OURS: &str = "+61291234567";
 const CUSTOMER: &str = "+61412345678";
 
+/// A fast simulator owning `numbers`, and a REST client of its account.
+async fn sim_and_api(numbers: &[&str]) -> Result<(Simulator, Api), Box<dyn std::error::Error>> {
+    let sim = start_owning(fast_config(), numbers).await?;
+    let api = Api::new(&sim)?;
+    Ok((sim, api))
+}
+
 #[tokio::test]
 async fn sim_rest_messages_create_list_page_and_fetch() -> TestResult {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let (_sim, api) = sim_and_api(&[OURS]).await?;
     let mut created = Vec::new();
     for i in 0..5 {
         let r = api.post("Messages.json", &[("To", CUSTOMER), ("From", OURS), ("Body", &format!("hello {i}"))]).await?;
@@ -55,15 +62,12 @@ async fn sim_rest_messages_create_list_page_and_fetch() -> TestResult {
     assert_eq!(r.json["code"], 20404, "Twilio's error shape: {}", r.json);
     assert_eq!(r.json["status"], 404);
     assert!(r.json["more_info"].as_str().is_some_and(|s| s.contains("20404")), "more_info links the code");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_rest_send_validation_errors_match_twilio_codes() -> TestResult {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let (sim, api) = sim_and_api(&[OURS]).await?;
     let r = api.post("Messages.json", &[("From", OURS), ("Body", "x")]).await?;
     assert_eq!((r.status, r.json["code"].as_u64()), (400, Some(21604)), "missing To: {}", r.json);
     let r = api.post("Messages.json", &[("To", CUSTOMER), ("From", "+61299990000"), ("Body", "x")]).await?;
@@ -80,14 +84,12 @@ async fn sim_rest_send_validation_errors_match_twilio_codes() -> TestResult {
     sim.customer_sms(CUSTOMER, OURS, "START", false).await?;
     let r = api.post("Messages.json", &[("To", CUSTOMER), ("From", OURS), ("Body", "welcome back")]).await?;
     assert_eq!(r.status, 201, "START re-subscribes: {}", r.json);
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_rest_rejects_bad_credentials_with_20003() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let api = Api::new(&sim)?;
+    let (sim, api) = sim_and_api(&[]).await?;
     let url = api.url("Messages.json");
     let resp = api.http.get(&url).basic_auth(sim.account_sid(), Some("wrong-token")).send().await?;
     assert_eq!(resp.status().as_u16(), 401, "a wrong token is refused");
@@ -103,14 +105,12 @@ async fn sim_rest_rejects_bad_credentials_with_20003() -> TestResult {
     let (key, secret) = sim.add_api_key();
     let resp = api.http.get(&url).basic_auth(&key, Some(&secret)).send().await?;
     assert_eq!(resp.status().as_u16(), 200, "an API key + secret authenticates like the token");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_rest_faults_429_with_retry_after_then_500_then_recovers() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let api = Api::new(&sim)?;
+    let (sim, api) = sim_and_api(&[]).await?;
     sim.faults().rate_limit_next(1, 7);
     let r = api.get("Messages.json").await?;
     assert_eq!(r.status, 429, "the armed rate limit answers 429");
@@ -125,15 +125,12 @@ async fn sim_rest_faults_429_with_retry_after_then_500_then_recovers() -> TestRe
     assert_eq!(r.status, 500, "the armed server error answers 500");
     let r = api.get("Messages.json").await?;
     assert_eq!(r.status, 200, "counted faults switch themselves off");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_rest_dropped_connection_after_create_leaves_the_message() -> TestResult {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let (sim, api) = sim_and_api(&[OURS]).await?;
     sim.faults().drop_connection_after_create_next(1);
     let result = api
         .http
@@ -150,15 +147,12 @@ async fn sim_rest_dropped_connection_after_create_leaves_the_message() -> TestRe
     assert_eq!(listed.len(), 1, "a later list (backfill) finds it");
     assert_eq!(listed[0]["sid"].as_str(), Some(sent[0].sid.as_str()));
     assert_eq!(listed[0]["body"], "did this go?");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_rest_inbound_mms_media_redirects_to_a_real_png() -> TestResult {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let (sim, api) = sim_and_api(&[OURS]).await?;
     let sid = sim.customer_sms(CUSTOMER, OURS, "", true).await?;
     assert!(sid.starts_with("MM"), "an MMS has an MM sid");
     let r = api.get(&format!("Messages/{sid}/Media.json")).await?;
@@ -180,14 +174,12 @@ async fn sim_rest_inbound_mms_media_redirects_to_a_real_png() -> TestResult {
     assert_eq!(resp.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"));
     let bytes = resp.bytes().await?;
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a real PNG file");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn sim_rest_numbers_search_buy_update_release() -> TestResult {
-    let sim = start(fast_config()).await?;
-    let api = Api::new(&sim)?;
+    let (_sim, api) = sim_and_api(&[]).await?;
     let r = api.get("AvailablePhoneNumbers/AU/Local.json?Contains=77").await?;
     assert_eq!(r.status, 200, "{}", r.json);
     let found = r.json["available_phone_numbers"].as_array().ok_or("available_phone_numbers")?;
@@ -232,24 +224,11 @@ async fn sim_rest_numbers_search_buy_update_release() -> TestResult {
     let r = api.get(&format!("IncomingPhoneNumbers/{pn}.json")).await?;
     assert_eq!(r.status, 404, "a released number is gone");
 
-    let r = api
-        .post(
-            "Addresses.json",
-            &[
-                ("CustomerName", "Acme Pty Ltd"),
-                ("Street", "1 George St"),
-                ("City", "Sydney"),
-                ("Region", "NSW"),
-                ("PostalCode", "2000"),
-                ("IsoCountry", "AU"),
-            ],
-        )
-        .await?;
+    let r = api.create_au_address().await?;
     assert_eq!(r.status, 201, "{}", r.json);
     assert!(r.json["sid"].as_str().is_some_and(|s| s.starts_with("AD")));
     let r = api.get("Addresses.json?IsoCountry=AU").await?;
     assert_eq!(r.json["addresses"].as_array().map(Vec::len), Some(1), "the address is listed");
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -259,9 +238,7 @@ pub fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn sim_rest_seeded_history_is_listed_newest_first() -> TestResult {
-    let sim = start(fast_config()).await?;
-    sim.add_number(OURS, "Shop");
-    let api = Api::new(&sim)?;
+    let (sim, api) = sim_and_api(&[OURS]).await?;
     let hour = std::time::Duration::from_secs(3600);
     let old = sim.seed_message(CUSTOMER, OURS, "Do you open Sundays?", true, 3 * hour);
     let reply = sim.seed_message(OURS, CUSTOMER, "Yes, 10 to 4.", false, 2 * hour);
@@ -282,6 +259,5 @@ async fn sim_rest_seeded_history_is_listed_newest_first() -> TestResult {
     assert_eq!(customers.len(), 3);
     let r = api.get("Messages.json?To=%2B61291230000").await?;
     assert_eq!(r.json["messages"].as_array().map(Vec::len), Some(4), "the demo's inbound history is in the log");
-    sim.shutdown().await;
     Ok(())
 }

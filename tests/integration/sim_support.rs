@@ -1,5 +1,7 @@
-//! Helpers for the simulator tests: a fast simulator, an authenticated REST client, and a
-//! tiny stand-in for the app's webhook listener that checks every signature it receives.
+//! Helpers for the tests against the simulator: a fast simulator (owning our numbers), the
+//! app's client, runtime config and webhook listener pointed at it, the demo sandbox, an
+//! authenticated REST client, a poll-until helper, and a tiny stand-in for the app's
+//! webhook listener that checks every signature it receives.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -12,8 +14,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Router;
 use serde_json::Value;
+use switchboard::events::Events;
+use switchboard::media::MediaConfig;
+use switchboard::runtime::{Reach, RuntimeConfig};
+use switchboard::sandbox::{Sandbox, BUSINESS_NUMBER};
+use switchboard::secrets::{Secret, TwilioCredentials};
 use switchboard::sim::{SimConfig, Simulator};
+use switchboard::store::{numbers, Store};
+use switchboard::tunnel::RetryPolicy;
+use switchboard::twilio::client::{ClientConfig, TwilioClient};
 use switchboard::twilio::signature::{validate, Algorithm, Payload};
+use switchboard::webhook::{self, AppState};
 
 pub type Error = Box<dyn std::error::Error>;
 
@@ -28,6 +39,129 @@ pub fn fast_config() -> SimConfig {
 
 pub async fn start(config: SimConfig) -> Result<Simulator, Error> {
     Ok(Simulator::start(config).await?)
+}
+
+/// A simulator started with `config` that owns `numbers` (each named "Shop").
+pub async fn start_owning(config: SimConfig, numbers: &[&str]) -> Result<Simulator, Error> {
+    let sim = start(config).await?;
+    for number in numbers {
+        sim.add_number(number, "Shop");
+    }
+    Ok(sim)
+}
+
+/// A simulator (callbacks after `callback_delay`, the rest as Twilio's defaults) that owns
+/// `number`: what most app-level tests begin with.
+pub async fn sim_owning(callback_delay: Duration, number: &str) -> Result<Simulator, Error> {
+    start_owning(SimConfig { callback_delay, ..SimConfig::default() }, &[number]).await
+}
+
+/// The app before its first start: a simulator owning `number` (callbacks after 10 ms) and
+/// a fresh store in its own folder.
+pub async fn sim_and_store(number: &str) -> Result<(Simulator, tempfile::TempDir, Store), Error> {
+    let sim = sim_owning(Duration::from_millis(10), number).await?;
+    let (dir, store) = crate::common::temp_store()?;
+    Ok((sim, dir, store))
+}
+
+/// The demo sandbox (simulator and running app, see `switchboard::sandbox`) in a fresh
+/// folder, with its store and its business number as the store has it.
+pub async fn sandbox(config: SimConfig) -> Result<(tempfile::TempDir, Sandbox, Store, numbers::Number), Error> {
+    let dir = tempfile::tempdir()?;
+    let sb = Sandbox::start(dir.path(), config).await?;
+    let store = sb.runtime.store.clone();
+    let number = store.read(|c| numbers::find_by_e164(c, BUSINESS_NUMBER))?.ok_or("the sandbox number is missing")?;
+    Ok((dir, sb, store, number))
+}
+
+/// The simulator's account credentials, as the app holds them.
+pub fn creds(sim: &Simulator) -> TwilioCredentials {
+    TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token())
+}
+
+/// The app's Twilio client, pointed at the simulator.
+pub fn client(sim: &Simulator) -> Result<TwilioClient, switchboard::Error> {
+    TwilioClient::new(ClientConfig::with_base(creds(sim), &sim.base_url()))
+}
+
+/// The runtime as the tests run it against the simulator: loopback reach, no wiring, no
+/// fallback flows, no start catch-up, no reconciliation, media polled every 200 ms and
+/// short tunnel retries. A test changes what it is about with `..runtime_config(..)`.
+pub fn runtime_config(sim: &Simulator, store: Store) -> RuntimeConfig {
+    let mut media = MediaConfig::new(&sim.base_url(), Some(&creds(sim)));
+    media.poll_interval = Duration::from_millis(200);
+    RuntimeConfig {
+        store,
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        reach: Reach::Loopback,
+        credentials: creds(sim),
+        client: ClientConfig::with_base(creds(sim), &sim.base_url()),
+        media,
+        wire_numbers: false,
+        fallback_flows: false,
+        backfill: false,
+        retry: RetryPolicy { initial: Duration::from_millis(50), max: Duration::from_millis(200), max_attempts: 3 },
+        reconcile_interval: None,
+    }
+}
+
+/// The app's full webhook listener (`webhook::start`, media worker included) over `store`,
+/// on a free loopback port, trusted at its own address (no tunnel), with the simulator's
+/// `number` pointed at it. Returns the listener and its base URL.
+pub async fn open_listener(
+    sim: &Simulator,
+    number: &str,
+    store: &Store,
+    events: Events,
+) -> Result<(webhook::Running, String), Error> {
+    let state = AppState::new(store.clone(), "http://127.0.0.1:1", Secret::new(sim.auth_token().to_string()), events);
+    let running = webhook::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        state.clone(),
+        MediaConfig::new(&sim.base_url(), None),
+    )
+    .await?;
+    let base = format!("http://{}", running.addr);
+    state.set_public_url(&base);
+    sim.point_number_at(number, &base);
+    Ok((running, base))
+}
+
+/// The app's webhook router alone (no media worker) over `store`, on a free loopback port
+/// and checking signatures with the simulator's token, until [`RouterOnly::stop`].
+pub struct RouterOnly {
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<switchboard::Result<()>>,
+}
+
+impl RouterOnly {
+    pub async fn start(sim: &Simulator, store: &Store) -> Result<RouterOnly, Error> {
+        let listener = webhook::bind("127.0.0.1:0".parse()?).await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let state = AppState::new(store.clone(), &base, Secret::new(sim.auth_token().to_string()), Events::new());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(webhook::serve(listener, webhook::router(state), async move {
+            let _ = stopped.await;
+        }));
+        Ok(RouterOnly { base, stop, server })
+    }
+
+    /// Stops serving and waits for the server to finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+    }
+}
+
+/// Serves `app` on a free loopback port until the returned task is aborted; its base URL.
+pub async fn serve(app: Router) -> Result<(String, tokio::task::JoinHandle<()>), Error> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((base, task))
 }
 
 /// The setup most simulator tests share: a simulator, a stub app for its webhooks, and one
@@ -106,6 +240,19 @@ impl Api {
     pub async fn delete(&self, rest: &str) -> Result<Reply, Error> {
         let resp = self.http.delete(self.url(rest)).basic_auth(&self.account, Some(&self.token)).send().await?;
         Self::reply(resp).await
+    }
+
+    /// Creates the business address the compliance tests use (Acme Pty Ltd, Sydney, AU).
+    pub async fn create_au_address(&self) -> Result<Reply, Error> {
+        let address = [
+            ("CustomerName", "Acme Pty Ltd"),
+            ("Street", "1 George St"),
+            ("City", "Sydney"),
+            ("Region", "NSW"),
+            ("PostalCode", "2000"),
+            ("IsoCountry", "AU"),
+        ];
+        self.post("Addresses.json", &address).await
     }
 
     async fn reply(resp: reqwest::Response) -> Result<Reply, Error> {
@@ -221,6 +368,20 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Err(format!("timed out waiting for: {what}").into())
+}
+
+/// Polls `check` every 20 ms until it holds or `limit` passes; returns how long it took, or
+/// an error that names what never happened. For conditions read synchronously (the store,
+/// the simulator's state); [`wait_until`] is its async-check sibling with a fixed 10 s.
+pub async fn within(limit: Duration, what: &str, mut check: impl FnMut() -> bool) -> Result<Duration, Error> {
+    let start = std::time::Instant::now();
+    while start.elapsed() <= limit {
+        if check() {
+            return Ok(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Err(format!("not within {limit:?}: {what}").into())
 }
 
 /// The form value `name` in `params`.

@@ -2,6 +2,8 @@
 //! `twilio::signature::validate`: inbound SMS/MMS, status callbacks in order, shuffled,
 //! failed with 30003, delivered twice, or never (silent).
 
+use switchboard::sim::Faults;
+
 use crate::common::TestResult;
 use crate::sim_support::{fast_config, start, wait_until, Api, Harness, StubApp};
 
@@ -77,12 +79,23 @@ async fn sim_webhooks_inbound_mms_carries_a_fetchable_media_url() -> TestResult 
     Ok(())
 }
 
-async fn send(api: &Api, callback: &str, body: &str) -> Result<String, Box<dyn std::error::Error>> {
+/// A harness with `fault` switched on, a REST client of its account, and the SID of a text
+/// sent through it whose status callbacks go to the stub app's `/twilio/status{query}`.
+async fn sent_text(
+    fault: impl FnOnce(&Faults),
+    query: &str,
+    body: &str,
+) -> Result<(Harness, Api, String), Box<dyn std::error::Error>> {
+    let harness = Harness::start(fast_config(), OURS, &[]).await?;
+    let api = Api::new(&harness.sim)?;
+    fault(&harness.sim.faults());
+    let callback = format!("{}/twilio/status{query}", harness.app.base);
     let r = api
-        .post("Messages.json", &[("To", CUSTOMER), ("From", OURS), ("Body", body), ("StatusCallback", callback)])
+        .post("Messages.json", &[("To", CUSTOMER), ("From", OURS), ("Body", body), ("StatusCallback", &callback)])
         .await?;
     assert_eq!(r.status, 201, "{}", r.json);
-    Ok(r.json["sid"].as_str().ok_or("sid")?.to_string())
+    let sid = r.json["sid"].as_str().ok_or("sid")?.to_string();
+    Ok((harness, api, sid))
 }
 
 fn statuses(app: &StubApp, sid: &str) -> Vec<String> {
@@ -95,11 +108,9 @@ fn statuses(app: &StubApp, sid: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn sim_webhooks_status_callbacks_go_queued_sent_delivered() -> TestResult {
-    let harness = Harness::start(fast_config(), OURS, &[]).await?;
-    let (sim, app) = (&harness.sim, &harness.app);
-    let api = Api::new(sim)?;
     // A query string on the callback URL is part of what Twilio signs.
-    let sid = send(&api, &format!("{}/twilio/status?msg=42", app.base), "Your order is ready").await?;
+    let (harness, api, sid) = sent_text(|_| {}, "?msg=42", "Your order is ready").await?;
+    let (sim, app) = (&harness.sim, &harness.app);
     wait_until("three status callbacks", || async { statuses(app, &sid).len() >= 3 }).await?;
     assert_eq!(statuses(app, &sid), ["queued", "sent", "delivered"], "callbacks arrive in order");
     for h in app.hits_on("/twilio/status") {
@@ -118,11 +129,8 @@ async fn sim_webhooks_status_callbacks_go_queued_sent_delivered() -> TestResult 
 
 #[tokio::test]
 async fn sim_webhooks_failed_delivery_reports_30003() -> TestResult {
-    let harness = Harness::start(fast_config(), OURS, &[]).await?;
+    let (harness, api, sid) = sent_text(|f| f.set_fail_delivery(Some(30003)), "", "hello?").await?;
     let (sim, app) = (&harness.sim, &harness.app);
-    let api = Api::new(sim)?;
-    sim.faults().set_fail_delivery(Some(30003));
-    let sid = send(&api, &format!("{}/twilio/status", app.base), "hello?").await?;
     wait_until("the final callback", || async { statuses(app, &sid).len() >= 3 }).await?;
     assert_eq!(statuses(app, &sid), ["queued", "sent", "undelivered"]);
     let last = app.hits_on("/twilio/status").pop().ok_or("no callback")?;
@@ -135,11 +143,8 @@ async fn sim_webhooks_failed_delivery_reports_30003() -> TestResult {
 
 #[tokio::test]
 async fn sim_webhooks_shuffled_callbacks_arrive_out_of_order() -> TestResult {
-    let harness = Harness::start(fast_config(), OURS, &[]).await?;
-    let (sim, app) = (&harness.sim, &harness.app);
-    let api = Api::new(sim)?;
-    sim.faults().set_shuffle_status_callbacks(true);
-    let sid = send(&api, &format!("{}/twilio/status", app.base), "shuffle").await?;
+    let (harness, api, sid) = sent_text(|f| f.set_shuffle_status_callbacks(true), "", "shuffle").await?;
+    let app = &harness.app;
     wait_until("all callbacks", || async { statuses(app, &sid).len() >= 3 }).await?;
     let got = statuses(app, &sid);
     assert_ne!(got, ["queued", "sent", "delivered"], "shuffled callbacks are never in natural order");
@@ -170,11 +175,8 @@ async fn sim_webhooks_duplicate_delivery_repeats_the_idempotency_token() -> Test
 
 #[tokio::test]
 async fn sim_webhooks_silent_sends_no_callbacks_but_state_advances() -> TestResult {
-    let harness = Harness::start(fast_config(), OURS, &[]).await?;
+    let (harness, api, sid) = sent_text(|f| f.set_silent(true), "", "quiet").await?;
     let (sim, app) = (&harness.sim, &harness.app);
-    let api = Api::new(sim)?;
-    sim.faults().set_silent(true);
-    let sid = send(&api, &format!("{}/twilio/status", app.base), "quiet").await?;
     wait_until("delivery on the simulator's side", || async { !sim.phone_inbox(CUSTOMER).is_empty() }).await?;
     let r = api.get(&format!("Messages/{sid}.json")).await?;
     assert_eq!(r.json["status"], "delivered", "polling sees the delivery");
@@ -194,7 +196,6 @@ async fn sim_webhooks_signature_does_not_verify_with_another_token() -> TestResu
     assert_eq!(hits.len(), 1);
     assert!(!hits[0].signature_valid, "the signature is bound to the account's auth token");
     app.stop();
-    sim.shutdown().await;
     Ok(())
 }
 
@@ -227,6 +228,5 @@ async fn sim_webhooks_failed_sms_webhook_retries_on_the_fallback_url() -> TestRe
     assert!(hits[0].get("ErrorUrl").is_some_and(|u| u.ends_with("/twilio/sms")));
     assert_eq!(sim.phone_inbox(CUSTOMER).first().map(|m| m.body.as_str()), Some("Sorry, we are closed."));
     app.stop();
-    sim.shutdown().await;
     Ok(())
 }

@@ -4,12 +4,11 @@ use rusqlite::Connection;
 use switchboard::store::{self, Store};
 use switchboard::Error;
 
-use crate::common::TestResult;
+use crate::common::{temp_store, TestResult};
 
 #[test]
 fn fresh_database_gets_the_latest_schema_with_wal_and_foreign_keys() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     let (version, mode, fk) = store.read(|c| {
         Ok((
             store::schema_version(c)?,

@@ -17,7 +17,7 @@ use switchboard::store::{self, calls, contacts, downloads, messages, numbers, vo
 use switchboard::Error;
 
 use crate::client_stub::{client_at, message_json, twilio_error, Stub};
-use crate::common::TestResult;
+use crate::common::{temp_store, TestResult};
 
 const OURS: &str = "+15005550006";
 const OTHER_NUMBER: &str = "+15005550007";
@@ -122,8 +122,7 @@ fn label(item: &Item) -> String {
 
 #[test]
 fn a_conversation_shows_texts_calls_and_voicemails_in_time_order() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let conv = seed_customer(&store)?;
     let page = store.read(|c| timeline::page(c, conv, 50, None))?;
     let labels: Vec<String> = page.items.iter().map(label).collect();
@@ -156,8 +155,7 @@ fn a_conversation_shows_texts_calls_and_voicemails_in_time_order() -> TestResult
 
 #[test]
 fn timeline_pages_follow_on_without_gaps_or_repeats_across_kinds_and_equal_times() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let conv = store.write(|tx| {
         let ours = numbers::ensure(tx, OURS, true)?;
         let mut conv = 0;
@@ -193,8 +191,7 @@ fn timeline_pages_follow_on_without_gaps_or_repeats_across_kinds_and_equal_times
 
 #[test]
 fn text_back_opens_the_customers_conversation_from_a_missed_call_or_a_voicemail() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let conv = seed_customer(&store)?;
     let (missed, vm, other_number_call) = store.read(|c| {
         let missed = calls::find_by_sid(c, &sid("CA", 3))?.ok_or(Error::Internal("call".into()))?;
@@ -214,8 +211,7 @@ fn text_back_opens_the_customers_conversation_from_a_missed_call_or_a_voicemail(
 
 #[test]
 fn a_done_conversation_reopens_when_the_customer_writes_again() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let conv = seed_customer(&store)?;
     store.write(move |tx| conversations::set_state(tx, conv, State::Done))?;
     let done = store.read(|c| conversations::get(c, conv))?;
@@ -256,8 +252,7 @@ fn a_done_conversation_reopens_when_the_customer_writes_again() -> TestResult {
 
 #[test]
 fn the_unread_count_covers_every_conversation_not_the_first_page() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     store.write(|tx| {
         let ours = numbers::ensure(tx, OURS, true)?;
         for i in 0..10_000u32 {
@@ -488,8 +483,7 @@ async fn any_type_twilio_accepts_is_attached_and_others_are_refused() -> TestRes
 
 #[tokio::test]
 async fn a_failed_download_shows_its_reason_and_retry_queues_it_again() -> TestResult {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let (message_id, media_id) = store.write(|tx| {
         let ours = numbers::ensure(tx, OURS, true)?;
         let mut m = inbound(&sid("MM", 1), ours, CUSTOMER, "", &at(1));
@@ -545,8 +539,7 @@ async fn a_recorded_call_on_the_timeline_retries_its_failed_download() -> TestRe
     let (call_sid, _) = sim.seed_recorded_call(BOB, SHOP, 20, Duration::from_secs(300));
     let creds = TwilioCredentials::with_auth_token(sim.account_sid(), sim.auth_token());
     let tw = TwilioClient::new(ClientConfig::with_base(creds.clone(), &sim.base_url()))?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     let events = Events::new();
     let shop = store.write(|tx| numbers::ensure(tx, SHOP, true))?;
     switchboard::sync::run(&store, &tw, &events).await?;
@@ -590,6 +583,5 @@ async fn a_recorded_call_on_the_timeline_retries_its_failed_download() -> TestRe
     assert!(matches!(again, Err(Error::InvalidInput(_))), "nothing to retry: {again:?}");
     let unknown = media::retry_download(&store, &wake, DownloadOf::Recording(9_999)).await;
     assert!(matches!(unknown, Err(Error::NotFound { .. })), "{unknown:?}");
-    sim.shutdown().await;
     Ok(())
 }

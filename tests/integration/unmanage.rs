@@ -11,7 +11,7 @@ use switchboard::tunnel::wiring::{self, NumberApi};
 use switchboard::twilio::api::numbers::NumberConfig;
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 
-use crate::common::TestResult;
+use crate::common::{temp_store, TestResult};
 
 async fn shop_with_two_numbers() -> Result<(Simulator, TwilioClient, Vec<String>), Box<dyn std::error::Error>> {
     let sim = Simulator::start(SimConfig { callback_delay: Duration::from_millis(10), ..SimConfig::default() }).await?;
@@ -44,13 +44,12 @@ async fn manage_all(store: &Store, c: &TwilioClient, sids: &[String]) -> TestRes
 
 #[tokio::test]
 async fn restoring_every_number_gives_back_the_console_webhooks() -> TestResult {
-    let (sim, c, sids) = shop_with_two_numbers().await?;
+    let (_sim, c, sids) = shop_with_two_numbers().await?;
     let mut console = Vec::new();
     for pn in &sids {
         console.push(c.fetch_urls(pn).await?);
     }
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     manage_all(&store, &c, &sids).await?;
     assert_eq!(c.fetch_urls(&sids[0]).await?.sms_url.as_deref(), Some("https://tunnel.ngrok.app/twilio/sms"));
 
@@ -61,15 +60,13 @@ async fn restoring_every_number_gives_back_the_console_webhooks() -> TestResult 
         assert_eq!(&c.fetch_urls(pn).await?, before, "the simulator shows the console's webhooks again");
     }
     assert!(store.read(numbers::list)?.iter().all(|n| !n.managed), "no number is managed any more");
-    sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test]
 async fn a_restore_twilio_refused_leaves_the_number_managed_and_says_why() -> TestResult {
     let (sim, c, sids) = shop_with_two_numbers().await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (_dir, store) = temp_store()?;
     manage_all(&store, &c, &sids).await?;
 
     // Twilio answers 500 to everything for a while (reads are retried; give it enough).
@@ -84,6 +81,5 @@ async fn a_restore_twilio_refused_leaves_the_number_managed_and_says_why() -> Te
     let report = wiring::unmanage_all(&store, &c).await?;
     assert!(report.iter().all(|w| w.error.is_none()), "{report:?}");
     assert_eq!(c.fetch_urls(&sids[0]).await?.sms_url.as_deref(), Some("https://old-crm.example/sms"));
-    sim.shutdown().await;
     Ok(())
 }

@@ -12,17 +12,17 @@ use switchboard::outbound::send::{self, SendRequest};
 use switchboard::outbound::Outbound;
 use switchboard::registration::overview::{self, RegistrationState};
 use switchboard::registration::{a2p, suggest, tollfree};
-use switchboard::secrets::{Secret, TwilioCredentials};
+use switchboard::secrets::TwilioCredentials;
 use switchboard::sim::{BundleOutcome, SimConfig, Simulator, UsOutcomes};
 use switchboard::store::us_registration::UsRegistration;
 use switchboard::store::{self, Store};
 use switchboard::twilio::api::messages::NewMessage;
 use switchboard::twilio::api::messaging::NewTollfreeVerification;
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
-use switchboard::webhook::{self, AppState};
+use switchboard::webhook;
 
-use crate::common::TestResult;
-use crate::sim_support::wait_until;
+use crate::common::{temp_store, TestResult};
+use crate::sim_support::{wait_until, RouterOnly};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -50,8 +50,7 @@ struct Setup {
 /// A simulator owning a US local and a toll-free number, and a store that knows both.
 async fn setup(outcomes: UsOutcomes) -> Result<Setup, Error> {
     let sim = Simulator::start(config(outcomes)).await?;
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+    let (dir, store) = temp_store()?;
     for (e164, name) in [(OURS, "Salon"), (TOLLFREE, "Salon toll-free")] {
         let sid = sim.add_number(e164, name);
         store.write(move |tx| store::numbers::upsert_from_twilio(tx, &sid, e164, name).map(|_| ()))?;
@@ -111,6 +110,26 @@ async fn advance_until(ctx: &a2p::Ctx<'_>, id: i64, step: Step) -> Result<UsRegi
     }
 }
 
+/// `from` is registered (the Numbers screen says it can text US phones), and the carriers
+/// let its text through to a US phone.
+async fn texts_us_phones(s: &Setup, from: &str) -> TestResult {
+    let status = s.store.read(|c| overview::number_status(c, from))?;
+    assert_eq!((status.state, status.can_send_to_us), (RegistrationState::Registered, true), "{status:?}");
+    s.client
+        .create_message(&NewMessage {
+            from: from.into(),
+            to: CUSTOMER.into(),
+            body: "Your appointment is confirmed".into(),
+            media_urls: vec![],
+            status_callback: None,
+            client_ref: None,
+            ..Default::default()
+        })
+        .await?;
+    wait_until("the text reaches the customer", || async { !s.sim.phone_inbox(CUSTOMER).is_empty() }).await?;
+    Ok(())
+}
+
 /// The six-digit code in the newest one-time-code text on the owner's phone.
 fn latest_code(sim: &Simulator) -> Result<String, Error> {
     let texts: Vec<_> = sim.phone_inbox(MOBILE).into_iter().filter(|m| m.from == Simulator::OTP_SENDER).collect();
@@ -165,23 +184,7 @@ async fn us_sole_proprietor_goes_from_nothing_to_a_sending_number_with_the_otp()
     assert_eq!(services.len(), 1, "{services:?}");
     assert_eq!(services[0].use_inbound_webhook_on_number, Some(true), "the number keeps its own inbound webhook");
     assert_eq!(s.sim.messaging_services(), vec![(a2p::SERVICE_NAME.to_string(), vec![OURS.to_string()])]);
-    let status = s.store.read(|c| overview::number_status(c, OURS))?;
-    assert_eq!((status.state, status.can_send_to_us), (RegistrationState::Registered, true), "{status:?}");
-
-    // And the carriers let the text through.
-    s.client
-        .create_message(&NewMessage {
-            from: OURS.into(),
-            to: CUSTOMER.into(),
-            body: "Your appointment is confirmed".into(),
-            media_urls: vec![],
-            status_callback: None,
-            client_ref: None,
-            ..Default::default()
-        })
-        .await?;
-    wait_until("the text reaches the customer", || async { !s.sim.phone_inbox(CUSTOMER).is_empty() }).await?;
-    s.sim.shutdown().await;
+    texts_us_phones(&s, OURS).await?;
     Ok(())
 }
 
@@ -214,7 +217,6 @@ async fn us_a_lost_brand_create_answer_does_not_create_a_second_brand() -> TestR
     let brands = s.client.list_brands().await?;
     assert_eq!(resumed.brand_sid.as_deref(), Some(brands[0].sid.as_str()));
     assert_eq!(resumed.pending_create, None);
-    s.sim.shutdown().await;
     Ok(())
 }
 
@@ -234,27 +236,20 @@ async fn us_a_rejected_campaign_shows_the_reason() -> TestResult {
     let status = s.store.read(|c| overview::number_status(c, OURS))?;
     assert_eq!((status.state, status.can_send_to_us), (RegistrationState::Failed, false));
     assert!(status.detail.contains(why), "the Numbers screen says why: {status:?}");
-    s.sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn us_unregistered_number_send_fails_with_an_explained_30034_and_the_fix() -> TestResult {
     let s = setup(UsOutcomes::default()).await?;
-    let listener = webhook::bind("127.0.0.1:0".parse()?).await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState::new(s.store.clone(), &base, Secret::new(s.sim.auth_token().to_string()), Events::new());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(webhook::serve(listener, webhook::router(state), async move {
-        let _ = stopped.await;
-    }));
+    let app = RouterOnly::start(&s.sim, &s.store).await?;
     s.store.write(|tx| {
         for n in [OURS, TOLLFREE] {
             store::settings::set(tx, switchboard::outbound::rate_setting_key(n), "1000")?;
         }
         Ok(())
     })?;
-    let ob = Outbound::new(s.store.clone(), s.client.clone(), Events::new(), Some(base.clone()));
+    let ob = Outbound::new(s.store.clone(), s.client.clone(), Events::new(), Some(app.base.clone()));
     let local = send::send(&ob, SendRequest::text(OURS, CUSTOMER, "Your nails are ready!")).await?;
     let free = send::send(&ob, SendRequest::text(TOLLFREE, CUSTOMER, "Your nails are ready!")).await?;
     for id in [local.message_id, free.message_id] {
@@ -277,9 +272,7 @@ async fn us_unregistered_number_send_fails_with_an_explained_30034_and_the_fix()
     let numbers = s.store.read(overview::all)?;
     let ours = numbers.iter().find(|n| n.e164 == OURS).ok_or("the number is listed")?;
     assert!(!ours.can_send_to_us && ours.detail.contains("registered"), "{ours:?}");
-    let _ = stop.send(());
-    let _ = server.await;
-    s.sim.shutdown().await;
+    app.stop().await;
     Ok(())
 }
 
@@ -327,21 +320,7 @@ async fn us_a_toll_free_number_is_verified_and_then_texts_us_phones() -> TestRes
     assert_eq!(t.status, "PENDING_REVIEW");
     assert_eq!(s.store.read(|c| overview::number_status(c, TOLLFREE))?.state, RegistrationState::InProgress);
     poll_tollfree_until(&s, "TWILIO_APPROVED").await?;
-    let status = s.store.read(|c| overview::number_status(c, TOLLFREE))?;
-    assert_eq!((status.state, status.can_send_to_us), (RegistrationState::Registered, true), "{status:?}");
-    s.client
-        .create_message(&NewMessage {
-            from: TOLLFREE.into(),
-            to: CUSTOMER.into(),
-            body: "Your appointment is confirmed".into(),
-            media_urls: vec![],
-            status_callback: None,
-            client_ref: None,
-            ..Default::default()
-        })
-        .await?;
-    wait_until("the text reaches the customer", || async { !s.sim.phone_inbox(CUSTOMER).is_empty() }).await?;
-    s.sim.shutdown().await;
+    texts_us_phones(&s, TOLLFREE).await?;
     Ok(())
 }
 
@@ -365,22 +344,15 @@ async fn us_a_rejected_toll_free_verification_shows_the_reason_and_is_resubmitte
         1,
         "corrected, not duplicated"
     );
-    s.sim.shutdown().await;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn us_trust_hub_reviews_reach_the_app_by_status_callback() -> TestResult {
     let s = setup(UsOutcomes::default()).await?;
-    let listener = webhook::bind("127.0.0.1:0".parse()?).await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState::new(s.store.clone(), &base, Secret::new(s.sim.auth_token().to_string()), Events::new());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(webhook::serve(listener, webhook::router(state), async move {
-        let _ = stopped.await;
-    }));
+    let app = RouterOnly::start(&s.sim, &s.store).await?;
     let r = a2p::start(&s.store, BrandKind::SoleProprietor, sole_proprietor(), vec![OURS.into()]).await?;
-    let callback = Some(format!("{base}{}", webhook::paths::TRUSTHUB));
+    let callback = Some(format!("{}{}", app.base, webhook::paths::TRUSTHUB));
     let ctx = a2p::Ctx { store: &s.store, client: &s.client, status_callback: callback };
     let r = a2p::advance(&ctx, r.id).await?;
     assert_eq!(r.step, Step::ProfileReview, "both submitted, waiting for review");
@@ -408,8 +380,6 @@ async fn us_trust_hub_reviews_reach_the_app_by_status_callback() -> TestResult {
         0,
         "the profile was not polled"
     );
-    let _ = stop.send(());
-    let _ = server.await;
-    s.sim.shutdown().await;
+    app.stop().await;
     Ok(())
 }

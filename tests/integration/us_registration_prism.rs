@@ -10,34 +10,20 @@
 //! fields, each of which the capture shows sent as repeated keys, as Twilio expects.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use switchboard::twilio::api::messaging::{NewCampaign, NewTollfreeVerification};
 use switchboard::twilio::api::trusthub::{policy, TrustKind};
-use switchboard::twilio::client::{ClientConfig, TwilioClient};
+use switchboard::twilio::client::TwilioClient;
 
 use crate::client_stub::{client_at, creds, Recorded, Stub};
 use crate::common::TestResult;
-use crate::prism;
+use crate::prism::sid::{BRAND, CAMPAIGN, END_USER, NUMBER, PRODUCT, PROFILE, SERVICE, VERIFICATION};
+use crate::prism::{self, Spec};
 
 type Error = Box<dyn std::error::Error>;
 
-const SERVICE: &str = "MG0123456789abcdef0123456789abcdef";
-const BRAND: &str = "BN0123456789abcdef0123456789abcdef";
-const PROFILE: &str = "BU0123456789abcdef0123456789abcdef";
-const PRODUCT: &str = "BU0123456789abcdef0123456789abcdee";
-const END_USER: &str = "IT0123456789abcdef0123456789abcdef";
-const NUMBER: &str = "PN0123456789abcdef0123456789abcdef";
-const CAMPAIGN: &str = "QE0123456789abcdef0123456789abcdef";
-const VERIFICATION: &str = "HH0123456789abcdef0123456789abcdef";
-
 fn client() -> Result<TwilioClient, Error> {
-    let mut cfg = ClientConfig::new(creds());
-    cfg.messaging_base = prism::messaging()?.base.clone();
-    cfg.trusthub_base = prism::trusthub()?.base.clone();
-    cfg.max_retries = 0;
-    cfg.timeout = Duration::from_secs(30);
-    Ok(TwilioClient::new(cfg)?)
+    prism::client(&[Spec::Messaging, Spec::Trusthub])
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use switchboard::events::Event;
 use switchboard::store::{calls, compliance, messages, numbers, optouts, voicemails};
 use switchboard::twilio::signature::{body_sha256, sign, Algorithm};
 
-use crate::common::TestResult;
+use crate::common::{edit_number_settings, TestResult};
 use crate::webhook_support::*;
 
 #[tokio::test]
@@ -277,27 +277,16 @@ async fn error_21610_marks_the_recipient_opted_out() -> TestResult {
     Ok(())
 }
 
+/// An inbound SMS from the oracle's customer to the oracle's number.
 fn sms_from(sid: &str, body: &str) -> String {
-    encode(&[
-        ("MessageSid".into(), sid.into()),
-        ("From".into(), "+61412345678".into()),
-        ("To".into(), "+61255501234".into()),
-        ("Body".into(), body.into()),
-        ("NumMedia".into(), "0".into()),
-        ("NumSegments".into(), "1".into()),
-    ])
+    inbound_sms(sid, "+61412345678", "+61255501234", body)
 }
 
 #[tokio::test]
 async fn auto_reply_and_opt_out_keywords() -> TestResult {
     let f = Fixture::new()?;
     let reply = "Thanks! We'll reply soon & <b>fast</b>";
-    f.store.write(move |tx| {
-        let id = numbers::ensure(tx, "+61255501234", false)?;
-        let mut s = numbers::get(tx, id)?.settings;
-        s.auto_reply = Some(reply.into());
-        numbers::update_settings(tx, id, &s)
-    })?;
+    edit_number_settings(&f.store, "+61255501234", false, move |s| s.auto_reply = Some(reply.into()))?;
     let message_text = |xml: &str| -> Result<Option<String>, Box<dyn std::error::Error>> {
         Ok(parse_xml(xml)?.find("Message").map(|m| m.text.clone()))
     };
@@ -336,9 +325,7 @@ async fn message_bodies_are_stored_byte_exact() -> TestResult {
 }
 
 async fn configure_forwarding(f: &Fixture, hours: Option<BusinessHours>, voicemail: bool) -> TestResult {
-    f.store.write(move |tx| {
-        let id = numbers::ensure(tx, "+13163336936", false)?;
-        let mut s = numbers::get(tx, id)?.settings;
+    edit_number_settings(&f.store, "+13163336936", false, move |s| {
         s.forwarding_number = Some("+61412345678".into());
         s.forwarding_enabled = true;
         s.greeting = "Thanks for calling Ana's Bakery".into();
@@ -348,7 +335,6 @@ async fn configure_forwarding(f: &Fixture, hours: Option<BusinessHours>, voicema
         s.voicemail_enabled = voicemail;
         // The unscreened flow (screening, on for new numbers, is tested in call_flow.rs).
         s.screening_enabled = false;
-        numbers::update_settings(tx, id, &s)
     })?;
     Ok(())
 }
@@ -401,12 +387,7 @@ async fn dial_action_hangs_up_or_takes_a_voicemail() -> TestResult {
     let f = Fixture::new()?;
     let body = raw_body("dial_action_callback")?;
     // Unscreened: a completed dial is the owner (screened, it must also be accepted).
-    f.store.write(|tx| {
-        let id = numbers::ensure(tx, "+14254096518", false)?;
-        let mut s = numbers::get(tx, id)?.settings;
-        s.screening_enabled = false;
-        numbers::update_settings(tx, id, &s)
-    })?;
+    edit_number_settings(&f.store, "+14254096518", false, |s| s.screening_enabled = false)?;
     let (status, xml) = f.post("/twilio/voice/dial", &body).await?;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(parse_xml(&xml)?.names(), vec!["Hangup"], "the owner answered: hang up");
@@ -417,12 +398,7 @@ async fn dial_action_hangs_up_or_takes_a_voicemail() -> TestResult {
         let max = doc.children[1].attr("maxLength").ok_or("maxLength")?;
         assert_eq!(max, "120", "the number's default voicemail length");
     }
-    f.store.write(|tx| {
-        let id = numbers::ensure(tx, "+14254096518", false)?;
-        let mut s = numbers::get(tx, id)?.settings;
-        s.voicemail_enabled = false;
-        numbers::update_settings(tx, id, &s)
-    })?;
+    edit_number_settings(&f.store, "+14254096518", false, |s| s.voicemail_enabled = false)?;
     let (_, xml) = f.post("/twilio/voice/dial", &with_field(&body, "DialCallStatus", "no-answer")).await?;
     assert_eq!(parse_xml(&xml)?.names(), vec!["Say", "Hangup"], "voicemail off: an apology: {xml}");
     Ok(())

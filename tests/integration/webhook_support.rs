@@ -11,7 +11,7 @@ use switchboard::twilio::signature::{sign, Algorithm};
 use switchboard::webhook::{router, AppState};
 use tower::ServiceExt;
 
-use crate::common::oracles_dir;
+use crate::common::{oracles_dir, temp_store};
 
 pub const PUBLIC_URL: &str = "https://switchboard.example.test";
 pub const TOKEN: &str = "webhook-test-auth-token";
@@ -49,6 +49,19 @@ pub fn with_field(body: &str, name: &str, value: &str) -> String {
     encode(&p)
 }
 
+/// An inbound SMS form (no media, one segment) from `from` to our number `to`, as Twilio
+/// posts it.
+pub fn inbound_sms(sid: &str, from: &str, to: &str, body: &str) -> String {
+    encode(&[
+        ("MessageSid".into(), sid.into()),
+        ("From".into(), from.into()),
+        ("To".into(), to.into()),
+        ("Body".into(), body.into()),
+        ("NumMedia".into(), "0".into()),
+        ("NumSegments".into(), "1".into()),
+    ])
+}
+
 /// The signature Twilio sends for `body` posted to `PUBLIC_URL + path_and_query`.
 pub fn signature_for(token: &str, path_and_query: &str, body: &str) -> String {
     sign(token, &format!("{PUBLIC_URL}{path_and_query}"), &pairs(body), Algorithm::Sha1)
@@ -80,8 +93,7 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new() -> Result<Self, Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path())?;
+        let (dir, store) = temp_store()?;
         let events = Events::new();
         let state = AppState::new(store.clone(), PUBLIC_URL, Secret::new(TOKEN.to_string()), events.clone());
         Ok(Fixture { dir, store, state, events })
