@@ -57,6 +57,17 @@ export const defaultSettings = (): T.NumberSettings => ({
   text_back_window_hours: 12,
 });
 
+/** A contact as the core saves a new one: nobody has opted out of anything yet. */
+export const newContact = (id: number, edit: T.ContactEdit): T.Contact => ({
+  id,
+  ...edit,
+  opted_out: false,
+  opted_out_at: null,
+  opt_out_source: null,
+  opted_out_phones: [],
+  email_opted_out: false,
+});
+
 export function emptyData(): FakeData {
   return {
     info: { version: 'dev', sandbox: true, data_dir: '/tmp/switchboard-dev' },
@@ -111,42 +122,20 @@ export function demoData(): FakeData {
     },
   ];
   d.contacts = [
-    {
-      id: 1,
+    newContact(1, {
       name: 'Maria Rossi',
       phones: ['+61412345678'],
       email: 'maria@example.com',
       notes: 'Gluten-free orders',
-      opted_out: false,
-      opted_out_at: null,
-      opt_out_source: null,
-      opted_out_phones: [],
-      email_opted_out: false,
-    },
+    }),
     {
-      id: 2,
-      name: 'Tom Nguyen',
-      phones: ['+61412345679'],
-      email: null,
-      notes: '',
+      ...newContact(2, { name: 'Tom Nguyen', phones: ['+61412345679'], email: null, notes: '' }),
       opted_out: true,
       opted_out_at: t(3000),
       opt_out_source: 'STOP',
       opted_out_phones: ['+61412345679'],
-      email_opted_out: false,
     },
-    {
-      id: 3,
-      name: 'Priya Shah',
-      phones: ['+61412345680'],
-      email: null,
-      notes: '',
-      opted_out: false,
-      opted_out_at: null,
-      opt_out_source: null,
-      opted_out_phones: [],
-      email_opted_out: false,
-    },
+    newContact(3, { name: 'Priya Shah', phones: ['+61412345680'], email: null, notes: '' }),
   ];
   const conv = (
     id: number,
@@ -662,15 +651,7 @@ export class FakeBackend implements Backend {
     if (edit.email && !edit.email.includes('@'))
       throw { code: 'invalid_input', message: `"${edit.email}" is not an email address` };
     if (id == null) {
-      const c: T.Contact = {
-        id: this.nextId(this.d.contacts),
-        ...edit,
-        opted_out: false,
-        opted_out_at: null,
-        opt_out_source: null,
-        opted_out_phones: [],
-        email_opted_out: false,
-      };
+      const c = newContact(this.nextId(this.d.contacts), edit);
       this.d.contacts.push(c);
       return c;
     }

@@ -1,7 +1,7 @@
 // What each screen does beyond showing its list.
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { FakeBackend, demoData } from '../lib/fake';
+import { FakeBackend, demoData, newContact } from '../lib/fake';
 import type { BulkRequest } from '../lib/types';
 import Wizard from '../screens/Wizard.svelte';
 import Voicemail from '../screens/Voicemail.svelte';
@@ -295,18 +295,14 @@ describe('A clinic with thousands of contacts', () => {
   it('renders them a part at a time, and the filter still finds anyone', async () => {
     const d = demoData();
     for (let i = 0; i < 5000; i++) {
-      d.contacts.push({
-        id: 1000 + i,
-        name: `Patient ${i}`,
-        phones: [`+6141200${String(i).padStart(4, '0')}`],
-        email: null,
-        notes: '',
-        opted_out: false,
-        opted_out_at: null,
-        opt_out_source: null,
-        opted_out_phones: [],
-        email_opted_out: false,
-      });
+      d.contacts.push(
+        newContact(1000 + i, {
+          name: `Patient ${i}`,
+          phones: [`+6141200${String(i).padStart(4, '0')}`],
+          email: null,
+          notes: '',
+        }),
+      );
     }
     render(Contacts, { backend: new FakeBackend(d), onopenthread: () => {} });
     expect(await screen.findAllByTestId('contact')).toHaveLength(200);
@@ -322,18 +318,7 @@ describe('A clinic with thousands of contacts', () => {
 describe('A contact who only has an email address', () => {
   it('gets a thread that replies by email, with no texting or calling', async () => {
     const d = demoData();
-    d.contacts.push({
-      id: 9,
-      name: 'Dr Lee',
-      phones: [],
-      email: 'lee@example.com',
-      notes: '',
-      opted_out: false,
-      opted_out_at: null,
-      opt_out_source: null,
-      opted_out_phones: [],
-      email_opted_out: false,
-    });
+    d.contacts.push(newContact(9, { name: 'Dr Lee', phones: [], email: 'lee@example.com', notes: '' }));
     const b = new FakeBackend(d);
     let opened: number | null = null;
     render(Contacts, { backend: b, onopenthread: (id: number) => (opened = id) });
