@@ -1,3 +1,4 @@
+import { untrack } from 'svelte';
 import { errorText } from './format';
 
 /**
@@ -24,4 +25,41 @@ export class Loader {
       return false;
     }
   }
+}
+
+/**
+ * One thing a button does (save, delete, retry…): `busy` while it runs, so the button can
+ * be disabled, and why it failed in plain words. Every such action clears the last error,
+ * shows the new one and ends busy the same way; this keeps them the same everywhere.
+ */
+export class Action {
+  busy = $state(false);
+  error = $state('');
+
+  /** Runs `work`; returns whether it succeeded (the reason is in `error` when not). */
+  async run(work: () => Promise<unknown>): Promise<boolean> {
+    this.busy = true;
+    this.error = '';
+    try {
+      await work();
+      return true;
+    } catch (e) {
+      this.error = errorText(e);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/**
+ * Loads now, and again whenever what `deps` reads changes (the app's tick after an event,
+ * the id on screen). Only `deps` is tracked, not what `load` reads, so storing the loaded
+ * data does not load it again. Call it while the component is being set up.
+ */
+export function loadWhen(deps: () => unknown, load: () => unknown): void {
+  $effect(() => {
+    deps();
+    untrack(load);
+  });
 }
