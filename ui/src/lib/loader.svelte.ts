@@ -36,16 +36,14 @@ export class Action {
   busy = $state(false);
   error = $state('');
 
-  /** Runs `work`; returns whether it succeeded (the reason is in `error` when not). */
-  async run(work: () => Promise<unknown>): Promise<boolean> {
+  /** Runs `work`; when it fails, `error` says why. */
+  async run(work: () => Promise<unknown>): Promise<void> {
     this.busy = true;
     this.error = '';
     try {
       await work();
-      return true;
     } catch (e) {
       this.error = errorText(e);
-      return false;
     } finally {
       this.busy = false;
     }
