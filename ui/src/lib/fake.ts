@@ -427,6 +427,10 @@ export class FakeBackend implements Backend {
   private log(method: string, ...args: unknown[]) {
     this.calls.push({ method, args });
   }
+  /** Whether the fake was asked to do `method` at all (e.g. nothing before a confirmation). */
+  called(method: keyof Backend): boolean {
+    return this.calls.some((c) => c.method === method);
+  }
   emit(e: T.CoreEvent) {
     this.listeners.forEach((l) => l(e));
   }

@@ -7,7 +7,7 @@ import { FakeBackend, demoData } from '../lib/fake';
 import { tauriBackend } from '../lib/backend';
 import type { ComplianceFormInput } from '../lib/types';
 import Inbox from '../screens/Inbox.svelte';
-import Compliance from '../screens/Compliance.svelte';
+import { openNewRegistration } from './support';
 
 const invoke = vi.fn();
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
@@ -90,10 +90,7 @@ describe('the composer', () => {
 
 describe('the compliance form', () => {
   it('sends the chosen document by its token, never a path', async () => {
-    const b = new FakeBackend(demoData());
-    render(Compliance, { backend: b });
-    await fireEvent.click(await screen.findByText('New registration'));
-    await fireEvent.click(screen.getByTestId('compliance-next'));
+    const b = await openNewRegistration();
     await fireEvent.click(await screen.findByTestId('pick-business_registration_info'));
     expect(await screen.findByText('registration.pdf')).toBeTruthy();
     await fireEvent.input(screen.getByTestId('business-name'), { target: { value: 'Clinic' } });

@@ -6,13 +6,13 @@ import type { BulkRequest } from '../lib/types';
 import Wizard from '../screens/Wizard.svelte';
 import Voicemail from '../screens/Voicemail.svelte';
 import Numbers from '../screens/Numbers.svelte';
-import Compliance from '../screens/Compliance.svelte';
 import BulkSend from '../screens/BulkSend.svelte';
 import Inbox from '../screens/Inbox.svelte';
 import Contacts from '../screens/Contacts.svelte';
 import Calls from '../screens/Calls.svelte';
 import Settings from '../screens/Settings.svelte';
 import Templates from '../screens/Templates.svelte';
+import { openNewRegistration } from './support';
 
 const SID = 'AC' + '0123456789abcdef'.repeat(2);
 
@@ -55,7 +55,7 @@ describe('Wizard', () => {
     const b = new FakeBackend(demoData());
     render(Wizard, { backend: b, ondone: () => {} });
     await fireEvent.click(screen.getByTestId('try-sandbox'));
-    await waitFor(() => expect(b.calls.some((c) => c.method === 'openSandbox')).toBe(true));
+    await waitFor(() => expect(b.called('openSandbox')).toBe(true));
   });
 });
 
@@ -168,21 +168,15 @@ describe('Numbers', () => {
     expect(await screen.findByText(/is yours/)).toBeTruthy();
     expect(b.d.numbers).toHaveLength(2);
     await fireEvent.click(screen.getByText('Release this number'));
-    expect(
-      b.calls.some((c) => c.method === 'releaseNumber'),
-      'nothing released before confirming',
-    ).toBe(false);
+    expect(b.called('releaseNumber'), 'nothing released before confirming').toBe(false);
     await fireEvent.click(screen.getByTestId('confirm'));
-    await waitFor(() => expect(b.calls.some((c) => c.method === 'releaseNumber')).toBe(true));
+    await waitFor(() => expect(b.called('releaseNumber')).toBe(true));
   });
 });
 
 describe('Compliance', () => {
   it("builds the form from the country's regulation, saves a draft and submits it", async () => {
-    const b = new FakeBackend(demoData());
-    render(Compliance, { backend: b });
-    await fireEvent.click(await screen.findByText('New registration'));
-    await fireEvent.click(screen.getByTestId('compliance-next'));
+    await openNewRegistration();
     expect(await screen.findByTestId('regulation-form')).toBeTruthy();
     const fill = (id: string, value: string) => fireEvent.input(screen.getByTestId(id), { target: { value } });
     await fill('business-name', 'Ana Bakery Pty Ltd');

@@ -1,7 +1,9 @@
 // Shared builders and steps for the UI tests, so each test file states only what its case
 // is about.
-import { newMessage } from '../lib/fake';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { FakeBackend, demoData, newMessage } from '../lib/fake';
 import type { Message } from '../lib/types';
+import Compliance from '../screens/Compliance.svelte';
 
 /** An outbound text Twilio never accepted (Retry offered); `over` sets what a case is about. */
 export function failedOutbound(over: Partial<Message>): Message {
@@ -20,4 +22,14 @@ export function failedOutbound(over: Partial<Message>): Message {
     retryable: true,
     ...over,
   });
+}
+
+/** The Compliance screen on the demo data, with the form of a new registration open (the
+ *  country and type it offers first). Returns the backend, to check what it was asked. */
+export async function openNewRegistration(): Promise<FakeBackend> {
+  const b = new FakeBackend(demoData());
+  render(Compliance, { backend: b });
+  await fireEvent.click(await screen.findByText('New registration'));
+  await fireEvent.click(screen.getByTestId('compliance-next'));
+  return b;
 }
