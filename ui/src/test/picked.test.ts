@@ -7,7 +7,7 @@ import { FakeBackend, demoData } from '../lib/fake';
 import { tauriBackend } from '../lib/backend';
 import type { ComplianceFormInput } from '../lib/types';
 import Inbox from '../screens/Inbox.svelte';
-import { openNewRegistration } from './support';
+import { openNewRegistration, openInbox } from './support';
 
 const invoke = vi.fn();
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
@@ -56,8 +56,7 @@ describe('paths the owner did not choose', () => {
 describe('the composer', () => {
   it('sends the chosen picture by its token and shows its name', async () => {
     const b = new FakeBackend(demoData());
-    render(Inbox, { backend: b });
-    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await openInbox(b);
     await fireEvent.click(await screen.findByTestId('attach'));
     expect(await screen.findByText(/cake.png/)).toBeTruthy();
     await fireEvent.click(screen.getByTestId('send'));

@@ -4,6 +4,7 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { FakeBackend, demoData, newMessage } from '../lib/fake';
 import type { Message } from '../lib/types';
 import Compliance from '../screens/Compliance.svelte';
+import Inbox from '../screens/Inbox.svelte';
 
 /** An outbound text Twilio never accepted (Retry offered); `over` sets what a case is about. */
 export function failedOutbound(over: Partial<Message>): Message {
@@ -32,4 +33,16 @@ export async function openNewRegistration(): Promise<FakeBackend> {
   await fireEvent.click(await screen.findByText('New registration'));
   await fireEvent.click(screen.getByTestId('compliance-next'));
   return b;
+}
+
+/** Opens the first conversation in the inbox list on screen (its row's button). */
+export async function openFirstConversation(): Promise<void> {
+  await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+}
+
+/** The Inbox on `b`, with its first conversation open. */
+export async function openInbox(b: FakeBackend) {
+  const view = render(Inbox, { backend: b });
+  await openFirstConversation();
+  return view;
 }
