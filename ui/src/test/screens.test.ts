@@ -12,7 +12,7 @@ import Contacts from '../screens/Contacts.svelte';
 import Calls from '../screens/Calls.svelte';
 import Settings from '../screens/Settings.svelte';
 import Templates from '../screens/Templates.svelte';
-import { openNewRegistration } from './support';
+import { openNewRegistration, fill } from './support';
 
 const SID = 'AC' + '0123456789abcdef'.repeat(2);
 
@@ -178,7 +178,6 @@ describe('Compliance', () => {
   it("builds the form from the country's regulation, saves a draft and submits it", async () => {
     await openNewRegistration();
     expect(await screen.findByTestId('regulation-form')).toBeTruthy();
-    const fill = (id: string, value: string) => fireEvent.input(screen.getByTestId(id), { target: { value } });
     await fill('business-name', 'Ana Bakery Pty Ltd');
     await fill('business-email', 'ana@example.com');
     await fill('registration-id', '51824753556');

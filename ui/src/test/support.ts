@@ -6,6 +6,9 @@ import type { Message } from '../lib/types';
 import Compliance from '../screens/Compliance.svelte';
 import Inbox from '../screens/Inbox.svelte';
 
+/** Types `value` into the input with that test id. */
+export const fill = (id: string, value: string) => fireEvent.input(screen.getByTestId(id), { target: { value } });
+
 /** An outbound text Twilio never accepted (Retry offered); `over` sets what a case is about. */
 export function failedOutbound(over: Partial<Message>): Message {
   return newMessage({

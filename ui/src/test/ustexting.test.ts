@@ -11,6 +11,7 @@ import type { CampaignForm } from '../lib/types';
 import UsTexting from '../screens/UsTexting.svelte';
 import Numbers from '../screens/Numbers.svelte';
 import App from '../App.svelte';
+import { fill } from './support';
 
 afterEach(cleanup);
 
@@ -25,8 +26,6 @@ function backend() {
   ];
   return new FakeBackend(d);
 }
-
-const fill = (id: string, value: string) => fireEvent.input(screen.getByTestId(id), { target: { value } });
 
 describe('the campaign checks', () => {
   it('are those of Twilio’s reviewers', () => {
