@@ -145,23 +145,17 @@ export function localFindings(form: T.RegulationForm, a: T.ComplianceAnswers, st
   return shown(status, 'local', validate(form, s, hasFile));
 }
 
-export function newFormRecord(
-  id: number,
-  form: T.RegulationForm,
-  answers: T.ComplianceAnswers,
-  copiedFrom: number | null,
-  evaluation: T.EvaluationShown | null,
+/** A record in draft that Twilio has made nothing for yet (no sids, no bundle); `over` gives
+ *  what this record has. */
+export function draftRecord(
+  over: Partial<T.Compliance> & Pick<T.Compliance, 'id' | 'country' | 'number_type' | 'end_user_type'>,
 ): T.Compliance {
   return {
-    id,
-    country: form.iso_country,
-    number_type: form.number_type,
-    end_user_type: form.end_user_type,
-    business_name: answers.end_user?.business_name ?? '',
-    business_email: answers.email ?? '',
-    registration_id: answers.end_user?.business_registration_number ?? '',
-    first_name: answers.end_user?.first_name ?? '',
-    last_name: answers.end_user?.last_name ?? '',
+    business_name: '',
+    business_email: '',
+    registration_id: '',
+    first_name: '',
+    last_name: '',
     address: null,
     document_path: null,
     regulation_sid: null,
@@ -172,12 +166,37 @@ export function newFormRecord(
     bundle_sid: null,
     status: 'draft',
     rejection_reason: null,
-    evaluation: evaluation ?? localFindings(form, answers),
+    evaluation: null,
     updated_at: new Date().toISOString(),
+    form: null,
+    answers: null,
+    copied_from: null,
+    ...over,
+  };
+}
+
+export function newFormRecord(
+  id: number,
+  form: T.RegulationForm,
+  answers: T.ComplianceAnswers,
+  copiedFrom: number | null,
+  evaluation: T.EvaluationShown | null,
+): T.Compliance {
+  return draftRecord({
+    id,
+    country: form.iso_country,
+    number_type: form.number_type,
+    end_user_type: form.end_user_type,
+    business_name: answers.end_user?.business_name ?? '',
+    business_email: answers.email ?? '',
+    registration_id: answers.end_user?.business_registration_number ?? '',
+    first_name: answers.end_user?.first_name ?? '',
+    last_name: answers.end_user?.last_name ?? '',
+    evaluation: evaluation ?? localFindings(form, answers),
     form,
     answers,
     copied_from: copiedFrom,
-  };
+  });
 }
 
 /** Submits a regulation record: local checks first, then the review (an ABN failing its

@@ -57,6 +57,43 @@ export const defaultSettings = (): T.NumberSettings => ({
   text_back_window_hours: 12,
 });
 
+/** A message with nothing more happened to it than `fields` say: an SMS, no error, price,
+ *  media, retry or schedule (each case sets its own). */
+export function newMessage(
+  fields: Pick<T.Message, 'id' | 'sid' | 'conversation_id' | 'direction' | 'from' | 'to' | 'body' | 'status'> &
+    Partial<T.Message>,
+): T.Message {
+  return {
+    channel: 'sms',
+    error_code: null,
+    error_message: null,
+    num_segments: 1,
+    num_media: 0,
+    price: null,
+    created_at: now(),
+    updated_at: now(),
+    media: [],
+    retryable: false,
+    remedy: null,
+    retry_of: null,
+    retried_by: null,
+    send_at: null,
+    replaced_by: null,
+    ...fields,
+  };
+}
+
+/** A contact as the core saves a new one: nobody has opted out of anything yet. */
+export const newContact = (id: number, edit: T.ContactEdit): T.Contact => ({
+  id,
+  ...edit,
+  opted_out: false,
+  opted_out_at: null,
+  opt_out_source: null,
+  opted_out_phones: [],
+  email_opted_out: false,
+});
+
 export function emptyData(): FakeData {
   return {
     info: { version: 'dev', sandbox: true, data_dir: '/tmp/switchboard-dev' },
@@ -111,42 +148,20 @@ export function demoData(): FakeData {
     },
   ];
   d.contacts = [
-    {
-      id: 1,
+    newContact(1, {
       name: 'Maria Rossi',
       phones: ['+61412345678'],
       email: 'maria@example.com',
       notes: 'Gluten-free orders',
-      opted_out: false,
-      opted_out_at: null,
-      opt_out_source: null,
-      opted_out_phones: [],
-      email_opted_out: false,
-    },
+    }),
     {
-      id: 2,
-      name: 'Tom Nguyen',
-      phones: ['+61412345679'],
-      email: null,
-      notes: '',
+      ...newContact(2, { name: 'Tom Nguyen', phones: ['+61412345679'], email: null, notes: '' }),
       opted_out: true,
       opted_out_at: t(3000),
       opt_out_source: 'STOP',
       opted_out_phones: ['+61412345679'],
-      email_opted_out: false,
     },
-    {
-      id: 3,
-      name: 'Priya Shah',
-      phones: ['+61412345680'],
-      email: null,
-      notes: '',
-      opted_out: false,
-      opted_out_at: null,
-      opt_out_source: null,
-      opted_out_phones: [],
-      email_opted_out: false,
-    },
+    newContact(3, { name: 'Priya Shah', phones: ['+61412345680'], email: null, notes: '' }),
   ];
   const conv = (
     id: number,
@@ -184,31 +199,18 @@ export function demoData(): FakeData {
   ): T.Message => {
     const convo = d.conversations.find((x) => x.id === c)!;
     mid += 1;
-    return {
-      retry_of: null,
-      retried_by: null,
-      send_at: null,
-      replaced_by: null,
+    return newMessage({
       id: mid,
       sid: `SM${String(mid).padStart(32, '0')}`,
       conversation_id: c,
       direction: dir,
-      channel: 'sms',
       from: dir === 'inbound' ? convo.customer : convo.our_number,
       to: dir === 'inbound' ? convo.our_number : convo.customer,
       body,
       status,
-      error_code: null,
-      error_message: null,
-      num_segments: 1,
-      num_media: 0,
-      price: null,
       created_at: t(minsAgo),
       updated_at: t(minsAgo),
-      media: [],
-      retryable: false,
-      remedy: null,
-    };
+    });
   };
   d.messages = [
     msg(1, 'inbound', 'Hi! Do you have the chocolate cake today?', 60 * 25),
@@ -378,6 +380,23 @@ export function simMessage(direction: string, from: string, to: string, body: st
 
 type Purpose = 'export_target' | 'attachment' | 'compliance_document' | 'contacts_import';
 
+/** Where a US number's registration (10DLC) or verification (toll-free) stands, and why in
+ *  words: none yet, done, failed (Twilio's reason), or on its way. */
+function usState(
+  started: boolean,
+  done: boolean,
+  failed: boolean,
+  reason: string | null | undefined,
+  word: 'registered' | 'verified',
+): { state: T.RegistrationState; detail: string } {
+  const state = !started ? 'not_registered' : done ? 'registered' : failed ? 'failed' : 'in_progress';
+  const fallback =
+    state === 'registered'
+      ? `${word[0].toUpperCase()}${word.slice(1)}.`
+      : `US carriers block texts until it is ${word}.`;
+  return { state, detail: reason ?? fallback };
+}
+
 function notChosen(): T.AppError {
   return {
     code: 'path_not_chosen',
@@ -407,6 +426,10 @@ export class FakeBackend implements Backend {
 
   private log(method: string, ...args: unknown[]) {
     this.calls.push({ method, args });
+  }
+  /** Whether the fake was asked to do `method` at all (e.g. nothing before a confirmation). */
+  called(method: keyof Backend): boolean {
+    return this.calls.some((c) => c.method === method);
   }
   emit(e: T.CoreEvent) {
     this.listeners.forEach((l) => l(e));
@@ -533,11 +556,7 @@ export class FakeBackend implements Backend {
       throw { code: 'invalid_input', message: `a text message can carry at most ${MMS_MAX_ATTACHMENTS} attachments` };
     const c = await this.getConversation(req.conversationId);
     if (c.opted_out) throw { code: 'opted_out', message: `${c.customer} has opted out of messages (replied STOP)` };
-    const m: T.Message = {
-      retry_of: null,
-      retried_by: null,
-      send_at: null,
-      replaced_by: null,
+    const m: T.Message = newMessage({
       id: this.nextId(this.d.messages),
       sid: null,
       conversation_id: c.id,
@@ -547,17 +566,8 @@ export class FakeBackend implements Backend {
       to: req.channel === 'email' ? (c.contact_email ?? '') : c.customer,
       body: req.body,
       status: 'queued',
-      error_code: null,
-      error_message: null,
-      num_segments: 1,
       num_media: req.media.length,
-      price: null,
-      created_at: now(),
-      updated_at: now(),
-      media: [],
-      retryable: false,
-      remedy: null,
-    };
+    });
     req.media.forEach((t) => this.granted.delete(t));
     this.d.messages.push(m);
     c.last_message_at = m.created_at;
@@ -662,15 +672,7 @@ export class FakeBackend implements Backend {
     if (edit.email && !edit.email.includes('@'))
       throw { code: 'invalid_input', message: `"${edit.email}" is not an email address` };
     if (id == null) {
-      const c: T.Contact = {
-        id: this.nextId(this.d.contacts),
-        ...edit,
-        opted_out: false,
-        opted_out_at: null,
-        opt_out_source: null,
-        opted_out_phones: [],
-        email_opted_out: false,
-      };
+      const c = newContact(this.nextId(this.d.contacts), edit);
       this.d.contacts.push(c);
       return c;
     }
@@ -927,31 +929,18 @@ export class FakeBackend implements Backend {
       const kind = this.usKind(n.e164);
       const reg = this.usRegs.find((r) => r.numbers.some((x) => x.e164 === n.e164));
       const tf = this.tollfree.find((t) => t.e164 === n.e164);
-      let state: T.RegistrationState = 'not_needed';
-      let detail = 'Not a US number.';
-      if (kind === 'local10dlc') {
-        state = !reg
-          ? 'not_registered'
-          : reg.step === 'done'
-            ? 'registered'
-            : reg.step === 'failed'
-              ? 'failed'
-              : 'in_progress';
-        detail =
-          reg?.failure_reason ??
-          (state === 'registered' ? 'Registered.' : 'US carriers block texts until it is registered.');
-      } else if (kind === 'toll_free') {
-        state = !tf
-          ? 'not_registered'
-          : tf.status === 'TWILIO_APPROVED'
-            ? 'registered'
-            : tf.status === 'TWILIO_REJECTED'
-              ? 'failed'
-              : 'in_progress';
-        detail =
-          tf?.rejection_reason ??
-          (state === 'registered' ? 'Verified.' : 'US carriers block texts until it is verified.');
-      }
+      const { state, detail } =
+        kind === 'local10dlc'
+          ? usState(!!reg, reg?.step === 'done', reg?.step === 'failed', reg?.failure_reason, 'registered')
+          : kind === 'toll_free'
+            ? usState(
+                !!tf,
+                tf?.status === 'TWILIO_APPROVED',
+                tf?.status === 'TWILIO_REJECTED',
+                tf?.rejection_reason,
+                'verified',
+              )
+            : { state: 'not_needed' as const, detail: 'Not a US number.' };
       return {
         e164: n.e164,
         kind,
@@ -1287,27 +1276,16 @@ export class FakeBackend implements Backend {
       };
       this.d.conversations.push(c);
     }
-    const m: T.Message = {
-      retry_of: null,
-      retried_by: null,
-      send_at: null,
-      replaced_by: null,
+    const m: T.Message = newMessage({
       id: this.nextId(this.d.messages),
       sid: `SM${Date.now()}`,
       conversation_id: c.id,
       direction: 'inbound',
-      channel: 'sms',
       from,
       to: number.e164,
       body,
       status: 'received',
-      error_code: null,
-      error_message: null,
-      num_segments: 1,
       num_media: withImage ? 1 : 0,
-      price: null,
-      created_at: now(),
-      updated_at: now(),
       media: withImage
         ? [
             {
@@ -1322,9 +1300,7 @@ export class FakeBackend implements Backend {
             },
           ]
         : [],
-      retryable: false,
-      remedy: null,
-    };
+    });
     this.d.messages.push(m);
     c.last_message_at = m.created_at;
     c.last_preview = body;
@@ -1638,31 +1614,17 @@ export class FakeBackend implements Backend {
   private schedule(c: T.ConversationSummary, body: string, sendAt: string): T.Message {
     if (c.opted_out) throw { code: 'opted_out', message: `${c.customer} has opted out of messages (replied STOP)` };
     if (!body.trim()) throw { code: 'invalid_input', message: 'the message is empty' };
-    const m: T.Message = {
-      retry_of: null,
-      retried_by: null,
+    const m: T.Message = newMessage({
       send_at: this.checkSendAt(sendAt),
-      replaced_by: null,
       id: this.nextId(this.d.messages),
       sid: `SM${String(Date.now()).padStart(32, '0')}`,
       conversation_id: c.id,
       direction: 'outbound',
-      channel: 'sms',
       from: c.our_number,
       to: c.customer,
       body,
       status: 'scheduled',
-      error_code: null,
-      error_message: null,
-      num_segments: 1,
-      num_media: 0,
-      price: null,
-      created_at: now(),
-      updated_at: now(),
-      media: [],
-      retryable: false,
-      remedy: null,
-    };
+    });
     this.d.messages.push(m);
     this.emit({ type: 'message_updated', conversation_id: c.id, message_id: m.id, status: 'scheduled' });
     return m;

@@ -1,3 +1,4 @@
+import { untrack } from 'svelte';
 import { errorText } from './format';
 
 /**
@@ -24,4 +25,39 @@ export class Loader {
       return false;
     }
   }
+}
+
+/**
+ * One thing a button does (save, delete, retry…): `busy` while it runs, so the button can
+ * be disabled, and why it failed in plain words. Every such action clears the last error,
+ * shows the new one and ends busy the same way; this keeps them the same everywhere.
+ */
+export class Action {
+  busy = $state(false);
+  error = $state('');
+
+  /** Runs `work`; when it fails, `error` says why. */
+  async run(work: () => Promise<unknown>): Promise<void> {
+    this.busy = true;
+    this.error = '';
+    try {
+      await work();
+    } catch (e) {
+      this.error = errorText(e);
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+/**
+ * Loads now, and again whenever what `deps` reads changes (the app's tick after an event,
+ * the id on screen). Only `deps` is tracked, not what `load` reads, so storing the loaded
+ * data does not load it again. Call it while the component is being set up.
+ */
+export function loadWhen(deps: () => unknown, load: () => unknown): void {
+  $effect(() => {
+    deps();
+    untrack(load);
+  });
 }

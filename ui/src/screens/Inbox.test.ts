@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { EventHub } from '../lib/events';
 import Inbox from './Inbox.svelte';
 import { FakeBackend, demoData } from '../lib/fake';
+import { openInbox } from '../test/support';
 
 const XSS_IMG = '<img src=x onerror="window.__xss=1">';
 const XSS_SCRIPT = '<script>window.__xss=2</script>';
@@ -85,8 +86,7 @@ describe('Inbox', () => {
   });
 
   it('offers GSM-7 look-alikes for smart quotes and dashes, and applies them in one click', async () => {
-    render(Inbox, { backend: new FakeBackend(demoData()) });
-    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await openInbox(new FakeBackend(demoData()));
     const box = (await screen.findByTestId('composer')) as HTMLTextAreaElement;
     await fireEvent.input(box, { target: { value: 'We’re open 9–5 “today”' } });
     expect(screen.getByTestId('segment-meter').textContent).toMatch(/UCS-2 · 1 segment/);
@@ -128,8 +128,7 @@ describe('Inbox', () => {
 
   it('sends with Enter, keeps Shift+Enter for new lines, and shows the segment meter', async () => {
     const b = new FakeBackend(demoData());
-    render(Inbox, { backend: b });
-    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await openInbox(b);
     const box = (await screen.findByTestId('composer')) as HTMLTextAreaElement;
     await fireEvent.input(box, { target: { value: 'See you at 4 😀' } });
     expect(screen.getByTestId('segment-meter').textContent).toMatch(/UCS-2 · 1 segment/);
@@ -148,8 +147,7 @@ describe('Inbox', () => {
     b.sendMessage = async () => {
       throw { code: 'twilio', message: 'Twilio refused: the number is not SMS-capable (error 21606)' };
     };
-    render(Inbox, { backend: b });
-    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await openInbox(b);
     const box = await screen.findByTestId('composer');
     await fireEvent.input(box, { target: { value: 'hi' } });
     await fireEvent.keyDown(box, { key: 'Enter', ctrlKey: true });
@@ -161,15 +159,13 @@ describe('Inbox', () => {
     b.setReplyChannel = async () => {
       throw { code: 'database', message: 'database error: disk I/O error' };
     };
-    render(Inbox, { backend: b });
-    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await openInbox(b);
     await fireEvent.click(await screen.findByRole('radio', { name: 'Email' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/disk I\/O error/);
   });
 
   it('inserts a template with its variables filled in', async () => {
-    render(Inbox, { backend: new FakeBackend(demoData()) });
-    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await openInbox(new FakeBackend(demoData()));
     await fireEvent.click(await screen.findByText('Templates'));
     await fireEvent.click(await screen.findByText('Order ready'));
     await fireEvent.click(screen.getByText('Insert'));
@@ -206,11 +202,10 @@ describe('Inbox', () => {
     const d = demoData();
     d.messages[3].body = 'menu: https://example.com/menu?x=<y>';
     const b = new FakeBackend(d);
-    const { container } = render(Inbox, { backend: b });
-    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    const { container } = await openInbox(b);
     const link = await screen.findByText('https://example.com/menu?x=');
     expect(container.querySelector('a'), 'no anchors: nothing navigates the webview').toBeNull();
-    expect(b.calls.some((c) => c.method === 'openExternal')).toBe(false);
+    expect(b.called('openExternal')).toBe(false);
     await fireEvent.click(link);
     expect(b.calls.find((c) => c.method === 'openExternal')?.args).toEqual(['https://example.com/menu?x=']);
   });

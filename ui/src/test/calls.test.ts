@@ -27,10 +27,7 @@ describe('Call recordings in the call log', () => {
     render(Calls, { backend: b });
     const rec = await screen.findByTestId('call-recording');
     await fireEvent.click(within(rec).getByText('Delete'));
-    expect(
-      b.calls.some((c) => c.method === 'deleteCallRecording'),
-      'nothing deleted before confirming',
-    ).toBe(false);
+    expect(b.called('deleteCallRecording'), 'nothing deleted before confirming').toBe(false);
     await fireEvent.click(within(rec).getByTestId('call-recording-also-twilio'));
     await fireEvent.click(within(rec).getByTestId('confirm'));
     await waitFor(() => expect(screen.queryByTestId('call-recording')).toBeNull());

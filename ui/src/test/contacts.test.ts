@@ -127,13 +127,18 @@ describe('CSV import', () => {
   });
 });
 
+/** Renders Contacts on `b` and opens the first contact's actions; returns how many contacts the list shows. */
+async function openFirstContact(b: FakeBackend): Promise<number> {
+  render(Contacts, { backend: b, onopenthread: () => {} });
+  const rows = await screen.findAllByTestId('contact');
+  await fireEvent.click(within(rows[0]).getByTestId('contact-more'));
+  return rows.length;
+}
+
 describe('contacts', () => {
   it('edits tags and filters by tag', async () => {
     const b = new FakeBackend(demoData());
-    render(Contacts, { backend: b, onopenthread: () => {} });
-    const rows = await screen.findAllByTestId('contact');
-    const n = rows.length;
-    await fireEvent.click(within(rows[0]).getByTestId('contact-more'));
+    const n = await openFirstContact(b);
     await fireEvent.input(screen.getByTestId('tags-input'), { target: { value: 'VIP, tuesday' } });
     await fireEvent.click(screen.getByTestId('tags-save'));
     await waitFor(() =>
@@ -149,15 +154,9 @@ describe('contacts', () => {
 
   it('deletes only after confirming, saying the conversations stay', async () => {
     const b = new FakeBackend(demoData());
-    render(Contacts, { backend: b, onopenthread: () => {} });
-    const rows = await screen.findAllByTestId('contact');
-    const n = rows.length;
-    await fireEvent.click(within(rows[0]).getByTestId('contact-more'));
+    const n = await openFirstContact(b);
     await fireEvent.click(screen.getByText('Delete contact'));
-    expect(
-      b.calls.some((c) => c.method === 'deleteContact'),
-      'nothing deleted before confirming',
-    ).toBe(false);
+    expect(b.called('deleteContact'), 'nothing deleted before confirming').toBe(false);
     expect(screen.getByRole('alertdialog').getAttribute('aria-label')).toMatch(/conversations and opt-outs stay/);
     await fireEvent.click(screen.getByTestId('confirm'));
     await waitFor(() => expect(screen.getAllByTestId('contact')).toHaveLength(n - 1));
@@ -167,9 +166,7 @@ describe('contacts', () => {
   it('merges two contacts, saying threads and the opt-out ledger are untouched', async () => {
     const b = new FakeBackend(demoData());
     const [keep, gone] = b.d.contacts;
-    render(Contacts, { backend: b, onopenthread: () => {} });
-    const rows = await screen.findAllByTestId('contact');
-    await fireEvent.click(within(rows[0]).getByTestId('contact-more'));
+    await openFirstContact(b);
     await fireEvent.click(screen.getByTestId('merge-open'));
     const panel = await screen.findByTestId('merge-contacts');
     expect((within(panel).getByTestId('merge-keep') as HTMLSelectElement).value).toBe(String(keep.id));
@@ -185,9 +182,7 @@ describe('contacts', () => {
   it('blocks a number from its row and lists and unblocks it', async () => {
     const b = new FakeBackend(demoData());
     const phone = b.d.contacts[0].phones[0];
-    render(Contacts, { backend: b, onopenthread: () => {} });
-    const rows = await screen.findAllByTestId('contact');
-    await fireEvent.click(within(rows[0]).getByTestId('contact-more'));
+    await openFirstContact(b);
     await fireEvent.click(screen.getByTestId('block-phone'));
     await waitFor(() => expect(b.calls.find((c) => c.method === 'setBlocked')?.args).toEqual([phone, true]));
     await fireEvent.click(screen.getByTestId('blocked-open'));
@@ -245,10 +240,7 @@ describe('campaign history', () => {
     await fireEvent.click(within(row).getByTestId('campaign-open'));
     const detail = await screen.findByTestId('campaign-detail');
     await fireEvent.click(within(detail).getByText('Cancel campaign'));
-    expect(
-      b.calls.some((c) => c.method === 'cancelCampaign'),
-      'asks first',
-    ).toBe(false);
+    expect(b.called('cancelCampaign'), 'asks first').toBe(false);
     await fireEvent.click(screen.getByTestId('confirm'));
     await waitFor(() => expect(screen.getByTestId('campaign-state').textContent).toBe('cancelled'));
     await waitFor(() => expect(screen.getByTestId('campaign').textContent).toContain('cancelled'));

@@ -5,45 +5,16 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tick } from 'svelte';
 import { FakeBackend, demoData } from '../lib/fake';
 import { linkParts, openableUrl } from '../lib/format';
-import type { Message } from '../lib/types';
+import { failedOutbound } from './support';
 import MessageBubble from '../components/MessageBubble.svelte';
 import Composer from '../components/Composer.svelte';
 
 afterEach(cleanup);
 
-function outbound(over: Partial<Message>): Message {
-  return {
-    id: 7,
-    sid: null,
-    conversation_id: 3,
-    direction: 'outbound',
-    channel: 'sms',
-    from: '+61255501234',
-    to: '+61412345678',
-    body: 'Weekend special',
-    status: 'failed',
-    error_code: null,
-    error_message: 'The connection to Twilio dropped before it answered. Retry checks Twilio first.',
-    num_segments: 1,
-    num_media: 0,
-    price: null,
-    created_at: '2026-11-20T10:00:00Z',
-    updated_at: '2026-11-20T10:00:00Z',
-    media: [],
-    retryable: true,
-    remedy: null,
-    retry_of: null,
-    retried_by: null,
-    send_at: null,
-    replaced_by: null,
-    ...over,
-  };
-}
-
 describe('Retry on a failed outbound bubble', () => {
   it('retries a failed text Twilio never accepted, and refreshes the thread', async () => {
     const data = demoData();
-    const m = outbound({ id: 99, conversation_id: data.messages[6].conversation_id });
+    const m = failedOutbound({ id: 99, conversation_id: data.messages[6].conversation_id });
     data.messages.push(m);
     const b = new FakeBackend(data);
     let retried = 0;
@@ -56,7 +27,7 @@ describe('Retry on a failed outbound bubble', () => {
 
   it('shows why a retry was refused', async () => {
     const data = demoData();
-    const m = outbound({ id: 98 });
+    const m = failedOutbound({ id: 98 });
     data.messages.push({ ...m, retryable: false }); // the backend knows better
     render(MessageBubble, { backend: new FakeBackend(data), message: m });
     await fireEvent.click(screen.getByTestId('retry-message'));
@@ -66,9 +37,9 @@ describe('Retry on a failed outbound bubble', () => {
   it('offers no Retry on a delivered, an undelivered (carrier) or an inbound message', () => {
     const b = new FakeBackend(demoData());
     for (const m of [
-      outbound({ status: 'delivered', retryable: false, sid: 'SM1' }),
-      outbound({ status: 'undelivered', retryable: false, sid: 'SM2', error_code: 30003 }),
-      outbound({ direction: 'inbound', status: 'received', retryable: false }),
+      failedOutbound({ status: 'delivered', retryable: false, sid: 'SM1' }),
+      failedOutbound({ status: 'undelivered', retryable: false, sid: 'SM2', error_code: 30003 }),
+      failedOutbound({ direction: 'inbound', status: 'received', retryable: false }),
     ]) {
       render(MessageBubble, { backend: b, message: m });
       expect(screen.queryByTestId('retry-message'), m.status).toBeNull();
@@ -109,12 +80,9 @@ describe('links in messages', () => {
     const b = new FakeBackend(demoData());
     render(MessageBubble, {
       backend: b,
-      message: outbound({ status: 'delivered', retryable: false, body: 'Menu: https://shop.example/menu' }),
+      message: failedOutbound({ status: 'delivered', retryable: false, body: 'Menu: https://shop.example/menu' }),
     });
-    expect(
-      b.calls.some((c) => c.method === 'openExternal'),
-      'nothing opens by itself',
-    ).toBe(false);
+    expect(b.called('openExternal'), 'nothing opens by itself').toBe(false);
     await fireEvent.click(screen.getByTitle('Open in your browser'));
     expect(b.calls.filter((c) => c.method === 'openExternal').map((c) => c.args[0])).toEqual([
       'https://shop.example/menu',

@@ -7,7 +7,7 @@ import { FakeBackend, demoData } from '../lib/fake';
 import { tauriBackend } from '../lib/backend';
 import type { ComplianceFormInput } from '../lib/types';
 import Inbox from '../screens/Inbox.svelte';
-import Compliance from '../screens/Compliance.svelte';
+import { openNewRegistration, openInbox } from './support';
 
 const invoke = vi.fn();
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
@@ -56,8 +56,7 @@ describe('paths the owner did not choose', () => {
 describe('the composer', () => {
   it('sends the chosen picture by its token and shows its name', async () => {
     const b = new FakeBackend(demoData());
-    render(Inbox, { backend: b });
-    await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+    await openInbox(b);
     await fireEvent.click(await screen.findByTestId('attach'));
     expect(await screen.findByText(/cake.png/)).toBeTruthy();
     await fireEvent.click(screen.getByTestId('send'));
@@ -90,10 +89,7 @@ describe('the composer', () => {
 
 describe('the compliance form', () => {
   it('sends the chosen document by its token, never a path', async () => {
-    const b = new FakeBackend(demoData());
-    render(Compliance, { backend: b });
-    await fireEvent.click(await screen.findByText('New registration'));
-    await fireEvent.click(screen.getByTestId('compliance-next'));
+    const b = await openNewRegistration();
     await fireEvent.click(await screen.findByTestId('pick-business_registration_info'));
     expect(await screen.findByText('registration.pdf')).toBeTruthy();
     await fireEvent.input(screen.getByTestId('business-name'), { target: { value: 'Clinic' } });

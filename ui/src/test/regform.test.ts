@@ -9,6 +9,7 @@ import { fakeRegulation } from '../lib/fake-compliance';
 import { checkValue, fieldLabel, findingsByField, inputFor, toInput, validate } from '../lib/regform';
 import type { Compliance, FieldSpec } from '../lib/types';
 import ComplianceScreen from '../screens/Compliance.svelte';
+import { openNewRegistration } from './support';
 
 afterEach(cleanup);
 
@@ -180,10 +181,7 @@ describe('a rejected registration', () => {
   });
 
   it("shows a field's check once the owner leaves it", async () => {
-    const b = new FakeBackend(demoData());
-    render(ComplianceScreen, { backend: b });
-    await fireEvent.click(await screen.findByText('New registration'));
-    await fireEvent.click(screen.getByTestId('compliance-next'));
+    await openNewRegistration();
     const reg = await screen.findByTestId('registration-id');
     expect(screen.queryByTestId('field-issue'), 'nothing before the owner types').toBeNull();
     await fireEvent.input(reg, { target: { value: '12-34' } });

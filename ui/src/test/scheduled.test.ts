@@ -48,10 +48,7 @@ describe('Send later in the composer', () => {
     await waitFor(() => expect(sent).toBe(1));
     const call = b.calls.find((c) => c.method === 'scheduleMessage')!;
     expect(call.args.slice(0, 2)).toEqual([conversation.id, 'See you at 9']);
-    expect(
-      b.calls.some((c) => c.method === 'sendMessage'),
-      'nothing is sent now',
-    ).toBe(false);
+    expect(b.called('sendMessage'), 'nothing is sent now').toBe(false);
     const [m] = await b.listScheduled();
     expect(m.status).toBe('scheduled');
   });

@@ -1,18 +1,18 @@
 // What each screen does beyond showing its list.
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { FakeBackend, demoData } from '../lib/fake';
+import { FakeBackend, demoData, newContact } from '../lib/fake';
 import type { BulkRequest } from '../lib/types';
 import Wizard from '../screens/Wizard.svelte';
 import Voicemail from '../screens/Voicemail.svelte';
 import Numbers from '../screens/Numbers.svelte';
-import Compliance from '../screens/Compliance.svelte';
 import BulkSend from '../screens/BulkSend.svelte';
 import Inbox from '../screens/Inbox.svelte';
 import Contacts from '../screens/Contacts.svelte';
 import Calls from '../screens/Calls.svelte';
 import Settings from '../screens/Settings.svelte';
 import Templates from '../screens/Templates.svelte';
+import { openNewRegistration, fill } from './support';
 
 const SID = 'AC' + '0123456789abcdef'.repeat(2);
 
@@ -55,7 +55,7 @@ describe('Wizard', () => {
     const b = new FakeBackend(demoData());
     render(Wizard, { backend: b, ondone: () => {} });
     await fireEvent.click(screen.getByTestId('try-sandbox'));
-    await waitFor(() => expect(b.calls.some((c) => c.method === 'openSandbox')).toBe(true));
+    await waitFor(() => expect(b.called('openSandbox')).toBe(true));
   });
 });
 
@@ -168,23 +168,16 @@ describe('Numbers', () => {
     expect(await screen.findByText(/is yours/)).toBeTruthy();
     expect(b.d.numbers).toHaveLength(2);
     await fireEvent.click(screen.getByText('Release this number'));
-    expect(
-      b.calls.some((c) => c.method === 'releaseNumber'),
-      'nothing released before confirming',
-    ).toBe(false);
+    expect(b.called('releaseNumber'), 'nothing released before confirming').toBe(false);
     await fireEvent.click(screen.getByTestId('confirm'));
-    await waitFor(() => expect(b.calls.some((c) => c.method === 'releaseNumber')).toBe(true));
+    await waitFor(() => expect(b.called('releaseNumber')).toBe(true));
   });
 });
 
 describe('Compliance', () => {
   it("builds the form from the country's regulation, saves a draft and submits it", async () => {
-    const b = new FakeBackend(demoData());
-    render(Compliance, { backend: b });
-    await fireEvent.click(await screen.findByText('New registration'));
-    await fireEvent.click(screen.getByTestId('compliance-next'));
+    await openNewRegistration();
     expect(await screen.findByTestId('regulation-form')).toBeTruthy();
-    const fill = (id: string, value: string) => fireEvent.input(screen.getByTestId(id), { target: { value } });
     await fill('business-name', 'Ana Bakery Pty Ltd');
     await fill('business-email', 'ana@example.com');
     await fill('registration-id', '51824753556');
@@ -295,18 +288,14 @@ describe('A clinic with thousands of contacts', () => {
   it('renders them a part at a time, and the filter still finds anyone', async () => {
     const d = demoData();
     for (let i = 0; i < 5000; i++) {
-      d.contacts.push({
-        id: 1000 + i,
-        name: `Patient ${i}`,
-        phones: [`+6141200${String(i).padStart(4, '0')}`],
-        email: null,
-        notes: '',
-        opted_out: false,
-        opted_out_at: null,
-        opt_out_source: null,
-        opted_out_phones: [],
-        email_opted_out: false,
-      });
+      d.contacts.push(
+        newContact(1000 + i, {
+          name: `Patient ${i}`,
+          phones: [`+6141200${String(i).padStart(4, '0')}`],
+          email: null,
+          notes: '',
+        }),
+      );
     }
     render(Contacts, { backend: new FakeBackend(d), onopenthread: () => {} });
     expect(await screen.findAllByTestId('contact')).toHaveLength(200);
@@ -322,18 +311,7 @@ describe('A clinic with thousands of contacts', () => {
 describe('A contact who only has an email address', () => {
   it('gets a thread that replies by email, with no texting or calling', async () => {
     const d = demoData();
-    d.contacts.push({
-      id: 9,
-      name: 'Dr Lee',
-      phones: [],
-      email: 'lee@example.com',
-      notes: '',
-      opted_out: false,
-      opted_out_at: null,
-      opt_out_source: null,
-      opted_out_phones: [],
-      email_opted_out: false,
-    });
+    d.contacts.push(newContact(9, { name: 'Dr Lee', phones: [], email: 'lee@example.com', notes: '' }));
     const b = new FakeBackend(d);
     let opened: number | null = null;
     render(Contacts, { backend: b, onopenthread: (id: number) => (opened = id) });

@@ -3,6 +3,7 @@ import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { Component } from 'svelte';
 import { FakeBackend, demoData, emptyData, simMessage, type FakeData } from '../lib/fake';
+import { draftRecord } from '../lib/fake-compliance';
 import type { Backend } from '../lib/backend';
 import Inbox from '../screens/Inbox.svelte';
 import Calls from '../screens/Calls.svelte';
@@ -28,10 +29,7 @@ type Case = {
 const withBundle = (): FakeData => {
   const d = demoData();
   d.compliance = [
-    {
-      form: null,
-      answers: null,
-      copied_from: null,
+    draftRecord({
       id: 1,
       country: 'AU',
       number_type: 'mobile',
@@ -41,19 +39,10 @@ const withBundle = (): FakeData => {
       registration_id: '51824753556',
       first_name: 'Ana',
       last_name: 'Lima',
-      address: null,
-      document_path: null,
-      regulation_sid: null,
-      end_user_sid: null,
-      document_sid: null,
-      address_sid: null,
-      address_document_sid: null,
       bundle_sid: 'BU1',
       status: 'twilio-rejected',
       rejection_reason: 'The document is unreadable',
-      evaluation: null,
-      updated_at: new Date().toISOString(),
-    },
+    }),
   ];
   return d;
 };

@@ -4,6 +4,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
 import type { Message, Remedy } from '../lib/types';
+import { failedOutbound } from './support';
 import MessageBubble from '../components/MessageBubble.svelte';
 import Numbers from '../screens/Numbers.svelte';
 
@@ -11,33 +12,19 @@ afterEach(cleanup);
 
 const US = '+14155550142';
 
+/** A text the US carriers blocked (30034): not retryable, fixed by registering the number. */
 function blocked(over: Partial<Message>): Message {
-  return {
-    id: 7,
+  return failedOutbound({
     sid: 'SM0123456789abcdef0123456789abcdef',
-    conversation_id: 3,
-    direction: 'outbound',
-    channel: 'sms',
     from: US,
     to: '+14155550123',
     body: 'Your nails are ready!',
-    status: 'failed',
     error_code: 30034,
     error_message: 'US carriers block texts from US numbers that are not registered for A2P 10DLC.',
-    num_segments: 1,
-    num_media: 0,
-    price: null,
-    created_at: '2026-11-20T10:00:00Z',
-    updated_at: '2026-11-20T10:00:00Z',
-    media: [],
     retryable: false,
     remedy: { kind: 'us_registration', number: US },
-    retry_of: null,
-    retried_by: null,
-    send_at: null,
-    replaced_by: null,
     ...over,
-  };
+  });
 }
 
 describe('a send the US carriers blocked', () => {

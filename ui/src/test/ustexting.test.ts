@@ -11,6 +11,7 @@ import type { CampaignForm } from '../lib/types';
 import UsTexting from '../screens/UsTexting.svelte';
 import Numbers from '../screens/Numbers.svelte';
 import App from '../App.svelte';
+import { fill } from './support';
 
 afterEach(cleanup);
 
@@ -25,8 +26,6 @@ function backend() {
   ];
   return new FakeBackend(d);
 }
-
-const fill = (id: string, value: string) => fireEvent.input(screen.getByTestId(id), { target: { value } });
 
 describe('the campaign checks', () => {
   it('are those of Twilio’s reviewers', () => {
@@ -80,7 +79,7 @@ describe('US texting', () => {
     const otp = await screen.findByTestId('us-otp');
     expect(otp.textContent).toContain('(415) 555-0199');
     await fireEvent.click(screen.getByTestId('us-resend-otp'));
-    await waitFor(() => expect(b.calls.some((c) => c.method === 'resendUsOtp')).toBe(true));
+    await waitFor(() => expect(b.called('resendUsOtp')).toBe(true));
 
     // The owner replies to the text from their mobile; polling moves it on to the
     // campaign, pre-filled from the templates.
@@ -92,17 +91,14 @@ describe('US texting', () => {
     await fireEvent.input(samples[0], { target: { value: 'too short' } });
     await fireEvent.click(screen.getByTestId('us-register-campaign'));
     expect(campaign.textContent).toContain('sample 1 must be 20 to 1,024 characters');
-    expect(
-      b.calls.some((c) => c.method === 'setUsCampaign'),
-      'not sent while the reviewers would refuse it',
-    ).toBe(false);
+    expect(b.called('setUsCampaign'), 'not sent while the reviewers would refuse it').toBe(false);
     await fireEvent.input(samples[0], { target: { value: 'Hi Sam, your appointment is tomorrow at 2pm.' } });
     while ((screen.getAllByTestId('us-sample') as HTMLTextAreaElement[]).length < 2)
       await fireEvent.click(screen.getByText('Add a sample'));
     const again = screen.getAllByTestId('us-sample') as HTMLTextAreaElement[];
     await fireEvent.input(again[1], { target: { value: 'Your nails are ready, see you soon at the salon!' } });
     await fireEvent.click(screen.getByTestId('us-register-campaign'));
-    await waitFor(() => expect(b.calls.some((c) => c.method === 'setUsCampaign')).toBe(true));
+    await waitFor(() => expect(b.called('setUsCampaign')).toBe(true));
     await waitFor(() => expect(screen.getByTestId('us-registration').dataset.step).toBe('done'), { timeout: 2000 });
     const done = b.usRegs[0];
     expect(stages(done).map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
 import { FakeBackend, demoData, simMessage } from '../lib/fake';
 import type { ScreenId } from '../lib/nav';
+import { openFirstConversation } from './support';
 
 const IMG = '<img src=x onerror="window.__xss=1">';
 const SCRIPT = '<script>window.__xss=2</script>';
@@ -69,7 +70,7 @@ describe('customer text is never HTML', () => {
     await fireEvent.click(await screen.findByTestId(`nav-${id}`));
     await loaded[id]?.();
     if (id === 'inbox') {
-      await fireEvent.click((await screen.findAllByTestId('conversation'))[0].querySelector('button')!);
+      await openFirstConversation();
       await screen.findAllByTestId('message-body');
       expect(screen.getAllByText(`${IMG} ${SCRIPT}`).length).toBeGreaterThan(0);
       expect(screen.getByText(`📎 ${IMG}.pdf`), 'a file name is text too').toBeTruthy();
