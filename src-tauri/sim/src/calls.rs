@@ -474,16 +474,6 @@ pub(crate) fn seed_recorded(
     let i = s.calls.partition_point(|c| c.date_created <= at);
     s.calls.insert(i, call);
     let i = s.recordings.partition_point(|r| r.date_created <= at);
-    s.recordings.insert(
-        i,
-        RecordingRec {
-            sid: recording_sid.clone(),
-            call_sid: call_sid.clone(),
-            duration: secs,
-            wav: super::media::wav_tone(secs).into(),
-            date_created: at,
-            source: source.into(),
-        },
-    );
+    s.recordings.insert(i, RecordingRec::new(recording_sid.clone(), call_sid.clone(), secs, source, at));
     (call_sid, recording_sid)
 }

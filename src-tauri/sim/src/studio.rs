@@ -294,15 +294,8 @@ fn record(sh: &Shared, leg: &Leg, secs: u32, transcribe: bool) -> String {
     let sid = new_sid("RE");
     let now = Utc::now();
     sh.with(|s| {
-        s.recordings.push(RecordingRec {
-            sid: sid.clone(),
-            call_sid: leg.call_sid.clone(),
-            duration: secs,
-            wav: super::media::wav_tone(secs).into(),
-            date_created: now,
-            // The flow's Record widget: a voicemail.
-            source: "RecordVerb".into(),
-        });
+        // The flow's Record widget: a voicemail.
+        s.recordings.push(RecordingRec::new(sid.clone(), leg.call_sid.clone(), secs, "RecordVerb", now));
         if transcribe {
             let ok = (2..=120).contains(&secs);
             s.transcriptions.push(TranscriptionRec {
