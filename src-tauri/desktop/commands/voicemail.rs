@@ -20,10 +20,7 @@ pub async fn list_voicemails(state: State<'_, DesktopState>) -> Result<Vec<Voice
 pub async fn voicemail_audio(state: State<'_, DesktopState>, id: i64) -> Result<Bytes> {
     let vm = state.store.read_async(move |c| voicemails::get(c, id)).await?;
     let rel = vm.path.ok_or_else(|| Error::not_found("the recording file (not downloaded yet)"))?;
-    let data_dir = state.store.data_dir().to_path_buf();
-    let bytes = tokio::task::spawn_blocking(move || files::read_inside(&data_dir, &rel))
-        .await
-        .map_err(|e| Error::Internal(format!("read task failed: {e}")))??;
+    let bytes = files::read_inside_async(state.store.data_dir(), rel).await?;
     Ok(Bytes::new(bytes))
 }
 
