@@ -1,6 +1,6 @@
 //! Our phone numbers and their per-number call and message settings.
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use crate::domain::xmltext::xml_safe;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -140,8 +140,7 @@ pub fn upsert_from_twilio(conn: &Connection, sid: &str, e164: &str, friendly_nam
 
 pub fn get(conn: &Connection, id: i64) -> Result<Number> {
     conn.row(&format!("SELECT {COLUMNS} FROM numbers WHERE id = ?1"), [id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("number {id}")))
+        .or_not_found(|| format!("number {id}"))
 }
 
 pub fn find_by_e164(conn: &Connection, e164: &str) -> Result<Option<Number>> {
