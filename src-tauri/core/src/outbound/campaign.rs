@@ -265,10 +265,7 @@ async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Pro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
+    use crate::domain::template::vars;
 
     #[test]
     fn own_values_beat_shared_ones_and_blank_own_values_fall_back() {

@@ -409,3 +409,12 @@ pub(crate) fn test_store() -> (tempfile::TempDir, Store) {
     let store = Store::open(dir.path()).expect("open store");
     (dir, store)
 }
+
+/// The steps of SQLite's plan for `sql` (`EXPLAIN QUERY PLAN`'s detail column), for the
+/// tests that pin a query to its index.
+#[cfg(test)]
+pub(crate) fn query_plan(conn: &Connection, sql: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let plan = stmt.query_map([], |r| r.get::<_, String>(3))?.collect::<rusqlite::Result<_>>()?;
+    Ok(plan)
+}
