@@ -56,6 +56,34 @@ pub struct NumberSettings {
     pub text_back_window_hours: i64,
 }
 
+/// A number's settings for the tests of the call flow and the settings form: forwarding to
+/// an Australian mobile with screening, voicemail on, open all hours, nothing else; each
+/// test changes what it is about.
+#[cfg(test)]
+impl NumberSettings {
+    pub(crate) fn for_tests() -> Self {
+        NumberSettings {
+            forwarding_number: Some("+61412345678".into()),
+            forwarding_enabled: true,
+            greeting: String::new(),
+            voice: "alice".into(),
+            ring_seconds: 20,
+            voicemail_enabled: true,
+            voicemail_prompt: "Leave a message".into(),
+            voicemail_max_seconds: 120,
+            business_hours: None,
+            auto_reply: None,
+            screening_enabled: true,
+            closed_greeting: String::new(),
+            record_calls: false,
+            recording_notice: String::new(),
+            text_back_enabled: false,
+            text_back_body: String::new(),
+            text_back_window_hours: 12,
+        }
+    }
+}
+
 fn yes() -> bool {
     true
 }
