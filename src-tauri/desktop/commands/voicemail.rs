@@ -3,7 +3,7 @@
 use tauri::State;
 
 use crate::desktop::contract::Bytes;
-use crate::desktop::{files, DesktopState};
+use crate::desktop::{files, tray, DesktopState};
 use crate::error::{Error, Result};
 use crate::store::voicemails::{self, Voicemail};
 
@@ -32,9 +32,7 @@ pub async fn set_voicemail_listened(
     id: i64,
     listened: bool,
 ) -> Result<()> {
-    state.store.write_async(move |tx| voicemails::set_listened(tx, id, listened)).await?;
-    crate::desktop::tray::refresh(&app);
-    Ok(())
+    tray::write_then_refresh(&app, &state.store, move |tx| voicemails::set_listened(tx, id, listened)).await
 }
 
 /// Hides the voicemail and removes its file from the data folder (Twilio's copy stays).
