@@ -410,6 +410,15 @@ pub(crate) fn test_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// A store in `data/` of a temporary folder, with room beside it for files of the owner's
+/// own (documents, export targets): for the tests of paths the owner picks.
+#[cfg(test)]
+pub(crate) fn test_store_in_data() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("data")).expect("open store");
+    (dir, store)
+}
+
 /// The steps of SQLite's plan for `sql` (`EXPLAIN QUERY PLAN`'s detail column), for the
 /// tests that pin a query to its index.
 #[cfg(test)]
