@@ -44,6 +44,18 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
     super::window::show(app, super::window::Opened::Restore);
 }
 
+/// A write that changes what is unread or unheard, then the tray's count brought up to date
+/// (the commands that mark read, unread, done or heard).
+pub async fn write_then_refresh<R: Runtime, T: Send + 'static>(
+    app: &AppHandle<R>,
+    store: &crate::store::Store,
+    write: impl FnOnce(&rusqlite::Connection) -> crate::error::Result<T> + Send + 'static,
+) -> crate::error::Result<T> {
+    let written = store.write_async(write).await?;
+    refresh(app);
+    Ok(written)
+}
+
 /// Re-reads the unread messages and unheard voicemails and shows them on the tray icon.
 pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();

@@ -42,10 +42,7 @@ pub async fn audio(store: &Store, id: i64) -> Result<Vec<u8>> {
         Some(e) => Error::NotFound { what: format!("the recording's audio (its download failed: {e})") },
         None => Error::not_found("the recording's audio (not downloaded yet)"),
     })?;
-    let data_dir = store.data_dir().to_path_buf();
-    tokio::task::spawn_blocking(move || local_file::read_inside(&data_dir, &rel))
-        .await
-        .map_err(|e| Error::Internal(format!("read task failed: {e}")))?
+    local_file::read_inside_async(store.data_dir(), rel).await
 }
 
 /// Deletes recording `id`: with [`DeleteScope::LocalAndTwilio`] Twilio's copy first (an

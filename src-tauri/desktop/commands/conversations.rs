@@ -2,7 +2,7 @@
 
 use tauri::State;
 
-use crate::desktop::DesktopState;
+use crate::desktop::{tray, DesktopState};
 use crate::domain::kinds::Channel;
 use crate::error::Result;
 use crate::store::conversations::{self, ConversationSummary, Counts, ListFilter, StartWith};
@@ -89,24 +89,18 @@ pub async fn set_conversation_state(
     id: i64,
     to: conversations::State,
 ) -> Result<ConversationSummary> {
-    let summary = state
-        .store
-        .write_async(move |tx| {
-            conversations::set_state(tx, id, to)?;
-            conversations::get(tx, id)
-        })
-        .await?;
-    crate::desktop::tray::refresh(&app);
-    Ok(summary)
+    tray::write_then_refresh(&app, &state.store, move |tx| {
+        conversations::set_state(tx, id, to)?;
+        conversations::get(tx, id)
+    })
+    .await
 }
 
 /// Marks a conversation unread again and refreshes the tray badge.
 #[tauri::command]
 #[specta::specta]
 pub async fn mark_conversation_unread(app: tauri::AppHandle, state: State<'_, DesktopState>, id: i64) -> Result<()> {
-    state.store.write_async(move |tx| conversations::mark_unread(tx, id)).await?;
-    crate::desktop::tray::refresh(&app);
-    Ok(())
+    tray::write_then_refresh(&app, &state.store, move |tx| conversations::mark_unread(tx, id)).await
 }
 
 /// "Text back" on a missed call or a voicemail: the conversation with that customer on
@@ -127,9 +121,7 @@ pub async fn text_back(state: State<'_, DesktopState>, from: TextBack) -> Result
 #[tauri::command]
 #[specta::specta]
 pub async fn mark_conversation_read(app: tauri::AppHandle, state: State<'_, DesktopState>, id: i64) -> Result<()> {
-    state.store.write_async(move |tx| conversations::mark_read(tx, id)).await?;
-    crate::desktop::tray::refresh(&app);
-    Ok(())
+    tray::write_then_refresh(&app, &state.store, move |tx| conversations::mark_read(tx, id)).await
 }
 
 #[tauri::command]

@@ -19,10 +19,7 @@ pub async fn media_bytes(state: State<'_, DesktopState>, message_id: i64, media_
         .find(|m| m.id == media_id)
         .and_then(|m| m.path)
         .ok_or_else(|| Error::not_found("the attachment file (not downloaded yet)"))?;
-    let data_dir = state.store.data_dir().to_path_buf();
-    let bytes = tokio::task::spawn_blocking(move || files::read_inside(&data_dir, &rel))
-        .await
-        .map_err(|e| Error::Internal(format!("read task failed: {e}")))??;
+    let bytes = files::read_inside_async(state.store.data_dir(), rel).await?;
     Ok(Bytes::new(bytes))
 }
 

@@ -3,7 +3,7 @@
 use tauri::State;
 
 use crate::desktop::contract::Bytes;
-use crate::desktop::{files, DesktopState};
+use crate::desktop::{files, tray, DesktopState};
 use crate::error::{Error, Result};
 use crate::store::voicemails::{self, Voicemail};
 
@@ -20,10 +20,7 @@ pub async fn list_voicemails(state: State<'_, DesktopState>) -> Result<Vec<Voice
 pub async fn voicemail_audio(state: State<'_, DesktopState>, id: i64) -> Result<Bytes> {
     let vm = state.store.read_async(move |c| voicemails::get(c, id)).await?;
     let rel = vm.path.ok_or_else(|| Error::not_found("the recording file (not downloaded yet)"))?;
-    let data_dir = state.store.data_dir().to_path_buf();
-    let bytes = tokio::task::spawn_blocking(move || files::read_inside(&data_dir, &rel))
-        .await
-        .map_err(|e| Error::Internal(format!("read task failed: {e}")))??;
+    let bytes = files::read_inside_async(state.store.data_dir(), rel).await?;
     Ok(Bytes::new(bytes))
 }
 
@@ -35,9 +32,7 @@ pub async fn set_voicemail_listened(
     id: i64,
     listened: bool,
 ) -> Result<()> {
-    state.store.write_async(move |tx| voicemails::set_listened(tx, id, listened)).await?;
-    crate::desktop::tray::refresh(&app);
-    Ok(())
+    tray::write_then_refresh(&app, &state.store, move |tx| voicemails::set_listened(tx, id, listened)).await
 }
 
 /// Hides the voicemail and removes its file from the data folder (Twilio's copy stays).

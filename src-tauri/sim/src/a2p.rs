@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::server::{json_response, page_v2, ApiError, ApiResult, ConnKill, Params};
 use super::state::{iso8601, new_sid, Shared};
-use super::us_state::{BrandRec, CampaignRec, ServiceRec};
+use super::us_state::{self, BrandRec, CampaignRec, ServiceRec};
 use super::{BundleOutcome, SimMessage};
 
 type St = axum::extract::State<Arc<Shared>>;
@@ -276,23 +276,27 @@ pub(crate) async fn brands_create(
 
 /// The brand's review: approved (identity verified) or failed with the configured reason.
 async fn review_brand(sh: Arc<Shared>, sid: String) {
-    tokio::time::sleep(sh.config.us_review_delay).await;
     let outcome = sh.config.us_outcomes.brand.clone();
-    sh.with(|s| {
-        let Some(b) = s.us.brands.iter_mut().find(|b| b.sid == sid) else { return };
-        match outcome {
-            BundleOutcome::Approve => {
-                b.status = "APPROVED".into();
-                b.identity_status = "VERIFIED".into();
+    us_state::review(
+        &sh,
+        |us| us.brands.iter_mut().find(|b| b.sid == sid),
+        None,
+        |b| {
+            match outcome {
+                BundleOutcome::Approve => {
+                    b.status = "APPROVED".into();
+                    b.identity_status = "VERIFIED".into();
+                }
+                BundleOutcome::Reject(why) => {
+                    b.status = "FAILED".into();
+                    b.failure_reason = Some(why);
+                }
             }
-            BundleOutcome::Reject(why) => {
-                b.status = "FAILED".into();
-                b.failure_reason = Some(why);
-            }
-        }
-        b.otp = None;
-        b.date_updated = Utc::now();
-    });
+            b.otp = None;
+            b.date_updated = Utc::now();
+        },
+    )
+    .await;
 }
 
 /// The owner answers the OTP text from `mobile`. A reply with the pending code starts the
@@ -411,20 +415,23 @@ pub(crate) async fn campaigns_create(
     Ok(json_response(StatusCode::CREATED, v))
 }
 
+/// The campaign's review by the carriers: verified, or failed with the configured reason.
 async fn review_campaign(sh: Arc<Shared>, sid: String) {
-    tokio::time::sleep(sh.config.us_review_delay).await;
     let outcome = sh.config.us_outcomes.campaign.clone();
-    sh.with(|s| {
-        let Some(c) = s.us.campaigns.iter_mut().find(|c| c.sid == sid) else { return };
-        match outcome {
-            BundleOutcome::Approve => c.status = "VERIFIED".into(),
-            BundleOutcome::Reject(why) => {
-                c.status = "FAILED".into();
-                c.failure = Some(why);
+    us_state::review(
+        &sh,
+        |us| us.campaigns.iter_mut().find(|c| c.sid == sid),
+        None,
+        |c| {
+            let (status, reason) = outcome.decision("VERIFIED", "FAILED");
+            c.status = status.into();
+            if reason.is_some() {
+                c.failure = reason;
             }
-        }
-        c.date_updated = Utc::now();
-    });
+            c.date_updated = Utc::now();
+        },
+    )
+    .await;
 }
 
 pub(crate) async fn campaigns_list(

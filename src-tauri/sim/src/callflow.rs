@@ -11,7 +11,7 @@ use chrono::Utc;
 use super::customer::country;
 use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared, TranscriptionRec};
 use super::twiml::{self, Verb};
-use super::{media, studio, webhooks, CallOutcome};
+use super::{studio, webhooks, CallOutcome};
 use switchboard_core::twilio::callflow::{LegAnswer, ACCEPT_DIGIT};
 
 /// Twilio stops following a document chain that keeps redirecting.
@@ -360,14 +360,7 @@ async fn record(sh: &Arc<Shared>, leg: &Leg, v: &Verb, doc_url: &str, outcome: &
     let recording_url = format!("{}{}/Recordings/{recording_sid}", sh.base_url, sh.account_path());
     let started = Utc::now();
     sh.with(|s| {
-        s.recordings.push(RecordingRec {
-            sid: recording_sid.clone(),
-            call_sid: leg.call_sid.clone(),
-            duration: secs,
-            wav: media::wav_tone(secs).into(),
-            date_created: started,
-            source: "RecordVerb".into(),
-        })
+        s.recordings.push(RecordingRec::new(recording_sid.clone(), leg.call_sid.clone(), secs, "RecordVerb", started))
     });
     outcome.recording_sid = Some(recording_sid.clone());
     if let Some(action) = v.attr("action") {

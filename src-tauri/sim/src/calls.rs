@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::callflow::{self, Leg};
-use super::server::{fetch_2010, json_response, page_2010, ApiError, ApiResult, Params, Sh};
+use super::server::{deleted, fetch_2010, json_response, page_2010, remove_where, ApiError, ApiResult, Params, Sh};
 use super::state::{new_sid, rfc2822, CallRec, RecordingRec, Shared, State, TranscriptionRec};
 use super::{twiml, CallOutcome};
 use crate::domain::phone::E164;
@@ -358,16 +358,7 @@ pub(crate) async fn recording_delete(
     Path((_, name)): Path<(String, String)>,
 ) -> ApiResult {
     let id = name.trim_end_matches(".json").to_string();
-    let removed = sh.with(|s| {
-        let before = s.recordings.len();
-        s.recordings.retain(|r| r.sid != id);
-        before != s.recordings.len()
-    });
-    if removed {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::not_found(&format!("/Recordings/{name}")))
-    }
+    deleted(&sh, &format!("/Recordings/{name}"), |s| remove_where(&mut s.recordings, |r| r.sid == id))
 }
 
 fn transcription_json(sh: &Shared, t: &TranscriptionRec) -> Value {
@@ -483,16 +474,6 @@ pub(crate) fn seed_recorded(
     let i = s.calls.partition_point(|c| c.date_created <= at);
     s.calls.insert(i, call);
     let i = s.recordings.partition_point(|r| r.date_created <= at);
-    s.recordings.insert(
-        i,
-        RecordingRec {
-            sid: recording_sid.clone(),
-            call_sid: call_sid.clone(),
-            duration: secs,
-            wav: super::media::wav_tone(secs).into(),
-            date_created: at,
-            source: source.into(),
-        },
-    );
+    s.recordings.insert(i, RecordingRec::new(recording_sid.clone(), call_sid.clone(), secs, source, at));
     (call_sid, recording_sid)
 }

@@ -7,12 +7,11 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::IntoResponse;
 use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::regulations::{self, Item};
-use super::server::{json_response, page_v2, ApiError, ApiResult, Params, Sh};
+use super::server::{deleted, json_response, page_v2, remove_where, ApiError, ApiResult, Params, Sh};
 use super::state::{iso8601, new_sid, BundleRec, DocumentRec, EndUserRec, EvaluationRec, ItemRec, Shared, State};
 use super::{webhooks, BundleOutcome};
 
@@ -123,11 +122,7 @@ pub(crate) async fn end_user_update(axum::extract::State(sh): Sh, Path(sid): Pat
 }
 
 pub(crate) async fn end_user_delete(axum::extract::State(sh): Sh, Path(sid): Path<String>) -> ApiResult {
-    delete_where(&sh, &sid, |s| {
-        let n = s.end_users.len();
-        s.end_users.retain(|e| e.sid != sid);
-        n != s.end_users.len()
-    })
+    deleted(&sh, &format!("{V2}/{sid}"), |s| remove_where(&mut s.end_users, |e| e.sid == sid))
 }
 
 fn document_json(sh: &Shared, d: &DocumentRec) -> Value {
@@ -205,19 +200,7 @@ pub(crate) async fn document_update(axum::extract::State(sh): Sh, Path(sid): Pat
 }
 
 pub(crate) async fn document_delete(axum::extract::State(sh): Sh, Path(sid): Path<String>) -> ApiResult {
-    delete_where(&sh, &sid, |s| {
-        let n = s.documents.len();
-        s.documents.retain(|d| d.sid != sid);
-        n != s.documents.len()
-    })
-}
-
-fn delete_where(sh: &Shared, sid: &str, f: impl FnOnce(&mut State) -> bool) -> ApiResult {
-    if sh.with(f) {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(not_found(sid))
-    }
+    deleted(&sh, &format!("{V2}/{sid}"), |s| remove_where(&mut s.documents, |d| d.sid == sid))
 }
 
 fn bundle_json(sh: &Shared, b: &BundleRec) -> Value {
@@ -322,15 +305,7 @@ pub(crate) async fn bundle_update(axum::extract::State(sh): Sh, Path(sid): Path<
             }
         }
         let b = s.bundles.iter_mut().find(|b| b.sid == sid).ok_or_else(|| not_found(&format!("Bundles/{sid}")))?;
-        if let Some(v) = p.non_empty("FriendlyName") {
-            b.friendly_name = v.to_string();
-        }
-        if let Some(v) = p.non_empty("Email") {
-            b.email = v.to_string();
-        }
-        if let Some(v) = p.get("StatusCallback") {
-            b.status_callback = Some(v.trim().to_string()).filter(|v| !v.is_empty());
-        }
+        edit_owner_fields(&p, &mut b.friendly_name, &mut b.email, &mut b.status_callback);
         if submit {
             b.status = "pending-review".into();
             b.failure_reason = None;
@@ -344,6 +319,21 @@ pub(crate) async fn bundle_update(axum::extract::State(sh): Sh, Path(sid): Path<
         sh.spawn(async move { review(task_sh, bundle).await });
     }
     Ok(json_response(StatusCode::OK, v))
+}
+
+/// The fields an update may change on a regulatory bundle and on a Trust Hub object alike:
+/// a non-empty name or email replaces the old one; `StatusCallback` is set, or cleared by
+/// an empty value.
+pub(crate) fn edit_owner_fields(p: &Params, name: &mut String, email: &mut String, callback: &mut Option<String>) {
+    if let Some(v) = p.non_empty("FriendlyName") {
+        *name = v.to_string();
+    }
+    if let Some(v) = p.non_empty("Email") {
+        *email = v.to_string();
+    }
+    if let Some(v) = p.get("StatusCallback") {
+        *callback = Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    }
 }
 
 /// The review, with Twilio's delays: `in-review` after half the configured delay, then the
@@ -382,23 +372,13 @@ async fn review(sh: Arc<Shared>, sid: String) {
     });
     let Some((status, reason, callback)) = decided else { return };
     let Some(url) = callback else { return };
-    if sh.faults.silent() {
-        return;
-    }
-    let mut params =
-        webhooks::pairs(&[("AccountSid", &sh.config.account_sid), ("BundleSid", &sid), ("Status", status)]);
-    if let Some(r) = reason {
-        params.push(("FailureReason".into(), r));
-    }
-    webhooks::post(&sh, &url, params).await;
+    webhooks::bundle_status(&sh, &url, &sid, status, reason).await;
 }
 
 pub(crate) async fn bundle_delete(axum::extract::State(sh): Sh, Path(sid): Path<String>) -> ApiResult {
-    delete_where(&sh, &sid, |s| {
-        let n = s.bundles.len();
-        s.bundles.retain(|b| b.sid != sid);
+    deleted(&sh, &format!("{V2}/{sid}"), |s| {
         s.items.retain(|i| i.bundle_sid != sid);
-        n != s.bundles.len()
+        remove_where(&mut s.bundles, |b| b.sid == sid)
     })
 }
 
@@ -464,11 +444,7 @@ pub(crate) async fn item_delete(
     axum::extract::State(sh): Sh,
     Path((bundle, item)): Path<(String, String)>,
 ) -> ApiResult {
-    delete_where(&sh, &item, |s| {
-        let n = s.items.len();
-        s.items.retain(|i| !(i.sid == item && i.bundle_sid == bundle));
-        n != s.items.len()
-    })
+    deleted(&sh, &format!("{V2}/{item}"), |s| remove_where(&mut s.items, |i| i.sid == item && i.bundle_sid == bundle))
 }
 
 fn evaluation_json(sh: &Shared, e: &EvaluationRec) -> Value {

@@ -128,11 +128,7 @@ impl Faults {
     }
 
     pub(crate) fn take_price_pending(&self) -> bool {
-        self.with(|f| {
-            let hit = f.unrated_fetches > 0;
-            f.unrated_fetches = f.unrated_fetches.saturating_sub(1);
-            hit
-        })
+        self.with(|f| take_one(&mut f.unrated_fetches))
     }
 
     /// Switches every fault off.
@@ -151,19 +147,11 @@ impl Faults {
     }
 
     pub(crate) fn take_server_error(&self) -> bool {
-        self.with(|f| {
-            let hit = f.server_errors > 0;
-            f.server_errors = f.server_errors.saturating_sub(1);
-            hit
-        })
+        self.with(|f| take_one(&mut f.server_errors))
     }
 
     pub(crate) fn take_drop_after_create(&self) -> bool {
-        self.with(|f| {
-            let hit = f.drop_after_create > 0;
-            f.drop_after_create = f.drop_after_create.saturating_sub(1);
-            hit
-        })
+        self.with(|f| take_one(&mut f.drop_after_create))
     }
 
     pub(crate) fn duplicate_webhooks(&self) -> bool {
@@ -171,11 +159,7 @@ impl Faults {
     }
 
     pub(crate) fn take_recording_download_failure(&self) -> bool {
-        self.with(|f| {
-            let hit = f.failed_recording_downloads > 0;
-            f.failed_recording_downloads = f.failed_recording_downloads.saturating_sub(1);
-            hit
-        })
+        self.with(|f| take_one(&mut f.failed_recording_downloads))
     }
 
     pub(crate) fn silent(&self) -> bool {
@@ -193,4 +177,11 @@ impl Faults {
     pub(crate) fn fail_delivery(&self) -> Option<u32> {
         self.with(|f| f.fail_delivery)
     }
+}
+
+/// Uses up one of an armed fault's `remaining` occurrences; whether one was left.
+fn take_one(remaining: &mut u32) -> bool {
+    let hit = *remaining > 0;
+    *remaining = remaining.saturating_sub(1);
+    hit
 }

@@ -85,6 +85,17 @@ pub enum BundleOutcome {
     Reject(String),
 }
 
+impl BundleOutcome {
+    /// The status word this decision gives in one Twilio API (`approved` or `rejected`), and
+    /// the rejection's reason.
+    pub(crate) fn decision(self, approved: &'static str, rejected: &'static str) -> (&'static str, Option<String>) {
+        match self {
+            BundleOutcome::Approve => (approved, None),
+            BundleOutcome::Reject(why) => (rejected, Some(why)),
+        }
+    }
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {

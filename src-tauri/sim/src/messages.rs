@@ -13,7 +13,9 @@ use axum::Extension;
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::server::{fetch_2010, json_response, page_2010, ApiError, ApiResult, ConnKill, Params, Sh};
+use super::server::{
+    deleted, fetch_2010, json_response, page_2010, remove_where, ApiError, ApiResult, ConnKill, Params, Sh,
+};
 use super::state::{new_sid, rfc2822, MediaRec, MessageRec, Shared, State};
 use super::webhooks;
 use crate::domain::phone::E164;
@@ -334,17 +336,10 @@ pub(crate) async fn update(
 
 pub(crate) async fn delete(axum::extract::State(sh): Sh, Path((_, sid)): Path<(String, String)>) -> ApiResult {
     let id = sid.trim_end_matches(".json").to_string();
-    let removed = sh.with(|s| {
-        let before = s.messages.len();
-        s.messages.retain(|m| m.sid != id);
+    deleted(&sh, &format!("/Messages/{sid}"), |s| {
         s.media.retain(|_, m| m.parent_sid != id);
-        before != s.messages.len()
-    });
-    if removed {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::not_found(&format!("/Messages/{sid}")))
-    }
+        remove_where(&mut s.messages, |m| m.sid == id)
+    })
 }
 
 pub(crate) async fn media_list(

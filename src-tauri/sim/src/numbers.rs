@@ -6,13 +6,12 @@
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use chrono::Utc;
 use rand::Rng;
 use serde_json::{json, Value};
 
 use super::regulations::regulation_by_sid;
-use super::server::{fetch_2010, json_response, page_2010, ApiError, ApiResult, Params, Sh};
+use super::server::{deleted, fetch_2010, json_response, page_2010, remove_where, ApiError, ApiResult, Params, Sh};
 use super::state::{new_sid, rfc2822, AddressRec, NumberRec, Shared, State};
 
 /// What a country demands before one of its numbers can be bought:
@@ -224,16 +223,7 @@ pub(crate) async fn update(
 
 pub(crate) async fn delete(axum::extract::State(sh): Sh, Path((_, sid)): Path<(String, String)>) -> ApiResult {
     let id = sid.trim_end_matches(".json").to_string();
-    let removed = sh.with(|s| {
-        let before = s.numbers.len();
-        s.numbers.retain(|n| n.sid != id);
-        before != s.numbers.len()
-    });
-    if removed {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::not_found(&format!("/IncomingPhoneNumbers/{sid}")))
-    }
+    deleted(&sh, &format!("/IncomingPhoneNumbers/{sid}"), |s| remove_where(&mut s.numbers, |n| n.sid == id))
 }
 
 fn national(e164: &str) -> String {

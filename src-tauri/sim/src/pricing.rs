@@ -102,26 +102,16 @@ mod tests {
 
     #[test]
     fn prices_are_per_segment_and_only_once_final() {
-        assert_eq!(
-            message_price("+61255501234", "+61412345678", "outbound-api", "delivered", 2).as_deref(),
-            Some("-0.10300")
-        );
-        assert_eq!(
-            message_price("+15005550006", "+14155550100", "outbound-api", "undelivered", 1).as_deref(),
-            Some("-0.00790")
-        );
-        assert_eq!(
-            message_price("+18005550100", "+14155550100", "outbound-api", "delivered", 1).as_deref(),
-            Some("-0.00830")
-        );
-        assert_eq!(message_price("+61255501234", "+61412345678", "outbound-api", "sent", 1), None);
-        assert_eq!(
-            message_price("+61255501234", "+61412345678", "outbound-api", "failed", 1).as_deref(),
-            Some("0.00000")
-        );
-        assert_eq!(
-            message_price("+61412345678", "+61255501234", "inbound", "received", 1).as_deref(),
-            Some("-0.00750")
-        );
+        for (from, to, direction, status, segments, price) in [
+            ("+61255501234", "+61412345678", "outbound-api", "delivered", 2, Some("-0.10300")),
+            ("+15005550006", "+14155550100", "outbound-api", "undelivered", 1, Some("-0.00790")),
+            ("+18005550100", "+14155550100", "outbound-api", "delivered", 1, Some("-0.00830")),
+            ("+61255501234", "+61412345678", "outbound-api", "sent", 1, None),
+            ("+61255501234", "+61412345678", "outbound-api", "failed", 1, Some("0.00000")),
+            ("+61412345678", "+61255501234", "inbound", "received", 1, Some("-0.00750")),
+        ] {
+            let got = message_price(from, to, direction, status, segments);
+            assert_eq!(got.as_deref(), price, "{from} → {to}, {direction} {status}, {segments} segment(s)");
+        }
     }
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 
 use super::callflow::Leg;
 use super::state::{new_sid, rfc2822, RecordingRec, Shared, TranscriptionRec};
-use super::{media, webhooks};
+use super::webhooks;
 
 /// Twilio's `<Dial record>` values that record (`do-not-record`, absent, or `false` do not).
 pub(crate) fn dial_records(record: Option<&str>) -> bool {
@@ -23,16 +23,7 @@ fn store(sh: &Shared, call_sid: &str, secs: u32, source: &str) -> (String, Strin
     let sid = new_sid("RE");
     let url = format!("{}{}/Recordings/{sid}", sh.base_url, sh.account_path());
     let now = Utc::now();
-    sh.with(|s| {
-        s.recordings.push(RecordingRec {
-            sid: sid.clone(),
-            call_sid: call_sid.to_string(),
-            duration: secs,
-            wav: media::wav_tone(secs).into(),
-            date_created: now,
-            source: source.to_string(),
-        })
-    });
+    sh.with(|s| s.recordings.push(RecordingRec::new(sid.clone(), call_sid.to_string(), secs, source, now)));
     (sid, url)
 }
 

@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
-use super::state::Shared;
+use super::state::{Shared, State};
 use super::{a2p, calls, compliance, customer, messages, numbers, tollfree, trusthub};
 
 pub(crate) type Sh = AxState<Arc<Shared>>;
@@ -104,20 +104,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/a2p/BrandRegistrations/{sid}/SmsOtp", axum::routing::post(a2p::brand_otp_resend))
         .route("/v1/Tollfree/Verifications", get(tollfree::list).post(tollfree::create))
         .route("/v1/Tollfree/Verifications/{sid}", get(tollfree::fetch).post(tollfree::update))
-        .route("/v1/CustomerProfiles", get(trusthub::profiles_list).post(trusthub::profiles_create))
-        .route("/v1/CustomerProfiles/{sid}", get(trusthub::profile_fetch).post(trusthub::profile_update))
-        .route(
-            "/v1/CustomerProfiles/{sid}/EntityAssignments",
-            get(trusthub::profile_assignments).post(trusthub::profile_assign),
-        )
-        .route("/v1/CustomerProfiles/{sid}/Evaluations", axum::routing::post(trusthub::profile_evaluate))
-        .route("/v1/TrustProducts", get(trusthub::products_list).post(trusthub::products_create))
-        .route("/v1/TrustProducts/{sid}", get(trusthub::product_fetch).post(trusthub::product_update))
-        .route(
-            "/v1/TrustProducts/{sid}/EntityAssignments",
-            get(trusthub::product_assignments).post(trusthub::product_assign),
-        )
-        .route("/v1/TrustProducts/{sid}/Evaluations", axum::routing::post(trusthub::product_evaluate))
+        .merge(trusthub::collection_routes("CustomerProfiles"))
+        .merge(trusthub::collection_routes("TrustProducts"))
         .route("/v1/EndUsers", axum::routing::post(trusthub::end_user_create))
         .route("/v1/SupportingDocuments", axum::routing::post(trusthub::document_create))
         .fallback(not_found)
@@ -189,6 +177,23 @@ impl IntoResponse for ApiError {
 }
 
 pub(crate) type ApiResult = Result<Response, ApiError>;
+
+/// A Twilio DELETE: 204 No Content when `remove` removed the resource, 404 naming `path` when
+/// there was nothing to remove.
+pub(crate) fn deleted(sh: &Shared, path: &str, remove: impl FnOnce(&mut State) -> bool) -> ApiResult {
+    if sh.with(remove) {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::not_found(path))
+    }
+}
+
+/// Removes from `list` every record `gone` picks; whether there was one.
+pub(crate) fn remove_where<T>(list: &mut Vec<T>, mut gone: impl FnMut(&T) -> bool) -> bool {
+    let before = list.len();
+    list.retain(|x| !gone(x));
+    before != list.len()
+}
 
 pub(crate) fn json_response(status: StatusCode, v: Value) -> Response {
     (status, axum::Json(v)).into_response()

@@ -261,6 +261,21 @@ pub(crate) struct RecordingRec {
     pub source: String,
 }
 
+impl RecordingRec {
+    /// A recording of `secs` seconds of `call_sid` made by `source`, made at `at`; its audio
+    /// is a WAV tone of that length (what the app downloads and plays).
+    pub fn new(sid: String, call_sid: String, secs: u32, source: &str, at: DateTime<Utc>) -> Self {
+        RecordingRec {
+            sid,
+            call_sid,
+            duration: secs,
+            wav: super::media::wav_tone(secs).into(),
+            date_created: at,
+            source: source.to_string(),
+        }
+    }
+}
+
 /// A transcription of a recording (`<Record transcribe>`, or the hosted flow's voicemail).
 pub(crate) struct TranscriptionRec {
     pub sid: String,

@@ -17,12 +17,11 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::callflow::{self, Leg};
-use super::server::{json_response, ApiError, ApiResult, Params, Sh};
+use super::server::{deleted, json_response, remove_where, ApiError, ApiResult, Params, Sh};
 use super::state::{iso8601, new_sid, FlowRec, MessageRec, RecordingRec, Shared, TranscriptionRec};
 use super::twiml::Verb;
 use super::CallOutcome;
@@ -117,16 +116,7 @@ pub(crate) async fn fetch(axum::extract::State(sh): Sh, Path(sid): Path<String>)
 }
 
 pub(crate) async fn delete(axum::extract::State(sh): Sh, Path(sid): Path<String>) -> ApiResult {
-    let removed = sh.with(|s| {
-        let before = s.flows.len();
-        s.flows.retain(|f| f.sid != sid);
-        before != s.flows.len()
-    });
-    if removed {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::not_found(&format!("/v2/Flows/{sid}")))
-    }
+    deleted(&sh, &format!("/v2/Flows/{sid}"), |s| remove_where(&mut s.flows, |f| f.sid == sid))
 }
 
 /// The flow a voice URL names, when it is one of this account's flows.
@@ -304,15 +294,8 @@ fn record(sh: &Shared, leg: &Leg, secs: u32, transcribe: bool) -> String {
     let sid = new_sid("RE");
     let now = Utc::now();
     sh.with(|s| {
-        s.recordings.push(RecordingRec {
-            sid: sid.clone(),
-            call_sid: leg.call_sid.clone(),
-            duration: secs,
-            wav: super::media::wav_tone(secs).into(),
-            date_created: now,
-            // The flow's Record widget: a voicemail.
-            source: "RecordVerb".into(),
-        });
+        // The flow's Record widget: a voicemail.
+        s.recordings.push(RecordingRec::new(sid.clone(), leg.call_sid.clone(), secs, "RecordVerb", now));
         if transcribe {
             let ok = (2..=120).contains(&secs);
             s.transcriptions.push(TranscriptionRec {

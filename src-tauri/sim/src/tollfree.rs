@@ -12,8 +12,7 @@ use serde_json::{json, Value};
 
 use super::server::{json_response, page_v2, ApiError, ApiResult, Params};
 use super::state::{iso8601, new_sid, Shared};
-use super::us_state::TollfreeRec;
-use super::BundleOutcome;
+use super::us_state::{self, TollfreeRec};
 use crate::domain::nanp::{sender_kind, UsSenderKind};
 
 type St = axum::extract::State<Arc<Shared>>;
@@ -92,28 +91,24 @@ pub(crate) async fn create(axum::extract::State(sh): St, body: Bytes) -> ApiResu
     Ok(json_response(StatusCode::CREATED, v))
 }
 
+/// PENDING_REVIEW → IN_REVIEW → TWILIO_APPROVED or TWILIO_REJECTED (with a reason and code).
 async fn review(sh: Arc<Shared>, sid: String) {
-    let delay = sh.config.us_review_delay;
-    tokio::time::sleep(delay / 2).await;
-    sh.with(|s| {
-        if let Some(t) = s.us.tollfree.iter_mut().find(|t| t.sid == sid) {
-            t.status = "IN_REVIEW".into();
-        }
-    });
-    tokio::time::sleep(delay / 2).await;
     let outcome = sh.config.us_outcomes.tollfree.clone();
-    sh.with(|s| {
-        let Some(t) = s.us.tollfree.iter_mut().find(|t| t.sid == sid) else { return };
-        match outcome {
-            BundleOutcome::Approve => t.status = "TWILIO_APPROVED".into(),
-            BundleOutcome::Reject(why) => {
-                t.status = "TWILIO_REJECTED".into();
+    us_state::review(
+        &sh,
+        |us| us.tollfree.iter_mut().find(|t| t.sid == sid),
+        Some(|t: &mut TollfreeRec| t.status = "IN_REVIEW".into()),
+        |t| {
+            let (status, reason) = outcome.decision("TWILIO_APPROVED", "TWILIO_REJECTED");
+            t.status = status.into();
+            if let Some(why) = reason {
                 t.rejection_reason = Some(why);
                 t.error_code = Some(REJECTION_CODE);
             }
-        }
-        t.date_updated = Utc::now();
-    });
+            t.date_updated = Utc::now();
+        },
+    )
+    .await;
 }
 
 pub(crate) async fn list(axum::extract::State(sh): St, RawQuery(q): RawQuery) -> ApiResult {

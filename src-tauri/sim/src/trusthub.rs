@@ -6,15 +6,17 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
 use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::server::{json_response, page_v2, ApiError, ApiResult, Params};
 use super::state::{iso8601, new_sid, Shared};
-use super::us_state::{TrustEntityRec, TrustRec, UsState};
-use super::{webhooks, BundleOutcome};
+use super::us_state::{self, TrustEntityRec, TrustRec, UsState};
+use super::{compliance, webhooks};
 
 /// Twilio's policy SIDs and the entity types each requires (`BU` = a customer profile).
 fn required_types(policy_sid: &str) -> Option<&'static [&'static str]> {
@@ -175,15 +177,7 @@ async fn update(sh: Arc<Shared>, collection: &'static str, sid: String, body: By
                 t.failure_reason = None;
             }
         }
-        if let Some(v) = p.non_empty("FriendlyName") {
-            t.friendly_name = v.to_string();
-        }
-        if let Some(v) = p.non_empty("Email") {
-            t.email = v.to_string();
-        }
-        if let Some(v) = p.get("StatusCallback") {
-            t.status_callback = Some(v.trim().to_string()).filter(|v| !v.is_empty());
-        }
+        compliance::edit_owner_fields(&p, &mut t.friendly_name, &mut t.email, &mut t.status_callback);
         t.date_updated = Utc::now();
         Ok(trust_json(&sh, t))
     })?;
@@ -212,39 +206,25 @@ fn blank(collection: &'static str) -> TrustRec {
 
 /// pending-review → in-review → approved or rejected, with a signed callback at the end.
 async fn review(sh: Arc<Shared>, collection: &'static str, sid: String) {
-    let delay = sh.config.us_review_delay;
-    tokio::time::sleep(delay / 2).await;
-    sh.with(|s| {
-        if let Ok(t) = find(&mut s.us, collection, &sid) {
-            t.status = "in-review".into();
-        }
-    });
-    tokio::time::sleep(delay / 2).await;
     let outcome = match collection {
         "CustomerProfiles" => sh.config.us_outcomes.customer_profile.clone(),
         _ => sh.config.us_outcomes.trust_product.clone(),
     };
-    let (status, reason) = match outcome {
-        BundleOutcome::Approve => ("twilio-approved", None),
-        BundleOutcome::Reject(why) => ("twilio-rejected", Some(why)),
-    };
-    let callback = sh.with(|s| {
-        let t = find(&mut s.us, collection, &sid).ok()?;
-        t.status = status.into();
-        t.failure_reason = reason.clone();
-        t.date_updated = Utc::now();
-        t.status_callback.clone()
-    });
-    let Some(url) = callback else { return };
-    if sh.faults.silent() {
-        return;
-    }
-    let mut params =
-        webhooks::pairs(&[("AccountSid", &sh.config.account_sid), ("BundleSid", &sid), ("Status", status)]);
-    if let Some(r) = reason {
-        params.push(("FailureReason".into(), r));
-    }
-    webhooks::post(&sh, &url, params).await;
+    let (status, reason) = outcome.decision("twilio-approved", "twilio-rejected");
+    let callback = us_state::review(
+        &sh,
+        |us| find(us, collection, &sid).ok(),
+        Some(|t: &mut TrustRec| t.status = "in-review".into()),
+        |t| {
+            t.status = status.into();
+            t.failure_reason = reason.clone();
+            t.date_updated = Utc::now();
+            t.status_callback.clone()
+        },
+    )
+    .await;
+    let Some(url) = callback.flatten() else { return };
+    webhooks::bundle_status(&sh, &url, &sid, status, reason).await;
 }
 
 async fn assign(sh: Arc<Shared>, collection: &'static str, sid: String, body: Bytes) -> ApiResult {
@@ -331,61 +311,39 @@ async fn entity_create(sh: Arc<Shared>, documents: bool, body: Bytes) -> ApiResu
     Ok(json_response(StatusCode::CREATED, v))
 }
 
-type St = axum::extract::State<Arc<Shared>>;
+type St = State<Arc<Shared>>;
 
-pub(crate) async fn profiles_create(axum::extract::State(sh): St, body: Bytes) -> ApiResult {
-    create(sh, "CustomerProfiles", body).await
+/// The routes of one Trust Hub collection (`CustomerProfiles` or `TrustProducts`): Twilio
+/// serves both with the same requests, so one set of handlers takes the collection's name.
+pub(crate) fn collection_routes(collection: &'static str) -> Router<Arc<Shared>> {
+    let base = format!("/v1/{collection}");
+    Router::new()
+        .route(
+            &base,
+            get(move |State(sh): St, RawQuery(q): RawQuery| list(sh, collection, q))
+                .post(move |State(sh): St, body: Bytes| create(sh, collection, body)),
+        )
+        .route(
+            &format!("{base}/{{sid}}"),
+            get(move |State(sh): St, Path(sid): Path<String>| fetch(sh, collection, sid))
+                .post(move |State(sh): St, Path(sid): Path<String>, body: Bytes| update(sh, collection, sid, body)),
+        )
+        .route(
+            &format!("{base}/{{sid}}/EntityAssignments"),
+            get(move |State(sh): St, Path(sid): Path<String>, RawQuery(q): RawQuery| {
+                assignments(sh, collection, sid, q)
+            })
+            .post(move |State(sh): St, Path(sid): Path<String>, body: Bytes| assign(sh, collection, sid, body)),
+        )
+        .route(
+            &format!("{base}/{{sid}}/Evaluations"),
+            post(move |State(sh): St, Path(sid): Path<String>, body: Bytes| evaluation(sh, collection, sid, body)),
+        )
 }
-pub(crate) async fn profiles_list(axum::extract::State(sh): St, RawQuery(q): RawQuery) -> ApiResult {
-    list(sh, "CustomerProfiles", q).await
-}
-pub(crate) async fn profile_fetch(axum::extract::State(sh): St, Path(sid): Path<String>) -> ApiResult {
-    fetch(sh, "CustomerProfiles", sid).await
-}
-pub(crate) async fn profile_update(axum::extract::State(sh): St, Path(sid): Path<String>, body: Bytes) -> ApiResult {
-    update(sh, "CustomerProfiles", sid, body).await
-}
-pub(crate) async fn profile_assign(axum::extract::State(sh): St, Path(sid): Path<String>, body: Bytes) -> ApiResult {
-    assign(sh, "CustomerProfiles", sid, body).await
-}
-pub(crate) async fn profile_assignments(
-    axum::extract::State(sh): St,
-    Path(sid): Path<String>,
-    RawQuery(q): RawQuery,
-) -> ApiResult {
-    assignments(sh, "CustomerProfiles", sid, q).await
-}
-pub(crate) async fn profile_evaluate(axum::extract::State(sh): St, Path(sid): Path<String>, body: Bytes) -> ApiResult {
-    evaluation(sh, "CustomerProfiles", sid, body).await
-}
-pub(crate) async fn products_create(axum::extract::State(sh): St, body: Bytes) -> ApiResult {
-    create(sh, "TrustProducts", body).await
-}
-pub(crate) async fn products_list(axum::extract::State(sh): St, RawQuery(q): RawQuery) -> ApiResult {
-    list(sh, "TrustProducts", q).await
-}
-pub(crate) async fn product_fetch(axum::extract::State(sh): St, Path(sid): Path<String>) -> ApiResult {
-    fetch(sh, "TrustProducts", sid).await
-}
-pub(crate) async fn product_update(axum::extract::State(sh): St, Path(sid): Path<String>, body: Bytes) -> ApiResult {
-    update(sh, "TrustProducts", sid, body).await
-}
-pub(crate) async fn product_assign(axum::extract::State(sh): St, Path(sid): Path<String>, body: Bytes) -> ApiResult {
-    assign(sh, "TrustProducts", sid, body).await
-}
-pub(crate) async fn product_assignments(
-    axum::extract::State(sh): St,
-    Path(sid): Path<String>,
-    RawQuery(q): RawQuery,
-) -> ApiResult {
-    assignments(sh, "TrustProducts", sid, q).await
-}
-pub(crate) async fn product_evaluate(axum::extract::State(sh): St, Path(sid): Path<String>, body: Bytes) -> ApiResult {
-    evaluation(sh, "TrustProducts", sid, body).await
-}
-pub(crate) async fn end_user_create(axum::extract::State(sh): St, body: Bytes) -> ApiResult {
+
+pub(crate) async fn end_user_create(State(sh): St, body: Bytes) -> ApiResult {
     entity_create(sh, false, body).await
 }
-pub(crate) async fn document_create(axum::extract::State(sh): St, body: Bytes) -> ApiResult {
+pub(crate) async fn document_create(State(sh): St, body: Bytes) -> ApiResult {
     entity_create(sh, true, body).await
 }

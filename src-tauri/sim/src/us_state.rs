@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::state::Shared;
 use super::BundleOutcome;
 use crate::domain::nanp::{is_nanp_destination, sender_kind, UsSenderKind};
 
@@ -29,6 +30,28 @@ impl Default for UsOutcomes {
             tollfree: BundleOutcome::Approve,
         }
     }
+}
+
+/// One US registration review as Twilio runs it: the record waits `us_review_delay`, showing
+/// `in_review` after half of it where Twilio has such a state, then `decide` records the
+/// reviewers' decision on it and returns what comes next (e.g. the status callback's URL).
+/// `find` looks the record up again each time: it may have been deleted meanwhile.
+pub(crate) async fn review<T, R>(
+    sh: &Shared,
+    find: impl Fn(&mut UsState) -> Option<&mut T>,
+    in_review: Option<fn(&mut T)>,
+    decide: impl FnOnce(&mut T) -> R,
+) -> Option<R> {
+    let delay = sh.config.us_review_delay;
+    match in_review {
+        None => tokio::time::sleep(delay).await,
+        Some(mark) => {
+            tokio::time::sleep(delay / 2).await;
+            sh.with(|s| find(&mut s.us).map(mark));
+            tokio::time::sleep(delay / 2).await;
+        }
+    }
+    sh.with(|s| find(&mut s.us).map(decide))
 }
 
 /// How long each simulated review takes, by default.

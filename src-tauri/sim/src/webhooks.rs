@@ -64,6 +64,20 @@ async fn post_once(sh: &Arc<Shared>, url: &str, params: &[(String, String)], tok
     delivery
 }
 
+/// Tells the app that a bundle's review ended (`twilio-approved` or `twilio-rejected`, with the
+/// reason), as Twilio's bundle status callback does for regulatory bundles and Trust Hub
+/// objects alike. Nothing is posted while the silent fault is on.
+pub(crate) async fn bundle_status(sh: &Arc<Shared>, url: &str, sid: &str, status: &str, reason: Option<String>) {
+    if sh.faults.silent() {
+        return;
+    }
+    let mut params = pairs(&[("AccountSid", &sh.config.account_sid), ("BundleSid", sid), ("Status", status)]);
+    if let Some(r) = reason {
+        params.push(("FailureReason".into(), r));
+    }
+    post(sh, url, params).await;
+}
+
 /// True for `http(s)://127.0.0.1…`, `localhost` or `[::1]` URLs.
 pub(crate) fn is_loopback_url(url: &str) -> bool {
     let Ok(parsed) = url::Url::parse(url) else { return false };

@@ -305,17 +305,7 @@ mod tests {
                         needs_file: true,
                     }],
                 },
-                DocumentSection {
-                    requirement_name: "proof_of_address".into(),
-                    name: "Address".into(),
-                    description: String::new(),
-                    accepted: vec![DocumentType {
-                        kind: ADDRESS_DOCUMENT.into(),
-                        name: "Address".into(),
-                        fields: vec![field("address_sids", required())],
-                        needs_file: false,
-                    }],
-                },
+                DocumentSection::proof_of_address_for_tests(),
             ],
         }
     }

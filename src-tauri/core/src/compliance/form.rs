@@ -25,6 +25,28 @@ impl DocumentSection {
     pub fn accepts(&self, kind: &str) -> Option<&DocumentType> {
         self.accepted.iter().find(|t| t.kind == kind)
     }
+
+    /// The proof-of-address section as the tests' regulations have it: met by Address
+    /// resources (a required `address_sids`), with no file.
+    #[cfg(test)]
+    pub(crate) fn proof_of_address_for_tests() -> Self {
+        DocumentSection {
+            requirement_name: "proof_of_address".into(),
+            name: "Address".into(),
+            description: String::new(),
+            accepted: vec![DocumentType {
+                kind: ADDRESS_DOCUMENT.into(),
+                name: "Address".into(),
+                fields: vec![FieldSpec {
+                    machine_name: "address_sids".into(),
+                    friendly_name: "address_sids".into(),
+                    description: String::new(),
+                    constraints: Constraints { required: true, ..Default::default() },
+                }],
+                needs_file: false,
+            }],
+        }
+    }
 }
 
 impl RegulationForm {

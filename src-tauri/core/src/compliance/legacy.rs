@@ -265,8 +265,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_draft_takes_only_a_document_the_owner_chose() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("data")).unwrap();
+        let (dir, store) = crate::store::test_store_in_data();
         let picked = PickedPaths::default();
         let secret = dir.path().join("id_ed25519");
         std::fs::write(&secret, b"-----BEGIN OPENSSH PRIVATE KEY-----").unwrap();

@@ -53,13 +53,15 @@ fn placeholders(template: &str) -> Vec<(String, std::ops::Range<usize>)> {
     found
 }
 
+/// Template values from `(name, value)` pairs: the tests' way to write them.
+#[cfg(test)]
+pub(crate) fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
 
     #[test]
     fn renders_each_placeholder() {

@@ -33,6 +33,15 @@ pub fn read_inside(data_dir: &Path, rel: &str) -> Result<Vec<u8>> {
     Ok(std::fs::read(full)?)
 }
 
+/// [`read_inside`] on a blocking thread, for async callers (a recording can be megabytes,
+/// and the runtime's threads must not wait on the disk).
+pub async fn read_inside_async(data_dir: &Path, rel: String) -> Result<Vec<u8>> {
+    let data_dir = data_dir.to_path_buf();
+    tokio::task::spawn_blocking(move || read_inside(&data_dir, &rel))
+        .await
+        .map_err(|e| Error::Internal(format!("read task failed: {e}")))?
+}
+
 /// Removes the file; one already gone is fine.
 pub fn remove_inside(data_dir: &Path, rel: &str) -> Result<()> {
     match resolve_inside(data_dir, rel) {

@@ -101,37 +101,28 @@ pub fn create_in(tx: &rusqlite::Connection, c: &NewCampaign, audience: &str) -> 
 
 /// Pauses a running campaign; [`run`] stops before its next recipient.
 pub async fn pause(ob: &Outbound, campaign_id: i64) -> Result<bool> {
-    let changed = ob
-        .store
-        .write_async(move |tx| campaigns::set_state(tx, campaign_id, &[CampaignState::Running], CampaignState::Paused))
-        .await?;
-    publish(ob, campaign_id).await?;
-    Ok(changed)
+    move_state(ob, campaign_id, &[CampaignState::Running], CampaignState::Paused).await
 }
 
 /// Marks a paused campaign running again; call [`run`] to continue sending.
 pub async fn resume(ob: &Outbound, campaign_id: i64) -> Result<bool> {
-    let changed = ob
-        .store
-        .write_async(move |tx| campaigns::set_state(tx, campaign_id, &[CampaignState::Paused], CampaignState::Running))
-        .await?;
-    publish(ob, campaign_id).await?;
-    Ok(changed)
+    move_state(ob, campaign_id, &[CampaignState::Paused], CampaignState::Running).await
 }
 
 /// Stops a campaign for good; recipients not yet reached are never sent.
 pub async fn cancel(ob: &Outbound, campaign_id: i64) -> Result<bool> {
-    let changed = ob
-        .store
-        .write_async(move |tx| {
-            campaigns::set_state(
-                tx,
-                campaign_id,
-                &[CampaignState::Running, CampaignState::Paused],
-                CampaignState::Cancelled,
-            )
-        })
-        .await?;
+    move_state(ob, campaign_id, &[CampaignState::Running, CampaignState::Paused], CampaignState::Cancelled).await
+}
+
+/// Moves a campaign that is in one of `from` to `to` (nothing happens otherwise; returns
+/// whether it moved), then tells the UI where the campaign stands.
+async fn move_state(
+    ob: &Outbound,
+    campaign_id: i64,
+    from: &'static [CampaignState],
+    to: CampaignState,
+) -> Result<bool> {
+    let changed = ob.store.write_async(move |tx| campaigns::set_state(tx, campaign_id, from, to)).await?;
     publish(ob, campaign_id).await?;
     Ok(changed)
 }
@@ -274,10 +265,7 @@ async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Pro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
+    use crate::domain::template::vars;
 
     #[test]
     fn own_values_beat_shared_ones_and_blank_own_values_fall_back() {

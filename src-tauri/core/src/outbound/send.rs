@@ -285,16 +285,7 @@ pub fn retry_ref(failed_id: i64) -> String {
 /// Either way the row is held ([`crate::store::outbox_lock`]) while it is sent, and read
 /// again once held: Retry clicked twice in a row waits for the first and sends nothing.
 pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
-    let (m, state, client_ref) = ob
-        .store
-        .read_async(move |c| {
-            Ok((
-                messages::get(c, message_id)?,
-                messages::outbox_state(c, message_id)?,
-                messages::client_ref(c, message_id)?,
-            ))
-        })
-        .await?;
+    let (m, state, client_ref) = ob.store.read_async(move |c| retry_view(c, message_id)).await?;
     if m.direction != crate::domain::kinds::Direction::Outbound || m.channel != crate::domain::Channel::Sms {
         return Err(Error::InvalidInput("only a text message we sent can be retried".into()));
     }
@@ -337,6 +328,15 @@ pub async fn retry(ob: &Outbound, message_id: i64) -> Result<SendOutcome> {
     enqueue_and_deliver(ob, &guard, row).await
 }
 
+/// What Retry reads of the message it is asked to send again: the message, where it stands
+/// in the outbox, and the key it was sent under.
+fn retry_view(
+    c: &rusqlite::Connection,
+    message_id: i64,
+) -> Result<(messages::Message, messages::OutboxState, Option<String>)> {
+    Ok((messages::get(c, message_id)?, messages::outbox_state(c, message_id)?, messages::client_ref(c, message_id)?))
+}
+
 /// What both kinds of Retry check before a failed text goes out again: its attachments are
 /// still kept (their public copies expire), and the customer has not opted out since.
 async fn may_send_again(ob: &Outbound, m: &messages::Message, tokens: &[String]) -> Result<()> {
@@ -366,15 +366,11 @@ fn retry_media_urls(ob: &Outbound, tokens: &[String]) -> Result<Vec<String>> {
 /// Retry that got there first may have settled it), then Twilio's log is checked first.
 async fn retry_unconfirmed(ob: &Outbound, message_id: i64, key: &str) -> Result<SendOutcome> {
     let _held = ob.store.lock_outbox(key).await;
-    let (m, state, client_ref, tokens) = ob
+    let ((m, state, client_ref), tokens) = ob
         .store
         .read_async(move |c| {
-            Ok((
-                messages::get(c, message_id)?,
-                messages::outbox_state(c, message_id)?,
-                messages::client_ref(c, message_id)?,
-                outbound_media::live_tokens(c, message_id, &crate::domain::now_rfc3339())?,
-            ))
+            let view = retry_view(c, message_id)?;
+            Ok((view, outbound_media::live_tokens(c, message_id, &crate::domain::now_rfc3339())?))
         })
         .await?;
     let info = segments::count(&m.body);

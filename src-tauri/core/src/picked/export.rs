@@ -52,8 +52,7 @@ mod tests {
 
     #[tokio::test]
     async fn exports_only_to_a_chosen_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("data")).unwrap();
+        let (dir, store) = crate::store::test_store_in_data();
         let picked = PickedPaths::default();
         let elsewhere = dir.path().join("not-chosen.json");
 
@@ -85,8 +84,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_bad_format_keeps_the_grant() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("data")).unwrap();
+        let (dir, store) = crate::store::test_store_in_data();
         let picked = PickedPaths::default();
         let g = picked.grant(Purpose::ExportTarget, &dir.path().join("x.csv")).unwrap();
         assert_eq!(export_to(&store, &picked, &g.token, "xml").await.unwrap_err().code(), "invalid_input");

@@ -227,6 +227,14 @@ async fn assign_all(
     Ok(())
 }
 
+/// Where a registration keeps the SID and the status of its customer profile or trust product.
+fn trust_fields(r: &mut UsRegistration, kind: TrustKind) -> (&mut Option<String>, &mut Option<String>) {
+    match kind {
+        TrustKind::CustomerProfile => (&mut r.customer_profile_sid, &mut r.customer_profile_status),
+        TrustKind::TrustProduct => (&mut r.trust_product_sid, &mut r.trust_product_status),
+    }
+}
+
 /// The customer profile or trust product, found by name (an earlier run's) or created.
 async fn ensure_trust_object(
     ctx: &Ctx<'_>,
@@ -235,11 +243,7 @@ async fn ensure_trust_object(
     name: &str,
     policy_sid: &str,
 ) -> Result<String> {
-    let existing = match kind {
-        TrustKind::CustomerProfile => r.customer_profile_sid.clone(),
-        TrustKind::TrustProduct => r.trust_product_sid.clone(),
-    };
-    if let Some(sid) = existing {
+    if let Some(sid) = trust_fields(r, kind).0.clone() {
         return Ok(sid);
     }
     let pending = match kind {
@@ -258,16 +262,9 @@ async fn ensure_trust_object(
                 .await?
         }
     };
-    match kind {
-        TrustKind::CustomerProfile => {
-            r.customer_profile_sid = Some(object.sid.clone());
-            r.customer_profile_status = object.status;
-        }
-        TrustKind::TrustProduct => {
-            r.trust_product_sid = Some(object.sid.clone());
-            r.trust_product_status = object.status;
-        }
-    }
+    let (sid, status) = trust_fields(r, kind);
+    *sid = Some(object.sid.clone());
+    *status = object.status;
     r.pending_create = None;
     save(ctx.store, r).await?;
     Ok(object.sid)
@@ -282,11 +279,7 @@ async fn evaluate_and_submit(
     sid: &str,
     policy_sid: &str,
 ) -> Result<bool> {
-    let status = match kind {
-        TrustKind::CustomerProfile => r.customer_profile_status.clone(),
-        TrustKind::TrustProduct => r.trust_product_status.clone(),
-    };
-    if status.as_deref().is_some_and(|s| s != "draft") {
+    if trust_fields(r, kind).1.as_deref().is_some_and(|s| s != "draft") {
         return Ok(true);
     }
     let evaluation = ctx.client.evaluate_trust_object(kind, sid, policy_sid).await?;
@@ -305,11 +298,7 @@ async fn evaluate_and_submit(
         return Ok(false);
     }
     let submitted = ctx.client.submit_trust_object(kind, sid).await?;
-    let status = submitted.status.unwrap_or_else(|| "pending-review".into());
-    match kind {
-        TrustKind::CustomerProfile => r.customer_profile_status = Some(status),
-        TrustKind::TrustProduct => r.trust_product_status = Some(status),
-    }
+    *trust_fields(r, kind).1 = Some(submitted.status.unwrap_or_else(|| "pending-review".into()));
     Ok(true)
 }
 
@@ -431,10 +420,8 @@ async fn trust_product(ctx: &Ctx<'_>, r: &mut UsRegistration) -> Result<()> {
 /// Waits for both reviews (a callback may already have recorded them; otherwise polled).
 async fn profile_review(ctx: &Ctx<'_>, r: &mut UsRegistration) -> Result<()> {
     for kind in [TrustKind::CustomerProfile, TrustKind::TrustProduct] {
-        let (sid, status) = match kind {
-            TrustKind::CustomerProfile => (r.customer_profile_sid.clone(), r.customer_profile_status.clone()),
-            TrustKind::TrustProduct => (r.trust_product_sid.clone(), r.trust_product_status.clone()),
-        };
+        let (sid, status) = trust_fields(r, kind);
+        let (sid, status) = (sid.clone(), status.clone());
         let Some(sid) = sid else { return Err(Error::Internal("a Trust Hub SID is missing".into())) };
         let status = if status.as_deref() == Some("twilio-approved") {
             status
@@ -454,10 +441,7 @@ async fn profile_review(ctx: &Ctx<'_>, r: &mut UsRegistration) -> Result<()> {
             }
             o.status
         };
-        match kind {
-            TrustKind::CustomerProfile => r.customer_profile_status = status,
-            TrustKind::TrustProduct => r.trust_product_status = status,
-        }
+        *trust_fields(r, kind).1 = status;
     }
     if r.step == Step::Failed {
         return Ok(());

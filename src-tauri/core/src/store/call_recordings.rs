@@ -2,11 +2,11 @@
 //! the call log, downloaded by the same queue as voicemails, deleted by the owner (the
 //! local file, and on request Twilio's copy).
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::now_rfc3339;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Where the audio of a recording stands, so the UI never shows "Downloading…" for a
 /// download that has failed or given up.
@@ -103,8 +103,7 @@ pub fn for_call(conn: &Connection, call_sid: &str) -> Result<Vec<CallRecording>>
 
 pub fn get(conn: &Connection, id: i64) -> Result<CallRecording> {
     conn.row(&format!("{SELECT} WHERE cr.id = ?1 AND cr.deleted_at IS NULL"), [id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("call recording {id}")))
+        .or_not_found(|| format!("call recording {id}"))
 }
 
 pub fn find_by_sid(conn: &Connection, recording_sid: &str) -> Result<Option<CallRecording>> {
@@ -131,8 +130,7 @@ pub fn delete_local(conn: &Connection, id: i64) -> Result<Option<(String, bool)>
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("call recording {id}")))?;
+        .or_not_found(|| format!("call recording {id}"))?;
     conn.exec("UPDATE call_recordings SET deleted_at = ?2 WHERE id = ?1", params![id, now_rfc3339()])?;
     conn.exec("UPDATE recordings SET path = NULL WHERE id = ?1", [recording_id])?;
     conn.exec("DELETE FROM downloads WHERE kind = 'recording' AND target_id = ?1", [recording_id])?;
@@ -157,8 +155,7 @@ pub fn set_twilio_deleted(conn: &Connection, recording_sid: &str) -> Result<()> 
 /// The `recordings` row (the audio and its download) of call recording `id`.
 pub fn recording_id_of(conn: &Connection, id: i64) -> Result<i64> {
     conn.row("SELECT recording_id FROM call_recordings WHERE id = ?1 AND deleted_at IS NULL", [id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("call recording {id}")))
+        .or_not_found(|| format!("call recording {id}"))
 }
 
 /// Every call recording, deleted or not, oldest first (export).

@@ -11,8 +11,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::sql::CachedSql;
-use rusqlite::{params, Connection, OptionalExtension};
+use super::sql::{CachedSql, MustExist};
+use rusqlite::{params, Connection};
 
 use super::campaigns::NewRecipient;
 use crate::error::{Error, Result};
@@ -184,8 +184,7 @@ pub struct ResendPlan {
 pub fn resend_plan(conn: &Connection, id: i64) -> Result<ResendPlan> {
     let family: i64 = conn
         .row("SELECT COALESCE(resend_of, id) FROM campaigns WHERE id = ?1", [id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("campaign {id}")))?;
+        .or_not_found(|| format!("campaign {id}"))?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT r.to_addr, r.contact_id, r.body, {OUTCOME}, COALESCE(m.unconfirmed, 0)
          FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id

@@ -2,7 +2,7 @@
 //! pending → sending → sent/skipped/failed, and its outbox `client_ref` is derived from
 //! its id, so a send interrupted by a crash is resumed on the same outbox row.
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::kinds::CampaignState;
@@ -87,8 +87,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Campaign> {
             })
         },
     )
-    .optional()?
-    .ok_or_else(|| Error::not_found(format!("campaign {id}")))
+    .or_not_found(|| format!("campaign {id}"))
 }
 
 /// Campaigns still to finish (running or paused), oldest first: resumed at start-up.

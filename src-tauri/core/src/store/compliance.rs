@@ -1,10 +1,10 @@
 //! Regulatory compliance records: what the owner entered, every Twilio SID created for
 //! it, and where Twilio's review stands.
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct Compliance {
@@ -128,9 +128,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Compliance>> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Compliance> {
-    conn.row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("compliance record {id}")))
+    conn.row(&format!("{SELECT} WHERE id = ?1"), [id], from_row).or_not_found(|| format!("compliance record {id}"))
 }
 
 pub fn find_by_bundle(conn: &Connection, bundle_sid: &str) -> Result<Option<Compliance>> {

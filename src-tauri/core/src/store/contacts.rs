@@ -2,7 +2,7 @@
 //! theirs to keep: it is read from the opt-out ledger by address (`super::optouts`), so no
 //! contact edit can change it.
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::now_rfc3339;
@@ -125,9 +125,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Contact> {
 /// The contact's own fields (name, phones, email, notes, tags) without reading the opt-out
 /// ledger or the blocks: for work over many contacts that needs only those (an import).
 pub fn get_plain(conn: &Connection, id: i64) -> Result<Contact> {
-    conn.row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("contact {id}")))
+    conn.row(&format!("{SELECT} WHERE c.id = ?1"), [id], from_row).or_not_found(|| format!("contact {id}"))
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Contact>> {

@@ -1,7 +1,7 @@
 //! Conversations: one per (our number, customer address), with the list's summary
 //! columns (last message, preview, unread) kept up to date by each new message.
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::kinds::Channel;
@@ -214,9 +214,7 @@ pub fn list(conn: &Connection, filter: &ListFilter) -> Result<Vec<ConversationSu
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<ConversationSummary> {
-    conn.row(&format!("{SELECT} WHERE v.id = ?1"), [id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("conversation {id}")))
+    conn.row(&format!("{SELECT} WHERE v.id = ?1"), [id], from_row).or_not_found(|| format!("conversation {id}"))
 }
 
 pub fn mark_read(conn: &Connection, id: i64) -> Result<()> {
@@ -375,8 +373,7 @@ mod tests {
 
             tx.execute_batch("ANALYZE")?;
             for (sql, index) in [(TOTAL_UNREAD, "conversations_unread"), (crate::store::voicemails::UNHEARD, "voicemails_unheard")] {
-                let mut stmt = tx.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-                let plan: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(3))?.collect::<rusqlite::Result<_>>()?;
+                let plan = crate::store::query_plan(tx, sql)?;
                 assert!(plan.iter().any(|step| step.contains(index)), "{sql}: {plan:?}");
             }
             Ok(())

@@ -2,13 +2,13 @@
 //! keyed by SID so a retried webhook changes nothing; outbound sends are written to the
 //! outbox (status `queued`, no SID) before Twilio is asked, then given their SID.
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::kinds::{Channel, Direction};
 use crate::domain::now_rfc3339;
 use crate::domain::status::MessageStatus;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct Message {
@@ -388,8 +388,7 @@ pub fn outbox_state(conn: &Connection, id: i64) -> Result<OutboxState> {
     conn.row("SELECT request_started_at, unconfirmed FROM messages WHERE id = ?1", [id], |r| {
         Ok(OutboxState { request_started_at: r.get(0)?, unconfirmed: r.get(1)? })
     })
-    .optional()?
-    .ok_or_else(|| Error::not_found(format!("message {id}")))
+    .or_not_found(|| format!("message {id}"))
 }
 
 /// Records that a create request for this row is about to start; the first time only, so
@@ -534,10 +533,8 @@ pub fn set_retry_of(conn: &Connection, id: i64, failed_id: i64) -> Result<()> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Message> {
-    let mut m = conn
-        .row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("message {id}")))?;
+    let mut m =
+        conn.row(&format!("{SELECT} WHERE id = ?1"), [id], from_row).or_not_found(|| format!("message {id}"))?;
     attach_media(conn, std::slice::from_mut(&mut m))?;
     Ok(m)
 }

@@ -1,6 +1,6 @@
 //! Our phone numbers and their per-number call and message settings.
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use crate::domain::xmltext::xml_safe;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -54,6 +54,34 @@ pub struct NumberSettings {
     pub text_back_body: String,
     #[serde(default = "default_text_back_window")]
     pub text_back_window_hours: i64,
+}
+
+/// A number's settings for the tests of the call flow and the settings form: forwarding to
+/// an Australian mobile with screening, voicemail on, open all hours, nothing else; each
+/// test changes what it is about.
+#[cfg(test)]
+impl NumberSettings {
+    pub(crate) fn for_tests() -> Self {
+        NumberSettings {
+            forwarding_number: Some("+61412345678".into()),
+            forwarding_enabled: true,
+            greeting: String::new(),
+            voice: "alice".into(),
+            ring_seconds: 20,
+            voicemail_enabled: true,
+            voicemail_prompt: "Leave a message".into(),
+            voicemail_max_seconds: 120,
+            business_hours: None,
+            auto_reply: None,
+            screening_enabled: true,
+            closed_greeting: String::new(),
+            record_calls: false,
+            recording_notice: String::new(),
+            text_back_enabled: false,
+            text_back_body: String::new(),
+            text_back_window_hours: 12,
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -140,8 +168,7 @@ pub fn upsert_from_twilio(conn: &Connection, sid: &str, e164: &str, friendly_nam
 
 pub fn get(conn: &Connection, id: i64) -> Result<Number> {
     conn.row(&format!("SELECT {COLUMNS} FROM numbers WHERE id = ?1"), [id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("number {id}")))
+        .or_not_found(|| format!("number {id}"))
 }
 
 pub fn find_by_e164(conn: &Connection, e164: &str) -> Result<Option<Number>> {

@@ -240,9 +240,7 @@ mod tests {
         store.write(|tx| {
             for (sql, table) in [(INDEX_MESSAGES, "m"), (INDEX_CONTACTS, "c")] {
                 let select = &sql[sql.find("SELECT").unwrap_or(0)..];
-                let mut stmt = tx.prepare(&format!("EXPLAIN QUERY PLAN {select}"))?;
-                let plan: Vec<String> =
-                    stmt.query_map([], |r| r.get::<_, String>(3))?.collect::<rusqlite::Result<_>>()?;
+                let plan = crate::store::query_plan(tx, select)?;
                 assert!(
                     plan.iter().any(|step| step.starts_with(&format!("SEARCH {table} USING INTEGER PRIMARY KEY"))),
                     "{table} must be looked up by id: {plan:?}"

@@ -5,7 +5,9 @@
 //! and the writer thread is what limits ingest (docs/PERFORMANCE.md). The cache keys on the
 //! SQL text, so call sites stay plain SQL strings.
 
-use rusqlite::{Connection, Params, Row};
+use rusqlite::{Connection, OptionalExtension, Params, Row};
+
+use crate::error::{Error, Result};
 
 /// The statements one connection keeps prepared (rusqlite's default is 16, fewer than the
 /// store's distinct statements, which would make the cache thrash).
@@ -34,5 +36,17 @@ impl CachedSql for Connection {
         F: FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     {
         self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
+/// A row that must be there: none becomes [`Error::NotFound`] naming `what` ("message 12"),
+/// which is how every read by id answers for a record that does not exist (any more).
+pub trait MustExist<T> {
+    fn or_not_found(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> MustExist<T> for rusqlite::Result<T> {
+    fn or_not_found(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.optional()?.ok_or_else(|| Error::not_found(what()))
     }
 }

@@ -1,8 +1,8 @@
 //! Saved message templates.
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use crate::domain::xmltext::xml_safe;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use crate::error::{Error, Result};
 
@@ -29,14 +29,12 @@ pub fn find_by_name(conn: &Connection, name: &str) -> Result<Template> {
     conn.row("SELECT id, name, body FROM templates WHERE name = ?1", [name], |r| {
         Ok(build(r.get(0)?, r.get(1)?, r.get(2)?))
     })
-    .optional()?
-    .ok_or_else(|| Error::not_found(format!("template {name:?}")))
+    .or_not_found(|| format!("template {name:?}"))
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Template> {
     conn.row("SELECT id, name, body FROM templates WHERE id = ?1", [id], |r| Ok(build(r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("template {id}")))
+        .or_not_found(|| format!("template {id}"))
 }
 
 /// Creates or (with `id`) updates a template; names are unique.

@@ -5,7 +5,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use crate::domain::us_registration::{BrandKind, BusinessDetails, CampaignForm, Step};
 use crate::error::{Error, Result};
 
@@ -104,9 +104,7 @@ pub fn create(conn: &Connection, kind: BrandKind, details: &BusinessDetails, num
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<UsRegistration> {
-    conn.row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("US registration {id}")))
+    conn.row(&format!("{SELECT} WHERE id = ?1"), [id], from_row).or_not_found(|| format!("US registration {id}"))
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<UsRegistration>> {

@@ -1,10 +1,10 @@
 //! Recordings (audio files downloaded from Twilio) and the voicemails built on them.
 
-use super::sql::CachedSql;
+use super::sql::{CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::transcript::{self, TranscriptState};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
 pub struct Voicemail {
@@ -226,9 +226,7 @@ pub fn for_customer(
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Voicemail> {
-    conn.row(&format!("{SELECT} WHERE v.id = ?1"), [id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found(format!("voicemail {id}")))
+    conn.row(&format!("{SELECT} WHERE v.id = ?1"), [id], from_row).or_not_found(|| format!("voicemail {id}"))
 }
 
 pub fn find_by_recording_sid(conn: &Connection, sid: &str) -> Result<Option<Voicemail>> {

@@ -50,31 +50,26 @@ pub struct Summary {
     pub transcriptions: usize,
 }
 
+/// Keeps what one resource's catch-up counted, or its error when it is the run's first.
+fn tally(result: Result<usize>, count: &mut usize, first_error: &mut Option<crate::error::Error>) {
+    match result {
+        Ok(n) => *count = n,
+        Err(e) => {
+            first_error.get_or_insert(e);
+        }
+    }
+}
+
 /// One full catch-up. Each resource is independent: a failure in one is returned after
 /// the others have run, so a Recordings outage does not hide new messages.
 pub async fn run(store: &Store, client: &TwilioClient, events: &Events) -> Result<Summary> {
     let mut summary = Summary::default();
     let mut first_error = None;
-    match super::messages::catch_up(store, client, events).await {
-        Ok(n) => summary.messages = n,
-        Err(e) => first_error = first_error.or(Some(e)),
-    }
-    match super::voice::calls(store, client, events).await {
-        Ok(n) => summary.calls = n,
-        Err(e) => first_error = first_error.or(Some(e)),
-    }
-    match super::voice::recordings(store, client, events).await {
-        Ok(n) => summary.voicemails = n,
-        Err(e) => first_error = first_error.or(Some(e)),
-    }
-    match super::voice::transcriptions(store, client, events).await {
-        Ok(n) => summary.transcriptions = n,
-        Err(e) => first_error = first_error.or(Some(e)),
-    }
-    match repair_statuses(store, client, events).await {
-        Ok(n) => summary.statuses_repaired = n,
-        Err(e) => first_error = first_error.or(Some(e)),
-    }
+    tally(super::messages::catch_up(store, client, events).await, &mut summary.messages, &mut first_error);
+    tally(super::voice::calls(store, client, events).await, &mut summary.calls, &mut first_error);
+    tally(super::voice::recordings(store, client, events).await, &mut summary.voicemails, &mut first_error);
+    tally(super::voice::transcriptions(store, client, events).await, &mut summary.transcriptions, &mut first_error);
+    tally(repair_statuses(store, client, events).await, &mut summary.statuses_repaired, &mut first_error);
     if let Err(e) = crate::compliance::refresh_pending(store, client).await {
         first_error = first_error.or(Some(e));
     }

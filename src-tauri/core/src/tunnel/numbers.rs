@@ -245,22 +245,8 @@ mod tests {
     fn settings() -> NumberSettings {
         NumberSettings {
             forwarding_number: Some("+61 412 345 678".into()),
-            forwarding_enabled: true,
-            greeting: String::new(),
-            voice: "alice".into(),
-            ring_seconds: 20,
-            voicemail_enabled: true,
-            voicemail_prompt: "Leave a message".into(),
-            voicemail_max_seconds: 120,
-            business_hours: None,
             auto_reply: Some("  ".into()),
-            screening_enabled: true,
-            closed_greeting: String::new(),
-            record_calls: false,
-            recording_notice: String::new(),
-            text_back_enabled: false,
-            text_back_body: String::new(),
-            text_back_window_hours: 12,
+            ..NumberSettings::for_tests()
         }
     }
 

@@ -225,23 +225,11 @@ mod tests {
 
     fn settings() -> NumberSettings {
         NumberSettings {
-            forwarding_number: Some("+61412345678".into()),
-            forwarding_enabled: true,
             greeting: "Hello".into(),
-            voice: "alice".into(),
-            ring_seconds: 20,
-            voicemail_enabled: true,
-            voicemail_prompt: "Leave a message".into(),
-            voicemail_max_seconds: 120,
-            business_hours: None,
-            auto_reply: None,
-            screening_enabled: true,
-            closed_greeting: String::new(),
-            record_calls: false,
             recording_notice: "Recorded".into(),
             text_back_enabled: true,
             text_back_body: "Sorry we missed you".into(),
-            text_back_window_hours: 12,
+            ..NumberSettings::for_tests()
         }
     }
 

@@ -322,6 +322,18 @@ pub struct BundleStatus {
 }
 
 impl BundleStatus {
+    /// The callback as it came: a JSON body, or a form already decoded into `params`. The
+    /// bundle and Trust Hub callbacks both arrive either way.
+    pub fn from_body(is_json: bool, body: &[u8], params: &Params) -> Result<Self> {
+        if is_json {
+            let v: serde_json::Value = serde_json::from_slice(body)
+                .map_err(|e| Error::InvalidInput(format!("the body is not valid JSON: {e}")))?;
+            Self::from_json(&v)
+        } else {
+            Self::from_params(params)
+        }
+    }
+
     pub fn from_params(p: &Params) -> Result<Self> {
         Ok(BundleStatus {
             bundle_sid: p.required_of(&["BundleSid", "bundle_sid", "Sid", "sid"])?.to_string(),

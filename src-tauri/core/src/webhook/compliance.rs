@@ -11,20 +11,13 @@ use axum::response::Response;
 use super::error::WebhookError;
 use super::verify::{self, Accept};
 use super::{twiml_response, AppState};
-use crate::error::Error;
 use crate::events::Event;
 use crate::store::compliance;
 use crate::twilio::payloads::BundleStatus;
 
 pub async fn bundle_status(State(state): State<AppState>, req: Request) -> Result<Response, WebhookError> {
     let signed = verify::signed(&state, req, Accept::FormOrJson).await?;
-    let bundle = if signed.is_json {
-        let v: serde_json::Value = serde_json::from_slice(&signed.body)
-            .map_err(|e| Error::InvalidInput(format!("the body is not valid JSON: {e}")))?;
-        BundleStatus::from_json(&v)?
-    } else {
-        BundleStatus::from_params(&signed.params)?
-    };
+    let bundle = BundleStatus::from_body(signed.is_json, &signed.body, &signed.params)?;
     let compliance_id = state
         .store
         .write_async(move |tx| {

@@ -273,26 +273,17 @@ mod tests {
 
     fn settings() -> NumberSettings {
         NumberSettings {
-            forwarding_number: Some("+61412345678".into()),
-            forwarding_enabled: true,
             greeting: "Thanks for calling".into(),
             voice: "Polly.Joanna".into(),
             ring_seconds: 25,
-            voicemail_enabled: true,
-            voicemail_prompt: "Leave a message".into(),
             voicemail_max_seconds: 90,
             business_hours: Some(BusinessHours {
                 tz: "Australia/Sydney".into(),
                 spans: (0..5).map(|day| Span { day, open: "09:00".into(), close: "17:00".into() }).collect(),
             }),
-            auto_reply: None,
             screening_enabled: false,
-            closed_greeting: String::new(),
-            record_calls: false,
             recording_notice: "This call may be recorded.".into(),
-            text_back_enabled: false,
-            text_back_body: String::new(),
-            text_back_window_hours: 12,
+            ..NumberSettings::for_tests()
         }
     }
 

@@ -179,11 +179,7 @@ impl TwilioClient {
         end_user_type: &str,
         attributes: &serde_json::Value,
     ) -> Result<EndUser> {
-        let p = Params::new()
-            .add("FriendlyName", friendly_name)
-            .add("Type", end_user_type)
-            .add("Attributes", attributes.to_string());
-        self.post_form(&self.v2("EndUsers"), p.as_slice(), Retry::Never).await
+        self.create_typed(&self.v2("EndUsers"), friendly_name, end_user_type, attributes).await
     }
 
     /// Corrects an end user's fields after an evaluation pointed at them (Twilio evaluates
@@ -206,11 +202,7 @@ impl TwilioClient {
         kind: &str,
         attributes: &serde_json::Value,
     ) -> Result<SupportingDocument> {
-        let p = Params::new()
-            .add("FriendlyName", friendly_name)
-            .add("Type", kind)
-            .add("Attributes", attributes.to_string());
-        self.post_form(&self.v2("SupportingDocuments"), p.as_slice(), Retry::Never).await
+        self.create_typed(&self.v2("SupportingDocuments"), friendly_name, kind, attributes).await
     }
 
     /// Uploads a document file: multipart to the upload host, as Twilio requires for files.

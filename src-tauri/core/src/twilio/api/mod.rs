@@ -13,6 +13,27 @@ pub mod recordings;
 pub mod transcriptions;
 pub mod trusthub;
 
+use super::client::{Params, Retry, TwilioClient};
+
+impl TwilioClient {
+    /// Creates an object Twilio knows by a name, a type and a JSON of attributes: a bundle's
+    /// end user, a Trust Hub end user or supporting document all take these three fields.
+    /// A create is never resent (a second one would make a second object).
+    async fn create_typed<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        friendly_name: &str,
+        kind: &str,
+        attributes: &serde_json::Value,
+    ) -> crate::error::Result<T> {
+        let p = Params::new()
+            .add("FriendlyName", friendly_name)
+            .add("Type", kind)
+            .add("Attributes", attributes.to_string());
+        self.post_form(url, p.as_slice(), Retry::Never).await
+    }
+}
+
 /// Twilio is inconsistent about scalars (`num_segments` is `"1"`, `channels` is `1`):
 /// accept a string, number or bool as text, and null as absent.
 pub(crate) fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

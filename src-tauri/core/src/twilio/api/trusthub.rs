@@ -175,11 +175,7 @@ impl TwilioClient {
         kind: &str,
         attributes: &serde_json::Value,
     ) -> Result<TrustEndUser> {
-        let p = Params::new()
-            .add("FriendlyName", friendly_name)
-            .add("Type", kind)
-            .add("Attributes", attributes.to_string());
-        self.post_form(&self.trusthub("EndUsers"), p.as_slice(), Retry::Never).await
+        self.create_typed(&self.trusthub("EndUsers"), friendly_name, kind, attributes).await
     }
 
     /// A Trust Hub supporting document (the business address, as `customer_profile_address`).
@@ -189,10 +185,6 @@ impl TwilioClient {
         kind: &str,
         attributes: &serde_json::Value,
     ) -> Result<TrustDocument> {
-        let p = Params::new()
-            .add("FriendlyName", friendly_name)
-            .add("Type", kind)
-            .add("Attributes", attributes.to_string());
-        self.post_form(&self.trusthub("SupportingDocuments"), p.as_slice(), Retry::Never).await
+        self.create_typed(&self.trusthub("SupportingDocuments"), friendly_name, kind, attributes).await
     }
 }
