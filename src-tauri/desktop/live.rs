@@ -128,6 +128,20 @@ impl Live {
         Ok(())
     }
 
+    /// Starts the core unless it already runs (the owner saved credentials or restarted it
+    /// while the start waited for the keychain). A keychain failure is left showing, with
+    /// the promise of another try, for a window that opens meanwhile.
+    pub async fn start_unless_running(&self) -> Result<()> {
+        if matches!(*self.mode.read().await, Mode::Real(_) | Mode::Sandbox(_)) {
+            return Ok(());
+        }
+        let started = self.restart().await;
+        if let Err(e @ Error::Keychain(_)) = &started {
+            *self.mode.write().await = Mode::Stopped(format!("{e} (Switchboard tries again by itself)"));
+        }
+        started
+    }
+
     /// The runtime the settings and the keychain describe; None without credentials.
     fn real_config(store: &Store) -> Result<Option<RuntimeConfig>> {
         let keychain = Keychain::default();

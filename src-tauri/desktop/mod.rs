@@ -86,7 +86,18 @@ fn start_core(app: tauri::AppHandle, with_window: bool) {
         }
         let live = app.state::<live::Live>();
         tauri::async_runtime::spawn(live.remember_syncs());
-        if let Err(e) = live.restart().await {
+        // A keychain still locked at login is waited for (secrets::unlock_wait), so a start
+        // in the tray does not leave nothing listening all day.
+        let started = crate::secrets::unlock_wait::retry_while_locked(
+            || live.start_unless_running(),
+            |e, failed, wait| {
+                if failed == 1 || failed % 10 == 0 {
+                    tracing::warn!(error = %e, failed, "the core waits for the keychain; trying again in {}s", wait.as_secs());
+                }
+            },
+        )
+        .await;
+        if let Err(e) = started {
             tracing::error!(error = %e, "the core did not start");
             *live.mode.write().await = live::Mode::Stopped(e.to_string());
             return;

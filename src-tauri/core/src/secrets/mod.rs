@@ -5,6 +5,7 @@
 
 pub mod account;
 mod keychain;
+pub mod unlock_wait;
 
 pub use keychain::Keychain;
 
