@@ -18,6 +18,8 @@
 //!
 //! The store is kept in `BENCH_INBOX_DIR` (default `/tmp/switchboard-bench-inbox`) and reused
 //! when it already holds the requested size, so `benches/desktop.sh` can open it too.
+//! `BENCH_INBOX_ANALYZE=0` measures it without planner statistics, as the app keeps its
+//! stores (see `statistics` below).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -25,6 +27,29 @@ use std::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
 use rusqlite::params;
 use switchboard::store::{self, calls, conversations, messages, search, timeline, Store};
+
+/// SQLite's planner statistics after each generation step, as `ANALYZE` writes them, unless
+/// `BENCH_INBOX_ANALYZE=0`: then the store is measured as the app keeps it, which never runs
+/// `ANALYZE` (any statistics already there are removed). With statistics and this build's
+/// STAT4, SQLite prepares a statement again whenever a parameter it estimated with is bound,
+/// which is every call of the list, a thread and search (docs/PERFORMANCE.md).
+fn statistics(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
+    if env_num("BENCH_INBOX_ANALYZE", 1) == 0 {
+        store.write(|tx| {
+            let has_stats: bool =
+                tx.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1')", [], |r| {
+                    r.get(0)
+                })?;
+            if has_stats {
+                tx.execute_batch("DELETE FROM sqlite_stat1; DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;")?;
+            }
+            Ok(())
+        })?;
+    } else {
+        store.write(|tx| Ok(tx.execute_batch("ANALYZE")?))?;
+    }
+    Ok(())
+}
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.trim().replace('_', "").parse().ok()).unwrap_or(default)
@@ -148,7 +173,7 @@ fn generate(dir: &std::path::Path, total: u64, convs: u64) -> Result<Store, Box<
         }
         Ok(())
     })?;
-    store.write(|tx| Ok(tx.execute_batch("ANALYZE")?))?;
+    statistics(&store)?;
     println!("inbox: generated {total} messages in {convs} conversations in {:.1} s", started.elapsed().as_secs_f64());
     Ok(store)
 }
@@ -186,7 +211,7 @@ fn generate_call_recordings(store: &Store) -> Result<(), Box<dyn std::error::Err
         }
         Ok(calls.len())
     })?;
-    store.write(|tx| Ok(tx.execute_batch("ANALYZE")?))?;
+    statistics(&store)?;
     println!("inbox: added {added} call recordings in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -219,7 +244,7 @@ fn generate_calls(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
         }
         Ok(())
     })?;
-    store.write(|tx| Ok(tx.execute_batch("ANALYZE")?))?;
+    statistics(&store)?;
     Ok(())
 }
 
@@ -274,7 +299,7 @@ fn generate_timeline(store: &Store, n: i64, convs: u64) -> Result<(), Box<dyn st
         tx.execute("UPDATE conversations SET state = 'done', unread = 0 WHERE id % 11 = 0", [])?;
         Ok(())
     })?;
-    store.write(|tx| Ok(tx.execute_batch("ANALYZE")?))?;
+    statistics(&store)?;
     println!("inbox: added {} calls with voicemails in {:.1} s", n - have, started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -302,6 +327,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     generate_calls(&store)?;
     generate_timeline(&store, env_num("BENCH_INBOX_TIMELINE_CALLS", 100_000) as i64, convs)?;
     generate_call_recordings(&store)?;
+    if env_num("BENCH_INBOX_ANALYZE", 1) == 0 {
+        statistics(&store)?; // a reused store may hold statistics from an earlier run
+    }
     let bytes = std::fs::metadata(dir.join(store::DB_FILE)).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(dir.join(format!("{}-wal", store::DB_FILE))).map(|m| m.len()).unwrap_or(0);
     println!("inbox: database {:.0} MB on disk", bytes as f64 / 1e6);

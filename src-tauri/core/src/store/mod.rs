@@ -251,6 +251,7 @@ impl Store {
         )?;
         reader.busy_timeout(Duration::from_secs(5))?;
         reader.set_prepared_statement_cache_capacity(sql::STATEMENT_CACHE);
+        keep_statements_prepared(&reader)?;
         let (tx, rx) = std::sync::mpsc::channel::<Box<dyn Work>>();
         std::thread::Builder::new().name("switchboard-db-writer".into()).spawn(move || writer_loop(writer, rx))?;
         let registered = writer_key(data_dir);
@@ -356,9 +357,22 @@ fn shrink_memory(conn: &Connection) -> Result<()> {
     Ok(conn.execute_batch("PRAGMA shrink_memory")?)
 }
 
+/// Plans that do not depend on the values bound to a statement (SQLite's query planner
+/// stability guarantee). Without it, SQLite 3.53 plans with the value bound to `LIMIT ?`
+/// (and, on a store with statistics, with any parameter it estimated from), marks every
+/// such statement expired when it is bound again, and prepares it afresh at its next step:
+/// a third of the conversation list's time and half a thread's went to preparing the
+/// statement the cache was meant to keep (docs/PERFORMANCE.md). Our queries are written
+/// for their indexes, so one plan per statement is what they want.
+fn keep_statements_prepared(conn: &Connection) -> Result<()> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
+}
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.set_prepared_statement_cache_capacity(sql::STATEMENT_CACHE);
+    keep_statements_prepared(conn)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: a webhook is acknowledged only after its commit reached the disk.
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -426,4 +440,34 @@ pub(crate) fn query_plan(conn: &Connection, sql: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let plan = stmt.query_map([], |r| r.get::<_, String>(3))?.collect::<rusqlite::Result<_>>()?;
     Ok(plan)
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use rusqlite::{Connection, StatementStatus};
+
+    /// How often SQLite prepared `sql` again over three calls with other `LIMIT` values.
+    fn reprepares(conn: &Connection, sql: &str) -> i32 {
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3);").unwrap();
+        for limit in [1, 2, 3] {
+            let mut stmt = conn.prepare_cached(sql).unwrap();
+            let _: Vec<i64> = stmt.query_map([limit], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        }
+        let stmt = conn.prepare_cached(sql).unwrap();
+        stmt.get_status(StatementStatus::RePrepare)
+    }
+
+    #[test]
+    fn a_cached_statement_is_not_prepared_again_when_its_limit_changes() {
+        let sql = "SELECT id FROM t ORDER BY id LIMIT ?1";
+        // What SQLite does on its own: every new LIMIT value prepares the statement again.
+        let plain = Connection::open_in_memory().unwrap();
+        assert!(
+            reprepares(&plain, sql) > 0,
+            "SQLite no longer re-plans for a bound LIMIT; keep_statements_prepared may go"
+        );
+        let ours = Connection::open_in_memory().unwrap();
+        super::keep_statements_prepared(&ours).unwrap();
+        assert_eq!(reprepares(&ours, sql), 0);
+    }
 }
