@@ -211,7 +211,7 @@ fn generate_call_recordings(store: &Store) -> Result<(), Box<dyn std::error::Err
         }
         Ok(calls.len())
     })?;
-    statistics(&store)?;
+    statistics(store)?;
     println!("inbox: added {added} call recordings in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -244,7 +244,7 @@ fn generate_calls(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
         }
         Ok(())
     })?;
-    statistics(&store)?;
+    statistics(store)?;
     Ok(())
 }
 
@@ -310,7 +310,7 @@ fn generate_timeline(store: &Store, n: i64, convs: u64) -> Result<(), Box<dyn st
         tx.execute("UPDATE conversations SET state = 'done', unread = 0 WHERE id % 11 = 0", [])?;
         Ok(())
     })?;
-    statistics(&store)?;
+    statistics(store)?;
     println!("inbox: added {} calls with voicemails in {:.1} s", n - have, started.elapsed().as_secs_f64());
     Ok(())
 }
