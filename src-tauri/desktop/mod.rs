@@ -140,12 +140,14 @@ pub fn run(sandbox: bool, in_tray: bool) -> Result<()> {
             first_paint: tokio::sync::Notify::new(),
         })
         .manage(live::Live::new(store, events.clone(), sandbox))
+        .manage(tray::RefreshAsked::default())
         .setup(move |app| {
             contract.mount_events(app);
             bridge::spawn(app.handle().clone(), &events);
             // No tray host (a bare X server, some Wayland desktops) is not fatal: the app
             // then behaves like an ordinary window, and always opens one.
             let tray = tray::build(app.handle());
+            tray::spawn_refresher(app.handle().clone());
             if let Err(e) = &tray {
                 tracing::warn!("no tray icon: {e}");
             }
