@@ -84,10 +84,11 @@ pub fn spawn_refresher<R: Runtime>(app: AppHandle<R>) {
 }
 
 async fn show_counts<R: Runtime>(app: &AppHandle<R>) {
+    // No tray (no tray host): nothing to show, so nothing to read.
+    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
     let Some(state) = app.try_state::<DesktopState>() else { return };
     let counts = state.store.read_async(|c| Ok((conversations::total_unread(c)?, voicemails::unheard_count(c)?))).await;
     let Ok((unread, unheard)) = counts else { return };
-    let Some(tray) = app.tray_by_id(TRAY_ID) else { return };
     let tooltip = match (unread, unheard) {
         (0, 0) => "Switchboard — nothing new".to_string(),
         (m, v) => format!("Switchboard — {m} unread, {v} new voicemail"),
