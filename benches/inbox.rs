@@ -36,13 +36,16 @@ use switchboard::store::{self, calls, conversations, messages, search, timeline,
 fn statistics(store: &Store) -> Result<(), Box<dyn std::error::Error>> {
     if env_num("BENCH_INBOX_ANALYZE", 1) == 0 {
         store.write(|tx| {
-            let has_stats: bool =
-                tx.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1')", [], |r| {
-                    r.get(0)
-                })?;
-            if has_stats {
-                tx.execute_batch("DELETE FROM sqlite_stat1; DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;")?;
+            // Each table only where ANALYZE made it (sqlite_stat4 needs a STAT4 build).
+            for table in ["sqlite_stat1", "sqlite_stat4"] {
+                let exists: bool =
+                    tx.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = ?1)", [table], |r| r.get(0))?;
+                if exists {
+                    tx.execute_batch(&format!("DELETE FROM {table}"))?;
+                }
             }
+            // Reloads the (now empty) statistics into this connection's planner.
+            tx.execute_batch("ANALYZE sqlite_schema")?;
             Ok(())
         })?;
     } else {
