@@ -78,6 +78,10 @@ struct Inner {
     /// Writes go to the writer thread, which owns the only writing connection.
     writer: std::sync::mpsc::Sender<Box<dyn Work>>,
     reader: Mutex<Connection>,
+    /// One [`Store::read_async`] at a time on a blocking thread: the others wait here, as
+    /// tasks, rather than each on a thread of its own blocked on `reader` (a burst of events
+    /// asking for a read would otherwise start one OS thread per event).
+    read_turn: Arc<tokio::sync::Semaphore>,
     /// One send at a time per outbox row in this process (see [`outbox_lock`]): kept with
     /// the store because the store, like the outbox, is one per process.
     outbox_locks: outbox_lock::OutboxLocks,
@@ -264,6 +268,7 @@ impl Store {
                 registered,
                 writer: tx,
                 reader: Mutex::new(reader),
+                read_turn: Arc::new(tokio::sync::Semaphore::new(1)),
                 outbox_locks: Default::default(),
             }),
         })
@@ -338,10 +343,17 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.read(f))
+        let turn = Arc::clone(&self.inner.read_turn)
+            .acquire_owned()
             .await
-            .map_err(|e| Error::Internal(format!("store task failed: {e}")))?
+            .map_err(|_| Error::Internal("the database reader has closed".into()))?;
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            store.read(f)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("store task failed: {e}")))?
     }
 }
 
@@ -471,3 +483,6 @@ mod statement_tests {
         assert_eq!(reprepares(&ours, sql), 0);
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod read_async_tests;
