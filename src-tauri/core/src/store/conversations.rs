@@ -259,19 +259,29 @@ pub struct Counts {
 }
 
 pub fn counts(conn: &Connection) -> Result<Counts> {
-    Ok(conn.row(
-        concat!(
-            "SELECT COALESCE(SUM(unread), 0), COALESCE(SUM(unread > 0), 0),
-                COALESCE(SUM(state = 'open'), 0), COALESCE(SUM(state = 'done'), 0)
-             FROM conversations v WHERE ",
-            super::blocked::not_blocked_sql!()
-        ),
-        [],
-        |r| {
-            Ok(Counts { unread_messages: r.get(0)?, unread_conversations: r.get(1)?, open: r.get(2)?, done: r.get(3)? })
-        },
-    )?)
+    Ok(conn.row(COUNTS, [], |r| {
+        Ok(Counts { unread_messages: r.get(0)?, unread_conversations: r.get(1)?, open: r.get(2)?, done: r.get(3)? })
+    })?)
 }
+
+/// Every conversation's counts, less the blocked numbers' own. The totals read only the
+/// covering index `conversations_counts`; a `NOT EXISTS` probe per conversation needed
+/// `customer`, so SQLite read every row of the table instead (2.5× the time). The blocked
+/// side is a few addresses, each finding its conversations by `conversations_customer`:
+/// `CROSS JOIN` keeps the block list the outer loop (without statistics SQLite would rather
+/// scan every conversation and look each up in the block list).
+const COUNTS: &str = "
+    WITH sums(unread, unread_conversations, open, done) AS (
+        SELECT COALESCE(SUM(unread), 0), COALESCE(SUM(unread > 0), 0),
+               COALESCE(SUM(state = 'open'), 0), COALESCE(SUM(state = 'done'), 0)
+        FROM conversations),
+    blocked(unread, unread_conversations, open, done) AS (
+        SELECT COALESCE(SUM(v.unread), 0), COALESCE(SUM(v.unread > 0), 0),
+               COALESCE(SUM(v.state = 'open'), 0), COALESCE(SUM(v.state = 'done'), 0)
+        FROM blocked_addresses b CROSS JOIN conversations v ON v.customer = b.address)
+    SELECT s.unread - b.unread, s.unread_conversations - b.unread_conversations,
+           s.open - b.open, s.done - b.done
+    FROM sums s, blocked b";
 
 /// Unread messages over all conversations ([`counts`]).
 pub fn total_unread(conn: &Connection) -> Result<i64> {
@@ -376,6 +386,48 @@ mod tests {
                 let plan = crate::store::query_plan(tx, sql)?;
                 assert!(plan.iter().any(|step| step.contains(index)), "{sql}: {plan:?}");
             }
+            Ok(())
+        })
+    }
+
+    /// The counts leave out every conversation of a blocked number (on each of our numbers),
+    /// stay exact as it is blocked and unblocked, and read the covering index
+    /// `conversations_counts` plus the blocked numbers' own conversations, not every row of
+    /// `conversations` (the badge asks after every text: 14 ms on 50,000 conversations).
+    #[test]
+    fn the_counts_leave_out_blocked_numbers_and_read_the_covering_index() -> Result<()> {
+        let (_d, store) = test_store();
+        store.write(|tx| {
+            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+            let clinic = numbers::upsert_from_twilio(tx, "PN02", "+61255501235", "Clinic")?;
+            for (number, customer, texts) in [
+                (shop, "+61412555201", 2),
+                (shop, "+61412555202", 0),
+                (shop, "+61412555666", 3),
+                (clinic, "+61412555666", 1),
+            ] {
+                let id = ensure(tx, number, customer)?;
+                for _ in 0..texts {
+                    touch(tx, id, "2026-11-30T10:00:00.000Z", "hello", true)?;
+                }
+            }
+            let quiet = ensure(tx, shop, "+61412555202")?;
+            set_state(tx, quiet, State::Done)?;
+            let all = Counts { unread_messages: 6, unread_conversations: 3, open: 3, done: 1 };
+            assert_eq!(counts(tx)?, all);
+
+            crate::store::blocked::block(tx, "+61412555666")?;
+            crate::store::blocked::block(tx, "+61412555999")?; // blocked, never wrote
+            assert_eq!(counts(tx)?, Counts { unread_messages: 2, unread_conversations: 1, open: 1, done: 1 });
+            crate::store::blocked::unblock(tx, "+61412555666")?;
+            assert_eq!(counts(tx)?, all, "unblocking counts them again");
+
+            // Without statistics, as the app keeps its stores (with them, five rows are
+            // cheaper to scan than to search, which says nothing of 50,000).
+            let plan = crate::store::query_plan(tx, COUNTS)?;
+            assert!(plan.iter().any(|step| step.contains("COVERING INDEX conversations_counts")), "{plan:?}");
+            assert!(plan.iter().any(|step| step.contains("conversations_customer")), "{plan:?}");
+            assert!(!plan.iter().any(|step| step == "SCAN v"), "{plan:?}");
             Ok(())
         })
     }
