@@ -589,7 +589,7 @@ pub fn media_message_id(conn: &Connection, media_id: i64) -> Result<Option<i64>>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{numbers, test_store};
+    use crate::store::write_with_number;
 
     fn inbound(sid: &str, number_id: i64) -> Inbound {
         Inbound {
@@ -606,74 +606,65 @@ mod tests {
 
     #[test]
     fn inbound_is_stored_once_per_sid() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let n = numbers::ensure(tx, "+61255501234", false)?;
-                let first = insert_inbound(tx, &inbound("SM00000000000000000000000000000001", n))?;
-                let again = insert_inbound(tx, &inbound("SM00000000000000000000000000000001", n))?;
-                assert!(first.created && !again.created);
-                assert_eq!(first.message_id, again.message_id);
-                assert_eq!(first.media_ids.len(), 1);
-                let count: i64 = tx.row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
-                assert_eq!(count, 1);
-                let conv = super::super::conversations::get(tx, first.conversation_id)?;
-                assert_eq!(conv.unread, 1);
-                Ok(())
-            })
-            .unwrap();
+        write_with_number("+61255501234", |tx, n| {
+            let first = insert_inbound(tx, &inbound("SM00000000000000000000000000000001", n))?;
+            let again = insert_inbound(tx, &inbound("SM00000000000000000000000000000001", n))?;
+            assert!(first.created && !again.created);
+            assert_eq!(first.message_id, again.message_id);
+            assert_eq!(first.media_ids.len(), 1);
+            let count: i64 = tx.row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
+            assert_eq!(count, 1);
+            let conv = super::super::conversations::get(tx, first.conversation_id)?;
+            assert_eq!(conv.unread, 1);
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
     fn status_before_message_is_applied_when_it_appears() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let n = numbers::ensure(tx, "+61255501234", false)?;
-                let sid = "SM00000000000000000000000000000002";
-                assert_eq!(apply_status(tx, sid, &MessageStatus::Delivered, None, None)?, StatusOutcome::Deferred);
-                let (id, _) = insert_outbound(
-                    tx,
-                    &Outbound {
-                        client_ref: "r1".into(),
-                        number_id: n,
-                        from: "+61255501234".into(),
-                        to: "+61412345678".into(),
-                        body: "hello".into(),
-                        channel: Channel::Sms,
-                        num_segments: 1,
-                        num_media: 0,
-                        campaign_id: None,
-                    },
-                )?;
-                set_sid(tx, id, sid, &MessageStatus::Queued)?;
-                assert_eq!(get(tx, id)?.status, "delivered");
-                assert_eq!(apply_status(tx, sid, &MessageStatus::Sent, None, None)?, StatusOutcome::Stale);
-                Ok(())
-            })
-            .unwrap();
-    }
-
-    #[test]
-    fn outbox_is_idempotent_by_client_ref() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let n = numbers::ensure(tx, "+61255501234", false)?;
-                let m = Outbound {
-                    client_ref: "same".into(),
+        write_with_number("+61255501234", |tx, n| {
+            let sid = "SM00000000000000000000000000000002";
+            assert_eq!(apply_status(tx, sid, &MessageStatus::Delivered, None, None)?, StatusOutcome::Deferred);
+            let (id, _) = insert_outbound(
+                tx,
+                &Outbound {
+                    client_ref: "r1".into(),
                     number_id: n,
                     from: "+61255501234".into(),
                     to: "+61412345678".into(),
-                    body: "x".into(),
+                    body: "hello".into(),
                     channel: Channel::Sms,
                     num_segments: 1,
                     num_media: 0,
                     campaign_id: None,
-                };
-                assert_eq!(insert_outbound(tx, &m)?, insert_outbound(tx, &m)?);
-                Ok(())
-            })
-            .unwrap();
+                },
+            )?;
+            set_sid(tx, id, sid, &MessageStatus::Queued)?;
+            assert_eq!(get(tx, id)?.status, "delivered");
+            assert_eq!(apply_status(tx, sid, &MessageStatus::Sent, None, None)?, StatusOutcome::Stale);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn outbox_is_idempotent_by_client_ref() {
+        write_with_number("+61255501234", |tx, n| {
+            let m = Outbound {
+                client_ref: "same".into(),
+                number_id: n,
+                from: "+61255501234".into(),
+                to: "+61412345678".into(),
+                body: "x".into(),
+                channel: Channel::Sms,
+                num_segments: 1,
+                num_media: 0,
+                campaign_id: None,
+            };
+            assert_eq!(insert_outbound(tx, &m)?, insert_outbound(tx, &m)?);
+            Ok(())
+        })
+        .unwrap();
     }
 }
