@@ -294,7 +294,7 @@ pub fn set_reply_channel(conn: &Connection, id: i64, channel: Channel) -> Result
 mod tests {
     use super::*;
     use crate::store::contacts::{self, ContactEdit};
-    use crate::store::{numbers, test_store, write_with_shop};
+    use crate::store::{numbers, write_fresh, write_with_shop};
 
     fn contact(tx: &Connection, name: &str, phones: &[&str], email: Option<&str>) -> Result<i64> {
         let edit = ContactEdit {
@@ -308,8 +308,7 @@ mod tests {
 
     #[test]
     fn starting_a_conversation_reuses_or_creates_the_right_one() -> Result<()> {
-        let (_d, store) = test_store();
-        store.write(|tx| {
+        write_fresh(|tx| {
             let missing = start(tx, None, &StartWith::Phone("+61412555201".into()));
             assert!(matches!(missing, Err(Error::InvalidInput(_))), "no number of ours yet: {missing:?}");
             let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;

@@ -231,7 +231,7 @@ mod tests {
     use super::*;
     use crate::domain::kinds::Channel;
     use crate::domain::MessageStatus;
-    use crate::store::{campaigns, messages, test_store, write_with_number};
+    use crate::store::{campaigns, messages, write_fresh, write_with_number};
 
     const US: &str = "+14155550100";
 
@@ -344,17 +344,15 @@ mod tests {
 
     #[test]
     fn the_price_cache_is_per_country_per_day() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                assert_eq!(cached_prices(tx, "US", "2026-11-30")?, None);
-                cache_prices(tx, "US", "2026-11-30", Some("{}"))?;
-                cache_prices(tx, "AQ", "2026-11-30", None)?;
-                assert_eq!(cached_prices(tx, "US", "2026-11-30")?, Some(Some("{}".into())));
-                assert_eq!(cached_prices(tx, "AQ", "2026-11-30")?, Some(None), "no price is an answer too");
-                assert_eq!(cached_prices(tx, "US", "2026-12-01")?, None, "a new day asks again");
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            assert_eq!(cached_prices(tx, "US", "2026-11-30")?, None);
+            cache_prices(tx, "US", "2026-11-30", Some("{}"))?;
+            cache_prices(tx, "AQ", "2026-11-30", None)?;
+            assert_eq!(cached_prices(tx, "US", "2026-11-30")?, Some(Some("{}".into())));
+            assert_eq!(cached_prices(tx, "AQ", "2026-11-30")?, Some(None), "no price is an answer too");
+            assert_eq!(cached_prices(tx, "US", "2026-12-01")?, None, "a new day asks again");
+            Ok(())
+        })
+        .unwrap();
     }
 }

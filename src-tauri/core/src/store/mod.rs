@@ -421,7 +421,7 @@ pub fn default_data_dir(override_dir: Option<&Path>) -> Result<PathBuf> {
 mod test_support;
 #[cfg(test)]
 pub(crate) use test_support::{
-    query_plan, test_store, test_store_in_data, test_store_with_shop, write_with_number, write_with_shop,
+    query_plan, test_store, test_store_in_data, test_store_with_shop, write_fresh, write_with_number, write_with_shop,
 };
 
 #[cfg(test)]

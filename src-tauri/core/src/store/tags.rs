@@ -93,33 +93,31 @@ pub fn contacts_with_any(conn: &Connection, tags: &[String]) -> Result<Vec<i64>>
 mod tests {
     use super::*;
     use crate::store::contacts::{self, ContactEdit};
-    use crate::store::test_store;
+    use crate::store::write_fresh;
 
     #[test]
     fn tags_ignore_case_and_spacing_and_find_their_contacts() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let edit =
-                    |name: &str| ContactEdit { name: name.into(), phones: vec![], email: None, notes: String::new() };
-                let ana = contacts::save(tx, None, &edit("Ana"))?;
-                let bo = contacts::save(tx, None, &edit("Bo"))?;
-                add(tx, ana, "VIP")?;
-                add(tx, ana, " vip ")?;
-                add(tx, bo, "Tuesday   class")?;
-                assert_eq!(of_contact(tx, ana)?, vec!["VIP"], "one tag whatever its case");
-                assert_eq!(of_contact(tx, bo)?, vec!["Tuesday class"]);
-                assert_eq!(contacts_with_any(tx, &["vip".into(), "TUESDAY CLASS".into()])?, vec![ana, bo]);
-                let all = all(tx)?;
-                assert_eq!(all.len(), 2);
-                assert!(add(tx, ana, "   ").is_err());
-                assert!(add(tx, ana, &"x".repeat(41)).is_err());
-                set(tx, ana, &["New".into()])?;
-                assert_eq!(of_contact(tx, ana)?, vec!["New"]);
-                remove(tx, ana, "new")?;
-                assert!(of_contact(tx, ana)?.is_empty());
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            let edit =
+                |name: &str| ContactEdit { name: name.into(), phones: vec![], email: None, notes: String::new() };
+            let ana = contacts::save(tx, None, &edit("Ana"))?;
+            let bo = contacts::save(tx, None, &edit("Bo"))?;
+            add(tx, ana, "VIP")?;
+            add(tx, ana, " vip ")?;
+            add(tx, bo, "Tuesday   class")?;
+            assert_eq!(of_contact(tx, ana)?, vec!["VIP"], "one tag whatever its case");
+            assert_eq!(of_contact(tx, bo)?, vec!["Tuesday class"]);
+            assert_eq!(contacts_with_any(tx, &["vip".into(), "TUESDAY CLASS".into()])?, vec![ana, bo]);
+            let all = all(tx)?;
+            assert_eq!(all.len(), 2);
+            assert!(add(tx, ana, "   ").is_err());
+            assert!(add(tx, ana, &"x".repeat(41)).is_err());
+            set(tx, ana, &["New".into()])?;
+            assert_eq!(of_contact(tx, ana)?, vec!["New"]);
+            remove(tx, ana, "new")?;
+            assert!(of_contact(tx, ana)?.is_empty());
+            Ok(())
+        })
+        .unwrap();
     }
 }

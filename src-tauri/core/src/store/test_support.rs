@@ -29,30 +29,37 @@ pub(crate) fn query_plan(conn: &Connection, sql: &str) -> Result<Vec<String>> {
     Ok(plan)
 }
 
-/// Runs `f` in a write transaction of a fresh store that already has our number `e164` (kept
-/// as the app keeps a number it is given), with that number's id: how most store tests start.
+/// Runs `f` in a write transaction of a fresh store: for the tests that need nothing else.
+pub(crate) fn write_fresh<T, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+{
+    let (_d, store) = test_store();
+    store.write(f)
+}
+
+/// The same with our number `e164` already in the store (kept as the app keeps a number it is
+/// given), passing its id: how most store tests start.
 pub(crate) fn write_with_number<T, F>(e164: &str, f: F) -> Result<T>
 where
     T: Send + 'static,
     F: FnOnce(&Connection, i64) -> Result<T> + Send + 'static,
 {
-    let (_d, store) = test_store();
     let e164 = e164.to_string();
-    store.write(move |tx| {
+    write_fresh(move |tx| {
         let n = numbers::ensure(tx, &e164, false)?;
         f(tx, n)
     })
 }
 
-/// The same with our number "Shop" (PN01, +61255501234) as Twilio's list of numbers gives
-/// it, in the same transaction as `f`.
+/// The same with our number "Shop" (PN01, +61255501234) as Twilio's list of numbers gives it.
 pub(crate) fn write_with_shop<T, F>(f: F) -> Result<T>
 where
     T: Send + 'static,
     F: FnOnce(&Connection, i64) -> Result<T> + Send + 'static,
 {
-    let (_d, store) = test_store();
-    store.write(move |tx| {
+    write_fresh(move |tx| {
         let shop = shop_number(tx)?;
         f(tx, shop)
     })
