@@ -5,7 +5,7 @@
 //! never lost) but not notified (`inbound::publish`) and its conversation is left out of
 //! the inbox and the unread count (`super::conversations`).
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use rusqlite::{params, Connection};
 
 use crate::domain::{now_rfc3339, Address};
@@ -79,8 +79,7 @@ pub fn unblock(conn: &Connection, address: &str) -> Result<bool> {
 /// Every blocked address, most recent first (the Settings list).
 pub fn list(conn: &Connection) -> Result<Vec<Blocked>> {
     let mut stmt = conn.prepare_cached("SELECT address, blocked_at FROM blocked_addresses ORDER BY blocked_at DESC")?;
-    let rows = stmt.query_map([], |r| Ok(Blocked { address: r.get(0)?, blocked_at: r.get(1)? }))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], |r| Ok(Blocked { address: r.get(0)?, blocked_at: r.get(1)? }))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! theirs to keep: it is read from the opt-out ledger by address (`super::optouts`), so no
 //! contact edit can change it.
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::now_rfc3339;
@@ -130,7 +130,7 @@ pub fn get_plain(conn: &Connection, id: i64) -> Result<Contact> {
 
 pub fn list(conn: &Connection) -> Result<Vec<Contact>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY c.name = '', c.name COLLATE NOCASE, c.id"))?;
-    let rows: Vec<Contact> = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<Contact> = all_rows(&mut stmt, [], from_row)?;
     rows.into_iter().map(|c| with_opt_outs(conn, c)).collect()
 }
 
@@ -193,7 +193,7 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
     }
     // Drop numbers removed in the edit, unless a conversation still needs them.
     let mut stmt = conn.prepare("SELECT address FROM contact_phones WHERE contact_id = ?1")?;
-    let existing: Vec<String> = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let existing: Vec<String> = all_rows(&mut stmt, [id], |r| r.get(0))?;
     for old in existing.iter().filter(|a| !phones.contains(a)) {
         conn.exec("DELETE FROM contact_phones WHERE contact_id = ?1 AND address = ?2", params![id, old])?;
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use crate::domain::money;
 use crate::error::Result;
 
@@ -114,10 +114,9 @@ pub fn due(conn: &Connection, now: &str, limit: i64) -> Result<Vec<DueCheck>> {
         "SELECT p.message_id, m.sid, p.attempts FROM price_checks p JOIN messages m ON m.id = p.message_id
          WHERE p.due_at <= ?1 AND m.sid IS NOT NULL ORDER BY p.due_at, p.message_id LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![now, limit], |r| {
+    all_rows(&mut stmt, params![now, limit], |r| {
         Ok(DueCheck { message_id: r.get(0)?, sid: r.get(1)?, attempts: r.get(2)? })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })
 }
 
 /// When the next check is due, if any is queued.

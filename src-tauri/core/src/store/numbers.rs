@@ -1,6 +1,6 @@
 //! Our phone numbers and their per-number call and message settings.
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use crate::domain::xmltext::xml_safe;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -177,8 +177,7 @@ pub fn find_by_e164(conn: &Connection, e164: &str) -> Result<Option<Number>> {
 
 pub fn list(conn: &Connection) -> Result<Vec<Number>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM numbers ORDER BY e164"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], from_row)
 }
 
 /// Saves a number's call and message settings. Their text ends up in TwiML, so characters

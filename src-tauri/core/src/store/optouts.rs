@@ -6,7 +6,7 @@
 //! undo a START that came by webhook after it, and the same history applied in any order
 //! ends the same way. Each message changes the ledger at most once (unique `message_sid`).
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::kinds::Channel;
@@ -164,8 +164,7 @@ pub fn latest(conn: &Connection, address: &str) -> Result<Option<OptOutEvent>> {
 /// Every change of `address`, newest first.
 pub fn history(conn: &Connection, address: &str) -> Result<Vec<OptOutEvent>> {
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE address = ?1 ORDER BY at DESC, id DESC"))?;
-    let rows = stmt.query_map([key(address)], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [key(address)], from_row)
 }
 
 /// The owner opts `address` out or back in by hand (the UI asked for a confirmation first).

@@ -3,6 +3,7 @@
 
 use rusqlite::Connection;
 
+use super::sql::all_rows;
 use super::{numbers, Store};
 use crate::error::Result;
 
@@ -25,7 +26,7 @@ pub(crate) fn test_store_in_data() -> (tempfile::TempDir, Store) {
 /// tests that pin a query to its index.
 pub(crate) fn query_plan(conn: &Connection, sql: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-    let plan = stmt.query_map([], |r| r.get::<_, String>(3))?.collect::<rusqlite::Result<_>>()?;
+    let plan = all_rows(&mut stmt, [], |r| r.get::<_, String>(3))?;
     Ok(plan)
 }
 

@@ -5,7 +5,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use crate::error::Result;
 use crate::store::{blocked, optouts};
 
@@ -102,8 +102,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TextBack> {
 /// Text-backs waiting to be sent, oldest first.
 pub fn pending(conn: &Connection) -> Result<Vec<TextBack>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM text_backs WHERE state = 'pending' ORDER BY id"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], from_row)
 }
 
 /// The text-back of a call, if it had a decision.
