@@ -442,8 +442,7 @@ mod tests {
         )?;
         crate::store::migrate(&mut conn)?;
         let mut stmt = conn.prepare("SELECT address, opted_out FROM opt_out_state ORDER BY address")?;
-        let state: Vec<(String, bool)> =
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let state: Vec<(String, bool)> = crate::store::sql::all_rows(&mut stmt, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         // Ties on `at` go to the later event (the owner's click on 203).
         assert_eq!(
             state,

@@ -146,9 +146,9 @@ fn costs_of(conn: &Connection, from: &str, param: i64) -> Result<Costs> {
         "SELECT m.price_unit, SUM(m.cost_micros), COUNT(*) FROM {from} AND m.cost_micros IS NOT NULL
          GROUP BY m.price_unit ORDER BY SUM(m.cost_micros) DESC"
     ))?;
-    let totals = stmt
-        .query_map([param], |r| Ok(total(r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let totals = all_rows(&mut stmt, [param], |r| {
+        Ok(total(r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?, r.get(2)?))
+    })?;
     let unpriced = conn.row(
         &format!("SELECT COUNT(*) FROM {from} AND m.cost_micros IS NULL AND m.sid IS NOT NULL AND m.channel = 'sms'"),
         [param],
