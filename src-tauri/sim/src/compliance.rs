@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 
 use super::regulations::{self, Item};
 use super::server::{deleted, json_response, page_v2, remove_where, ApiError, ApiResult, Params, Sh};
-use super::state::{iso8601, new_sid, BundleRec, DocumentRec, EndUserRec, EvaluationRec, ItemRec, Shared, State};
+use super::state::{
+    entity_json, iso8601, new_sid, BundleRec, DocumentRec, EntityRec, EvaluationRec, ItemRec, Shared, State,
+};
 use super::{webhooks, BundleOutcome};
 
 const V2: &str = "/v2/RegulatoryCompliance";
@@ -60,17 +62,8 @@ pub(crate) async fn regulation_fetch(
         .ok_or_else(|| not_found(&format!("Regulations/{sid}")))
 }
 
-fn end_user_json(sh: &Shared, e: &EndUserRec) -> Value {
-    json!({
-        "sid": e.sid,
-        "account_sid": sh.config.account_sid,
-        "friendly_name": e.friendly_name,
-        "type": e.kind,
-        "attributes": e.attributes,
-        "date_created": iso8601(e.date_created),
-        "date_updated": iso8601(e.date_updated),
-        "url": url(sh, &format!("EndUsers/{}", e.sid)),
-    })
+fn end_user_json(sh: &Shared, e: &EntityRec) -> Value {
+    entity_json(sh, e, url(sh, &format!("EndUsers/{}", e.sid)))
 }
 
 pub(crate) async fn end_user_create(axum::extract::State(sh): Sh, body: Bytes) -> ApiResult {
@@ -80,7 +73,7 @@ pub(crate) async fn end_user_create(axum::extract::State(sh): Sh, body: Bytes) -
         return Err(ApiError::bad(20001, format!("Type must be individual or business, not {kind:?}")));
     }
     let now = Utc::now();
-    let e = EndUserRec {
+    let e = EntityRec {
         sid: new_sid("IT"),
         friendly_name: p.required("FriendlyName")?.to_string(),
         kind: kind.to_string(),

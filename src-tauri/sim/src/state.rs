@@ -73,7 +73,7 @@ pub(crate) struct State {
     pub transcriptions: Vec<TranscriptionRec>,
     pub numbers: Vec<NumberRec>,
     pub addresses: Vec<AddressRec>,
-    pub end_users: Vec<EndUserRec>,
+    pub end_users: Vec<EntityRec>,
     pub documents: Vec<DocumentRec>,
     pub bundles: Vec<BundleRec>,
     pub items: Vec<ItemRec>,
@@ -326,13 +326,29 @@ pub(crate) struct AddressRec {
     pub date_created: DateTime<Utc>,
 }
 
-pub(crate) struct EndUserRec {
+/// An end user (of a regulatory bundle, or of Trust Hub) or a Trust Hub supporting document:
+/// both APIs keep and show the same fields for one.
+pub(crate) struct EntityRec {
     pub sid: String,
     pub friendly_name: String,
     pub kind: String,
     pub attributes: serde_json::Value,
     pub date_created: DateTime<Utc>,
     pub date_updated: DateTime<Utc>,
+}
+
+/// An entity's JSON as either API shows it; `url` is its address in that API.
+pub(crate) fn entity_json(sh: &Shared, e: &EntityRec, url: String) -> serde_json::Value {
+    serde_json::json!({
+        "sid": e.sid,
+        "account_sid": sh.config.account_sid,
+        "friendly_name": e.friendly_name,
+        "type": e.kind,
+        "attributes": e.attributes,
+        "date_created": iso8601(e.date_created),
+        "date_updated": iso8601(e.date_updated),
+        "url": url,
+    })
 }
 
 pub(crate) struct DocumentRec {

@@ -14,8 +14,8 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::server::{json_response, page_v2, ApiError, ApiResult, Params};
-use super::state::{iso8601, new_sid, Shared};
-use super::us_state::{self, TrustEntityRec, TrustRec, UsState};
+use super::state::{entity_json, iso8601, new_sid, EntityRec, Shared};
+use super::us_state::{self, TrustRec, UsState};
 use super::{compliance, webhooks};
 
 /// Twilio's policy SIDs and the entity types each requires (`BU` = a customer profile).
@@ -46,19 +46,6 @@ fn trust_json(sh: &Shared, t: &TrustRec) -> Value {
         "url": format!("https://trusthub.twilio.com/v1/{}/{}", t.collection, t.sid),
         "links": {},
         "errors": t.failure_reason.as_ref().map(|r| json!([{"description": r}])),
-    })
-}
-
-fn entity_json(sh: &Shared, e: &TrustEntityRec, collection: &str) -> Value {
-    json!({
-        "sid": e.sid,
-        "account_sid": sh.config.account_sid,
-        "friendly_name": e.friendly_name,
-        "type": e.kind,
-        "attributes": e.attributes,
-        "date_created": iso8601(e.date_created),
-        "date_updated": iso8601(e.date_created),
-        "url": format!("https://trusthub.twilio.com/v1/{collection}/{}", e.sid),
     })
 }
 
@@ -304,9 +291,10 @@ async fn entity_create(sh: Arc<Shared>, documents: bool, body: Bytes) -> ApiResu
         None => json!({}),
     };
     let prefix = if documents { "RD" } else { "IT" };
-    let rec = TrustEntityRec { sid: new_sid(prefix), friendly_name, kind, attributes, date_created: Utc::now() };
+    let now = Utc::now();
+    let rec = EntityRec { sid: new_sid(prefix), friendly_name, kind, attributes, date_created: now, date_updated: now };
     let collection = if documents { "SupportingDocuments" } else { "EndUsers" };
-    let v = entity_json(&sh, &rec, collection);
+    let v = entity_json(&sh, &rec, format!("https://trusthub.twilio.com/v1/{collection}/{}", rec.sid));
     sh.with(|s| if documents { s.us.documents.push(rec) } else { s.us.end_users.push(rec) });
     Ok(json_response(StatusCode::CREATED, v))
 }

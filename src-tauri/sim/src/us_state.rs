@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::state::Shared;
+use super::state::{EntityRec, Shared};
 use super::BundleOutcome;
 use crate::domain::nanp::{is_nanp_destination, sender_kind, UsSenderKind};
 
@@ -60,8 +60,8 @@ pub const DEFAULT_US_REVIEW_DELAY: Duration = Duration::from_millis(300);
 #[derive(Default)]
 pub(crate) struct UsState {
     pub trust: Vec<TrustRec>,
-    pub end_users: Vec<TrustEntityRec>,
-    pub documents: Vec<TrustEntityRec>,
+    pub end_users: Vec<EntityRec>,
+    pub documents: Vec<EntityRec>,
     pub services: Vec<ServiceRec>,
     pub brands: Vec<BrandRec>,
     pub campaigns: Vec<CampaignRec>,
@@ -82,15 +82,6 @@ pub(crate) struct TrustRec {
     pub assigned: Vec<(String, String)>,
     pub date_created: DateTime<Utc>,
     pub date_updated: DateTime<Utc>,
-}
-
-/// A Trust Hub end user or supporting document.
-pub(crate) struct TrustEntityRec {
-    pub sid: String,
-    pub friendly_name: String,
-    pub kind: String,
-    pub attributes: serde_json::Value,
-    pub date_created: DateTime<Utc>,
 }
 
 pub(crate) struct ServiceRec {

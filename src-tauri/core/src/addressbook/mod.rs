@@ -12,6 +12,7 @@ use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 use crate::picked::{PickedPaths, Purpose};
+use crate::store::sql::all_rows;
 use crate::store::{blocked, contact_merge, contacts, tags, Store};
 use import::{ImportOptions, Plan, PlannedRow, RowProblem};
 use table::Table;
@@ -65,7 +66,7 @@ impl From<Plan> for ImportReport {
 /// business number), else of any number we have.
 pub fn business_region(conn: &Connection) -> Result<Option<String>> {
     let mut stmt = conn.prepare("SELECT e164 FROM numbers ORDER BY managed DESC, id")?;
-    let numbers: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let numbers: Vec<String> = all_rows(&mut stmt, [], |r| r.get(0))?;
     Ok(numbers.iter().find_map(|n| E164::parse(n).ok().and_then(|e| e.region())))
 }
 

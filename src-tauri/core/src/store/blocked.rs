@@ -5,7 +5,7 @@
 //! never lost) but not notified (`inbound::publish`) and its conversation is left out of
 //! the inbox and the unread count (`super::conversations`).
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use rusqlite::{params, Connection};
 
 use crate::domain::{now_rfc3339, Address};
@@ -79,33 +79,30 @@ pub fn unblock(conn: &Connection, address: &str) -> Result<bool> {
 /// Every blocked address, most recent first (the Settings list).
 pub fn list(conn: &Connection) -> Result<Vec<Blocked>> {
     let mut stmt = conn.prepare_cached("SELECT address, blocked_at FROM blocked_addresses ORDER BY blocked_at DESC")?;
-    let rows = stmt.query_map([], |r| Ok(Blocked { address: r.get(0)?, blocked_at: r.get(1)? }))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], |r| Ok(Blocked { address: r.get(0)?, blocked_at: r.get(1)? }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_store;
+    use crate::store::write_fresh;
 
     #[test]
     fn a_block_is_kept_by_the_number_in_any_format() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                assert!(!is_blocked(tx, "+61412345678")?);
-                assert!(block(tx, "+61 412 345 678")?);
-                assert!(!block(tx, "+61412345678")?, "the same number, written another way");
-                assert!(is_blocked(tx, "+61412345678")?);
-                assert!(!is_blocked(tx, "+61412345679")?);
-                assert!(block(tx, "ACME")?, "an alphanumeric sender can be blocked too");
-                assert!(is_blocked(tx, "ACME")?);
-                assert_eq!(list(tx)?.len(), 2);
-                assert!(unblock(tx, "+61412345678")?);
-                assert!(!is_blocked(tx, "+61412345678")?);
-                assert!(block(tx, "  ").is_err());
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            assert!(!is_blocked(tx, "+61412345678")?);
+            assert!(block(tx, "+61 412 345 678")?);
+            assert!(!block(tx, "+61412345678")?, "the same number, written another way");
+            assert!(is_blocked(tx, "+61412345678")?);
+            assert!(!is_blocked(tx, "+61412345679")?);
+            assert!(block(tx, "ACME")?, "an alphanumeric sender can be blocked too");
+            assert!(is_blocked(tx, "ACME")?);
+            assert_eq!(list(tx)?.len(), 2);
+            assert!(unblock(tx, "+61412345678")?);
+            assert!(!is_blocked(tx, "+61412345678")?);
+            assert!(block(tx, "  ").is_err());
+            Ok(())
+        })
+        .unwrap();
     }
 }

@@ -2,7 +2,7 @@
 //! the call log, downloaded by the same queue as voicemails, deleted by the owner (the
 //! local file, and on request Twilio's copy).
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::now_rfc3339;
@@ -97,8 +97,7 @@ pub fn for_call(conn: &Connection, call_sid: &str) -> Result<Vec<CallRecording>>
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE cr.call_sid = ?1 AND cr.deleted_at IS NULL ORDER BY cr.created_at, cr.id"
     ))?;
-    let rows = stmt.query_map([call_sid], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [call_sid], from_row)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<CallRecording> {
@@ -161,8 +160,7 @@ pub fn recording_id_of(conn: &Connection, id: i64) -> Result<i64> {
 /// Every call recording, deleted or not, oldest first (export).
 pub fn all(conn: &Connection) -> Result<Vec<CallRecording>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY cr.created_at, cr.id"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], from_row)
 }
 
 #[cfg(test)]

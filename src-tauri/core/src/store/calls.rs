@@ -1,6 +1,6 @@
 //! The call log: inbound calls (and the forwarded leg), click-to-call, status by SID.
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::now_rfc3339;
@@ -304,8 +304,7 @@ pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Call>> {
 
 pub fn all(conn: &Connection) -> Result<Vec<Call>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY c.created_at, c.id"))?;
-    let rows = stmt.query_map([], from_row)?;
-    with_recordings(conn, rows.collect::<rusqlite::Result<_>>()?)
+    with_recordings(conn, all_rows(&mut stmt, [], from_row)?)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use rusqlite::{params, Connection};
 
 use super::campaigns::NewRecipient;
@@ -100,7 +100,7 @@ fn summaries(conn: &Connection, filter: &str, param: i64) -> Result<Vec<Campaign
          WHERE {filter}
          GROUP BY c.id ORDER BY c.id DESC"
     ))?;
-    let rows = stmt.query_map([param], |r| {
+    let mut out: Vec<CampaignSummary> = all_rows(&mut stmt, [param], |r| {
         Ok(CampaignSummary {
             id: r.get(0)?,
             created_at: r.get(1)?,
@@ -120,7 +120,6 @@ fn summaries(conn: &Connection, filter: &str, param: i64) -> Result<Vec<Campaign
             cost: super::costs::Costs::default(),
         })
     })?;
-    let mut out: Vec<CampaignSummary> = rows.collect::<rusqlite::Result<_>>()?;
     for s in &mut out {
         s.cost = super::costs::campaign(conn, s.id)?;
     }
@@ -138,7 +137,7 @@ pub fn recipients(conn: &Connection, id: i64) -> Result<Vec<RecipientOutcome>> {
          LEFT JOIN contacts p ON p.id = r.contact_id
          WHERE r.campaign_id = ?1 ORDER BY r.id"
     ))?;
-    let rows = stmt.query_map([id], |r| {
+    all_rows(&mut stmt, [id], |r| {
         Ok(RecipientOutcome {
             recipient_id: r.get(0)?,
             contact_id: r.get(1)?,
@@ -149,8 +148,7 @@ pub fn recipients(conn: &Connection, id: i64) -> Result<Vec<RecipientOutcome>> {
             message_status: r.get(6)?,
             error: r.get(7)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })
 }
 
 /// Records who a campaign was for, and the family it belongs to when it sends an earlier

@@ -2,7 +2,7 @@
 //! pending → sending → sent/skipped/failed, and its outbox `client_ref` is derived from
 //! its id, so a send interrupted by a crash is resumed on the same outbox row.
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::kinds::CampaignState;
@@ -93,8 +93,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Campaign> {
 /// Campaigns still to finish (running or paused), oldest first: resumed at start-up.
 pub fn unfinished(conn: &Connection) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare("SELECT id FROM campaigns WHERE state IN ('running','paused') ORDER BY id")?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], |r| r.get(0))
 }
 
 /// Moves a campaign to `to` only from one of `from` (pause only what runs, and so on).
@@ -173,8 +172,7 @@ pub fn recipients(conn: &Connection, campaign_id: i64) -> Result<Vec<Recipient>>
         "SELECT id, contact_id, to_addr, body, state, message_id, error FROM campaign_recipients
          WHERE campaign_id = ?1 ORDER BY id",
     )?;
-    let rows = stmt.query_map([campaign_id], recipient_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [campaign_id], recipient_from_row)
 }
 
 /// Records a recipient's new state (sending, sent, skipped, failed).

@@ -1,7 +1,7 @@
 //! Regulatory compliance records: what the owner entered, every Twilio SID created for
 //! it, and where Twilio's review stands.
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::Result;
@@ -123,8 +123,7 @@ fn json_column(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<serde_json::Val
 
 pub fn list(conn: &Connection) -> Result<Vec<Compliance>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id DESC"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], from_row)
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Compliance> {

@@ -62,7 +62,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<()> {
 mod tests {
     use super::*;
     use crate::store::contacts::{self, ContactEdit};
-    use crate::store::{optouts, tags, test_store};
+    use crate::store::{optouts, tags, write_fresh};
 
     fn edit(name: &str, phones: &[&str], email: Option<&str>, notes: &str) -> ContactEdit {
         ContactEdit {
@@ -75,43 +75,39 @@ mod tests {
 
     #[test]
     fn merge_keeps_every_number_and_the_ledger_by_address() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let ana = contacts::save(tx, None, &edit("Ana Lima", &["+61412345678"], None, "likes mornings"))?;
-                let dup = contacts::save(tx, None, &edit("", &["+61412345679"], Some("ana@example.com"), "VIP"))?;
-                tags::add(tx, dup, "VIP")?;
-                optouts::set_by_owner(tx, "+61412345679", true)?;
-                assert_eq!(merge(tx, ana, dup)?, ana);
-                let c = contacts::get(tx, ana)?;
-                assert_eq!(c.name, "Ana Lima", "the kept contact's name wins");
-                assert_eq!(c.phones.len(), 2);
-                assert_eq!(c.email.as_deref(), Some("ana@example.com"), "an email it lacked is taken");
-                assert_eq!(c.notes, "likes mornings\n\nVIP");
-                assert_eq!(c.opted_out_phones, vec!["+61412345679"], "the opt-out stays with its number");
-                assert_eq!(tags::of_contact(tx, ana)?, vec!["VIP"]);
-                assert!(contacts::get(tx, dup).is_err(), "the other contact is gone");
-                assert!(merge(tx, ana, ana).is_err());
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            let ana = contacts::save(tx, None, &edit("Ana Lima", &["+61412345678"], None, "likes mornings"))?;
+            let dup = contacts::save(tx, None, &edit("", &["+61412345679"], Some("ana@example.com"), "VIP"))?;
+            tags::add(tx, dup, "VIP")?;
+            optouts::set_by_owner(tx, "+61412345679", true)?;
+            assert_eq!(merge(tx, ana, dup)?, ana);
+            let c = contacts::get(tx, ana)?;
+            assert_eq!(c.name, "Ana Lima", "the kept contact's name wins");
+            assert_eq!(c.phones.len(), 2);
+            assert_eq!(c.email.as_deref(), Some("ana@example.com"), "an email it lacked is taken");
+            assert_eq!(c.notes, "likes mornings\n\nVIP");
+            assert_eq!(c.opted_out_phones, vec!["+61412345679"], "the opt-out stays with its number");
+            assert_eq!(tags::of_contact(tx, ana)?, vec!["VIP"]);
+            assert!(contacts::get(tx, dup).is_err(), "the other contact is gone");
+            assert!(merge(tx, ana, ana).is_err());
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
     fn delete_keeps_the_opt_out_of_its_numbers() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let id = contacts::save(tx, None, &edit("Bo", &["+61412345670"], None, ""))?;
-                optouts::set_by_owner(tx, "+61412345670", true)?;
-                delete(tx, id)?;
-                assert!(contacts::get(tx, id).is_err());
-                assert!(optouts::is_opted_out(tx, "+61412345670")?, "STOP belongs to the number");
-                let again = contacts::save(tx, None, &edit("Bo again", &["+61412345670"], None, ""))?;
-                assert!(contacts::get(tx, again)?.opted_out, "a contact made again for the number is still opted out");
-                assert!(delete(tx, again + 1).is_err(), "deleting what is not there says so");
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            let id = contacts::save(tx, None, &edit("Bo", &["+61412345670"], None, ""))?;
+            optouts::set_by_owner(tx, "+61412345670", true)?;
+            delete(tx, id)?;
+            assert!(contacts::get(tx, id).is_err());
+            assert!(optouts::is_opted_out(tx, "+61412345670")?, "STOP belongs to the number");
+            let again = contacts::save(tx, None, &edit("Bo again", &["+61412345670"], None, ""))?;
+            assert!(contacts::get(tx, again)?.opted_out, "a contact made again for the number is still opted out");
+            assert!(delete(tx, again + 1).is_err(), "deleting what is not there says so");
+            Ok(())
+        })
+        .unwrap();
     }
 }

@@ -2,7 +2,7 @@
 //! theirs to keep: it is read from the opt-out ledger by address (`super::optouts`), so no
 //! contact edit can change it.
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::now_rfc3339;
@@ -130,7 +130,7 @@ pub fn get_plain(conn: &Connection, id: i64) -> Result<Contact> {
 
 pub fn list(conn: &Connection) -> Result<Vec<Contact>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY c.name = '', c.name COLLATE NOCASE, c.id"))?;
-    let rows: Vec<Contact> = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<Contact> = all_rows(&mut stmt, [], from_row)?;
     rows.into_iter().map(|c| with_opt_outs(conn, c)).collect()
 }
 
@@ -193,7 +193,7 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
     }
     // Drop numbers removed in the edit, unless a conversation still needs them.
     let mut stmt = conn.prepare("SELECT address FROM contact_phones WHERE contact_id = ?1")?;
-    let existing: Vec<String> = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let existing: Vec<String> = all_rows(&mut stmt, [id], |r| r.get(0))?;
     for old in existing.iter().filter(|a| !phones.contains(a)) {
         conn.exec("DELETE FROM contact_phones WHERE contact_id = ?1 AND address = ?2", params![id, old])?;
     }
@@ -207,50 +207,46 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_store;
+    use crate::store::write_fresh;
 
     #[test]
     fn opt_out_is_read_per_phone_from_the_ledger() {
         use crate::store::optouts;
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let edit = ContactEdit {
-                    name: "Ana".into(),
-                    phones: vec!["+61412345678".into(), "+61412345679".into()],
-                    email: Some("ana@example.com".into()),
-                    notes: String::new(),
-                };
-                let id = save(tx, None, &edit)?;
-                optouts::set_by_owner(tx, "+61412345679", true)?;
-                let c = get(tx, id)?;
-                assert!(c.opted_out && !c.email_opted_out);
-                assert_eq!(c.opted_out_phones, vec!["+61412345679"], "only the phone that opted out");
-                assert_eq!(c.opt_out_source.as_deref(), Some("by hand"));
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            let edit = ContactEdit {
+                name: "Ana".into(),
+                phones: vec!["+61412345678".into(), "+61412345679".into()],
+                email: Some("ana@example.com".into()),
+                notes: String::new(),
+            };
+            let id = save(tx, None, &edit)?;
+            optouts::set_by_owner(tx, "+61412345679", true)?;
+            let c = get(tx, id)?;
+            assert!(c.opted_out && !c.email_opted_out);
+            assert_eq!(c.opted_out_phones, vec!["+61412345679"], "only the phone that opted out");
+            assert_eq!(c.opt_out_source.as_deref(), Some("by hand"));
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
     fn save_validates_numbers_and_ownership() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let edit = ContactEdit {
-                    name: "Ana".into(),
-                    phones: vec!["+61 412 345 678".into()],
-                    email: Some("ana@example.com".into()),
-                    notes: String::new(),
-                };
-                let id = save(tx, None, &edit)?;
-                assert_eq!(get(tx, id)?.phones, vec!["+61412345678"]);
-                let bad = ContactEdit { phones: vec!["not a number".into()], ..edit.clone() };
-                assert!(save(tx, Some(id), &bad).is_err());
-                let other = ContactEdit { name: "Bo".into(), ..edit };
-                assert!(save(tx, None, &other).is_err(), "a number belongs to one contact");
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            let edit = ContactEdit {
+                name: "Ana".into(),
+                phones: vec!["+61 412 345 678".into()],
+                email: Some("ana@example.com".into()),
+                notes: String::new(),
+            };
+            let id = save(tx, None, &edit)?;
+            assert_eq!(get(tx, id)?.phones, vec!["+61412345678"]);
+            let bad = ContactEdit { phones: vec!["not a number".into()], ..edit.clone() };
+            assert!(save(tx, Some(id), &bad).is_err());
+            let other = ContactEdit { name: "Bo".into(), ..edit };
+            assert!(save(tx, None, &other).is_err(), "a number belongs to one contact");
+            Ok(())
+        })
+        .unwrap();
     }
 }

@@ -304,7 +304,7 @@ pub fn set_reply_channel(conn: &Connection, id: i64, channel: Channel) -> Result
 mod tests {
     use super::*;
     use crate::store::contacts::{self, ContactEdit};
-    use crate::store::{numbers, test_store};
+    use crate::store::{numbers, write_fresh, write_with_shop};
 
     fn contact(tx: &Connection, name: &str, phones: &[&str], email: Option<&str>) -> Result<i64> {
         let edit = ContactEdit {
@@ -318,8 +318,7 @@ mod tests {
 
     #[test]
     fn starting_a_conversation_reuses_or_creates_the_right_one() -> Result<()> {
-        let (_d, store) = test_store();
-        store.write(|tx| {
+        write_fresh(|tx| {
             let missing = start(tx, None, &StartWith::Phone("+61412555201".into()));
             assert!(matches!(missing, Err(Error::InvalidInput(_))), "no number of ours yet: {missing:?}");
             let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
@@ -358,9 +357,7 @@ mod tests {
     /// from a read of every conversation (1,771 pages per text on the 1 M-message store).
     #[test]
     fn the_tray_counts_stay_exact_and_read_only_what_is_new() -> Result<()> {
-        let (_d, store) = test_store();
-        store.write(|tx| {
-            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+        write_with_shop(|tx, shop| {
             let ids: Vec<i64> =
                 (0..40).map(|i| ensure(tx, shop, &format!("+61412555{i:03}"))).collect::<Result<_>>()?;
             assert_eq!(total_unread(tx)?, 0);
@@ -382,7 +379,9 @@ mod tests {
             assert_eq!(crate::store::voicemails::unheard_count(tx)?, 1);
 
             tx.execute_batch("ANALYZE")?;
-            for (sql, index) in [(TOTAL_UNREAD, "conversations_unread"), (crate::store::voicemails::UNHEARD, "voicemails_unheard")] {
+            for (sql, index) in
+                [(TOTAL_UNREAD, "conversations_unread"), (crate::store::voicemails::UNHEARD, "voicemails_unheard")]
+            {
                 let plan = crate::store::query_plan(tx, sql)?;
                 assert!(plan.iter().any(|step| step.contains(index)), "{sql}: {plan:?}");
             }
@@ -438,9 +437,7 @@ mod tests {
     #[test]
     fn the_list_shows_the_ledgers_state_for_every_address() -> Result<()> {
         use crate::store::optouts::{self, Change, Source};
-        let (_d, store) = test_store();
-        store.write(|tx| {
-            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+        write_with_shop(|tx, shop| {
             let customers = ["+61412555201", "+61412555202", "+61412555203", "+61412555204"];
             for c in customers {
                 let id = ensure(tx, shop, c)?;
@@ -497,8 +494,7 @@ mod tests {
         )?;
         crate::store::migrate(&mut conn)?;
         let mut stmt = conn.prepare("SELECT address, opted_out FROM opt_out_state ORDER BY address")?;
-        let state: Vec<(String, bool)> =
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let state: Vec<(String, bool)> = crate::store::sql::all_rows(&mut stmt, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         // Ties on `at` go to the later event (the owner's click on 203).
         assert_eq!(
             state,
@@ -518,9 +514,7 @@ mod tests {
 
     #[test]
     fn pages_follow_on_without_gaps_or_repeats() -> Result<()> {
-        let (_d, store) = test_store();
-        store.write(|tx| {
-            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+        write_with_shop(|tx, shop| {
             for i in 0..7 {
                 let id = ensure(tx, shop, &format!("+6141255530{i}"))?;
                 // Two share a time (ties are broken by id), one has no message yet.

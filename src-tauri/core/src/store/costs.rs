@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use crate::domain::money;
 use crate::error::Result;
 
@@ -114,10 +114,9 @@ pub fn due(conn: &Connection, now: &str, limit: i64) -> Result<Vec<DueCheck>> {
         "SELECT p.message_id, m.sid, p.attempts FROM price_checks p JOIN messages m ON m.id = p.message_id
          WHERE p.due_at <= ?1 AND m.sid IS NOT NULL ORDER BY p.due_at, p.message_id LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![now, limit], |r| {
+    all_rows(&mut stmt, params![now, limit], |r| {
         Ok(DueCheck { message_id: r.get(0)?, sid: r.get(1)?, attempts: r.get(2)? })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })
 }
 
 /// When the next check is due, if any is queued.
@@ -147,9 +146,9 @@ fn costs_of(conn: &Connection, from: &str, param: i64) -> Result<Costs> {
         "SELECT m.price_unit, SUM(m.cost_micros), COUNT(*) FROM {from} AND m.cost_micros IS NOT NULL
          GROUP BY m.price_unit ORDER BY SUM(m.cost_micros) DESC"
     ))?;
-    let totals = stmt
-        .query_map([param], |r| Ok(total(r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let totals = all_rows(&mut stmt, [param], |r| {
+        Ok(total(r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?, r.get(2)?))
+    })?;
     let unpriced = conn.row(
         &format!("SELECT COUNT(*) FROM {from} AND m.cost_micros IS NULL AND m.sid IS NOT NULL AND m.channel = 'sms'"),
         [param],
@@ -231,7 +230,7 @@ mod tests {
     use super::*;
     use crate::domain::kinds::Channel;
     use crate::domain::MessageStatus;
-    use crate::store::{campaigns, messages, numbers, test_store};
+    use crate::store::{campaigns, messages, write_fresh, write_with_number};
 
     const US: &str = "+14155550100";
 
@@ -259,85 +258,79 @@ mod tests {
 
     #[test]
     fn a_final_status_queues_one_price_check_and_a_price_takes_it_off() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let n = numbers::ensure(tx, "+14155550199", false)?;
-                let id = sent(tx, n, US, "SM00000000000000000000000000000a01", "2026-11-02T10:00:00.000Z")?;
-                let far = "2100-01-01T00:00:00.000Z";
-                assert_eq!(due(tx, far, 10)?.len(), 1, "delivered: its price is to be fetched");
-                messages::apply_status(tx, "SM00000000000000000000000000000a01", &MessageStatus::Read, None, None)?;
-                assert_eq!(due(tx, far, 10)?.len(), 1, "a later status does not queue it twice");
-                assert!(due(tx, "2000-01-01T00:00:00.000Z", 10)?.is_empty(), "not due before FIRST_CHECK");
-                assert!(!record(tx, id, "not a price", Some("USD"))?);
-                assert!(record(tx, id, "-0.00790", Some("usd"))?);
-                assert!(due(tx, far, 10)?.is_empty());
-                assert!(!record(tx, id, "-0.00790", Some("USD"))?, "the same price again changes nothing");
-                let m = messages::get(tx, id)?;
-                assert_eq!(m.price.as_deref(), Some("-0.00790"));
-                let (unit, micros): (String, i64) =
-                    tx.row("SELECT price_unit, cost_micros FROM messages WHERE id = ?1", [id], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })?;
-                assert_eq!((unit.as_str(), micros), ("USD", 7_900), "stored as a positive cost in micros");
-                enqueue_soon(tx, id)?;
-                assert!(due(tx, far, 10)?.is_empty(), "a priced message is never queued again");
-                Ok(())
-            })
-            .unwrap();
+        write_with_number("+14155550199", |tx, n| {
+            let id = sent(tx, n, US, "SM00000000000000000000000000000a01", "2026-11-02T10:00:00.000Z")?;
+            let far = "2100-01-01T00:00:00.000Z";
+            assert_eq!(due(tx, far, 10)?.len(), 1, "delivered: its price is to be fetched");
+            messages::apply_status(tx, "SM00000000000000000000000000000a01", &MessageStatus::Read, None, None)?;
+            assert_eq!(due(tx, far, 10)?.len(), 1, "a later status does not queue it twice");
+            assert!(due(tx, "2000-01-01T00:00:00.000Z", 10)?.is_empty(), "not due before FIRST_CHECK");
+            assert!(!record(tx, id, "not a price", Some("USD"))?);
+            assert!(record(tx, id, "-0.00790", Some("usd"))?);
+            assert!(due(tx, far, 10)?.is_empty());
+            assert!(!record(tx, id, "-0.00790", Some("USD"))?, "the same price again changes nothing");
+            let m = messages::get(tx, id)?;
+            assert_eq!(m.price.as_deref(), Some("-0.00790"));
+            let (unit, micros): (String, i64) =
+                tx.row("SELECT price_unit, cost_micros FROM messages WHERE id = ?1", [id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            assert_eq!((unit.as_str(), micros), ("USD", 7_900), "stored as a positive cost in micros");
+            enqueue_soon(tx, id)?;
+            assert!(due(tx, far, 10)?.is_empty(), "a priced message is never queued again");
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
     fn totals_per_conversation_campaign_and_month_are_exact_sums() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let n = numbers::ensure(tx, "+14155550199", false)?;
-                // 1,000 texts at 0.0079: exactly 7.90, where f64 gives 7.900000000000...
-                let mut conv = 0;
-                for i in 0..1000 {
-                    let sid = format!("SM{i:032x}");
-                    let month = if i < 600 { "2026-10-15T09:00:00.000Z" } else { "2026-11-03T09:00:00.000Z" };
-                    let id = sent(tx, n, US, &sid, month)?;
-                    record(tx, id, "-0.00790", Some("USD"))?;
-                    conv = messages::get(tx, id)?.conversation_id;
-                }
-                let unpriced = sent(tx, n, US, "SMffffffffffffffffffffffffffffffff", "2026-11-04T09:00:00.000Z")?;
-                let c = conversation(tx, conv)?;
-                assert_eq!(c.totals.len(), 1);
-                assert_eq!((c.totals[0].micros, c.totals[0].amount.as_str()), (7_900_000, "7.90"));
-                assert_eq!(c.totals[0].messages, 1000);
-                assert_eq!(c.unpriced, 1, "the text Twilio has not priced yet is counted apart");
+        write_with_number("+14155550199", |tx, n| {
+            // 1,000 texts at 0.0079: exactly 7.90, where f64 gives 7.900000000000...
+            let mut conv = 0;
+            for i in 0..1000 {
+                let sid = format!("SM{i:032x}");
+                let month = if i < 600 { "2026-10-15T09:00:00.000Z" } else { "2026-11-03T09:00:00.000Z" };
+                let id = sent(tx, n, US, &sid, month)?;
+                record(tx, id, "-0.00790", Some("USD"))?;
+                conv = messages::get(tx, id)?.conversation_id;
+            }
+            let unpriced = sent(tx, n, US, "SMffffffffffffffffffffffffffffffff", "2026-11-04T09:00:00.000Z")?;
+            let c = conversation(tx, conv)?;
+            assert_eq!(c.totals.len(), 1);
+            assert_eq!((c.totals[0].micros, c.totals[0].amount.as_str()), (7_900_000, "7.90"));
+            assert_eq!(c.totals[0].messages, 1000);
+            assert_eq!(c.unpriced, 1, "the text Twilio has not priced yet is counted apart");
 
-                let months = months(tx, "2026-10")?;
-                let got: Vec<(&str, &str)> =
-                    months.iter().map(|m| (m.month.as_str(), m.totals[0].amount.as_str())).collect();
-                assert_eq!(got, vec![("2026-11", "3.16"), ("2026-10", "4.74")], "newest month first");
-                assert!(super::months(tx, "2026-11")?.iter().all(|m| m.month == "2026-11"));
+            let months = months(tx, "2026-10")?;
+            let got: Vec<(&str, &str)> =
+                months.iter().map(|m| (m.month.as_str(), m.totals[0].amount.as_str())).collect();
+            assert_eq!(got, vec![("2026-11", "3.16"), ("2026-10", "4.74")], "newest month first");
+            assert!(super::months(tx, "2026-11")?.iter().all(|m| m.month == "2026-11"));
 
-                // A campaign's total covers only its own recipients' messages.
-                let camp = campaigns::create(
-                    tx,
-                    None,
-                    "+14155550199",
-                    1.0,
-                    &[campaigns::NewRecipient { contact_id: None, to: US.into(), body: "hi".into() }],
-                )?;
-                tx.exec(
-                    "UPDATE campaign_recipients SET message_id = ?2, state = 'sent' WHERE campaign_id = ?1",
-                    params![camp, unpriced],
-                )?;
-                let before = campaign(tx, camp)?;
-                assert!(before.totals.is_empty());
-                assert_eq!(before.unpriced, 1);
-                record(tx, unpriced, "-0.01580", Some("USD"))?;
-                let after = campaign(tx, camp)?;
-                assert_eq!((after.totals[0].amount.as_str(), after.unpriced), ("0.0158", 0));
-                let summary = crate::store::campaign_history::summary(tx, camp)?;
-                assert_eq!(summary.cost, after, "the history's summary carries the campaign's cost");
-                Ok(())
-            })
-            .unwrap();
+            // A campaign's total covers only its own recipients' messages.
+            let camp = campaigns::create(
+                tx,
+                None,
+                "+14155550199",
+                1.0,
+                &[campaigns::NewRecipient { contact_id: None, to: US.into(), body: "hi".into() }],
+            )?;
+            tx.exec(
+                "UPDATE campaign_recipients SET message_id = ?2, state = 'sent' WHERE campaign_id = ?1",
+                params![camp, unpriced],
+            )?;
+            let before = campaign(tx, camp)?;
+            assert!(before.totals.is_empty());
+            assert_eq!(before.unpriced, 1);
+            record(tx, unpriced, "-0.01580", Some("USD"))?;
+            let after = campaign(tx, camp)?;
+            assert_eq!((after.totals[0].amount.as_str(), after.unpriced), ("0.0158", 0));
+            let summary = crate::store::campaign_history::summary(tx, camp)?;
+            assert_eq!(summary.cost, after, "the history's summary carries the campaign's cost");
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
@@ -350,17 +343,15 @@ mod tests {
 
     #[test]
     fn the_price_cache_is_per_country_per_day() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                assert_eq!(cached_prices(tx, "US", "2026-11-30")?, None);
-                cache_prices(tx, "US", "2026-11-30", Some("{}"))?;
-                cache_prices(tx, "AQ", "2026-11-30", None)?;
-                assert_eq!(cached_prices(tx, "US", "2026-11-30")?, Some(Some("{}".into())));
-                assert_eq!(cached_prices(tx, "AQ", "2026-11-30")?, Some(None), "no price is an answer too");
-                assert_eq!(cached_prices(tx, "US", "2026-12-01")?, None, "a new day asks again");
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            assert_eq!(cached_prices(tx, "US", "2026-11-30")?, None);
+            cache_prices(tx, "US", "2026-11-30", Some("{}"))?;
+            cache_prices(tx, "AQ", "2026-11-30", None)?;
+            assert_eq!(cached_prices(tx, "US", "2026-11-30")?, Some(Some("{}".into())));
+            assert_eq!(cached_prices(tx, "AQ", "2026-11-30")?, Some(None), "no price is an answer too");
+            assert_eq!(cached_prices(tx, "US", "2026-12-01")?, None, "a new day asks again");
+            Ok(())
+        })
+        .unwrap();
     }
 }

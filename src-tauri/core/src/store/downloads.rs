@@ -2,7 +2,7 @@
 //! A failed download stays queued with its error and a later retry time, so it is
 //! visible to the owner and never silently lost.
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use rusqlite::{params, Connection};
 
 use crate::error::Result;
@@ -43,8 +43,7 @@ pub fn due(conn: &Connection, now: &str, limit: i64) -> Result<Vec<Download>> {
         "SELECT id, kind, target_id, url, attempts, last_error FROM downloads
          WHERE state = 'queued' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![now, limit], download_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, params![now, limit], download_from_row)
 }
 
 pub fn complete(conn: &Connection, id: i64) -> Result<()> {
@@ -81,6 +80,5 @@ pub fn outstanding(conn: &Connection) -> Result<Vec<Download>> {
     let mut stmt = conn.prepare(
         "SELECT id, kind, target_id, url, attempts, last_error FROM downloads WHERE state != 'done' ORDER BY id",
     )?;
-    let rows = stmt.query_map([], download_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], download_from_row)
 }

@@ -2,7 +2,7 @@
 //! keyed by SID so a retried webhook changes nothing; outbound sends are written to the
 //! outbox (status `queued`, no SID) before Twilio is asked, then given their SID.
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::kinds::{Channel, Direction};
@@ -195,7 +195,7 @@ pub fn apply_pending(conn: &Connection, sid: &str) -> Result<()> {
     let mut stmt = conn
         .prepare_cached("SELECT status, error_code, event_at FROM pending_status WHERE message_sid = ?1 ORDER BY id")?;
     let pending: Vec<(String, Option<i64>, Option<String>)> =
-        stmt.query_map([sid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+        all_rows(&mut stmt, [sid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     if pending.is_empty() {
         return Ok(());
     }
@@ -324,8 +324,7 @@ pub fn find_by_client_ref(conn: &Connection, client_ref: &str) -> Result<Option<
 /// message we recorded before.
 pub fn sids_in_conversation(conn: &Connection, conversation_id: i64) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT sid FROM messages WHERE conversation_id = ?1 AND sid IS NOT NULL")?;
-    let rows = stmt.query_map([conversation_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [conversation_id], |r| r.get(0))
 }
 
 /// Writes an outbound email reply into an existing conversation (`queued`), or returns the
@@ -418,8 +417,7 @@ pub fn interrupted_outbox(conn: &Connection, before: &str) -> Result<Vec<i64>> {
         "SELECT id FROM messages WHERE direction = 'outbound' AND channel = 'sms' AND sid IS NULL
            AND status IN ('queued', 'scheduled') AND created_at < ?1 ORDER BY id",
     )?;
-    let rows = stmt.query_map([before], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [before], |r| r.get(0))
 }
 
 /// The `client_ref` of an outbox row.
@@ -552,7 +550,7 @@ pub fn find_by_sid(conn: &Connection, sid: &str) -> Result<Option<Message>> {
 /// Every message, oldest first (for export).
 pub fn all(conn: &Connection) -> Result<Vec<Message>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY created_at, id"))?;
-    let mut rows: Vec<Message> = stmt.query_map([], from_row)?.collect::<rusqlite::Result<_>>()?;
+    let mut rows: Vec<Message> = all_rows(&mut stmt, [], from_row)?;
     attach_media(conn, &mut rows)?;
     Ok(rows)
 }
@@ -561,8 +559,7 @@ pub fn all(conn: &Connection) -> Result<Vec<Message>> {
 pub fn open_outbound_sids(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt =
         conn.prepare("SELECT sid FROM messages WHERE status_rank < 50 AND direction = 'outbound' AND sid IS NOT NULL")?;
-    let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], |r| r.get(0))
 }
 
 pub fn set_media_file(
@@ -589,7 +586,7 @@ pub fn media_message_id(conn: &Connection, media_id: i64) -> Result<Option<i64>>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{numbers, test_store};
+    use crate::store::write_with_number;
 
     fn inbound(sid: &str, number_id: i64) -> Inbound {
         Inbound {
@@ -606,74 +603,65 @@ mod tests {
 
     #[test]
     fn inbound_is_stored_once_per_sid() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let n = numbers::ensure(tx, "+61255501234", false)?;
-                let first = insert_inbound(tx, &inbound("SM00000000000000000000000000000001", n))?;
-                let again = insert_inbound(tx, &inbound("SM00000000000000000000000000000001", n))?;
-                assert!(first.created && !again.created);
-                assert_eq!(first.message_id, again.message_id);
-                assert_eq!(first.media_ids.len(), 1);
-                let count: i64 = tx.row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
-                assert_eq!(count, 1);
-                let conv = super::super::conversations::get(tx, first.conversation_id)?;
-                assert_eq!(conv.unread, 1);
-                Ok(())
-            })
-            .unwrap();
+        write_with_number("+61255501234", |tx, n| {
+            let first = insert_inbound(tx, &inbound("SM00000000000000000000000000000001", n))?;
+            let again = insert_inbound(tx, &inbound("SM00000000000000000000000000000001", n))?;
+            assert!(first.created && !again.created);
+            assert_eq!(first.message_id, again.message_id);
+            assert_eq!(first.media_ids.len(), 1);
+            let count: i64 = tx.row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
+            assert_eq!(count, 1);
+            let conv = super::super::conversations::get(tx, first.conversation_id)?;
+            assert_eq!(conv.unread, 1);
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
     fn status_before_message_is_applied_when_it_appears() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let n = numbers::ensure(tx, "+61255501234", false)?;
-                let sid = "SM00000000000000000000000000000002";
-                assert_eq!(apply_status(tx, sid, &MessageStatus::Delivered, None, None)?, StatusOutcome::Deferred);
-                let (id, _) = insert_outbound(
-                    tx,
-                    &Outbound {
-                        client_ref: "r1".into(),
-                        number_id: n,
-                        from: "+61255501234".into(),
-                        to: "+61412345678".into(),
-                        body: "hello".into(),
-                        channel: Channel::Sms,
-                        num_segments: 1,
-                        num_media: 0,
-                        campaign_id: None,
-                    },
-                )?;
-                set_sid(tx, id, sid, &MessageStatus::Queued)?;
-                assert_eq!(get(tx, id)?.status, "delivered");
-                assert_eq!(apply_status(tx, sid, &MessageStatus::Sent, None, None)?, StatusOutcome::Stale);
-                Ok(())
-            })
-            .unwrap();
-    }
-
-    #[test]
-    fn outbox_is_idempotent_by_client_ref() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let n = numbers::ensure(tx, "+61255501234", false)?;
-                let m = Outbound {
-                    client_ref: "same".into(),
+        write_with_number("+61255501234", |tx, n| {
+            let sid = "SM00000000000000000000000000000002";
+            assert_eq!(apply_status(tx, sid, &MessageStatus::Delivered, None, None)?, StatusOutcome::Deferred);
+            let (id, _) = insert_outbound(
+                tx,
+                &Outbound {
+                    client_ref: "r1".into(),
                     number_id: n,
                     from: "+61255501234".into(),
                     to: "+61412345678".into(),
-                    body: "x".into(),
+                    body: "hello".into(),
                     channel: Channel::Sms,
                     num_segments: 1,
                     num_media: 0,
                     campaign_id: None,
-                };
-                assert_eq!(insert_outbound(tx, &m)?, insert_outbound(tx, &m)?);
-                Ok(())
-            })
-            .unwrap();
+                },
+            )?;
+            set_sid(tx, id, sid, &MessageStatus::Queued)?;
+            assert_eq!(get(tx, id)?.status, "delivered");
+            assert_eq!(apply_status(tx, sid, &MessageStatus::Sent, None, None)?, StatusOutcome::Stale);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn outbox_is_idempotent_by_client_ref() {
+        write_with_number("+61255501234", |tx, n| {
+            let m = Outbound {
+                client_ref: "same".into(),
+                number_id: n,
+                from: "+61255501234".into(),
+                to: "+61412345678".into(),
+                body: "x".into(),
+                channel: Channel::Sms,
+                num_segments: 1,
+                num_media: 0,
+                campaign_id: None,
+            };
+            assert_eq!(insert_outbound(tx, &m)?, insert_outbound(tx, &m)?);
+            Ok(())
+        })
+        .unwrap();
     }
 }

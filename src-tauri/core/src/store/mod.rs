@@ -430,29 +430,11 @@ pub fn default_data_dir(override_dir: Option<&Path>) -> Result<PathBuf> {
 }
 
 #[cfg(test)]
-pub(crate) fn test_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path()).expect("open store");
-    (dir, store)
-}
-
-/// A store in `data/` of a temporary folder, with room beside it for files of the owner's
-/// own (documents, export targets): for the tests of paths the owner picks.
+mod test_support;
 #[cfg(test)]
-pub(crate) fn test_store_in_data() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("data")).expect("open store");
-    (dir, store)
-}
-
-/// The steps of SQLite's plan for `sql` (`EXPLAIN QUERY PLAN`'s detail column), for the
-/// tests that pin a query to its index.
-#[cfg(test)]
-pub(crate) fn query_plan(conn: &Connection, sql: &str) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-    let plan = stmt.query_map([], |r| r.get::<_, String>(3))?.collect::<rusqlite::Result<_>>()?;
-    Ok(plan)
-}
+pub(crate) use test_support::{
+    query_plan, test_store, test_store_in_data, test_store_with_shop, write_fresh, write_with_number, write_with_shop,
+};
 
 #[cfg(test)]
 mod statement_tests {

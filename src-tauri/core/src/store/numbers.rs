@@ -1,6 +1,6 @@
 //! Our phone numbers and their per-number call and message settings.
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use crate::domain::xmltext::xml_safe;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -177,8 +177,7 @@ pub fn find_by_e164(conn: &Connection, e164: &str) -> Result<Option<Number>> {
 
 pub fn list(conn: &Connection) -> Result<Vec<Number>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM numbers ORDER BY e164"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], from_row)
 }
 
 /// Saves a number's call and message settings. Their text ends up in TwiML, so characters
@@ -277,25 +276,23 @@ pub fn delete(conn: &Connection, id: i64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_store;
+    use crate::store::{test_store, write_fresh};
 
     #[test]
     fn ensure_is_idempotent_and_settings_round_trip() {
-        let (_dir, store) = test_store();
-        store
-            .write(|tx| {
-                let a = ensure(tx, "+61255501234", true)?;
-                let b = ensure(tx, "+61255501234", false)?;
-                assert_eq!(a, b, "the same number must map to one row");
-                let mut n = get(tx, a)?;
-                assert!(n.seen_in_webhook);
-                n.settings.forwarding_number = Some("+61412345678".into());
-                n.settings.business_hours = Some(BusinessHours { tz: "Australia/Sydney".into(), spans: vec![] });
-                update_settings(tx, a, &n.settings)?;
-                assert_eq!(get(tx, a)?.settings, n.settings);
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            let a = ensure(tx, "+61255501234", true)?;
+            let b = ensure(tx, "+61255501234", false)?;
+            assert_eq!(a, b, "the same number must map to one row");
+            let mut n = get(tx, a)?;
+            assert!(n.seen_in_webhook);
+            n.settings.forwarding_number = Some("+61412345678".into());
+            n.settings.business_hours = Some(BusinessHours { tz: "Australia/Sydney".into(), spans: vec![] });
+            update_settings(tx, a, &n.settings)?;
+            assert_eq!(get(tx, a)?.settings, n.settings);
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]

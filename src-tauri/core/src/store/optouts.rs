@@ -6,7 +6,7 @@
 //! undo a START that came by webhook after it, and the same history applied in any order
 //! ends the same way. Each message changes the ledger at most once (unique `message_sid`).
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::kinds::Channel;
@@ -164,8 +164,7 @@ pub fn latest(conn: &Connection, address: &str) -> Result<Option<OptOutEvent>> {
 /// Every change of `address`, newest first.
 pub fn history(conn: &Connection, address: &str) -> Result<Vec<OptOutEvent>> {
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE address = ?1 ORDER BY at DESC, id DESC"))?;
-    let rows = stmt.query_map([key(address)], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [key(address)], from_row)
 }
 
 /// The owner opts `address` out or back in by hand (the UI asked for a confirmation first).
@@ -191,7 +190,7 @@ pub fn set_by_owner(conn: &Connection, address: &str, opted_out: bool) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_store;
+    use crate::store::write_fresh;
 
     fn change<'a>(opted_out: bool, at: &'a str, sid: Option<&'a str>) -> Change<'a> {
         Change { address: "+61412345678", opted_out, at, reason: "STOP", source: Source::CatchUp, message_sid: sid }
@@ -199,47 +198,41 @@ mod tests {
 
     #[test]
     fn the_latest_event_by_time_decides_whatever_the_order_of_recording() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                // START at 10:05 arrived first (webhook), the STOP of 10:00 later (catch-up).
-                record(tx, &change(false, "2026-11-20T10:05:00.000Z", Some("SM2")))?;
-                let r = record(tx, &change(true, "2026-11-20T10:00:00.000Z", Some("SM1")))?;
-                assert!(r.inserted && !r.changed, "an older STOP does not undo a newer START");
-                assert!(!is_opted_out(tx, "+61412345678")?);
-                assert_eq!(history(tx, "+61412345678")?.len(), 2, "both are in the history");
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            // START at 10:05 arrived first (webhook), the STOP of 10:00 later (catch-up).
+            record(tx, &change(false, "2026-11-20T10:05:00.000Z", Some("SM2")))?;
+            let r = record(tx, &change(true, "2026-11-20T10:00:00.000Z", Some("SM1")))?;
+            assert!(r.inserted && !r.changed, "an older STOP does not undo a newer START");
+            assert!(!is_opted_out(tx, "+61412345678")?);
+            assert_eq!(history(tx, "+61412345678")?.len(), 2, "both are in the history");
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
     fn one_message_changes_the_ledger_once() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                assert!(record(tx, &change(true, "2026-11-20T10:00:00.000Z", Some("SM1")))?.changed);
-                let again = record(tx, &change(true, "2026-11-20T10:00:00.000Z", Some("SM1")))?;
-                assert_eq!(again, Recorded { inserted: false, changed: false });
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            assert!(record(tx, &change(true, "2026-11-20T10:00:00.000Z", Some("SM1")))?.changed);
+            let again = record(tx, &change(true, "2026-11-20T10:00:00.000Z", Some("SM1")))?;
+            assert_eq!(again, Recorded { inserted: false, changed: false });
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
     fn the_owner_can_opt_back_in_and_email_is_its_own_address() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                record(tx, &change(true, "2099-01-01T00:00:00.000Z", Some("SM1")))?;
-                let e = set_by_owner(tx, "+61412345678", false)?;
-                assert!(!e.opted_out && e.source == "owner" && e.reason == "by hand");
-                assert!(!is_opted_out(tx, "+61412345678")?, "the owner's click wins even over a clock ahead");
-                set_by_owner(tx, "Ana@Example.com", true)?;
-                assert!(is_opted_out(tx, "ana@example.com")?);
-                assert!(set_by_owner(tx, "not a number", true).is_err());
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            record(tx, &change(true, "2099-01-01T00:00:00.000Z", Some("SM1")))?;
+            let e = set_by_owner(tx, "+61412345678", false)?;
+            assert!(!e.opted_out && e.source == "owner" && e.reason == "by hand");
+            assert!(!is_opted_out(tx, "+61412345678")?, "the owner's click wins even over a clock ahead");
+            set_by_owner(tx, "Ana@Example.com", true)?;
+            assert!(is_opted_out(tx, "ana@example.com")?);
+            assert!(set_by_owner(tx, "not a number", true).is_err());
+            Ok(())
+        })
+        .unwrap();
     }
 }

@@ -1,6 +1,6 @@
 //! Files served to Twilio for outbound MMS, by unguessable token, until they expire.
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::Result;
@@ -29,8 +29,7 @@ pub fn find_live(conn: &Connection, token: &str, now: &str) -> Result<Option<(St
 pub fn take_purgeable(conn: &Connection, now: &str, fetched_before: &str) -> Result<Vec<String>> {
     const WHERE: &str = "expires_at <= ?1 OR (fetched_at IS NOT NULL AND fetched_at <= ?2)";
     let mut stmt = conn.prepare(&format!("SELECT path FROM outbound_media WHERE {WHERE}"))?;
-    let paths: Vec<String> =
-        stmt.query_map(params![now, fetched_before], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let paths: Vec<String> = all_rows(&mut stmt, params![now, fetched_before], |r| r.get(0))?;
     conn.exec(&format!("DELETE FROM outbound_media WHERE {WHERE}"), params![now, fetched_before])?;
     Ok(paths)
 }
@@ -55,6 +54,5 @@ pub fn live_tokens(conn: &Connection, message_id: i64, now: &str) -> Result<Vec<
         "SELECT token FROM outbound_media WHERE message_id = ?1 AND expires_at > ?2 AND fetched_at IS NULL
          ORDER BY rowid",
     )?;
-    let rows = stmt.query_map(params![message_id, now], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, params![message_id, now], |r| r.get(0))
 }

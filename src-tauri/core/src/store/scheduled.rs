@@ -7,7 +7,7 @@
 use rusqlite::{params, Connection};
 
 use super::messages::{self, Message};
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use crate::domain::now_rfc3339;
 use crate::domain::status::MessageStatus;
 use crate::error::Result;
@@ -48,8 +48,7 @@ pub fn pending_to_opted_out(conn: &Connection) -> Result<Vec<(i64, String, i64)>
          JOIN opt_out_state o ON o.address = m.to_addr AND o.opted_out = 1
          WHERE m.status = 'scheduled' AND m.sid IS NOT NULL ORDER BY m.id",
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
 }
 
 /// Every message still scheduled, soonest first (the list of scheduled messages).
@@ -57,7 +56,7 @@ pub fn pending(conn: &Connection) -> Result<Vec<Message>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM messages WHERE status = 'scheduled' AND direction = 'outbound' ORDER BY send_at, id",
     )?;
-    let ids: Vec<i64> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ids: Vec<i64> = all_rows(&mut stmt, [], |r| r.get(0))?;
     ids.into_iter().map(|id| messages::get(conn, id)).collect()
 }
 

@@ -114,7 +114,7 @@ pub fn search(conn: &Connection, input: &str, limit: i64) -> Result<Vec<Hit>> {
 mod tests {
     use super::*;
 
-    use crate::store::{conversations, numbers, test_store};
+    use crate::store::{conversations, test_store_with_shop};
 
     fn insert(tx: &Connection, conv: i64, sid: &str, body: &str) -> Result<i64> {
         tx.exec(
@@ -139,9 +139,8 @@ mod tests {
     /// and FTS5's own check agrees with the tables.
     #[test]
     fn committed_rows_are_searchable_as_they_stand() -> Result<()> {
-        let (_d, store) = test_store();
-        let (first, gone) = store.write(|tx| {
-            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+        let (_d, store, shop) = test_store_with_shop()?;
+        let (first, gone) = store.write(move |tx| {
             let conv = conversations::ensure(tx, shop, "+61412555201")?;
             let first = insert(tx, conv, "SM1", "apple pie order")?;
             let changed = insert(tx, conv, "SM2", "banana bread")?;
@@ -188,9 +187,8 @@ mod tests {
     /// Rows another program inserted (the triggers queue them) are indexed when the store opens.
     #[test]
     fn a_blocked_numbers_texts_are_kept_but_not_found() -> Result<()> {
-        let (_d, store) = test_store();
-        store.write(|tx| {
-            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+        let (_d, store, shop) = test_store_with_shop()?;
+        store.write(move |tx| {
             let spam = conversations::ensure(tx, shop, "+61412555666")?;
             insert(tx, spam, "SM1", "cheap watches today")?;
             let customer = conversations::ensure(tx, shop, "+61412555201")?;
@@ -227,9 +225,8 @@ mod tests {
     /// indexing must look the queued rows up by id whatever the statistics say.
     #[test]
     fn indexing_a_batch_looks_up_only_the_queued_rows_whatever_the_statistics() -> Result<()> {
-        let (_d, store) = test_store();
-        store.write(|tx| {
-            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+        let (_d, store, shop) = test_store_with_shop()?;
+        store.write(move |tx| {
             for i in 0..200 {
                 let conv = conversations::ensure(tx, shop, &format!("+61412555{i:03}"))?;
                 insert(tx, conv, &format!("SM{i}"), "plain words")?;

@@ -5,7 +5,7 @@
 //! and the writer thread is what limits ingest (docs/PERFORMANCE.md). The cache keys on the
 //! SQL text, so call sites stay plain SQL strings.
 
-use rusqlite::{Connection, OptionalExtension, Params, Row};
+use rusqlite::{Connection, OptionalExtension, Params, Row, Statement};
 
 use crate::error::{Error, Result};
 
@@ -49,4 +49,15 @@ impl<T> MustExist<T> for rusqlite::Result<T> {
     fn or_not_found(self, what: impl FnOnce() -> String) -> Result<T> {
         self.optional()?.ok_or_else(|| Error::not_found(what()))
     }
+}
+
+/// Every row `stmt` returns for `params`, mapped by `f`: how the store reads a list. The
+/// caller prepares `stmt`, kept in the cache or not, as the query deserves.
+pub fn all_rows<T, P, F>(stmt: &mut Statement<'_>, params: P, f: F) -> Result<Vec<T>>
+where
+    P: Params,
+    F: FnMut(&Row<'_>) -> rusqlite::Result<T>,
+{
+    let rows = stmt.query_map(params, f)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -2,7 +2,7 @@
 //! address a bulk send to everyone who has one. A tag is compared without case and trimmed,
 //! so "vip" and " VIP " are one tag; it is shown as first written.
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use rusqlite::{params, Connection};
 
 use crate::error::{Error, Result};
@@ -63,8 +63,7 @@ pub fn set(conn: &Connection, contact_id: i64, tags: &[String]) -> Result<()> {
 /// The contact's tags, alphabetical.
 pub fn of_contact(conn: &Connection, contact_id: i64) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT tag FROM contact_tags WHERE contact_id = ?1 ORDER BY tag")?;
-    let rows = stmt.query_map([contact_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [contact_id], |r| r.get(0))
 }
 
 /// Every tag in use with its number of contacts, alphabetical.
@@ -72,8 +71,7 @@ pub fn all(conn: &Connection) -> Result<Vec<TagCount>> {
     let mut stmt = conn.prepare_cached(
         "SELECT MIN(tag), COUNT(*) FROM contact_tags GROUP BY tag COLLATE NOCASE ORDER BY tag COLLATE NOCASE",
     )?;
-    let rows = stmt.query_map([], |r| Ok(TagCount { tag: r.get(0)?, contacts: r.get(1)? }))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], |r| Ok(TagCount { tag: r.get(0)?, contacts: r.get(1)? }))
 }
 
 /// The contacts that have any of `tags`, by id (each once).
@@ -93,33 +91,31 @@ pub fn contacts_with_any(conn: &Connection, tags: &[String]) -> Result<Vec<i64>>
 mod tests {
     use super::*;
     use crate::store::contacts::{self, ContactEdit};
-    use crate::store::test_store;
+    use crate::store::write_fresh;
 
     #[test]
     fn tags_ignore_case_and_spacing_and_find_their_contacts() {
-        let (_d, store) = test_store();
-        store
-            .write(|tx| {
-                let edit =
-                    |name: &str| ContactEdit { name: name.into(), phones: vec![], email: None, notes: String::new() };
-                let ana = contacts::save(tx, None, &edit("Ana"))?;
-                let bo = contacts::save(tx, None, &edit("Bo"))?;
-                add(tx, ana, "VIP")?;
-                add(tx, ana, " vip ")?;
-                add(tx, bo, "Tuesday   class")?;
-                assert_eq!(of_contact(tx, ana)?, vec!["VIP"], "one tag whatever its case");
-                assert_eq!(of_contact(tx, bo)?, vec!["Tuesday class"]);
-                assert_eq!(contacts_with_any(tx, &["vip".into(), "TUESDAY CLASS".into()])?, vec![ana, bo]);
-                let all = all(tx)?;
-                assert_eq!(all.len(), 2);
-                assert!(add(tx, ana, "   ").is_err());
-                assert!(add(tx, ana, &"x".repeat(41)).is_err());
-                set(tx, ana, &["New".into()])?;
-                assert_eq!(of_contact(tx, ana)?, vec!["New"]);
-                remove(tx, ana, "new")?;
-                assert!(of_contact(tx, ana)?.is_empty());
-                Ok(())
-            })
-            .unwrap();
+        write_fresh(|tx| {
+            let edit =
+                |name: &str| ContactEdit { name: name.into(), phones: vec![], email: None, notes: String::new() };
+            let ana = contacts::save(tx, None, &edit("Ana"))?;
+            let bo = contacts::save(tx, None, &edit("Bo"))?;
+            add(tx, ana, "VIP")?;
+            add(tx, ana, " vip ")?;
+            add(tx, bo, "Tuesday   class")?;
+            assert_eq!(of_contact(tx, ana)?, vec!["VIP"], "one tag whatever its case");
+            assert_eq!(of_contact(tx, bo)?, vec!["Tuesday class"]);
+            assert_eq!(contacts_with_any(tx, &["vip".into(), "TUESDAY CLASS".into()])?, vec![ana, bo]);
+            let all = all(tx)?;
+            assert_eq!(all.len(), 2);
+            assert!(add(tx, ana, "   ").is_err());
+            assert!(add(tx, ana, &"x".repeat(41)).is_err());
+            set(tx, ana, &["New".into()])?;
+            assert_eq!(of_contact(tx, ana)?, vec!["New"]);
+            remove(tx, ana, "new")?;
+            assert!(of_contact(tx, ana)?.is_empty());
+            Ok(())
+        })
+        .unwrap();
     }
 }

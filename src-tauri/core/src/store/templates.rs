@@ -1,6 +1,6 @@
 //! Saved message templates.
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use crate::domain::xmltext::xml_safe;
 use rusqlite::{params, Connection};
 
@@ -21,8 +21,7 @@ fn build(id: i64, name: String, body: String) -> Template {
 
 pub fn list(conn: &Connection) -> Result<Vec<Template>> {
     let mut stmt = conn.prepare("SELECT id, name, body FROM templates ORDER BY name COLLATE NOCASE")?;
-    let rows = stmt.query_map([], |r| Ok(build(r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], |r| Ok(build(r.get(0)?, r.get(1)?, r.get(2)?)))
 }
 
 pub fn find_by_name(conn: &Connection, name: &str) -> Result<Template> {

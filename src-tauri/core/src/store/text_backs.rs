@@ -5,7 +5,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::sql::CachedSql;
+use super::sql::{all_rows, CachedSql};
 use crate::error::Result;
 use crate::store::{blocked, optouts};
 
@@ -102,8 +102,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TextBack> {
 /// Text-backs waiting to be sent, oldest first.
 pub fn pending(conn: &Connection) -> Result<Vec<TextBack>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM text_backs WHERE state = 'pending' ORDER BY id"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], from_row)
 }
 
 /// The text-back of a call, if it had a decision.
@@ -124,27 +123,24 @@ pub fn finish(conn: &Connection, id: i64, state: &str, message_id: Option<i64>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{numbers, test_store};
+    use crate::store::write_with_number;
     use chrono::TimeZone;
 
     #[test]
     fn once_per_caller_per_window_and_never_twice_per_call() {
-        let (_dir, store) = test_store();
-        store
-            .write(|tx| {
-                let n = numbers::ensure(tx, "+61255501234", false)?;
-                let t0 = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap();
-                let caller = "+61412555101";
-                assert_eq!(decide(tx, "CA1", n, caller, "b", 12, t0)?, Decision::Pending);
-                assert_eq!(decide(tx, "CA1", n, caller, "b", 12, t0)?, Decision::AlreadyDecided);
-                let later = t0 + chrono::Duration::hours(2);
-                assert_eq!(decide(tx, "CA2", n, caller, "b", 12, later)?, Decision::Skipped(SKIP_WINDOW));
-                let next_day = t0 + chrono::Duration::hours(13);
-                assert_eq!(decide(tx, "CA3", n, caller, "b", 12, next_day)?, Decision::Pending);
-                optouts::set_by_owner(tx, "+61412555102", true)?;
-                assert_eq!(decide(tx, "CA4", n, "+61412555102", "b", 12, t0)?, Decision::Skipped(SKIP_OPTED_OUT));
-                Ok(())
-            })
-            .unwrap();
+        write_with_number("+61255501234", |tx, n| {
+            let t0 = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap();
+            let caller = "+61412555101";
+            assert_eq!(decide(tx, "CA1", n, caller, "b", 12, t0)?, Decision::Pending);
+            assert_eq!(decide(tx, "CA1", n, caller, "b", 12, t0)?, Decision::AlreadyDecided);
+            let later = t0 + chrono::Duration::hours(2);
+            assert_eq!(decide(tx, "CA2", n, caller, "b", 12, later)?, Decision::Skipped(SKIP_WINDOW));
+            let next_day = t0 + chrono::Duration::hours(13);
+            assert_eq!(decide(tx, "CA3", n, caller, "b", 12, next_day)?, Decision::Pending);
+            optouts::set_by_owner(tx, "+61412555102", true)?;
+            assert_eq!(decide(tx, "CA4", n, "+61412555102", "b", 12, t0)?, Decision::Skipped(SKIP_OPTED_OUT));
+            Ok(())
+        })
+        .unwrap();
     }
 }

@@ -5,7 +5,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use crate::domain::us_registration::{BrandKind, BusinessDetails, CampaignForm, Step};
 use crate::error::{Error, Result};
 
@@ -109,8 +109,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<UsRegistration> {
 
 pub fn list(conn: &Connection) -> Result<Vec<UsRegistration>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id DESC"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], from_row)
 }
 
 /// The registration whose customer profile or trust product is `bundle_sid` (callbacks).
@@ -234,8 +233,7 @@ pub fn get_tollfree(conn: &Connection, e164: &str) -> Result<Option<TollfreeReco
 
 pub fn list_tollfree(conn: &Connection) -> Result<Vec<TollfreeRecord>> {
     let mut stmt = conn.prepare(&format!("{TF_SELECT} ORDER BY id"))?;
-    let rows = stmt.query_map([], tf_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], tf_from_row)
 }
 
 pub fn save_tollfree(conn: &Connection, t: &TollfreeRecord) -> Result<()> {

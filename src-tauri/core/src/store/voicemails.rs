@@ -1,6 +1,6 @@
 //! Recordings (audio files downloaded from Twilio) and the voicemails built on them.
 
-use super::sql::{CachedSql, MustExist};
+use super::sql::{all_rows, CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::transcript::{self, TranscriptState};
@@ -163,9 +163,7 @@ pub fn pending_transcripts(conn: &Connection, limit: i64) -> Result<Vec<PendingT
         "SELECT recording_sid, created_at FROM voicemails WHERE transcript_state = 'pending'
          ORDER BY created_at, id LIMIT ?1",
     )?;
-    let rows =
-        stmt.query_map([limit], |r| Ok(PendingTranscript { recording_sid: r.get(0)?, created_at: r.get(1)? }))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [limit], |r| Ok(PendingTranscript { recording_sid: r.get(0)?, created_at: r.get(1)? }))
 }
 
 const SELECT: &str = "SELECT v.id, v.recording_sid, v.call_sid, v.from_addr, COALESCE(r.duration, v.duration), r.path,
@@ -202,8 +200,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Voicemail> {
 pub fn list(conn: &Connection) -> Result<Vec<Voicemail>> {
     let mut stmt =
         conn.prepare_cached(&format!("{SELECT} WHERE v.deleted = 0 ORDER BY v.created_at DESC, v.id DESC"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], from_row)
 }
 
 /// The voicemails `customer` left on our number `number_id` (or on a call whose number was
@@ -254,6 +251,5 @@ pub(crate) const UNHEARD: &str = "SELECT COUNT(*) FROM voicemails WHERE listened
 
 pub fn all(conn: &Connection) -> Result<Vec<Voicemail>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY v.created_at, v.id"))?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    all_rows(&mut stmt, [], from_row)
 }
