@@ -395,9 +395,7 @@ mod tests {
     /// `conversations` (the badge asks after every text: 14 ms on 50,000 conversations).
     #[test]
     fn the_counts_leave_out_blocked_numbers_and_read_the_covering_index() -> Result<()> {
-        let (_d, store) = test_store();
-        store.write(|tx| {
-            let shop = numbers::upsert_from_twilio(tx, "PN01", "+61255501234", "Shop")?;
+        write_with_shop(|tx, shop| {
             let clinic = numbers::upsert_from_twilio(tx, "PN02", "+61255501235", "Clinic")?;
             for (number, customer, texts) in [
                 (shop, "+61412555201", 2),
