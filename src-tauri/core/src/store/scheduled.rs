@@ -43,13 +43,17 @@ pub fn set_replaced_by(conn: &Connection, old: i64, new: i64) -> Result<()> {
 /// Scheduled messages Twilio holds for an address that is opted out now: each is to be
 /// canceled at Twilio. Reads only the partial index of pending scheduled messages.
 pub fn pending_to_opted_out(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.id, m.sid, m.conversation_id FROM messages m
-         JOIN opt_out_state o ON o.address = m.to_addr AND o.opted_out = 1
-         WHERE m.status = 'scheduled' AND m.sid IS NOT NULL ORDER BY m.id",
-    )?;
+    let mut stmt = conn.prepare_cached(PENDING_TO_OPTED_OUT)?;
     all_rows(&mut stmt, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
 }
+
+/// The running app asks this after every text that arrives (a STOP may be among them).
+/// `INDEXED BY`: left to itself, SQLite walked the whole `messages` table in id order to
+/// save a sort (a read of every message per arrival, 1 M on a large store) rather than the
+/// few rows of `messages_scheduled`.
+const PENDING_TO_OPTED_OUT: &str = "SELECT m.id, m.sid, m.conversation_id FROM messages m INDEXED BY messages_scheduled
+     JOIN opt_out_state o ON o.address = m.to_addr AND o.opted_out = 1
+     WHERE m.status = 'scheduled' AND m.sid IS NOT NULL ORDER BY m.id";
 
 /// Every message still scheduled, soonest first (the list of scheduled messages).
 pub fn pending(conn: &Connection) -> Result<Vec<Message>> {
@@ -73,4 +77,22 @@ pub fn campaign_send_at(conn: &Connection, campaign_id: i64) -> Result<Option<St
 pub fn set_campaign_send_at(conn: &Connection, campaign_id: i64, send_at: &str) -> Result<()> {
     conn.exec("UPDATE campaigns SET send_at = ?2 WHERE id = ?1", params![campaign_id, send_at])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{query_plan, write_fresh};
+
+    /// The opt-out sweep runs after every text that arrives: it must read the scheduled
+    /// messages' partial index, never scan every message.
+    #[test]
+    fn the_opt_out_sweep_reads_only_the_scheduled_messages() -> Result<()> {
+        write_fresh(|tx| {
+            let plan = query_plan(tx, PENDING_TO_OPTED_OUT)?;
+            assert!(plan.iter().any(|step| step.contains("INDEX messages_scheduled")), "{plan:?}");
+            assert!(!plan.iter().any(|step| step == "SCAN m"), "{plan:?}");
+            Ok(())
+        })
+    }
 }
