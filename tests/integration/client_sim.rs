@@ -237,8 +237,8 @@ async fn sim_numbers_search_buy_configure_release() -> TestResult {
             },
         )
         .await?;
-    assert_eq!(updated.friendly_name.as_deref(), Some("Front desk"));
-    assert_eq!(updated.sms_url.as_deref(), Some("https://shop.example/twilio/sms"));
+    assert_eq!(updated.config.friendly_name.as_deref(), Some("Front desk"));
+    assert_eq!(updated.config.sms_url.as_deref(), Some("https://shop.example/twilio/sms"));
     assert!(c.list_numbers(100).await?.iter().any(|n| n.sid == bought.sid));
     c.release_number(&bought.sid).await?;
     assert!(!c.list_numbers(100).await?.iter().any(|n| n.sid == bought.sid), "released numbers are gone");
