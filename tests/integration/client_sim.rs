@@ -14,7 +14,7 @@ use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::Store;
 use switchboard::twilio::api::compliance::{DocumentUpload, NewBundle, RegulationQuery};
 use switchboard::twilio::api::messages::{MessageFilter, NewMessage};
-use switchboard::twilio::api::numbers::{BuyNumber, NewAddress, NumberConfig, NumberSearch, NumberType};
+use switchboard::twilio::api::numbers::{BuyNumber, NewAddress, NumberConfig, NumberSearch, NumberType, PostalAddress};
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 use switchboard::Error;
 
@@ -172,12 +172,14 @@ async fn sim_compliance_bundle_from_evaluation_to_approval() -> TestResult {
     assert_eq!((ct.as_str(), bytes.as_slice()), ("application/pdf", b"%PDF-1.4 ABN extract".as_slice()));
     let address = c
         .create_address(&NewAddress {
-            customer_name: "Ana's Bakery Pty Ltd".into(),
-            street: "1 George St".into(),
-            city: "Sydney".into(),
-            region: "NSW".into(),
-            postal_code: "2000".into(),
-            iso_country: "AU".into(),
+            postal: PostalAddress {
+                customer_name: "Ana's Bakery Pty Ltd".into(),
+                street: "1 George St".into(),
+                city: "Sydney".into(),
+                region: "NSW".into(),
+                postal_code: "2000".into(),
+                iso_country: "AU".into(),
+            },
             friendly_name: None,
         })
         .await?;

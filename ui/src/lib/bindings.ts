@@ -1298,8 +1298,8 @@ export type PlannedRow = {
 };
 
 /**
- *  The address part of the compliance form, as the UI writes it (TypeScript only: the
- *  store keeps the JSON as sent; `compliance::submit` reads these keys).
+ *  A postal address in the parts Twilio's Address resource has: the address the compliance
+ *  form writes (kept as the JSON it sent) and the one a new Address is made from.
  */
 export type PostalAddress = {
 	customer_name: string,

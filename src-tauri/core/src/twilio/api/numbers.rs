@@ -2,6 +2,7 @@
 //! configuring and releasing them, and the Addresses some countries require.
 
 use super::lenient;
+pub use crate::domain::postal::PostalAddress;
 use crate::error::{Error, Result};
 use crate::twilio::client::{Host, Params, Retry, TwilioClient};
 
@@ -124,14 +125,11 @@ pub struct AddressResource {
     pub verified: Option<bool>,
 }
 
+/// An Address to create: its postal parts, and a name to know it by.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct NewAddress {
-    pub customer_name: String,
-    pub street: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    pub iso_country: String,
+    #[serde(flatten)]
+    pub postal: PostalAddress,
     pub friendly_name: Option<String>,
 }
 
@@ -194,7 +192,8 @@ impl TwilioClient {
         self.delete(&self.account_url(&format!("IncomingPhoneNumbers/{sid}.json"))).await
     }
 
-    pub async fn create_address(&self, a: &NewAddress) -> Result<AddressResource> {
+    pub async fn create_address(&self, new: &NewAddress) -> Result<AddressResource> {
+        let a = &new.postal;
         let p = Params::new()
             .add("CustomerName", &a.customer_name)
             .add("Street", &a.street)
@@ -202,7 +201,7 @@ impl TwilioClient {
             .add("Region", &a.region)
             .add("PostalCode", &a.postal_code)
             .add("IsoCountry", a.iso_country.trim().to_ascii_uppercase())
-            .opt("FriendlyName", a.friendly_name.clone());
+            .opt("FriendlyName", new.friendly_name.clone());
         self.post_form(&self.account_url("Addresses.json"), p.as_slice(), Retry::Never).await
     }
 
