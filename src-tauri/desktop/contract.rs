@@ -132,6 +132,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             scheduled::list_scheduled,
             scheduled::start_bulk_later,
             sandbox_panel::sim_advance_clock,
+            voicemail::unheard_voicemail_count,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.

@@ -319,6 +319,11 @@ export const commands = {
 	 *  are sent (also while the app pretends to be closed). Returns how many were due.
 	 */
 	simAdvanceClock: (minutes: number) => __TAURI_INVOKE<number>("sim_advance_clock", { minutes }),
+	/**
+	 *  How many voicemails are not heard yet (the sidebar's badge): the count the tray shows,
+	 *  read from the store's index rather than by listing every voicemail.
+	 */
+	unheardVoicemailCount: () => __TAURI_INVOKE<number>("unheard_voicemail_count"),
 };
 
 /** Events */

@@ -730,6 +730,9 @@ export class FakeBackend implements Backend {
   async listVoicemails() {
     return this.d.voicemails;
   }
+  async unheardVoicemailCount() {
+    return this.d.voicemails.filter((v) => !v.listened).length;
+  }
   async voicemailAudio(id: number) {
     const v = this.d.voicemails.find((x) => x.id === id);
     if (!v?.path) throw notFound('the recording file (not downloaded yet)');
