@@ -115,4 +115,5 @@ pub const COMMANDS: &[&str] = &[
     "list_scheduled",
     "start_bulk_later",
     "sim_advance_clock",
+    "unheard_voicemail_count",
 ];

@@ -132,6 +132,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             scheduled::list_scheduled,
             scheduled::start_bulk_later,
             sandbox_panel::sim_advance_clock,
+            voicemail::unheard_voicemail_count,
         ])
         .events(collect_events![CoreEvent])
         // Page sizes the UI pages by: a page shorter than this is the last one.
@@ -180,39 +181,6 @@ impl IpcResponse for Bytes {
 impl specta::Type for Bytes {
     fn definition(_: &mut specta::Types) -> DataType {
         DataType::Reference(specta_typescript::define("ArrayBuffer"))
-    }
-}
-
-/// Template values for single contacts, keyed by contact id, as they cross IPC (JSON
-/// object keys are text; serde reads them as ids). Typed for TypeScript with number keys:
-/// the generator cannot key a map by a 64-bit id, and ids stay far below 2^32.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(transparent)]
-pub struct PerContactArg(pub crate::outbound::bulk::PerContactVars);
-
-/// The bulk-send screen's choice as every bulk command receives it, field by field (preview,
-/// estimate, send now, send later): one place turns it into the core's [`BulkChoice`].
-///
-/// [`BulkChoice`]: crate::outbound::bulk::BulkChoice
-pub fn bulk_choice(
-    template_id: i64,
-    contact_ids: Vec<i64>,
-    vars: std::collections::BTreeMap<String, String>,
-    per_contact: Option<PerContactArg>,
-    tags: Option<Vec<String>>,
-) -> crate::outbound::bulk::BulkChoice {
-    crate::outbound::bulk::BulkChoice {
-        template_id,
-        contact_ids,
-        vars,
-        per_contact: per_contact.unwrap_or_default().0,
-        tags: tags.unwrap_or_default(),
-    }
-}
-
-impl specta::Type for PerContactArg {
-    fn definition(types: &mut specta::Types) -> DataType {
-        <std::collections::BTreeMap<u32, std::collections::BTreeMap<String, String>>>::definition(types)
     }
 }
 

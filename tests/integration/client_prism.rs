@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use switchboard::twilio::api::calls::ClickToCall;
 use switchboard::twilio::api::compliance::{NewBundle, RegulationQuery};
 use switchboard::twilio::api::messages::{MessageFilter, NewMessage};
-use switchboard::twilio::api::numbers::{BuyNumber, NewAddress, NumberConfig, NumberSearch, NumberType};
+use switchboard::twilio::api::numbers::{BuyNumber, NewAddress, NumberConfig, NumberSearch, NumberType, PostalAddress};
 use switchboard::twilio::client::TwilioClient;
 
 use crate::common::TestResult;
@@ -172,12 +172,14 @@ async fn prism_addresses_create_list() -> TestResult {
     let c = prism_client()?;
     let a = c
         .create_address(&NewAddress {
-            customer_name: "Ana's Bakery".into(),
-            street: "1 George St".into(),
-            city: "Sydney".into(),
-            region: "NSW".into(),
-            postal_code: "2000".into(),
-            iso_country: "au".into(),
+            postal: PostalAddress {
+                customer_name: "Ana's Bakery".into(),
+                street: "1 George St".into(),
+                city: "Sydney".into(),
+                region: "NSW".into(),
+                postal_code: "2000".into(),
+                iso_country: "au".into(),
+            },
             friendly_name: Some("Shop".into()),
         })
         .await?;

@@ -14,7 +14,7 @@ use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::Store;
 use switchboard::twilio::api::compliance::{DocumentUpload, NewBundle, RegulationQuery};
 use switchboard::twilio::api::messages::{MessageFilter, NewMessage};
-use switchboard::twilio::api::numbers::{BuyNumber, NewAddress, NumberConfig, NumberSearch, NumberType};
+use switchboard::twilio::api::numbers::{BuyNumber, NewAddress, NumberConfig, NumberSearch, NumberType, PostalAddress};
 use switchboard::twilio::client::{ClientConfig, TwilioClient};
 use switchboard::Error;
 
@@ -172,12 +172,14 @@ async fn sim_compliance_bundle_from_evaluation_to_approval() -> TestResult {
     assert_eq!((ct.as_str(), bytes.as_slice()), ("application/pdf", b"%PDF-1.4 ABN extract".as_slice()));
     let address = c
         .create_address(&NewAddress {
-            customer_name: "Ana's Bakery Pty Ltd".into(),
-            street: "1 George St".into(),
-            city: "Sydney".into(),
-            region: "NSW".into(),
-            postal_code: "2000".into(),
-            iso_country: "AU".into(),
+            postal: PostalAddress {
+                customer_name: "Ana's Bakery Pty Ltd".into(),
+                street: "1 George St".into(),
+                city: "Sydney".into(),
+                region: "NSW".into(),
+                postal_code: "2000".into(),
+                iso_country: "AU".into(),
+            },
             friendly_name: None,
         })
         .await?;
@@ -237,8 +239,8 @@ async fn sim_numbers_search_buy_configure_release() -> TestResult {
             },
         )
         .await?;
-    assert_eq!(updated.friendly_name.as_deref(), Some("Front desk"));
-    assert_eq!(updated.sms_url.as_deref(), Some("https://shop.example/twilio/sms"));
+    assert_eq!(updated.config.friendly_name.as_deref(), Some("Front desk"));
+    assert_eq!(updated.config.sms_url.as_deref(), Some("https://shop.example/twilio/sms"));
     assert!(c.list_numbers(100).await?.iter().any(|n| n.sid == bought.sid));
     c.release_number(&bought.sid).await?;
     assert!(!c.list_numbers(100).await?.iter().any(|n| n.sid == bought.sid), "released numbers are gone");

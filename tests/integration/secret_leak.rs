@@ -95,7 +95,7 @@ async fn the_auth_token_is_in_no_file_after_a_day_of_traffic() -> TestResult {
     let want = format!("{public}/twilio/sms");
     wait_until("serve points the managed number at itself", || {
         let (api, pn, want) = (api.clone(), pn.clone(), want.clone());
-        async move { api.fetch_number(&pn).await.ok().and_then(|n| n.sms_url) == Some(want) }
+        async move { api.fetch_number(&pn).await.ok().and_then(|n| n.config.sms_url) == Some(want) }
     })
     .await?;
     let customers = ["+61412555301", "+61412555302", "+61412555303"];

@@ -129,9 +129,9 @@ async fn buy_and_wire_refuses_without_an_approved_bundle() -> TestResult {
     let public = sb.runtime.state.public_url();
     let twilio_side = client.fetch_number(&sid).await?;
     assert!(
-        twilio_side.sms_url.as_deref().is_some_and(|u| u.starts_with(&public)),
+        twilio_side.config.sms_url.as_deref().is_some_and(|u| u.starts_with(&public)),
         "wired to the app's URL {public}: {:?}",
-        twilio_side.sms_url
+        twilio_side.config.sms_url
     );
     sb.shutdown().await?;
     Ok(())

@@ -1,8 +1,6 @@
 //! What texting costs: a conversation's total, the last months' totals for Settings, and
 //! the estimate a bulk send shows before Send. Each calls the core (`crate::costs`).
 
-use std::collections::BTreeMap;
-
 use tauri::State;
 
 use super::super::live::Live;
@@ -10,6 +8,7 @@ use super::super::DesktopState;
 use crate::costs::estimate::{self, BulkEstimate};
 use crate::costs::{Costs, MonthCosts};
 use crate::error::Result;
+use crate::outbound::bulk::BulkChoice;
 use crate::store::costs;
 
 /// What conversation `conversation_id`'s texts cost so far, per currency.
@@ -27,20 +26,13 @@ pub async fn monthly_costs(state: State<'_, DesktopState>, months: Option<u32>) 
 }
 
 /// Segments and estimated cost of the bulk send the preview shows, sent from `number_id`.
-// The arguments are the IPC payload's fields, one per field, as `preview_bulk` has them.
-#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 #[specta::specta]
 pub async fn estimate_bulk(
     live: State<'_, Live>,
     state: State<'_, DesktopState>,
     number_id: i64,
-    template_id: i64,
-    contact_ids: Vec<i64>,
-    vars: BTreeMap<String, String>,
-    per_contact: Option<crate::desktop::contract::PerContactArg>,
-    tags: Option<Vec<String>>,
+    choice: BulkChoice,
 ) -> Result<BulkEstimate> {
-    let choice = crate::desktop::contract::bulk_choice(template_id, contact_ids, vars, per_contact, tags);
     estimate::bulk_send(&state.store, &live.client().await?, number_id, choice).await
 }

@@ -1,14 +1,12 @@
 //! Commands that talk to Twilio on the owner's behalf: replies, calls, campaigns. Each
 //! calls a core workflow in `crate::outbound`.
 
-use std::collections::BTreeMap;
-
 use tauri::State;
 
 use super::super::live::Live;
 use super::super::DesktopState;
 use crate::error::Result;
-use crate::outbound::bulk::{self, CampaignProgress};
+use crate::outbound::bulk::{self, BulkChoice, CampaignProgress};
 use crate::outbound::click_to_call::click_to_call;
 use crate::outbound::{campaign, composer, email, history, reply};
 use crate::secrets::Keychain;
@@ -62,22 +60,15 @@ pub async fn start_call(live: State<'_, Live>, number_id: i64, to: String) -> Re
     click_to_call(&live.outbound().await?, number_id, &to, false).await
 }
 
-/// Starts a bulk send to the contacts chosen and everyone with one of `tags`.
-// The arguments are the IPC payload's fields, one per field, as every command has them.
-#[allow(clippy::too_many_arguments)]
+/// Starts a bulk send from `number_id` to the contacts chosen and everyone with one of the tags.
 #[tauri::command]
 #[specta::specta]
 pub async fn start_bulk(
     app: tauri::AppHandle,
     live: State<'_, Live>,
-    template_id: i64,
     number_id: i64,
-    contact_ids: Vec<i64>,
-    vars: BTreeMap<String, String>,
-    per_contact: Option<crate::desktop::contract::PerContactArg>,
-    tags: Option<Vec<String>>,
+    choice: BulkChoice,
 ) -> Result<i64> {
-    let choice = crate::desktop::contract::bulk_choice(template_id, contact_ids, vars, per_contact, tags);
     let id = bulk::start(&live.outbound().await?, number_id, choice).await?;
     spawn_campaign(app, id);
     Ok(id)

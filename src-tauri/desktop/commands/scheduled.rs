@@ -2,12 +2,11 @@
 //! cancel, and list them. Each calls `crate::outbound::scheduled`, which checks the bounds
 //! (15 minutes to 35 days ahead) and talks to Twilio.
 
-use std::collections::BTreeMap;
-
 use tauri::State;
 
 use super::super::live::Live;
 use crate::error::Result;
+use crate::outbound::bulk::BulkChoice;
 use crate::outbound::scheduled;
 use crate::store::messages::Message;
 
@@ -44,22 +43,15 @@ pub async fn list_scheduled(live: State<'_, Live>) -> Result<Vec<Message>> {
 }
 
 /// Bulk send's "Send later": the campaign schedules each recipient's text for `send_at`.
-// The arguments are the IPC payload's fields, one per field, as every command has them.
-#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 #[specta::specta]
 pub async fn start_bulk_later(
     app: tauri::AppHandle,
     live: State<'_, Live>,
-    template_id: i64,
     number_id: i64,
-    contact_ids: Vec<i64>,
-    vars: BTreeMap<String, String>,
-    per_contact: Option<crate::desktop::contract::PerContactArg>,
-    tags: Option<Vec<String>>,
+    choice: BulkChoice,
     send_at: String,
 ) -> Result<i64> {
-    let choice = crate::desktop::contract::bulk_choice(template_id, contact_ids, vars, per_contact, tags);
     let id = scheduled::start_bulk(&live.outbound().await?, number_id, choice, &send_at).await?;
     super::outbound::spawn_campaign(app, id);
     Ok(id)

@@ -13,6 +13,14 @@ pub async fn list_voicemails(state: State<'_, DesktopState>) -> Result<Vec<Voice
     state.store.read_async(voicemails::list).await
 }
 
+/// How many voicemails are not heard yet (the sidebar's badge): the count the tray shows,
+/// read from the store's index rather than by listing every voicemail.
+#[tauri::command]
+#[specta::specta]
+pub async fn unheard_voicemail_count(state: State<'_, DesktopState>) -> Result<i64> {
+    state.store.read_async(voicemails::unheard_count).await
+}
+
 /// The recording's bytes (raw IPC body, not JSON). The webview plays them through a Blob
 /// URL because WebKitGTK's `<audio>` cannot load `tauri://`/`asset://` URLs.
 #[tauri::command]

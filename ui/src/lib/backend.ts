@@ -46,7 +46,6 @@ interface Friendlier {
     numberType: string;
     areaCode: string;
   }): ReturnType<Commands['searchAvailableNumbers']>;
-  startBulk(req: T.BulkRequest): ReturnType<Commands['startBulk']>;
 }
 type CommandName<K extends keyof Commands> = K;
 export type _EachIsACommand = CommandName<keyof Friendlier>;
@@ -83,8 +82,6 @@ export function tauriBackend(): Backend {
     getThread: (conversationId, beforeId = null) => commands.getThread(conversationId, beforeId),
     sendMessage: (req) => commands.sendMessage(req.conversationId, req.body, req.channel, req.subject, req.media),
     searchAvailableNumbers: (q) => commands.searchAvailableNumbers(q.country, q.numberType, q.areaCode),
-    startBulk: (req) =>
-      commands.startBulk(req.templateId, req.numberId, req.contactIds, req.vars, req.perContact, req.tags ?? null),
 
     async openExternal(url) {
       // The capability allows http(s) only too; this refuses anything else before asking.

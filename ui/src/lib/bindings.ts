@@ -59,10 +59,10 @@ export const commands = {
 	saveTemplate: (id: number | null, name: string, body: string) => __TAURI_INVOKE<Template>("save_template", { id, name, body }),
 	deleteTemplate: (id: number) => __TAURI_INVOKE<null>("delete_template", { id }),
 	/**
-	 *  Renders `template_id` for each contact: `name` and `first_name` from the contact,
+	 *  Renders the chosen template for each contact: `name` and `first_name` from the contact,
 	 *  `vars` shared by everyone, `per_contact` values by contact id.
 	 */
-	previewBulk: (templateId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null) => __TAURI_INVOKE<BulkPreview>("preview_bulk", { templateId, contactIds, vars, perContact, tags }),
+	previewBulk: (choice: BulkChoice) => __TAURI_INVOKE<BulkPreview>("preview_bulk", { choice }),
 	listCompliance: () => __TAURI_INVOKE<Compliance[]>("list_compliance"),
 	getSettings: () => __TAURI_INVOKE<DesktopSettings>("get_settings"),
 	setNotifications: (enabled: boolean) => __TAURI_INVOKE<null>("set_notifications", { enabled }),
@@ -112,8 +112,8 @@ export const commands = {
 	retryMessage: (messageId: number) => __TAURI_INVOKE<Message>("retry_message", { messageId }),
 	/**  Click-to-call: Twilio rings the owner's phone, then connects them to `to`. */
 	startCall: (numberId: number, to: string) => __TAURI_INVOKE<Call>("start_call", { numberId, to }),
-	/**  Starts a bulk send to the contacts chosen and everyone with one of `tags`. */
-	startBulk: (templateId: number, numberId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null) => __TAURI_INVOKE<number>("start_bulk", { templateId, numberId, contactIds, vars, perContact, tags }),
+	/**  Starts a bulk send from `number_id` to the contacts chosen and everyone with one of the tags. */
+	startBulk: (numberId: number, choice: BulkChoice) => __TAURI_INVOKE<number>("start_bulk", { numberId, choice }),
 	campaignProgress: (id: number) => __TAURI_INVOKE<CampaignProgress>("campaign_progress", { id }),
 	pauseCampaign: (id: number) => __TAURI_INVOKE<null>("pause_campaign", { id }),
 	resumeCampaign: (id: number) => __TAURI_INVOKE<null>("resume_campaign", { id }),
@@ -289,7 +289,7 @@ export const commands = {
 	/**  Totals per month over the last `months` months (this one included; 6 when absent). */
 	monthlyCosts: (months: number | null) => __TAURI_INVOKE<MonthCosts[]>("monthly_costs", { months }),
 	/**  Segments and estimated cost of the bulk send the preview shows, sent from `number_id`. */
-	estimateBulk: (numberId: number, templateId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null) => __TAURI_INVOKE<BulkEstimate>("estimate_bulk", { numberId, templateId, contactIds, vars, perContact, tags }),
+	estimateBulk: (numberId: number, choice: BulkChoice) => __TAURI_INVOKE<BulkEstimate>("estimate_bulk", { numberId, choice }),
 	/**
 	 *  Deletes a call recording from this computer and, with `also_twilio`, Twilio's copy
 	 *  first (when Twilio cannot be reached, nothing is deleted).
@@ -313,12 +313,17 @@ export const commands = {
 	/**  Every message still scheduled, soonest first. */
 	listScheduled: () => __TAURI_INVOKE<Message[]>("list_scheduled"),
 	/**  Bulk send's "Send later": the campaign schedules each recipient's text for `send_at`. */
-	startBulkLater: (templateId: number, numberId: number, contactIds: number[], vars: { [key in string]: string }, perContact: { [key in number]: { [key in string]: string } } | null, tags: string[] | null, sendAt: string) => __TAURI_INVOKE<number>("start_bulk_later", { templateId, numberId, contactIds, vars, perContact, tags, sendAt }),
+	startBulkLater: (numberId: number, choice: BulkChoice, sendAt: string) => __TAURI_INVOKE<number>("start_bulk_later", { numberId, choice, sendAt }),
 	/**
 	 *  Moves the simulated Twilio's clock `minutes` ahead, so scheduled messages due by then
 	 *  are sent (also while the app pretends to be closed). Returns how many were due.
 	 */
 	simAdvanceClock: (minutes: number) => __TAURI_INVOKE<number>("sim_advance_clock", { minutes }),
+	/**
+	 *  How many voicemails are not heard yet (the sidebar's badge): the count the tray shows,
+	 *  read from the store's index rather than by listing every voicemail.
+	 */
+	unheardVoicemailCount: () => __TAURI_INVOKE<number>("unheard_voicemail_count"),
 };
 
 /** Events */
@@ -408,6 +413,21 @@ export type Blocked = {
  *  mobile and allows one number; Low-Volume Standard and Standard need an EIN.
  */
 export type BrandKind = "sole_proprietor" | "low_volume_standard" | "standard";
+
+/**
+ *  What the owner chose on the bulk-send screen: the message and its audience, as the
+ *  preview, the estimate, Send and Send later each receive it from the UI.
+ */
+export type BulkChoice = {
+	template_id: number,
+	contact_ids: number[],
+	/**  Values shared by every recipient. */
+	vars: { [key in string]: string },
+	/**  Values for single contacts (a blank one means "the shared one"). */
+	per_contact?: { [key in number]: { [key in string]: string } },
+	/**  Everyone with any of these tags is chosen too (`store::tags`), each once. */
+	tags?: string[],
+};
 
 /**  A bulk send's size and estimated cost. */
 export type BulkEstimate = {
@@ -1298,8 +1318,8 @@ export type PlannedRow = {
 };
 
 /**
- *  The address part of the compliance form, as the UI writes it (TypeScript only: the
- *  store keeps the JSON as sent; `compliance::submit` reads these keys).
+ *  A postal address in the parts Twilio's Address resource has: the address the compliance
+ *  form writes (kept as the JSON it sent) and the one a new Address is made from.
  */
 export type PostalAddress = {
 	customer_name: string,

@@ -730,6 +730,9 @@ export class FakeBackend implements Backend {
   async listVoicemails() {
     return this.d.voicemails;
   }
+  async unheardVoicemailCount() {
+    return this.d.voicemails.filter((v) => !v.listened).length;
+  }
   async voicemailAudio(id: number) {
     const v = this.d.voicemails.find((x) => x.id === id);
     if (!v?.path) throw notFound('the recording file (not downloaded yet)');
@@ -824,13 +827,8 @@ export class FakeBackend implements Backend {
   async deleteTemplate(id: number) {
     this.d.templates = this.d.templates.filter((t) => t.id !== id);
   }
-  async previewBulk(
-    templateId: number,
-    contactIds: number[],
-    vars: Record<string, string>,
-    perContact: T.PerContactVars | null,
-    tags: string[] | null = null,
-  ) {
+  async previewBulk(choice: T.BulkChoice) {
+    const { template_id: templateId, contact_ids: contactIds, vars, per_contact: perContact, tags } = choice;
     const t = this.d.templates.find((x) => x.id === templateId);
     if (!t) throw notFound(`template ${templateId}`);
     const out: T.BulkPreview = { recipients: [], skipped_opted_out: 0, problems: [] };
@@ -863,9 +861,9 @@ export class FakeBackend implements Backend {
     }
     return out;
   }
-  async startBulk(req: T.BulkRequest) {
-    this.log('startBulk', req);
-    const p = await this.previewBulk(req.templateId, req.contactIds, req.vars, req.perContact, req.tags ?? null);
+  async startBulk(numberId: number, choice: T.BulkChoice) {
+    this.log('startBulk', numberId, choice);
+    const p = await this.previewBulk(choice);
     const id = this.campaigns.size + 1;
     this.campaigns.set(id, {
       id,
@@ -1572,16 +1570,10 @@ export class FakeBackend implements Backend {
   async monthlyCosts(months: number | null) {
     return fakeCosts.monthlyCosts(this.d.messages, months ?? 6);
   }
-  async estimateBulk(
-    numberId: number,
-    templateId: number,
-    contactIds: number[],
-    vars: Record<string, string>,
-    perContact: T.PerContactVars | null,
-  ) {
-    this.log('estimateBulk', numberId, templateId, contactIds);
+  async estimateBulk(numberId: number, choice: T.BulkChoice) {
+    this.log('estimateBulk', numberId, choice);
     if (!this.d.numbers.some((n) => n.id === numberId)) throw notFound(`number ${numberId}`);
-    return fakeCosts.estimate(await this.previewBulk(templateId, contactIds, vars, perContact));
+    return fakeCosts.estimate(await this.previewBulk(choice));
   }
 
   async pickFiles(kind: T.PickKind) {
@@ -1667,25 +1659,10 @@ export class FakeBackend implements Backend {
       .filter((m) => m.status === 'scheduled')
       .sort((a, b) => (a.send_at ?? '').localeCompare(b.send_at ?? ''));
   }
-  async startBulkLater(
-    templateId: number,
-    numberId: number,
-    contactIds: number[],
-    vars: Partial<{ [key in string]: string }>,
-    perContact: Partial<{ [key in number]: Partial<{ [key in string]: string }> }> | null,
-    tags: string[] | null,
-    sendAt: string,
-  ) {
-    this.log('startBulkLater', templateId, numberId, contactIds, sendAt);
+  async startBulkLater(numberId: number, choice: T.BulkChoice, sendAt: string) {
+    this.log('startBulkLater', numberId, choice, sendAt);
     this.checkSendAt(sendAt);
-    return this.startBulk({
-      templateId,
-      numberId,
-      contactIds,
-      vars: vars as Record<string, string>,
-      perContact: (perContact ?? {}) as T.PerContactVars,
-      tags,
-    });
+    return this.startBulk(numberId, choice);
   }
   async simAdvanceClock(minutes: number) {
     this.log('simAdvanceClock', minutes);

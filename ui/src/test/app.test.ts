@@ -96,4 +96,20 @@ describe('App shell', () => {
     await waitFor(() => expect(screen.getByTestId('unread-total').textContent).toBe(String(expected)));
     expect(expected).toBeGreaterThan(extra);
   });
+
+  it('the voicemail badge shows the count the core keeps and follows it on each voicemail event', async () => {
+    const b = new FakeBackend(demoData());
+    // Counts the demo data does not have, so the badge can only have them from the command.
+    const count = vi.spyOn(b, 'unheardVoicemailCount').mockResolvedValue(7);
+    const list = vi.spyOn(b, 'listVoicemails');
+    render(App, { backend: b });
+    await waitFor(() => expect(screen.getByTestId('unheard-total').textContent).toBe('7'));
+    count.mockResolvedValue(3);
+    b.emit({ type: 'voicemail_updated', voicemail_id: 1 });
+    await waitFor(() => expect(screen.getByTestId('unheard-total').textContent).toBe('3'));
+    count.mockResolvedValue(0);
+    b.emit({ type: 'voicemail_updated', voicemail_id: 1 });
+    await waitFor(() => expect(screen.queryByTestId('unheard-total')).toBeNull());
+    expect(list, 'the badge does not list every voicemail').not.toHaveBeenCalled();
+  });
 });

@@ -217,7 +217,7 @@ describe('bulk send audience', () => {
     const send = await screen.findByText(/Send 1 messages/);
     await fireEvent.click(send);
     await waitFor(() =>
-      expect(b.calls.find((c) => c.method === 'startBulk')?.args[0]).toMatchObject({ tags: ['vip'], contactIds: [] }),
+      expect(b.calls.find((c) => c.method === 'startBulk')?.args[1]).toMatchObject({ tags: ['vip'], contact_ids: [] }),
     );
   });
 });
@@ -226,12 +226,11 @@ describe('campaign history', () => {
   it('lists campaigns, opens one, and cancels it after confirming', async () => {
     const d = demoData();
     const b = new FakeBackend(d);
-    const id = await b.startBulk({
-      templateId: d.templates[0].id,
-      numberId: d.numbers[0].id,
-      contactIds: d.contacts.map((c) => c.id),
+    const id = await b.startBulk(d.numbers[0].id, {
+      template_id: d.templates[0].id,
+      contact_ids: d.contacts.map((c) => c.id),
       vars: {},
-      perContact: {},
+      per_contact: {},
     });
     await b.pauseCampaign(id);
     render(Campaigns, { backend: b });

@@ -118,6 +118,7 @@ describe('screens reload only what an event concerns', () => {
       vi.spyOn(b, 'getConversation'),
       vi.spyOn(b, 'getThread'),
       vi.spyOn(b, 'listVoicemails'),
+      vi.spyOn(b, 'unheardVoicemailCount'),
     ];
     for (let sent = 1; sent <= 20; sent++) b.emit(progress(7, sent, 20 - sent));
     b.emit({ type: 'sync_completed', messages: 0, calls: 0, voicemails: 0 });

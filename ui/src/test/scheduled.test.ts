@@ -127,11 +127,8 @@ describe('Send later in bulk send', () => {
     render(BulkSendLater, {
       backend: b,
       request: () => ({
-        templateId: template.id,
         numberId: data.numbers[0].id,
-        contactIds: [data.contacts[0].id],
-        vars: {},
-        perContact: {},
+        choice: { template_id: template.id, contact_ids: [data.contacts[0].id], vars: {}, per_contact: {} },
       }),
       onstarted: () => (started += 1),
     });
@@ -141,6 +138,7 @@ describe('Send later in bulk send', () => {
     await fireEvent.click(screen.getByTestId('send-later-confirm'));
     await waitFor(() => expect(started).toBe(1));
     const call = b.calls.find((c) => c.method === 'startBulkLater')!;
-    expect(call.args.slice(0, 3)).toEqual([template.id, data.numbers[0].id, [data.contacts[0].id]]);
+    expect(call.args[0]).toBe(data.numbers[0].id);
+    expect(call.args[1]).toMatchObject({ template_id: template.id, contact_ids: [data.contacts[0].id] });
   });
 });

@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { FakeBackend, demoData, newContact } from '../lib/fake';
-import type { BulkRequest } from '../lib/types';
+import type { BulkChoice } from '../lib/types';
 import Wizard from '../screens/Wizard.svelte';
 import Voicemail from '../screens/Voicemail.svelte';
 import Numbers from '../screens/Numbers.svelte';
@@ -229,9 +229,9 @@ describe('Bulk send', () => {
     expect(screen.getByText('Hi Maria, this weekend: 2 for 1 pastries. Reply STOP to opt out.')).toBeTruthy();
     await fireEvent.click(screen.getByText('Send 2 messages'));
     await screen.findByTestId('bulk-progress');
-    const sent = b.calls.find((c) => c.method === 'startBulk')?.args[0] as BulkRequest | undefined;
+    const sent = b.calls.find((c) => c.method === 'startBulk')?.args[1] as BulkChoice | undefined;
     expect(sent?.vars).toEqual({ offer: '2 for 1 pastries' });
-    expect(sent?.perContact).toEqual({ 3: { offer: 'a free coffee' } });
+    expect(sent?.per_contact).toEqual({ 3: { offer: 'a free coffee' } });
   });
 });
 
@@ -243,7 +243,7 @@ describe('Bulk send previews answered out of order', () => {
       held: Array<() => void> = [];
       async previewBulk(...args: Parameters<FakeBackend['previewBulk']>) {
         const answer = await super.previewBulk(...args);
-        if (args[2].offer === '2 for 1') await new Promise<void>((resolve) => this.held.push(resolve));
+        if (args[0].vars.offer === '2 for 1') await new Promise<void>((resolve) => this.held.push(resolve));
         return answer;
       }
     }

@@ -21,7 +21,7 @@ use crate::picked::{PickedPaths, Purpose};
 use crate::store::compliance::{self as records, Compliance, Draft, SidField};
 use crate::store::Store;
 use crate::twilio::api::compliance::{DocumentUpload, Evaluation, NewBundle, RegulationQuery};
-use crate::twilio::api::numbers::NewAddress;
+use crate::twilio::api::numbers::{NewAddress, PostalAddress};
 use crate::twilio::client::TwilioClient;
 
 /// The end user's attributes as regulations name them.
@@ -210,17 +210,16 @@ pub(super) async fn submit(
     }
     if let (None, Some(addr)) = (&c.address_sid, &c.address) {
         let field = |k: &str| addr.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let a = client
-            .create_address(&NewAddress {
-                customer_name: if field("customer_name").is_empty() { name.clone() } else { field("customer_name") },
-                street: field("street"),
-                city: field("city"),
-                region: field("region"),
-                postal_code: field("postal_code"),
-                iso_country: if field("iso_country").is_empty() { c.country.clone() } else { field("iso_country") },
-                friendly_name: Some(format!("{} (Switchboard)", c.business_name)),
-            })
-            .await?;
+        let postal = PostalAddress {
+            customer_name: if field("customer_name").is_empty() { name.clone() } else { field("customer_name") },
+            street: field("street"),
+            city: field("city"),
+            region: field("region"),
+            postal_code: field("postal_code"),
+            iso_country: if field("iso_country").is_empty() { c.country.clone() } else { field("iso_country") },
+        };
+        let friendly_name = Some(format!("{} (Switchboard)", c.business_name));
+        let a = client.create_address(&NewAddress { postal, friendly_name }).await?;
         save_sid(store, id, SidField::Address, &a.sid).await?;
         c.address_sid = Some(a.sid);
     }

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::store::compliance::{self as records, Compliance, SidField};
 use crate::store::Store;
 use crate::twilio::api::compliance::{DocumentUpload, Evaluation, NewBundle};
-use crate::twilio::api::numbers::NewAddress;
+use crate::twilio::api::numbers::{NewAddress, PostalAddress};
 use crate::twilio::client::TwilioClient;
 
 /// Who found the issues shown on a record (`local`, `evaluation`, `review`, `address`).
@@ -197,17 +197,16 @@ async fn ensure_address(
     let wanted = a.documents.iter().any(|d| d.kind == ADDRESS_DOCUMENT);
     let Some(addr) = a.address.as_mut().filter(|x| wanted && x.sid.is_none()) else { return Ok(None) };
     let i = &addr.input;
-    let made = client
-        .create_address(&NewAddress {
-            customer_name: if i.customer_name.trim().is_empty() { name.to_string() } else { i.customer_name.clone() },
-            street: i.street.clone(),
-            city: i.city.clone(),
-            region: i.region.clone(),
-            postal_code: i.postal_code.clone(),
-            iso_country: if i.iso_country.trim().is_empty() { form.iso_country.clone() } else { i.iso_country.clone() },
-            friendly_name: Some(format!("{name} (Switchboard)")),
-        })
-        .await;
+    let postal = PostalAddress {
+        customer_name: if i.customer_name.trim().is_empty() { name.to_string() } else { i.customer_name.clone() },
+        street: i.street.clone(),
+        city: i.city.clone(),
+        region: i.region.clone(),
+        postal_code: i.postal_code.clone(),
+        iso_country: if i.iso_country.trim().is_empty() { form.iso_country.clone() } else { i.iso_country.clone() },
+    };
+    let made =
+        client.create_address(&NewAddress { postal, friendly_name: Some(format!("{name} (Switchboard)")) }).await;
     match made {
         Ok(made) => {
             addr.sid = Some(made.sid.clone());

@@ -8,6 +8,7 @@ pub mod money;
 pub mod nanp;
 pub mod optout;
 pub mod phone;
+pub mod postal;
 pub mod schedule;
 pub mod segments;
 pub mod sid;

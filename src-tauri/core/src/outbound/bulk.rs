@@ -45,16 +45,22 @@ pub struct BulkPreview {
     pub problems: Vec<BulkProblem>,
 }
 
-/// What the owner chose on the bulk-send screen.
-#[derive(Debug, Clone, Default)]
+/// What the owner chose on the bulk-send screen: the message and its audience, as the
+/// preview, the estimate, Send and Send later each receive it from the UI.
+#[derive(Debug, Clone, Default, serde::Deserialize, specta::Type)]
 pub struct BulkChoice {
     pub template_id: i64,
     pub contact_ids: Vec<i64>,
     /// Values shared by every recipient.
     pub vars: BTreeMap<String, String>,
     /// Values for single contacts (a blank one means "the shared one").
+    // JSON object keys are text; serde reads them as ids. Typed for TypeScript with number
+    // keys: the generator cannot key a map by a 64-bit id, and ids stay far below 2^32.
+    #[serde(default)]
+    #[specta(type = BTreeMap<u32, BTreeMap<String, String>>)]
     pub per_contact: PerContactVars,
     /// Everyone with any of these tags is chosen too (`store::tags`), each once.
+    #[serde(default)]
     pub tags: Vec<String>,
 }
 
@@ -233,6 +239,25 @@ mod tests {
         let from_ui = serde_json::json!({ "3": { "offer": "a free coffee" } });
         let got: PerContactVars = serde_json::from_value(from_ui)?;
         assert_eq!(got[&3]["offer"], "a free coffee");
+        Ok(())
+    }
+
+    /// Every bulk command takes the choice as one JSON object (`BulkChoice` in the bindings);
+    /// the per-person values and the tags may be left out, as the estimate leaves the tags.
+    #[test]
+    fn the_choice_arrives_as_one_object_from_the_ui() -> Result<()> {
+        let from_ui = serde_json::json!({
+            "template_id": 2, "contact_ids": [1, 3], "vars": { "offer": "10% off" },
+            "per_contact": { "3": { "offer": "a free coffee" } }, "tags": ["VIP"]
+        });
+        let got: BulkChoice = serde_json::from_value(from_ui)?;
+        assert_eq!((got.template_id, got.contact_ids.as_slice()), (2, [1, 3].as_slice()));
+        assert_eq!(got.vars["offer"], "10% off");
+        assert_eq!(got.per_contact[&3]["offer"], "a free coffee");
+        assert_eq!(got.tags, ["VIP"]);
+        let bare: BulkChoice =
+            serde_json::from_value(serde_json::json!({ "template_id": 2, "contact_ids": [1], "vars": {} }))?;
+        assert!(bare.per_contact.is_empty() && bare.tags.is_empty(), "absent means none: {bare:?}");
         Ok(())
     }
 }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::store::us_registration::{self as records, RegNumber, UsRegistration};
 use crate::store::Store;
 use crate::twilio::api::messaging::NewCampaign;
-use crate::twilio::api::numbers::NewAddress;
+use crate::twilio::api::numbers::{NewAddress, PostalAddress};
 use crate::twilio::api::trusthub::{policy, TrustKind};
 use crate::twilio::client::TwilioClient;
 
@@ -313,12 +313,14 @@ async fn customer_profile(ctx: &Ctx<'_>, r: &mut UsRegistration) -> Result<()> {
     let address = ensure_entity(ctx, r, "address", async {
         let a = client
             .create_address(&NewAddress {
-                customer_name: if sole { contact.clone() } else { d.business_name.clone() },
-                street: d.street.clone(),
-                city: d.city.clone(),
-                region: d.region.clone(),
-                postal_code: d.postal_code.clone(),
-                iso_country: "US".into(),
+                postal: PostalAddress {
+                    customer_name: if sole { contact.clone() } else { d.business_name.clone() },
+                    street: d.street.clone(),
+                    city: d.city.clone(),
+                    region: d.region.clone(),
+                    postal_code: d.postal_code.clone(),
+                    iso_country: "US".into(),
+                },
                 friendly_name: Some(format!("{} (Switchboard US registration)", d.business_name)),
             })
             .await?;

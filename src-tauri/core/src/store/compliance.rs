@@ -49,16 +49,8 @@ pub struct Compliance {
 }
 
 /// The address part of the compliance form, as the UI writes it (TypeScript only: the
-/// store keeps the JSON as sent; `compliance::submit` reads these keys).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, specta::Type)]
-pub struct PostalAddress {
-    pub customer_name: String,
-    pub street: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    pub iso_country: String,
-}
+/// store keeps the JSON as sent; `compliance::legacy` reads these keys).
+pub use crate::domain::postal::PostalAddress;
 
 /// Twilio's evaluation of a bundle as `compliance::evaluation_json` writes it.
 #[derive(Debug, Clone, serde::Serialize, specta::Type)]

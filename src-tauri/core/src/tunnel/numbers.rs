@@ -121,7 +121,7 @@ pub async fn buy_and_manage(
             config: NumberConfig::default(),
         })
         .await?;
-    let (sid, number, name) = (bought.sid, bought.phone_number, bought.friendly_name.unwrap_or_default());
+    let (sid, number, name) = (bought.sid, bought.phone_number, bought.config.friendly_name.unwrap_or_default());
     let id = store.write_async(move |tx| numbers::upsert_from_twilio(tx, &sid, &number, &name)).await?;
     wiring::manage(store, client, id, None, None).await?;
     store.read_async(move |c| numbers::get(c, id)).await
@@ -132,7 +132,7 @@ pub async fn buy_and_manage(
 pub async fn manage(store: &Store, client: &TwilioClient, sids: &[String]) -> Result<Vec<numbers::Number>> {
     for n in client.list_numbers(200).await? {
         let wanted = sids.contains(&n.sid);
-        let (sid, e164, name) = (n.sid, n.phone_number, n.friendly_name.unwrap_or_default());
+        let (sid, e164, name) = (n.sid, n.phone_number, n.config.friendly_name.unwrap_or_default());
         let id = store.write_async(move |tx| numbers::upsert_from_twilio(tx, &sid, &e164, &name)).await?;
         if wanted {
             wiring::manage(store, client, id, None, None).await?;

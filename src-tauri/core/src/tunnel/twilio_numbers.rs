@@ -10,7 +10,7 @@ use crate::twilio::client::TwilioClient;
 #[async_trait]
 impl NumberApi for TwilioClient {
     async fn fetch_urls(&self, number_sid: &str) -> Result<NumberUrls> {
-        let n = self.fetch_number(number_sid).await?;
+        let n = self.fetch_number(number_sid).await?.config;
         Ok(NumberUrls {
             sms_url: n.sms_url,
             sms_method: n.sms_method,

@@ -41,7 +41,11 @@ pub async fn check(config: ClientConfig) -> Result<AccountCheck> {
         .list_numbers(200)
         .await?
         .into_iter()
-        .map(|n| AccountNumber { friendly_name: n.friendly_name.unwrap_or_default(), sid: n.sid, e164: n.phone_number })
+        .map(|n| AccountNumber {
+            friendly_name: n.config.friendly_name.unwrap_or_default(),
+            sid: n.sid,
+            e164: n.phone_number,
+        })
         .collect();
     Ok(AccountCheck { account_name: account.friendly_name.unwrap_or_default(), numbers })
 }

@@ -2,6 +2,7 @@
 //! configuring and releasing them, and the Addresses some countries require.
 
 use super::lenient;
+pub use crate::domain::postal::PostalAddress;
 use crate::error::{Error, Result};
 use crate::twilio::client::{Host, Params, Retry, TwilioClient};
 
@@ -15,18 +16,15 @@ pub struct Capabilities {
     pub voice: Option<bool>,
 }
 
+/// One of our numbers as Twilio reports it (an IncomingPhoneNumber).
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct IncomingNumber {
     pub sid: String,
     pub phone_number: String,
-    pub friendly_name: Option<String>,
-    pub sms_url: Option<String>,
-    pub sms_method: Option<String>,
-    pub sms_fallback_url: Option<String>,
-    pub voice_url: Option<String>,
-    pub voice_method: Option<String>,
-    pub voice_fallback_url: Option<String>,
-    pub status_callback: Option<String>,
+    /// Its name and webhooks: the same keys, at the same level of Twilio's JSON, as the
+    /// settable parts [`update_number`](TwilioClient::update_number) sends.
+    #[serde(flatten)]
+    pub config: NumberConfig,
     pub address_sid: Option<String>,
     pub bundle_sid: Option<String>,
     pub capabilities: Option<Capabilities>,
@@ -85,7 +83,8 @@ pub struct BuyNumber {
     pub config: NumberConfig,
 }
 
-/// The settable parts of a number; unset fields are left as they are.
+/// The settable parts of a number (also what Twilio reports of them, in [`IncomingNumber`]);
+/// unset fields are left as they are.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct NumberConfig {
     pub friendly_name: Option<String>,
@@ -126,14 +125,11 @@ pub struct AddressResource {
     pub verified: Option<bool>,
 }
 
+/// An Address to create: its postal parts, and a name to know it by.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct NewAddress {
-    pub customer_name: String,
-    pub street: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    pub iso_country: String,
+    #[serde(flatten)]
+    pub postal: PostalAddress,
     pub friendly_name: Option<String>,
 }
 
@@ -196,7 +192,8 @@ impl TwilioClient {
         self.delete(&self.account_url(&format!("IncomingPhoneNumbers/{sid}.json"))).await
     }
 
-    pub async fn create_address(&self, a: &NewAddress) -> Result<AddressResource> {
+    pub async fn create_address(&self, new: &NewAddress) -> Result<AddressResource> {
+        let a = &new.postal;
         let p = Params::new()
             .add("CustomerName", &a.customer_name)
             .add("Street", &a.street)
@@ -204,11 +201,40 @@ impl TwilioClient {
             .add("Region", &a.region)
             .add("PostalCode", &a.postal_code)
             .add("IsoCountry", a.iso_country.trim().to_ascii_uppercase())
-            .opt("FriendlyName", a.friendly_name.clone());
+            .opt("FriendlyName", new.friendly_name.clone());
         self.post_form(&self.account_url("Addresses.json"), p.as_slice(), Retry::Never).await
     }
 
     pub async fn list_addresses(&self, max: usize) -> Result<Vec<AddressResource>> {
         self.list(Host::Api, &self.account_url("Addresses.json"), &[], "addresses", max).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Twilio's JSON keeps a number's name and webhooks beside its SID: the embedded
+    /// [`NumberConfig`] reads them from there and writes them back there.
+    #[test]
+    fn incoming_number_config_is_flat_in_twilios_json() {
+        let twilio = serde_json::json!({
+            "sid": "PN1", "phone_number": "+61255550100", "friendly_name": "Shop",
+            "sms_url": "https://shop.example/sms", "sms_method": "POST", "sms_fallback_url": null,
+            "voice_url": "https://shop.example/voice", "voice_method": "POST", "voice_fallback_url": "",
+            "status_callback": "https://shop.example/status", "address_sid": null, "bundle_sid": "BU1",
+            "capabilities": {"SMS": true, "MMS": false, "voice": true}, "account_sid": "AC1"
+        });
+        let n: IncomingNumber = serde_json::from_value(twilio).unwrap();
+        assert_eq!(n.config.friendly_name.as_deref(), Some("Shop"));
+        assert_eq!(n.config.sms_url.as_deref(), Some("https://shop.example/sms"));
+        assert_eq!(n.config.voice_fallback_url.as_deref(), Some(""));
+        assert_eq!(n.config.status_callback.as_deref(), Some("https://shop.example/status"));
+        assert_eq!(n.bundle_sid.as_deref(), Some("BU1"));
+        let back = serde_json::to_value(&n).unwrap();
+        assert_eq!(back["sms_url"], "https://shop.example/sms");
+        assert_eq!(back["friendly_name"], "Shop");
+        assert!(back.get("config").is_none(), "no nested object: {back}");
+        assert_eq!(serde_json::from_value::<IncomingNumber>(back).unwrap(), n);
     }
 }
