@@ -7,6 +7,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
+import { toLocalInput } from '../lib/schedule';
 import type { ImportOptions, ImportPreview, ImportReport } from '../lib/types';
 import Contacts from '../screens/Contacts.svelte';
 import BulkSend from '../screens/BulkSend.svelte';
@@ -218,6 +219,32 @@ describe('bulk send audience', () => {
     await fireEvent.click(send);
     await waitFor(() =>
       expect(b.calls.find((c) => c.method === 'startBulk')?.args[1]).toMatchObject({ tags: ['vip'], contact_ids: [] }),
+    );
+  });
+});
+
+describe('bulk send audience, estimated and sent later', () => {
+  it('gives the estimate and Send later the tags too, not only the contacts picked one by one', async () => {
+    const d = demoData();
+    d.contacts[0].tags = ['vip'];
+    const b = new FakeBackend(d);
+    render(BulkSend, { backend: b });
+    const tag = (await screen.findAllByTestId('audience-tag')).find((t) => (t as HTMLInputElement).value === 'vip')!;
+    await fireEvent.click(tag);
+    await screen.findByText(/Send 1 messages/);
+    await waitFor(() =>
+      expect(b.calls.findLast((c) => c.method === 'estimateBulk')?.args[1]).toMatchObject({ tags: ['vip'] }),
+    );
+    await fireEvent.click(screen.getByTestId('bulk-send-later'));
+    await fireEvent.input(screen.getByTestId('send-later-at'), {
+      target: { value: toLocalInput(new Date(Date.now() + 2 * 3600_000)) },
+    });
+    await fireEvent.click(screen.getByTestId('send-later-confirm'));
+    await waitFor(() =>
+      expect(b.calls.find((c) => c.method === 'startBulkLater')?.args[1]).toMatchObject({
+        tags: ['vip'],
+        contact_ids: [],
+      }),
     );
   });
 });

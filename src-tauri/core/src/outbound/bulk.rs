@@ -243,7 +243,7 @@ mod tests {
     }
 
     /// Every bulk command takes the choice as one JSON object (`BulkChoice` in the bindings);
-    /// the per-person values and the tags may be left out, as the estimate leaves the tags.
+    /// the per-person values and the tags may be left out (none of either).
     #[test]
     fn the_choice_arrives_as_one_object_from_the_ui() -> Result<()> {
         let from_ui = serde_json::json!({
