@@ -207,14 +207,20 @@ describe('contacts', () => {
   });
 });
 
+/** Bulk send with one contact tagged `tag` and only that tag chosen as the audience. */
+async function bulkSendToTag(tag: string): Promise<FakeBackend> {
+  const d = demoData();
+  d.contacts[0].tags = [tag];
+  const b = new FakeBackend(d);
+  render(BulkSend, { backend: b });
+  const box = (await screen.findAllByTestId('audience-tag')).find((t) => (t as HTMLInputElement).value === tag)!;
+  await fireEvent.click(box);
+  return b;
+}
+
 describe('bulk send audience', () => {
   it('sends to everyone with a chosen tag: the preview and the start carry the tags', async () => {
-    const d = demoData();
-    d.contacts[0].tags = ['vip'];
-    const b = new FakeBackend(d);
-    render(BulkSend, { backend: b });
-    const tag = (await screen.findAllByTestId('audience-tag')).find((t) => (t as HTMLInputElement).value === 'vip')!;
-    await fireEvent.click(tag);
+    const b = await bulkSendToTag('vip');
     const send = await screen.findByText(/Send 1 messages/);
     await fireEvent.click(send);
     await waitFor(() =>
@@ -225,12 +231,7 @@ describe('bulk send audience', () => {
 
 describe('bulk send audience, estimated and sent later', () => {
   it('gives the estimate and Send later the tags too, not only the contacts picked one by one', async () => {
-    const d = demoData();
-    d.contacts[0].tags = ['vip'];
-    const b = new FakeBackend(d);
-    render(BulkSend, { backend: b });
-    const tag = (await screen.findAllByTestId('audience-tag')).find((t) => (t as HTMLInputElement).value === 'vip')!;
-    await fireEvent.click(tag);
+    const b = await bulkSendToTag('vip');
     await screen.findByText(/Send 1 messages/);
     await waitFor(() =>
       expect(b.calls.findLast((c) => c.method === 'estimateBulk')?.args[1]).toMatchObject({ tags: ['vip'] }),
