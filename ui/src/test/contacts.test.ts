@@ -234,7 +234,7 @@ describe('bulk send audience, estimated and sent later', () => {
     const b = await bulkSendToTag('vip');
     await screen.findByText(/Send 1 messages/);
     await waitFor(() =>
-      expect(b.calls.findLast((c) => c.method === 'estimateBulk')?.args[1]).toMatchObject({ tags: ['vip'] }),
+      expect(b.calls.filter((c) => c.method === 'estimateBulk').at(-1)?.args[1]).toMatchObject({ tags: ['vip'] }),
     );
     await fireEvent.click(screen.getByTestId('bulk-send-later'));
     await fireEvent.input(screen.getByTestId('send-later-at'), {
