@@ -148,11 +148,17 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Number> {
 /// The id of the number `e164`, recording it if it is new. `seen_in_webhook` marks a
 /// number Twilio told us about before the owner added it: kept, never rejected.
 pub fn ensure(conn: &Connection, e164: &str, seen_in_webhook: bool) -> Result<i64> {
+    // Looked up first: every text that arrives asks for our number, which is almost always
+    // there, and a read costs the writer less than an INSERT that does nothing.
+    let find = || conn.row("SELECT id FROM numbers WHERE e164 = ?1", [e164], |r| r.get(0));
+    if let Some(id) = find().optional()? {
+        return Ok(id);
+    }
     conn.exec(
         "INSERT INTO numbers (e164, seen_in_webhook) VALUES (?1, ?2) ON CONFLICT(e164) DO NOTHING",
         params![e164, seen_in_webhook],
     )?;
-    Ok(conn.row("SELECT id FROM numbers WHERE e164 = ?1", [e164], |r| r.get(0))?)
+    find().or_not_found(|| format!("number {e164}"))
 }
 
 /// Records a number as Twilio lists it (sid, friendly name), keeping local settings.
