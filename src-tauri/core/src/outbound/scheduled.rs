@@ -275,18 +275,35 @@ pub fn spawn_sweeper(ob: Outbound, events: &Events) -> tokio::task::JoinHandle<(
     tokio::spawn(async move {
         sweep(&ob).await;
         loop {
-            let relevant = match rx.recv().await {
-                Ok(Event::MessageReceived { .. } | Event::SyncCompleted { .. } | Event::ContactUpdated { .. }) => true,
-                Ok(Event::MessageUpdated { status, .. }) => status == "failed",
-                Ok(_) => false,
+            let mut relevant = match rx.recv().await {
+                Ok(event) => may_opt_out(&event),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             };
+            // One sweep reads the state as it is now, so it answers every event already
+            // queued too: a burst of arrivals costs one sweep, not one each.
+            loop {
+                match rx.try_recv() {
+                    Ok(event) => relevant |= may_opt_out(&event),
+                    Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => relevant = true,
+                    Err(tokio::sync::broadcast::error::TryRecvError::Empty) => break,
+                    Err(tokio::sync::broadcast::error::TryRecvError::Closed) => return,
+                }
+            }
             if relevant {
                 sweep(&ob).await;
             }
         }
     })
+}
+
+/// An event after which a customer may be opted out (or a scheduled text failed).
+fn may_opt_out(event: &Event) -> bool {
+    match event {
+        Event::MessageReceived { .. } | Event::SyncCompleted { .. } | Event::ContactUpdated { .. } => true,
+        Event::MessageUpdated { status, .. } => status == "failed",
+        _ => false,
+    }
 }
 
 async fn sweep(ob: &Outbound) {
