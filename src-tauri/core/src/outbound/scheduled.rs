@@ -276,7 +276,7 @@ pub fn spawn_sweeper(ob: Outbound, events: &Events) -> tokio::task::JoinHandle<(
         sweep(&ob).await;
         loop {
             let mut relevant = match rx.recv().await {
-                Ok(event) => may_opt_out(&event),
+                Ok(event) => calls_for_a_sweep(&event),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             };
@@ -284,7 +284,7 @@ pub fn spawn_sweeper(ob: Outbound, events: &Events) -> tokio::task::JoinHandle<(
             // queued too: a burst of arrivals costs one sweep, not one each.
             loop {
                 match rx.try_recv() {
-                    Ok(event) => relevant |= may_opt_out(&event),
+                    Ok(event) => relevant |= calls_for_a_sweep(&event),
                     Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => relevant = true,
                     Err(tokio::sync::broadcast::error::TryRecvError::Empty) => break,
                     Err(tokio::sync::broadcast::error::TryRecvError::Closed) => return,
@@ -297,8 +297,9 @@ pub fn spawn_sweeper(ob: Outbound, events: &Events) -> tokio::task::JoinHandle<(
     })
 }
 
-/// An event after which a customer may be opted out (or a scheduled text failed).
-fn may_opt_out(event: &Event) -> bool {
+/// Whether `event` may have changed what the sweep finds: a customer may be opted out now,
+/// or a scheduled text failed.
+fn calls_for_a_sweep(event: &Event) -> bool {
     match event {
         Event::MessageReceived { .. } | Event::SyncCompleted { .. } | Event::ContactUpdated { .. } => true,
         Event::MessageUpdated { status, .. } => status == "failed",
