@@ -79,6 +79,9 @@ async fn the_price_is_recorded_after_delivery_by_the_worker() -> TestResult {
     let mut config = runtime_config(&sim, store);
     config.media.poll_interval = Duration::from_millis(100);
     let rt = Runtime::start(config).await?;
+    // The listener's own URL is known, so it is online (and every send carries its
+    // StatusCallback) from the moment the start returns.
+    assert!(rt.outbound().sms_status_callback().is_some(), "the known URL is online once started");
     // Two segments of GSM-7 text to an Australian mobile.
     let long = "Your order is ready for pickup at the front desk. ".repeat(4);
     let sid = send(&rt.outbound(), SendRequest::text(OURS, ALICE, &long)).await?.sid.ok_or("no SID")?;
@@ -88,7 +91,8 @@ async fn the_price_is_recorded_after_delivery_by_the_worker() -> TestResult {
             .read(|c| Ok(c.query_row("SELECT status FROM messages WHERE sid = ?1", [&sid], |r| r.get::<_, String>(0))?))
             .is_ok_and(|s| s == "delivered")
     })
-    .await?;
+    .await
+    .map_err(|e| format!("{e}; the simulator posted: {}", crate::sim_support::webhooks_posted(&sim)))?;
     assert_eq!(price_of(&store, &sid).2, None, "the status callback carries no price");
     let took =
         within(Duration::from_secs(20), "the worker records the price", || price_of(&store, &sid).2.is_some()).await?;

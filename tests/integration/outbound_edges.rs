@@ -40,7 +40,7 @@ async fn no_tunnel_refuses_mms_and_sends_text_without_callback() -> TestResult {
     let (dir, store) = temp_store()?;
     let real = TwilioClient::new(ClientConfig::new(TwilioCredentials::with_auth_token(ACCOUNT, "t")))?;
     let ob = Outbound::new(store.clone(), real, Events::new(), Some("http://127.0.0.1:8787".into()));
-    assert_eq!(ob.public_url, None, "a loopback URL is no URL for the real Twilio");
+    assert_eq!(ob.public_url(), None, "a loopback URL is no URL for the real Twilio");
     assert_eq!(ob.sms_status_callback(), None, "so no StatusCallback either");
     let pic = dir.path().join("cake.png");
     std::fs::write(&pic, b"\x89PNG fake")?;

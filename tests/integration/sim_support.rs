@@ -384,6 +384,27 @@ pub async fn within(limit: Duration, what: &str, mut check: impl FnMut() -> bool
     Err(format!("not within {limit:?}: {what}").into())
 }
 
+/// Every webhook the simulator posted, a line each (its status or `unreachable`, the path,
+/// `MessageStatus`/`CallStatus` if any, the app's answer): what a timed-out wait for a
+/// callback names, so a failure says whether the callback was lost, refused or never sent.
+pub fn webhooks_posted(sim: &Simulator) -> String {
+    let lines: Vec<String> = sim
+        .webhook_log()
+        .iter()
+        .map(|d| {
+            let status = d.status.map_or("unreachable".to_string(), |s| s.to_string());
+            let what = param(&d.params, "MessageStatus").or(param(&d.params, "CallStatus")).unwrap_or("-");
+            let answer: String = d.response_body.chars().take(120).collect();
+            format!(" [{status} {} {what} {answer:?}]", d.url)
+        })
+        .collect();
+    if lines.is_empty() {
+        "nothing".to_string()
+    } else {
+        lines.concat()
+    }
+}
+
 /// The form value `name` in `params`.
 pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())

@@ -147,6 +147,7 @@ impl Runtime {
             .with_text_backs(text_back_wake.clone());
         let running = webhook::start(cfg.listen, state.clone(), cfg.media).await?;
         let addr = running.addr;
+        let url_known = !matches!(cfg.reach, Reach::Ngrok { .. });
         let tunnel: Arc<dyn Tunnel> = match cfg.reach {
             Reach::Manual(url) => Arc::new(ManualTunnel::new(&url)?),
             Reach::Ngrok { authtoken, domain } => Arc::new(NgrokTunnel::new(authtoken, domain)),
@@ -158,6 +159,15 @@ impl Runtime {
             }
         };
         let tunnel = supervisor::spawn(tunnel, addr, cfg.retry);
+        if url_known {
+            // The supervisor marks a known URL online at its first turn: wait for it, so a
+            // text sent the moment this returns already carries its StatusCallback.
+            let mut state = tunnel.subscribe();
+            let online = state.wait_for(|s| matches!(s, TunnelState::Online { .. }));
+            if tokio::time::timeout(std::time::Duration::from_secs(5), online).await.is_err() {
+                tracing::warn!("the tunnel with a known URL was not online within 5 s of the start");
+            }
+        }
         let reconcile =
             start_reconcile(cfg.reconcile_interval, cfg.backfill, &store, &client, &events, &state, &tunnel).await;
         let follow = Arc::new(Follow {
@@ -176,15 +186,8 @@ impl Runtime {
         let startup = tokio::spawn(finish_interrupted_work(sender(&store, &client, &events, &tunnel, &pacer)));
         let scheduled_sweeper =
             crate::outbound::scheduled::spawn_sweeper(sender(&store, &client, &events, &tunnel, &pacer), &events);
-        let text_backs = {
-            let (store, client, events, pacer, rx) =
-                (store.clone(), client.clone(), events.clone(), pacer.clone(), tunnel.subscribe());
-            let outbound = move || {
-                let url = rx.borrow().url().map(str::to_string);
-                Outbound::new(store.clone(), client.clone(), events.clone(), url).with_pacer(pacer.clone())
-            };
-            tokio::spawn(crate::outbound::text_back::run(outbound, text_back_wake))
-        };
+        let text_backs =
+            tokio::spawn(crate::outbound::text_back::run(sender(&store, &client, &events, &tunnel, &pacer), text_back_wake));
         let prices = tokio::spawn(crate::costs::prices::run(store.clone(), client.clone(), events.clone()));
         Ok(Runtime {
             store,
@@ -224,8 +227,8 @@ impl Runtime {
     }
 
     /// The sender, with the public URL for status callbacks and MMS links only while the
-    /// tunnel is online (a remembered URL nobody answers at is no URL), and the process's
-    /// one pacer.
+    /// tunnel is online (a remembered URL nobody answers at is no URL), read at each send,
+    /// and the process's one pacer.
     pub fn outbound(&self) -> Outbound {
         sender(&self.store, &self.client, &self.events, &self.tunnel, &self.pacer)
     }
@@ -274,8 +277,7 @@ fn sender(
     tunnel: &supervisor::TunnelHandle,
     pacer: &crate::outbound::Pacer,
 ) -> Outbound {
-    let url = tunnel.state().url().map(str::to_string);
-    Outbound::new(store.clone(), client.clone(), events.clone(), url).with_pacer(pacer.clone())
+    Outbound::following(store.clone(), client.clone(), events.clone(), tunnel.subscribe()).with_pacer(pacer.clone())
 }
 
 /// Sends a previous run left half-done: adopted from Twilio's log, or failed with Retry;

@@ -21,7 +21,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::events::Events;
+use tokio::sync::watch;
+
+use crate::events::{Events, TunnelState};
 use crate::store::Store;
 use crate::twilio::client::TwilioClient;
 
@@ -31,10 +33,8 @@ pub struct Outbound {
     pub store: Store,
     pub client: TwilioClient,
     pub events: Events,
-    /// The public base URL Twilio reaches us at (no trailing slash), only when Twilio can
-    /// really reach it (see [`usable_public_url`]). Without it sends carry no
-    /// `StatusCallback` (catch-up repairs their status) and attachments are refused.
-    pub public_url: Option<String>,
+    /// Where the public base URL comes from; read at each send through [`Outbound::public_url`].
+    url: UrlSource,
     /// How long an MMS attachment link stays valid at most (Twilio fetches within seconds;
     /// a fetched copy is purged sooner, see `media_links::purge`).
     pub media_ttl: Duration,
@@ -96,14 +96,34 @@ fn is_loopback_url(raw: &str) -> bool {
     }
 }
 
+/// Where a sender's public URL comes from.
+#[derive(Clone)]
+enum UrlSource {
+    /// Known when the sender was made (a one-shot send, the tests).
+    Fixed(Option<String>),
+    /// The tunnel's state as it is at each send. A campaign runs for an hour and a sender
+    /// made at startup lives as long as the app: one that kept the URL of the moment it was
+    /// made would send without `StatusCallback` for ever if it was made before the tunnel
+    /// came up, and to a dead address after the tunnel got a new one.
+    Tunnel(watch::Receiver<TunnelState>),
+}
+
 impl Outbound {
     pub fn new(store: Store, client: TwilioClient, events: Events, public_url: Option<String>) -> Self {
-        let public_url = usable_public_url(public_url, client.api_base());
+        Self::with_url(store, client, events, UrlSource::Fixed(public_url))
+    }
+
+    /// A sender whose public URL is the tunnel's while it is online, read at each send.
+    pub fn following(store: Store, client: TwilioClient, events: Events, tunnel: watch::Receiver<TunnelState>) -> Self {
+        Self::with_url(store, client, events, UrlSource::Tunnel(tunnel))
+    }
+
+    fn with_url(store: Store, client: TwilioClient, events: Events, url: UrlSource) -> Self {
         Outbound {
             store,
             client,
             events,
-            public_url,
+            url,
             media_ttl: Duration::from_secs(24 * 3600),
             pacer: Pacer::default(),
             campaign_lease: Duration::from_secs(30),
@@ -116,24 +136,40 @@ impl Outbound {
         self
     }
 
+    /// The public base URL Twilio reaches us at now (no trailing slash), only when Twilio
+    /// can really reach it (see [`usable_public_url`]). Without it sends carry no
+    /// `StatusCallback` (catch-up repairs their status) and attachments are refused.
+    pub fn public_url(&self) -> Option<String> {
+        let url = match &self.url {
+            UrlSource::Fixed(url) => url.clone(),
+            UrlSource::Tunnel(state) => state.borrow().url().map(str::to_string),
+        };
+        usable_public_url(url, self.client.api_base())
+    }
+
+    /// `<public_url>` followed by `path`.
+    fn public(&self, path: &str) -> Option<String> {
+        self.public_url().map(|u| format!("{u}{path}"))
+    }
+
     /// `<public_url>/twilio/sms/status`, where Twilio reports delivery.
     pub fn sms_status_callback(&self) -> Option<String> {
-        self.public_url.as_ref().map(|u| format!("{}/twilio/sms/status", u.trim_end_matches('/')))
+        self.public("/twilio/sms/status")
     }
 
     /// `<public_url>/twilio/voice/recording`, where Twilio posts a finished recording.
     pub fn recording_status_callback(&self) -> Option<String> {
-        self.public_url.as_ref().map(|u| format!("{}/twilio/voice/recording", u.trim_end_matches('/')))
+        self.public("/twilio/voice/recording")
     }
 
     /// `<public_url>/twilio/voice/status`, where Twilio reports call progress.
     pub fn voice_status_callback(&self) -> Option<String> {
-        self.public_url.as_ref().map(|u| format!("{}/twilio/voice/status", u.trim_end_matches('/')))
+        self.public("/twilio/voice/status")
     }
 
     /// Click-to-call's screening answer (`webhook::paths::VOICE_CLICK_ACCEPT`).
     pub fn click_accept_url(&self) -> Option<String> {
-        self.public_url.as_ref().map(|u| format!("{}/twilio/voice/click/accept", u.trim_end_matches('/')))
+        self.public("/twilio/voice/click/accept")
     }
 }
 
@@ -190,6 +226,30 @@ mod tests {
         );
         assert_eq!(usable_public_url(Some("  ".into()), sim), None);
         assert_eq!(usable_public_url(None, sim), None);
+    }
+
+    /// A sender made before the tunnel is up (the runtime's startup work, a campaign the
+    /// owner started while it reconnects) sends with the URL once it is up, and follows a new
+    /// one; a sender made with a fixed URL keeps it.
+    #[test]
+    fn a_sender_following_the_tunnel_uses_its_url_of_the_moment() -> crate::error::Result<()> {
+        let (_dir, store) = crate::store::test_store();
+        let creds = crate::secrets::TwilioCredentials::with_auth_token("AC00000000000000000000000000000000", "t");
+        let client = TwilioClient::new(crate::twilio::client::ClientConfig::new(creds))?;
+        let (tunnel, state) = watch::channel(TunnelState::Connecting { kind: "ngrok".into() });
+        let ob = Outbound::following(store.clone(), client.clone(), Events::new(), state);
+        assert_eq!(ob.sms_status_callback(), None, "no URL while connecting");
+        let online = |url: &str| TunnelState::Online { kind: "ngrok".into(), url: url.into() };
+        tunnel.send_replace(online("https://a.ngrok.app/"));
+        assert_eq!(ob.sms_status_callback().as_deref(), Some("https://a.ngrok.app/twilio/sms/status"));
+        let campaign = ob.clone();
+        tunnel.send_replace(online("https://b.ngrok.app"));
+        assert_eq!(campaign.voice_status_callback().as_deref(), Some("https://b.ngrok.app/twilio/voice/status"));
+        tunnel.send_replace(TunnelState::Reconnecting { kind: "ngrok".into(), attempt: 1, reason: "gone".into(), retry_in_secs: 1 });
+        assert_eq!(campaign.public_url(), None, "a URL nobody answers at is no URL");
+        let fixed = Outbound::new(store, client, Events::new(), Some("https://c.example".into()));
+        assert_eq!(fixed.click_accept_url().as_deref(), Some("https://c.example/twilio/voice/click/accept"));
+        Ok(())
     }
 
     #[test]

@@ -136,7 +136,7 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
     if ob.store.read_async(move |c| optouts::is_opted_out(c, &to_check)).await? {
         return Err(Error::OptedOut(to));
     }
-    if !req.media.is_empty() && ob.public_url.is_none() {
+    if !req.media.is_empty() && ob.public_url().is_none() {
         return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into()));
     }
     let schedule = match req.send_at {
@@ -148,7 +148,7 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
     // One sender of this row at a time; a repeat waits and then finds the first's outcome.
     let guard = ob.store.lock_outbox(&client_ref).await;
     let mut links = Vec::new();
-    if let Some(public) = ob.public_url.as_deref() {
+    if let Some(public) = ob.public_url().as_deref() {
         for file in &req.media {
             links.push(media_links::register(&ob.store, public, file, ob.media_ttl).await?);
         }
@@ -355,7 +355,7 @@ async fn may_send_again(ob: &Outbound, m: &messages::Message, tokens: &[String])
 /// The public links Twilio fetches a retried text's attachments from: none without
 /// attachments; refused without a public URL (Twilio could not reach them).
 fn retry_media_urls(ob: &Outbound, tokens: &[String]) -> Result<Vec<String>> {
-    match (ob.public_url.as_deref(), tokens.is_empty()) {
+    match (ob.public_url().as_deref(), tokens.is_empty()) {
         (_, true) => Ok(Vec::new()),
         (Some(public), false) => Ok(tokens.iter().map(|t| media_links::url(public, t)).collect()),
         (None, false) => Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into())),

@@ -57,11 +57,11 @@ pub async fn send_pending(ob: &Outbound) -> Result<usize> {
 }
 
 /// The worker: sends pending text-backs when woken by the webhook, and every [`POLL`].
-/// `outbound` is asked for a fresh sender each round, so the status-callback URL follows
-/// the tunnel. Never panics; errors are logged and retried on the next round.
-pub async fn run(outbound: impl Fn() -> Outbound, wake: Wake) {
+/// `outbound` follows the tunnel (`Outbound::following`), so its status-callback URL is
+/// the current one. Never panics; errors are logged and retried on the next round.
+pub async fn run(outbound: Outbound, wake: Wake) {
     loop {
-        if let Err(e) = send_pending(&outbound()).await {
+        if let Err(e) = send_pending(&outbound).await {
             tracing::warn!(error = %e, "could not send missed-call text-backs");
         }
         let _ = tokio::time::timeout(POLL, wake.wait()).await;
