@@ -186,8 +186,10 @@ impl Runtime {
         let startup = tokio::spawn(finish_interrupted_work(sender(&store, &client, &events, &tunnel, &pacer)));
         let scheduled_sweeper =
             crate::outbound::scheduled::spawn_sweeper(sender(&store, &client, &events, &tunnel, &pacer), &events);
-        let text_backs =
-            tokio::spawn(crate::outbound::text_back::run(sender(&store, &client, &events, &tunnel, &pacer), text_back_wake));
+        let text_backs = tokio::spawn(crate::outbound::text_back::run(
+            sender(&store, &client, &events, &tunnel, &pacer),
+            text_back_wake,
+        ));
         let prices = tokio::spawn(crate::costs::prices::run(store.clone(), client.clone(), events.clone()));
         Ok(Runtime {
             store,

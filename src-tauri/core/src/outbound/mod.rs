@@ -245,7 +245,12 @@ mod tests {
         let campaign = ob.clone();
         tunnel.send_replace(online("https://b.ngrok.app"));
         assert_eq!(campaign.voice_status_callback().as_deref(), Some("https://b.ngrok.app/twilio/voice/status"));
-        tunnel.send_replace(TunnelState::Reconnecting { kind: "ngrok".into(), attempt: 1, reason: "gone".into(), retry_in_secs: 1 });
+        tunnel.send_replace(TunnelState::Reconnecting {
+            kind: "ngrok".into(),
+            attempt: 1,
+            reason: "gone".into(),
+            retry_in_secs: 1,
+        });
         assert_eq!(campaign.public_url(), None, "a URL nobody answers at is no URL");
         let fixed = Outbound::new(store, client, Events::new(), Some("https://c.example".into()));
         assert_eq!(fixed.click_accept_url().as_deref(), Some("https://c.example/twilio/voice/click/accept"));
