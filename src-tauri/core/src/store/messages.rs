@@ -97,7 +97,9 @@ pub fn insert_inbound(conn: &Connection, m: &Inbound) -> Result<InsertOutcome> {
     {
         return Ok(InsertOutcome { message_id: id, conversation_id: conv, created: false, media_ids: vec![] });
     }
-    let conversation_id = super::conversations::ensure(conn, m.number_id, &m.from)?;
+    let preview = if m.body.is_empty() && !m.media.is_empty() { "📎 Attachment" } else { &m.body };
+    let conversation_id =
+        super::conversations::ensure_touched(conn, m.number_id, &m.from, &m.created_at, preview, true)?;
     conn.exec(
         "INSERT INTO messages (sid, conversation_id, direction, from_addr, to_addr, body, status, status_rank,
            num_segments, num_media, created_at)
@@ -127,8 +129,6 @@ pub fn insert_inbound(conn: &Connection, m: &Inbound) -> Result<InsertOutcome> {
     }
     // Twilio charges for received texts too; their price is asked for shortly after.
     super::costs::enqueue_soon(conn, message_id)?;
-    let preview = if m.body.is_empty() && !m.media.is_empty() { "📎 Attachment" } else { &m.body };
-    super::conversations::touch(conn, conversation_id, &m.created_at, preview, true)?;
     Ok(InsertOutcome { message_id, conversation_id, created: true, media_ids })
 }
 
@@ -231,8 +231,8 @@ pub fn insert_outbound(conn: &Connection, m: &Outbound) -> Result<(i64, i64)> {
     {
         return Ok(found);
     }
-    let conversation_id = super::conversations::ensure(conn, m.number_id, &m.to)?;
     let now = now_rfc3339();
+    let conversation_id = super::conversations::ensure_touched(conn, m.number_id, &m.to, &now, &m.body, false)?;
     conn.exec(
         "INSERT INTO messages (client_ref, conversation_id, direction, channel, from_addr, to_addr, body, status,
            status_rank, num_segments, num_media, campaign_id, created_at)
@@ -251,9 +251,7 @@ pub fn insert_outbound(conn: &Connection, m: &Outbound) -> Result<(i64, i64)> {
             now
         ],
     )?;
-    let id = conn.last_insert_rowid();
-    super::conversations::touch(conn, conversation_id, &now, &m.body, false)?;
-    Ok((id, conversation_id))
+    Ok((conn.last_insert_rowid(), conversation_id))
 }
 
 /// An outbound message found in Twilio's log that we did not send through the outbox
@@ -276,7 +274,8 @@ pub fn insert_outbound_from_twilio(conn: &Connection, m: &KnownOutbound) -> Resu
     if let Some(id) = id_by_sid(conn, &m.sid)? {
         return Ok((id, false));
     }
-    let conversation_id = super::conversations::ensure(conn, m.number_id, &m.to)?;
+    let conversation_id =
+        super::conversations::ensure_touched(conn, m.number_id, &m.to, &m.created_at, &m.body, false)?;
     conn.exec(
         "INSERT INTO messages (sid, conversation_id, direction, from_addr, to_addr, body, status, status_rank,
            error_code, num_segments, created_at)
@@ -295,7 +294,6 @@ pub fn insert_outbound_from_twilio(conn: &Connection, m: &KnownOutbound) -> Resu
         ],
     )?;
     let id = conn.last_insert_rowid();
-    super::conversations::touch(conn, conversation_id, &m.created_at, &m.body, false)?;
     if m.status.rank() >= MessageStatus::Sent.rank() {
         super::costs::enqueue_soon(conn, id)?;
     }
