@@ -126,11 +126,15 @@ impl Drop for Inner {
 /// The most writes committed together. Bounded so one commit stays short.
 const MAX_BATCH: usize = 256;
 
-/// One queued write: run inside the batch's transaction (in its own savepoint), then told
-/// whether the batch committed. Its caller is answered only after the commit, so "written"
-/// always means "on disk".
+/// One queued write: run inside the batch's transaction (in its own savepoint when the batch
+/// holds others), then told whether the batch committed. Its caller is answered only after
+/// the commit, so "written" always means "on disk".
 trait Work: Send {
-    fn run(&mut self, conn: &Connection);
+    /// Runs the write. `alone`: it is the batch's only write, so it needs no savepoint (its
+    /// failure rolls the whole transaction back, see [`writer_loop`]).
+    fn run(&mut self, conn: &Connection, alone: bool);
+    /// The write returned an error (or panicked): its changes must not be committed.
+    fn failed(&self) -> bool;
     fn finish(self: Box<Self>, committed: std::result::Result<(), &rusqlite::Error>);
 }
 
@@ -146,15 +150,24 @@ struct Job<T, F> {
 }
 
 impl<T: Send, F: FnOnce(&Connection) -> Result<T> + Send> Work for Job<T, F> {
-    fn run(&mut self, conn: &Connection) {
+    fn run(&mut self, conn: &Connection, alone: bool) {
         let Some(f) = self.f.take() else { return };
+        // A panicking write must not take the writer thread (and every later write) down.
+        let guarded = |f: F| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
+                .unwrap_or_else(|_| Err(Error::Internal("a database write panicked".into())))
+        };
+        if alone {
+            // No savepoint: SQLite would copy every page the write touches into its statement
+            // journal, for an undo the transaction's own rollback does as well.
+            self.outcome = Some(guarded(f));
+            return;
+        }
         if let Err(e) = conn.exec("SAVEPOINT job", []) {
             self.outcome = Some(Err(e.into()));
             return;
         }
-        // A panicking write must not take the writer thread (and every later write) down.
-        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
-            .unwrap_or_else(|_| Err(Error::Internal("a database write panicked".into())));
+        let out = guarded(f);
         let end = match out {
             Ok(_) => conn.exec("RELEASE job", []),
             Err(_) => conn.exec("ROLLBACK TO job", []).and_then(|_| conn.exec("RELEASE job", [])),
@@ -163,6 +176,10 @@ impl<T: Send, F: FnOnce(&Connection) -> Result<T> + Send> Work for Job<T, F> {
             Ok(_) => out,
             Err(e) => Err(e.into()),
         });
+    }
+
+    fn failed(&self) -> bool {
+        !matches!(self.outcome, Some(Ok(_)))
     }
 
     fn finish(self: Box<Self>, committed: std::result::Result<(), &rusqlite::Error>) {
@@ -207,8 +224,13 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Box<dyn Work>
         }
         let committed = (|| -> rusqlite::Result<()> {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let alone = batch.len() == 1;
             for job in batch.iter_mut() {
-                job.run(&tx);
+                job.run(&tx, alone);
+            }
+            if alone && batch.iter().any(|job| job.failed()) {
+                // The only write failed: nothing of it may stay. Its caller gets its own error.
+                return tx.rollback();
             }
             search::index_pending(&tx)?;
             tx.commit()
@@ -468,3 +490,5 @@ mod statement_tests {
 
 #[cfg(all(test, target_os = "linux"))]
 mod read_async_tests;
+#[cfg(test)]
+mod writer_tests;
