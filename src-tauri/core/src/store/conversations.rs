@@ -378,11 +378,6 @@ mod tests {
         })
     }
 
-    /// The tray reads these two counts after every text that arrives. They must stay exact
-    /// as messages come in and are read, and come from index entries of only what is new
-    /// (the unread range of `conversations_counts`, migration 18; the unheard voicemails'
-    /// partial index, migration 13), not from a read of every conversation (1,771 pages per
-    /// text on the 1 M-message store).
     /// A message's conversation written in one INSERT when new holds exactly what creating
     /// it and then touching it holds, for an arrival and a send, and a known one is touched.
     #[test]
@@ -414,6 +409,11 @@ mod tests {
         })
     }
 
+    /// The tray reads these two counts after every text that arrives. They must stay exact
+    /// as messages come in and are read, and come from index entries of only what is new
+    /// (the unread range of `conversations_counts`, migration 18; the unheard voicemails'
+    /// partial index, migration 13), not from a read of every conversation (1,771 pages per
+    /// text on the 1 M-message store).
     #[test]
     fn the_tray_counts_stay_exact_and_read_only_what_is_new() -> Result<()> {
         write_with_shop(|tx, shop| {
