@@ -136,7 +136,10 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
     if ob.store.read_async(move |c| optouts::is_opted_out(c, &to_check)).await? {
         return Err(Error::OptedOut(to));
     }
-    if !req.media.is_empty() && ob.public_url().is_none() {
+    // Read once: the tunnel may drop while this send waits below, and a second read would
+    // then send an MMS without its attachments instead of refusing it here.
+    let public_url = ob.public_url();
+    if !req.media.is_empty() && public_url.is_none() {
         return Err(Error::InvalidInput(TUNNEL_OFF_FOR_ATTACHMENTS.into()));
     }
     let schedule = match req.send_at {
@@ -148,7 +151,7 @@ pub async fn send(ob: &Outbound, req: SendRequest) -> Result<SendOutcome> {
     // One sender of this row at a time; a repeat waits and then finds the first's outcome.
     let guard = ob.store.lock_outbox(&client_ref).await;
     let mut links = Vec::new();
-    if let Some(public) = ob.public_url().as_deref() {
+    if let Some(public) = public_url.as_deref() {
         for file in &req.media {
             links.push(media_links::register(&ob.store, public, file, ob.media_ttl).await?);
         }
