@@ -83,7 +83,12 @@ describe('Settings → Costs', () => {
   it('lists the last months, newest first, with their totals', async () => {
     const data = demoData();
     const [a, b2, c] = data.messages;
-    const thisMonth = new Date().toISOString().slice(0, 7);
+    // The demo's texts are minutes or hours old: dated now, so a run across the turn of a
+    // month still finds them in this month.
+    const now = new Date().toISOString();
+    const thisMonth = now.slice(0, 7);
+    a.created_at = now;
+    b2.created_at = now;
     a.price = '-0.05150';
     b2.price = '-0.00750';
     c.price = '-0.05150';
