@@ -1,9 +1,10 @@
 //! Sending at the edges (issue 13, items 11 and 12): no tunnel means no StatusCallback and
-//! no attachments; copies of sent attachments do not pile up; links open only as web links.
+//! no attachments; copies of sent attachments do not pile up; links open only as web links;
+//! a tunnel that drops while an MMS waits for its outbox row does not strip its attachments.
 
 use std::sync::Arc;
 
-use switchboard::events::Events;
+use switchboard::events::{Events, TunnelState};
 use switchboard::outbound::send::{self, SendRequest};
 use switchboard::outbound::{media_links, rate_setting_key, Outbound};
 use switchboard::secrets::TwilioCredentials;
@@ -67,6 +68,50 @@ async fn no_tunnel_refuses_mms_and_sends_text_without_callback() -> TestResult {
     assert_eq!(post.field("StatusCallback"), None, "no loopback (or any) StatusCallback was sent");
     assert!(matches!(send::send(&ob, mms).await, Err(Error::InvalidInput(_))), "MMS refused here too");
     assert_eq!(stub.count("POST", "Messages.json"), 1, "the refused MMS never reached Twilio");
+    Ok(())
+}
+
+/// An MMS that waits for its outbox row (the composer's first click still sending it)
+/// while the tunnel drops goes out with its attachments, linked at the URL it checked: it
+/// was accepted with them, and sending it without them would lose the picture silently.
+#[tokio::test]
+async fn an_mms_waiting_for_its_row_keeps_its_attachments_when_the_tunnel_drops() -> TestResult {
+    let stub = creating_twilio().await?;
+    let (dir, store) = temp_store()?;
+    fast(&store)?;
+    let online = TunnelState::Online { kind: "ngrok".into(), url: "https://pub.example".into() };
+    let (tunnel, state) = tokio::sync::watch::channel(online);
+    let ob = Outbound::following(store.clone(), client_at(&stub.base)?, Events::new(), state);
+    let pic = dir.path().join("cake.png");
+    std::fs::write(&pic, b"\x89PNG fake")?;
+    let mut mms = SendRequest::text(OURS, CUSTOMER, "Your cake");
+    mms.media = vec![pic];
+    mms.client_ref = Some("composer-7".into());
+
+    let first_click = store.lock_outbox("composer-7").await;
+    let sending = tokio::spawn({
+        let ob = ob.clone();
+        async move { send::send(&ob, mms).await }
+    });
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while store.outbox_contenders("composer-7") < 2 {
+        if tokio::time::Instant::now() > deadline {
+            return Err("the send never came to wait for its row".into());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    tunnel.send_replace(TunnelState::Reconnecting {
+        kind: "ngrok".into(),
+        attempt: 1,
+        reason: "the laptop slept".into(),
+        retry_in_secs: 1,
+    });
+    assert_eq!(ob.public_url(), None, "the tunnel is down now");
+    drop(first_click);
+    sending.await??;
+    let post = stub.requests().into_iter().find(|r| r.method == "POST").ok_or("no create")?;
+    let url = post.field("MediaUrl").ok_or("the MMS went out without its attachment")?;
+    assert!(url.starts_with("https://pub.example/"), "linked at the URL checked before the wait: {url}");
     Ok(())
 }
 

@@ -352,6 +352,11 @@ impl Store {
         self.inner.outbox_locks.lock(client_ref).await
     }
 
+    /// How many senders hold or wait for the outbox row `client_ref` (see [`outbox_lock`]).
+    pub fn outbox_contenders(&self, client_ref: &str) -> usize {
+        self.inner.outbox_locks.contenders(client_ref)
+    }
+
     /// Frees the page caches and statements both connections hold (`PRAGMA shrink_memory`):
     /// the app calls it when its window closes, as the screens' queries filled them.
     pub async fn release_memory(&self) -> Result<()> {

@@ -44,6 +44,14 @@ impl OutboxLocks {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// How many senders hold or wait for `key`: a test knows a second sender is waiting
+    /// when this is 2, without sleeping and hoping.
+    pub fn contenders(&self, key: &str) -> usize {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // The map's own handle is not a sender.
+        map.get(key).map_or(0, |m| Arc::strong_count(m) - 1)
+    }
 }
 
 impl Drop for OutboxGuard {
@@ -70,8 +78,11 @@ mod tests {
             let locks = locks.clone();
             tokio::spawn(async move { locks.lock("send-1").await })
         };
-        tokio::task::yield_now().await;
+        while locks.contenders("send-1") < 2 {
+            tokio::task::yield_now().await;
+        }
         assert!(!waiting.is_finished(), "the second sender of send-1 waits");
+        assert_eq!(locks.contenders("send-2"), 1);
         drop(first);
         let second = waiting.await.unwrap();
         drop((second, other));
