@@ -209,6 +209,27 @@ async fn a_blocked_caller_gets_reject_and_never_reaches_the_owner() -> TestResul
     Ok(())
 }
 
+/// The owner's opt-out switch with the core stopped (no sender): recorded as E.164 however
+/// the number was written, so the next send to it is refused, and the contact's screen
+/// hears of it; opting back in is recorded the same way.
+#[tokio::test]
+async fn an_opt_out_by_hand_is_one_address_however_it_is_written() -> TestResult {
+    let (_dir, store) = store_with_number()?;
+    let events = switchboard::events::Events::new();
+    let id = store.write(|tx| contacts::save(tx, None, &edit("Bo", &["+61412345678"])))?;
+    let mut rx = events.subscribe();
+    let event = addressbook::set_opted_out(&store, &events, None, " +61 412 345 678 ".into(), true).await?;
+    assert_eq!((event.address.as_str(), event.opted_out), ("+61412345678", true));
+    assert!(store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "a send to it is refused");
+    assert!(matches!(rx.try_recv(), Ok(Event::ContactUpdated { contact_id }) if contact_id == id));
+    addressbook::set_opted_out(&store, &events, None, "+61412345678".into(), false).await?;
+    assert!(!store.read(|c| optouts::is_opted_out(c, "+61412345678"))?);
+    let refused = addressbook::set_opted_out(&store, &events, None, "call me".into(), true).await;
+    assert!(refused.is_err(), "not a number nor an email address: nothing recorded");
+    assert_eq!(store.read(|c| optouts::history(c, "+61412345678"))?.len(), 2);
+    Ok(())
+}
+
 /// A rejected call ends "busy" and nobody on our side took it: without a check, the
 /// missed-call text-back would text the very number the owner blocked.
 #[tokio::test]

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use switchboard::addressbook;
 use switchboard::events::Events;
 use switchboard::outbound::scheduled;
 use switchboard::outbound::send::{self, SendRequest};
@@ -201,9 +202,11 @@ async fn stop_before_the_time_cancels_it_at_twilio() -> TestResult {
 async fn an_opt_out_recorded_by_hand_cancels_it_too() -> TestResult {
     let a = app().await?;
     let out = a.schedule("Birthday voucher inside", 60).await?;
-    a.store.write(|tx| optouts::set_by_owner(tx, ALICE, true).map(|_| ()))?;
-    assert_eq!(scheduled::cancel_for_opted_out(&a.ob).await?, 1);
-    assert_eq!(a.message(out.message_id).status, "canceled");
+    // What the contact screen's switch does (`set_opt_out`), with the core running.
+    let event = addressbook::set_opted_out(&a.store, &a.events, Some(&a.ob), ALICE.into(), true).await?;
+    assert!(event.opted_out && event.reason == "by hand", "{event:?}");
+    assert_eq!(a.message(out.message_id).status, "canceled", "canceled at once, not at the next sweep");
+    assert_eq!(a.at_twilio("Birthday voucher inside"), ["canceled"]);
     assert_eq!(scheduled::cancel_for_opted_out(&a.ob).await?, 0, "nothing left to cancel");
     Ok(())
 }

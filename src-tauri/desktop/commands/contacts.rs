@@ -8,7 +8,6 @@ use tauri::State;
 use crate::addressbook::{self, import::ImportOptions, ImportPreview, ImportReport};
 use crate::desktop::DesktopState;
 use crate::error::Result;
-use crate::events::Event;
 use crate::store::blocked::{self, Blocked};
 use crate::store::contacts::{self, Contact, ContactEdit};
 use crate::store::optouts::{self, OptOutEvent};
@@ -43,26 +42,9 @@ pub async fn set_opt_out(
     address: String,
     opted_out: bool,
 ) -> Result<OptOutEvent> {
-    let (event, contact_id) = state
-        .store
-        .write_async(move |tx| {
-            let event = optouts::set_by_owner(tx, &address, opted_out)?;
-            Ok((event, contacts::id_for_address(tx, &address)?))
-        })
-        .await?;
-    if let Some(contact_id) = contact_id {
-        state.events.publish(Event::ContactUpdated { contact_id });
-    }
-    if opted_out {
-        // Their scheduled messages are canceled at Twilio now (a number that is no contact
-        // raises no event for the runtime's sweeper to hear).
-        if let Ok(ob) = live.outbound().await {
-            if let Err(e) = crate::outbound::scheduled::cancel_for_opted_out(&ob).await {
-                tracing::warn!(error = %e, "could not cancel scheduled messages after an opt-out");
-            }
-        }
-    }
-    Ok(event)
+    // Without a running core the runtime's sweeper cancels at its start instead.
+    let sender = live.outbound().await.ok();
+    addressbook::set_opted_out(&state.store, &state.events, sender.as_ref(), address, opted_out).await
 }
 
 /// Every opt-out and opt-in ever recorded for `address`, newest first: when, which keyword

@@ -11,7 +11,9 @@ use rusqlite::Connection;
 use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
+use crate::outbound::{scheduled, Outbound};
 use crate::picked::{PickedPaths, Purpose};
+use crate::store::optouts::{self, OptOutEvent};
 use crate::store::sql::all_rows;
 use crate::store::{blocked, contact_merge, contacts, tags, Store};
 use import::{ImportOptions, Plan, PlannedRow, RowProblem};
@@ -225,4 +227,34 @@ pub async fn set_blocked(store: &Store, events: &Events, address: String, block:
         events.publish(Event::ContactUpdated { contact_id });
     }
     Ok(changed)
+}
+
+/// The owner opts `address` (a phone number or an email address) out, or back in, by hand,
+/// recorded in the ledger as the owner's; returns the ledger's new latest event for it.
+/// An opt-out also cancels the address's scheduled messages at Twilio at once when the core
+/// is running (`sender`): an address that is no contact raises no event for the runtime's
+/// sweeper to hear. A cancel that fails is left to the next sweep, as the sweeper does.
+pub async fn set_opted_out(
+    store: &Store,
+    events: &Events,
+    sender: Option<&Outbound>,
+    address: String,
+    opted_out: bool,
+) -> Result<OptOutEvent> {
+    let (event, contact_id) = store
+        .write_async(move |tx| {
+            let event = optouts::set_by_owner(tx, &address, opted_out)?;
+            let contact_id = contacts::id_for_address(tx, &event.address)?;
+            Ok((event, contact_id))
+        })
+        .await?;
+    if let Some(contact_id) = contact_id {
+        events.publish(Event::ContactUpdated { contact_id });
+    }
+    if let (true, Some(ob)) = (opted_out, sender) {
+        if let Err(e) = scheduled::cancel_for_opted_out(ob).await {
+            tracing::warn!(error = %e, "could not cancel scheduled messages after an opt-out");
+        }
+    }
+    Ok(event)
 }

@@ -91,9 +91,7 @@ const SELECT: &str = "SELECT c.id, c.name, c.email, c.notes,
 
 /// The contact owning `address`, creating a nameless one for a new customer.
 pub fn ensure_for_address(conn: &Connection, address: &str) -> Result<i64> {
-    if let Some(id) =
-        conn.row("SELECT contact_id FROM contact_phones WHERE address = ?1", [address], |r| r.get(0)).optional()?
-    {
+    if let Some(id) = id_for_address(conn, address)? {
         return Ok(id);
     }
     conn.exec("INSERT INTO contacts (name) VALUES ('')", [])?;
@@ -179,9 +177,7 @@ pub fn save(conn: &Connection, id: Option<i64>, edit: &ContactEdit) -> Result<i6
         }
     };
     for phone in &phones {
-        let owner: Option<i64> =
-            conn.row("SELECT contact_id FROM contact_phones WHERE address = ?1", [phone], |r| r.get(0)).optional()?;
-        match owner {
+        match id_for_address(conn, phone)? {
             Some(o) if o == id => {}
             Some(_) => {
                 return Err(Error::InvalidInput(format!("{phone} already belongs to another contact")));

@@ -168,11 +168,12 @@ pub fn history(conn: &Connection, address: &str) -> Result<Vec<OptOutEvent>> {
 }
 
 /// The owner opts `address` out or back in by hand (the UI asked for a confirmation first).
-/// Recorded now, as `owner`, like any other change; returns the new latest event.
+/// Recorded now, as `owner`, like any other change; returns the new latest event. A phone
+/// number is recorded as E.164 however it was written, as every send checks it that way.
 pub fn set_by_owner(conn: &Connection, address: &str, opted_out: bool) -> Result<OptOutEvent> {
-    let address = key(address);
+    let mut address = key(address);
     if !address.contains('@') {
-        crate::domain::E164::parse(&address)?;
+        address = crate::domain::E164::parse(&address)?.as_str().to_string();
     }
     let now = now_rfc3339();
     // A click in the same millisecond as the latest event must still win: never earlier.
