@@ -58,6 +58,13 @@ pub async fn pick_files(app: tauri::AppHandle, state: State<'_, DesktopState>, k
             return files.iter().map(|p| state.picked.grant(kind.purpose(), p)).collect();
         }
     }
+    let chosen = open_dialog(&app, kind).await?;
+    chosen.into_iter().map(|f| state.picked.grant(kind.purpose(), &into_path(f)?)).collect()
+}
+
+/// The native open dialog for `kind`, filtered to the types that kind accepts; the files
+/// chosen (none when cancelled).
+async fn open_dialog(app: &tauri::AppHandle, kind: PickKind) -> Result<Vec<FilePath>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let dialog = app.dialog().file();
     match kind {
@@ -79,8 +86,7 @@ pub async fn pick_files(app: tauri::AppHandle, state: State<'_, DesktopState>, k
             });
         }
     }
-    let chosen = rx.await.map_err(|_| Error::Internal("the file dialog closed without an answer".into()))?;
-    chosen.into_iter().map(|f| state.picked.grant(kind.purpose(), &into_path(f)?)).collect()
+    rx.await.map_err(|_| Error::Internal("the file dialog closed without an answer".into()))
 }
 
 /// Opens the save dialog for an export; returns its grant, or None when cancelled.
