@@ -454,7 +454,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(page);
         let t = Instant::now();
         let page = store.read(|c| {
-            let done = conversations::ListFilter { state: Some(conversations::State::Done), ..Default::default() };
+            let done =
+                conversations::ListFilter { state: Some(conversations::ConversationState::Done), ..Default::default() };
             conversations::list(c, &done)
         })?;
         list_done.push(t.elapsed());

@@ -11,7 +11,7 @@ use switchboard::events::Events;
 use switchboard::media::{self, DownloadOf, Wake};
 use switchboard::outbound::send::{self, SendRequest};
 use switchboard::outbound::{media_links, rate_setting_key, reply, Outbound};
-use switchboard::store::conversations::{self, ListFilter, State};
+use switchboard::store::conversations::{self, ConversationState, ListFilter};
 use switchboard::store::timeline::{self, Item, TextBack};
 use switchboard::store::{self, calls, contacts, downloads, messages, numbers, voicemails, Store};
 use switchboard::Error;
@@ -213,10 +213,10 @@ fn text_back_opens_the_customers_conversation_from_a_missed_call_or_a_voicemail(
 fn a_done_conversation_reopens_when_the_customer_writes_again() -> TestResult {
     let (_dir, store) = temp_store()?;
     let conv = seed_customer(&store)?;
-    store.write(move |tx| conversations::set_state(tx, conv, State::Done))?;
+    store.write(move |tx| conversations::set_state(tx, conv, ConversationState::Done))?;
     let done = store.read(|c| conversations::get(c, conv))?;
     assert_eq!((done.state.as_str(), done.unread), ("done", 0), "done, and read: it was dealt with");
-    let only_done = ListFilter { state: Some(State::Done), ..Default::default() };
+    let only_done = ListFilter { state: Some(ConversationState::Done), ..Default::default() };
     assert_eq!(store.read(|c| conversations::list(c, &only_done))?.len(), 1);
 
     // Our own reply does not reopen it…
@@ -238,7 +238,7 @@ fn a_done_conversation_reopens_when_the_customer_writes_again() -> TestResult {
         )?;
         Ok(id)
     })?;
-    assert_eq!(store.read(|c| conversations::get(c, conv))?.state, "done");
+    assert_eq!(store.read(|c| conversations::get(c, conv))?.state, ConversationState::Done);
     // …the customer writing again does.
     store.write(|tx| {
         let ours = numbers::ensure(tx, OURS, true)?;
@@ -279,7 +279,7 @@ fn the_unread_count_covers_every_conversation_not_the_first_page() -> TestResult
             conversations::mark_read(tx, *id)?;
         }
         for id in &ids[20..30] {
-            conversations::set_state(tx, *id, State::Done)?;
+            conversations::set_state(tx, *id, ConversationState::Done)?;
         }
         conversations::mark_unread(tx, ids[0])?;
         Ok(())

@@ -17,7 +17,7 @@ use crate::store::timeline::{self, TextBack};
 pub async fn list_conversations(
     state: State<'_, DesktopState>,
     unread_only: bool,
-    conversation_state: Option<conversations::State>,
+    conversation_state: Option<conversations::ConversationState>,
     before: Option<(String, i64)>,
 ) -> Result<Vec<ConversationSummary>> {
     let filter = ListFilter { unread_only, state: conversation_state, before, ..Default::default() };
@@ -87,7 +87,7 @@ pub async fn set_conversation_state(
     app: tauri::AppHandle,
     state: State<'_, DesktopState>,
     id: i64,
-    to: conversations::State,
+    to: conversations::ConversationState,
 ) -> Result<ConversationSummary> {
     tray::write_then_refresh(&app, &state.store, move |tx| {
         conversations::set_state(tx, id, to)?;

@@ -35,7 +35,7 @@ interface Friendlier {
   listConversations(opts?: {
     unreadOnly?: boolean;
     /** Only open or only done conversations; null: both. */
-    state?: T.State | null;
+    state?: T.ConversationState | null;
     before?: [string, number] | null;
   }): ReturnType<Commands['listConversations']>;
   startConversation(withWhom: T.StartWith, numberId?: number | null): ReturnType<Commands['startConversation']>;

@@ -18,7 +18,7 @@ export const commands = {
 	 *  A page of conversations, newest first; `before` (`[last_message_at or "", id]` of the
 	 *  last one shown) pages further back, so the owner can scroll through all of them.
 	 */
-	listConversations: (unreadOnly: boolean, conversationState: State | null, before: [string, number] | null) => __TAURI_INVOKE<ConversationSummary[]>("list_conversations", { unreadOnly, conversationState, before }),
+	listConversations: (unreadOnly: boolean, conversationState: ConversationState | null, before: [string, number] | null) => __TAURI_INVOKE<ConversationSummary[]>("list_conversations", { unreadOnly, conversationState, before }),
 	getConversation: (id: number) => __TAURI_INVOKE<ConversationSummary>("get_conversation", { id }),
 	/**
 	 *  Opens the conversation to write to a contact or a typed number (creating it when
@@ -230,7 +230,7 @@ export const commands = {
 	/**  The unread badge's and the filters' counts over every conversation (one query). */
 	inboxCounts: () => __TAURI_INVOKE<Counts>("inbox_counts"),
 	/**  Marks a conversation open or done (done also marks it read) and refreshes the tray. */
-	setConversationState: (id: number, to: State) => __TAURI_INVOKE<ConversationSummary>("set_conversation_state", { id, to }),
+	setConversationState: (id: number, to: ConversationState) => __TAURI_INVOKE<ConversationSummary>("set_conversation_state", { id, to }),
 	/**  Marks a conversation unread again and refreshes the tray badge. */
 	markConversationUnread: (id: number) => __TAURI_INVOKE<null>("mark_conversation_unread", { id }),
 	/**
@@ -616,8 +616,7 @@ export type CampaignSummary = {
 	from_number: string,
 	/**  Who it was for, as chosen ("tag VIP", "12 contacts", "again: 3 who failed in #4"). */
 	audience: string,
-	/**  running, paused, done or cancelled. */
-	state: string,
+	state: CampaignState,
 	/**  The first campaign of its family when this one sends an earlier one again. */
 	resend_of: number | null,
 	total: number,
@@ -793,6 +792,12 @@ export type ContactEdit = {
 	notes: string,
 };
 
+/**
+ *  Where a conversation stands for the owner: still to deal with, or dealt with. A done
+ *  conversation reopens by itself when the customer writes again.
+ */
+export type ConversationState = "open" | "done";
+
 export type ConversationSummary = {
 	id: number,
 	number_id: number,
@@ -810,8 +815,7 @@ export type ConversationSummary = {
 	 *  address, as `opt_out_state` keeps it (one row per address, not a ledger seek per row).
 	 */
 	opted_out: boolean,
-	/**  `open` or `done` ([`State`]). */
-	state: string,
+	state: ConversationState,
 };
 
 export type CoreChange = 
@@ -1510,12 +1514,6 @@ export type StartWith =
  *  the number written from (`0412 555 201` from an Australian number).
  */
 ({ phone: string }) & { contact?: never };
-
-/**
- *  Where a conversation stands for the owner: still to deal with, or dealt with. A done
- *  conversation reopens by itself when the customer writes again.
- */
-export type State = "open" | "done";
 
 /**  Where a registration stands. Each step is done once; a run resumes at its step. */
 export type Step = 

@@ -459,7 +459,7 @@ export class FakeBackend implements Backend {
   }
 
   async listConversations(
-    opts: { unreadOnly?: boolean; state?: T.State | null; before?: [string, number] | null } = {},
+    opts: { unreadOnly?: boolean; state?: T.ConversationState | null; before?: [string, number] | null } = {},
   ) {
     // As store::conversations::list: newest first (ties by id), a page after `before`.
     return this.d.conversations
@@ -1373,7 +1373,7 @@ export class FakeBackend implements Backend {
       done: cs.filter((c) => c.state === 'done').length,
     };
   }
-  async setConversationState(id: number, to: T.State) {
+  async setConversationState(id: number, to: T.ConversationState) {
     this.log('setConversationState', id, to);
     const c = this.d.conversations.find((x) => x.id === id);
     if (!c) throw notFound(`conversation ${id}`);

@@ -1,7 +1,7 @@
 // Paging the conversation list: the core returns pages of PAGE conversations, newest first,
 // and the next page starts after the last one shown (keyset paging), so an inbox of 50,000
 // conversations scrolls without loading them all.
-import type { ConversationSummary, State } from './types';
+import type { ConversationState, ConversationSummary } from './types';
 import { CONVERSATION_PAGE } from './bindings';
 
 /** The core's page size (store::conversations::PAGE, exported into the bindings). */
@@ -51,7 +51,7 @@ export function appendPage(shown: ConversationSummary[], older: ConversationSumm
 export function placeRow(
   shown: ConversationSummary[],
   c: ConversationSummary,
-  opts: { unreadOnly: boolean; more: boolean; state?: State | null },
+  opts: { unreadOnly: boolean; more: boolean; state?: ConversationState | null },
 ): ConversationSummary[] {
   const rest = shown.filter((x) => x.id !== c.id);
   if (opts.unreadOnly && c.unread === 0) return rest;
@@ -66,6 +66,6 @@ export function placeRow(
 export type InboxFilter = 'all' | 'unread' | 'open' | 'done';
 
 /** What `list_conversations` is asked for a filter. */
-export function filterOpts(f: InboxFilter): { unreadOnly: boolean; state: State | null } {
+export function filterOpts(f: InboxFilter): { unreadOnly: boolean; state: ConversationState | null } {
   return { unreadOnly: f === 'unread', state: f === 'open' || f === 'done' ? f : null };
 }

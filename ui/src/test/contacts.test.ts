@@ -8,7 +8,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { describe, expect, it } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
 import { toLocalInput } from '../lib/schedule';
-import type { ImportOptions, ImportPreview, ImportReport } from '../lib/types';
+import type { CampaignSummary, ImportOptions, ImportPreview, ImportReport } from '../lib/types';
 import Contacts from '../screens/Contacts.svelte';
 import BulkSend from '../screens/BulkSend.svelte';
 import Campaigns from '../screens/Campaigns.svelte';
@@ -275,7 +275,7 @@ describe('campaign history', () => {
 
   it('previews "send again to those who failed" and sends only on confirming', async () => {
     const b = new FakeBackend(demoData());
-    const summary = {
+    const summary: CampaignSummary = {
       id: 7,
       created_at: new Date().toISOString(),
       template_id: 1,

@@ -1,5 +1,6 @@
 //! Closed sets of words that are stored as text in SQLite and sent to the UI: a message's
-//! direction, the channel a message travels or a reply goes by, a bulk campaign's state.
+//! direction, the channel a message travels or a reply goes by, a bulk campaign's state,
+//! where a conversation stands.
 //! Each is an enum so a typo is a compile error rather than a row the UI cannot show;
 //! its text form (`as_str`, serde, the SQL column) is the word used before they were
 //! enums, so stored data and the UI keep working. `store::kinds` maps them to and from
@@ -84,6 +85,15 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where a conversation stands for the owner: still to deal with, or dealt with. A done
+    /// conversation reopens by itself when the customer writes again.
+    ConversationState, "conversation state" {
+        Open => "open",
+        Done => "done",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +112,10 @@ mod tests {
         }
         for s in CampaignState::ALL {
             assert_eq!(s.as_str().parse::<CampaignState>().unwrap(), *s);
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
+        }
+        for s in ConversationState::ALL {
+            assert_eq!(s.as_str().parse::<ConversationState>().unwrap(), *s);
             assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
         }
         let words: Vec<_> = CampaignState::ALL.iter().map(|s| s.as_str()).collect();

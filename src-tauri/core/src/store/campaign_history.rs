@@ -15,6 +15,7 @@ use super::sql::{all_rows, CachedSql, MustExist};
 use rusqlite::{params, Connection};
 
 use super::campaigns::NewRecipient;
+use crate::domain::kinds::CampaignState;
 use crate::error::{Error, Result};
 
 /// The outcome of one recipient, as SQL over `r` (campaign_recipients), `m` (its message,
@@ -40,8 +41,7 @@ pub struct CampaignSummary {
     pub from_number: String,
     /// Who it was for, as chosen ("tag VIP", "12 contacts", "again: 3 who failed in #4").
     pub audience: String,
-    /// running, paused, done or cancelled.
-    pub state: String,
+    pub state: CampaignState,
     /// The first campaign of its family when this one sends an earlier one again.
     pub resend_of: Option<i64>,
     pub total: i64,

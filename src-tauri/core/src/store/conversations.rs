@@ -5,6 +5,7 @@ use super::sql::{CachedSql, MustExist};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::kinds::Channel;
+pub use crate::domain::kinds::ConversationState;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
@@ -23,26 +24,7 @@ pub struct ConversationSummary {
     /// Whether the customer's address is opted out now: the ledger's latest event for the
     /// address, as `opt_out_state` keeps it (one row per address, not a ledger seek per row).
     pub opted_out: bool,
-    /// `open` or `done` ([`State`]).
-    pub state: String,
-}
-
-/// Where a conversation stands for the owner: still to deal with, or dealt with. A done
-/// conversation reopens by itself when the customer writes again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Open,
-    Done,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Open => "open",
-            State::Done => "done",
-        }
-    }
+    pub state: ConversationState,
 }
 
 const SELECT: &str = "SELECT v.id, v.number_id, n.e164, v.customer, v.contact_id, COALESCE(c.name, ''),
@@ -214,7 +196,7 @@ pub struct ListFilter {
     pub unread_only: bool,
     /// Only open or only done conversations; None: both.
     #[serde(default)]
-    pub state: Option<State>,
+    pub state: Option<ConversationState>,
     /// Page size; [`PAGE`] when zero.
     #[serde(default)]
     pub limit: i64,
@@ -242,7 +224,8 @@ pub fn list(conn: &Connection, filter: &ListFilter) -> Result<Vec<ConversationSu
            AND (COALESCE(v.last_message_at, ''), v.id) < (?1, ?2)
          ORDER BY COALESCE(v.last_message_at, '') DESC, v.id DESC LIMIT ?3"
     ))?;
-    let rows = stmt.query_map(params![before_at, before_id, limit, filter.state.map(State::as_str)], from_row)?;
+    let rows =
+        stmt.query_map(params![before_at, before_id, limit, filter.state.map(ConversationState::as_str)], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -267,7 +250,7 @@ pub fn mark_unread(conn: &Connection, id: i64) -> Result<()> {
 
 /// Marks a conversation open or done. Done also marks it read: it was dealt with, and a
 /// done conversation must not keep the badge up.
-pub fn set_state(conn: &Connection, id: i64, state: State) -> Result<()> {
+pub fn set_state(conn: &Connection, id: i64, state: ConversationState) -> Result<()> {
     let n = conn.exec(
         "UPDATE conversations SET state = ?2, unread = CASE WHEN ?2 = 'done' THEN 0 ELSE unread END WHERE id = ?1",
         params![id, state.as_str()],
@@ -469,7 +452,7 @@ mod tests {
                 }
             }
             let quiet = ensure(tx, shop, "+61412555202")?;
-            set_state(tx, quiet, State::Done)?;
+            set_state(tx, quiet, ConversationState::Done)?;
             let all = Counts { unread_messages: 6, unread_conversations: 3, open: 3, done: 1 };
             assert_eq!(counts(tx)?, all);
 

@@ -5,7 +5,7 @@
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-use crate::domain::kinds::{CampaignState, Channel, Direction};
+use crate::domain::kinds::{CampaignState, Channel, ConversationState, Direction};
 
 macro_rules! sql_text {
     ($($name:ident),+) => {$(
@@ -23,7 +23,7 @@ macro_rules! sql_text {
     )+};
 }
 
-sql_text!(Direction, Channel, CampaignState);
+sql_text!(Direction, Channel, CampaignState, ConversationState);
 
 #[cfg(test)]
 mod tests {
