@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::{Datelike, TimeZone, Utc};
 use switchboard::domain::hours::{BusinessHours, Span};
+use switchboard::domain::status::CallStatus;
 use switchboard::media::MediaConfig;
 use switchboard::runtime::{Runtime, RuntimeConfig};
 use switchboard::sim::{CallOutcome, LegAnswer, SimConfig, Simulator};
@@ -104,6 +105,29 @@ impl App {
 
     fn text_backs_to(&self, caller: &str) -> usize {
         self.sim.phone_inbox(caller).iter().filter(|m| m.body == TEXT_BACK).count()
+    }
+
+    /// Waits until the text-backs of `calls` have played out: the app has each call's final
+    /// status (its text-back is decided in that same write), none is pending at the worker,
+    /// and each one sent is on its caller's phone. Nothing more can go out without another
+    /// call, so a count asserted after this is final (a positive marker, not a sleep).
+    async fn text_backs_settled(&self, calls: &[&CallOutcome]) -> TestResult {
+        let settled = || -> Result<bool, switchboard::Error> {
+            let all_final = calls
+                .iter()
+                .all(|c| self.call(&c.call_sid).is_some_and(|call| CallStatus::parse(&call.status).is_final()));
+            let pending = self.rt.store.read(text_backs::pending)?;
+            let sent: Vec<(String, i64)> = self.rt.store.read(|c| {
+                let mut stmt =
+                    c.prepare("SELECT caller, COUNT(*) FROM text_backs WHERE state = 'sent' GROUP BY caller")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })?;
+            let delivered = sent.iter().all(|(caller, n)| self.text_backs_to(caller) == *n as usize);
+            Ok(all_final && pending.is_empty() && delivered)
+        };
+        within(WAIT, "every text-back decided has played out", || settled().unwrap_or(false)).await?;
+        Ok(())
     }
 
     /// Quits the app: the listener is gone, so Twilio's side falls back to the flow.
@@ -255,7 +279,7 @@ async fn a_missed_call_gets_exactly_one_text_back_per_caller_within_the_window_a
     let tb = app.text_back_decision(&call, "Bob's call is decided").await?;
     assert_eq!(tb.reason.as_deref(), Some(text_backs::SKIP_OPTED_OUT), "{tb:?}");
     // Everything that could have gone out has: still exactly one, and none to Bob.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.text_backs_settled(&[&first, &second, &call]).await?;
     assert_eq!(app.text_backs_to(alice), 1, "exactly one text-back to Alice");
     assert_eq!(app.text_backs_to(bob), 0, "never to a number that opted out");
     app.stop().await
@@ -291,7 +315,7 @@ async fn a_text_back_sent_while_closed_is_not_sent_again_after_catch_up() -> Tes
     let again = app.sim.customer_call_with(alice, OURS, LegAnswer::NoAnswer, None).await?;
     let tb = app.text_back_decision(&again, "the open app decides").await?;
     assert_eq!(tb.reason.as_deref(), Some(text_backs::SKIP_WINDOW), "the hosted text counts: {tb:?}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.text_backs_settled(&[&again]).await?;
     assert_eq!(app.text_backs_to(alice), 1, "one text-back in all");
     assert_eq!(in_thread(&app), 1);
     app.stop().await
@@ -461,7 +485,9 @@ async fn open_and_closed_hosts_end_every_case_the_same_way() -> TestResult {
             .collect();
         return Err(format!("{e}:\n{}", missing.join("\n")).into());
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Then none unexpected is still on its way either.
+    let live_calls: Vec<&CallOutcome> = live_text_backs.iter().map(|(_, live, _, _)| live).collect();
+    app.text_backs_settled(&live_calls).await?;
     for (case, live, caller, expected) in &live_text_backs {
         let live_seen = seen(live, app.text_backs_to(caller) == 1);
         if live_seen != *expected {

@@ -434,6 +434,10 @@ export class FakeBackend implements Backend {
   emit(e: T.CoreEvent) {
     this.listeners.forEach((l) => l(e));
   }
+  /** How many listen to the events (tests wait for the app to listen before emitting). */
+  listenerCount() {
+    return this.listeners.size;
+  }
   private grant(purpose: Purpose, path: string, bytes = 48_000): T.PickedFile {
     const token = `grant-${++this.grantSeq}`;
     this.granted.set(token, { purpose, path });

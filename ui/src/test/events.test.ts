@@ -2,6 +2,7 @@
 // tests count the backend calls each event causes, so a return to "every event reloads
 // everything" fails here.
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { flushSync } from 'svelte';
 import { describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
 import Inbox from '../screens/Inbox.svelte';
@@ -21,8 +22,15 @@ const progress = (campaign_id: number, sent: number, pending: number): CoreEvent
   state: pending ? 'running' : 'done',
 });
 
-/** Lets every pending promise and effect run. */
-const settle = () => new Promise((r) => setTimeout(r, 50));
+/**
+ * Runs every effect the events so far scheduled, now: a screen that reloads on an event has
+ * asked the backend by the time this returns (each test shows so with an event that does
+ * reload), so "not asked" after it is an answer, not a guess about timing.
+ */
+const flushed = () => flushSync();
+
+/** Once the app listens to the core's events (an event emitted before would go nowhere). */
+const listening = (b: FakeBackend) => waitFor(() => expect(b.listenerCount()).toBeGreaterThan(0));
 
 describe('what an event concerns', () => {
   it('names only the parts an event changes', () => {
@@ -72,7 +80,7 @@ describe('what an event concerns', () => {
     task();
     const last = task();
     release();
-    await settle();
+    await vi.waitFor(() => expect(runs, 'the burst runs once more').toBe(2));
     release();
     await Promise.all([first, last]);
     expect(runs).toBe(2);
@@ -99,20 +107,23 @@ describe('screens reload only what an event concerns', () => {
     render(App, { backend: b });
     await fireEvent.click(await screen.findByTestId('nav-calls'));
     await waitFor(() => expect(listCalls).toHaveBeenCalledTimes(1));
+    await listening(b);
     b.emit({ type: 'message_received', conversation_id: 1, message_id: 1 });
     b.emit({ type: 'message_updated', conversation_id: 1, message_id: 1, status: 'delivered' });
     b.emit({ type: 'compliance_updated', compliance_id: 1 });
-    await settle();
+    flushed();
     expect(listCalls, 'messages and compliance are not the call log').toHaveBeenCalledTimes(1);
     b.emit({ type: 'call_updated', call_sid: 'CA1' });
-    await waitFor(() => expect(listCalls).toHaveBeenCalledTimes(2));
+    flushed();
+    expect(listCalls, 'the same flush shows a call event reloading it').toHaveBeenCalledTimes(2);
   });
 
   it('campaign progress does not reload the inbox, its thread or the badges', async () => {
     const b = new FakeBackend(demoData());
     render(App, { backend: b });
     await screen.findAllByTestId('conversation');
-    await settle();
+    await listening(b);
+    await waitFor(() => expect(screen.getByTestId('unread-total')).toBeTruthy());
     const spies = [
       vi.spyOn(b, 'listConversations'),
       vi.spyOn(b, 'getConversation'),
@@ -122,15 +133,19 @@ describe('screens reload only what an event concerns', () => {
     ];
     for (let sent = 1; sent <= 20; sent++) b.emit(progress(7, sent, 20 - sent));
     b.emit({ type: 'sync_completed', messages: 0, calls: 0, voicemails: 0 });
-    await settle();
+    flushed();
     for (const s of spies) expect(s, 'nothing shown in the inbox changed').not.toHaveBeenCalled();
+    b.emit({ type: 'sync_completed', messages: 1, calls: 0, voicemails: 0 });
+    flushed();
+    expect(spies[0], 'the same flush shows a catch-up that found a text reloading the list').toHaveBeenCalled();
   });
 
   it('a new message updates its conversation row and the unread badge, not the whole list', async () => {
     const b = new FakeBackend(demoData());
     render(App, { backend: b });
     await screen.findAllByTestId('conversation');
-    await settle();
+    await listening(b);
+    await waitFor(() => expect(screen.getByTestId('unread-total')).toBeTruthy());
     const conv = b.d.conversations[0];
     const getConversation = vi.spyOn(b, 'getConversation');
     const listConversations = vi.spyOn(b, 'listConversations');
@@ -155,7 +170,7 @@ describe('screens reload only what an event concerns', () => {
     hub.emit({ type: 'message_updated', conversation_id: one.id, message_id: 1, status: 'sent' });
     hub.emit({ type: 'message_updated', conversation_id: one.id, message_id: 1, status: 'delivered' });
     hub.emit({ type: 'message_received', conversation_id: two.id, message_id: 2 });
-    await settle();
+    await waitFor(() => expect(getConversation).toHaveBeenCalledWith(two.id));
     const ids = getConversation.mock.calls.map(([id]) => id);
     expect(
       ids.filter((id) => id === two.id),
