@@ -224,6 +224,15 @@ async fn an_opt_out_by_hand_is_one_address_however_it_is_written() -> TestResult
     assert!(matches!(rx.try_recv(), Ok(Event::ContactUpdated { contact_id }) if contact_id == id));
     addressbook::set_opted_out(&store, &events, None, "+61412345678".into(), false).await?;
     assert!(!store.read(|c| optouts::is_opted_out(c, "+61412345678"))?);
+    // An email address: the contact with it, however its case was typed, hears of it too.
+    while rx.try_recv().is_ok() {} // Bo's opt-in
+    let mut with_email = edit("Cy", &["+61412345679"]);
+    with_email.email = Some("Cy@Example.com".into());
+    let cy = store.write(move |tx| contacts::save(tx, None, &with_email))?;
+    let event = addressbook::set_opted_out(&store, &events, None, "CY@example.COM".into(), true).await?;
+    assert_eq!(event.address, "cy@example.com");
+    assert!(matches!(rx.try_recv(), Ok(Event::ContactUpdated { contact_id }) if contact_id == cy));
+    assert!(store.read(move |c| contacts::get(c, cy))?.email_opted_out, "the contact shows it");
     let refused = addressbook::set_opted_out(&store, &events, None, "call me".into(), true).await;
     assert!(refused.is_err(), "not a number nor an email address: nothing recorded");
     assert_eq!(store.read(|c| optouts::history(c, "+61412345678"))?.len(), 2);

@@ -241,14 +241,14 @@ pub async fn set_opted_out(
     address: String,
     opted_out: bool,
 ) -> Result<OptOutEvent> {
-    let (event, contact_id) = store
+    let (event, shown_on) = store
         .write_async(move |tx| {
             let event = optouts::set_by_owner(tx, &address, opted_out)?;
-            let contact_id = contacts::id_for_address(tx, &event.address)?;
-            Ok((event, contact_id))
+            let shown_on = contacts::ids_for_opt_out_key(tx, &event.address)?;
+            Ok((event, shown_on))
         })
         .await?;
-    if let Some(contact_id) = contact_id {
+    for contact_id in shown_on {
         events.publish(Event::ContactUpdated { contact_id });
     }
     if let (true, Some(ob)) = (opted_out, sender) {

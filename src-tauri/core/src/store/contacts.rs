@@ -116,6 +116,18 @@ pub fn id_for_address(conn: &Connection, address: &str) -> Result<Option<i64>> {
     Ok(conn.row("SELECT contact_id FROM contact_phones WHERE address = ?1", [address], |r| r.get(0)).optional()?)
 }
 
+/// The contacts an opt-out of `key` (an `optouts::key`: E.164, or an email address in lower
+/// case) shows on: the one with the number, or every one with the email address however
+/// its case was typed. Reads every contact for an email (the column has no index): it is
+/// asked once per click of the owner's, never per message.
+pub fn ids_for_opt_out_key(conn: &Connection, key: &str) -> Result<Vec<i64>> {
+    if !key.contains('@') {
+        return Ok(id_for_address(conn, key)?.into_iter().collect());
+    }
+    let mut stmt = conn.prepare("SELECT id FROM contacts WHERE lower(trim(email)) = ?1 ORDER BY id")?;
+    super::sql::all_rows(&mut stmt, [key], |r| r.get(0))
+}
+
 pub fn get(conn: &Connection, id: i64) -> Result<Contact> {
     with_opt_outs(conn, get_plain(conn, id)?)
 }
