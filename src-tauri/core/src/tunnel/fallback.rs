@@ -101,7 +101,9 @@ fn utc_slots(flow: &CallFlow, at: DateTime<Utc>) -> Option<Vec<(u32, u32)>> {
             let day_end = (start / (24 * 60) + 1) * 24 * 60;
             let piece = left.min(day_end - start);
             let (d, m) = ((start / (24 * 60)) as u32, (start % (24 * 60)) as u32);
-            out.push((slot(d, m), slot(d, m) + (piece as u32 / 60) * 100 + piece as u32 % 60));
+            // The end as a slot of its own (minutes carried into the hour): 13:45 + 8 h 45
+            // is 22:30, not "21:90". A piece that runs to midnight ends at HH 24.
+            out.push((slot(d, m), slot(d, m + piece as u32)));
             start = (start + piece) % WEEK;
             left -= piece;
         }
@@ -524,5 +526,39 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
         let slots = utc_slots(&CallFlow::of(&n), at).unwrap();
         assert_eq!(slots, vec![(72200, 72400), (10000, 10600)]);
+    }
+
+    /// The closed app's hours (the Liquid check on `%u%H%M` in UTC) agree with the open
+    /// app's (`BusinessHours::is_open_at`) at every minute of a week, for spans that do not
+    /// start or end on the hour, in zones a half or three quarters of an hour off UTC, on
+    /// both sides of it, and across midnight UTC.
+    #[test]
+    fn the_hosted_hours_match_the_apps_at_every_minute_of_a_week() {
+        let spans = |list: &[(u8, &str, &str)]| {
+            list.iter()
+                .map(|(day, open, close)| Span { day: *day, open: (*open).into(), close: (*close).into() })
+                .collect()
+        };
+        let cases = [
+            ("America/New_York", spans(&[(0, "08:45", "17:30"), (5, "10:15", "13:50")])),
+            ("Asia/Kolkata", spans(&[(1, "09:00", "17:45"), (6, "00:05", "23:55")])),
+            ("Asia/Kathmandu", spans(&[(2, "06:15", "20:10")])),
+            ("Australia/Sydney", spans(&[(0, "09:30", "17:00"), (4, "07:59", "08:01")])),
+            ("Pacific/Chatham", spans(&[(3, "10:40", "19:20")])),
+        ];
+        // A week without a daylight-saving change in any of these zones.
+        let monday = Utc.with_ymd_and_hms(2026, 6, 8, 0, 0, 0).unwrap();
+        for (tz, spans) in cases {
+            let mut n = number(Some("+61412345678"), true);
+            let hours = BusinessHours { tz: tz.into(), spans };
+            n.settings.business_hours = Some(hours.clone());
+            let slots = utc_slots(&CallFlow::of(&n), monday).unwrap();
+            for minute in 0..7 * 24 * 60 {
+                let at = monday + chrono::Duration::minutes(minute);
+                let t: u32 = at.format("%u%H%M").to_string().parse().unwrap();
+                let hosted = slots.iter().any(|(from, to)| t >= *from && t < *to);
+                assert_eq!(hosted, hours.is_open_at(at), "{tz} at {at}: slots {slots:?}");
+            }
+        }
     }
 }
