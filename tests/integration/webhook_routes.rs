@@ -277,6 +277,21 @@ async fn error_21610_marks_the_recipient_opted_out() -> TestResult {
     Ok(())
 }
 
+/// Twilio's status callback may beat its own answer to the send: the 21610 failure is kept
+/// until the message's SID is known, and the opt-out is recorded then.
+#[tokio::test]
+async fn error_21610_before_the_sid_is_known_still_opts_the_recipient_out() -> TestResult {
+    let f = Fixture::new()?;
+    let sid = "SMeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeef";
+    f.post("/twilio/sms/status", &with_field(&status_body(sid, "failed"), "ErrorCode", "21610")).await?;
+    assert!(!f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "no message with that SID yet");
+    let id = outbound(&f, sid)?;
+    let m = f.store.read(move |c| messages::get(c, id))?;
+    assert_eq!((m.status.as_str(), m.error_code), ("failed", Some(21610)), "the kept status is applied");
+    assert!(f.store.read(|c| optouts::is_opted_out(c, "+61412345678"))?, "and the STOP it reports is recorded");
+    Ok(())
+}
+
 /// An inbound SMS from the oracle's customer to the oracle's number.
 fn sms_from(sid: &str, body: &str) -> String {
     inbound_sms(sid, "+61412345678", "+61255501234", body)

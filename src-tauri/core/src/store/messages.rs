@@ -188,6 +188,30 @@ pub fn apply_status(
     Ok(StatusOutcome::Applied { message_id: id, conversation_id })
 }
 
+/// [`apply_status`], and when it fails the message with Twilio's 21610 ("unsubscribed
+/// recipient") the recipient's opt-out goes in the ledger, as the carrier reported it.
+/// Both ways a status arrives use it (the callback, or later [`apply_pending`] once the
+/// message's SID is known), so a STOP learnt from a callback that beat Twilio's own answer
+/// is not lost. Returns the outcome and the address newly opted out, if any.
+pub fn apply_status_and_opt_out(
+    conn: &Connection,
+    sid: &str,
+    status: &MessageStatus,
+    error_code: Option<i64>,
+    event_at: Option<&str>,
+) -> Result<(StatusOutcome, Option<String>)> {
+    const UNSUBSCRIBED: i64 = crate::domain::twilio_errors::code::UNSUBSCRIBED as i64;
+    let outcome = apply_status(conn, sid, status, error_code, event_at)?;
+    let StatusOutcome::Applied { message_id, .. } = outcome else { return Ok((outcome, None)) };
+    if error_code != Some(UNSUBSCRIBED) {
+        return Ok((outcome, None));
+    }
+    let to = get(conn, message_id)?.to;
+    let now = now_rfc3339();
+    let changed = super::optouts::record(conn, &super::optouts::Change::error_21610(&to, &now, Some(sid)))?.changed;
+    Ok((outcome, changed.then_some(to)))
+}
+
 /// Applies status callbacks that arrived before the message with `sid` was known.
 pub fn apply_pending(conn: &Connection, sid: &str) -> Result<()> {
     // Run for every message stored, and almost always finds nothing: a cached statement,
@@ -200,7 +224,7 @@ pub fn apply_pending(conn: &Connection, sid: &str) -> Result<()> {
         return Ok(());
     }
     for (status, code, at) in pending {
-        apply_status(conn, sid, &MessageStatus::parse(&status), code, at.as_deref())?;
+        apply_status_and_opt_out(conn, sid, &MessageStatus::parse(&status), code, at.as_deref())?;
     }
     conn.exec("DELETE FROM pending_status WHERE message_sid = ?1", [sid])?;
     Ok(())

@@ -18,12 +18,9 @@ use chrono::{DateTime, Utc};
 use crate::domain::status::MessageStatus;
 use crate::error::Result;
 use crate::events::{Event, Events};
-use crate::store::{messages, optouts, settings, Store};
+use crate::store::{messages, settings, Store};
 use crate::twilio::api::to_rfc3339;
 use crate::twilio::client::TwilioClient;
-
-/// Twilio's "unsubscribed recipient" as the message resource carries it.
-const UNSUBSCRIBED: i64 = crate::domain::twilio_errors::code::UNSUBSCRIBED as i64;
 
 /// How far back the very first sync looks, so a new install shows recent history.
 pub const FIRST_SYNC_DAYS: i64 = 30;
@@ -151,15 +148,10 @@ async fn repair_statuses(store: &Store, client: &TwilioClient, events: &Events) 
         let price = m.price.clone().map(|p| (p, m.price_unit.clone()));
         let outcome = store
             .write_async(move |tx| {
-                let outcome = messages::apply_status(tx, &sid, &status, code, at.as_deref())?;
+                // A 21610 failure: the recipient had said STOP to Twilio, never try them again.
+                let (outcome, _) = messages::apply_status_and_opt_out(tx, &sid, &status, code, at.as_deref())?;
                 if let Some((price, unit)) = &price {
                     crate::store::costs::record_by_sid(tx, &sid, price, unit.as_deref())?;
-                }
-                if let (Some(UNSUBSCRIBED), messages::StatusOutcome::Applied { message_id, .. }) = (code, &outcome) {
-                    // The recipient had said STOP to Twilio: never try them again.
-                    let to = messages::get(tx, *message_id)?.to;
-                    let now = crate::domain::now_rfc3339();
-                    optouts::record(tx, &optouts::Change::error_21610(&to, &now, Some(&sid)))?;
                 }
                 Ok(outcome)
             })

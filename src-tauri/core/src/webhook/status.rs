@@ -14,12 +14,9 @@ use super::verify::{self, Accept};
 use super::{twiml_response, AppState};
 use crate::domain::MessageStatus;
 use crate::events::Event;
+use crate::store::contacts;
 use crate::store::messages::{self, StatusOutcome};
-use crate::store::{contacts, optouts};
 use crate::twilio::payloads::MessageStatusCallback;
-
-/// Twilio's "attempt to send to unsubscribed recipient".
-const ERROR_UNSUBSCRIBED: i64 = crate::domain::twilio_errors::code::UNSUBSCRIBED as i64;
 
 pub async fn message_status(State(state): State<AppState>, req: Request) -> Result<Response, WebhookError> {
     let signed = verify::signed(&state, req, Accept::Form).await?;
@@ -32,17 +29,17 @@ pub async fn message_status(State(state): State<AppState>, req: Request) -> Resu
             if signed.seen_before(tx)? {
                 return Ok((None, None));
             }
-            let outcome =
-                messages::apply_status(tx, &cb.message_sid, &status, cb.error_code, cb.carrier_time.as_deref())?;
-            let mut contact_changed = None;
-            if let (Some(ERROR_UNSUBSCRIBED), StatusOutcome::Applied { message_id, .. }) = (cb.error_code, &outcome) {
-                let to = messages::get(tx, *message_id)?.to;
-                let at = crate::domain::now_rfc3339();
-                let r = optouts::record(tx, &optouts::Change::error_21610(&to, &at, Some(&cb.message_sid)))?;
-                if r.changed {
-                    contact_changed = contacts::id_for_address(tx, &to)?;
-                }
-            }
+            let (outcome, opted_out) = messages::apply_status_and_opt_out(
+                tx,
+                &cb.message_sid,
+                &status,
+                cb.error_code,
+                cb.carrier_time.as_deref(),
+            )?;
+            let contact_changed = match opted_out {
+                Some(to) => contacts::id_for_address(tx, &to)?,
+                None => None,
+            };
             signed.journal(tx, Some(&cb.message_sid))?;
             Ok((Some(outcome), contact_changed))
         })
