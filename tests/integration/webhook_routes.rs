@@ -437,6 +437,33 @@ async fn call_status_moves_forward_and_unknown_calls_are_kept() -> TestResult {
     Ok(())
 }
 
+/// The status of a click-to-call whose answer was lost (Twilio placed it, the app never
+/// stored it): its To is the owner's phone, which must not become one of "our numbers";
+/// the call is kept on the number it was placed from.
+#[tokio::test]
+async fn an_unseen_outbound_call_never_makes_its_callee_one_of_our_numbers() -> TestResult {
+    let f = Fixture::new()?;
+    let ours = f.store.write(|tx| numbers::ensure(tx, "+13163336936", false))?;
+    let mut body = raw_body("call_status_callback")?;
+    for (name, value) in [
+        ("CallSid", "CA00000000000000000000000000000078"),
+        ("Direction", "outbound-api"),
+        ("From", "+13163336936"),
+        ("Caller", "+13163336936"),
+        ("To", "+61400000001"),
+        ("Called", "+61400000001"),
+    ] {
+        body = with_field(&body, name, value);
+    }
+    let (status, _) = f.post("/twilio/voice/status", &body).await?;
+    assert_eq!(status, StatusCode::OK);
+    let call = f.store.read(|c| calls::find_by_sid(c, "CA00000000000000000000000000000078"))?.ok_or("kept")?;
+    assert_eq!((call.direction.as_str(), call.number_id), ("outbound-api", Some(ours)), "{call:?}");
+    let ours_now: Vec<String> = f.store.read(numbers::list)?.into_iter().map(|n| n.e164).collect();
+    assert_eq!(ours_now, ["+13163336936"], "the owner's phone is not one of our numbers");
+    Ok(())
+}
+
 #[tokio::test]
 async fn recording_then_transcription_make_one_voicemail() -> TestResult {
     let f = Fixture::new()?;

@@ -206,15 +206,22 @@ pub async fn call_status(State(state): State<AppState>, req: Request) -> Result<
             // is recorded rather than dropped.
             if calls::find_by_sid(tx, &cb.call_sid)?.is_none() {
                 if let (Some(from), Some(to)) = (&cb.from, &cb.to) {
-                    let to = Address::from_twilio(to).into_string();
-                    let number_id = numbers::ensure(tx, &to, true)?;
+                    let (from, to) = (Address::from_twilio(from).into_string(), Address::from_twilio(to).into_string());
+                    let direction = cb.direction.clone().unwrap_or_else(|| "inbound".into());
+                    // Ours is the number called, or the caller ID of a call we placed whose
+                    // answer was lost (`outbound-api`: To is the owner's phone or a
+                    // customer, never to be taken for one of our numbers).
+                    let number_id = match direction.starts_with("outbound") {
+                        true => numbers::find_by_e164(tx, &from)?.map(|n| n.id),
+                        false => Some(numbers::ensure(tx, &to, true)?),
+                    };
                     calls::insert(
                         tx,
                         &calls::NewCall {
                             sid: cb.call_sid.clone(),
-                            number_id: Some(number_id),
-                            direction: cb.direction.clone().unwrap_or_else(|| "inbound".into()),
-                            from: Address::from_twilio(from).into_string(),
+                            number_id,
+                            direction,
+                            from,
                             to,
                             status: "queued".into(),
                             forwarded_to: None,
