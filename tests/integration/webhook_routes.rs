@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode};
 use switchboard::domain::hours::BusinessHours;
 use switchboard::domain::MessageStatus;
 use switchboard::events::Event;
-use switchboard::store::{calls, compliance, messages, numbers, optouts, voicemails};
+use switchboard::store::{calls, compliance, messages, numbers, optouts, text_backs, voicemails};
 use switchboard::twilio::signature::{body_sha256, sign, Algorithm};
 
 use crate::common::{edit_number_settings, TestResult};
@@ -394,6 +394,58 @@ async fn inbound_call_goes_to_voicemail_when_closed() -> TestResult {
     assert_eq!((record.attr("playBeep"), record.attr("transcribe")), (Some("true"), Some("true")));
     let call = f.store.read(|c| calls::find_by_sid(c, "CAd7fe2ad60939a04e564c0e4e3302ff5b"))?.ok_or("call stored")?;
     assert_eq!(call.forwarded_to, None);
+    Ok(())
+}
+
+/// Twilio posts a forwarded call's end and its dial result as two requests in no set order.
+/// When the end comes first, the text-back it decides waits for the dial result: a call the
+/// owner took gets none; one nobody took, or whose caller hung up before the forward rang
+/// (no dial result ever), gets it.
+#[tokio::test]
+async fn a_text_back_waits_for_the_dial_result_of_a_forwarded_call() -> TestResult {
+    let f = Fixture::new()?;
+    configure_forwarding(&f, None, true).await?;
+    edit_number_settings(&f.store, "+13163336936", false, |s| s.text_back_enabled = true)?;
+    let now = chrono::Utc::now;
+    let later = || now() + text_backs::DIAL_RESULT_GRACE + chrono::Duration::seconds(1);
+    let due = |at: chrono::DateTime<chrono::Utc>| -> Result<Vec<String>, switchboard::Error> {
+        Ok(f.store.read(move |c| text_backs::due(c, at))?.into_iter().map(|t| t.call_sid).collect())
+    };
+    // Each from its own caller (one text-back per caller per window).
+    let from = |sid: &str, payload: &str, caller: &str| -> Result<String, Box<dyn std::error::Error>> {
+        let body = with_field(&raw_body(payload)?, "CallSid", sid);
+        Ok(with_field(&with_field(&body, "From", caller), "Caller", caller))
+    };
+    let dial = |sid: &str, status: &str| -> Result<String, Box<dyn std::error::Error>> {
+        let mut body = raw_body("dial_action_callback")?;
+        for (name, value) in [
+            ("CallSid", sid),
+            ("DialCallStatus", status),
+            ("DialBridged", "true"),
+            ("To", "+13163336936"),
+            ("Called", "+13163336936"),
+        ] {
+            body = with_field(&body, name, value);
+        }
+        Ok(body)
+    };
+    let (taken, missed, hung_up) = (
+        "CA00000000000000000000000000000a01",
+        "CA00000000000000000000000000000a02",
+        "CA00000000000000000000000000000a03",
+    );
+    for (sid, caller) in [(taken, "+61412555601"), (missed, "+61412555602"), (hung_up, "+61412555603")] {
+        f.post("/twilio/voice", &from(sid, "inbound_voice", caller)?).await?;
+        f.post("/twilio/voice/status", &from(sid, "call_status_callback", caller)?).await?;
+    }
+    assert!(due(now())?.is_empty(), "all three wait for their dial result");
+
+    f.post("/twilio/voice/dial", &dial(taken, "completed")?).await?;
+    let tb = f.store.read(|c| text_backs::for_call(c, taken))?.ok_or("decided")?;
+    assert_eq!((tb.state.as_str(), tb.reason.as_deref()), ("skipped", Some(text_backs::SKIP_ANSWERED)));
+    f.post("/twilio/voice/dial", &dial(missed, "no-answer")?).await?;
+    assert_eq!(due(now())?, [missed], "nobody took it: it goes now");
+    assert_eq!(due(later())?, [missed, hung_up], "no dial result ever: it goes after the grace");
     Ok(())
 }
 

@@ -16,9 +16,13 @@ use crate::twilio::callflow::CallFlow;
 /// decision and the send leaves one pending; the next look sends it, once).
 pub const POLL: Duration = Duration::from_secs(30);
 
-/// Sends every pending text-back once; returns how many went out.
+/// How often while one waits for its call's dial result ([`text_backs::due`]).
+const HELD_POLL: Duration = Duration::from_secs(5);
+
+/// Sends every pending text-back that is due ([`text_backs::due`]) once; returns how many
+/// went out.
 pub async fn send_pending(ob: &Outbound) -> Result<usize> {
-    let pending = ob.store.read_async(text_backs::pending).await?;
+    let pending = ob.store.read_async(|c| text_backs::due(c, chrono::Utc::now())).await?;
     let mut sent = 0;
     for tb in pending {
         let number_id = tb.number_id;
@@ -64,6 +68,8 @@ pub async fn run(outbound: Outbound, wake: Wake) {
         if let Err(e) = send_pending(&outbound).await {
             tracing::warn!(error = %e, "could not send missed-call text-backs");
         }
-        let _ = tokio::time::timeout(POLL, wake.wait()).await;
+        // One left pending waits for its dial result: look again soon, not in 30 s.
+        let held = outbound.store.read_async(text_backs::pending).await.is_ok_and(|p| !p.is_empty());
+        let _ = tokio::time::timeout(if held { HELD_POLL } else { POLL }, wake.wait()).await;
     }
 }

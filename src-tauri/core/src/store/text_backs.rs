@@ -99,6 +99,41 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TextBack> {
     })
 }
 
+/// How long a text-back waits for its forwarded call's dial result before it goes anyway.
+/// Twilio posts the dial's result and the call's end as two requests in no set order; a
+/// caller who hung up before the forward rang gets no dial result at all.
+pub const DIAL_RESULT_GRACE: chrono::Duration = chrono::Duration::seconds(20);
+
+/// The owner's side took the call after all: its dial result came after the call's end.
+pub const SKIP_ANSWERED: &str = "the call was answered";
+
+/// Pending text-backs that may go out at `now`, oldest first: one whose call was forwarded
+/// waits for the dial result (a call the owner took gets no "sorry we missed you"), or
+/// until [`DIAL_RESULT_GRACE`] has passed since it was decided.
+pub fn due(conn: &Connection, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<TextBack>> {
+    let decided_by = (now - DIAL_RESULT_GRACE).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let columns = COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {columns} FROM text_backs t LEFT JOIN calls c ON c.sid = t.call_sid
+          WHERE t.state = 'pending'
+            AND (c.forwarded_to IS NULL OR c.dial_status IS NOT NULL OR c.answered_by IS NOT NULL
+                 OR t.created_at <= ?1)
+          ORDER BY t.id"
+    ))?;
+    all_rows(&mut stmt, [decided_by], from_row)
+}
+
+/// The dial result of `call_sid` says the owner took it: a text-back still pending for it
+/// is skipped. Returns whether there was one.
+pub fn answered(conn: &Connection, call_sid: &str) -> Result<bool> {
+    let n = conn.exec(
+        "UPDATE text_backs SET state = 'skipped', reason = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+          WHERE call_sid = ?1 AND state = 'pending'",
+        params![call_sid, SKIP_ANSWERED],
+    )?;
+    Ok(n > 0)
+}
+
 /// Text-backs waiting to be sent, oldest first.
 pub fn pending(conn: &Connection) -> Result<Vec<TextBack>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM text_backs WHERE state = 'pending' ORDER BY id"))?;

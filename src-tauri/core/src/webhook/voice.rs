@@ -182,11 +182,18 @@ pub async fn dial_action(State(state): State<AppState>, req: Request) -> Result<
             let status = if answered || !dial.answered() { dial.dial_status.as_str() } else { "no-answer" };
             let by = (answered && flow.forward.as_ref().is_some_and(|f| f.screen_prompt.is_some())).then_some("owner");
             calls::set_dial_result(tx, &dial.call_sid, status, by, dial.dial_duration)?;
+            // The call's end may have come first and decided a text-back, held for this
+            // result (`text_backs::due`): the owner took the call, so none goes.
+            if answered {
+                text_backs::answered(tx, &dial.call_sid)?;
+            }
             signed.journal(tx, Some(&dial.call_sid))?;
             Ok((verbs, true))
         })
         .await?;
     if changed {
+        // A text-back held for this result may go now.
+        state.text_backs.wake();
         state.events.publish(Event::CallUpdated { call_sid });
     }
     Ok(twiml_response(&verbs))
