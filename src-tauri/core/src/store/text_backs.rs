@@ -27,6 +27,16 @@ pub const SKIP_OPTED_OUT: &str = "the caller opted out";
 /// A blocked caller's call is rejected (`<Reject/>` ends it "busy", so it looks missed);
 /// texting them back would undo the block.
 pub const SKIP_BLOCKED: &str = "the caller is blocked";
+/// "Anonymous", "Restricted", or Twilio's stand-in +266696687: there is no number to text.
+pub const SKIP_WITHHELD: &str = "the caller's number was withheld";
+
+/// Twilio's `From` for a call whose caller ID was withheld (it shows as "Anonymous").
+const WITHHELD_CALLER: &str = "+266696687";
+
+/// Whether `caller` is a number a text can go to.
+fn textable(caller: &str) -> bool {
+    caller != WITHHELD_CALLER && crate::domain::E164::parse(caller).is_ok()
+}
 
 /// What [`decide`] wrote for a missed call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +77,9 @@ pub fn decide(
         params![number_id, caller, since, body],
         |r| r.get(0),
     )?;
-    let skip = if blocked::is_blocked(conn, caller)? {
+    let skip = if !textable(caller) {
+        Some(SKIP_WITHHELD)
+    } else if blocked::is_blocked(conn, caller)? {
         Some(SKIP_BLOCKED)
     } else if optouts::is_opted_out(conn, caller)? {
         Some(SKIP_OPTED_OUT)
@@ -174,6 +186,21 @@ mod tests {
             assert_eq!(decide(tx, "CA3", n, caller, "b", 12, next_day)?, Decision::Pending);
             optouts::set_by_owner(tx, "+61412555102", true)?;
             assert_eq!(decide(tx, "CA4", n, "+61412555102", "b", 12, t0)?, Decision::Skipped(SKIP_OPTED_OUT));
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    /// A withheld caller ID (Twilio's +266696687, "Anonymous", "Restricted") is no number
+    /// to text: skipped with the reason, not tried and recorded as a failed send.
+    #[test]
+    fn a_withheld_caller_id_gets_no_text_back() {
+        write_with_number("+61255501234", |tx, n| {
+            let t0 = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap();
+            for (i, caller) in ["+266696687", "Anonymous", "Restricted", ""].into_iter().enumerate() {
+                let sid = format!("CA{i}");
+                assert_eq!(decide(tx, &sid, n, caller, "b", 12, t0)?, Decision::Skipped(SKIP_WITHHELD), "{caller:?}");
+            }
             Ok(())
         })
         .unwrap();
