@@ -765,6 +765,11 @@ export class FakeBackend implements Backend {
       throw { code: 'invalid_input', message: 'ring time must be between 5 and 120 seconds' };
     if (settings.forwarding_number && !/^\+[1-9]\d{6,14}$/.test(settings.forwarding_number))
       throw { code: 'invalid_phone_number', message: `${settings.forwarding_number} is not a valid phone number` };
+    if (this.d.numbers.some((x) => x.e164 === settings.forwarding_number))
+      throw {
+        code: 'invalid_input',
+        message: `${settings.forwarding_number} is one of your business numbers: forward to the phone you carry, such as your mobile`,
+      };
     n.friendly_name = friendlyName;
     n.settings = structuredClone(settings);
     return n;

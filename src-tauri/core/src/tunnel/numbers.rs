@@ -5,7 +5,7 @@
 //! managed numbers at the current public URL.
 
 use super::wiring;
-use crate::domain::E164;
+use crate::domain::{segments, E164};
 use crate::error::{Error, Result};
 use crate::store::numbers::NumberSettings;
 use crate::store::{compliance, numbers, Store};
@@ -200,6 +200,15 @@ pub async fn save_settings(
     let name = friendly_name.trim().to_string();
     store
         .write_async(move |tx| {
+            // Forwarding to a number of this account calls it again, which forwards again:
+            // the owner never rings and each pass is a billed call leg.
+            if let Some(fwd) = settings.forwarding_number.as_deref() {
+                if numbers::find_by_e164(tx, fwd)?.is_some() {
+                    return Err(Error::InvalidInput(format!(
+                        "{fwd} is one of your business numbers: forward to the phone you carry, such as your mobile"
+                    )));
+                }
+            }
             numbers::update_settings(tx, id, &settings)?;
             numbers::set_friendly_name(tx, id, &name)?;
             numbers::get(tx, id)
@@ -233,8 +242,36 @@ pub fn validated(mut s: NumberSettings) -> Result<NumberSettings> {
     if s.record_calls && s.recording_notice.trim().is_empty() {
         return Err(Error::InvalidInput("write the recording notice callers hear, or turn recording off".into()));
     }
+    let texts = [("auto-reply", s.auto_reply.as_deref().unwrap_or_default()), ("text-back", &s.text_back_body)];
+    for (what, text) in texts {
+        let chars = text.chars().count();
+        if chars > segments::MAX_BODY_CHARS {
+            return Err(Error::InvalidInput(format!(
+                "the {what} is {chars} characters; a text can be at most {}",
+                segments::MAX_BODY_CHARS
+            )));
+        }
+    }
+    let spoken = [
+        ("greeting", &s.greeting),
+        ("closed greeting", &s.closed_greeting),
+        ("voicemail prompt", &s.voicemail_prompt),
+        ("recording notice", &s.recording_notice),
+    ];
+    for (what, text) in spoken {
+        let chars = text.chars().count();
+        if chars > MAX_SPOKEN_CHARS {
+            return Err(Error::InvalidInput(format!(
+                "the {what} is {chars} characters; callers can be read at most {MAX_SPOKEN_CHARS}"
+            )));
+        }
+    }
     Ok(s)
 }
+
+/// The longest text Twilio reads in one `<Say>` with an Amazon Polly voice (4,096 with the
+/// basic voices): a longer greeting fails the call instead of greeting the caller.
+pub const MAX_SPOKEN_CHARS: usize = 3000;
 
 #[cfg(test)]
 mod tests {
@@ -274,6 +311,45 @@ mod tests {
             spans: vec![Span { day: 0, open: "09:00".into(), close: "17:00".into() }],
         });
         assert!(validated(s).is_err(), "an unknown time zone");
+    }
+
+    /// Forwarding to this number, or to another number of the account, would call the
+    /// business line again and again: refused, with what to enter instead.
+    #[tokio::test]
+    async fn forwarding_to_a_business_number_is_refused() -> Result<()> {
+        let (_dir, store) = crate::store::test_store();
+        let (shop, other) = store.write(|tx| {
+            Ok((numbers::ensure(tx, "+61255501234", false)?, numbers::ensure(tx, "+61255501235", false)?))
+        })?;
+        for to in ["+61255501234", "+61 2 5550 1235"] {
+            let s = NumberSettings { forwarding_number: Some(to.into()), ..NumberSettings::for_tests() };
+            let e = save_settings(&store, shop, "Shop", s).await.unwrap_err().to_string();
+            assert!(e.contains("is one of your business numbers"), "{to}: {e}");
+        }
+        let s = NumberSettings { forwarding_number: Some("+61412345678".into()), ..NumberSettings::for_tests() };
+        let saved = save_settings(&store, shop, "Shop", s).await?;
+        assert_eq!(saved.settings.forwarding_number.as_deref(), Some("+61412345678"));
+        assert!(store.read(move |c| numbers::get(c, other))?.settings.forwarding_number.is_none());
+        Ok(())
+    }
+
+    /// What Twilio would refuse on the first call or text, refused when the owner saves.
+    #[test]
+    fn texts_longer_than_twilio_sends_or_says_are_refused() {
+        let mut s = settings();
+        s.auto_reply = Some("é".repeat(segments::MAX_BODY_CHARS));
+        s.greeting = "a".repeat(MAX_SPOKEN_CHARS);
+        assert!(validated(s).is_ok(), "the limits themselves are fine");
+        let mut s = settings();
+        s.auto_reply = Some("a".repeat(segments::MAX_BODY_CHARS + 1));
+        let e = validated(s).unwrap_err().to_string();
+        assert!(e.contains("the auto-reply is 1601 characters"), "{e}");
+        let mut s = settings();
+        s.text_back_body = "b".repeat(2000);
+        assert!(validated(s).unwrap_err().to_string().contains("text-back"));
+        let mut s = settings();
+        s.voicemail_prompt = "c".repeat(MAX_SPOKEN_CHARS + 1);
+        assert!(validated(s).unwrap_err().to_string().contains("voicemail prompt"));
     }
 
     #[test]
