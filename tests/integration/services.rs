@@ -268,5 +268,37 @@ async fn the_tunnel_form_stores_only_what_is_valid() -> TestResult {
 
     reach::configure(&store, TunnelConfig::Manual { url: "https://shop.example/".into() }, keep).await?;
     assert_eq!(store.read(reach::read)?, ReachChoice::Manual("https://shop.example".into()));
+
+    // Pasted with a query or fragment, or an address Twilio cannot reach: refused, nothing
+    // changes (every number would otherwise be wired to it).
+    for url in [
+        "https://shop.example/?src=ad",
+        "https://shop.example/?",
+        "https://shop.example/#top",
+        "http://localhost:8787",
+        "http://127.0.0.1:8787",
+        "http://[::1]:8787",
+        "http://192.168.1.20",
+        "http://printer.local",
+    ] {
+        let refused = reach::configure(&store, TunnelConfig::Manual { url: url.into() }, keep).await;
+        assert!(matches!(refused, Err(Error::InvalidInput(_))), "{url}: {refused:?}");
+    }
+    assert_eq!(store.read(reach::read)?, ReachChoice::Manual("https://shop.example".into()));
+    reach::configure(&store, TunnelConfig::Manual { url: "https://proxy.example/switchboard".into() }, keep).await?;
+    assert_eq!(
+        store.read(reach::read)?,
+        ReachChoice::Manual("https://proxy.example/switchboard".into()),
+        "a path is kept"
+    );
+
+    // The ngrok domain as pasted from the dashboard (scheme, case, trailing slash).
+    let pasted = TunnelConfig::Ngrok { authtoken: "tok".into(), domain: Some(" HTTPS://Shop.ngrok.app/ ".into()) };
+    reach::configure(&store, pasted, keep).await?;
+    assert_eq!(store.read(reach::read)?, ReachChoice::Ngrok { domain: Some("shop.ngrok.app".into()) });
+    for domain in ["shop.ngrok.app/calls", "shop", "shop ngrok.app", "https://"] {
+        let bad = TunnelConfig::Ngrok { authtoken: "tok".into(), domain: Some(domain.into()) };
+        assert!(matches!(reach::configure(&store, bad, keep).await, Err(Error::InvalidInput(_))), "{domain}");
+    }
     Ok(())
 }

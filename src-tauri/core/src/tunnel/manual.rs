@@ -18,7 +18,26 @@ pub fn normalise_public_url(raw: &str) -> Result<String> {
     if url.scheme() != "https" && url.scheme() != "http" {
         return Err(Error::Usage(format!("--public-url must be http(s), not {}", url.scheme())));
     }
+    // The webhook paths are appended to it: "https://shop.example/?src=x/twilio/sms" would
+    // send every text and call to the query's page.
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Usage(format!("--public-url {raw:?} must not have a query (?…) or a fragment (#…)")));
+    }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// Whether Twilio, on the internet, could reach `url`'s host: not this computer
+/// (localhost, 127.0.0.1, ::1) and not a private, link-local or `.local` network address.
+pub fn reachable_from_the_internet(url: &str) -> bool {
+    let Some(host) = url::Url::parse(url).ok().and_then(|u| u.host().map(|h| h.to_owned())) else { return false };
+    match host {
+        url::Host::Domain(d) => {
+            let d = d.to_ascii_lowercase();
+            !(d == "localhost" || d.ends_with(".localhost") || d.ends_with(".local") || !d.contains('.'))
+        }
+        url::Host::Ipv4(ip) => !(ip.is_loopback() || ip.is_unspecified() || ip.is_private() || ip.is_link_local()),
+        url::Host::Ipv6(ip) => !(ip.is_loopback() || ip.is_unspecified() || ip.is_unicast_link_local()),
+    }
 }
 
 pub struct ManualTunnel {

@@ -36,10 +36,33 @@ pub enum ReachChoice {
     Manual(String),
 }
 
-/// A public URL without a trailing slash; only http(s).
+/// A public URL without a trailing slash; only http(s), with no query or fragment.
 fn public_url(raw: &str) -> Result<String> {
-    crate::tunnel::manual::normalise_public_url(raw)
-        .map_err(|_| Error::InvalidInput(format!("{raw:?} is not an http(s) URL")))
+    crate::tunnel::manual::normalise_public_url(raw).map_err(|e| match e {
+        Error::Usage(why) if why.contains("query") => Error::InvalidInput(format!(
+            "{raw:?} must not have a query (?…) or a fragment (#…): enter the address alone"
+        )),
+        _ => Error::InvalidInput(format!("{raw:?} is not an http(s) URL")),
+    })
+}
+
+/// The ngrok domain as ngrok takes it: a host name ("shop.ngrok.app"), whatever scheme,
+/// case or trailing slash was pasted with it.
+fn ngrok_domain(raw: &str) -> Result<String> {
+    let trimmed = raw.trim();
+    let without_scheme = ["https://", "http://"]
+        .iter()
+        .find_map(|p| trimmed.get(..p.len()).filter(|s| s.eq_ignore_ascii_case(p)).map(|_| &trimmed[p.len()..]))
+        .unwrap_or(trimmed)
+        .trim_end_matches('/');
+    let refused = || Error::InvalidInput(format!("{raw:?} is not an ngrok domain such as shop.ngrok.app"));
+    let url = url::Url::parse(&format!("https://{without_scheme}")).map_err(|_| refused())?;
+    match url.host_str() {
+        Some(host) if url.path() == "/" && url.query().is_none() && url.port().is_none() && host.contains('.') => {
+            Ok(host.to_ascii_lowercase())
+        }
+        _ => Err(refused()),
+    }
 }
 
 fn non_blank(v: Option<String>) -> Option<String> {
@@ -58,8 +81,8 @@ pub async fn configure(
             if authtoken.trim().is_empty() {
                 return Err(Error::InvalidInput("enter your ngrok authtoken".into()));
             }
+            let domain = non_blank(domain).map(|d| ngrok_domain(&d)).transpose()?;
             keep_secret(Secret::new(authtoken.trim().into()))?;
-            let domain = non_blank(domain);
             store
                 .write_async(move |tx| {
                     settings::set(tx, TUNNEL_KIND, "ngrok")?;
@@ -72,6 +95,12 @@ pub async fn configure(
         }
         TunnelConfig::Manual { url } => {
             let url = public_url(&url)?;
+            if !crate::tunnel::manual::reachable_from_the_internet(&url) {
+                return Err(Error::InvalidInput(format!(
+                    "Twilio cannot reach {url}: it is an address of this computer or your local network. \
+                     Enter the public https address your proxy or tunnel gives you"
+                )));
+            }
             store
                 .write_async(move |tx| {
                     settings::set(tx, TUNNEL_KIND, "manual")?;
