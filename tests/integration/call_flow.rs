@@ -285,6 +285,38 @@ async fn a_missed_call_gets_exactly_one_text_back_per_caller_within_the_window_a
     app.stop().await
 }
 
+/// The caller hangs up on the conversation, and Twilio's call-ended callback reaches the app
+/// before the dial result: the text-back decided at the end waits for the result, which says
+/// the owner took the call, so the caller gets no "sorry we missed your call".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_owner_took_gets_no_text_back_whatever_order_twilio_reports_it_in() -> TestResult {
+    let app = App::start().await?;
+    app.sim.faults().set_dial_result_after_call_end(true);
+    let caller = "+61412555441";
+    let call = app.sim.customer_call_with(caller, OURS, LegAnswer::Accept, None).await?;
+    assert_eq!(call.bridged, Some(true), "{call:?}");
+    let tb = app.text_back_decision(&call, "the call's end decides").await?;
+    within(WAIT, "the dial result skips it", || {
+        app.rt
+            .store
+            .read(|c| text_backs::for_call(c, &call.call_sid))
+            .ok()
+            .flatten()
+            .is_some_and(|t| t.state != "pending")
+    })
+    .await?;
+    let tb = app.rt.store.read(|c| text_backs::for_call(c, &call.call_sid))?.ok_or(format!("{tb:?}"))?;
+    assert_eq!((tb.state.as_str(), tb.reason.as_deref()), ("skipped", Some(text_backs::SKIP_ANSWERED)), "{tb:?}");
+    app.text_backs_settled(&[&call]).await?;
+    assert_eq!(app.text_backs_to(caller), 0, "no text-back to a caller the owner talked to");
+
+    // The same order on a call nobody took still gets its text-back.
+    let missed = app.sim.customer_call_with("+61412555442", OURS, LegAnswer::NoAnswer, None).await?;
+    within(WAIT, "the missed caller's text-back", || app.text_backs_to("+61412555442") == 1).await?;
+    app.text_backs_settled(&[&missed]).await?;
+    app.stop().await
+}
+
 /// While the app is closed the hosted flow texts a missed caller; catch-up brings that text
 /// into the thread and never sends one of its own for that call, and a second missed call
 /// within the window gets none either (the hosted text counts).

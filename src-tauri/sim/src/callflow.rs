@@ -273,6 +273,12 @@ pub(crate) async fn dial_leg(
     params.push(("DialCallSid".into(), child_sid));
     params.push(("DialCallDuration".into(), talk.to_string()));
     params.push(("DialBridged".into(), bridged.to_string()));
+    if bridged && sh.faults.dial_result_after_call_end() {
+        // The caller hung up on the conversation: the call ends now, and its dial result
+        // follows its final status (`finish`). Twilio plays nothing of the answer.
+        sh.with(|s| s.late_dial_results.push((leg.call_sid.clone(), url, params)));
+        return (true, None);
+    }
     match fetch_twiml(sh, &url, params).await {
         Some(next) if !bridged => (false, Some((url, next))),
         Some(_) => (true, None),
@@ -444,8 +450,30 @@ async fn record(sh: &Arc<Shared>, leg: &Leg, v: &Verb, doc_url: &str, outcome: &
     }
 }
 
-/// Marks the call ended and posts its final status to `status_callback`, if any.
+/// Marks the call ended and posts its final status to `status_callback`, if any; then a
+/// dial result held back until now (a fault) follows it, [`LATE_DIAL_RESULT`] later.
 pub(crate) async fn finish(sh: &Arc<Shared>, leg: &Leg, status: &str, secs: u32, status_callback: Option<String>) {
+    post_final_status(sh, leg, status, secs, status_callback).await;
+    let late: Vec<_> = sh.with(|s| {
+        let (mine, others) =
+            std::mem::take(&mut s.late_dial_results).into_iter().partition(|(c, _, _)| *c == leg.call_sid);
+        s.late_dial_results = others;
+        mine
+    });
+    for (_, url, params) in late {
+        // A moment later, on its own: the app has had time to act on the call's end alone.
+        let task_sh = sh.clone();
+        sh.spawn(async move {
+            tokio::time::sleep(LATE_DIAL_RESULT).await;
+            fetch_twiml(&task_sh, &url, params).await;
+        });
+    }
+}
+
+/// How long after the call's end a held-back dial result arrives (the fault above).
+const LATE_DIAL_RESULT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+async fn post_final_status(sh: &Arc<Shared>, leg: &Leg, status: &str, secs: u32, status_callback: Option<String>) {
     let now = Utc::now();
     sh.with(|s| {
         if let Some(c) = s.calls.iter_mut().find(|c| c.sid == leg.call_sid) {

@@ -18,6 +18,7 @@ struct FaultState {
     shuffle_status_callbacks: bool,
     fail_delivery: Option<u32>,
     forwarded_leg: Option<LegAnswer>,
+    dial_result_after_call_end: bool,
     clock: Option<chrono::DateTime<chrono::Utc>>,
     failed_recording_downloads: u32,
     unrated_fetches: u32,
@@ -92,6 +93,17 @@ impl Faults {
     /// Fail delivery of every following send with this error code (e.g. 30003), ending `undelivered`.
     pub fn set_fail_delivery(&self, code: Option<u32>) {
         self.with(|f| f.fail_delivery = code);
+    }
+
+    /// A bridged forward's dial result (the `<Dial action>` request) reaches the app only
+    /// after the call's final status callback, as it can when the caller hangs up on the
+    /// conversation: Twilio sends the two as separate requests, in no set order.
+    pub fn set_dial_result_after_call_end(&self, on: bool) {
+        self.with(|f| f.dial_result_after_call_end = on);
+    }
+
+    pub(crate) fn dial_result_after_call_end(&self) -> bool {
+        self.with(|f| f.dial_result_after_call_end)
     }
 
     /// Every forwarded leg (and click-to-call's owner leg) does `answer` whatever the call

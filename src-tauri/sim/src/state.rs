@@ -63,6 +63,9 @@ pub fn iso8601(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A `<Dial action>` request held back: (parent call SID, action URL, its parameters).
+pub(crate) type LateDialResult = (String, String, Vec<(String, String)>);
+
 #[derive(Default)]
 pub(crate) struct State {
     pub api_keys: Vec<(String, String)>,
@@ -90,6 +93,9 @@ pub(crate) struct State {
     pub flows: Vec<FlowRec>,
     /// The parameters of each call's latest return to its Studio flow (`?FlowEvent=return`).
     pub flow_returns: HashMap<String, Vec<(String, String)>>,
+    /// Dial results held back by [`super::faults::Faults::set_dial_result_after_call_end`],
+    /// posted once the call's end has been.
+    pub late_dial_results: Vec<LateDialResult>,
     /// Requests received, by `"METHOD /path"` (the raw path, SIDs included), so tests can
     /// count what the app asks: one list per resource per reconciliation, no download twice.
     pub requests: std::collections::BTreeMap<String, u64>,
