@@ -94,6 +94,22 @@ export function openableUrl(raw: string): string | null {
   return u.href;
 }
 
+/**
+ * A link as written in a sentence, without the punctuation that ends the sentence around it:
+ * "see https://shop.example/o/42." links to …/42, "(https://x.example/a)" to …/a. A closing
+ * bracket the link opened itself (Wikipedia's "…_(bakery)") is kept.
+ */
+function trimLink(raw: string): string {
+  let url = raw;
+  for (;;) {
+    const last = url.at(-1) ?? '';
+    const opens = { ')': '(', ']': '[', '}': '{' }[last];
+    if ('.,;:!?'.includes(last) && last !== '') url = url.slice(0, -1);
+    else if (opens && url.split(opens).length <= url.split(last).length - 1) url = url.slice(0, -1);
+    else return url;
+  }
+}
+
 /** Splits text into plain and link parts, so links can be shown as buttons (opened only on click). */
 export function linkParts(text: string): { text: string; url: boolean }[] {
   const out: { text: string; url: boolean }[] = [];
@@ -101,9 +117,10 @@ export function linkParts(text: string): { text: string; url: boolean }[] {
   let last = 0;
   for (const m of text.matchAll(re)) {
     const i = m.index ?? 0;
+    const link = trimLink(m[0]);
     if (i > last) out.push({ text: text.slice(last, i), url: false });
-    out.push({ text: m[0], url: openableUrl(m[0]) !== null });
-    last = i + m[0].length;
+    out.push({ text: link, url: openableUrl(link) !== null });
+    last = i + link.length;
   }
   if (last < text.length) out.push({ text: text.slice(last), url: false });
   return out;

@@ -70,6 +70,15 @@ describe('format', () => {
       { text: ' now <b>', url: false },
     ]);
   });
+  it('leaves the punctuation around a link out of it', () => {
+    const link = (t: string) => linkParts(t).find((p) => p.url)?.text;
+    expect(link('Track it: https://shop.example/o/42.')).toBe('https://shop.example/o/42');
+    expect(link('(see https://x.example/a)')).toBe('https://x.example/a');
+    expect(link('Ready! https://x.example/a?b=1, thanks')).toBe('https://x.example/a?b=1');
+    expect(link('https://en.example/wiki/Bread_(bakery)')).toBe('https://en.example/wiki/Bread_(bakery)');
+    const parts = linkParts('Open https://x.example/a.');
+    expect(parts.map((p) => p.text).join('')).toBe('Open https://x.example/a.');
+  });
 });
 
 describe('inbox paging', () => {
