@@ -111,6 +111,39 @@ async fn a_campaign_killed_mid_send_and_resumed_texts_everyone_exactly_once() ->
     Ok(())
 }
 
+/// Twilio answers 429 or 500 to a create in the middle of a bulk send: the campaign pauses
+/// with that recipient still to do instead of marking everyone after it failed; resumed,
+/// every customer gets the text exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twilio_busy_mid_campaign_pauses_it_and_resumed_everyone_gets_it_once() -> TestResult {
+    let sim = sim_owning(Duration::from_millis(5), OURS).await?;
+    for (round, fault) in ["429", "500"].into_iter().enumerate() {
+        let dir = tempfile::tempdir()?;
+        let ob = outbound(&sim, dir.path())?;
+        let customers: Vec<String> = (0..6).map(|i| format!("+6141234{round}1{i:02}")).collect();
+        let id = promo_campaign(&ob, OURS, &customers, |i| format!("Customer{i}"), 200.0).await?;
+        // The run's first request to Twilio is its first create.
+        match fault {
+            "429" => sim.faults().rate_limit_next(1, 1),
+            _ => sim.faults().server_error_next(1),
+        }
+        assert!(campaign::run(&ob, id).await.is_err(), "{fault}: the run stops and says why");
+        let (state, p) =
+            ob.store.read(move |c| Ok((store::campaigns::get(c, id)?.state, store::campaigns::progress(c, id)?)))?;
+        assert_eq!(state.as_str(), "paused", "{fault}");
+        assert_eq!((p.sent, p.failed, p.pending), (0, 0, 6), "{fault}: nobody failed, everyone still to do");
+
+        campaign::resume(&ob, id).await?;
+        let p = campaign::run(&ob, id).await?;
+        assert_eq!((p.sent, p.failed, p.pending), (6, 0, 0), "{fault}: resumed, everyone is sent to");
+        for to in &customers {
+            let created = sim.sent_messages().iter().filter(|m| &m.to == to).count();
+            assert_eq!(created, 1, "{fault}: {to} was sent the text exactly once");
+        }
+    }
+    Ok(())
+}
+
 /// Forwards everything to the simulator and notes when each message create arrived: the
 /// send times as Twilio would see them.
 #[derive(Clone)]

@@ -483,12 +483,35 @@ async fn deliver(ob: &Outbound, a: &Attempt, earlier: Option<&str>) -> Result<De
                     Lookup::Unknown(e) => return unconfirmed(ob, a, e).await,
                 }
             }
+            Err(e) if twilio_unavailable(&e) => return busy(ob, a, e).await,
             Err(e) => {
                 record_failure(ob, a.message_id, a.conversation_id, &a.new.to, &e).await?;
                 return Err(e);
             }
         }
     }
+}
+
+/// Twilio could not take the request just now: a 429 (too many requests) or a 5xx. Not a
+/// refusal of this message: a campaign pauses on it, and the same send later goes out.
+pub fn twilio_unavailable(e: &Error) -> bool {
+    matches!(e, Error::Twilio { status, .. } if *status == 429 || *status >= 500)
+}
+
+/// After a 429 or 5xx on a create: the row is failed but unconfirmed, so the next send with
+/// its key (Retry, a campaign resumed) looks in Twilio's log first (a 5xx may come after
+/// Twilio created the message) and sends only if it is not there.
+async fn busy(ob: &Outbound, a: &Attempt, why: Error) -> Result<Delivered> {
+    tracing::warn!(error = %why, message_id = a.message_id, "Twilio could not take a message just now");
+    let id = a.message_id;
+    let text = format!("Twilio could not take this message just now ({why}). Retry checks Twilio first and sends it only if it did not go out.");
+    ob.store.write_async(move |tx| messages::mark_unconfirmed(tx, id, &text)).await?;
+    ob.events.publish(Event::MessageUpdated {
+        conversation_id: a.conversation_id,
+        message_id: a.message_id,
+        status: "failed".into(),
+    });
+    Err(why)
 }
 
 /// Waits for the sending number's turn: its rate (segments a second) is shared by every

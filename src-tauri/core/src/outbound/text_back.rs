@@ -50,6 +50,11 @@ pub async fn send_pending(ob: &Outbound) -> Result<usize> {
                     })
                     .await?;
             }
+            Err(e) if matches!(e, Error::Network(_)) || send::twilio_unavailable(&e) => {
+                // Twilio unreachable or busy: left pending, tried again on the next look
+                // (the same outbox key, so it goes at most once).
+                tracing::warn!(call = %tb.call_sid, error = %e, "missed-call text-back waits for Twilio");
+            }
             Err(e) => {
                 tracing::warn!(call = %tb.call_sid, error = %e, "missed-call text-back not sent");
                 let reason = e.to_string();
