@@ -9,7 +9,7 @@ use switchboard::outbound::{bulk, campaign, click_to_call::click_to_call};
 use switchboard::runtime::{Reach, RuntimeConfig};
 use switchboard::sandbox::{BUSINESS_NUMBER, CUSTOMERS, OWNER_MOBILE};
 use switchboard::secrets::{Secret, TwilioCredentials};
-use switchboard::store::{compliance as records, contacts, numbers, optouts, settings, Store};
+use switchboard::store::{blocked, compliance as records, contacts, numbers, optouts, settings, Store};
 use switchboard::tunnel::numbers as account;
 use switchboard::tunnel::settings::{self as reach, ReachChoice, TunnelConfig};
 
@@ -173,6 +173,45 @@ async fn bulk_preview_counts_and_skips_opted_out_recipients() -> TestResult {
     let progress = store.read(move |c| bulk::progress(c, id))?;
     assert_eq!((progress.total, progress.sent, progress.skipped), (3, 2, 1), "{progress:?}");
     assert!(sb.sim.phone_inbox(CUSTOMERS[1].0).iter().all(|m| !m.body.contains("10am")), "STOP was honoured");
+    sb.shutdown().await?;
+    Ok(())
+}
+
+/// A blocked number gets no bulk text: left out of the campaign with the reason in the
+/// preview when it was blocked before, skipped ("blocked") when it was blocked after the
+/// campaign was made but before its turn.
+#[tokio::test]
+async fn bulk_sends_never_text_a_blocked_number() -> TestResult {
+    let (_dir, sb, store, number) = sandbox(fast_config()).await?;
+    let (early, late, texted) = (CUSTOMERS[2].0, CUSTOMERS[0].0, CUSTOMERS[1].0);
+    store.write(move |tx| blocked::block(tx, early).map(|_| ()))?;
+    let template = store.read(switchboard::store::templates::list)?.into_iter().next().ok_or("no template")?;
+    let choice = bulk::BulkChoice {
+        template_id: template.id,
+        contact_ids: store.read(contacts::list)?.iter().map(|c| c.id).collect(),
+        vars: BTreeMap::from([("time".to_string(), "11am".to_string())]),
+        per_contact: bulk::PerContactVars::new(),
+        tags: Vec::new(),
+    };
+    let c2 = choice.clone();
+    let preview = store.read(move |c| bulk::preview_in(c, &c2))?;
+    assert!(preview.recipients.iter().all(|r| r.to != early), "{preview:?}");
+    assert!(preview.problems.iter().any(|p| p.reason.contains("is blocked")), "said why: {preview:?}");
+
+    let ob = sb.runtime.outbound();
+    let id = bulk::start(&ob, number.id, choice).await?;
+    store.write(move |tx| blocked::block(tx, late).map(|_| ()))?;
+    campaign::run(&ob, id).await?;
+    let progress = store.read(move |c| bulk::progress(c, id))?;
+    assert_eq!((progress.total, progress.sent, progress.skipped), (2, 1, 1), "{progress:?}");
+    wait_until("the one text reaches its phone", || {
+        let got = !sb.sim.phone_inbox(texted).is_empty();
+        async move { got }
+    })
+    .await?;
+    for who in [early, late] {
+        assert!(sb.sim.phone_inbox(who).iter().all(|m| !m.body.contains("11am")), "{who} is blocked");
+    }
     sb.shutdown().await?;
     Ok(())
 }

@@ -129,6 +129,10 @@ pub fn preview(
             out.skipped_opted_out += 1;
             continue;
         };
+        if contact.blocked_phones.contains(to) {
+            out.problems.push(problem(format!("{to} is blocked")));
+            continue;
+        }
         let all = campaign::contact_vars(contact, vars, per_contact.get(&contact.id));
         match template::render(&t.body, &all) {
             Ok(body) => out.recipients.push(BulkRecipient {
@@ -145,13 +149,16 @@ pub fn preview(
 
 /// The campaign the choice makes, sent from our number `number_id`. Opted-out contacts are
 /// kept (at their first phone) so the campaign records them as skipped; contacts with no
-/// phone at all are left out, as the preview reported.
+/// phone at all, or whose phone is blocked, are left out, as the preview reported.
 pub fn campaign_in(conn: &Connection, number_id: i64, choice: &BulkChoice) -> Result<campaign::NewCampaign> {
     let from = numbers::get(conn, number_id)?.e164;
     let mut recipients = Vec::new();
     for id in choice.audience(conn)? {
         let contact = contacts::get(conn, id)?;
         let Some(to) = contact.reachable_phone().or(contact.phones.first()).cloned() else { continue };
+        if contact.blocked_phones.contains(&to) {
+            continue;
+        }
         let vars = campaign::contact_vars(&contact, &choice.vars, choice.per_contact.get(&id));
         recipients.push(campaign::Recipient { contact_id: Some(id), to, vars });
     }

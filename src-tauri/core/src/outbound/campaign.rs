@@ -14,6 +14,7 @@ use crate::domain::kinds::CampaignState;
 use crate::domain::E164;
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::store::blocked;
 use crate::store::campaign_history;
 use crate::store::campaigns::{self, NewRecipient, Progress};
 use crate::store::contacts::Contact;
@@ -215,11 +216,21 @@ async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Pro
             return publish(ob, campaign_id).await;
         };
         let to = r.to.clone();
-        let opted_out = ob.store.read_async(move |c| optouts::is_opted_out(c, &to)).await?;
-        if opted_out {
-            ob.store
-                .write_async(move |tx| campaigns::set_recipient(tx, r.id, "skipped", None, Some("opted out")))
-                .await?;
+        // Asked now, not when the campaign was made: a STOP or a block may have come since.
+        let skip = ob
+            .store
+            .read_async(move |c| {
+                Ok(if optouts::is_opted_out(c, &to)? {
+                    Some("opted out")
+                } else if blocked::is_blocked(c, &to)? {
+                    Some("blocked")
+                } else {
+                    None
+                })
+            })
+            .await?;
+        if let Some(why) = skip {
+            ob.store.write_async(move |tx| campaigns::set_recipient(tx, r.id, "skipped", None, Some(why))).await?;
             publish(ob, campaign_id).await?;
             continue;
         }
