@@ -198,6 +198,28 @@ describe('Inbox', () => {
     expect((await screen.findByTestId('thread-title')).textContent).toBe('Maria Rossi');
   });
 
+  it('keeps the open thread and its draft when the customer writes again under Unread', async () => {
+    const b = new FakeBackend(demoData());
+    const hub = new EventHub();
+    await b.onEvent((e) => hub.emit(e));
+    render(Inbox, { backend: b, bus: hub });
+    await screen.findAllByTestId('conversation');
+    await fireEvent.click(screen.getByTestId('filter-unread'));
+    await waitFor(() => expect(screen.getAllByTestId('conversation')).toHaveLength(1));
+    await fireEvent.click(screen.getAllByTestId('conversation')[0].querySelector('button')!);
+    const title = (await screen.findByTestId('thread-title')).textContent;
+    const box = screen.getByTestId('composer') as HTMLTextAreaElement;
+    await fireEvent.input(box, { target: { value: 'Yes, we open at 9' } });
+    const conv = b.d.conversations.find((c) => c.unread === 0 && title?.includes(c.contact_name || c.customer))!;
+    const asked = vi.spyOn(b, 'getConversation');
+    await b.simCustomerText(conv.customer, 'Are you open tomorrow?', false);
+    // Read at once (it is open), so it leaves the Unread list; the thread stays.
+    await waitFor(() => expect(asked).toHaveBeenCalledWith(conv.id));
+    await waitFor(() => expect(screen.queryAllByTestId('conversation')).toHaveLength(0));
+    expect(screen.getByTestId('thread-title').textContent).toBe(title);
+    expect((screen.getByTestId('composer') as HTMLTextAreaElement).value).toBe('Yes, we open at 9');
+  });
+
   it('shows links as text that opens only on click, through the system browser', async () => {
     const d = demoData();
     d.messages[3].body = 'menu: https://example.com/menu?x=<y>';
