@@ -1,11 +1,13 @@
 // A quick double click, or typing on while a send waits its turn: what the owner does
-// twice or meanwhile must not text everyone twice, ring their phone twice or lose words.
+// twice or meanwhile must not text everyone twice, ring their phone twice or lose words;
+// and what the owner just did is shown until a fresher row says otherwise.
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
 import BulkSend from '../screens/BulkSend.svelte';
 import Calls from '../screens/Calls.svelte';
 import Composer from '../components/Composer.svelte';
+import ConversationActions from '../components/ConversationActions.svelte';
 
 afterEach(cleanup);
 
@@ -62,5 +64,19 @@ describe('typing while a text is sending', () => {
     await fireEvent.input(box, { target: { value: 'Your order is ready See you soon' } });
     held.forEach((release) => release());
     await waitFor(() => expect(box.value).toBe('See you soon'));
+  });
+});
+
+describe('the thread header after the owner changed something', () => {
+  it('shows Done at once, and open again when a fresher row says a new message reopened it', async () => {
+    const b = new FakeBackend(demoData());
+    const conversation = (await b.listConversations())[0];
+    const { rerender } = render(ConversationActions, { backend: b, conversation, onchanged: () => {} });
+    await fireEvent.click(screen.getByTestId('mark-done'));
+    await screen.findByTestId('state-done');
+    // The inbox hands the row as it is after a customer wrote again: open.
+    await rerender({ backend: b, conversation: { ...conversation, state: 'open' }, onchanged: () => {} });
+    await waitFor(() => expect(screen.queryByTestId('state-done')).toBeNull());
+    expect(screen.getByTestId('mark-done')).toBeTruthy();
   });
 });
