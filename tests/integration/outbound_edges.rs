@@ -100,12 +100,7 @@ async fn an_mms_waiting_for_its_row_keeps_its_attachments_when_the_tunnel_drops(
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    tunnel.send_replace(TunnelState::Reconnecting {
-        kind: "ngrok".into(),
-        attempt: 1,
-        reason: "the laptop slept".into(),
-        retry_in_secs: 1,
-    });
+    tunnel.send_replace(TunnelState::Failed { kind: "ngrok".into(), reason: "the network went away".into() });
     assert_eq!(ob.public_url(), None, "the tunnel is down now");
     drop(first_click);
     sending.await??;

@@ -15,7 +15,7 @@ use switchboard::outbound::send::{self, SendRequest};
 use switchboard::outbound::Outbound;
 use switchboard::registration::a2p;
 use switchboard::sim::{SimConfig, Simulator};
-use switchboard::store::{messages, numbers, optouts, Store};
+use switchboard::store::{campaign_history, messages, numbers, optouts, Store};
 use switchboard::webhook::Running;
 
 use crate::common::{temp_store, TestResult};
@@ -306,6 +306,14 @@ async fn a_scheduled_bulk_send_schedules_each_recipient() -> TestResult {
     let soon = (Utc::now() + chrono::Duration::minutes(5)).to_rfc3339();
     let refused = scheduled::start_bulk(&a.ob, number_id, choice.clone(), &soon).await;
     assert!(matches!(refused, Err(switchboard::Error::InvalidInput(_))), "{refused:?}");
+    // Within Twilio's bounds for one text, but not with the time to schedule every one of
+    // them (and some to spare): refused up front, saying what time fits.
+    let tight = (Utc::now() + chrono::Duration::minutes(16)).to_rfc3339();
+    let refused = scheduled::start_bulk(&a.ob, number_id, choice.clone(), &tight).await;
+    assert!(
+        matches!(&refused, Err(switchboard::Error::InvalidInput(m)) if m.contains("minutes from now")),
+        "{refused:?}"
+    );
     assert_eq!(a.count("SELECT COUNT(*) FROM campaigns"), 0, "a refused time makes no campaign");
 
     let at = (Utc::now() + chrono::Duration::hours(3)).to_rfc3339();
@@ -314,6 +322,12 @@ async fn a_scheduled_bulk_send_schedules_each_recipient() -> TestResult {
     assert_eq!(a.at_twilio("Hi Alice, see you soon"), ["scheduled"]);
     assert_eq!(a.at_twilio("Hi Bo, see you soon"), ["scheduled"]);
     assert_eq!(scheduled::list(&a.ob).await?.len(), 2, "both listed as scheduled");
+    // The campaign's history says scheduled, not sent: nothing has gone out yet.
+    let summary = a.store.read(move |c| campaign_history::summary(c, id))?;
+    assert_eq!((summary.scheduled, summary.sent, summary.delivered), (2, 0, 0), "{summary:?}");
+    let outcomes: Vec<String> =
+        a.store.read(move |c| campaign_history::recipients(c, id))?.into_iter().map(|r| r.outcome).collect();
+    assert_eq!(outcomes, ["scheduled", "scheduled"]);
     a.sim.advance_clock(4 * HOUR);
     wait_until("both arrive at their time", || async {
         a.sim.phone_inbox("+61412555202").len() == 1 && a.on_phone("Hi Alice, see you soon") == 1

@@ -626,6 +626,8 @@ export type CampaignSummary = {
 	failed: number,
 	skipped: number,
 	pending: number,
+	/**  Scheduled with Twilio for the campaign's later time, not sent yet. */
+	scheduled: number,
 	cancelled: number,
 	/**  What its texts cost so far, per currency, as Twilio priced them. */
 	cost: Costs,
@@ -1356,7 +1358,7 @@ export type RecipientOutcome = {
 	/**  The contact's name now ('' when none or deleted). */
 	name: string,
 	to: string,
-	/**  pending, sent, delivered, failed, skipped or cancelled (see [`OUTCOME`]). */
+	/**  pending, scheduled, sent, delivered, failed, skipped or cancelled (see [`OUTCOME`]). */
 	outcome: string,
 	message_id: number | null,
 	/**  The message's own status (Twilio's word), when one was created. */

@@ -1541,6 +1541,7 @@ export class FakeBackend implements Backend {
       failed: c.failed,
       skipped: c.skipped,
       pending: c.total - c.sent - c.failed - c.skipped,
+      scheduled: 0,
       cancelled: 0,
       cost: { totals: [], unpriced: 0 },
     }));

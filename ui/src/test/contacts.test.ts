@@ -290,6 +290,7 @@ describe('campaign history', () => {
       failed: 2,
       skipped: 0,
       pending: 0,
+      scheduled: 0,
       cancelled: 0,
       cost: { totals: [{ currency: 'USD', micros: 7900, amount: '0.0079', messages: 1 }], unpriced: 2 },
     };

@@ -19,13 +19,16 @@ use crate::domain::kinds::CampaignState;
 use crate::error::{Error, Result};
 
 /// The outcome of one recipient, as SQL over `r` (campaign_recipients), `m` (its message,
-/// may be NULL) and `c` (its campaign): pending, sent, delivered, failed, skipped or
-/// cancelled (never sent because the campaign was cancelled first).
+/// may be NULL) and `c` (its campaign): pending, scheduled (with Twilio, for the campaign's
+/// later time), sent, delivered, failed, skipped or cancelled (never sent: the campaign was
+/// cancelled first, or its scheduled text was canceled before its time).
 const OUTCOME: &str = "CASE
     WHEN r.state = 'skipped' THEN 'skipped'
     WHEN r.state = 'failed' THEN 'failed'
     WHEN r.state = 'sent' AND m.status IN ('delivered', 'read') THEN 'delivered'
     WHEN r.state = 'sent' AND m.status IN ('failed', 'undelivered') THEN 'failed'
+    WHEN r.state = 'sent' AND m.status = 'scheduled' THEN 'scheduled'
+    WHEN r.state = 'sent' AND m.status = 'canceled' THEN 'cancelled'
     WHEN r.state = 'sent' THEN 'sent'
     WHEN c.state = 'cancelled' AND r.state = 'pending' THEN 'cancelled'
     ELSE 'pending' END";
@@ -51,6 +54,8 @@ pub struct CampaignSummary {
     pub failed: i64,
     pub skipped: i64,
     pub pending: i64,
+    /// Scheduled with Twilio for the campaign's later time, not sent yet.
+    pub scheduled: i64,
     pub cancelled: i64,
     /// What its texts cost so far, per currency, as Twilio priced them.
     pub cost: super::costs::Costs,
@@ -64,7 +69,7 @@ pub struct RecipientOutcome {
     /// The contact's name now ('' when none or deleted).
     pub name: String,
     pub to: String,
-    /// pending, sent, delivered, failed, skipped or cancelled (see [`OUTCOME`]).
+    /// pending, scheduled, sent, delivered, failed, skipped or cancelled (see [`OUTCOME`]).
     pub outcome: String,
     pub message_id: Option<i64>,
     /// The message's own status (Twilio's word), when one was created.
@@ -91,7 +96,8 @@ fn summaries(conn: &Connection, filter: &str, param: i64) -> Result<Vec<Campaign
                 COUNT(x.o),
                 COALESCE(SUM(x.o = 'sent'), 0), COALESCE(SUM(x.o = 'delivered'), 0),
                 COALESCE(SUM(x.o = 'failed'), 0), COALESCE(SUM(x.o = 'skipped'), 0),
-                COALESCE(SUM(x.o = 'pending'), 0), COALESCE(SUM(x.o = 'cancelled'), 0)
+                COALESCE(SUM(x.o = 'pending'), 0), COALESCE(SUM(x.o = 'cancelled'), 0),
+                COALESCE(SUM(x.o = 'scheduled'), 0)
          FROM campaigns c
          LEFT JOIN templates t ON t.id = c.template_id
          LEFT JOIN (SELECT r.campaign_id AS cid, {OUTCOME} AS o FROM campaign_recipients r
@@ -117,6 +123,7 @@ fn summaries(conn: &Connection, filter: &str, param: i64) -> Result<Vec<Campaign
             skipped: r.get(12)?,
             pending: r.get(13)?,
             cancelled: r.get(14)?,
+            scheduled: r.get(15)?,
             cost: super::costs::Costs::default(),
         })
     })?;
