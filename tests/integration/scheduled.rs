@@ -10,9 +10,9 @@ use std::time::Duration;
 use chrono::Utc;
 use switchboard::addressbook;
 use switchboard::events::Events;
-use switchboard::outbound::scheduled;
 use switchboard::outbound::send::{self, SendRequest};
 use switchboard::outbound::Outbound;
+use switchboard::outbound::{bulk, campaign, history, scheduled};
 use switchboard::registration::a2p;
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::store::{campaign_history, messages, numbers, optouts, Store};
@@ -283,11 +283,9 @@ async fn a_service_made_elsewhere_is_reused_and_left_inbound_on_the_number() -> 
     Ok(())
 }
 
-#[tokio::test]
-async fn a_scheduled_bulk_send_schedules_each_recipient() -> TestResult {
-    use switchboard::outbound::{bulk, campaign};
+/// A reminder to Alice and Bo, and our number's id: the audience of a bulk "Send later".
+fn reminder_to_alice_and_bo(a: &App) -> Result<(bulk::BulkChoice, i64), Box<dyn std::error::Error>> {
     use switchboard::store::{contacts, templates};
-    let a = app().await?;
     let (tid, ids, number_id) = a.store.write(|tx| {
         let tid = templates::save(tx, None, "reminder", "Hi {{first_name}}, see you soon")?;
         let mut ids = Vec::new();
@@ -302,7 +300,13 @@ async fn a_scheduled_bulk_send_schedules_each_recipient() -> TestResult {
         }
         Ok((tid, ids, numbers::find_by_e164(tx, OURS)?.map(|n| n.id).unwrap_or_default()))
     })?;
-    let choice = bulk::BulkChoice { template_id: tid, contact_ids: ids, ..Default::default() };
+    Ok((bulk::BulkChoice { template_id: tid, contact_ids: ids, ..Default::default() }, number_id))
+}
+
+#[tokio::test]
+async fn a_scheduled_bulk_send_schedules_each_recipient() -> TestResult {
+    let a = app().await?;
+    let (choice, number_id) = reminder_to_alice_and_bo(&a)?;
     let soon = (Utc::now() + chrono::Duration::minutes(5)).to_rfc3339();
     let refused = scheduled::start_bulk(&a.ob, number_id, choice.clone(), &soon).await;
     assert!(matches!(refused, Err(switchboard::Error::InvalidInput(_))), "{refused:?}");
@@ -333,6 +337,26 @@ async fn a_scheduled_bulk_send_schedules_each_recipient() -> TestResult {
         a.sim.phone_inbox("+61412555202").len() == 1 && a.on_phone("Hi Alice, see you soon") == 1
     })
     .await?;
+    Ok(())
+}
+
+/// Cancel on a bulk send already scheduled with Twilio (the runner is done: every text
+/// waits at Twilio for its time) cancels those texts there: nobody gets the promo.
+#[tokio::test]
+async fn cancelling_a_scheduled_bulk_send_cancels_its_texts_at_twilio() -> TestResult {
+    let a = app().await?;
+    let (choice, number_id) = reminder_to_alice_and_bo(&a)?;
+    let at = (Utc::now() + chrono::Duration::hours(3)).to_rfc3339();
+    let id = scheduled::start_bulk(&a.ob, number_id, choice, &at).await?;
+    campaign::run(&a.ob, id).await?;
+    assert_eq!(a.at_twilio("Hi Alice, see you soon"), ["scheduled"]);
+    assert!(history::cancel(&a.ob, id).await?, "something was stopped");
+    assert_eq!(a.at_twilio("Hi Alice, see you soon"), ["canceled"]);
+    assert_eq!(a.at_twilio("Hi Bo, see you soon"), ["canceled"]);
+    let summary = a.store.read(move |c| campaign_history::summary(c, id))?;
+    assert_eq!((summary.scheduled, summary.cancelled), (0, 2), "{summary:?}");
+    assert_eq!(a.sim.advance_clock(4 * HOUR), 0, "nothing is left to go out at its time");
+    assert!(!history::cancel(&a.ob, id).await?, "a second Cancel finds nothing left");
     Ok(())
 }
 

@@ -273,6 +273,40 @@ describe('campaign history', () => {
     await waitFor(() => expect(screen.getByTestId('campaign').textContent).toContain('cancelled'));
   });
 
+  it('offers Cancel on a finished bulk send whose texts wait at Twilio for their time', async () => {
+    const b = new FakeBackend(demoData());
+    const summary: CampaignSummary = {
+      id: 9,
+      created_at: new Date().toISOString(),
+      template_id: 1,
+      template_name: 'Reminder',
+      from_number: '+61255501234',
+      audience: '2 contacts',
+      state: 'done',
+      resend_of: null,
+      total: 2,
+      sent: 0,
+      delivered: 0,
+      failed: 0,
+      skipped: 0,
+      pending: 0,
+      scheduled: 2,
+      cancelled: 0,
+      cost: { totals: [], unpriced: 0 },
+    };
+    b.listCampaigns = async () => [summary];
+    b.campaignDetail = async () => ({ summary, recipients: [] });
+    render(Campaigns, { backend: b });
+    const row = await screen.findByTestId('campaign');
+    expect(row.textContent).toContain('2 scheduled');
+    await fireEvent.click(within(row).getByTestId('campaign-open'));
+    const detail = await screen.findByTestId('campaign-detail');
+    await fireEvent.click(within(detail).getByText('Cancel campaign'));
+    expect(detail.textContent).toContain('Cancel the 2 texts scheduled for later');
+    await fireEvent.click(screen.getByTestId('confirm'));
+    await waitFor(() => expect(b.called('cancelCampaign')).toBe(true));
+  });
+
   it('previews "send again to those who failed" and sends only on confirming', async () => {
     const b = new FakeBackend(demoData());
     const summary: CampaignSummary = {

@@ -7,7 +7,7 @@
 //! the first and leaves them out). Its texts are the ones rendered for the first attempt;
 //! the runner checks the opt-out ledger again before each send, like any campaign.
 
-use super::{campaign, Outbound};
+use super::{campaign, scheduled, Outbound};
 use crate::error::{Error, Result};
 use crate::store::campaign_history::{self, CampaignSummary, RecipientOutcome, ResendPlan};
 use crate::store::campaigns;
@@ -23,10 +23,21 @@ pub async fn detail(ob: &Outbound, id: i64) -> Result<(CampaignSummary, Vec<Reci
 }
 
 /// Cancel: the campaign stops before its next recipient and is never resumed; a recipient
-/// being sent at that moment finishes (its outbox row is already written). Returns false
-/// when it had already ended.
+/// being sent at that moment finishes (its outbox row is already written). The texts it
+/// scheduled for a later time and that have not gone yet are cancelled at Twilio too (one
+/// that Twilio already sent, or that cannot be cancelled now, is logged and left as it
+/// is). Returns false when nothing was left to stop.
 pub async fn cancel(ob: &Outbound, id: i64) -> Result<bool> {
-    campaign::cancel(ob, id).await
+    let stopped = campaign::cancel(ob, id).await?;
+    let waiting = ob.store.read_async(move |c| campaign_history::still_scheduled(c, id)).await?;
+    let mut cancelled = 0;
+    for message_id in waiting {
+        match scheduled::cancel(ob, message_id).await {
+            Ok(_) => cancelled += 1,
+            Err(e) => tracing::warn!(campaign = id, message_id, error = %e, "a scheduled text could not be cancelled"),
+        }
+    }
+    Ok(stopped || cancelled > 0)
 }
 
 /// What "send again to those who failed" would do, for the confirmation.

@@ -133,6 +133,16 @@ fn summaries(conn: &Connection, filter: &str, param: i64) -> Result<Vec<Campaign
     Ok(out)
 }
 
+/// The messages campaign `id` scheduled with Twilio for its later time that have not gone
+/// yet (Cancel cancels them at Twilio).
+pub fn still_scheduled(conn: &Connection, id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.id FROM campaign_recipients r JOIN messages m ON m.id = r.message_id
+          WHERE r.campaign_id = ?1 AND m.status = 'scheduled' ORDER BY m.id",
+    )?;
+    all_rows(&mut stmt, [id], |r| r.get(0))
+}
+
 /// Every recipient of campaign `id` with its outcome, in the order they were sent.
 pub fn recipients(conn: &Connection, id: i64) -> Result<Vec<RecipientOutcome>> {
     super::campaigns::get(conn, id)?;
