@@ -153,6 +153,15 @@ describe('contacts', () => {
     await waitFor(() => expect(screen.getAllByTestId('contact')).toHaveLength(n));
   });
 
+  it('says so when the filter matches nobody', async () => {
+    render(Contacts, { backend: new FakeBackend(demoData()) });
+    await screen.findAllByTestId('contact');
+    expect(screen.queryByTestId('contacts-no-match')).toBeNull();
+    await fireEvent.input(screen.getByLabelText('Filter contacts'), { target: { value: 'zzzz nobody' } });
+    expect((await screen.findByTestId('contacts-no-match')).textContent).toContain('Nobody matches');
+    expect(screen.queryAllByTestId('contact')).toHaveLength(0);
+  });
+
   it('deletes only after confirming, saying the conversations stay', async () => {
     const b = new FakeBackend(demoData());
     const n = await openFirstContact(b);
