@@ -154,7 +154,7 @@ describe('contacts', () => {
   });
 
   it('says so when the filter matches nobody', async () => {
-    render(Contacts, { backend: new FakeBackend(demoData()) });
+    render(Contacts, { backend: new FakeBackend(demoData()), onopenthread: () => {} });
     await screen.findAllByTestId('contact');
     expect(screen.queryByTestId('contacts-no-match')).toBeNull();
     await fireEvent.input(screen.getByLabelText('Filter contacts'), { target: { value: 'zzzz nobody' } });
