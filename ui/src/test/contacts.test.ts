@@ -7,8 +7,9 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { FakeBackend, demoData } from '../lib/fake';
+import { campaignSummary } from './support';
 import { toLocalInput } from '../lib/schedule';
-import type { CampaignSummary, ImportOptions, ImportPreview, ImportReport } from '../lib/types';
+import type { ImportOptions, ImportPreview, ImportReport } from '../lib/types';
 import Contacts from '../screens/Contacts.svelte';
 import BulkSend from '../screens/BulkSend.svelte';
 import Campaigns from '../screens/Campaigns.svelte';
@@ -284,25 +285,7 @@ describe('campaign history', () => {
 
   it('offers Cancel on a finished bulk send whose texts wait at Twilio for their time', async () => {
     const b = new FakeBackend(demoData());
-    const summary: CampaignSummary = {
-      id: 9,
-      created_at: new Date().toISOString(),
-      template_id: 1,
-      template_name: 'Reminder',
-      from_number: '+61255501234',
-      audience: '2 contacts',
-      state: 'done',
-      resend_of: null,
-      total: 2,
-      sent: 0,
-      delivered: 0,
-      failed: 0,
-      skipped: 0,
-      pending: 0,
-      scheduled: 2,
-      cancelled: 0,
-      cost: { totals: [], unpriced: 0 },
-    };
+    const summary = campaignSummary({ id: 9, audience: '2 contacts', total: 2, scheduled: 2 });
     b.listCampaigns = async () => [summary];
     b.campaignDetail = async () => ({ summary, recipients: [] });
     render(Campaigns, { backend: b });
@@ -318,25 +301,14 @@ describe('campaign history', () => {
 
   it('previews "send again to those who failed" and sends only on confirming', async () => {
     const b = new FakeBackend(demoData());
-    const summary: CampaignSummary = {
+    const summary = campaignSummary({
       id: 7,
-      created_at: new Date().toISOString(),
-      template_id: 1,
-      template_name: 'Reminder',
-      from_number: '+61255501234',
       audience: 'tag vip',
-      state: 'done',
-      resend_of: null,
       total: 3,
-      sent: 0,
       delivered: 1,
       failed: 2,
-      skipped: 0,
-      pending: 0,
-      scheduled: 0,
-      cancelled: 0,
       cost: { totals: [{ currency: 'USD', micros: 7900, amount: '0.0079', messages: 1 }], unpriced: 2 },
-    };
+    });
     b.listCampaigns = async () => [summary];
     b.campaignDetail = async () => ({
       summary,

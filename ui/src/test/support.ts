@@ -2,7 +2,7 @@
 // is about.
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { FakeBackend, demoData, newMessage } from '../lib/fake';
-import type { Message } from '../lib/types';
+import type { CampaignSummary, Message } from '../lib/types';
 import Compliance from '../screens/Compliance.svelte';
 import Inbox from '../screens/Inbox.svelte';
 
@@ -48,4 +48,29 @@ export async function openInbox(b: FakeBackend) {
   const view = render(Inbox, { backend: b });
   await openFirstConversation();
   return view;
+}
+
+/** A finished campaign of the "Reminder" template with nothing counted yet; `over` sets what
+ *  a case is about. */
+export function campaignSummary(over: Partial<CampaignSummary>): CampaignSummary {
+  return {
+    id: 1,
+    created_at: new Date().toISOString(),
+    template_id: 1,
+    template_name: 'Reminder',
+    from_number: '+61255501234',
+    audience: 'everyone',
+    state: 'done',
+    resend_of: null,
+    total: 0,
+    sent: 0,
+    delivered: 0,
+    failed: 0,
+    skipped: 0,
+    pending: 0,
+    scheduled: 0,
+    cancelled: 0,
+    cost: { totals: [], unpriced: 0 },
+    ...over,
+  };
 }
