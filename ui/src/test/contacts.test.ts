@@ -260,6 +260,18 @@ describe('bulk send audience, estimated and sent later', () => {
   });
 });
 
+/** The campaign screen with its one campaign opened and Cancel pressed, not yet confirmed:
+ *  what its row said, and the opened campaign. */
+async function askToCancel(b: FakeBackend): Promise<{ listed: string; detail: HTMLElement }> {
+  render(Campaigns, { backend: b });
+  const row = await screen.findByTestId('campaign');
+  const listed = row.textContent ?? '';
+  await fireEvent.click(within(row).getByTestId('campaign-open'));
+  const detail = await screen.findByTestId('campaign-detail');
+  await fireEvent.click(within(detail).getByText('Cancel campaign'));
+  return { listed, detail };
+}
+
 describe('campaign history', () => {
   it('lists campaigns, opens one, and cancels it after confirming', async () => {
     const d = demoData();
@@ -271,12 +283,8 @@ describe('campaign history', () => {
       per_contact: {},
     });
     await b.pauseCampaign(id);
-    render(Campaigns, { backend: b });
-    const row = await screen.findByTestId('campaign');
-    expect(row.textContent).toContain('paused');
-    await fireEvent.click(within(row).getByTestId('campaign-open'));
-    const detail = await screen.findByTestId('campaign-detail');
-    await fireEvent.click(within(detail).getByText('Cancel campaign'));
+    const { listed } = await askToCancel(b);
+    expect(listed).toContain('paused');
     expect(b.called('cancelCampaign'), 'asks first').toBe(false);
     await fireEvent.click(screen.getByTestId('confirm'));
     await waitFor(() => expect(screen.getByTestId('campaign-state').textContent).toBe('cancelled'));
@@ -288,12 +296,8 @@ describe('campaign history', () => {
     const summary = campaignSummary({ id: 9, audience: '2 contacts', total: 2, scheduled: 2 });
     b.listCampaigns = async () => [summary];
     b.campaignDetail = async () => ({ summary, recipients: [] });
-    render(Campaigns, { backend: b });
-    const row = await screen.findByTestId('campaign');
-    expect(row.textContent).toContain('2 scheduled');
-    await fireEvent.click(within(row).getByTestId('campaign-open'));
-    const detail = await screen.findByTestId('campaign-detail');
-    await fireEvent.click(within(detail).getByText('Cancel campaign'));
+    const { listed, detail } = await askToCancel(b);
+    expect(listed).toContain('2 scheduled');
     expect(detail.textContent).toContain('Cancel the 2 texts scheduled for later');
     await fireEvent.click(screen.getByTestId('confirm'));
     await waitFor(() => expect(b.called('cancelCampaign')).toBe(true));
