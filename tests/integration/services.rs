@@ -73,6 +73,26 @@ async fn click_to_call_refuses_without_a_forwarding_number() -> TestResult {
     Ok(())
 }
 
+/// Buy's answer lost on the wire (Twilio bought the number, we never heard), then Buy
+/// again: the number the account now owns is adopted, bought once, never "taken by someone
+/// else"; and Buy after it was adopted finds it again rather than buying another.
+#[tokio::test]
+async fn a_buy_whose_answer_was_lost_is_adopted_not_bought_again() -> TestResult {
+    let (_dir, sb, store, _) = sandbox(fast_config()).await?;
+    let client = sb.runtime.client.clone();
+    let found = account::search(&client, "us", "Local", "").await?;
+    let e164 = found.first().ok_or("no US numbers for sale")?.e164.clone();
+    sb.sim.faults().drop_connection_after_create_next(1);
+    let first = account::buy_and_manage(&store, &client, &e164, None).await?;
+    assert_eq!((first.e164.as_str(), first.managed), (e164.as_str(), true), "{first:?}");
+    let again = account::buy_and_manage(&store, &client, &e164, None).await?;
+    assert_eq!(again.id, first.id, "the second Buy finds the same number");
+    let owned = client.list_numbers(200).await?.into_iter().filter(|n| n.phone_number == e164).count();
+    assert_eq!(owned, 1, "bought exactly once");
+    sb.shutdown().await?;
+    Ok(())
+}
+
 /// An Australian number needs an approved bundle: without one Twilio refuses (21649) and
 /// nothing is stored; with a bundle still under review the core refuses before asking;
 /// with the approved bundle the number is bought, managed, and wired to the app's URL.

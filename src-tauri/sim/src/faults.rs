@@ -48,8 +48,9 @@ impl Faults {
         self.with(|f| f.server_errors = n);
     }
 
-    /// The next `n` message creations succeed on the simulator's side, but the connection is
-    /// dropped before the response is written: the app cannot know the message exists.
+    /// The next `n` creations (messages, number purchases, brands) succeed on the simulator's
+    /// side, but the connection is dropped before the response is written: the app cannot
+    /// know the message exists, or that the number was bought.
     pub fn drop_connection_after_create_next(&self, n: u32) {
         self.with(|f| f.drop_after_create = n);
     }

@@ -103,7 +103,11 @@ pub(crate) async fn fetch(axum::extract::State(sh): Sh, Path((_, sid)): Path<(St
 }
 
 /// Buys a number: `PhoneNumber` (or `AreaCode` in the US and Canada).
-pub(crate) async fn create(axum::extract::State(sh): Sh, body: Bytes) -> ApiResult {
+pub(crate) async fn create(
+    axum::extract::State(sh): Sh,
+    kill: Option<axum::Extension<super::server::ConnKill>>,
+    body: Bytes,
+) -> ApiResult {
     let p = Params::parse(&body)?;
     let wanted = match (p.non_empty("PhoneNumber"), p.non_empty("AreaCode")) {
         (Some(n), _) => n.to_string(),
@@ -139,6 +143,13 @@ pub(crate) async fn create(axum::extract::State(sh): Sh, body: Bytes) -> ApiResu
         apply_urls(n, &p);
         Ok(number_json(&sh, n))
     })?;
+    if let Some(axum::Extension(kill)) = kill {
+        if sh.faults.take_drop_after_create() {
+            // Bought; the app never hears so (see `Faults::drop_connection_after_create_next`).
+            kill.0.notify_one();
+            return Ok(std::future::pending::<axum::response::Response>().await);
+        }
+    }
     Ok(json_response(StatusCode::CREATED, v))
 }
 

@@ -5,6 +5,7 @@
 //! managed numbers at the current public URL.
 
 use super::wiring;
+use crate::domain::twilio_errors::code;
 use crate::domain::{segments, E164};
 use crate::error::{Error, Result};
 use crate::store::numbers::NumberSettings;
@@ -112,18 +113,36 @@ pub async fn buy_and_manage(
     if let Some(r) = &record {
         check_bundle_for(r, e164)?;
     }
-    let bought = client
-        .buy_number(&BuyNumber {
-            phone_number: e164.to_string(),
-            friendly_name: None,
-            bundle_sid: record.as_ref().and_then(|r| r.bundle_sid.clone()),
-            address_sid: record.as_ref().and_then(|r| r.address_sid.clone()),
-            config: NumberConfig::default(),
-        })
-        .await?;
+    let buy = BuyNumber {
+        phone_number: e164.to_string(),
+        friendly_name: None,
+        bundle_sid: record.as_ref().and_then(|r| r.bundle_sid.clone()),
+        address_sid: record.as_ref().and_then(|r| r.address_sid.clone()),
+        config: NumberConfig::default(),
+    };
+    let bought = match client.buy_number(&buy).await {
+        Ok(n) => n,
+        // The answer was lost, or Twilio says the number is taken (by the first click of two,
+        // or a purchase whose answer was lost): when the account owns it now, it is ours, and
+        // buying another would bill twice.
+        Err(e)
+            if matches!(e, Error::Network(_))
+                || matches!(e, Error::Twilio { code: Some(code::NUMBER_NOT_AVAILABLE), .. }) =>
+        {
+            match client.find_number(e164).await {
+                Ok(Some(owned)) => owned,
+                _ => return Err(e),
+            }
+        }
+        Err(e) => return Err(e),
+    };
     let (sid, number, name) = (bought.sid, bought.phone_number, bought.config.friendly_name.unwrap_or_default());
     let id = store.write_async(move |tx| numbers::upsert_from_twilio(tx, &sid, &number, &name)).await?;
-    wiring::manage(store, client, id, None, None).await?;
+    // Bought is bought: a number that could not be managed now is still the owner's, shown
+    // unmanaged, to manage from the Numbers screen.
+    if let Err(e) = wiring::manage(store, client, id, None, None).await {
+        tracing::warn!(error = %e, "a number was bought but could not be managed yet");
+    }
     store.read_async(move |c| numbers::get(c, id)).await
 }
 

@@ -147,6 +147,14 @@ impl TwilioClient {
         .await
     }
 
+    /// The account's number `e164`, if it owns it (a purchase whose answer was lost).
+    pub async fn find_number(&self, e164: &str) -> Result<Option<IncomingNumber>> {
+        let p = Params::new().add("PhoneNumber", e164).add("PageSize", "20");
+        let url = self.account_url("IncomingPhoneNumbers.json");
+        let found: Vec<IncomingNumber> = self.list(Host::Api, &url, p.as_slice(), "incoming_phone_numbers", 20).await?;
+        Ok(found.into_iter().find(|n| n.phone_number == e164))
+    }
+
     pub async fn fetch_number(&self, sid: &str) -> Result<IncomingNumber> {
         self.get_json(&self.account_url(&format!("IncomingPhoneNumbers/{sid}.json")), &[]).await
     }
