@@ -598,6 +598,12 @@ async fn compliance_callback_form_or_signed_json_keeps_the_raw_body() -> TestRes
     assert_eq!(status, StatusCode::OK);
     let c = f.store.read(move |c| compliance::get(c, id))?;
     assert_eq!((c.status.as_str(), c.rejection_reason.as_deref()), ("twilio-rejected", Some("blurry document")));
+
+    // Callbacks in no set order: an approval, then a late "in-review", leaves it approved.
+    for status in ["twilio-approved", "in-review"] {
+        f.post("/twilio/compliance", &format!("BundleSid={bundle}&Status={status}&AccountSid=AC1")).await?;
+    }
+    assert_eq!(f.store.read(move |c| compliance::get(c, id))?.status, "twilio-approved", "not moved back");
     Ok(())
 }
 

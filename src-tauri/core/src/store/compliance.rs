@@ -126,8 +126,11 @@ pub fn find_by_bundle(conn: &Connection, bundle_sid: &str) -> Result<Option<Comp
     Ok(conn.row(&format!("{SELECT} WHERE bundle_sid = ?1"), [bundle_sid], from_row).optional()?)
 }
 
-/// Records a bundle status callback verbatim, moving status (and reason) when given.
-/// Returns false when no record has that bundle.
+/// Records a bundle status callback verbatim, moving status (and reason) when given. An
+/// approved bundle does not move back to draft or review: Twilio's callbacks arrive in no
+/// set order, and a late "in-review" would stop the owner buying with an approved bundle.
+/// (A rejection after approval still applies; a rejected bundle resubmitted goes back to
+/// review.) Returns false when no record has that bundle.
 pub fn apply_callback(
     conn: &Connection,
     bundle_sid: &str,
@@ -136,7 +139,10 @@ pub fn apply_callback(
     raw: &str,
 ) -> Result<bool> {
     let n = conn.exec(
-        "UPDATE compliance SET status = COALESCE(?2, status), rejection_reason = COALESCE(?3, rejection_reason),
+        "UPDATE compliance SET
+           status = CASE WHEN status = 'twilio-approved' AND ?2 IN ('draft', 'pending-review', 'in-review')
+                         THEN status ELSE COALESCE(?2, status) END,
+           rejection_reason = COALESCE(?3, rejection_reason),
            raw_callback = ?4, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE bundle_sid = ?1",
         params![bundle_sid, status, reason, raw],
     )?;
