@@ -73,6 +73,15 @@ async fn click_to_call_refuses_without_a_forwarding_number() -> TestResult {
     Ok(())
 }
 
+/// The first local number for sale in `country`, as the buy form lists it.
+async fn first_for_sale(
+    client: &switchboard::twilio::client::TwilioClient,
+    country: &str,
+) -> Result<account::Available, Box<dyn std::error::Error>> {
+    let found = account::search(client, country, "Local", "").await?;
+    Ok(found.into_iter().next().ok_or(format!("no {country} numbers for sale"))?)
+}
+
 /// Buy's answer lost on the wire (Twilio bought the number, we never heard), then Buy
 /// again: the number the account now owns is adopted, bought once, never "taken by someone
 /// else"; and Buy after it was adopted finds it again rather than buying another.
@@ -80,8 +89,7 @@ async fn click_to_call_refuses_without_a_forwarding_number() -> TestResult {
 async fn a_buy_whose_answer_was_lost_is_adopted_not_bought_again() -> TestResult {
     let (_dir, sb, store, _) = sandbox(fast_config()).await?;
     let client = sb.runtime.client.clone();
-    let found = account::search(&client, "us", "Local", "").await?;
-    let e164 = found.first().ok_or("no US numbers for sale")?.e164.clone();
+    let e164 = first_for_sale(&client, "us").await?.e164;
     sb.sim.faults().drop_connection_after_create_next(1);
     let first = account::buy_and_manage(&store, &client, &e164, None).await?;
     assert_eq!((first.e164.as_str(), first.managed), (e164.as_str(), true), "{first:?}");
@@ -100,9 +108,9 @@ async fn a_buy_whose_answer_was_lost_is_adopted_not_bought_again() -> TestResult
 async fn buy_and_wire_refuses_without_an_approved_bundle() -> TestResult {
     let (dir, sb, store, _) = sandbox(fast_config()).await?;
     let client = sb.runtime.client.clone();
-    let found = account::search(&client, " au", "Local", "").await?;
-    let e164 = found.first().ok_or("no AU numbers for sale")?.e164.clone();
-    assert!(found[0].requirements.is_some(), "the buy form says what AU needs: {:?}", found[0]);
+    let found = first_for_sale(&client, " au").await?;
+    let e164 = found.e164.clone();
+    assert!(found.requirements.is_some(), "the buy form says what AU needs: {found:?}");
 
     let bare = account::buy_and_manage(&store, &client, &e164, None).await;
     match bare {
