@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::Extension;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -264,13 +263,7 @@ pub(crate) async fn brands_create(
     if !sole {
         sh.spawn(review_brand(sh.clone(), sid));
     }
-    if let Some(Extension(kill)) = kill {
-        if sh.faults.take_drop_after_create() {
-            // The brand exists; the app never hears so.
-            kill.0.notify_one();
-            return Ok(std::future::pending::<Response>().await);
-        }
-    }
+    super::server::lose_the_answer_if_faulted(&sh, kill).await;
     Ok(json_response(StatusCode::CREATED, v))
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::Extension;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -133,14 +133,7 @@ pub(crate) async fn create(axum::extract::State(sh): Sh, kill: Option<Extension<
     } else {
         sh.spawn(deliver(task_sh, sid));
     }
-    if let Some(Extension(kill)) = kill {
-        if sh.faults.take_drop_after_create() {
-            // The message exists; the app never hears so. Closing the connection also
-            // cancels this handler, so the pending future below never resolves.
-            kill.0.notify_one();
-            return Ok(std::future::pending::<Response>().await);
-        }
-    }
+    super::server::lose_the_answer_if_faulted(&sh, kill).await;
     Ok(json_response(StatusCode::CREATED, created))
 }
 

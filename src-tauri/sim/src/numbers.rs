@@ -143,13 +143,7 @@ pub(crate) async fn create(
         apply_urls(n, &p);
         Ok(number_json(&sh, n))
     })?;
-    if let Some(axum::Extension(kill)) = kill {
-        if sh.faults.take_drop_after_create() {
-            // Bought; the app never hears so (see `Faults::drop_connection_after_create_next`).
-            kill.0.notify_one();
-            return Ok(std::future::pending::<axum::response::Response>().await);
-        }
-    }
+    super::server::lose_the_answer_if_faulted(&sh, kill).await;
     Ok(json_response(StatusCode::CREATED, v))
 }
 

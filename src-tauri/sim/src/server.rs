@@ -28,6 +28,19 @@ pub(crate) type Sh = AxState<Arc<Shared>>;
 #[derive(Clone)]
 pub(crate) struct ConnKill(pub Arc<Notify>);
 
+/// After a create that succeeded: when `Faults::drop_connection_after_create_next` is armed,
+/// the connection closes before the answer is written (the thing exists; the app never hears
+/// so), and this never returns (closing the connection cancels the handler). Otherwise it
+/// returns at once and the handler answers as usual.
+pub(crate) async fn lose_the_answer_if_faulted(sh: &Shared, kill: Option<axum::Extension<ConnKill>>) {
+    if let Some(axum::Extension(kill)) = kill {
+        if sh.faults.take_drop_after_create() {
+            kill.0.notify_one();
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let acct = "/2010-04-01/Accounts/{account}";
     let v2 = "/v2/RegulatoryCompliance";
