@@ -63,6 +63,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// Twilio could not be reached, or could not take the request just now (429, 5xx): not
+    /// a refusal, so the same request may succeed later. A campaign pauses on it and a
+    /// text-back waits; the client already retries reads on the same statuses itself.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Network(_) => true,
+            Error::Twilio { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+
     /// A stable, machine-readable name for the variant (the UI branches on it).
     pub fn code(&self) -> &'static str {
         match self {

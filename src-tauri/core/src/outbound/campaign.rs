@@ -253,7 +253,7 @@ async fn run_leased(ob: &Outbound, campaign_id: i64, runner: &str) -> Result<Pro
             Err(Error::Twilio { code: Some(crate::domain::twilio_errors::code::UNSUBSCRIBED), .. }) => {
                 ("skipped", None, Some("opted out".to_string()))
             }
-            Err(e) if matches!(e, Error::Network(_)) || send::twilio_unavailable(&e) => {
+            Err(e) if e.is_transient() => {
                 // Twilio unreachable, or answering 429/5xx: stop here rather than failing
                 // everyone after it. The recipient goes back to pending; its outbox row
                 // (failed, unconfirmed) is reconciled with Twilio's log by the next send

@@ -483,19 +483,14 @@ async fn deliver(ob: &Outbound, a: &Attempt, earlier: Option<&str>) -> Result<De
                     Lookup::Unknown(e) => return unconfirmed(ob, a, e).await,
                 }
             }
-            Err(e) if twilio_unavailable(&e) => return busy(ob, a, e).await,
+            // A 429 or 5xx (the network error is the arm above).
+            Err(e) if e.is_transient() => return busy(ob, a, e).await,
             Err(e) => {
                 record_failure(ob, a.message_id, a.conversation_id, &a.new.to, &e).await?;
                 return Err(e);
             }
         }
     }
-}
-
-/// Twilio could not take the request just now: a 429 (too many requests) or a 5xx. Not a
-/// refusal of this message: a campaign pauses on it, and the same send later goes out.
-pub fn twilio_unavailable(e: &Error) -> bool {
-    matches!(e, Error::Twilio { status, .. } if *status == 429 || *status >= 500)
 }
 
 /// After a 429 or 5xx on a create: the row is failed but unconfirmed, so the next send with

@@ -50,7 +50,7 @@ pub async fn send_pending(ob: &Outbound) -> Result<usize> {
                     })
                     .await?;
             }
-            Err(e) if matches!(e, Error::Network(_)) || send::twilio_unavailable(&e) => {
+            Err(e) if e.is_transient() => {
                 // Twilio unreachable or busy: left pending, tried again on the next look
                 // (the same outbox key, so it goes at most once).
                 tracing::warn!(call = %tb.call_sid, error = %e, "missed-call text-back waits for Twilio");
