@@ -13,15 +13,35 @@ use crate::error::{Error, Result};
 /// command line, because the runtime and the desktop settings normalise the same way as
 /// `serve --public-url`, and the core must not import the CLI.
 pub fn normalise_public_url(raw: &str) -> Result<String> {
-    let url =
-        url::Url::parse(raw.trim()).map_err(|e| Error::Usage(format!("--public-url {raw:?} is not a URL: {e}")))?;
+    checked_public_url(raw).map_err(|problem| {
+        Error::Usage(match problem {
+            UrlProblem::NotAUrl(e) => format!("--public-url {raw:?} is not a URL: {e}"),
+            UrlProblem::NotHttp(scheme) => format!("--public-url must be http(s), not {scheme}"),
+            UrlProblem::QueryOrFragment => {
+                format!("--public-url {raw:?} must not have a query (?…) or a fragment (#…)")
+            }
+        })
+    })
+}
+
+/// Why a public URL was refused, for each caller to say in its own words (the command
+/// line names its flag; the settings form does not).
+pub(crate) enum UrlProblem {
+    NotAUrl(url::ParseError),
+    NotHttp(String),
+    QueryOrFragment,
+}
+
+/// The one rule for a public URL, normalised without a trailing slash.
+pub(crate) fn checked_public_url(raw: &str) -> std::result::Result<String, UrlProblem> {
+    let url = url::Url::parse(raw.trim()).map_err(UrlProblem::NotAUrl)?;
     if url.scheme() != "https" && url.scheme() != "http" {
-        return Err(Error::Usage(format!("--public-url must be http(s), not {}", url.scheme())));
+        return Err(UrlProblem::NotHttp(url.scheme().to_string()));
     }
     // The webhook paths are appended to it: "https://shop.example/?src=x/twilio/sms" would
     // send every text and call to the query's page.
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::Usage(format!("--public-url {raw:?} must not have a query (?…) or a fragment (#…)")));
+        return Err(UrlProblem::QueryOrFragment);
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }

@@ -38,11 +38,14 @@ pub enum ReachChoice {
 
 /// A public URL without a trailing slash; only http(s), with no query or fragment.
 fn public_url(raw: &str) -> Result<String> {
-    crate::tunnel::manual::normalise_public_url(raw).map_err(|e| match e {
-        Error::Usage(why) if why.contains("query") => Error::InvalidInput(format!(
+    use crate::tunnel::manual::{checked_public_url, UrlProblem};
+    checked_public_url(raw).map_err(|problem| match problem {
+        UrlProblem::QueryOrFragment => Error::InvalidInput(format!(
             "{raw:?} must not have a query (?…) or a fragment (#…): enter the address alone"
         )),
-        _ => Error::InvalidInput(format!("{raw:?} is not an http(s) URL")),
+        UrlProblem::NotAUrl(_) | UrlProblem::NotHttp(_) => {
+            Error::InvalidInput(format!("{raw:?} is not an http(s) URL"))
+        }
     })
 }
 
